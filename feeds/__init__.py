@@ -1,0 +1,1 @@
+"""Topic feeds: classification, figure extraction, Atom rendering, publishing and serving."""

@@ -1,0 +1,1 @@
+"""Ingestion: fetch sources, normalise articles, decide what is new, append facts."""

@@ -1,0 +1,96 @@
+"""The one configuration module: a TOML file plus environment overrides, validated at start-up.
+
+Each package validates its own section (`ingest` the sources and fetch settings,
+`feeds` the topics and publishing settings); this module finds the file, reads it,
+applies environment overrides and reports every error with the file's name.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = Path("newsledger.toml")
+DEFAULT_STORE_URL = "sqlite:///newsledger.db"
+
+#: Environment variables read by newsledger, with what they override (documented in README).
+ENVIRONMENT = {
+    "NEWSLEDGER_CONFIG": "path of the configuration file (after --config)",
+    "DATABASE_URL": "the store's database URL, overriding [store] url",
+    "NEWSLEDGER_LOG_FORMAT": "`json` for JSON-lines logs, else human-readable",
+    "NEWSLEDGER_LOG_LEVEL": "log level (DEBUG, INFO, WARNING, ERROR); default INFO",
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file, the entry and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The configuration file, read and with environment overrides applied."""
+
+    path: Path | None
+    store_url: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the file are relative to the file's folder."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path is not None else "<defaults>"
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.name}: [{name}] must be a table")
+        return value
+
+
+def config_path(flag: str | None, environ: dict[str, str] | None = None) -> Path | None:
+    """`--config`, else NEWSLEDGER_CONFIG, else ./newsledger.toml if it exists."""
+    env = os.environ if environ is None else environ
+    if flag:
+        return Path(flag)
+    if env.get("NEWSLEDGER_CONFIG"):
+        return Path(env["NEWSLEDGER_CONFIG"])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def load_settings(flag: str | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read and check the configuration file; raises ConfigError with a one-line reason."""
+    env = dict(os.environ if environ is None else environ)
+    path = config_path(flag, env)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    name = str(path) if path else "<defaults>"
+    store = raw.get("store", {})
+    if not isinstance(store, dict):
+        raise ConfigError(f"{name}: [store] must be a table")
+    url = env.get("DATABASE_URL") or store.get("url") or DEFAULT_STORE_URL
+    if not isinstance(url, str) or "://" not in url:
+        raise ConfigError(f"{name}: [store] url must be a database URL, got {url!r}")
+    base = path.parent if path is not None else Path.cwd()
+    return Settings(path=path, store_url=_absolute_sqlite(url, base), raw=raw)
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    """`sqlite:///x.db` is relative to the configuration file, not to the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str((base / url[len(prefix) :]).resolve())
+    return url

@@ -1,0 +1,118 @@
+"""Values that cross the store boundary: events to append, events read back, and their hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+JSON = dict[str, Any]
+
+#: The hash that the first event's hash chains to.
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: one text for one value, so hashes are stable."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def format_time(moment: datetime) -> str:
+    """An ISO 8601 UTC timestamp with microseconds and a `Z`, the one form the log uses."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps in the log must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    """The inverse of `format_time`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event a writer wants to append.
+
+    `keys` are unique claims checked in the append transaction: if any key is already
+    claimed by a stored event the whole append fails with `DuplicateKeyError`. Ingestion
+    uses them for content-hash dedup without the store knowing what a hash is.
+    """
+
+    type: str
+    data: JSON
+    metadata: JSON = field(default_factory=dict)
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    schema_version: int = 1
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored in the log."""
+
+    position: int
+    event_id: uuid.UUID
+    stream_id: str
+    stream_version: int
+    type: str
+    schema_version: int
+    data: JSON
+    metadata: JSON
+    recorded_at: datetime
+    hash: str
+
+
+def event_hash(
+    previous_hash: str,
+    *,
+    position: int,
+    event_id: uuid.UUID,
+    stream_id: str,
+    stream_version: int,
+    type: str,
+    schema_version: int,
+    data_json: str,
+    metadata_json: str,
+    recorded_at: str,
+    keys: tuple[str, ...] = (),
+) -> str:
+    """SHA-256 over the previous hash and every stored field (and the event's unique keys),
+    so changing, removing or reordering anything breaks the chain from that event on."""
+    body = canonical_json(
+        [
+            position,
+            str(event_id),
+            stream_id,
+            stream_version,
+            type,
+            schema_version,
+            data_json,
+            metadata_json,
+            recorded_at,
+            sorted(keys),
+        ]
+    )
+    return hashlib.sha256((previous_hash + body).encode("utf-8")).hexdigest()
+
+
+def record_to_json(row: Mapping[str, Any]) -> str:
+    """One exported line for a stored row (columns as stored, JSON columns embedded as text)."""
+    return canonical_json(
+        {
+            "position": row["position"],
+            "event_id": str(row["event_id"]),
+            "stream_id": row["stream_id"],
+            "stream_version": row["stream_version"],
+            "type": row["type"],
+            "schema_version": row["schema_version"],
+            "data": row["data"],
+            "metadata": row["metadata"],
+            "recorded_at": row["recorded_at"],
+            "hash": row["hash"],
+            "keys": sorted(row["keys"]),
+        }
+    )

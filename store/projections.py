@@ -1,0 +1,233 @@
+"""Projections: named handlers with their own tables, checkpointed with their view rows.
+
+A projection's tables live in a *generation* (`<base>_g<N>`). Incremental processing
+writes to the current generation; `replay` builds generation N+1 beside it from position
+0 and swaps it in with one update of the checkpoint row, so readers never see a
+half-built view and serving goes on during a rebuild.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, MetaData, Table, func, select, update
+from sqlalchemy.schema import SchemaItem
+from sqlalchemy import insert as sa_insert
+
+from store import schema
+from store.errors import StoreError
+from store.eventstore import EventStore, _WriteTransaction
+from store.events import RecordedEvent
+
+_checkpoints = schema.projection_checkpoints
+
+Progress = Callable[[int, int], None]
+"""Called with (events applied so far, events to apply in all)."""
+
+
+def view_table(base: str, generation: int, *items: SchemaItem) -> Table:
+    """A view table of one generation; `Column(..., index=True)` names stay unique."""
+    return Table(f"{base}_g{generation}", MetaData(), *items)
+
+
+class Projection(ABC):
+    """A read model derived from the log.
+
+    Subclasses set `name` and `types` (the event types they handle; None for all),
+    define their tables per generation and apply batches of events to them. `apply`
+    runs inside the transaction that also moves the checkpoint.
+    """
+
+    name: ClassVar[str]
+    types: ClassVar[frozenset[str] | None] = None
+
+    @abstractmethod
+    def tables(self, generation: int) -> dict[str, Table]:
+        """This projection's tables for `generation`, by base name."""
+
+    @abstractmethod
+    def apply(
+        self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
+    ) -> None:
+        """Apply `events` (in log order) to `tables`."""
+
+    def compare(
+        self, conn: Connection, old: Mapping[str, Table], new: Mapping[str, Table]
+    ) -> dict[str, Any]:
+        """After a replay and before the old generation is dropped: what changed (optional)."""
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    name: str
+    events: int
+    seconds: float
+    generation: int
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    name: str
+    position: int
+    generation: int
+
+
+class ProjectionRunner:
+    """Applies the log to projections: incrementally (`catch_up`) or from scratch (`replay`)."""
+
+    def __init__(
+        self, store: EventStore, projections: Iterable[Projection], *, batch_size: int = 500
+    ) -> None:
+        self.store = store
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size
+
+    def _select(self, name: str | None) -> list[Projection]:
+        if name is None:
+            return list(self.projections.values())
+        if name not in self.projections:
+            known = ", ".join(sorted(self.projections)) or "none"
+            raise StoreError(f"unknown projection {name!r} (known: {known})")
+        return [self.projections[name]]
+
+    # -- state ---------------------------------------------------------------------
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The projection's checkpoint, registering the projection on first use."""
+        projection = self._select(name)[0]
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
+        if row is not None:
+            return Checkpoint(row.name, row.position, row.generation)
+        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+            row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
+            if row is not None:
+                return Checkpoint(row.name, row.position, row.generation)
+            self._create(conn, projection, 1)
+            conn.execute(sa_insert(_checkpoints).values(name=name, position=0, generation=1))
+        return Checkpoint(name, 0, 1)
+
+    def tables(self, name: str) -> dict[str, Table]:
+        """The current generation's tables of projection `name`, for readers."""
+        return self.projections[name].tables(self.checkpoint(name).generation)
+
+    def lag(self, name: str) -> int:
+        return max(0, self.store.head() - self.checkpoint(name).position)
+
+    # -- incremental ---------------------------------------------------------------
+
+    def catch_up(self, name: str | None = None) -> dict[str, int]:
+        """Apply every event after each projection's checkpoint; returns events applied."""
+        return {p.name: self._catch_up(p) for p in self._select(name)}
+
+    def _catch_up(self, projection: Projection) -> int:
+        start = self.checkpoint(projection.name)
+        head = self.store.head()
+        applied = 0
+        for batch in self.store.read_batches(
+            after=start.position, types=projection.types, batch_size=self.batch_size, until=head
+        ):
+            applied += self._apply_batch(projection, batch, batch[-1].position)
+        if self.checkpoint(projection.name).position < head:
+            self._apply_batch(projection, [], head)
+        return applied
+
+    def _apply_batch(
+        self, projection: Projection, events: Sequence[RecordedEvent], through: int
+    ) -> int:
+        """Apply `events` and move the checkpoint to `through`, in one transaction."""
+        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+            query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query).one()
+            # Another runner may have moved the checkpoint while we read: skip what it applied.
+            fresh = [e for e in events if e.position > row.position]
+            if fresh:
+                projection.apply(conn, projection.tables(row.generation), fresh)
+            if through > row.position:
+                conn.execute(
+                    update(_checkpoints)
+                    .where(_checkpoints.c.name == projection.name)
+                    .values(position=through)
+                )
+        return len(fresh)
+
+    # -- rebuild -------------------------------------------------------------------
+
+    def replay(
+        self, name: str | None = None, *, progress: Progress | None = None
+    ) -> list[ReplayResult]:
+        """Rebuild projections from position 0 into a new generation, then swap it in."""
+        return [self._replay(p, progress) for p in self._select(name)]
+
+    def _replay(self, projection: Projection, progress: Progress | None) -> ReplayResult:
+        started = time.perf_counter()
+        current = self.checkpoint(projection.name)
+        generation = current.generation + 1
+        new_tables = projection.tables(generation)
+        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+            for table in reversed(list(new_tables.values())):
+                table.drop(conn, checkfirst=True)  # left over by an interrupted replay
+            self._create(conn, projection, generation)
+        head = self.store.head()
+        total = self._count(projection, head)
+        applied = 0
+        position = 0
+        for batch in self.store.read_batches(
+            types=projection.types, batch_size=self.batch_size, until=head
+        ):
+            with _WriteTransaction(self.store.engine, postgres=False) as conn:
+                projection.apply(conn, new_tables, batch)
+            applied += len(batch)
+            position = batch[-1].position
+            if progress is not None:
+                progress(applied, total)
+        position = head
+        # Swap: events appended during the rebuild are applied in the swapping transaction.
+        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+            query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query).one()
+            tail = list(self.store.read_all(after=position, types=projection.types))
+            if tail:
+                projection.apply(conn, new_tables, tail)
+                applied += len(tail)
+            through = max([position, *(e.position for e in tail)])
+            old_tables = projection.tables(row.generation)
+            changes = projection.compare(conn, old_tables, new_tables)
+            conn.execute(
+                update(_checkpoints)
+                .where(_checkpoints.c.name == projection.name)
+                .values(position=max(through, row.position), generation=generation)
+            )
+        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+            for table in reversed(list(old_tables.values())):
+                table.drop(conn, checkfirst=True)
+        return ReplayResult(
+            name=projection.name,
+            events=applied,
+            seconds=time.perf_counter() - started,
+            generation=generation,
+            changes=changes,
+        )
+
+    def _count(self, projection: Projection, head: int) -> int:
+        events = schema.events
+        query = select(func.count()).select_from(events).where(events.c.position <= head)
+        if projection.types is not None:
+            query = query.where(events.c.type.in_(sorted(projection.types)))
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    @staticmethod
+    def _create(conn: Connection, projection: Projection, generation: int) -> None:
+        for table in projection.tables(generation).values():
+            table.create(conn, checkfirst=True)

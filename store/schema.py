@@ -1,0 +1,54 @@
+"""The store's own tables. Alembic migrations in `store/migrations` create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+events = Table(
+    "events",
+    metadata,
+    # Positions are assigned by the writer while it holds the append lock, so they are
+    # gapless and commit order equals position order (see DESIGN.md, "Ordering").
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("stream_id", String(200), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("type", String(200), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    # JSON kept as canonical text, not JSONB: export must give back the bytes we hashed.
+    Column("data", Text, nullable=False),
+    Column("metadata", Text, nullable=False),
+    Column("recorded_at", String(27), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
+)
+Index("ix_events_type_position", events.c.type, events.c.position)
+
+event_keys = Table(
+    "event_keys",
+    metadata,
+    Column("key", String(600), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    # Views live in tables suffixed with their generation; replay builds generation N+1
+    # beside N and swaps by updating this row, so readers never see a half-built view.
+    Column("generation", Integer, nullable=False),
+)
