@@ -18,6 +18,7 @@ from store.errors import (
 )
 from store.events import GENESIS_HASH, NewEvent, RecordedEvent, canonical_json, format_time
 from store.eventstore import EventStore, StreamAppend
+from store.leases import Lease, Leases
 from store.migrate import SchemaState, schema_state, upgrade
 from store.projections import (
     Checkpoint,
@@ -37,6 +38,8 @@ __all__ = [
     "EventStore",
     "ImmutableEventError",
     "ImportRefusedError",
+    "Lease",
+    "Leases",
     "NewEvent",
     "Projection",
     "ProjectionRunner",

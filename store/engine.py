@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 IMMEDIATE = "newsledger_immediate"
@@ -34,8 +33,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False},
-            # One file, many processes: pooled connections buy little and hold locks.
-            poolclass=None if in_memory else NullPool,
             **kwargs,
         )
         _configure_sqlite(engine, wal=not in_memory)

@@ -1,14 +1,14 @@
 """The store's exception tree, so callers catch store failures without knowing SQLAlchemy.
 
-    StoreError
-     ├── StoreUnavailableError   the database cannot be reached
-     ├── SchemaError
-     │    └── SchemaTooNewError   the database was migrated by a newer newsledger
-     ├── ConcurrencyError        expected_version did not match the stream
-     ├── DuplicateKeyError       a unique key is already claimed by a stored event
-     ├── ImmutableEventError     something tried to change or delete a stored event
-     ├── ChainError              the hash chain does not verify
-     └── ImportRefusedError      import into a non-empty store, or a corrupt file
+StoreError
+ ├── StoreUnavailableError   the database cannot be reached
+ ├── SchemaError
+ │    └── SchemaTooNewError   the database was migrated by a newer newsledger
+ ├── ConcurrencyError        expected_version did not match the stream
+ ├── DuplicateKeyError       a unique key is already claimed by a stored event
+ ├── ImmutableEventError     something tried to change or delete a stored event
+ ├── ChainError              the hash chain does not verify
+ └── ImportRefusedError      import into a non-empty store, or a corrupt file
 """
 
 from __future__ import annotations

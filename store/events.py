@@ -30,7 +30,10 @@ def format_time(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     """The inverse of `format_time`."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat is ~10x faster than strptime, and replay parses one per event.
+    if not (len(text) == 27 and text.endswith("Z") and text[10] == "T"):
+        raise ValueError(f"not a log timestamp: {text!r}")
+    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,22 +84,29 @@ def event_hash(
     keys: tuple[str, ...] = (),
 ) -> str:
     """SHA-256 over the previous hash and every stored field (and the event's unique keys),
-    so changing, removing or reordering anything breaks the chain from that event on."""
-    body = canonical_json(
-        [
-            position,
-            str(event_id),
-            stream_id,
-            stream_version,
-            type,
-            schema_version,
-            data_json,
-            metadata_json,
-            recorded_at,
-            sorted(keys),
-        ]
+    so changing, removing or reordering anything breaks the chain from that event on.
+
+    Each field is fed as `<length>:<value>` (lengths in UTF-8 bytes), so no two different
+    rows hash the same input; JSON-encoding the row again would cost more than the digest.
+    """
+    digest = hashlib.sha256(previous_hash.encode("ascii"))
+    fields = (
+        str(position),
+        str(event_id),
+        stream_id,
+        str(stream_version),
+        type,
+        str(schema_version),
+        data_json,
+        metadata_json,
+        recorded_at,
+        *sorted(keys),
     )
-    return hashlib.sha256((previous_hash + body).encode("utf-8")).hexdigest()
+    for value in fields:
+        encoded = value.encode("utf-8")
+        digest.update(b"%d:" % len(encoded))
+        digest.update(encoded)
+    return digest.hexdigest()
 
 
 def record_to_json(row: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, text
+from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from store import schema
@@ -184,20 +184,12 @@ class EventStore:
                 key_rows.extend({"key": k, "position": position} for k in new.keys)
                 positions.append(position)
             result.append(positions)
-        if rows:
-            conn.execute(insert(_events), rows)
-        if key_rows:
-            conn.execute(insert(_keys), key_rows)
+        _insert(conn, _events, rows)
+        _insert(conn, _keys, key_rows)
         return result
 
     def _stored_ids(self, conn: Connection, ids: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in _chunks(ids, 500):
-            for event_id, position in conn.execute(
-                select(_events.c.event_id, _events.c.position).where(_events.c.event_id.in_(chunk))
-            ):
-                found[event_id] = position
-        return found
+        return _lookup(conn, _events.c.event_id, _events.c.position, ids)
 
     def _stream_version(self, conn: Connection, stream_id: str) -> int:
         version = conn.execute(
@@ -216,9 +208,7 @@ class EventStore:
         with self._translate_errors(), self.engine.connect() as conn:
             return self._stream_version(conn, stream_id)
 
-    def claimed(
-        self, keys: Iterable[str], *, conn: Connection | None = None
-    ) -> dict[str, int]:
+    def claimed(self, keys: Iterable[str], *, conn: Connection | None = None) -> dict[str, int]:
         """The keys among `keys` already claimed, with the position of the claiming event."""
         wanted = list(keys)
         if not wanted:
@@ -226,13 +216,7 @@ class EventStore:
         if conn is None:
             with self._translate_errors(), self.engine.connect() as own:
                 return self.claimed(wanted, conn=own)
-        found: dict[str, int] = {}
-        for chunk in _chunks(wanted, 500):
-            for key, position in conn.execute(
-                select(_keys.c.key, _keys.c.position).where(_keys.c.key.in_(chunk))
-            ):
-                found[key] = position
-        return found
+        return _lookup(conn, _keys.c.key, _keys.c.position, wanted)
 
     def get(self, position: int) -> RecordedEvent | None:
         """The event at `position`, upcast, or None."""
@@ -249,7 +233,9 @@ class EventStore:
         until: int | None = None,
     ) -> Iterator[RecordedEvent]:
         """Every event after `after` (up to `until`), in order, fetched in batches."""
-        for batch in self.read_batches(after=after, types=types, batch_size=batch_size, until=until):
+        for batch in self.read_batches(
+            after=after, types=types, batch_size=batch_size, until=until
+        ):
             yield from batch
 
     def read_batches(
@@ -324,7 +310,15 @@ class _WriteTransaction:
         if self._postgres:
             # Taken last, just before positions are assigned, and held to commit: a reader
             # can never see position N+1 committed while N is still in flight.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": APPEND_LOCK})
+            # The append's look-ups (event ids, keys, stream version, head) are all point
+            # queries on unique indexes; on a young table with stale statistics the planner
+            # picked sequential scans (12 ms a look-up at 10,000 events), so forbid them.
+            conn.execute(
+                text(
+                    "SELECT set_config('enable_seqscan', 'off', true), pg_advisory_xact_lock(:id)"
+                ),
+                {"id": APPEND_LOCK},
+            )
         return conn
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -359,12 +353,51 @@ class _ErrorTranslation:
             raise StoreUnavailableError(_describe(self._engine, exc)) from exc
 
 
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows in the caller's transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    COPY sends a batch in one round trip; psycopg's executemany pipelines one INSERT per
+    row, which measured at half the rate for 5 KB events.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    with driver.cursor() as cursor:  # type: ignore[attr-defined]
+        names = ", ".join(f'"{c}"' for c in columns)
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
 def _is_connection_error(exc: OperationalError) -> bool:
     message = str(exc.orig).lower()
     return any(
         word in message
         for word in ("connect", "connection", "could not translate", "unable to open", "closed")
     )
+
+
+def _lookup(conn: Connection, column: Any, position: Any, values: list[str]) -> dict[str, int]:
+    """`{value: position}` for the values present in `column`.
+
+    On PostgreSQL one `= ANY(array)` parameter: an IN list of 100 parameters measured at
+    ~19 ms a query there (a fresh plan per call), the array at well under 1 ms.
+    """
+    found: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":
+        query = select(column, position).where(column == func.any(bindparam("values")))
+        for value, at in conn.execute(query, {"values": values}):
+            found[value] = at
+        return found
+    for chunk in _chunks(values, 500):
+        for value, at in conn.execute(select(column, position).where(column.in_(chunk))):
+            found[value] = at
+    return found
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

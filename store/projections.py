@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, MetaData, Table, func, select, update
-from sqlalchemy.schema import SchemaItem
 from sqlalchemy import insert as sa_insert
+from sqlalchemy.schema import SchemaItem
 
 from store import schema
 from store.errors import StoreError
-from store.eventstore import EventStore, _WriteTransaction
 from store.events import RecordedEvent
+from store.eventstore import EventStore, _WriteTransaction
 
 _checkpoints = schema.projection_checkpoints
 

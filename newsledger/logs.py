@@ -1,0 +1,102 @@
+"""Logging set-up: readable lines on a terminal, JSON lines for machines (NEWSLEDGER_LOG_FORMAT).
+
+Code logs with `logger.info("polled", extra={"source_id": ..., "events": {...}})`; the
+extra fields become `key=value` pairs in the human form and top-level keys in JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+FORMATS = ("human", "json")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def extras(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields a call passed with `extra=`, in the order given."""
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the extra fields, error."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(extras(record))
+        if record.exc_info and record.exc_info[1] is not None:
+            entry.setdefault("error", str(record.exc_info[1]) or type(record.exc_info[1]).__name__)
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class HumanFormatter(logging.Formatter):
+    """`HH:MM:SS LEVEL logger: message key=value …`, local time, for a person at a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        pairs = " ".join(f"{k}={_human(v)}" for k, v in extras(record).items())
+        line = f"{moment} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        if pairs:
+            line = f"{line}  {pairs}"
+        if record.exc_info and record.exc_info[1] is not None:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return line
+
+
+def _human(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
+
+
+def configure_logging(
+    *,
+    fmt: str | None = None,
+    level: str | None = None,
+    stream: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> logging.Handler:
+    """Install one handler on the root logger from arguments or NEWSLEDGER_LOG_FORMAT/LEVEL.
+
+    Raises ValueError naming the variable when a value is not one we know.
+    """
+    env = os.environ if environ is None else environ
+    fmt = (fmt or env.get("NEWSLEDGER_LOG_FORMAT") or "human").strip().lower()
+    if fmt in ("text", "plain"):
+        fmt = "human"
+    if fmt not in FORMATS:
+        raise ValueError(f"NEWSLEDGER_LOG_FORMAT must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    level = (level or env.get("NEWSLEDGER_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LEVELS:
+        raise ValueError(f"NEWSLEDGER_LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}")
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_newsledger", False)]:
+        root.removeHandler(old)
+    handler._newsledger = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Library chatter that would drown the worker's own lines at INFO.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # "skipped: maximum number of running instances reached" is max_instances=1 working.
+    logging.getLogger("apscheduler").setLevel(max(logging.ERROR, root.level))
+    return handler

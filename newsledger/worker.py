@@ -1,0 +1,342 @@
+"""The scheduled worker: one APScheduler job per source, leases for replicas, then publishing.
+
+The story of one poll (`Worker.poll`): hold the source's lease (or leave it to the
+replica that does), poll it through `ingest`, count what it appended, and ask the
+publisher to catch the projections up and republish changed feeds. APScheduler 3.x
+cannot share a job store between processes, so every replica schedules every source
+and the lease decides who actually polls it (DESIGN.md, "Scale").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor as ThreadPoolExecutor_
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ingest.config import SourceConfig
+from newsledger.app import App
+from newsledger.metrics import Metrics
+from newsledger.worker_config import WorkerSettings
+from newsledger.worker_ingest import PollReport, SourcePoller
+from newsledger.worker_publish import Publisher, PublishResult
+from store import Leases, StoreUnavailableError
+
+log = logging.getLogger("newsledger.worker")
+
+SOURCE_LEASE = "source:"
+MEMBER_LEASE = "worker:"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Worker:
+    """Polls the configured sources on schedule; one per process."""
+
+    def __init__(
+        self,
+        app: App,
+        settings: WorkerSettings,
+        *,
+        metrics: Metrics | None = None,
+        poller_factory: Callable[[App], SourcePoller] | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self._poller_factory = poller_factory or _default_poller
+        self.poller = self._poller_factory(app)
+        self.leases = Leases(
+            app.store.engine,
+            owner=settings.replica_id,
+            ttl=timedelta(seconds=settings.lease_ttl),
+        )
+        self.publisher = Publisher(
+            self._publish_once, metrics=self.metrics, retry_cap=settings.store_retry_cap
+        )
+        self._lock = threading.Lock()
+        self._inflight: set[str] = set()
+        self._stopping = threading.Event()
+        self._store_failures = 0
+        self.store_error: str | None = None
+        self.started_at: float | None = None
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(self._concurrency())},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": max(1, int(settings.misfire_grace)),
+            },
+            timezone=UTC,
+        )
+
+    # -- the sources -----------------------------------------------------------------
+
+    def sources(self) -> list[SourceConfig]:
+        return [s for s in self.app.ingest_config.sources if s.enabled]
+
+    def _concurrency(self) -> int:
+        return self.settings.concurrency or self.app.ingest_config.fetch.concurrency
+
+    def _fair_share(self) -> int:
+        """How many sources this replica may hold: an even split among live replicas."""
+        now = _utcnow()
+        live = {lease.owner for lease in self.leases.all(prefix=MEMBER_LEASE) if lease.held_at(now)}
+        live.add(self.settings.replica_id)
+        return math.ceil(len(self.sources()) / len(live))
+
+    def _claim(self, source_id: str) -> bool:
+        name = SOURCE_LEASE + source_id
+        held = self.leases.held()
+        if name not in held and len(held) >= self._fair_share():
+            return False
+        return self.leases.acquire(name)
+
+    # -- one poll --------------------------------------------------------------------
+
+    def poll(self, source_id: str) -> PollReport | None:
+        """Poll one source now if this replica may; None when it was left to another."""
+        if self._stopping.is_set():
+            return None
+        with self._lock:
+            if source_id in self._inflight:
+                return None
+            self._inflight.add(source_id)
+        try:
+            return self._poll(source_id)
+        finally:
+            with self._lock:
+                self._inflight.discard(source_id)
+
+    def _poll(self, source_id: str) -> PollReport | None:
+        source = self.app.ingest_config.source(source_id)
+        if source is None or not source.enabled:
+            return None
+        started = time.perf_counter()
+        try:
+            if not self._claim(source_id):
+                log.debug("source leased by another replica", extra={"source_id": source_id})
+                return None
+            report = self.poller.poll(source)
+        except StoreUnavailableError as exc:
+            self._store_down(exc, retry=source_id)
+            self.metrics.fetches.labels(outcome="error").inc()
+            return None
+        except Exception as exc:
+            # A bug or an unexpected input must cost one poll of one source, not the worker.
+            self.metrics.fetches.labels(outcome="error").inc()
+            log.exception("poll crashed", extra={"source_id": source_id, "error": str(exc)})
+            return None
+        self._store_up()
+        seconds = time.perf_counter() - started
+        outcome, _, reason = report.outcome.partition(":")
+        self.metrics.fetches.labels(outcome=outcome).inc()
+        if reason:
+            self.metrics.fetch_failures.labels(reason=reason).inc()
+        if report.requested:
+            self.metrics.fetch_seconds.labels(kind=source.kind).observe(seconds)
+        self.metrics.record_events(report.events)
+        level = {"failed": logging.WARNING, "error": logging.ERROR}.get(outcome, logging.INFO)
+        if outcome in ("deferred", "disabled", "gone"):
+            level = logging.DEBUG
+        log.log(
+            level,
+            f"polled {source_id}: {report.outcome}",
+            extra={
+                "source_id": source_id,
+                "outcome": report.outcome,
+                "status": report.status,
+                "items": report.items,
+                "events": dict(report.events),
+                "duration_ms": round(seconds * 1000, 1),
+                **({"error": report.message} if report.message else {}),
+                **({"retry_at": report.retry_at.isoformat()} if report.retry_at else {}),
+            },
+        )
+        if report.appended:
+            self.publisher.request()
+        return report
+
+    # -- the database going away -----------------------------------------------------
+
+    def _store_down(self, exc: Exception, *, retry: str | None) -> None:
+        with self._lock:
+            self._store_failures += 1
+            failures = self._store_failures
+        self.store_error = str(exc)
+        self.metrics.store_unavailable.inc()
+        delay = min(self.settings.store_retry_cap, 2.0 ** (failures - 1))
+        delay *= random.uniform(0.8, 1.2)
+        log.warning(
+            "database unavailable; will retry",
+            extra={"source_id": retry, "error": str(exc), "retry_in_s": round(delay, 1)},
+        )
+        if retry is not None and self.scheduler.running and not self._stopping.is_set():
+            # The source's own interval may be an hour: retry it on the store's back-off.
+            self.scheduler.add_job(
+                self.poll,
+                "date",
+                args=[retry],
+                id=f"retry:{retry}",
+                replace_existing=True,
+                run_date=_utcnow() + timedelta(seconds=delay),
+            )
+
+    def _store_up(self) -> None:
+        if self._store_failures:
+            log.info("database reachable again", extra={"after_failures": self._store_failures})
+        self._store_failures = 0
+        self.store_error = None
+
+    # -- publishing ------------------------------------------------------------------
+
+    def _publish_once(self) -> PublishResult:
+        from feeds.publisher import publish_all
+
+        started = time.perf_counter()
+        runner = self.app.runner
+        applied = runner.catch_up()
+        report = publish_all(runner, self.app.feeds_config)
+        head = self.app.store.head()
+        lag = {name: runner.lag(name) for name in runner.projections}
+        self.metrics.record_lag(lag)
+        through = head - max(lag.values(), default=0)
+        return PublishResult(
+            applied=applied,
+            written=len(report.written),
+            through=through,
+            seconds=time.perf_counter() - started,
+        )
+
+    # -- scheduling ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Schedule every enabled source and start polling in background threads."""
+        self.started_at = time.time()
+        self._schedule(self.sources())
+        heartbeat = max(0.5, self.settings.lease_ttl / 3)
+        self.scheduler.add_job(
+            self.heartbeat,
+            IntervalTrigger(seconds=heartbeat, timezone=UTC),
+            id="heartbeat",
+            next_run_time=_utcnow(),
+        )
+        self.publisher.start()
+        self.scheduler.start()
+        # Feeds from what is already in the log, before the first poll lands.
+        self.publisher.request()
+        log.info(
+            "worker started",
+            extra={
+                "replica_id": self.settings.replica_id,
+                "sources": len(self.sources()),
+                "concurrency": self._concurrency(),
+            },
+        )
+
+    def _schedule(self, sources: list[SourceConfig]) -> None:
+        now = _utcnow()
+        for source in sources:
+            first = now + timedelta(
+                seconds=random.uniform(0, min(self.settings.stagger, source.interval))
+            )
+            self.scheduler.add_job(
+                self.poll,
+                IntervalTrigger(
+                    seconds=source.interval,
+                    jitter=self.settings.jitter_for(source.interval) or None,
+                    timezone=UTC,
+                ),
+                args=[source.id],
+                id=f"source:{source.id}",
+                name=f"poll {source.id}",
+                replace_existing=True,
+                next_run_time=first,
+            )
+        self.metrics.sources.set(len(self.sources()))
+
+    def heartbeat(self) -> None:
+        """Renew this replica's leases and membership; give back sources beyond a fair share."""
+        try:
+            self.leases.acquire(MEMBER_LEASE + self.settings.replica_id)
+            held = [n for n in self.leases.renew() if n.startswith(SOURCE_LEASE)]
+            excess = len(held) - self._fair_share()
+            if excess > 0:
+                with self._lock:
+                    busy = {SOURCE_LEASE + s for s in self._inflight}
+                spare = [n for n in held if n not in busy][:excess]
+                self.leases.release(spare)
+                held = [n for n in held if n not in spare]
+            self.metrics.leases_held.set(len(held))
+        except StoreUnavailableError as exc:
+            self._store_down(exc, retry=None)
+            return
+        self._store_up()
+
+    def run_once(self) -> list[PollReport]:
+        """Poll every due enabled source once, publish, and return the reports."""
+        due = self.poller.due(self.sources())
+        with ThreadPoolExecutor_(
+            max_workers=self._concurrency(), thread_name_prefix="poll"
+        ) as pool:
+            results = list(pool.map(lambda s: self.poll(s.id), due))
+        reports = [r for r in results if r is not None]
+        if self.store_error is None:
+            self.publisher.publish_now()
+        self.leases.release()
+        self.poller.close()
+        return reports
+
+    def stop(self) -> bool:
+        """Stop polling; wait for polls under way up to the grace period. True if all ended."""
+        self._stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + self.settings.shutdown_grace
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._inflight:
+                    break
+            time.sleep(0.05)
+        with self._lock:
+            unfinished = sorted(self._inflight)
+        self.publisher.stop(max(0.1, deadline - time.monotonic()))
+        with contextlib.suppress(StoreUnavailableError):  # if so, they expire by themselves
+            self.leases.release()
+        if unfinished:
+            log.warning("polls still running at shutdown", extra={"sources": unfinished})
+        else:
+            self.poller.close()
+        log.info("worker stopped", extra={"replica_id": self.settings.replica_id})
+        return not unfinished
+
+    def reschedule(self, app: App, settings: WorkerSettings) -> None:
+        """Switch to a new configuration: add, change and remove source jobs."""
+        old = {s.id: s for s in self.sources()}
+        old_poller = self.poller
+        self.poller = self._poller_factory(app)
+        self.app = app
+        self.settings = settings
+        old_poller.close()
+        new = {s.id: s for s in self.sources()}
+        for gone in sorted(set(old) - set(new)):
+            self.scheduler.remove_job(f"source:{gone}")
+        self.leases.release([SOURCE_LEASE + gone for gone in set(old) - set(new)])
+        self._schedule([s for s in new.values() if old.get(s.id) != s])
+
+
+def _default_poller(app: App) -> SourcePoller:
+    from newsledger.worker_ingest import IngestPoller
+
+    return IngestPoller(app)

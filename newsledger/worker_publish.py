@@ -1,0 +1,119 @@
+"""The publishing loop: after ingests, catch projections up and republish changed feeds.
+
+Polls ask for a publish; one thread answers, so a burst of a hundred polls costs a few
+catch-ups, not a hundred, and no two catch-ups of this process race each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from newsledger.metrics import Metrics
+from store import StoreUnavailableError
+
+log = logging.getLogger("newsledger.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    applied: dict[str, int]
+    written: int
+    through: int
+    seconds: float
+
+
+class Publisher:
+    """Runs `publish_once` on request, coalescing requests that arrive while it works."""
+
+    def __init__(
+        self,
+        publish_once: Callable[[], PublishResult],
+        *,
+        metrics: Metrics,
+        retry_cap: float = 60.0,
+    ) -> None:
+        self._publish_once = publish_once
+        self._metrics = metrics
+        self._retry_cap = retry_cap
+        self._wanted = threading.Event()
+        self._stopping = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread = threading.Thread(target=self._loop, name="publisher", daemon=True)
+        self.last: PublishResult | None = None
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def request(self) -> None:
+        self._idle.clear()
+        self._wanted.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no publish is wanted or running (tests, `--once`, shutdown)."""
+        return self._idle.wait(timeout)
+
+    def stop(self, timeout: float) -> None:
+        """Finish the publish under way (if any) and stop."""
+        self._stopping.set()
+        self._wanted.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def publish_now(self) -> PublishResult:
+        """Publish in the calling thread (for `--once`); raises what publishing raises."""
+        result = self._publish_once()
+        self._record(result)
+        return result
+
+    def _loop(self) -> None:
+        delay = 1.0
+        while True:
+            self._wanted.wait()
+            if self._stopping.is_set():
+                self._idle.set()
+                return
+            self._wanted.clear()
+            try:
+                self._record(self._publish_once())
+                delay = 1.0
+            except StoreUnavailableError as exc:
+                self._metrics.store_unavailable.inc()
+                self.last_error = str(exc)
+                log.warning(
+                    "database unavailable while publishing; retrying",
+                    extra={"error": str(exc), "retry_in_s": delay},
+                )
+                self._wanted.set()
+                if self._stopping.wait(delay):
+                    self._idle.set()
+                    return
+                delay = min(delay * 2, self._retry_cap)
+                continue
+            except Exception as exc:
+                self.last_error = str(exc)
+                log.exception("publishing failed", extra={"error": str(exc)})
+            if not self._wanted.is_set():
+                self._idle.set()
+
+    def _record(self, result: PublishResult) -> None:
+        self.last = result
+        self.last_error = None
+        self._metrics.feeds_published.inc(result.written)
+        self._metrics.publish_seconds.observe(result.seconds)
+        applied = sum(result.applied.values())
+        log.info(
+            "feeds published" if result.written else "projections caught up",
+            extra={
+                "events_applied": applied,
+                "feeds_written": result.written,
+                "through": result.through,
+                "duration_ms": round(result.seconds * 1000, 1),
+                "published_at": time.time(),
+            },
+        )

@@ -1,0 +1,101 @@
+"""The hash chain: verify finds tampering; export and import round-trip byte for byte."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from store import EventStore, ImportRefusedError, NewEvent
+from store.chain import verify
+from store.transfer import export_lines, import_lines
+
+
+def _fill(store: EventStore, count: int = 12) -> None:
+    for n in range(count):
+        store.append(
+            f"article-{n % 4}",
+            [NewEvent("Noted", {"n": n, "title": f"Tin số {n} – Lào"}, keys=(f"content:{n}",))],
+        )
+
+
+def _tamper(store: EventStore, position: int) -> None:
+    """Change a stored row the way an attacker with database access would."""
+    forged = text("UPDATE events SET data = :data WHERE position = :position")
+    with store.engine.begin() as conn:
+        if store.is_postgres:
+            conn.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
+            conn.execute(forged, {"data": '{"n":99}', "position": position})
+            conn.execute(text("ALTER TABLE events ENABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER events_no_update"))
+            conn.execute(forged, {"data": '{"n":99}', "position": position})
+
+
+def test_verify_accepts_an_untouched_log(store: EventStore) -> None:
+    _fill(store)
+    result = verify(store.engine)
+    assert result.ok
+    assert result.events == 12
+
+
+def test_verify_reports_the_first_tampered_position(store: EventStore) -> None:
+    _fill(store)
+    _tamper(store, 7)
+    result = verify(store.engine)
+    assert not result.ok
+    assert result.broken_at == 7
+    assert result.events == 6
+
+
+def test_export_import_export_is_byte_identical(store_url: str, sqlite_url: str) -> None:
+    source = EventStore.open(store_url)
+    _fill(source)
+    first = list(export_lines(source))
+    target = EventStore.open(sqlite_url.replace("store.db", "copy.db"))
+    assert import_lines(target, first) == 12
+    assert list(export_lines(target)) == first
+    assert verify(target.engine).ok
+    assert target.claimed(["content:3"]) == {"content:3": 4}
+    source.close()
+    target.close()
+
+
+def test_import_refuses_a_non_empty_store(store: EventStore) -> None:
+    _fill(store, 2)
+    lines = list(export_lines(store))
+    with pytest.raises(ImportRefusedError, match="not empty"):
+        import_lines(store, lines)
+    assert store.head() == 2
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda lines: [*lines[:-1], lines[-1][:40]], "truncated"),
+        (lambda lines: [lines[0], lines[2]], "position 3, expected 2"),
+        (lambda lines: [*lines[:3], lines[3].replace("Lào", "Lao")], "hash chain broken"),
+        (lambda lines: [*lines[:2], json.dumps({"position": 3})], "missing"),
+    ],
+)
+def test_import_refuses_a_damaged_file_and_writes_nothing(
+    store: EventStore, sqlite_url: str, damage: object, message: str
+) -> None:
+    _fill(store, 6)
+    lines = damage(list(export_lines(store)))  # type: ignore[operator]
+    target = EventStore.open(sqlite_url.replace("store.db", "target.db"))
+    with pytest.raises(ImportRefusedError, match=message):
+        import_lines(target, lines, name="log.jsonl")
+    assert target.head() == 0
+    assert target.claimed(["content:0"]) == {}
+    target.close()
+
+
+def test_export_lines_hold_canonical_json(store: EventStore, tmp_path: Path) -> None:
+    _fill(store, 1)
+    [line] = export_lines(store)
+    record = json.loads(line)
+    assert record["keys"] == ["content:0"]
+    assert json.loads(record["data"]) == {"n": 0, "title": "Tin số 0 – Lào"}
