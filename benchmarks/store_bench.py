@@ -25,9 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sqlalchemy import (  # noqa: E402
+from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
@@ -42,7 +40,7 @@ from sqlalchemy import (  # noqa: E402
     text,
 )
 
-from store import (  # noqa: E402
+from store import (
     EventStore,
     NewEvent,
     Projection,

@@ -8,7 +8,6 @@ import random
 import threading
 import time
 
-
 from store import EventStore, NewEvent, StreamAppend
 
 WRITERS = 4
