@@ -1,10 +1,22 @@
 """The ingest package's exception tree.
 
     IngestError
-     └── ConfigError    the sources or fetch settings are invalid
+     ├── ConfigError     the sources or fetch settings are invalid
+     ├── UnknownSourceError  a command named a source id that is not configured
+     └── FetchError      one poll of one source failed; carries a reason category
+          (dns, connect, timeout, http_status, too_large, decode, parse, redirect, io)
+
+Foreign errors (httpx, OSError, feedparser's bozo exceptions) are translated into
+`FetchError` at the boundary where they happen, so the orchestrator records one
+`SourceFetchFailed` per failure and the worker keeps running.
 """
 
 from __future__ import annotations
+
+#: The reason categories recorded in `SourceFetchFailed.reason`.
+REASONS = frozenset(
+    {"dns", "connect", "timeout", "http_status", "too_large", "decode", "parse", "redirect", "io"}
+)
 
 
 class IngestError(Exception):
@@ -13,3 +25,28 @@ class IngestError(Exception):
 
 class ConfigError(IngestError):
     """The configuration cannot be used; the message names the file, the source id and the field."""
+
+
+class UnknownSourceError(IngestError):
+    """A source id given on the command line is not in the configuration."""
+
+
+class FetchError(IngestError):
+    """A poll failed for a classified `reason`; `status` is the HTTP status if there was one,
+    `retry_after` the raw `Retry-After` header of a 429 or 503."""
+
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        if reason not in REASONS:
+            raise ValueError(f"unknown fetch failure reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after

@@ -19,6 +19,8 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# uvicorn adds an ANSI-coloured copy of its message; ours has no use for it.
+_STANDARD.add("color_message")
 
 
 def extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -95,7 +97,7 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     # Library chatter that would drown the worker's own lines at INFO.
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # "skipped: maximum number of running instances reached" is max_instances=1 working.
     logging.getLogger("apscheduler").setLevel(max(logging.ERROR, root.level))

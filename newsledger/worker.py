@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import random
 import threading
 import time
@@ -28,13 +27,11 @@ from newsledger.app import App
 from newsledger.metrics import Metrics
 from newsledger.worker_config import WorkerSettings
 from newsledger.worker_ingest import PollReport, SourcePoller
-from newsledger.worker_publish import Publisher, PublishResult
-from store import Leases, StoreUnavailableError
+from newsledger.worker_publish import Publisher, PublishResult, catch_up_and_publish
+from newsledger.worker_sharing import SourceSharing
+from store import StoreUnavailableError
 
 log = logging.getLogger("newsledger.worker")
-
-SOURCE_LEASE = "source:"
-MEMBER_LEASE = "worker:"
 
 
 def _utcnow() -> datetime:
@@ -57,10 +54,8 @@ class Worker:
         self.metrics = metrics or Metrics()
         self._poller_factory = poller_factory or _default_poller
         self.poller = self._poller_factory(app)
-        self.leases = Leases(
-            app.store.engine,
-            owner=settings.replica_id,
-            ttl=timedelta(seconds=settings.lease_ttl),
+        self.sharing = SourceSharing(
+            app.store.engine, replica_id=settings.replica_id, ttl=settings.lease_ttl
         )
         self.publisher = Publisher(
             self._publish_once, metrics=self.metrics, retry_cap=settings.store_retry_cap
@@ -72,7 +67,12 @@ class Worker:
         self.store_error: str | None = None
         self.started_at: float | None = None
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(self._concurrency())},
+            # Lease renewal gets a thread of its own: behind a queue of a thousand polls it
+            # would come too late, and the replica's sources would pass to the others.
+            executors={
+                "default": ThreadPoolExecutor(self._concurrency()),
+                "heartbeat": ThreadPoolExecutor(1),
+            },
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -88,20 +88,6 @@ class Worker:
 
     def _concurrency(self) -> int:
         return self.settings.concurrency or self.app.ingest_config.fetch.concurrency
-
-    def _fair_share(self) -> int:
-        """How many sources this replica may hold: an even split among live replicas."""
-        now = _utcnow()
-        live = {lease.owner for lease in self.leases.all(prefix=MEMBER_LEASE) if lease.held_at(now)}
-        live.add(self.settings.replica_id)
-        return math.ceil(len(self.sources()) / len(live))
-
-    def _claim(self, source_id: str) -> bool:
-        name = SOURCE_LEASE + source_id
-        held = self.leases.held()
-        if name not in held and len(held) >= self._fair_share():
-            return False
-        return self.leases.acquire(name)
 
     # -- one poll --------------------------------------------------------------------
 
@@ -125,7 +111,7 @@ class Worker:
             return None
         started = time.perf_counter()
         try:
-            if not self._claim(source_id):
+            if not self.sharing.claim(source_id, sources=len(self.sources())):
                 log.debug("source leased by another replica", extra={"source_id": source_id})
                 return None
             report = self.poller.poll(source)
@@ -202,22 +188,7 @@ class Worker:
     # -- publishing ------------------------------------------------------------------
 
     def _publish_once(self) -> PublishResult:
-        from feeds.publisher import publish_all
-
-        started = time.perf_counter()
-        runner = self.app.runner
-        applied = runner.catch_up()
-        report = publish_all(runner, self.app.feeds_config)
-        head = self.app.store.head()
-        lag = {name: runner.lag(name) for name in runner.projections}
-        self.metrics.record_lag(lag)
-        through = head - max(lag.values(), default=0)
-        return PublishResult(
-            applied=applied,
-            written=len(report.written),
-            through=through,
-            seconds=time.perf_counter() - started,
-        )
+        return catch_up_and_publish(self.app, self.metrics)
 
     # -- scheduling ------------------------------------------------------------------
 
@@ -230,6 +201,7 @@ class Worker:
             self.heartbeat,
             IntervalTrigger(seconds=heartbeat, timezone=UTC),
             id="heartbeat",
+            executor="heartbeat",
             next_run_time=_utcnow(),
         )
         self.publisher.start()
@@ -268,20 +240,14 @@ class Worker:
 
     def heartbeat(self) -> None:
         """Renew this replica's leases and membership; give back sources beyond a fair share."""
+        with self._lock:
+            busy = set(self._inflight)
         try:
-            self.leases.acquire(MEMBER_LEASE + self.settings.replica_id)
-            held = [n for n in self.leases.renew() if n.startswith(SOURCE_LEASE)]
-            excess = len(held) - self._fair_share()
-            if excess > 0:
-                with self._lock:
-                    busy = {SOURCE_LEASE + s for s in self._inflight}
-                spare = [n for n in held if n not in busy][:excess]
-                self.leases.release(spare)
-                held = [n for n in held if n not in spare]
-            self.metrics.leases_held.set(len(held))
+            held = self.sharing.heartbeat(sources=len(self.sources()), busy=busy)
         except StoreUnavailableError as exc:
             self._store_down(exc, retry=None)
             return
+        self.metrics.leases_held.set(len(held))
         self._store_up()
 
     def run_once(self) -> list[PollReport]:
@@ -292,11 +258,19 @@ class Worker:
         ) as pool:
             results = list(pool.map(lambda s: self.poll(s.id), due))
         reports = [r for r in results if r is not None]
-        if self.store_error is None:
+        try:
+            if self.store_error is not None:
+                # Cron must see it: what was polled is safe, what was not is polled next time.
+                raise StoreUnavailableError(self.store_error)
             self.publisher.publish_now()
-        self.leases.release()
-        self.poller.close()
+            self.sharing.release()
+        finally:
+            self.poller.close()
         return reports
+
+    def interrupt(self) -> None:
+        """Start no further polls (those under way finish); for `--once` on a signal."""
+        self._stopping.set()
 
     def stop(self) -> bool:
         """Stop polling; wait for polls under way up to the grace period. True if all ended."""
@@ -311,15 +285,24 @@ class Worker:
             time.sleep(0.05)
         with self._lock:
             unfinished = sorted(self._inflight)
-        self.publisher.stop(max(0.1, deadline - time.monotonic()))
-        with contextlib.suppress(StoreUnavailableError):  # if so, they expire by themselves
-            self.leases.release()
+        published = self.publisher.stop(max(0.1, deadline - time.monotonic()))
+        # Give the sources back so other replicas take over at once; a database that does
+        # not answer within a second gets no say (the leases then simply expire).
+        releasing = threading.Thread(target=self._release_quietly, daemon=True)
+        releasing.start()
+        releasing.join(1.0)
         if unfinished:
             log.warning("polls still running at shutdown", extra={"sources": unfinished})
         else:
             self.poller.close()
+        if not published:
+            log.warning("publishing still running at shutdown; it is rolled back")
         log.info("worker stopped", extra={"replica_id": self.settings.replica_id})
-        return not unfinished
+        return not unfinished and published and not releasing.is_alive()
+
+    def _release_quietly(self) -> None:
+        with contextlib.suppress(StoreUnavailableError):
+            self.sharing.release()
 
     def reschedule(self, app: App, settings: WorkerSettings) -> None:
         """Switch to a new configuration: add, change and remove source jobs."""
@@ -328,11 +311,12 @@ class Worker:
         self.poller = self._poller_factory(app)
         self.app = app
         self.settings = settings
+        self.sharing.set_ttl(settings.lease_ttl)
         old_poller.close()
         new = {s.id: s for s in self.sources()}
         for gone in sorted(set(old) - set(new)):
             self.scheduler.remove_job(f"source:{gone}")
-        self.leases.release([SOURCE_LEASE + gone for gone in set(old) - set(new)])
+        self.sharing.release(set(old) - set(new))
         self._schedule([s for s in new.values() if old.get(s.id) != s])
 
 

@@ -11,9 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from newsledger.metrics import Metrics
 from store import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from newsledger.app import App
 
 log = logging.getLogger("newsledger.worker")
 
@@ -24,6 +28,26 @@ class PublishResult:
     written: int
     through: int
     seconds: float
+
+
+def catch_up_and_publish(app: App, metrics: Metrics) -> PublishResult:
+    """Apply new events to every projection, then rewrite the feed files that changed."""
+    from feeds.publisher import publish_all
+
+    started = time.perf_counter()
+    runner = app.runner
+    applied = runner.catch_up()
+    # What the views hold at least, read before rendering: the files written next include
+    # every event up to here (the benchmark's latency figures rely on it).
+    through = min((runner.checkpoint(n).position for n in runner.projections), default=0)
+    report = publish_all(runner, app.feeds_config)
+    metrics.record_lag({name: runner.lag(name) for name in runner.projections})
+    return PublishResult(
+        applied=applied,
+        written=len(report.written),
+        through=through,
+        seconds=time.perf_counter() - started,
+    )
 
 
 class Publisher:
@@ -58,12 +82,13 @@ class Publisher:
         """Wait until no publish is wanted or running (tests, `--once`, shutdown)."""
         return self._idle.wait(timeout)
 
-    def stop(self, timeout: float) -> None:
-        """Finish the publish under way (if any) and stop."""
+    def stop(self, timeout: float) -> bool:
+        """Finish the publish under way (if any) and stop; False if it is still running."""
         self._stopping.set()
         self._wanted.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def publish_now(self) -> PublishResult:
         """Publish in the calling thread (for `--once`); raises what publishing raises."""
@@ -82,22 +107,28 @@ class Publisher:
             try:
                 self._record(self._publish_once())
                 delay = 1.0
-            except StoreUnavailableError as exc:
-                self._metrics.store_unavailable.inc()
+            except Exception as exc:
+                # Keep serving what was published last and try again: a database outage
+                # (or a full disk) must not leave the feeds stale until the next new article.
                 self.last_error = str(exc)
-                log.warning(
-                    "database unavailable while publishing; retrying",
-                    extra={"error": str(exc), "retry_in_s": delay},
-                )
+                if isinstance(exc, StoreUnavailableError):
+                    self._metrics.store_unavailable.inc()
+                    log.warning(
+                        "database unavailable while publishing; will retry",
+                        extra={"error": str(exc), "retry_in_s": delay},
+                    )
+                else:
+                    log.error(
+                        "publishing failed; will retry",
+                        exc_info=delay == 1.0,  # the traceback once, not on every retry
+                        extra={"error": str(exc), "retry_in_s": delay},
+                    )
                 self._wanted.set()
                 if self._stopping.wait(delay):
                     self._idle.set()
                     return
                 delay = min(delay * 2, self._retry_cap)
                 continue
-            except Exception as exc:
-                self.last_error = str(exc)
-                log.exception("publishing failed", extra={"error": str(exc)})
             if not self._wanted.is_set():
                 self._idle.set()
 

@@ -77,6 +77,9 @@ class BackgroundServer:
             time.sleep(0.02)
         log.info("serving", extra={"url": f"http://{self.host}:{self.port}/"})
 
-    def stop(self, timeout: float = 3.0) -> None:
+    def request_stop(self) -> None:
         self.server.should_exit = True
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self.request_stop()
         self._thread.join(timeout)

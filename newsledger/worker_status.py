@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from store import Lease, RecordedEvent
+from newsledger.worker_sharing import MEMBER_LEASE, SOURCE_LEASE
+from store import Lease, Leases, RecordedEvent
+
+if TYPE_CHECKING:
+    from newsledger.app import App
 
 FAILED = "SourceFetchFailed"
 FETCHED = "SourceFetched"
@@ -143,3 +147,40 @@ def age(seconds: float) -> str:
         if seconds >= size:
             return f"{seconds / size:.0f}{unit}"
     return f"{seconds:.0f}s"
+
+
+def collect_status(app: App, *, now: datetime) -> Status:
+    """Read the status from the log, the views, the lease table and the output folder."""
+    store = app.store
+    leases = Leases(store.engine, owner="status", ttl=timedelta(seconds=1)).all()
+    by_name = {lease.name: lease for lease in leases}
+    sources = tuple(
+        source_health(
+            source_id=s.id,
+            kind=s.kind,
+            enabled=s.enabled,
+            stream=store.read_stream(f"source-{s.id}"),
+            lease=by_name.get(SOURCE_LEASE + s.id),
+            now=now,
+        )
+        for s in app.ingest_config.sources
+    )
+    runner = app.runner
+    head = store.head()
+    projections = []
+    for name in sorted(runner.projections):
+        checkpoint = runner.checkpoint(name)
+        projections.append(
+            ProjectionState(
+                name, checkpoint.position, checkpoint.generation, max(0, head - checkpoint.position)
+            )
+        )
+    directory = app.feeds_config.output_dir
+    return Status(
+        head=head,
+        sources=sources,
+        projections=tuple(projections),
+        replicas=live_replicas((x for x in leases if x.name.startswith(MEMBER_LEASE)), now=now),
+        feeds_dir=str(directory) if directory else None,
+        feeds=feed_files(directory, now=now),
+    )

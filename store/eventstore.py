@@ -140,9 +140,11 @@ class EventStore:
         rows: list[dict[str, Any]] = []
         key_rows: list[dict[str, Any]] = []
         result: list[list[int]] = []
+        # One grouped query for every stream of the call (a poll appends to hundreds).
+        versions = self._stream_versions(conn, [a.stream_id for a in appends])
         for append in appends:
             fresh = [e for e in append.events if str(e.event_id) not in stored]
-            version = self._stream_version(conn, append.stream_id)
+            version = versions.get(append.stream_id, 0)
             if fresh and append.expected_version is not None and version != append.expected_version:
                 raise ConcurrencyError(append.stream_id, append.expected_version, version)
             positions: list[int] = []
@@ -183,6 +185,7 @@ class EventStore:
                 )
                 key_rows.extend({"key": k, "position": position} for k in new.keys)
                 positions.append(position)
+            versions[append.stream_id] = version
             result.append(positions)
         _insert(conn, _events, rows)
         _insert(conn, _keys, key_rows)
@@ -190,6 +193,21 @@ class EventStore:
 
     def _stored_ids(self, conn: Connection, ids: list[str]) -> dict[str, int]:
         return _lookup(conn, _events.c.event_id, _events.c.position, ids)
+
+    def _stream_versions(self, conn: Connection, stream_ids: list[str]) -> dict[str, int]:
+        """The current version of each stream that exists among `stream_ids`."""
+        wanted = sorted(set(stream_ids))
+        found: dict[str, int] = {}
+        column = _events.c.stream_id
+        query = select(column, func.max(_events.c.stream_version)).group_by(column)
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(query.where(column == func.any(bindparam("ids"))), {"ids": wanted})
+            found.update((stream, int(version)) for stream, version in rows)
+            return found
+        for chunk in _chunks(wanted, 500):
+            rows = conn.execute(query.where(column.in_(chunk)))
+            found.update((stream, int(version)) for stream, version in rows)
+        return found
 
     def _stream_version(self, conn: Connection, stream_id: str) -> int:
         version = conn.execute(

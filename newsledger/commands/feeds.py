@@ -1,7 +1,112 @@
-"""Commands that drive `feeds`."""
+"""Commands that drive `feeds`: list extracted figures, publish the feeds, serve them."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import click
 
-COMMANDS: list[click.Command] = []
+from feeds.projections import build_projections
+from feeds.publisher import PublishReport, publish_all
+from feeds.views import FigureRow, all_figures
+from newsledger.app import App
+from store import ProjectionRunner
+
+
+def _runner(app: App) -> ProjectionRunner:
+    """The feeds projections only: publishing needs nothing else caught up."""
+    return ProjectionRunner(app.store, build_projections(app.feeds_config))
+
+
+def _catch_up_and_publish(app: App) -> PublishReport:
+    runner = _runner(app)
+    runner.catch_up()
+    return publish_all(runner, app.feeds_config)
+
+
+def _number(value: str) -> int | float:
+    exact = Decimal(value)
+    return int(exact) if exact == exact.to_integral_value() else float(exact)
+
+
+def _figure_json(row: FigureRow) -> str:
+    return json.dumps(
+        {
+            "article_id": row.article_id,
+            "kind": row.kind,
+            "value": _number(row.value),
+            "unit": row.unit,
+            "text": row.text,
+            "direction": row.direction,
+            "sentence": row.sentence,
+        },
+        ensure_ascii=False,
+    )
+
+
+@click.command("figures")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one figure per line.")
+@click.pass_obj
+def figures(app: App, as_json: bool) -> None:
+    """List the economic figures extracted from every article."""
+    runner = _runner(app)
+    runner.catch_up("topics")
+    table = runner.tables("topics")["figures"]
+    with app.store.engine.connect() as conn:
+        for row in all_figures(conn, table):
+            if as_json:
+                click.echo(_figure_json(row))
+            else:
+                value = _number(row.value)
+                shown = f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
+                click.echo(f"{row.article_id}  {row.kind:<7}  {shown} {row.unit}  «{row.text}»")
+
+
+@click.command("publish")
+@click.pass_obj
+def publish(app: App) -> None:
+    """Catch the feeds views up with the log and publish every feed to the output folder."""
+    report = _catch_up_and_publish(app)
+    click.echo(
+        f"published to {report.output_dir}: {len(report.written)} written, "
+        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
+    )
+    for rel in report.written:
+        click.echo(f"  wrote {rel}")
+    for rel in report.removed:
+        click.echo(f"  removed {rel}")
+
+
+@click.command("serve")
+@click.option("--host", metavar="H", help="Address to listen on (default: [serve] host).")
+@click.option("--port", metavar="P", type=int, help="Port to listen on (default: [serve] port).")
+@click.option("--no-publish", is_flag=True, help="Serve the folder as it is, without publishing.")
+@click.option(
+    "--refresh",
+    metavar="SECONDS",
+    type=float,
+    default=0,
+    show_default=True,
+    help="Catch up and republish every SECONDS while serving (0: never).",
+)
+@click.pass_obj
+def serve(app: App, host: str | None, port: int | None, no_publish: bool, refresh: float) -> None:
+    """Serve the published feeds, OPML file and index page over HTTP."""
+    from feeds.server import create_app, make_server
+
+    config = app.feeds_config
+    if not no_publish:
+        report = _catch_up_and_publish(app)
+        click.echo(f"published {len(report.written)} changed files to {report.output_dir}")
+    web = create_app(
+        config,
+        refresh=(lambda: _catch_up_and_publish(app)) if refresh > 0 else None,
+        refresh_seconds=refresh,
+    )
+    server = make_server(config, web, host=host, port=port)
+    click.echo(f"serving {config.output_dir} on http://{server.config.host}:{server.config.port}/")
+    server.run()
+
+
+COMMANDS: list[click.Command] = [figures, publish, serve]

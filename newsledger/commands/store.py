@@ -72,8 +72,12 @@ def replay(app: App, name: str | None, no_publish: bool) -> None:
     if not no_publish:
         from feeds.publisher import publish_all
 
-        report_ = publish_all(runner, app.feeds_config)
-        click.echo(f"feeds: {report_}")
+        published = publish_all(runner, app.feeds_config)
+        click.echo(
+            f"feeds: {len(published.written)} files written, "
+            f"{len(published.unchanged)} unchanged, {len(published.removed)} removed "
+            f"in {published.output_dir}"
+        )
 
 
 class _progress:

@@ -9,8 +9,8 @@ import random
 import signal
 import sys
 import threading
+import time
 from datetime import UTC, datetime
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -20,14 +20,7 @@ from newsledger.app import App
 from newsledger.logs import configure_logging
 from newsledger.metrics import Metrics
 from newsledger.worker_config import WorkerSettings, parse_worker_settings
-from newsledger.worker_status import (
-    ProjectionState,
-    Status,
-    age,
-    feed_files,
-    live_replicas,
-    source_health,
-)
+from newsledger.worker_status import Status, age, collect_status
 from store import StoreUnavailableError
 
 log = logging.getLogger("newsledger.worker")
@@ -75,6 +68,12 @@ def run(
         return
     worker = Worker(app, settings, metrics=Metrics())
     if once:
+        # A signal skips the polls not started yet; what was polled is still published.
+        def interrupt_on_signal() -> None:
+            stop.wait()
+            worker.interrupt()
+
+        threading.Thread(target=interrupt_on_signal, daemon=True).start()
         reports = worker.run_once()
         for report in reports:
             counts = (
@@ -92,27 +91,39 @@ def run(
         server = BackgroundServer(
             http, host=serve_host, port=metrics_port if no_serve and metrics_port else serve_port
         )
-        server.start()
+        try:
+            server.start()
+        except OSError as exc:
+            worker.poller.close()
+            raise click.ClickException(str(exc)) from None
     worker.start()
     while not stop.wait(0.2):
         if reload_wanted.is_set():
             reload_wanted.clear()
             _reload(worker)
+    log.info("stopping", extra={"signal": _received[-1] if _received else None})
+    if server is not None:
+        server.request_stop()  # closes while polls finish: exit within 10 s in all
     clean = worker.stop()
     if server is not None:
-        server.stop()
+        server.stop(timeout=1.5)
     logging.shutdown()
     if not clean:
-        # A poll is stuck in a network call: leave now; the database rolls back its transaction.
+        # A poll or a publish is still running (e.g. stuck in a network call): leave now; the
+        # database rolls back whatever transaction it had open.
         os._exit(0)
 
 
+_received: list[str] = []
+
+
 def _install_signals(stop: threading.Event, reload_wanted: threading.Event) -> None:
+    # Handlers only set events (logging from a signal handler can interleave with a line
+    # being written); the main loop acts on them.
     def on_stop(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
-            return
-        log.info("stopping", extra={"signal": signal.Signals(signum).name})
-        stop.set()
+        if not stop.is_set():
+            _received.append(signal.Signals(signum).name)
+            stop.set()
 
     def on_hup(_signum: int, _frame: FrameType | None) -> None:
         reload_wanted.set()
@@ -143,7 +154,8 @@ def _reload(worker: Any) -> None:
     """Re-read the configuration; a broken file keeps the old configuration running."""
     old: App = worker.app
     try:
-        new = App(old._config_flag)
+        path = old.settings.path
+        new = App(str(path) if path is not None else None)
         settings = parse_worker_settings(new.settings.raw, file=new.settings.name)
         new.ingest_config  # noqa: B018 - validate before switching
         new.feeds_config  # noqa: B018
@@ -176,9 +188,12 @@ def _health(worker: Any) -> tuple[bool, dict[str, Any]]:
         "scheduler": "running" if running else "stopped",
         "store": "unavailable" if worker.store_error else "ok",
         "sources": len(worker.sources()),
+        "uptime_s": round(time.time() - worker.started_at, 1) if worker.started_at else 0.0,
     }
     if worker.store_error:
         details["error"] = worker.store_error
+    if worker.publisher.last_error:
+        details["publish_error"] = worker.publisher.last_error
     return running and not worker.store_error, details
 
 
@@ -191,7 +206,7 @@ def _serve_address(app: App, host: str | None, port: int | None) -> tuple[str, i
 def _feeds_asgi(app: App) -> Any:
     from feeds.server import create_app
 
-    return create_app(app.runner, app.feeds_config)
+    return create_app(app.feeds_config)
 
 
 # -- status ------------------------------------------------------------------------------
@@ -202,86 +217,35 @@ def _feeds_asgi(app: App) -> Any:
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
     """Sources' health, projection checkpoints and lag, replicas, and feed files with ages."""
-    report = collect_status(app, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    report = collect_status(app, now=now)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         return
-    _print_status(report)
+    _print_status(report, now=now)
 
 
-def collect_status(app: App, *, now: datetime) -> Status:
-    from datetime import timedelta
-
-    from newsledger.worker import MEMBER_LEASE, SOURCE_LEASE
-    from store import Leases
-
-    store = app.store
-    leases = Leases(store.engine, owner="status", ttl=timedelta(seconds=1)).all()
-    by_name = {lease.name: lease for lease in leases}
-    sources = tuple(
-        source_health(
-            source_id=s.id,
-            kind=s.kind,
-            enabled=s.enabled,
-            stream=store.read_stream(f"source-{s.id}"),
-            lease=by_name.get(SOURCE_LEASE + s.id),
-            now=now,
-        )
-        for s in app.ingest_config.sources
-    )
-    runner = app.runner
-    head = store.head()
-    projections = []
-    for name in sorted(runner.projections):
-        checkpoint = runner.checkpoint(name)
-        projections.append(
-            ProjectionState(
-                name, checkpoint.position, checkpoint.generation, max(0, head - checkpoint.position)
-            )
-        )
-    directory = _feeds_dir(app)
-    return Status(
-        head=head,
-        sources=sources,
-        projections=tuple(projections),
-        replicas=live_replicas((x for x in leases if x.name.startswith(MEMBER_LEASE)), now=now),
-        feeds_dir=str(directory) if directory else None,
-        feeds=feed_files(directory, now=now),
-    )
-
-
-def _feeds_dir(app: App) -> Path:
-    return app.feeds_config.output_dir
-
-
-def _print_status(report: Status) -> None:
+def _print_status(report: Status, *, now: datetime) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=sys.stdout, soft_wrap=True)
+    # A pipe gets rich's 80 columns; the error column needs more to stay readable.
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     sources = Table(title=f"Sources (log head {report.head})")
-    for column in (
-        "source",
-        "kind",
-        "health",
-        "last success",
-        "failures",
-        "retry at",
-        "leased by",
-        "last error",
-    ):
-        sources.add_column(column)
+    for column in ("source", "kind", "health", "last success", "failures", "retry", "leased by"):
+        sources.add_column(column, no_wrap=True)
+    sources.add_column("last error", overflow="fold")
     for s in report.sources:
         colour = {"ok": "green", "failing": "yellow", "gone": "red"}.get(s.health, "")
         sources.add_row(
             s.id,
             s.kind,
             f"[{colour}]{s.health}[/]" if colour else s.health,
-            s.last_success or "-",
+            _ago(s.last_success, now),
             str(s.failures),
-            s.retry_at or "-",
+            _until(s.retry_at, now),
             s.leased_by or "-",
-            (s.error or "")[:80],
+            s.error or "",
         )
     console.print(sources)
     projections = Table(title="Projections")
@@ -297,6 +261,19 @@ def _print_status(report: Status) -> None:
     for f in report.feeds:
         feeds.add_row(f.name, str(f.bytes), f.modified, age(f.age_seconds))
     console.print(feeds)
+
+
+def _ago(moment: str | None, now: datetime) -> str:
+    if moment is None:
+        return "-"
+    return f"{age((now - datetime.fromisoformat(moment)).total_seconds())} ago"
+
+
+def _until(moment: str | None, now: datetime) -> str:
+    if moment is None:
+        return "-"
+    seconds = (datetime.fromisoformat(moment) - now).total_seconds()
+    return f"in {age(seconds)}" if seconds > 0 else "due"
 
 
 COMMANDS: list[click.Command] = [run, status]

@@ -113,3 +113,16 @@ def test_event_ids_are_uuids(store: EventStore) -> None:
     fixed = uuid.UUID("12345678-1234-5678-1234-567812345678")
     store.append("a", [NewEvent("X", {}, event_id=fixed)])
     assert store.read_stream("a")[0].event_id == fixed
+
+
+def test_one_call_may_append_to_the_same_stream_twice(store: EventStore) -> None:
+    store.append("a", [event(n=0)])
+    positions = store.append_many(
+        [
+            StreamAppend("a", [event(n=1)]),
+            StreamAppend("b", [event()]),
+            StreamAppend("a", [event(n=2)]),
+        ]
+    )
+    assert positions == [[2], [3], [4]]
+    assert [e.stream_version for e in store.read_stream("a")] == [1, 2, 3]

@@ -1,0 +1,222 @@
+"""Topic classification: a pure function of (article text, topic definitions) that also says
+why — which rule matched which words in which field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from feeds.figures import Figure, extract_figures
+from feeds.text import Matcher, normalise, sentence_at, sentence_bounds
+from feeds.topics import Rule, Topic
+
+#: How many distinct matched words a rule records per field: enough to explain, not a dump.
+MAX_WORDS = 5
+#: The "lead" field: the title's companion, where news states what happened.
+LEAD_CHARS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """What classification reads of an article."""
+
+    title: str
+    text: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    rule: str
+    kind: str
+    weight: float
+    field: str
+    words: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "kind": self.kind,
+            "weight": self.weight,
+            "field": self.field,
+            "words": list(self.words),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """An article's place in one topic, with the explanation."""
+
+    topic: str
+    score: float
+    matches: tuple[RuleMatch, ...]
+
+    def explanation(self) -> list[dict[str, Any]]:
+        return [m.as_json() for m in self.matches]
+
+
+class _PhraseIndex:
+    """Every rule's phrases of a topic set in one trie: one pass over a field finds the
+    phrases of all rules (each rule's own pass cost as much as this one does for all).
+
+    Overlapping phrases of different rules are all found: the scan restarts one character
+    after each match, and a match also counts for the phrases that are its whole-word
+    prefixes ("bilateral meeting" is also "bilateral").
+    """
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        phrases = {p for t in topics for r in t.rules for p in r.phrase_set}
+        self.matcher = Matcher(phrases)
+        self.prefixes = {
+            p: tuple(q for q in phrases if q == p or p.startswith(q + " ")) for p in phrases
+        }
+
+    def hits(self, text: str) -> list[tuple[int, str]]:
+        """(start, phrase) of every phrase occurrence in normalised `text`."""
+        found: list[tuple[int, str]] = []
+        regex = self.matcher.phrases
+        if regex is None:
+            return found
+        pos = 0
+        while (match := regex.search(text, pos)) is not None:
+            at = match.start()
+            pos = at + 1
+            if at and _word_char(text[at - 1]):
+                continue
+            word = " ".join(match.group().split())
+            found.extend((at, phrase) for phrase in self.prefixes.get(word, (word,)))
+        return found
+
+
+_INDEXES: dict[int, tuple[Sequence[Topic], _PhraseIndex]] = {}
+
+
+def _index(topics: Sequence[Topic]) -> _PhraseIndex:
+    cached = _INDEXES.get(id(topics))
+    if cached is None or cached[0] is not topics:
+        cached = (topics, _PhraseIndex(topics))
+        _INDEXES[id(topics)] = cached
+    return cached[1]
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+@dataclass(slots=True)
+class _Prepared:
+    article: ArticleText
+    index: _PhraseIndex
+    fields: dict[str, str] = field(default_factory=dict)
+    hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    bounds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    figures: list[Figure] | None = None
+
+    def field(self, name: str) -> str:
+        if name not in self.fields:
+            if name == "title":
+                self.fields[name] = normalise(self.article.title)
+            elif name == "text":
+                self.fields[name] = normalise(self.article.text)
+            else:
+                self.fields[name] = self.field("text")[:LEAD_CHARS]
+        return self.fields[name]
+
+    def phrase_hits(self, name: str) -> list[tuple[int, str]]:
+        if name not in self.hits:
+            self.hits[name] = self.index.hits(self.field(name))
+        return self.hits[name]
+
+    def sentences(self, name: str) -> list[tuple[int, int]]:
+        if name not in self.bounds:
+            self.bounds[name] = sentence_bounds(self.field(name))
+        return self.bounds[name]
+
+    def all_figures(self) -> list[Figure]:
+        if self.figures is None:
+            a = self.article
+            self.figures = [
+                *extract_figures(a.title, language=a.language, field="title"),
+                *extract_figures(a.text, language=a.language, field="text"),
+            ]
+        return self.figures
+
+
+def classify(
+    article: ArticleText, topics: Sequence[Topic], *, figures: list[Figure] | None = None
+) -> list[Membership]:
+    """The topics `article` belongs to, in the order of `topics`.
+
+    `figures` may pass the article's already-extracted figures to avoid a second pass.
+    """
+    prepared = _Prepared(article, _index(topics), figures=figures)
+    result = []
+    for topic in topics:
+        membership = classify_one(prepared, topic)
+        if membership is not None:
+            result.append(membership)
+    return result
+
+
+def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
+    if topic.match_all:
+        return Membership(topic.id, 0.0, (RuleMatch("all", "include", 0.0, "*", ()),))
+    score = 0.0
+    matches: list[RuleMatch] = []
+    for rule in topic.rules:
+        found = _match_rule(prepared, rule)
+        if not found:
+            if rule.required:
+                return None
+            continue
+        score += rule.weight if rule.kind == "include" else -rule.weight
+        matches.extend(found)
+    if score < topic.min_score:
+        return None
+    return Membership(topic.id, score, tuple(matches))
+
+
+def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
+    found: list[RuleMatch] = []
+    if rule.figures:
+        by_field: dict[str, list[str]] = {}
+        for figure in prepared.all_figures():
+            if figure.kind in rule.figures and figure.field in rule.fields:
+                texts = by_field.setdefault(figure.field, [])
+                if figure.text not in texts and len(texts) < MAX_WORDS:
+                    texts.append(figure.text)
+        found.extend(
+            RuleMatch(rule.id, rule.kind, rule.weight, name, tuple(texts))
+            for name, texts in by_field.items()
+        )
+    phrases = rule.phrase_set
+    patterns = rule.pattern_matcher
+    near = rule.near_matcher
+    for name in rule.fields:
+        text = prepared.field(name)
+        words: list[str] = []
+        seen: set[str] = set()
+        spans = [(at, at + len(p), p) for at, p in prepared.phrase_hits(name) if p in phrases]
+        if patterns:
+            spans.extend((a, b, " ".join(text[a:b].split())) for a, b in patterns.finditer(text))
+        covered = -1
+        for start, end, word in sorted(spans, key=lambda s: (s[0], -s[1])):
+            if end <= covered:
+                continue  # inside a longer match of the same rule: the longest one explains it
+            covered = end
+            if word in seen:
+                continue
+            seen.add(word)
+            if near:
+                first, last = sentence_at(prepared.sentences(name), start)
+                context = near.search(text, first, last)
+                if context is None:
+                    continue
+                word = f"{word} ~ {' '.join(text[context[0] : context[1]].split())}"
+            words.append(word)
+            if len(words) >= MAX_WORDS:
+                break
+        if words:
+            found.append(RuleMatch(rule.id, rule.kind, rule.weight, name, tuple(words)))
+    return found

@@ -1,0 +1,101 @@
+"""The feeds settings (`[feeds]`, `[serve]`, `[[topics]]`), validated with messages naming the
+file, the key and what was expected."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from feeds.errors import ConfigError
+from feeds.topics import Topic, load_topics
+
+#: (key, default, help) of `[feeds]` and `[serve]`, the table docs/feeds.md repeats.
+FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
+    ("output_dir", "public", "folder the Atom, OPML and HTML files are published to"),
+    ("base_url", "http://<serve.host>:<serve.port>", "absolute URL the files are served under"),
+    ("entries_per_feed", 50, "entries in a feed document; older ones go to archive pages"),
+    ("site_title", "newsledger", "name used in feed titles, the OPML file and the index page"),
+    ("topics_file", None, "TOML file replacing the shipped topics (then [[topics]] apply)"),
+)
+SERVE_KEYS: tuple[tuple[str, object, str], ...] = (
+    ("host", "127.0.0.1", "address `newsledger serve` listens on"),
+    ("port", 8080, "port `newsledger serve` listens on"),
+    ("cache_seconds", 300, "Cache-Control max-age sent with feeds and pages"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsConfig:
+    topics: tuple[Topic, ...]
+    output_dir: Path
+    base_url: str
+    entries_per_feed: int = 50
+    site_title: str = "newsledger"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    cache_seconds: int = 300
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def rendering_fingerprint(self) -> str:
+        """What the published bytes depend on besides the views: any change re-renders all."""
+        topics = [(t.id, t.title, t.description, t.show_figures) for t in self.topics]
+        body = [self.base_url, self.entries_per_feed, self.site_title, topics]
+        return hashlib.sha256(json.dumps(body, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConfig:
+    """Validate `[feeds]`, `[serve]` and `[[topics]]` of the whole parsed TOML document."""
+    feeds = _table(raw, "feeds", file)
+    serve = _table(raw, "serve", file)
+    _no_unknown(feeds, {k for k, _, _ in FEEDS_KEYS}, "feeds", file)
+    _no_unknown(serve, {k for k, _, _ in SERVE_KEYS}, "serve", file)
+    host = serve.get("host", "127.0.0.1")
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"{file}: [serve] host must be a non-empty string")
+    port = _int(serve, "port", 8080, "serve", file, low=0, high=65535)
+    output = feeds.get("output_dir", "public")
+    if not isinstance(output, str) or not output:
+        raise ConfigError(f"{file}: [feeds] output_dir must be a path string")
+    base_url = feeds.get("base_url", f"http://{host}:{port}")
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{file}: [feeds] base_url must be an http(s) URL, got {base_url!r}")
+    title = feeds.get("site_title", "newsledger")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError(f"{file}: [feeds] site_title must be a non-empty string")
+    return FeedsConfig(
+        topics=load_topics(raw, file=file, base_dir=base_dir),
+        output_dir=(base_dir / output).resolve(),
+        base_url=base_url.rstrip("/"),
+        entries_per_feed=_int(feeds, "entries_per_feed", 50, "feeds", file, low=1, high=1000),
+        site_title=title.strip(),
+        host=host,
+        port=port,
+        cache_seconds=_int(serve, "cache_seconds", 300, "serve", file, low=0, high=86400 * 30),
+    )
+
+
+def _table(raw: dict[str, Any], name: str, file: str) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{file}: [{name}] must be a table")
+    return value
+
+
+def _no_unknown(table: dict[str, Any], known: set[str], name: str, file: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{file}: [{name}] has unknown key {unknown[0]!r}")
+
+
+def _int(
+    table: dict[str, Any], key: str, default: int, name: str, file: str, *, low: int, high: int
+) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{file}: [{name}] {key} must be an integer from {low} to {high}")
+    return value

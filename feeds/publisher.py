@@ -1,0 +1,194 @@
+"""Publishing: render every topic feed, its archive pages, the OPML file and the index page
+from the views into a folder — atomically, and rewriting a file only when its bytes change."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from feeds.config import FeedsConfig
+from feeds.errors import PublishError
+from feeds.pages import render_index, render_opml
+from feeds.render import FeedPage, Site, render_feed
+from feeds.views import entries, topic_state
+from store import ProjectionRunner
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".newsledger-manifest.json"
+LOCK = ".newsledger-publish.lock"
+INDEX_ENTRIES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PublishReport:
+    """Paths (relative to the output folder) by what publishing did to them."""
+
+    written: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rendered: int = 0  # documents rendered (the others were known unchanged from their stamp)
+    output_dir: Path = field(default_factory=Path)
+
+
+def site_for(config: FeedsConfig) -> Site:
+    try:
+        version = metadata.version("newsledger")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "0"
+    titles = {t.id: t.title for t in config.topics}
+    return Site(config.base_url, config.site_title, version, titles)
+
+
+def publish_all(runner: ProjectionRunner, config: FeedsConfig) -> PublishReport:
+    """Publish every topic from the current views; call it after `runner.catch_up()`."""
+    out = config.output_dir
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"cannot create output folder {out}: {exc.strerror}") from exc
+    with _locked(out / LOCK):
+        return _publish(runner, config, out)
+
+
+def _publish(runner: ProjectionRunner, config: FeedsConfig, out: Path) -> PublishReport:
+    site = site_for(config)
+    checkpoint = runner.checkpoint("topics")
+    tables = runner.tables("topics")
+    fingerprint = ":".join(
+        [
+            config.rendering_fingerprint(),
+            site.version,
+            str(checkpoint.generation),
+        ]
+    )
+    old = _read_manifest(out)
+    full = old.get("fingerprint") != fingerprint
+    known: dict[str, str] = {} if full else dict(old.get("files", {}))
+    stamps: dict[str, str] = {}
+    written: list[str] = []
+    unchanged: list[str] = []
+    rendered = 0
+    size = config.entries_per_feed
+
+    def emit(rel: str, stamp: str, render: Any) -> None:
+        nonlocal rendered
+        stamps[rel] = stamp
+        if known.get(rel) == stamp and (out / rel).exists():
+            unchanged.append(rel)
+            return
+        rendered += 1
+        (written if write_if_changed(out / rel, render()) else unchanged).append(rel)
+
+    latest = []
+    with runner.store.engine.connect() as conn:
+        for topic in config.topics:
+            state = topic_state(conn, tables, topic.id)
+            pages = state.pages or {}
+            archives = (state.next_seq - 1) // size
+            figs = tables["figures"] if topic.show_figures else None
+
+            current = entries(conn, tables, topic.id, newest=size, figures=figs)
+            latest.append((topic, current[:INDEX_ENTRIES]))
+            emit(
+                f"feeds/{topic.id}.atom",
+                f"{state.stamp}:{archives}",
+                lambda t=topic, c=current, a=archives: render_feed(FeedPage(t, c, None, a), site),
+            )
+            for page in range(1, archives + 1):
+                emit(
+                    f"feeds/{topic.id}/archive/{page}.atom",
+                    f"{pages.get(page, 0)}:{page < archives}",
+                    lambda t=topic, p=page, a=archives, f=figs: render_feed(
+                        FeedPage(t, _page_rows(conn, tables, t.id, p, size, f), p, a), site
+                    ),
+                )
+    emit("feeds.opml", "", lambda: render_opml(config.topics, site))
+    index_stamp = ",".join(stamps[f"feeds/{t.id}.atom"] for t in config.topics)
+    emit("index.html", index_stamp, lambda: render_index(latest, site))
+    removed = _remove_stale(out, set(old.get("files", {})) - set(stamps))
+    _write_manifest(out, {"fingerprint": fingerprint, "files": stamps})
+    report = PublishReport(
+        tuple(written), tuple(unchanged), tuple(removed), rendered, output_dir=out
+    )
+    log.info(
+        "published feeds",
+        extra={"written": len(written), "unchanged": len(unchanged), "rendered": rendered},
+    )
+    return report
+
+
+def _page_rows(conn: Any, tables: Any, topic_id: str, page: int, size: int, figs: Any) -> Any:
+    seqs = ((page - 1) * size + 1, page * size)
+    return entries(conn, tables, topic_id, seq_range=seqs, figures=figs)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` atomically (temp file + rename) unless it already holds it."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            # No fsync: the files are derived and a publish rewrites any that a crash lost;
+            # readers never see a partial file because of the rename (4 ms saved per file).
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise PublishError(f"cannot write {path}: {exc.strerror}") from exc
+    return True
+
+
+def _remove_stale(out: Path, stale: set[str]) -> list[str]:
+    """Files an earlier publish wrote that no topic produces now (a topic was removed)."""
+    removed = []
+    for rel in sorted(stale):
+        with contextlib.suppress(FileNotFoundError):
+            (out / rel).unlink()
+            removed.append(rel)
+    return removed
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    try:
+        value = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    data = json.dumps(manifest, sort_keys=True, indent=0).encode("utf-8")
+    write_if_changed(out / MANIFEST, data)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One publisher at a time per folder (the worker's scheduler and a `replay`, say)."""
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

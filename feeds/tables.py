@@ -1,0 +1,83 @@
+"""The feeds views' tables, one set per projection generation (see `store.view_table`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
+
+from store import view_table
+
+
+def topics_tables(generation: int) -> dict[str, Table]:
+    g = generation
+    return {
+        "feed_articles": view_table(
+            "feed_articles",
+            g,
+            Column("article_id", String(64), primary_key=True),
+            Column("position", Integer, nullable=False, index=True),  # first ingestion
+            Column("version", Integer, nullable=False),
+            Column("source_id", String(200), nullable=False),
+            Column("url", Text),
+            Column("title", Text, nullable=False),
+            Column("text", Text, nullable=False),
+            Column("html", Text),
+            Column("language", String(35)),
+            Column("author", Text),
+            Column("place", Text),
+            Column("published", String(20)),
+            Column("updated", String(20), nullable=False),
+        ),
+        "feed_sightings": view_table(
+            "feed_sightings",
+            g,
+            Column("article_id", String(64), primary_key=True),
+            Column("position", Integer, primary_key=True),
+            Column("source_id", String(200), nullable=False),
+            Column("url", Text),
+        ),
+        "topic_entries": view_table(
+            "topic_entries",
+            g,
+            Column("topic_id", String(64), primary_key=True),
+            Column("article_id", String(64), primary_key=True),
+            Column("seq", Integer, nullable=False),  # order of entry into the topic, from 1
+            Column("score", Float, nullable=False),
+            Column("explanation", Text, nullable=False),  # JSON: which rule matched which words
+            Index(f"ix_topic_entries_g{g}_seq", "topic_id", "seq", unique=True),
+            Index(f"ix_topic_entries_g{g}_article", "article_id"),
+        ),
+        "topic_heads": view_table(
+            "topic_heads",
+            g,
+            Column("topic_id", String(64), primary_key=True),
+            Column("next_seq", Integer, nullable=False),
+            Column("stamp", Integer, nullable=False),  # position of the last change
+        ),
+        "topic_pages": view_table(
+            "topic_pages",
+            g,
+            Column("topic_id", String(64), primary_key=True),
+            Column("page", Integer, primary_key=True),
+            Column("stamp", Integer, nullable=False),  # position of the last change on the page
+        ),
+        "figures": figures_table(g),
+    }
+
+
+def figures_table(generation: int) -> Table:
+    return view_table(
+        "figures",
+        generation,
+        Column("article_id", String(64), primary_key=True),
+        Column("ordinal", Integer, primary_key=True),
+        Column("position", Integer, nullable=False, index=True),
+        Column("field", String(10), nullable=False),
+        Column("kind", String(10), nullable=False),
+        Column("value", String(60), nullable=False),  # exact decimal, as text
+        Column("unit", String(40), nullable=False),
+        Column("direction", String(5)),
+        Column("text", Text, nullable=False),
+        Column("sentence", Text, nullable=False),
+        Column("start", Integer, nullable=False),
+        Column("end", Integer, nullable=False),
+    )

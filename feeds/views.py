@@ -1,0 +1,177 @@
+"""Read side of the feeds views: the rows a feed page, the index or `figures` needs, as values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, select
+
+Tables = Mapping[str, Table]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    article_id: str
+    kind: str
+    value: str
+    unit: str
+    text: str
+    sentence: str
+    direction: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """One article as an entry of one topic's feed."""
+
+    article_id: str
+    seq: int
+    title: str
+    url: str | None
+    source_id: str
+    language: str | None
+    author: str | None
+    published: str | None
+    updated: str
+    text: str
+    html: str | None
+    topics: tuple[str, ...] = ()  # every topic the article is in (category terms)
+    sightings: tuple[tuple[str, str | None], ...] = ()  # (source id, url) also reporting it
+    figures: tuple[FigureRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicState:
+    next_seq: int = 1
+    stamp: int = 0
+    pages: Mapping[int, int] | None = None  # page -> stamp
+
+
+def topic_state(conn: Connection, tables: Tables, topic_id: str) -> TopicState:
+    heads, pages = tables["topic_heads"], tables["topic_pages"]
+    head = conn.execute(select(heads).where(heads.c.topic_id == topic_id)).first()
+    stamps = {
+        r.page: r.stamp
+        for r in conn.execute(
+            select(pages.c.page, pages.c.stamp).where(pages.c.topic_id == topic_id)
+        )
+    }
+    if head is None:
+        return TopicState(pages=stamps)
+    return TopicState(head.next_seq, head.stamp, stamps)
+
+
+def entries(
+    conn: Connection,
+    tables: Tables,
+    topic_id: str,
+    *,
+    newest: int | None = None,
+    seq_range: tuple[int, int] | None = None,
+    figures: Table | None = None,
+) -> list[EntryRow]:
+    """A topic's entries, newest first: the newest `newest`, or those with seq in a range."""
+    e, a = tables["topic_entries"], tables["feed_articles"]
+    query = (
+        select(e.c.article_id, e.c.seq, a)
+        .join(a, a.c.article_id == e.c.article_id)
+        .where(e.c.topic_id == topic_id)
+        .order_by(e.c.seq.desc())
+    )
+    if seq_range is not None:
+        query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
+    if newest is not None:
+        query = query.limit(newest)
+    rows = conn.execute(query).all()
+    ids = [r.article_id for r in rows]
+    topics = _many(conn, tables["topic_entries"], ids, "topic_id")
+    sightings = _sightings(conn, tables["feed_sightings"], ids)
+    figs = _figures(conn, figures, ids) if figures is not None else {}
+    return [
+        EntryRow(
+            article_id=r.article_id,
+            seq=r.seq,
+            title=r.title,
+            url=r.url,
+            source_id=r.source_id,
+            language=r.language,
+            author=r.author,
+            published=r.published,
+            updated=r.updated,
+            text=r.text,
+            html=r.html,
+            topics=tuple(sorted(topics.get(r.article_id, ()))),
+            sightings=tuple(sightings.get(r.article_id, ())),
+            figures=tuple(figs.get(r.article_id, ())),
+        )
+        for r in rows
+    ]
+
+
+def _many(conn: Connection, table: Table, ids: Sequence[str], column: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    if ids:
+        query = select(table.c.article_id, table.c[column]).where(table.c.article_id.in_(ids))
+        for article_id, value in conn.execute(query):
+            found.setdefault(article_id, []).append(value)
+    return found
+
+
+def _sightings(
+    conn: Connection, table: Table, ids: Sequence[str]
+) -> dict[str, list[tuple[str, str | None]]]:
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    if ids:
+        query = (
+            select(table.c.article_id, table.c.source_id, table.c.url)
+            .where(table.c.article_id.in_(ids))
+            .order_by(table.c.position)
+        )
+        for article_id, source_id, url in conn.execute(query):
+            found.setdefault(article_id, []).append((source_id, url))
+    return found
+
+
+def _figures(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, list[FigureRow]]:
+    found: dict[str, list[FigureRow]] = {}
+    if ids:
+        query = select(table).where(table.c.article_id.in_(ids)).order_by(table.c.ordinal)
+        for r in conn.execute(query):
+            found.setdefault(r.article_id, []).append(_figure_row(r))
+    return found
+
+
+def all_figures(conn: Connection, table: Table, *, batch: int = 2000) -> Iterator[FigureRow]:
+    """Every stored figure, in log order of the article versions they came from."""
+    last = (-1, "", -1)
+    while True:
+        query = select(table).order_by(table.c.position, table.c.article_id, table.c.ordinal)
+        query = query.where(
+            (table.c.position > last[0])
+            | ((table.c.position == last[0]) & (table.c.article_id > last[1]))
+            | (
+                (table.c.position == last[0])
+                & (table.c.article_id == last[1])
+                & (table.c.ordinal > last[2])
+            )
+        ).limit(batch)
+        rows = conn.execute(query).all()
+        for r in rows:
+            yield _figure_row(r)
+        if len(rows) < batch:
+            return
+        last = (rows[-1].position, rows[-1].article_id, rows[-1].ordinal)
+
+
+def _figure_row(r: Row[Any]) -> FigureRow:
+    return FigureRow(
+        article_id=r.article_id,
+        kind=r.kind,
+        value=r.value,
+        unit=r.unit,
+        text=r.text,
+        sentence=r.sentence,
+        direction=r.direction,
+    )

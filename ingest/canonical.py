@@ -1,0 +1,128 @@
+"""Canonical forms that dedup depends on: text, URL and the content hash over them."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+#: Query parameters that identify a campaign or a click, never the article.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "cmpid",
+        "at_medium",
+        "at_campaign",
+        "spm",
+        "ocid",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__hs", "_hs")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Control characters, and characters that look like nothing but that str.split() keeps
+# (zero-width spaces and joiners, word joiner, BOM, soft hyphen): dropped from text.
+_STRIP = re.compile("[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+_LINE_ENDS = re.compile("\x00+")
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC; cheap when the text is already composed (the common case)."""
+    if unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def _prepare(text: str) -> str:
+    return _STRIP.sub("", nfc(text))
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control or invisible characters, paragraphs kept, spaces collapsed inside them.
+
+    This is the stored `text`: readable, with paragraphs separated by a blank line.
+    """
+    # One C-level split over the whole text, with each line end kept as a NUL token (NULs
+    # were stripped above), then one regex turns runs of line ends into paragraph breaks:
+    # several times faster than splitting and joining every line in Python.
+    text = _prepare(text).replace("\r\n", "\n").replace("\r", "\n")
+    joined = " ".join(text.replace("\n", " \x00 ").split())
+    joined = joined.replace(" \x00", "\x00").replace("\x00 ", "\x00").strip("\x00")
+    return _LINE_ENDS.sub("\n\n", joined)
+
+
+def collapse(text: str) -> str:
+    """NFC, invisible characters dropped, every whitespace run one space, trimmed."""
+    return " ".join(_prepare(text).split())
+
+
+def content_hash(title: str, text: str) -> str:
+    """SHA-256 hex of `collapse(title) + "\\n" + collapse(text)`, UTF-8 encoded.
+
+    NFC and whitespace collapse make composed/decomposed Vietnamese and reflowed text
+    one article; the title is included so two items with the same body but different
+    headlines stay distinct only when the headline differs in words, not in spacing.
+    """
+    return hash_collapsed(collapse(title), collapse(text))
+
+
+def hash_collapsed(title: str, text: str) -> str:
+    """`content_hash` of a title and text that are already `collapse`d."""
+    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, default port and fragment dropped, tracking parameters
+    removed, remaining parameters kept in order, path percent-encoding normalised.
+
+    Returns None for anything that is not an absolute http(s) or file URL.
+    """
+    if not url:
+        return None
+    url = nfc(url.strip())
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return urlunsplit(("file", "", quote(unquote(parts.path), safe="/:@"), "", ""))
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    with contextlib.suppress(UnicodeError):  # leave a host the IDNA codec rejects as it is
+        host = host.encode("idna").decode("ascii")
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~") or "/"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_key_digest(canonical: str) -> str:
+    """A bounded-length digest of a canonical URL for the store's unique keys."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

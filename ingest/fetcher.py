@@ -1,0 +1,223 @@
+"""HTTP GET done defensively with httpx: validators, caps, manual redirects, error categories."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import zlib
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ingest.config import FetchSettings
+from ingest.errors import FetchError
+
+_PERMANENT = (301, 308)
+_REDIRECTS = (301, 302, 303, 307, 308)
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "getaddrinfo failed",
+    "name resolution",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A response that ended the redirect chain with 200, 304 or 410."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    content_type: str | None
+    validators: Validators
+    permanent_redirect: str | None  # where the chain's leading 301/308 hops point
+    redirect_status: int | None
+    bytes: int
+    latency: float
+
+
+class Fetcher:
+    """One shared httpx.AsyncClient (connection pooling) with the project's limits."""
+
+    def __init__(self, settings: FetchSettings, *, client: httpx.AsyncClient | None = None) -> None:
+        self.settings = settings
+        self._client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=settings.concurrency * 2,
+                max_keepalive_connections=settings.concurrency * 2,
+            ),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self, url: str, *, validators: Validators | None = None, accept: str
+    ) -> FetchResult:
+        """GET `url`; raises FetchError with a reason category for every failure."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                try:
+                    return await self._follow(url, validators or Validators(), accept, started)
+                except httpx.RemoteProtocolError:
+                    # A pooled keep-alive connection the server closed just as we reused
+                    # it: a GET is safe to send once more on a fresh connection.
+                    return await self._follow(url, validators or Validators(), accept, started)
+        except TimeoutError as exc:
+            raise FetchError(
+                "timeout", f"no complete answer within {self.settings.timeout:g}s"
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", f"timed out: {type(exc).__name__}") from exc
+        except httpx.ConnectError as exc:
+            raise _connect_error(exc) from exc
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise FetchError("connect", f"unusable URL {url!r}: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError("connect", f"connection failed: {type(exc).__name__}: {exc}") from exc
+
+    async def _follow(
+        self, url: str, validators: Validators, accept: str, started: float
+    ) -> FetchResult:
+        headers = {"Accept": accept}
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        current, seen = url, {url}
+        permanent: str | None = None
+        permanent_status: int | None = None
+        leading = True  # still in the chain's leading run of permanent redirects
+        for _ in range(self.settings.max_redirects + 1):
+            async with self._client.stream("GET", current, headers=headers) as response:
+                status = response.status_code
+                if status in _REDIRECTS:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(
+                            "http_status", f"HTTP {status} without Location", status=status
+                        )
+                    target = urljoin(current, location.strip())
+                    if urlsplit(target).scheme not in ("http", "https"):
+                        raise FetchError(
+                            "redirect", f"redirect to a non-HTTP URL {target!r}", status=status
+                        )
+                    if target in seen:
+                        raise FetchError("redirect", f"redirect loop at {target}", status=status)
+                    seen.add(target)
+                    if leading and status in _PERMANENT:
+                        permanent, permanent_status = target, status
+                    else:
+                        leading = False
+                    current = target
+                    continue
+                if status in (200, 203, 304, 410) or 200 <= status < 300:
+                    body = b"" if status in (304, 410) else await self._body(response)
+                    return FetchResult(
+                        url=url,
+                        final_url=current,
+                        status=status,
+                        body=body,
+                        content_type=response.headers.get("content-type"),
+                        validators=Validators(
+                            response.headers.get("etag"), response.headers.get("last-modified")
+                        ),
+                        permanent_redirect=permanent,
+                        redirect_status=permanent_status,
+                        bytes=len(body),
+                        latency=round(time.perf_counter() - started, 3),
+                    )
+                raise FetchError(
+                    "http_status",
+                    f"HTTP {status} {response.reason_phrase}".strip(),
+                    status=status,
+                    retry_after=response.headers.get("retry-after"),
+                )
+        raise FetchError("redirect", f"more than {self.settings.max_redirects} redirects")
+
+    async def _body(self, response: httpx.Response) -> bytes:
+        """The body, capped while streaming, decompressed here with a cap (gzip bombs)."""
+        cap, unpacked_cap = self.settings.max_bytes, self.settings.max_decompressed_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError("too_large", f"Content-Length {declared} is over the {cap}-byte cap")
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            inflater: zlib._Decompress | None = zlib.decompressobj(31)
+        elif encoding == "deflate":
+            inflater = zlib.decompressobj(47)
+        elif encoding in ("", "identity"):
+            inflater = None
+        else:
+            raise FetchError("decode", f"unsupported Content-Encoding {encoding!r}")
+        raw = 0
+        out: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_raw():
+                raw += len(chunk)
+                if raw > cap:
+                    raise FetchError("too_large", f"body is over the {cap}-byte cap")
+                if inflater is None:
+                    out.append(chunk)
+                    size += len(chunk)
+                    continue
+                data = chunk
+                while data:
+                    piece = inflater.decompress(data, unpacked_cap - size + 1)
+                    size += len(piece)
+                    out.append(piece)
+                    if size > unpacked_cap:
+                        raise FetchError(
+                            "too_large", f"body inflates beyond the {unpacked_cap}-byte cap"
+                        )
+                    data = inflater.unconsumed_tail
+            if inflater is not None:
+                tail = inflater.flush()
+                size += len(tail)
+                out.append(tail)
+                if size > unpacked_cap:
+                    raise FetchError(
+                        "too_large", f"body inflates beyond the {unpacked_cap}-byte cap"
+                    )
+        except zlib.error as exc:
+            raise FetchError("decode", f"corrupt {encoding} body: {exc}") from exc
+        return b"".join(out)
+
+
+def _connect_error(exc: httpx.ConnectError) -> FetchError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return FetchError("dns", f"cannot resolve host: {cause}")
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if any(word in text for word in _DNS_WORDS):
+        return FetchError("dns", f"cannot resolve host: {exc}")
+    return FetchError("connect", f"cannot connect: {exc}")
+
+
+def host_of(url: str) -> str:
+    """The host (and non-default port) requests are spaced and throttled by."""
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return ""

@@ -1,0 +1,75 @@
+"""Being a good client: backoff with jitter, Retry-After per host, gaps and a concurrency cap."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+
+def backoff_delay(failures: int, *, base: float, cap: float, jitter: float) -> float:
+    """Seconds to wait after `failures` consecutive failures: base·2^(n-1), capped, with
+    "equal jitter" (`jitter` in [0, 1) picks a point in the upper half) so that sources
+    that failed together do not retry together."""
+    if failures < 1:
+        return 0.0
+    ceiling = min(cap, base * float(2 ** min(failures - 1, 40)))
+    return ceiling / 2 + ceiling / 2 * jitter
+
+
+def retry_after_until(value: str | None, *, now: datetime, limit: float) -> datetime | None:
+    """The moment a `Retry-After` header (seconds or HTTP date) ends, at most `limit` away."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(seconds=min(float(value), limit))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return min(max(moment, now), now + timedelta(seconds=limit))
+
+
+class HostGate:
+    """A global cap on requests in flight and a minimum gap between requests to one host.
+
+    Also remembers per host until when a `Retry-After` asked us to stay away; other hosts
+    are unaffected (FreshRSS applies it to a whole domain; miniflux ignores it).
+    """
+
+    def __init__(self, *, concurrency: int, gap: float) -> None:
+        self._slots = asyncio.Semaphore(concurrency)
+        self._gap = gap
+        self._next_start: dict[str, float] = {}
+        self._blocked: dict[str, datetime] = {}
+
+    def block(self, host: str, until: datetime) -> None:
+        self._blocked[host] = max(until, self._blocked.get(host, until))
+
+    def blocked_until(self, host: str, now: datetime) -> datetime | None:
+        until = self._blocked.get(host)
+        if until is None:
+            return None
+        if until <= now:
+            del self._blocked[host]
+            return None
+        return until
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Wait for a free slot and for the host's gap, then hold the slot for one request."""
+        # Reserve this host's next start time before waiting, so that concurrent callers
+        # queue up one gap apart instead of all waking at once.
+        now = time.monotonic()
+        start = max(now, self._next_start.get(host, 0.0))
+        self._next_start[host] = start + self._gap
+        if start > now:
+            await asyncio.sleep(start - now)
+        async with self._slots:
+            yield

@@ -1,0 +1,349 @@
+"""The orchestrator: the story of polling one source, and of a round over many."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from ingest.config import IngestConfig, SourceConfig
+from ingest.dedup import item_keys
+from ingest.errors import FetchError
+from ingest.events import (
+    SOURCE_FETCHED,
+    SOURCE_MOVED,
+    iso,
+)
+from ingest.feedparse import parse_feed
+from ingest.fetcher import Fetcher, FetchResult, host_of
+from ingest.folder import FolderBatch, list_folder, read_files
+from ingest.items import Item
+from ingest.ledger import ArticleRecorder, SourceRef
+from ingest.outcomes import SourceFacts, counted, seed
+from ingest.pages import extract_page
+from ingest.politeness import HostGate
+from ingest.projections import SourceState, source_states
+from ingest.reports import PollReport, SourceMemory
+from store import EventStore, ProjectionRunner, StoreError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FEED_ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+#: Blocking steps (parsing, appending) run at once in threads, all sources together.
+WORK_SLOTS = 2
+#: Files read and appended per step of a folder poll.
+FOLDER_BATCH = 1000
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+
+
+class Poller:
+    """Polls sources into the store. One per process; safe to share between tasks of one loop.
+
+    Async: `await poll_source(source, now=...)` or `await poll_sources(sources, now=...)`.
+    `now` stamps the events and drives backoff decisions; no clock is read here.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        config: IngestConfig,
+        *,
+        runner: ProjectionRunner | None = None,
+        fetcher: Fetcher | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.settings = config.fetch
+        self.fetcher = fetcher or Fetcher(config.fetch)
+        self.gate = HostGate(concurrency=config.fetch.concurrency, gap=config.fetch.host_gap)
+        self.recorder = ArticleRecorder(store)
+        self.facts = SourceFacts(store, config.fetch, self.gate, jitter)
+        self._runner = runner or ProjectionRunner(store, [])
+        self._jitter = jitter
+        # Parsing and the store run in threads; a few at a time, so that the event loop
+        # (which times every request in flight) is never starved of the GIL, and never
+        # waits itself on a database lock.
+        self._work = asyncio.Semaphore(WORK_SLOTS)
+        self._memory: dict[str, SourceMemory] = {}
+        self._states: dict[str, SourceState] | None = None
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+
+    # -- state -----------------------------------------------------------------------
+
+    def memory(self, source: SourceConfig) -> SourceMemory:
+        """This process's state of `source`, seeded from the log on first use."""
+        mem = self._memory.get(source.id)
+        if mem is not None and mem.configured == source.location:
+            return mem
+        if self._states is None:
+            self._states = source_states(self._runner)
+        mem = seed(source, self._states.get(source.id))
+        self._memory[source.id] = mem
+        return mem
+
+    def due(
+        self, now: datetime, sources: Sequence[SourceConfig] | None = None
+    ) -> list[SourceConfig]:
+        """Enabled sources whose interval has passed and whose backoff has ended."""
+        chosen = []
+        for source in self.config.sources if sources is None else sources:
+            mem = self.memory(source)
+            if not source.enabled or mem.gone or (mem.retry_at and mem.retry_at > now):
+                continue
+            last = mem.last_attempt
+            if last is None or last + timedelta(seconds=source.interval) <= now:
+                chosen.append(source)
+        return chosen
+
+    # -- a round ---------------------------------------------------------------------
+
+    async def poll_sources(
+        self, sources: Sequence[SourceConfig] | None = None, *, now: datetime, force: bool = False
+    ) -> list[PollReport]:
+        """Poll `sources` (default: all configured) concurrently, within the gate's limits."""
+        chosen = list(self.config.sources if sources is None else sources)
+        return list(
+            await asyncio.gather(*(self.poll_source(s, now=now, force=force) for s in chosen))
+        )
+
+    # -- one source ------------------------------------------------------------------
+
+    async def poll_source(
+        self, source: SourceConfig, *, now: datetime, force: bool = False
+    ) -> PollReport:
+        """Poll one source; every failure becomes a report (and a SourceFetchFailed), never
+        an exception, except a store outage, which the caller must see."""
+        try:
+            return await self._poll(source, now=now, force=force)
+        except StoreError:
+            raise
+        except Exception as exc:  # a bug must not stop the other sources of the round
+            log.exception("source %s: unexpected error", source.id)
+            return PollReport(
+                source.id, "error", source.location, message=f"{type(exc).__name__}: {exc}"
+            )
+
+    async def _poll(self, source: SourceConfig, *, now: datetime, force: bool) -> PollReport:
+        mem = self.memory(source)
+        cid = str(uuid.uuid4())
+        if not source.enabled and not force:
+            return PollReport(source.id, "disabled", mem.url)
+        if mem.gone:
+            return PollReport(source.id, "gone", mem.url, message="the server said 410 Gone")
+        if not force and mem.retry_at is not None and mem.retry_at > now:
+            return PollReport(
+                source.id, "deferred", mem.url, retry_at=mem.retry_at, message="backing off"
+            )
+        mem.last_attempt = now
+        if source.kind == "folder":
+            return await self._poll_folder(source, mem, now, cid)
+        host = host_of(mem.url)
+        if (until := self.gate.blocked_until(host, now)) is not None:
+            return PollReport(
+                source.id,
+                "deferred",
+                mem.url,
+                retry_at=until,
+                message=f"{host} asked to wait (Retry-After)",
+            )
+        try:
+            async with self.gate.slot(host):
+                accept = FEED_ACCEPT if source.kind == "feed" else PAGE_ACCEPT
+                result = await self.fetcher.fetch(mem.url, validators=mem.validators, accept=accept)
+        except FetchError as exc:
+            return await self._blocking(self.facts.failed, source, mem, exc, now, cid, host=host)
+        log.info(
+            "source %s: GET %s -> %d (%d bytes)", source.id, mem.url, result.status, result.bytes
+        )
+        if result.status == 410:
+            return await self._blocking(self.facts.gone, source, mem, result, now, cid)
+        if result.status == 304:
+            mem.last_not_modified = now
+            recovered = mem.failures > 0
+            events = await self._blocking(
+                self.facts.succeeded,
+                source,
+                mem,
+                result,
+                now,
+                cid,
+                Counter(),
+                items=0,
+                force_event=recovered,
+            )
+            return PollReport(
+                source.id, "not_modified", result.url, 304, result.latency, 0, 0, events
+            )
+        try:
+            items = await self._blocking(self._parse, source, result)
+            if source.full_text:
+                items = await self._full_text(source, items)
+        except FetchError as exc:
+            return await self._blocking(
+                self.facts.failed, source, mem, exc, now, cid, host=host, result=result
+            )
+        counts = await self._blocking(
+            self.recorder.record,
+            SourceRef(source.id, source.kind),
+            items,
+            fetched=now,
+            correlation_id=cid,
+        )
+        events = await self._blocking(
+            self.facts.succeeded, source, mem, result, now, cid, counts, items=len(items)
+        )
+        outcome = "moved" if events.get(SOURCE_MOVED) else "ok"
+        return PollReport(
+            source.id,
+            outcome,
+            result.url,
+            result.status,
+            result.latency,
+            result.bytes,
+            len(items),
+            events,
+        )
+
+    async def _blocking(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run blocking work in a thread, within the work slots."""
+        async with self._work:
+            return await asyncio.to_thread(func, *args, **kwargs)
+
+    def _parse(self, source: SourceConfig, result: FetchResult) -> list[Item]:
+        if source.kind == "page":
+            return [
+                extract_page(
+                    result.body,
+                    url=result.final_url,
+                    content_type=result.content_type,
+                    language=source.language,
+                )
+            ]
+        parsed = parse_feed(
+            result.body,
+            url=result.final_url,
+            content_type=result.content_type,
+            language=source.language,
+        )
+        for warning in parsed.warnings:
+            log.warning("source %s: %s", source.id, warning)
+        return list(parsed.items)
+
+    async def _full_text(self, source: SourceConfig, items: list[Item]) -> list[Item]:
+        """Replace entries not yet recorded by the article on their linked page."""
+        keys = {item_keys(source.id, item).seen: item for item in items}
+        claimed = await self._blocking(self.store.claimed, keys)
+        fresh = [i for k, i in keys.items() if k not in claimed and i.url][
+            : self.settings.full_text_limit
+        ]
+        pages = await asyncio.gather(*(self._page_for(source, item) for item in fresh))
+        better = {id(old): new for old, new in zip(fresh, pages, strict=True)}
+        return [better.get(id(item), item) for item in items]
+
+    async def _page_for(self, source: SourceConfig, entry: Item) -> Item:
+        assert entry.url is not None
+        try:
+            async with self.gate.slot(host_of(entry.url)):
+                result = await self.fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+            if result.status != 200:
+                raise FetchError("http_status", f"HTTP {result.status}", status=result.status)
+            page = await self._blocking(
+                extract_page,
+                result.body,
+                url=entry.url,
+                content_type=result.content_type,
+                language=entry.language,
+                extractor="feedparser+trafilatura",
+            )
+        except FetchError as exc:
+            log.warning(
+                "source %s: full text of %s unavailable (%s); keeping the feed entry",
+                source.id,
+                entry.url,
+                exc.message,
+            )
+            return entry
+        return replace(
+            page,
+            url=entry.url,
+            canonical_url=entry.canonical_url,
+            guid=entry.guid,
+            title=page.title or entry.title,
+            published=entry.published or page.published,
+            language=entry.language or page.language,
+            author=page.author or entry.author,
+            origin_hash=entry.content_hash,
+        )
+
+    async def _poll_folder(
+        self, source: SourceConfig, mem: SourceMemory, now: datetime, cid: str
+    ) -> PollReport:
+        """Read new and changed files in batches: memory stays bounded for large folders."""
+        assert source.path is not None
+        try:
+            listing = await self._blocking(list_folder, source.path, known=mem.stamps)
+        except FetchError as exc:
+            return await self._blocking(self.facts.failed, source, mem, exc, now, cid, host="")
+        ref = SourceRef(source.id, source.kind)
+        counts: Counter[str] = Counter()
+        size = items = 0
+        stamps = dict(listing.stamps)
+        chunks = [
+            listing.changed[start : start + FOLDER_BATCH]
+            for start in range(0, len(listing.changed), FOLDER_BATCH)
+        ]
+
+        def read(n: int) -> asyncio.Task[FolderBatch]:
+            return asyncio.create_task(
+                self._blocking(read_files, chunks[n], language=source.language)
+            )
+
+        # Read the next batch while this one is appended: the store waits on the database
+        # (GIL released) while parsing runs, so the two overlap on two cores.
+        pending = read(0) if chunks else None
+        for n in range(len(chunks)):
+            assert pending is not None
+            batch = await pending
+            pending = read(n + 1) if n + 1 < len(chunks) else None
+            for warning in batch.warnings:
+                log.warning("source %s: %s", source.id, warning)
+            for failed in batch.failed:
+                stamps.pop(failed, None)
+            size += batch.bytes
+            items += len(batch.items)
+            counts += await self._blocking(
+                self.recorder.record, ref, batch.items, fetched=now, correlation_id=cid
+            )
+        mem.stamps = stamps
+        recovered = mem.failures > 0
+        mem.failures, mem.retry_at, mem.last_success = 0, None, now
+        events = dict(counts)
+        if counts or recovered:
+            data = {
+                "source_id": source.id,
+                "url": str(source.path),
+                "status": None,
+                "etag": None,
+                "last_modified": None,
+                "bytes": size,
+                "latency_seconds": 0.0,
+                "items": items,
+                **counted(counts),
+                "permanent_redirect": None,
+                "fetched": iso(now),
+            }
+            await self._blocking(self.facts.append, source, SOURCE_FETCHED, data, cid, events)
+        return PollReport(source.id, "ok", str(source.path), None, 0.0, size, items, events)

@@ -1,0 +1,186 @@
+"""Source state derived from the log: last success and error, failures, validators, moves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from sqlalchemy import Column, Connection, Integer, String, Table, Text, delete, insert, select
+
+from ingest.config import IngestConfig
+from ingest.events import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
+    ARTICLE_TYPES,
+    SOURCE_FETCH_FAILED,
+    SOURCE_FETCHED,
+    SOURCE_GONE,
+    SOURCE_MOVED,
+    SOURCE_TYPES,
+)
+from store import Projection, ProjectionRunner, RecordedEvent, view_table
+
+NAME = "ingest_sources"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the log says about one source (timestamps are ISO strings from event data)."""
+
+    source_id: str
+    url: str | None = None  # last URL polled
+    moved_from: str | None = None
+    moved_to: str | None = None
+    gone_url: str | None = None
+    last_success: str | None = None
+    last_attempt: str | None = None
+    last_error: str | None = None
+    last_error_reason: str | None = None
+    last_error_at: str | None = None
+    failures: int = 0
+    retry_at: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    redirect_target: str | None = None
+    redirect_streak: int = 0
+    ingested: int = 0
+    revised: int = 0
+    sighted: int = 0
+
+    @property
+    def articles(self) -> int:
+        """Articles this source contributed: first sightings plus sightings of known ones."""
+        return self.ingested + self.sighted
+
+
+_TEXT_FIELDS = {
+    "url",
+    "moved_from",
+    "moved_to",
+    "gone_url",
+    "last_error",
+    "etag",
+    "last_modified",
+    "redirect_target",
+}
+_INT_FIELDS = {"failures", "redirect_streak", "ingested", "revised", "sighted"}
+
+
+def _column(name: str) -> Column[Any]:
+    if name == "source_id":
+        return Column(name, String(100), primary_key=True)
+    if name in _INT_FIELDS:
+        return Column(name, Integer, nullable=False)
+    if name in _TEXT_FIELDS:
+        return Column(name, Text, nullable=True)
+    return Column(name, String(40), nullable=True)
+
+
+class SourceStateProjection(Projection):
+    name: ClassVar[str] = NAME
+    types: ClassVar[frozenset[str] | None] = SOURCE_TYPES | ARTICLE_TYPES
+
+    def tables(self, generation: int) -> dict[str, Table]:
+        columns = [_column(f.name) for f in fields(SourceState)]
+        return {"state": view_table("ingest_source_state", generation, *columns)}
+
+    def apply(
+        self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
+    ) -> None:
+        table = tables["state"]
+        ids = sorted({str(e.data.get("source_id")) for e in events if e.data.get("source_id")})
+        if not ids:
+            return
+        rows = {
+            row.source_id: dict(row._mapping)
+            for row in conn.execute(select(table).where(table.c.source_id.in_(ids)))
+        }
+        for event in events:
+            sid = event.data.get("source_id")
+            if not sid:
+                continue
+            row = rows.setdefault(str(sid), _empty(str(sid)))
+            _fold(row, event)
+        conn.execute(delete(table).where(table.c.source_id.in_(ids)))
+        conn.execute(insert(table), [rows[i] for i in ids if i in rows])
+
+
+def _empty(source_id: str) -> dict[str, Any]:
+    row: dict[str, Any] = {f.name: None for f in fields(SourceState)}
+    row.update(dict.fromkeys(_INT_FIELDS, 0))
+    row["source_id"] = source_id
+    return row
+
+
+def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
+    """One event's effect on a source's row."""
+    data = event.data
+    kind = event.type
+    if kind == ARTICLE_INGESTED:
+        row["ingested"] += 1
+    elif kind == ARTICLE_REVISED:
+        row["revised"] += 1
+    elif kind == ARTICLE_SIGHTED:
+        row["sighted"] += 1
+    elif kind == SOURCE_FETCHED:
+        row.update(
+            url=data.get("url"),
+            last_success=data.get("fetched"),
+            last_attempt=data.get("fetched"),
+            failures=0,
+            retry_at=None,
+            etag=data.get("etag"),
+            last_modified=data.get("last_modified"),
+        )
+        target = data.get("permanent_redirect")
+        if target and target == row["redirect_target"]:
+            row["redirect_streak"] += 1
+        else:
+            row["redirect_target"] = target
+            row["redirect_streak"] = 1 if target else 0
+    elif kind == SOURCE_FETCH_FAILED:
+        row.update(
+            url=data.get("url"),
+            last_attempt=data.get("fetched"),
+            last_error=data.get("message"),
+            last_error_reason=data.get("reason"),
+            last_error_at=data.get("fetched"),
+            failures=int(data.get("failures") or row["failures"] + 1),
+            retry_at=data.get("retry_at"),
+        )
+    elif kind == SOURCE_MOVED:
+        row.update(
+            moved_from=data.get("from_url"),
+            moved_to=data.get("to_url"),
+            redirect_target=None,
+            redirect_streak=0,
+            etag=None,
+            last_modified=None,
+        )
+    elif kind == SOURCE_GONE:
+        row.update(
+            gone_url=data.get("url"),
+            last_attempt=data.get("fetched"),
+            last_error=data.get("message"),
+            last_error_reason="gone",
+            last_error_at=data.get("fetched"),
+        )
+
+
+def build_projections(config: IngestConfig) -> list[Projection]:
+    """The projections ingest contributes to the app's runner."""
+    return [SourceStateProjection()]
+
+
+def source_states(runner: ProjectionRunner) -> dict[str, SourceState]:
+    """Every source's state, after bringing the projection up to date."""
+    if NAME not in runner.projections:
+        runner = ProjectionRunner(runner.store, [SourceStateProjection()])
+    runner.catch_up(NAME)
+    table = runner.tables(NAME)["state"]
+    with runner.store.engine.connect() as conn:
+        return {
+            row.source_id: SourceState(**dict(row._mapping)) for row in conn.execute(select(table))
+        }

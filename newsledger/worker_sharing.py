@@ -1,0 +1,71 @@
+"""How replicas share sources: a sticky lease per source, a membership lease per replica,
+and at most a fair share of the sources per replica."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from store import Leases
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+SOURCE_LEASE = "source:"
+MEMBER_LEASE = "worker:"
+
+
+class SourceSharing:
+    """One replica's side of the sharing: claim before polling, renew, give back excess."""
+
+    def __init__(self, engine: Engine, *, replica_id: str, ttl: float) -> None:
+        self.replica_id = replica_id
+        self.leases = Leases(engine, owner=replica_id, ttl=timedelta(seconds=ttl))
+
+    def set_ttl(self, ttl: float) -> None:
+        self.leases.ttl = timedelta(seconds=ttl)
+
+    def fair_share(self, sources: int) -> int:
+        """An even split of `sources` among the live replicas (this one included)."""
+        now = datetime.now(UTC)
+        live = {lease.owner for lease in self.leases.all(prefix=MEMBER_LEASE) if lease.held_at(now)}
+        live.add(self.replica_id)
+        return math.ceil(sources / len(live))
+
+    def held(self) -> list[str]:
+        """The ids of the sources this replica holds."""
+        return [
+            n.removeprefix(SOURCE_LEASE) for n in self.leases.held() if n.startswith(SOURCE_LEASE)
+        ]
+
+    def claim(self, source_id: str, *, sources: int) -> bool:
+        """Hold `source_id` (renewing it if ours) unless that would exceed our fair share."""
+        held = self.held()
+        if source_id not in held and len(held) >= self.fair_share(sources):
+            return False
+        return self.leases.acquire(SOURCE_LEASE + source_id)
+
+    def heartbeat(self, *, sources: int, busy: Collection[str]) -> list[str]:
+        """Renew membership and leases; release sources over the fair share (not `busy` ones).
+
+        Returns the sources still held.
+        """
+        self.leases.acquire(MEMBER_LEASE + self.replica_id)
+        held = [
+            n.removeprefix(SOURCE_LEASE) for n in self.leases.renew() if n.startswith(SOURCE_LEASE)
+        ]
+        excess = len(held) - self.fair_share(sources)
+        if excess > 0:
+            spare = [s for s in held if s not in busy][:excess]
+            self.release(spare)
+            held = [s for s in held if s not in spare]
+        return held
+
+    def release(self, source_ids: Iterable[str] | None = None) -> None:
+        """Give sources back at once (all, and the membership, when None)."""
+        if source_ids is None:
+            self.leases.release()
+        else:
+            self.leases.release([SOURCE_LEASE + s for s in source_ids])

@@ -1,0 +1,85 @@
+"""The feeds commands through the real CLI: `figures [--json]` and `publish`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsledger.cli import cli
+from store import EventStore
+from tests.feeds.conftest import append_labelled, article_uuid, ingested
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    path = tmp_path / "newsledger.toml"
+    path.write_text(
+        '[store]\nurl = "sqlite:///store.db"\n[feeds]\noutput_dir = "out"\nentries_per_feed = 10\n',
+        encoding="utf-8",
+    )
+    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
+    append_labelled(store)
+    store.close()
+    return path
+
+
+def test_figures_json_lists_one_figure_per_line_with_the_documented_fields(
+    config_file: Path,
+) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "figures", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert all({"article_id", "kind", "value", "unit", "text"} <= set(f) for f in lines)
+    trade = [f for f in lines if f["article_id"] == article_uuid("vi-trade-figures")]
+    assert {
+        "kind": "money",
+        "value": 476800000,
+        "unit": "USD",
+        "text": "476,8 triệu USD",
+    }.items() <= trade[0].items()
+    inflation = [f for f in lines if f["article_id"] == article_uuid("en-inflation")]
+    assert [(f["kind"], f["value"]) for f in inflation] == [
+        ("percent", 8.5),
+        ("percent", 8.5),
+        ("percent", 23),
+    ]
+
+
+def test_figures_without_json_prints_a_readable_line_per_figure(config_file: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "figures"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{article_uuid('vi-budget-dong')}  money    14,050,000,000,000 VND  «14.050 tỷ đồng»"
+        in result.output
+    )
+
+
+def test_publish_reports_written_files_then_nothing_to_write(config_file: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--config", str(config_file), "publish"])
+    assert first.exit_code == 0, first.output
+    assert "wrote feeds/all.atom" in first.output
+    assert (config_file.parent / "out" / "feeds" / "all" / "archive" / "4.atom").is_file()
+    second = runner.invoke(cli, ["--config", str(config_file), "publish"])
+    assert "0 written" in second.output
+    store = EventStore.open(f"sqlite:///{config_file.parent}/store.db")
+    store.append("article-late", [ingested("late", title="Tin mới", text="Nội dung.", n=80)])
+    store.close()
+    third = runner.invoke(cli, ["--config", str(config_file), "publish"])
+    assert "wrote feeds/all.atom" in third.output and "2 written" in third.output
+
+
+def test_a_bad_topic_in_the_config_is_a_one_line_error(config_file: Path) -> None:
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8")
+        + '[[topics]]\nid = "laos"\n'
+        + '[[topics.rules]]\nid = "x"\nkind = "maybe"\nphrases = ["lào"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "publish"])
+    assert result.exit_code == 1
+    assert f"{config_file}: topic 'laos' rule 'x': field 'kind' must be" in result.output

@@ -1,0 +1,95 @@
+"""Feeds configuration: shipped topics, user overrides, and errors that name file, topic, field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feeds.config import parse_config
+from feeds.errors import ConfigError
+
+
+def _parse(raw: dict[str, Any], tmp_path: Path) -> Any:
+    return parse_config(raw, file="nl.toml", base_dir=tmp_path)
+
+
+def test_defaults_ship_the_three_topics_and_derive_the_base_url(tmp_path: Path) -> None:
+    config = _parse({"serve": {"port": 9000}}, tmp_path)
+    assert [t.id for t in config.topics] == ["all", "bilateral-meetings", "economic-figures"]
+    assert config.base_url == "http://127.0.0.1:9000"
+    assert config.output_dir == tmp_path / "public"
+    assert config.entries_per_feed == 50
+
+
+def test_inline_topics_replace_by_id_add_new_ones_and_can_remove(tmp_path: Path) -> None:
+    raw = {
+        "topics": [
+            {
+                "id": "economic-figures",
+                "title": "Số liệu",
+                "rules": [{"id": "money", "figures": ["money"], "required": True}],
+            },
+            {"id": "energy", "title": "Energy", "rules": [{"id": "e", "phrases": ["thủy điện"]}]},
+            {"id": "all", "enabled": False},
+        ]
+    }
+    config = _parse(raw, tmp_path)
+    assert [t.id for t in config.topics] == ["bilateral-meetings", "economic-figures", "energy"]
+    assert config.topic("economic-figures").title == "Số liệu"
+
+
+def test_a_topics_file_replaces_the_shipped_topics(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(
+        '[[topics]]\nid = "laos"\n[[topics.rules]]\nid = "la"\nphrases = ["Lào"]\n',
+        encoding="utf-8",
+    )
+    config = _parse({"feeds": {"topics_file": "mine.toml"}}, tmp_path)
+    assert [t.id for t in config.topics] == ["laos"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"feeds": {"entries_per_feed": 0}},
+            "nl.toml: [feeds] entries_per_feed must be an integer",
+        ),
+        ({"feeds": {"base_url": "ftp://x"}}, "nl.toml: [feeds] base_url must be an http(s) URL"),
+        ({"feeds": {"colour": "red"}}, "nl.toml: [feeds] has unknown key 'colour'"),
+        ({"serve": {"port": "80"}}, "nl.toml: [serve] port must be an integer"),
+        ({"topics": [{"id": "Bad Id"}]}, "nl.toml: topics[0]: field 'id' must be lower-case"),
+        (
+            {"topics": [{"id": "x", "rules": []}]},
+            "nl.toml: topic 'x': needs at least one include rule",
+        ),
+        (
+            {"topics": [{"id": "x", "rules": [{"id": "r", "patterns": ["(unclosed"]}]}]},
+            "nl.toml: topic 'x' rule 'r': pattern '(unclosed' is invalid",
+        ),
+        (
+            {"topics": [{"id": "x", "rules": [{"id": "r", "phrases": ["a"], "fields": ["body"]}]}]},
+            "nl.toml: topic 'x' rule 'r': field 'fields' has 'body'",
+        ),
+        (
+            {"topics": [{"id": "x", "rules": [{"id": "r", "figures": ["dates"]}]}]},
+            "nl.toml: topic 'x' rule 'r': field 'figures' has 'dates'",
+        ),
+        (
+            {
+                "topics": [
+                    {"id": "x", "min_score": "high", "rules": [{"id": "r", "phrases": ["a"]}]}
+                ]
+            },
+            "nl.toml: topic 'x': field 'min_score' must be a number",
+        ),
+        ({"feeds": {"topics_file": "missing.toml"}}, "nl.toml: [feeds] topics_file"),
+    ],
+)
+def test_invalid_settings_are_reported_with_file_topic_and_field(
+    raw: dict[str, Any], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse(raw, tmp_path)
+    assert str(caught.value).startswith(message), str(caught.value)

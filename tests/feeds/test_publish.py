@@ -1,0 +1,229 @@
+"""Publishing: valid Atom (jing + feedparser), RFC 5005 archives, atomic writes only when the
+bytes change, and byte-identical output after rebuilding every view from the log."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import feedparser
+from lxml import etree  # type: ignore[import-untyped]
+
+from feeds.config import FeedsConfig
+from feeds.projections import build_projections
+from feeds.publisher import PublishReport, publish_all
+from store import EventStore, ProjectionRunner
+from tests.conftest import require_tool
+from tests.feeds.conftest import (
+    ATOM_RNG,
+    append_labelled,
+    article_uuid,
+    ingested,
+    labelled,
+    sighted,
+)
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _publish(store: EventStore, config: FeedsConfig) -> tuple[ProjectionRunner, PublishReport]:
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    return runner, publish_all(runner, config)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """The published documents (not the publisher's own manifest and lock)."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_every_published_feed_validates_with_jing_and_parses_without_bozo(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    jing = require_tool("jing", "jing")
+    append_labelled(store)
+    small = replace(config, entries_per_feed=5)
+    _publish(store, small)
+    feeds = sorted((small.output_dir / "feeds").rglob("*.atom"))
+    assert len(feeds) > 3  # current documents and archive pages
+    result = subprocess.run([jing, str(ATOM_RNG), *map(str, feeds)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for path in feeds:
+        parsed = feedparser.parse(path.read_bytes())
+        assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+
+
+def test_empty_feeds_are_valid_atom_too(store: EventStore, config: FeedsConfig) -> None:
+    jing = require_tool("jing", "jing")
+    _publish(store, config)
+    feeds = sorted((config.output_dir / "feeds").rglob("*.atom"))
+    assert len(feeds) == len(config.topics)
+    result = subprocess.run([jing, str(ATOM_RNG), *map(str, feeds)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    parsed = feedparser.parse(feeds[0].read_bytes())
+    assert (parsed.bozo, parsed.entries, parsed.feed.updated) == (
+        0,
+        [],
+        "1970-01-01T00:00:00+00:00",
+    )
+
+
+def test_entries_carry_ids_links_language_categories_and_source(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    store.append(
+        f"article-{article_uuid('vi-trade-figures')}",
+        [sighted("vi-trade-figures", source_id="vov", n=9)],
+    )
+    _publish(store, config)
+    parsed = feedparser.parse((config.output_dir / "feeds/economic-figures.atom").read_bytes())
+    entry = next(e for e in parsed.entries if e.title.startswith("Kim ngạch thương mại"))
+    assert entry.id == f"urn:uuid:{article_uuid('vi-trade-figures')}"
+    assert entry.link == "https://news.example.vn/vi-trade-figures.html"
+    assert {t.term for t in entry.tags} == {"all", "economic-figures"}
+    assert entry.content[0].language == "vi"
+    assert entry.source.title == "baodientu"
+    assert "https://other.example.la/vi-trade-figures" in [
+        link.href for link in entry.links if link.rel == "related"
+    ]
+    # The figures are listed at the top of the entry, before the article's text.
+    body = entry.content[0].value
+    assert body.index("476,8 triệu USD") < body.index("Trong quý I")
+    assert "Source: baodientu, vov" in body
+
+
+def test_timestamps_come_from_event_data(store: EventStore, config: FeedsConfig) -> None:
+    articles = labelled()[:3]
+    append_labelled(store, articles)
+    _publish(store, config)
+    parsed = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes())
+    assert parsed.feed.updated == "2025-01-06T10:00:00+00:00"  # the newest entry's published
+    assert [e.published for e in parsed.entries] == [
+        "2025-01-06T10:00:00+00:00",
+        "2025-01-06T09:00:00+00:00",
+        "2025-01-06T08:00:00+00:00",
+    ]
+
+
+def test_a_revision_keeps_the_entry_id_and_moves_updated(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    stream = f"article-{article_uuid('r')}"
+    store.append(stream, [ingested("r", title="Tin một", text="Nội dung.")])
+    runner, _ = _publish(store, config)
+    first = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes()).entries
+    store.append(
+        stream, [ingested("r", title="Tin một (cập nhật)", text="Nội dung mới.", version=2)]
+    )
+    runner.catch_up()
+    report = publish_all(runner, config)
+    assert "feeds/all.atom" in report.written
+    second = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes()).entries
+    assert [e.id for e in second] == [e.id for e in first]
+    assert second[0].title == "Tin một (cập nhật)"
+    assert second[0].updated > first[0].updated
+
+
+def test_archives_are_linked_with_prev_archive_and_hold_every_older_entry(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    small = replace(config, entries_per_feed=10)
+    _publish(store, small)
+    root = small.output_dir
+    seen: list[str] = []
+    doc = etree.parse(str(root / "feeds/all.atom")).getroot()
+    assert len(doc.findall(f"{ATOM}entry")) == 10
+    pages = 0
+    while True:
+        seen.extend(e.findtext(f"{ATOM}id") for e in doc.findall(f"{ATOM}entry"))
+        prev = doc.find(f"{ATOM}link[@rel='prev-archive']")
+        if prev is None:
+            break
+        pages += 1
+        path = root / prev.get("href").removeprefix(small.base_url + "/")
+        doc = etree.parse(str(path)).getroot()
+        assert doc.find("{http://purl.org/syndication/history/1.0}archive") is not None
+        assert (
+            doc.find(f"{ATOM}link[@rel='current']").get("href")
+            == f"{small.base_url}/feeds/all.atom"
+        )
+    assert pages == len(labelled()) // 10
+    assert len(set(seen)) == len(labelled())
+
+
+def test_publishing_again_writes_nothing_and_leaves_no_temporary_files(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    runner, first = _publish(store, replace(config, entries_per_feed=10))
+    assert "index.html" in first.written and "feeds.opml" in first.written
+    before = {p: p.stat().st_mtime_ns for p in config.output_dir.rglob("*.atom")}
+    second = publish_all(runner, replace(config, entries_per_feed=10))
+    assert second.written == ()
+    assert {p: p.stat().st_mtime_ns for p in config.output_dir.rglob("*.atom")} == before
+    assert not [p for p in config.output_dir.rglob("*.tmp")]
+
+
+def test_one_new_article_rewrites_only_the_documents_it_appears_in(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    small = replace(config, entries_per_feed=10)
+    runner, _ = _publish(store, small)
+    store.append(
+        "article-new", [ingested("new", title="Tin thể thao", text="Một trận đấu hay.", n=99)]
+    )
+    runner.catch_up()
+    report = publish_all(runner, small)
+    assert set(report.written) == {"feeds/all.atom", "index.html"}
+    assert report.rendered <= 6  # the four current documents, the index and the OPML file
+
+
+def test_replaying_every_view_republishes_byte_identical_files(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    store.append(
+        f"article-{article_uuid('vi-growth')}",
+        [
+            ingested(
+                "vi-growth",
+                title="Kinh tế Lào tăng trưởng 4,5%",
+                text="Dự báo mới: 4,5%.",
+                version=2,
+            ),
+            sighted("vi-growth", source_id="vov"),
+        ],
+    )
+    small = replace(config, entries_per_feed=8)
+    runner, _ = _publish(store, small)
+    before = _files(small.output_dir)
+    runner.replay()
+    report = publish_all(runner, small)
+    assert report.rendered > 0  # the new generation forces a full render...
+    assert report.written == ()  # ...whose bytes equal what was published
+    assert _files(small.output_dir) == before
+
+
+def test_a_removed_topic_loses_its_published_files(store: EventStore, config: FeedsConfig) -> None:
+    append_labelled(store)
+    _publish(store, config)
+    assert (config.output_dir / "feeds/bilateral-meetings.atom").exists()
+    fewer = replace(config, topics=tuple(t for t in config.topics if t.id != "bilateral-meetings"))
+    _, report = _publish(store, fewer)
+    assert "feeds/bilateral-meetings.atom" in report.removed
+    assert not (config.output_dir / "feeds/bilateral-meetings.atom").exists()
+
+
+def test_opml_lists_every_topic_feed(store: EventStore, config: FeedsConfig) -> None:
+    _publish(store, config)
+    doc = etree.parse(str(config.output_dir / "feeds.opml")).getroot()
+    urls = [o.get("xmlUrl") for o in doc.iter("outline")]
+    assert urls == [f"{config.base_url}/feeds/{t.id}.atom" for t in config.topics]

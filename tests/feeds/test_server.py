@@ -1,0 +1,160 @@
+"""Serving the published folder through a real uvicorn server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+import feedparser
+import httpx
+import pytest
+from lxml import html as lxml_html  # type: ignore[import-untyped]
+
+from feeds.config import FeedsConfig
+from feeds.projections import build_projections
+from feeds.publisher import publish_all
+from feeds.server import create_app, make_server
+from store import EventStore, ProjectionRunner
+from tests.feeds.conftest import append_labelled, feeds_config, labelled
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FeedsConfig]]:
+    tmp_path = tmp_path_factory.mktemp("served")
+    sqlite_url = f"sqlite:///{tmp_path}/store.db"
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = replace(feeds_config(tmp_path, {"serve": {"port": port}}), entries_per_feed=20)
+    store = EventStore.open(sqlite_url)
+    append_labelled(store)
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    publish_all(runner, config)
+    store.close()
+    server = make_server(config, create_app(config), log_level="warning")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", config
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_a_topic_feed_is_atom_with_validators_and_cache_control(
+    served: tuple[str, FeedsConfig],
+) -> None:
+    base, config = served
+    response = httpx.get(f"{base}/feeds/bilateral-meetings.atom")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert response.headers["etag"].startswith('"')
+    assert response.headers["last-modified"].endswith("GMT")
+    assert response.headers["cache-control"] == f"public, max-age={config.cache_seconds}"
+    parsed = feedparser.parse(response.content)
+    assert parsed.bozo == 0
+    assert "Thủ tướng hội đàm với Thủ tướng Lào tại Hà Nội" in [e.title for e in parsed.entries]
+
+
+def test_if_none_match_and_if_modified_since_get_304(served: tuple[str, FeedsConfig]) -> None:
+    base, _ = served
+    url = f"{base}/feeds/all.atom"
+    first = httpx.get(url)
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    again = httpx.get(url, headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert httpx.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    assert httpx.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    earlier = format_datetime(datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
+    assert httpx.get(url, headers={"If-Modified-Since": earlier}).status_code == 200
+    # If-None-Match wins over If-Modified-Since (RFC 9110).
+    both = {"If-None-Match": '"other"', "If-Modified-Since": modified}
+    assert httpx.get(url, headers=both).status_code == 200
+
+
+def test_last_modified_is_the_feed_updated_time_from_event_data(
+    served: tuple[str, FeedsConfig],
+) -> None:
+    base, _ = served
+    response = httpx.get(f"{base}/feeds/all.atom")
+    newest = feedparser.parse(response.content).feed.updated_parsed
+    assert response.headers["last-modified"] == time.strftime("%a, %d %b %Y %H:%M:%S GMT", newest)
+
+
+def test_archive_pages_are_served_and_missing_ones_are_404(served: tuple[str, FeedsConfig]) -> None:
+    base, _ = served
+    archived = httpx.get(f"{base}/feeds/all/archive/1.atom")
+    assert archived.status_code == 200
+    assert b"<fh:archive/>" in archived.content
+    assert httpx.get(f"{base}/feeds/all/archive/99.atom").status_code == 404
+    assert httpx.get(f"{base}/feeds/all/archive/0.atom").status_code == 404
+
+
+def test_unknown_topics_and_paths_are_404_without_a_stack_trace(
+    served: tuple[str, FeedsConfig],
+) -> None:
+    base, _ = served
+    for path in (
+        "/feeds/football.atom",
+        "/feeds/..%2Fsecret.atom",
+        "/nothing",
+        "/feeds/x/archive/1.atom",
+    ):
+        response = httpx.get(base + path)
+        assert response.status_code == 404, path
+        assert "Traceback" not in response.text
+
+
+def test_opml_lists_every_topic_feed(served: tuple[str, FeedsConfig]) -> None:
+    base, config = served
+    response = httpx.get(f"{base}/feeds.opml")
+    assert response.headers["content-type"] == "text/x-opml; charset=utf-8"
+    assert response.text.count('type="rss"') == len(config.topics)
+
+
+def test_the_index_page_has_autodiscovery_links_and_latest_entries(
+    served: tuple[str, FeedsConfig],
+) -> None:
+    base, config = served
+    response = httpx.get(f"{base}/")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    page = lxml_html.fromstring(response.content)
+    hrefs = page.xpath('//link[@rel="alternate"][@type="application/atom+xml"]/@href')
+    assert hrefs == [f"{config.base_url}/feeds/{t.id}.atom" for t in config.topics]
+    titles = page.xpath("//section[@id='all']//li/a/text()")
+    assert titles[0] == labelled()[-1]["title"]
+    assert (
+        httpx.get(f"{base}/", headers={"If-None-Match": response.headers["etag"]}).status_code
+        == 304
+    )
+
+
+def test_healthz_answers_ok(served: tuple[str, FeedsConfig]) -> None:
+    base, config = served
+    response = httpx.get(f"{base}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "topics": len(config.topics)}
+
+
+def test_a_republished_file_is_served_with_a_new_etag(served: tuple[str, FeedsConfig]) -> None:
+    base, config = served
+    url = f"{base}/feeds/economic-figures.atom"
+    first = httpx.get(url).headers["etag"]
+    path = config.output_dir / "feeds/economic-figures.atom"
+    data = path.read_bytes().replace(b"Economic figures", b"Every article")
+    tmp = path.with_suffix(".new")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    second = httpx.get(url)
+    assert second.headers["etag"] != first
+    assert b"Every article" in second.content

@@ -1,0 +1,119 @@
+"""Canonical text, canonical URL and the content hash: what makes two items one article."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingest.canonical import canonical_url, clean_text, collapse, content_hash
+from ingest.charset import decode
+from ingest.sanitise import html_to_text, sanitise
+from tests.ingest.conftest import to_cp1258
+
+VI = "Thủ tướng hai nước đã hội đàm tại Viêng Chăn về hợp tác đường sắt."
+
+
+def test_nfc_and_nfd_forms_of_vietnamese_hash_the_same() -> None:
+    nfd = unicodedata.normalize("NFD", VI)
+    assert nfd != VI
+    assert content_hash("Tiêu đề", VI) == content_hash(unicodedata.normalize("NFD", "Tiêu đề"), nfd)
+
+
+def test_whitespace_differences_do_not_change_the_hash() -> None:
+    assert content_hash("A  title", "one\n\n two\tthree ") == content_hash(
+        "A title", "one two three"
+    )
+
+
+def test_different_words_change_the_hash() -> None:
+    assert content_hash("A title", "one two") != content_hash("A title", "one two three")
+
+
+def test_title_is_part_of_the_hash() -> None:
+    assert content_hash("First", "body") != content_hash("Second", "body")
+
+
+@given(st.text(), st.text())
+def test_hash_is_stable_under_normalisation_and_spacing(title: str, text: str) -> None:
+    spaced = "  \n".join(unicodedata.normalize("NFD", text).split(" "))
+    assert content_hash(title, text) == content_hash(unicodedata.normalize("NFD", title), spaced)
+
+
+@given(st.text())
+def test_clean_text_is_idempotent_and_nfc(text: str) -> None:
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert unicodedata.is_normalized("NFC", once)
+    assert collapse(once) == collapse(text)
+
+
+def test_canonical_url_drops_tracking_fragment_default_port_and_case() -> None:
+    url = "HTTPS://Tin.Example.VN:443/doi-ngoai/bai-1.html?utm_source=rss&id=7&fbclid=x&gclid=y#top"
+    assert canonical_url(url) == "https://tin.example.vn/doi-ngoai/bai-1.html?id=7"
+
+
+def test_canonical_url_keeps_meaningful_parameters_and_non_default_ports() -> None:
+    assert canonical_url("http://example.com:8080/a?b=1&a=2") == "http://example.com:8080/a?b=1&a=2"
+
+
+def test_canonical_url_rejects_non_http_urls() -> None:
+    assert canonical_url("javascript:alert(1)") is None
+    assert canonical_url("mailto:a@example.com") is None
+    assert canonical_url("not a url") is None
+    assert canonical_url(None) is None
+
+
+def test_canonical_url_of_unicode_host_is_punycode() -> None:
+    assert canonical_url("https://báo.example/x") == canonical_url("https://XN--BO-MIA.example/x")
+    assert canonical_url("https://báo.example/x") == "https://xn--bo-mia.example/x"
+
+
+def test_windows_1258_decodes_to_nfc_vietnamese() -> None:
+    body = b'<?xml version="1.0" encoding="windows-1258"?><p>' + to_cp1258(VI) + b"</p>"
+    decoded = decode(body)
+    assert VI in decoded.text
+    assert decoded.encoding == "cp1258"
+    assert unicodedata.is_normalized("NFC", decoded.text)
+
+
+def test_charset_from_header_wins_over_a_wrong_xml_declaration() -> None:
+    body = '<?xml version="1.0" encoding="utf-8"?><a>Hà Nội</a>'.encode("utf-16-le")
+    assert "Hà Nội" in decode(b"\xff\xfe" + body).text
+    latin = '<?xml version="1.0" encoding="utf-8"?><a>café</a>'.encode("cp1252")
+    assert "café" in decode(latin, "text/xml; charset=windows-1252").text
+
+
+def test_html_meta_charset_is_used_for_pages() -> None:
+    page = b'<html><head><meta charset="windows-1258"></head><body>' + to_cp1258(VI) + b"</body>"
+    assert VI in decode(page).text
+
+
+def test_undecodable_bytes_are_replaced_and_marked_lossy() -> None:
+    decoded = decode(b"<a>\xff\xfe\xfa broken \x81</a>", "text/xml; charset=utf-8")
+    assert decoded.lossy
+    assert "broken" in decoded.text
+
+
+def test_sanitise_removes_scripts_styles_iframes_handlers_and_javascript_urls() -> None:
+    dirty = (
+        '<p onclick="x()" style="color:red">Hi<script>alert(1)</script></p>'
+        '<style>p{}</style><iframe src="https://e.example"></iframe>'
+        '<a href="javascript:alert(1)">a</a><a href="https://ok.example/">b</a>'
+    )
+    clean = sanitise(dirty)
+    for bad in ("<script", "alert(1)", "<style", "<iframe", "onclick", "javascript:"):
+        assert bad not in clean
+    assert 'href="https://ok.example/"' in clean
+    assert sanitise(clean) == clean
+
+
+def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
+    text = html_to_text("<p>Xin chào <b>Hà Nội</b></p><p>dòng&nbsp;hai</p><script>bad()</script>")
+    assert text == "Xin chào Hà Nội\n\ndòng hai"
+
+
+def test_undeclared_legacy_vietnamese_is_read_as_windows_1258_for_a_vi_source() -> None:
+    decoded = decode(to_cp1258(VI), language="vi")
+    assert decoded.text == VI and decoded.encoding == "cp1258" and decoded.lossy

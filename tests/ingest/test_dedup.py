@@ -1,0 +1,145 @@
+"""Dedup decisions, each pinned to the events it appends (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ingest.items import Item, make_item
+from ingest.ledger import ArticleRecorder, SourceRef
+from store import EventStore
+from tests.ingest.conftest import T0, events
+
+FEED = SourceRef("vn-feed", "feed")
+OTHER = SourceRef("en-feed", "feed")
+TEXT = (
+    "Sáng 2/4, hai đoàn đại biểu đã thảo luận về tiến độ xây dựng cảng cạn tại tỉnh Khăm Muộn.\n"
+    "Dự kiến công trình hoàn thành vào cuối năm sau."
+)
+
+
+def item(
+    text: str = TEXT, *, url: str = "https://tin.example.vn/a-1.html", title: str = "Cảng cạn"
+) -> Item:
+    return make_item(url=url, title=title, text=text, extractor="feedparser", language="vi")
+
+
+def record(store: EventStore, source: SourceRef, *items: Item) -> dict[str, int]:
+    return dict(ArticleRecorder(store).record(source, items, fetched=T0, correlation_id="c"))
+
+
+def test_unseen_content_is_ingested_once_with_all_fields(store: EventStore) -> None:
+    assert record(store, FEED, item()) == {"ArticleIngested": 1}
+    (event,) = events(store)
+    assert event.stream_id == f"article-{event.data['article_id']}"
+    assert event.data["canonical_url"] == "https://tin.example.vn/a-1.html"
+    assert event.data["version"] == 1 and event.data["source_id"] == "vn-feed"
+    assert event.data["fetched"] == "2025-05-01T08:00:00Z" and event.data["language"] == "vi"
+
+
+def test_the_same_item_polled_again_appends_nothing(store: EventStore) -> None:
+    record(store, FEED, item())
+    head = store.head()
+    assert record(store, FEED, item()) == {}
+    assert store.head() == head
+
+
+def test_known_content_at_a_new_source_is_a_sighting_of_the_same_article(store: EventStore) -> None:
+    record(store, FEED, item())
+    assert record(store, OTHER, item(url="https://news.example.com/x?utm_source=a")) == {
+        "ArticleSighted": 1
+    }
+    ingested, sighted = events(store)
+    assert sighted.type == "ArticleSighted"
+    assert sighted.data["article_id"] == ingested.data["article_id"]
+    assert sighted.stream_id == ingested.stream_id
+    assert sighted.data["canonical_url"] == "https://news.example.com/x"
+    assert record(store, OTHER, item(url="https://news.example.com/x")) == {}
+
+
+def test_known_content_at_a_new_url_of_the_same_source_is_a_sighting(store: EventStore) -> None:
+    record(store, FEED, item())
+    assert record(store, FEED, item(url="https://tin.example.vn/mirror.html")) == {
+        "ArticleSighted": 1
+    }
+
+
+def test_new_content_at_a_known_canonical_url_is_a_revision_of_the_same_article(
+    store: EventStore,
+) -> None:
+    record(store, FEED, item())
+    changed = item(
+        TEXT + " Tổng vốn đầu tư khoảng 40 triệu USD.", url="https://TIN.example.vn/a-1.html#x"
+    )
+    assert record(store, FEED, changed) == {"ArticleRevised": 1}
+    first, revised = events(store)
+    assert revised.type == "ArticleRevised"
+    assert revised.data["article_id"] == first.data["article_id"]
+    assert revised.data["version"] == 2
+    assert revised.data["previous_hash"] == first.data["content_hash"]
+    assert revised.data["content_hash"] == changed.content_hash
+    again = item(TEXT + " Ba bên đã ký.", url="https://tin.example.vn/a-1.html")
+    assert record(store, FEED, again) == {"ArticleRevised": 1}
+    assert events(store)[-1].data["version"] == 3
+
+
+def test_going_back_to_an_earlier_version_appends_nothing(store: EventStore) -> None:
+    record(store, FEED, item())
+    record(store, FEED, item(TEXT + " Sửa."))
+    assert record(store, FEED, item()) == {}
+
+
+def test_nfc_nfd_and_whitespace_variants_are_one_article(store: EventStore) -> None:
+    record(store, FEED, item())
+    nfd = item(
+        unicodedata.normalize("NFD", TEXT).replace(" ", "  \n "),
+        title=unicodedata.normalize("NFD", "Cảng cạn"),
+    )
+    assert record(store, FEED, nfd) == {}
+    assert record(store, OTHER, nfd) == {"ArticleSighted": 1}
+    assert len(events(store, "ArticleIngested")) == 1
+
+
+def test_duplicates_inside_one_poll_are_decided_against_each_other(store: EventStore) -> None:
+    a = item()
+    copy = item(url="https://tin.example.vn/copy.html")
+    counts = record(store, FEED, a, a, copy)
+    assert counts == {"ArticleIngested": 1, "ArticleSighted": 1}
+    assert len({e.stream_id for e in events(store)}) == 1
+
+
+def test_items_sharing_one_link_are_separate_articles_not_revisions(store: EventStore) -> None:
+    home = "https://tin.example.vn/"
+    first = item("Bản tin thứ nhất về hợp tác thủy điện.", url=home, title="Tin 1")
+    second = item("Bản tin thứ hai về giao thông qua cửa khẩu.", url=home, title="Tin 2")
+    assert record(store, FEED, first, second) == {"ArticleIngested": 2}
+    assert record(store, FEED, first, second) == {}
+
+
+def test_items_without_a_link_are_told_apart_by_guid_or_content(store: EventStore) -> None:
+    one = make_item(url=None, guid="same", title="A", text="Nội dung một", extractor="feedparser")
+    two = make_item(url=None, guid="same", title="B", text="Nội dung hai", extractor="feedparser")
+    assert record(store, FEED, one, two) == {"ArticleIngested": 2}
+    assert record(store, FEED, one, two) == {}
+    assert events(store)[0].data["url"] is None
+
+
+def test_a_large_poll_is_appended_in_chunks_with_the_same_decisions(store: EventStore) -> None:
+    many = [item(f"Bài số {n}: {TEXT}", url=f"https://tin.example.vn/{n}.html") for n in range(600)]
+    assert record(store, FEED, *many) == {"ArticleIngested": 600}
+    assert record(store, FEED, *many) == {}
+
+
+def test_the_source_state_projection_replays_to_the_same_state(store: EventStore) -> None:
+    from ingest.config import IngestConfig
+    from ingest.projections import build_projections, source_states
+    from store import ProjectionRunner
+
+    record(store, FEED, item())
+    record(store, OTHER, item())
+    record(store, FEED, item(TEXT + " Sửa."))
+    runner = ProjectionRunner(store, build_projections(IngestConfig()))
+    before = source_states(runner)
+    runner.replay("ingest_sources")
+    assert source_states(runner) == before
+    assert before["vn-feed"].ingested == 1 and before["vn-feed"].revised == 1
+    assert before["en-feed"].sighted == 1 and before["en-feed"].articles == 1

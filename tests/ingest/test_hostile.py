@@ -1,0 +1,363 @@
+"""Bad input: each is a SourceFetchFailed, or an article plus a logged warning; never a crash."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import unicodedata
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from store import EventStore
+from tests.ingest.conftest import events, fixture_bytes, make_config, to_cp1258
+
+RSS = fixture_bytes("vi_thoisu.rss")
+VI = "Hội nghị hợp tác kinh tế giữa hai tỉnh biên giới đã kết thúc tốt đẹp"
+
+
+def rss(items: str, *, declaration: str = '<?xml version="1.0" encoding="utf-8"?>') -> str:
+    return f'{declaration}<rss version="2.0"><channel><title>T</title><link>https://e.example/</link>{items}</channel></rss>'
+
+
+def poll_body(
+    store: EventStore,
+    httpserver: HTTPServer,
+    harness_factory: Any,
+    body: bytes,
+    *,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/rss+xml",
+    **fetch: Any,
+) -> Any:
+    httpserver.expect_request("/feed").respond_with_data(
+        body, content_type=content_type, headers=headers
+    )
+    config = make_config(
+        [{"id": "bad", "kind": "feed", "url": httpserver.url_for("/feed")}], **fetch
+    )
+    return harness_factory(store, config).poll("bad")
+
+
+def failure(store: EventStore) -> dict[str, Any]:
+    (event,) = events(store, "SourceFetchFailed")
+    assert events(store, "ArticleIngested") == []
+    return event.data
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "parse"),
+        (b"   \n  ", "parse"),
+        (b"<<<this is not &&& xml at all", "parse"),
+        (
+            b"<!DOCTYPE html><html><head><title>Trang chu</title></head>"
+            b"<body><p>Xin chao</p></body></html>",
+            "parse",
+        ),
+        (b"\x00\x01\x02\xff\xfe binary junk", "parse"),
+    ],
+    ids=["empty", "blank", "garbage", "html-as-feed", "binary"],
+)
+def test_unusable_bodies_are_parse_failures(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any, body: bytes, reason: str
+) -> None:
+    report = poll_body(store, httpserver, harness_factory, body)
+    assert report.outcome == f"failed:{reason}"
+    data = failure(store)
+    assert data["reason"] == reason and data["message"] and data["failures"] == 1
+
+
+def test_recoverable_malformed_xml_is_ingested_with_a_warning(
+    store: EventStore,
+    httpserver: HTTPServer,
+    harness_factory: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = rss(
+        "<item><title>Giá điện & nước</title><link>https://e.example/1</link>"
+        "<description>Tăng 3% <b>từ tháng sau</description></item>"
+    )
+    with caplog.at_level(logging.WARNING):
+        report = poll_body(store, httpserver, harness_factory, body.encode())
+    assert report.outcome == "ok" and report.events["ArticleIngested"] == 1
+    assert "malformed feed recovered" in caplog.text
+    assert events(store, "ArticleIngested")[0].data["title"] == "Giá điện & nước"
+
+
+def test_a_wrong_charset_header_is_recovered_with_a_warning(
+    store: EventStore,
+    httpserver: HTTPServer,
+    harness_factory: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = rss(
+        f"<item><title>{VI}</title><link>https://e.example/1</link></item>",
+        declaration='<?xml version="1.0"?>',
+    )
+    with caplog.at_level(logging.WARNING):
+        report = poll_body(
+            store,
+            httpserver,
+            harness_factory,
+            to_cp1258(body),
+            content_type="application/rss+xml; charset=utf-8",
+        )
+    assert report.events["ArticleIngested"] == 1
+    assert "charset" in caplog.text
+    title = events(store, "ArticleIngested")[0].data["title"]
+    assert unicodedata.is_normalized("NFC", title) and "Hội" not in title
+
+
+def test_windows_1258_declared_in_the_xml_declaration_decodes_correctly(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    body = rss(
+        f"<item><title>{VI}</title><link>https://e.example/1</link><description>{VI}.</description></item>",
+        declaration='<?xml version="1.0" encoding="windows-1258"?>',
+    )
+    poll_body(store, httpserver, harness_factory, to_cp1258(body), content_type="text/xml")
+    data = events(store, "ArticleIngested")[0].data
+    assert data["title"] == VI and data["text"] == VI + "."
+
+
+def test_windows_1258_from_the_http_header_decodes_correctly(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    body = rss(
+        f"<item><title>{VI}</title><link>https://e.example/1</link></item>",
+        declaration='<?xml version="1.0"?>',
+    )
+    poll_body(
+        store,
+        httpserver,
+        harness_factory,
+        to_cp1258(body),
+        content_type="application/xml; charset=windows-1258",
+    )
+    assert events(store, "ArticleIngested")[0].data["title"] == VI
+
+
+def test_a_missing_charset_on_legacy_bytes_is_recovered(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    body = rss(
+        "<item><title>Café in Vientiane</title><link>https://e.example/1</link></item>",
+        declaration="",
+    )
+    report = poll_body(
+        store, httpserver, harness_factory, body.encode("cp1252"), content_type="application/xml"
+    )
+    assert report.events["ArticleIngested"] == 1
+    assert events(store, "ArticleIngested")[0].data["title"] == "Café in Vientiane"
+
+
+def test_a_body_over_the_cap_is_too_large(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    report = poll_body(store, httpserver, harness_factory, b" " * 5000 + RSS, max_bytes=4000)
+    assert report.outcome == "failed:too_large"
+
+
+def test_a_streamed_body_without_length_over_the_cap_is_too_large(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    def chunks() -> Any:
+        for _ in range(100):
+            yield b"<!-- padding -->" * 64
+
+    httpserver.expect_request("/feed").respond_with_handler(lambda request: Response(chunks()))
+    config = make_config(
+        [{"id": "bad", "kind": "feed", "url": httpserver.url_for("/feed")}], max_bytes=20_000
+    )
+    assert harness_factory(store, config).poll("bad").outcome == "failed:too_large"
+
+
+def test_a_gzip_bomb_is_stopped_at_the_decompressed_cap(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    bomb = gzip.compress(b"\0" * 200_000_000, compresslevel=9)
+    assert len(bomb) < 300_000
+    report = poll_body(
+        store,
+        httpserver,
+        harness_factory,
+        bomb,
+        headers={"Content-Encoding": "gzip"},
+        max_decompressed_bytes="5MB",
+    )
+    assert report.outcome == "failed:too_large"
+    assert "inflates" in failure(store)["message"]
+
+
+def test_a_corrupt_gzip_body_is_a_decode_failure(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    report = poll_body(
+        store,
+        httpserver,
+        harness_factory,
+        b"\x1f\x8b\x08\x00garbage-garbage",
+        headers={"Content-Encoding": "gzip"},
+    )
+    assert report.outcome == "failed:decode"
+
+
+def test_an_endless_redirect_loop_fails_as_redirect(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    httpserver.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data("", status=302, headers={"Location": "/a"})
+    config = make_config([{"id": "loop", "kind": "feed", "url": httpserver.url_for("/a")}])
+    assert harness_factory(store, config).poll("loop").outcome == "failed:redirect"
+    assert len(httpserver.log) == 2
+
+
+def test_a_redirect_chain_longer_than_the_limit_fails(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    def hop(request: Request) -> Response:
+        n = int(request.args.get("n", "0"))
+        return Response("", status=307, headers={"Location": f"/hop?n={n + 1}"})
+
+    httpserver.expect_request("/hop").respond_with_handler(hop)
+    config = make_config(
+        [{"id": "far", "kind": "feed", "url": httpserver.url_for("/hop")}], max_redirects=3
+    )
+    assert harness_factory(store, config).poll("far").outcome == "failed:redirect"
+    assert len(httpserver.log) == 4
+
+
+def test_a_server_that_never_answers_times_out(
+    store: EventStore, silent_server: str, harness_factory: Any
+) -> None:
+    config = make_config([{"id": "mute", "kind": "feed", "url": silent_server}], timeout="1s")
+    report = harness_factory(store, config).poll("mute")
+    assert report.outcome == "failed:timeout"
+
+
+def test_a_refused_connection_is_a_connect_failure(store: EventStore, harness_factory: Any) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = make_config([{"id": "down", "kind": "feed", "url": f"http://127.0.0.1:{port}/rss"}])
+    assert harness_factory(store, config).poll("down").outcome == "failed:connect"
+
+
+def test_an_unresolvable_host_is_a_dns_failure(store: EventStore, harness_factory: Any) -> None:
+    config = make_config(
+        [{"id": "nx", "kind": "feed", "url": "http://no-such-host.invalid/rss"}], timeout="5s"
+    )
+    assert harness_factory(store, config).poll("nx").outcome == "failed:dns"
+
+
+def test_an_http_error_status_is_recorded_with_the_status(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    httpserver.expect_request("/feed").respond_with_data("missing", status=404)
+    config = make_config([{"id": "nf", "kind": "feed", "url": httpserver.url_for("/feed")}])
+    report = harness_factory(store, config).poll("nf")
+    assert report.outcome == "failed:http_status" and report.status == 404
+    assert failure(store)["status"] == 404
+
+
+def test_the_same_guid_on_every_item_still_yields_every_article(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    items = "".join(
+        f"<item><guid>same-guid</guid><title>Tin {n}</title><link>https://e.example/home</link>"
+        f"<description>Nội dung tin số {n}.</description></item>"
+        for n in range(4)
+    )
+    report = poll_body(store, httpserver, harness_factory, rss(items).encode())
+    assert report.events["ArticleIngested"] == 4
+    assert events(store, "ArticleRevised") == []
+
+
+def test_entries_with_no_link_or_no_date_are_ingested(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    items = (
+        "<item><title>Không có đường dẫn</title>"
+        "<description>Bản tin không có liên kết.</description></item>"
+        "<item><title>No date</title><link>https://e.example/n</link>"
+        "<description>Undated item.</description></item>"
+    )
+    report = poll_body(store, httpserver, harness_factory, rss(items).encode())
+    assert report.events["ArticleIngested"] == 2
+    no_link, no_date = (e.data for e in events(store, "ArticleIngested"))
+    assert no_link["url"] is None and no_link["canonical_url"] is None
+    assert no_date["published"] is None and no_date["canonical_url"] == "https://e.example/n"
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rss version="2.0"><channel><title>Laughs</title><item><title>&lol9;</title>
+<link>https://e.example/l</link><description>x</description></item></channel></rss>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>XXE</title><item><title>Leak &xxe;</title>
+<link>https://e.example/x</link><description>body &xxe;</description></item></channel></rss>"""
+
+
+def test_billion_laughs_does_not_expand(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    report = poll_body(store, httpserver, harness_factory, BILLION_LAUGHS)
+    assert report.outcome in ("ok", "failed:parse")
+    for event in events(store, "ArticleIngested"):
+        assert len(event.data["title"]) < 1000
+
+
+def test_external_entities_are_never_resolved(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    report = poll_body(store, httpserver, harness_factory, EXTERNAL_ENTITY)
+    assert report.outcome in ("ok", "failed:parse")
+    for event in store.read_all():
+        assert "root:" not in str(event.data)
+
+
+def test_every_stored_article_is_whole(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    poll_body(store, httpserver, harness_factory, RSS)
+    expected = {
+        "article_id",
+        "version",
+        "content_hash",
+        "source_id",
+        "source_kind",
+        "url",
+        "canonical_url",
+        "guid",
+        "title",
+        "text",
+        "html",
+        "language",
+        "published",
+        "fetched",
+        "extractor",
+        "place",
+        "author",
+    }
+    for event in events(store, "ArticleIngested"):
+        assert set(event.data) == expected
+        assert event.data["title"] and event.data["text"]

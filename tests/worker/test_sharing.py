@@ -1,0 +1,92 @@
+"""Replicas in one process on SQLite: fair shares of the sources, released on stop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsledger.app import App
+from newsledger.config import load_settings
+from newsledger.worker import Worker
+from newsledger.worker_config import parse_worker_settings
+from tests.worker.conftest import write_config
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    sources = []
+    for n in range(6):
+        folder = tmp_path / f"folder{n}"
+        folder.mkdir()
+        (folder / "a.txt").write_text(
+            f"Hai Bộ trưởng hội đàm lần thứ {n}\n\nChiều 3/3, hai Bộ trưởng hội đàm tại Hà Nội.\n",
+            encoding="utf-8",
+        )
+        sources.append({"id": f"s{n}", "kind": "folder", "path": str(folder), "interval": "1h"})
+    return write_config(tmp_path, store_url=f"sqlite:///{tmp_path}/share.db", sources=sources)
+
+
+@pytest.fixture
+def workers(config: Path) -> Iterator[list[Worker]]:
+    made: list[Worker] = []
+    for name in ("w1", "w2"):
+        app = App(settings=load_settings(str(config), environ={}))
+        settings = parse_worker_settings(
+            app.settings.raw, file=app.settings.name, environ={"NEWSLEDGER_REPLICA_ID": name}
+        )
+        made.append(Worker(app, settings))
+    yield made
+    for worker in made:
+        worker.poller.close()
+        worker.app.close()
+
+
+def leased(worker: Worker) -> dict[str, str]:
+    return {lease.name: lease.owner for lease in worker.sharing.leases.all(prefix="source:")}
+
+
+def test_a_lone_replica_polls_every_source(workers: list[Worker]) -> None:
+    w1, _ = workers
+    w1.heartbeat()
+    reports = [w1.poll(f"s{n}") for n in range(6)]
+    assert all(r is not None and r.outcome == "ok" for r in reports)
+    assert set(leased(w1).values()) == {"w1"}
+
+
+def test_a_second_replica_gets_a_fair_share_given_back_by_the_first(
+    workers: list[Worker],
+) -> None:
+    w1, w2 = workers
+    w1.heartbeat()
+    for n in range(6):
+        w1.poll(f"s{n}")
+    w2.heartbeat()  # w2 joins: the fair share drops to 3
+    assert w2.poll("s0") is None  # all six are still w1's
+    w1.heartbeat()  # w1 gives back what exceeds its share
+    assert len([o for o in leased(w1).values() if o == "w1"]) == 3
+    polled = [n for n in range(6) if w2.poll(f"s{n}") is not None]
+    assert len(polled) == 3
+    assert sorted(leased(w1).values()) == ["w1", "w1", "w1", "w2", "w2", "w2"]
+    assert w2.poll(f"s{polled[0]}") is not None  # sticky: w2 keeps polling its own
+
+
+def test_a_stopped_replica_releases_its_leases_for_the_others(workers: list[Worker]) -> None:
+    w1, w2 = workers
+    w1.heartbeat()
+    for n in range(6):
+        w1.poll(f"s{n}")
+    assert w1.stop()
+    assert all(owner == "" for owner in leased(w1).values())
+    w2.heartbeat()
+    assert all(w2.poll(f"s{n}") is not None for n in range(6))
+
+
+def test_the_same_content_polled_by_two_replicas_is_stored_once(workers: list[Worker]) -> None:
+    w1, w2 = workers
+    w1.poll("s0")
+    w1.sharing.release()
+    w2.poll("s0")  # a new replica re-reads the folder it never saw
+    ingested = list(w1.app.store.read_all(types=["ArticleIngested"]))
+    assert len(ingested) == 1

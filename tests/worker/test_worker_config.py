@@ -1,0 +1,52 @@
+"""The `[worker]` table: durations, a replica id, and errors naming the file and field."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsledger.config import ConfigError
+from newsledger.worker_config import WorkerSettings, parse_worker_settings
+
+
+def test_defaults_need_no_worker_table_and_name_the_replica_after_host_and_pid() -> None:
+    settings = parse_worker_settings({}, file="n.toml", environ={})
+    assert settings.lease_ttl == 60
+    assert settings.misfire_grace == 300
+    assert settings.replica_id.endswith(f"-{__import__('os').getpid()}")
+
+
+def test_durations_are_read_like_source_intervals() -> None:
+    raw = {"worker": {"jitter": "5s", "misfire_grace": "2m", "lease_ttl": "90s", "concurrency": 4}}
+    settings = parse_worker_settings(raw, file="n.toml", environ={})
+    assert (settings.jitter, settings.misfire_grace, settings.lease_ttl) == (5, 120, 90)
+    assert settings.concurrency == 4
+
+
+def test_the_environment_names_the_replica() -> None:
+    raw = {"worker": {"replica_id": "from-file"}}
+    settings = parse_worker_settings(
+        raw, file="n.toml", environ={"NEWSLEDGER_REPLICA_ID": "worker-2"}
+    )
+    assert settings.replica_id == "worker-2"
+
+
+def test_jitter_never_exceeds_a_tenth_of_the_interval() -> None:
+    settings = WorkerSettings(jitter=30)
+    assert settings.jitter_for(1800) == 30
+    assert settings.jitter_for(60) == 6
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ({"jitter": "soon"}, "jitter"),
+        ({"concurrency": 0}, "concurrency"),
+        ({"lease_ttl": "0s"}, "lease_ttl"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_file_and_the_field(
+    table: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"n\.toml: \[worker\] field '{field}'"):
+        parse_worker_settings({"worker": table}, file="n.toml", environ={})
