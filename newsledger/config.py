@@ -22,6 +22,7 @@ ENVIRONMENT = {
     "DATABASE_URL": "the store's database URL, overriding [store] url",
     "NEWSLEDGER_LOG_FORMAT": "`json` for JSON-lines logs, else human-readable",
     "NEWSLEDGER_LOG_LEVEL": "log level (DEBUG, INFO, WARNING, ERROR); default INFO",
+    "NEWSLEDGER_REPLICA_ID": "the worker replica's name in the lease table",
 }
 
 

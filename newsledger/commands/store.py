@@ -171,7 +171,8 @@ def events(
     wanted = list(types) or None
     printed = 0
     position = after
-    console = Console(soft_wrap=False)
+    # Piped output is read by a person too (`| less`): give it a wide, fixed width.
+    console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     try:
         while True:
             for batch in store.read_batches(after=position, types=wanted, batch_size=500):
@@ -197,8 +198,12 @@ def _print_batch(console: Console, batch: list[RecordedEvent], *, as_json: bool)
             click.echo(canonical_json(event_to_dict(event)))
         return
     table = Table(show_edge=False, box=None, pad_edge=False)
-    for column in ("pos", "recorded", "type", "stream", "summary"):
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    table.add_column("pos", justify="right", no_wrap=True, min_width=3)
+    table.add_column("recorded", no_wrap=True, min_width=19)
+    table.add_column("type", no_wrap=True, min_width=17)
+    # The stream and summary columns give way on a narrow terminal, never the others.
+    table.add_column("stream", overflow="ellipsis", no_wrap=True, max_width=46)
+    table.add_column("summary", overflow="ellipsis", no_wrap=True, ratio=1)
     for event in batch:
         table.add_row(
             str(event.position),
