@@ -9,15 +9,18 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ingest.errors import REASONS
 from ingest.sanitise import sanitise
 from store import EventStore
+from tests.conftest import IN_CI
 from tests.ingest.conftest import events, make_config
 
-CORPUS = Path("/work/shared/corpus/feedparser")
+# shared/ sits beside the repository (on developers' machines and in CI's clean clone).
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feedparser"
 _HEADER = re.compile(r"^Header:\s+([^:]+):(.*)$", re.MULTILINE)
 _WIDE = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -47,8 +50,10 @@ def _headers(body: bytes) -> list[tuple[str, str]]:
 def test_every_feedparser_corpus_file_is_polled_without_a_crash_and_stored_clean(
     sqlite_url: str, httpserver: HTTPServer, harness_factory: Any
 ) -> None:
+    if not CORPUS.is_dir() and not IN_CI:
+        pytest.skip(f"feedparser's test corpus is not at {CORPUS} (../shared beside the repo)")
     files = sorted(p for p in CORPUS.rglob("*.xml"))
-    assert len(files) == 2106
+    assert len(files) == 2106, f"expected feedparser's 2,106 test feeds under {CORPUS}"
     served = {f"/{p.relative_to(CORPUS).as_posix()}": p.read_bytes() for p in files}
 
     def handler(request: Request) -> Response:

@@ -78,6 +78,26 @@ def write_config(
     return path
 
 
+def offline_shipped_config(destination: Path) -> Path:
+    """The shipped newsledger.toml with every feed URL pointed at a closed local port.
+
+    The tests check what the shipped configuration does when its news feeds cannot be
+    reached; they must never send a request to the real hosts, so each `https://host/path`
+    becomes `http://127.0.0.1:<closed port>/host/path` (connection refused at once).
+    """
+    closed = free_port()
+    text = (REPO / "newsledger.toml").read_text(encoding="utf-8")
+    offline = re.sub(
+        r'^url = "https?://([^"]+)"',
+        lambda m: f'url = "http://127.0.0.1:{closed}/{m.group(1)}"',
+        text,
+        flags=re.MULTILINE,
+    )
+    assert offline.count(f"127.0.0.1:{closed}") >= 9, "the shipped feeds were not all rewritten"
+    destination.write_text(offline, encoding="utf-8")
+    return destination
+
+
 def copy_samples(directory: Path) -> Path:
     target = directory / "articles"
     shutil.copytree(SAMPLES, target)

@@ -23,6 +23,7 @@ from tests.worker.conftest import (
     REPO,
     WorkerProcess,
     free_port,
+    offline_shipped_config,
     start_worker,
     wait_for,
     worker_env,
@@ -131,7 +132,7 @@ def _lay_out_config(tmp_path: Path) -> None:
 
     (tmp_path / "config").mkdir()
     (tmp_path / "data").mkdir()
-    shutil.copy(REPO / "newsledger.toml", tmp_path / "config" / "newsledger.toml")
+    offline_shipped_config(tmp_path / "config" / "newsledger.toml")
     shutil.copytree(REPO / "examples", tmp_path / "config" / "examples")
 
 

@@ -102,7 +102,7 @@ def test_three_replicas_share_the_sources_and_take_over_from_one_killed(
     sources = [
         {"id": f, "kind": "feed", "url": slow_server.url(f), "interval": "1s"} for f in FEEDS
     ]
-    write_config(tmp_path, store_url=pg_url, sources=sources, worker={"lease_ttl": "3s"})
+    write_config(tmp_path, store_url=pg_url, sources=sources, worker={"lease_ttl": "8s"})
     for replica in ("r1", "r2", "r3"):
         worker = start_worker(
             ["run", "--no-serve"], env=worker_env(NEWSLEDGER_REPLICA_ID=replica), cwd=tmp_path
