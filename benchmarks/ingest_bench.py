@@ -99,6 +99,13 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the reader processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_pipeline(url: str, folder: str, out: Any) -> None:
     """End to end: read, normalise, hash, dedup, append, through the folder source."""
     store = EventStore.open(url)
@@ -116,9 +123,10 @@ def run_pipeline(url: str, folder: str, out: Any) -> None:
         finally:
             await poller.aclose()
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     report = asyncio.run(poll())
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     head = store.head()
     store.close()
     out.put(
@@ -127,6 +135,7 @@ def run_pipeline(url: str, folder: str, out: Any) -> None:
             "items": report.items,
             "events": dict(report.events),
             "head": head,
+            "cpu": cpu,
             "rss": _peak_rss_mib(),
         }
     )
@@ -144,7 +153,7 @@ def run_baseline(url: str, folder: str, out: Any) -> None:
     table.drop(engine, checkfirst=True)
     table.create(engine)
     files = sorted(Path(folder).iterdir())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     rows: dict[str, dict[str, str]] = {}
     batch: list[dict[str, str]] = []
     for path in files:
@@ -169,9 +178,10 @@ def run_baseline(url: str, folder: str, out: Any) -> None:
         with engine.begin() as conn:
             conn.execute(insert(table), batch)
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     table.drop(engine)
     engine.dispose()
-    out.put({"seconds": seconds, "items": len(files), "rss": _peak_rss_mib()})
+    out.put({"seconds": seconds, "cpu": cpu, "items": len(files), "rss": _peak_rss_mib()})
 
 
 def in_child(target: Any, *args: Any) -> dict[str, Any]:
@@ -199,7 +209,7 @@ def pg_schema(base: str) -> Iterator[str]:
         admin.dispose()
 
 
-def bench_folder(count: int, pg_base: str | None, work: Path) -> None:
+def bench_folder(count: int, pg_base: str | None, work: Path, *, repeat: int = 1) -> None:
     folder = work / "articles"
     kinds = generate_folder(folder, count)
     size = sum(p.stat().st_size for p in folder.iterdir()) / count
@@ -207,28 +217,34 @@ def bench_folder(count: int, pg_base: str | None, work: Path) -> None:
     backends: list[tuple[str, Any]] = [("SQLite", None)]
     if pg_base:
         backends.append(("PostgreSQL", pg_base))
-    for name, base in backends:
-        if base is None:
-            db = work / f"bench-{uuid.uuid4().hex[:6]}.db"
-            url = f"sqlite:///{db}"
-            raw_url = f"sqlite:///{work / 'raw.db'}"
-            got = in_child(run_pipeline, url, str(folder))
-            raw = in_child(run_baseline, raw_url, str(folder))
-        else:
-            with pg_schema(base) as url:
+    for _ in range(repeat):
+        for name, base in backends:
+            load = os.getloadavg()[0]
+            if base is None:
+                db = work / f"bench-{uuid.uuid4().hex[:6]}.db"
+                url = f"sqlite:///{db}"
+                raw_url = f"sqlite:///{work / f'raw-{uuid.uuid4().hex[:6]}.db'}"
                 got = in_child(run_pipeline, url, str(folder))
-            with pg_schema(base) as raw_url:
                 raw = in_child(run_baseline, raw_url, str(folder))
-        rate = got["items"] / got["seconds"]
-        raw_rate = raw["items"] / raw["seconds"]
-        print(
-            f"    {name:<10} newsledger {rate:8.0f} articles/s ({got['seconds']:.2f} s, "
-            f"peak RSS {got['rss']:.0f} MiB; events {got['events']})"
-        )
-        print(
-            f"    {name:<10} raw baseline {raw_rate:6.0f} articles/s ({raw['seconds']:.2f} s, "
-            f"peak RSS {raw['rss']:.0f} MiB)  ratio {rate / raw_rate:.2f}"
-        )
+            else:
+                with pg_schema(base) as url:
+                    got = in_child(run_pipeline, url, str(folder))
+                with pg_schema(base) as raw_url:
+                    raw = in_child(run_baseline, raw_url, str(folder))
+            rate = got["items"] / got["seconds"]
+            raw_rate = raw["items"] / raw["seconds"]
+            # CPU seconds include the reader processes; the database server's are not
+            # counted (PostgreSQL runs as its own processes on the same cores).
+            print(
+                f"    {name:<10} newsledger {rate:8.0f} articles/s ({got['seconds']:.2f} s, "
+                f"CPU {got['cpu']:.1f} s, peak RSS {got['rss']:.0f} MiB; "
+                f"events {got['events']}; load {load:.1f})"
+            )
+            print(
+                f"    {name:<10} raw baseline {raw_rate:6.0f} articles/s ({raw['seconds']:.2f} s, "
+                f"CPU {raw['cpu']:.1f} s, peak RSS {raw['rss']:.0f} MiB)  "
+                f"ratio {rate / raw_rate:.2f}"
+            )
 
 
 def _feed_body(n: int, items: int) -> bytes:
@@ -375,12 +391,15 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--only", choices=("folder", "feeds"))
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="folder runs per database (the machine is noisy)"
+    )
     args = parser.parse_args()
     pg_base = None if args.skip_pg else os.environ.get("NEWSLEDGER_BENCH_PG_URL", PG_DEFAULT)
     work = Path(tempfile.mkdtemp(prefix="nl-ingest-bench-"))
     try:
         if args.only in (None, "folder"):
-            bench_folder(args.articles, pg_base, work)
+            bench_folder(args.articles, pg_base, work, repeat=args.repeat)
         if args.only in (None, "feeds"):
             bench_feeds(args.feeds, args.items, pg_base, work)
     finally:

@@ -85,7 +85,9 @@ def _candidates(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
     declared = [(header_charset(content_type), "header")]
     if m := _XML_DECL.match(head):
         declared.append((m.group(1).decode("ascii"), "xml"))
-    if m := _META.search(head):
+    # A case-insensitive regex cannot skip ahead to "<meta"; most plain-text files have no
+    # "<" at all, which a byte search rules out at memchr speed.
+    if b"<" in head and (m := _META.search(head)):
         declared.append((m.group(1).decode("ascii"), "meta"))
     for label, how in declared:
         if (codec := codec_name(label)) is not None:

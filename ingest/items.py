@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ingest.canonical import canonical_url, clean_text, collapse, hash_collapsed, nfc
+from ingest.canonical import canonical_url, clean_and_collapse, collapse, hash_collapsed, nfc
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,7 @@ def make_item(
 ) -> Item:
     """Clean every field (NFC, whitespace) and hash title + text; the one way to build an Item."""
     clean_title = collapse(title)
-    body = clean_text(text)
-    # `body` is already NFC and stripped, so collapsing it only joins its words: the same
-    # as collapse(text), without normalising the text twice.
+    body, collapsed = clean_and_collapse(text)
     return Item(
         url=nfc(url.strip()) if url and url.strip() else None,
         canonical_url=canonical_url(url),
@@ -64,7 +62,7 @@ def make_item(
         language=language.lower() if language else None,
         published=published.astimezone(UTC) if published is not None else None,
         extractor=extractor,
-        content_hash=hash_collapsed(clean_title, " ".join(body.split())),
+        content_hash=hash_collapsed(clean_title, collapsed),
         place=collapse(place) or None if place else None,
         author=collapse(author) or None if author else None,
     )

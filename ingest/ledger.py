@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 #: lost race only re-decides a few hundred items.
 CHUNK = 500
 _RETRIES = 6
+#: Article ids remembered by the position of an event of theirs. A stored event never
+#: changes, so the entry stays true; bounded so a long-running worker does not grow.
+ARTICLE_CACHE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,25 @@ class ArticleRecorder:
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
+        # A sighting needs the article id behind a claimed key's position; most sightings
+        # in a large poll point at articles this recorder appended a moment ago, so those
+        # are answered here instead of by one `store.get` each.
+        self._article_at: OrderedDict[int, str] = OrderedDict()
+
+    def _remember(self, position: int, article_id: str) -> None:
+        self._article_at[position] = article_id
+        if len(self._article_at) > ARTICLE_CACHE:
+            self._article_at.popitem(last=False)
+
+    def _article_id_at(self, position: int) -> str:
+        if (aid := self._article_at.get(position)) is not None:
+            return aid
+        event = self.store.get(position)
+        if event is None:  # pragma: no cover - keys always point at stored events
+            raise LookupError(f"claimed key points at missing event {position}")
+        aid = str(event.data["article_id"])
+        self._remember(position, aid)
+        return aid
 
     def record(
         self,
@@ -127,10 +149,7 @@ class ArticleRecorder:
             elif holder in by_position:
                 article = by_position[holder]
             else:
-                event = self.store.get(holder)
-                if event is None:  # pragma: no cover - keys always point at stored events
-                    raise LookupError(f"claimed key points at missing event {holder}")
-                aid = str(event.data["article_id"])
+                aid = self._article_id_at(holder)
                 article = articles.setdefault(aid, _Article(aid, 0, "", None, loaded=False))
                 by_position[holder] = article
             if versioned and not article.loaded:
@@ -209,7 +228,10 @@ class ArticleRecorder:
             if a.events
         ]
         if appends:
-            self.store.append_many(appends)
+            for append, positions in zip(appends, self.store.append_many(appends), strict=True):
+                aid = append.stream_id.removeprefix("article-")
+                for position in positions:
+                    self._remember(position, aid)
         return counts
 
     def _load(self, article_id: str) -> _Article:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import random
 import uuid
 from collections import Counter
@@ -22,7 +24,8 @@ from ingest.events import (
 )
 from ingest.feedparse import parse_feed
 from ingest.fetcher import Fetcher, FetchResult, host_of
-from ingest.folder import FolderBatch, list_folder, read_files
+from ingest.folder import list_folder, read_files
+from ingest.folder_pipeline import close_all, read_and_record, start_readers
 from ingest.items import Item
 from ingest.ledger import ArticleRecorder, SourceRef
 from ingest.outcomes import SourceFacts, counted, seed
@@ -43,6 +46,9 @@ FEED_ACCEPT = (
 WORK_SLOTS = 2
 #: Files read and appended per step of a folder poll.
 FOLDER_BATCH = 1000
+#: A folder poll with at least this many new or changed files reads them in reader
+#: processes (`ingest.readers`); smaller polls are not worth starting processes for.
+READERS_FROM = 4 * FOLDER_BATCH
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 
@@ -61,6 +67,8 @@ class Poller:
         runner: ProjectionRunner | None = None,
         fetcher: Fetcher | None = None,
         jitter: Callable[[], float] = random.random,
+        readers: int | None = None,
+        readers_from: int = READERS_FROM,
     ) -> None:
         self.store = store
         self.config = config
@@ -71,6 +79,10 @@ class Poller:
         self.facts = SourceFacts(store, config.fetch, self.gate, jitter)
         self._runner = runner or ProjectionRunner(store, [])
         self._jitter = jitter
+        # Reader processes for large folder polls (0: none). By default one per core but
+        # one, since this process keeps a core busy recording what they read.
+        self._readers = max(1, (os.cpu_count() or 1) - 1) if readers is None else readers
+        self._readers_from = readers_from
         # Parsing and the store run in threads; a few at a time, so that the event loop
         # (which times every request in flight) is never starved of the GIL, and never
         # waits itself on a database lock.
@@ -298,35 +310,28 @@ class Poller:
         except FetchError as exc:
             return await self._blocking(self.facts.failed, source, mem, exc, now, cid, host="")
         ref = SourceRef(source.id, source.kind)
-        counts: Counter[str] = Counter()
-        size = items = 0
         stamps = dict(listing.stamps)
         chunks = [
             listing.changed[start : start + FOLDER_BATCH]
             for start in range(0, len(listing.changed), FOLDER_BATCH)
         ]
 
-        def read(n: int) -> asyncio.Task[FolderBatch]:
-            return asyncio.create_task(
-                self._blocking(read_files, chunks[n], language=source.language)
+        procs = start_readers(self._readers if len(listing.changed) >= self._readers_from else 0)
+        try:
+            counts, size, items = await read_and_record(
+                chunks,
+                procs,
+                language=source.language,
+                read_here=functools.partial(self._blocking, read_files),
+                record=functools.partial(
+                    self._blocking, self.recorder.record, ref, fetched=now, correlation_id=cid
+                ),
+                stamps=stamps,
+                source_id=source.id,
             )
-
-        # Read the next batch while this one is appended: the store waits on the database
-        # (GIL released) while parsing runs, so the two overlap on two cores.
-        pending = read(0) if chunks else None
-        for n in range(len(chunks)):
-            assert pending is not None
-            batch = await pending
-            pending = read(n + 1) if n + 1 < len(chunks) else None
-            for warning in batch.warnings:
-                log.warning("source %s: %s", source.id, warning)
-            for failed in batch.failed:
-                stamps.pop(failed, None)
-            size += batch.bytes
-            items += len(batch.items)
-            counts += await self._blocking(
-                self.recorder.record, ref, batch.items, fetched=now, correlation_id=cid
-            )
+        finally:
+            if procs:
+                await asyncio.to_thread(close_all, procs)
         mem.stamps = stamps
         recovered = mem.failures > 0
         mem.failures, mem.retry_at, mem.last_success = 0, None, now

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, insert, select, text
@@ -114,19 +115,22 @@ class EventStore:
         return _WriteTransaction(self.engine, postgres=self.is_postgres)
 
     def _append_locked(self, conn: Connection, appends: Sequence[StreamAppend]) -> list[list[int]]:
-        ids = [str(e.event_id) for a in appends for e in a.events]
+        # Each event id as text once: a poll appends thousands of events, and UUID.__str__
+        # was called a dozen times per event.
+        named = [[(str(e.event_id), e) for e in a.events] for a in appends]
+        ids = [eid for events in named for eid, _ in events]
         if len(set(ids)) != len(ids):
             raise StoreError("an append names the same event id twice")
         stored = self._stored_ids(conn, ids)
         new_keys: dict[str, str] = {}
-        for append in appends:
-            for new in append.events:
-                if str(new.event_id) in stored:
+        for events in named:
+            for eid, new in events:
+                if eid in stored:
                     continue
                 for key in new.keys:
                     if key in new_keys:
                         raise StoreError(f"an append claims key {key!r} twice")
-                    new_keys[key] = str(new.event_id)
+                    new_keys[key] = eid
         taken = self.claimed(new_keys, conn=conn)
         if taken:
             key, position = sorted(taken.items())[0]
@@ -142,20 +146,24 @@ class EventStore:
         result: list[list[int]] = []
         # One grouped query for every stream of the call (a poll appends to hundreds).
         versions = self._stream_versions(conn, [a.stream_id for a in appends])
-        for append in appends:
-            fresh = [e for e in append.events if str(e.event_id) not in stored]
+        # Writers pass one metadata dict to many events; encode each dict once per call.
+        metadata_texts: dict[int, str] = {}
+        for append, events in zip(appends, named, strict=True):
+            fresh = [eid for eid, _ in events if eid not in stored]
             version = versions.get(append.stream_id, 0)
             if fresh and append.expected_version is not None and version != append.expected_version:
                 raise ConcurrencyError(append.stream_id, append.expected_version, version)
             positions: list[int] = []
-            for new in append.events:
-                if (known := stored.get(str(new.event_id))) is not None:
+            for eid, new in events:
+                if (known := stored.get(eid)) is not None:
                     positions.append(known)
                     continue
                 position += 1
                 version += 1
                 data_json = canonical_json(new.data)
-                metadata_json = canonical_json(new.metadata)
+                metadata_json = metadata_texts.get(id(new.metadata)) or metadata_texts.setdefault(
+                    id(new.metadata), canonical_json(new.metadata)
+                )
                 previous = event_hash(
                     previous,
                     position=position,
@@ -172,7 +180,7 @@ class EventStore:
                 rows.append(
                     {
                         "position": position,
-                        "event_id": str(new.event_id),
+                        "event_id": eid,
                         "stream_id": append.stream_id,
                         "stream_version": version,
                         "type": new.type,
@@ -379,10 +387,21 @@ def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
     columns = list(rows[0])
+    if conn.dialect.name != "postgresql":
+        if conn.dialect.name != "sqlite":
+            conn.execute(insert(table), rows)
+            return
+        # The driver's executemany with plain tuples: SQLAlchemy's per-row parameter
+        # processing of 5 KB events cost as much as SQLite's own insert.
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        values = itemgetter(*columns)
+        conn.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+            [values(row) for row in rows],
+        )
+        return
     driver = conn.connection.dbapi_connection
     assert driver is not None
     with driver.cursor() as cursor:  # type: ignore[attr-defined]
@@ -412,8 +431,18 @@ def _lookup(conn: Connection, column: Any, position: Any, values: list[str]) -> 
         for value, at in conn.execute(query, {"values": values}):
             found[value] = at
         return found
+    if conn.dialect.name != "sqlite":
+        for chunk in _chunks(values, 500):
+            for value, at in conn.execute(select(column, position).where(column.in_(chunk))):
+                found[value] = at
+        return found
+    # Plain driver SQL: compiling an expanding IN of 500 parameters through SQLAlchemy
+    # cost more than SQLite answering it.
+    table = column.table.name
+    sql = f'SELECT "{column.name}", "{position.name}" FROM "{table}" WHERE "{column.name}" IN '
     for chunk in _chunks(values, 500):
-        for value, at in conn.execute(select(column, position).where(column.in_(chunk))):
+        marks = ", ".join("?" for _ in chunk)
+        for value, at in conn.exec_driver_sql(f"{sql}({marks})", tuple(chunk)):
             found[value] = at
     return found
 

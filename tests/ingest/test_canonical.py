@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.canonical import canonical_url, clean_text, collapse, content_hash
+from ingest.canonical import (
+    canonical_url,
+    clean_and_collapse,
+    clean_text,
+    collapse,
+    content_hash,
+)
 from ingest.charset import decode
 from ingest.sanitise import html_to_text, sanitise
 from tests.ingest.conftest import to_cp1258
@@ -117,3 +124,28 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
 def test_undeclared_legacy_vietnamese_is_read_as_windows_1258_for_a_vi_source() -> None:
     decoded = decode(to_cp1258(VI), language="vi")
     assert decoded.text == VI and decoded.encoding == "cp1258" and decoded.lossy
+
+
+def _clean_text_reference(text: str) -> str:
+    """clean_text as first written (line ends as NUL tokens): the faster version must match."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub("[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    joined = " ".join(text.replace("\n", " \x00 ").split())
+    joined = joined.replace(" \x00", "\x00").replace("\x00 ", "\x00").strip("\x00")
+    return re.sub("\x00+", "\n\n", joined)
+
+
+_MESSY = st.text(
+    alphabet=st.sampled_from(
+        list("aăâ ệ\u0301\u0323Ế.x\n\r\t\x0b\x0c\x1c\x85\u2028\u00a0\u200b\u00ad\x00\x07")
+    ),
+    max_size=80,
+)
+
+
+@given(_MESSY)
+def test_clean_text_and_its_collapsed_form_match_the_reference_definitions(text: str) -> None:
+    stored, collapsed = clean_and_collapse(text)
+    assert stored == clean_text(text) == _clean_text_reference(text)
+    assert collapsed == collapse(text) == " ".join(stored.split())
