@@ -3,6 +3,7 @@ why — which rule matched which words in which field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,20 +72,31 @@ class _PhraseIndex:
         self.prefixes = {
             p: tuple(q for q in phrases if q == p or p.startswith(q + " ")) for p in phrases
         }
+        # A phrase starts a word: after a space (found by the engine's fast search for one
+        # literal character), after another non-word character, or at the very start. Tried
+        # only there, the trie costs a fifth less than tried at every letter.
+        self.scans: tuple[re.Pattern[str], ...] = ()
+        if self.matcher.phrases is not None:
+            body = self.matcher.phrases.pattern  # the trie, then (?!\w)
+            self.scans = (re.compile(f" ({body})"), re.compile(f"[^\\w ]({body})"))
 
     def hits(self, text: str) -> list[tuple[int, str]]:
-        """(start, phrase) of every phrase occurrence in normalised `text`."""
-        found: list[tuple[int, str]] = []
+        """(start, phrase) of every phrase occurrence in normalised `text`, in text order."""
         regex = self.matcher.phrases
         if regex is None:
-            return found
-        pos = 0
-        while (match := regex.search(text, pos)) is not None:
-            at = match.start()
-            pos = at + 1
-            if at and _word_char(text[at - 1]):
-                continue
-            word = " ".join(match.group().split())
+            return []
+        starts: list[tuple[int, str]] = []
+        if (first := regex.match(text)) is not None:
+            starts.append((0, first.group()))
+        for scan in self.scans:
+            pos = 0
+            while (match := scan.search(text, pos)) is not None:
+                pos = match.start(1)  # the next phrase starts after this one's first character
+                starts.append((pos, match.group(1)))
+        starts.sort()
+        found: list[tuple[int, str]] = []
+        for at, matched in starts:
+            word = " ".join(matched.split())
             found.extend((at, phrase) for phrase in self.prefixes.get(word, (word,)))
         return found
 
@@ -98,10 +110,6 @@ def _index(topics: Sequence[Topic]) -> _PhraseIndex:
         cached = (topics, _PhraseIndex(topics))
         _INDEXES[id(topics)] = cached
     return cached[1]
-
-
-def _word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 @dataclass(slots=True)
@@ -162,13 +170,18 @@ def classify(
 def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
     if topic.match_all:
         return Membership(topic.id, 0.0, (RuleMatch("all", "include", 0.0, "*", ()),))
+    # Required rules first: most articles miss one, and then no other rule needs a look.
+    required: dict[int, list[RuleMatch]] = {}
+    for index, rule in enumerate(topic.rules):
+        if rule.required:
+            required[index] = _match_rule(prepared, rule)
+            if not required[index]:
+                return None
     score = 0.0
     matches: list[RuleMatch] = []
-    for rule in topic.rules:
-        found = _match_rule(prepared, rule)
+    for index, rule in enumerate(topic.rules):
+        found = required[index] if rule.required else _match_rule(prepared, rule)
         if not found:
-            if rule.required:
-                return None
             continue
         score += rule.weight if rule.kind == "include" else -rule.weight
         matches.extend(found)

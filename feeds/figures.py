@@ -107,6 +107,18 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in spelled)
 
 
+#: Words that may stand between a count and its unit ("241 investment projects").
+_COUNT_QUALIFIERS = (
+    "investment",
+    "new",
+    "foreign",
+    "fdi",
+    "active",
+    "licensed",
+    "energy",
+    "infrastructure",
+)
+_PERCENT_WORDS = ("%", "phần trăm", "per cent", "percent")
 _LONG_SCALES = _alternation(w for w in _SCALES if w not in _SHORT_SCALES)
 _ALL_SCALES = _alternation(_SCALES)
 _FIGURE = re.compile(
@@ -119,7 +131,7 @@ _FIGURE = re.compile(
                    dropped|up|down|growth\s+of)\s+(?:by\s+|khoảng\s+|gần\s+|hơn\s+|xấp\s+xỉ\s+)?)?
         (?<![\w.,])(?P<num3>{_NUMBER})\s?(?P<pct>%|phần\s+trăm|per\s?cent|percent)(?!\w))
   | (?P<count>(?<![\w.,])(?P<num4>{_NUMBER})\s+(?:(?P<scale4>{_LONG_SCALES})\s+)?
-        (?:(?:investment|new|foreign|fdi|active|licensed|energy|infrastructure)\s+)?
+        (?:(?:{"|".join(_COUNT_QUALIFIERS)})\s+)?
         (?P<unit4>{_alternation(_COUNT_UNITS)})(?!\w))
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -268,19 +280,68 @@ def _lead(text: str, start: int, floor: int) -> int | None:
     return found.start() if found is not None else None
 
 
+#: How what follows a number begins when the figure starts at the number (no currency or
+#: verb before it): the first word of a scale, a currency, a counted unit or its qualifier,
+#: or a percent word. Short scales ("5m") only follow a currency written first.
+_FOLLOWERS = tuple(
+    sorted(
+        {
+            word.split()[0]
+            for word in (
+                *(w for w in _SCALES if w not in _SHORT_SCALES),
+                *_SUFFIX_CURRENCY,
+                *_COUNT_UNITS,
+                *_COUNT_QUALIFIERS,
+                *_PERCENT_WORDS,
+                "per",  # "per cent"
+            )
+        }
+    )
+)
+
+
+#: The last character of every currency lead (`us$`, `$`, `€`, `£`, usd, eur, vnd, vnđ, lak).
+_CURRENCY_LEAD_ENDS = frozenset("$€£drđk")
+
+
 def _candidates(text: str, figure: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    # Only the lower-cased pattern may skip by `_FOLLOWERS` (lower-case letters); under
+    # IGNORECASE a few other letters ("K", the Kelvin sign…) would match too.
+    may_skip = figure is _FIGURE_LOWER
+    size = len(text)
     pos = 0
     for digits in _DIGITS.finditer(text):
         start = digits.start()
         if start < pos:
             continue  # inside the figure just found
+        follows = True
+        if may_skip:
+            # The digit run is [\d.,  ]* at its longest, so whatever the number's own
+            # length, a figure that is not money written currency-first goes on after the
+            # run, past white space, with a follower ("%", "tỷ", "dự án", "per cent"…).
+            # "12/3", "276th", "năm 2024." fail here, and then only a currency just before
+            # the number could still make a figure (the lead check, then the big pattern).
+            after = digits.end()
+            while after < size and text[after].isspace():
+                after += 1
+            follows = text.startswith(_FOLLOWERS, after)
+            if not follows and not _after_currency(text, start):
+                continue
         lead = _lead(text, start, pos)
         match = figure.match(text, lead) if lead is not None else None
-        if match is None:
+        if match is None and follows:
             match = figure.match(text, start)
         if match is not None:
             yield match
             pos = max(match.end(), start + 1)
+
+
+def _after_currency(text: str, start: int) -> bool:
+    """Whether a currency lead may end right before `start` (a cheap, conservative check)."""
+    before = start - 1
+    if before >= 0 and text[before].isspace():
+        before -= 1
+    return before >= 0 and text[before] in _CURRENCY_LEAD_ENDS
 
 
 def _figure(

@@ -19,6 +19,7 @@ from feeds.config import FeedsConfig
 from feeds.errors import PublishError
 from feeds.pages import render_index, render_opml
 from feeds.render import FeedPage, Site, render_feed
+from feeds.topics import Topic
 from feeds.views import entries, topic_state
 from store import ProjectionRunner
 
@@ -49,18 +50,28 @@ def site_for(config: FeedsConfig) -> Site:
     return Site(config.base_url, config.site_title, version, titles)
 
 
-def publish_all(runner: ProjectionRunner, config: FeedsConfig) -> PublishReport:
-    """Publish every topic from the current views; call it after `runner.catch_up()`."""
+def publish_all(
+    runner: ProjectionRunner, config: FeedsConfig, *, archives: bool = True
+) -> PublishReport:
+    """Publish every topic from the current views; call it after `runner.catch_up()`.
+
+    The documents readers poll (each topic's feed, the OPML file, the index page) are
+    written first, then the archive pages. `archives=False` stops there: after a replay,
+    that refreshes what readers see in well under a second, and a later full publish
+    renders the archive pages (until then they keep their old bytes).
+    """
     out = config.output_dir
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(f"cannot create output folder {out}: {exc.strerror}") from exc
     with _locked(out / LOCK):
-        return _publish(runner, config, out)
+        return _publish(runner, config, out, archives=archives)
 
 
-def _publish(runner: ProjectionRunner, config: FeedsConfig, out: Path) -> PublishReport:
+def _publish(
+    runner: ProjectionRunner, config: FeedsConfig, out: Path, *, archives: bool
+) -> PublishReport:
     site = site_for(config)
     checkpoint = runner.checkpoint("topics")
     tables = runner.tables("topics")
@@ -72,8 +83,9 @@ def _publish(runner: ProjectionRunner, config: FeedsConfig, out: Path) -> Publis
         ]
     )
     old = _read_manifest(out)
+    old_files: dict[str, str] = dict(old.get("files", {}))
     full = old.get("fingerprint") != fingerprint
-    known: dict[str, str] = {} if full else dict(old.get("files", {}))
+    known: dict[str, str] = {} if full else old_files
     stamps: dict[str, str] = {}
     written: list[str] = []
     unchanged: list[str] = []
@@ -90,32 +102,46 @@ def _publish(runner: ProjectionRunner, config: FeedsConfig, out: Path) -> Publis
         (written if write_if_changed(out / rel, render()) else unchanged).append(rel)
 
     latest = []
+    archived: list[tuple[Topic, int, dict[int, int]]] = []
     with runner.store.engine.connect() as conn:
         for topic in config.topics:
             state = topic_state(conn, tables, topic.id)
-            pages = state.pages or {}
-            archives = (state.next_seq - 1) // size
+            count = (state.next_seq - 1) // size
             figs = tables["figures"] if topic.show_figures else None
-
             current = entries(conn, tables, topic.id, newest=size, figures=figs)
             latest.append((topic, current[:INDEX_ENTRIES]))
             emit(
                 f"feeds/{topic.id}.atom",
-                f"{state.stamp}:{archives}",
-                lambda t=topic, c=current, a=archives: render_feed(FeedPage(t, c, None, a), site),
+                f"{state.stamp}:{count}",
+                lambda t=topic, c=current, a=count: render_feed(FeedPage(t, c, None, a), site),
             )
-            for page in range(1, archives + 1):
+            archived.append((topic, count, dict(state.pages or {})))
+        emit("feeds.opml", "", lambda: render_opml(config.topics, site))
+        index_stamp = ",".join(stamps[f"feeds/{t.id}.atom"] for t in config.topics)
+        emit("index.html", index_stamp, lambda: render_index(latest, site))
+        for topic, count, pages in archived:
+            for page in range(1, count + 1):
+                rel = f"feeds/{topic.id}/archive/{page}.atom"
+                stamp = f"{pages.get(page, 0)}:{page < count}"
+                if not archives:
+                    # Not rendered now: keep a stamp only if it still describes the file,
+                    # so that the next full publish renders exactly the others.
+                    if known.get(rel) == stamp:
+                        stamps[rel] = stamp
+                    continue
+                figs = tables["figures"] if topic.show_figures else None
                 emit(
-                    f"feeds/{topic.id}/archive/{page}.atom",
-                    f"{pages.get(page, 0)}:{page < archives}",
-                    lambda t=topic, p=page, a=archives, f=figs: render_feed(
+                    rel,
+                    stamp,
+                    lambda t=topic, p=page, a=count, f=figs: render_feed(
                         FeedPage(t, _page_rows(conn, tables, t.id, p, size, f), p, a), site
                     ),
                 )
-    emit("feeds.opml", "", lambda: render_opml(config.topics, site))
-    index_stamp = ",".join(stamps[f"feeds/{t.id}.atom"] for t in config.topics)
-    emit("index.html", index_stamp, lambda: render_index(latest, site))
-    removed = _remove_stale(out, set(old.get("files", {})) - set(stamps))
+    stale = set(old_files) - set(stamps)
+    if not archives:  # a current topic's archive pages are not stale, just not refreshed yet
+        topics = {t.id for t in config.topics}
+        stale = {rel for rel in stale if _archive_topic(rel) not in topics}
+    removed = _remove_stale(out, stale)
     _write_manifest(out, {"fingerprint": fingerprint, "files": stamps})
     report = PublishReport(
         tuple(written), tuple(unchanged), tuple(removed), rendered, output_dir=out
@@ -125,6 +151,14 @@ def _publish(runner: ProjectionRunner, config: FeedsConfig, out: Path) -> Publis
         extra={"written": len(written), "unchanged": len(unchanged), "rendered": rendered},
     )
     return report
+
+
+def _archive_topic(rel: str) -> str | None:
+    """The topic of an archive page's path ("feeds/<topic>/archive/<n>.atom"), else None."""
+    parts = rel.split("/")
+    if len(parts) == 4 and parts[0] == "feeds" and parts[2] == "archive":
+        return parts[1]
+    return None
 
 
 def _page_rows(conn: Any, tables: Any, topic_id: str, page: int, size: int, figs: Any) -> Any:

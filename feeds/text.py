@@ -9,8 +9,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 #: A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by white
-#: space, or at a line break. A dot between digits ("1.1", "14.050") never ends one.
-_SENTENCE_END = re.compile(r"[.!?…\n][\"'”’)\]]*\s*")  # filtered in `_cuts`
+#: space, or at a line break (whose closers and white space belong to no sentence). A dot
+#: with no space after it ("1.1", "14.050") never ends one. Group 1: the space after a stop.
+_BREAK = re.compile(r"[.!?…\n](?:(?<=\n)[\"'”’)\]]*\s*|[\"'”’)\]]*(\s+))")
 
 
 def normalise(text: str) -> str:
@@ -148,31 +149,24 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _cuts(text: str) -> Iterator[tuple[int, int]]:
-    """(end of a sentence, start of what follows) at each sentence break.
-
-    The pattern starts with a character class so the engine jumps between candidates; a
-    dot with no space after it ("1.1", "14.050") is not a break.
-    """
-    for match in _SENTENCE_END.finditer(text):
-        found = match.group()
-        if found[0] == "\n":
-            yield match.start(), match.end()
-        elif found[-1].isspace():
-            yield match.start() + len(found.rstrip()), match.end()
-
-
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence in `text`, end exclusive, surrounding space trimmed."""
     bounds: list[tuple[int, int]] = []
     start = 0
-    for end, following in (*_cuts(text), (len(text), len(text))):
+    for match in _BREAK.finditer(text):
+        space = match.start(1)
+        end = match.start() if space < 0 else space  # a stop is part of its sentence
         piece = text[start:end]
         stripped = piece.strip()
         if stripped:
             first = start + len(piece) - len(piece.lstrip())
             bounds.append((first, first + len(stripped)))
-        start = following
+        start = match.end()
+    piece = text[start:]
+    stripped = piece.strip()
+    if stripped:
+        first = start + len(piece) - len(piece.lstrip())
+        bounds.append((first, first + len(stripped)))
     return bounds
 
 

@@ -212,6 +212,35 @@ def test_replaying_every_view_republishes_byte_identical_files(
     assert _files(small.output_dir) == before
 
 
+def test_after_a_replay_the_current_documents_can_be_published_before_the_archives(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    small = replace(config, entries_per_feed=5)
+    runner, _ = _publish(store, small)
+    before = _files(small.output_dir)
+    archives = {rel for rel in before if "/archive/" in rel}
+    assert archives
+    store.append(
+        "article-new", [ingested("new", title="Tin thể thao", text="Một trận đấu hay.", n=99)]
+    )
+    runner.replay()
+    quick = publish_all(runner, small, archives=False)
+    current = {f"feeds/{t.id}.atom" for t in small.topics} | {"feeds.opml", "index.html"}
+    assert quick.rendered == len(current)  # not one archive page...
+    assert "feeds/all.atom" in quick.written and quick.removed == ()
+    assert {rel: before[rel] for rel in archives} == {  # ...and none lost or changed
+        rel: data for rel, data in _files(small.output_dir).items() if rel in archives
+    }
+    full = publish_all(runner, small)
+    rendered_archives = len(archives | {r for r in full.written if "/archive/" in r})
+    assert full.rendered == rendered_archives  # now every archive page, and nothing twice
+    assert publish_all(runner, small).rendered == 0
+    fresh = replace(small, output_dir=small.output_dir.parent / "fresh")
+    publish_all(runner, fresh)
+    assert _files(fresh.output_dir) == _files(small.output_dir)
+
+
 def test_a_removed_topic_loses_its_published_files(store: EventStore, config: FeedsConfig) -> None:
     append_labelled(store)
     _publish(store, config)
