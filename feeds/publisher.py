@@ -7,8 +7,10 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -184,6 +186,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.chmod(tmp, 0o644)
+            stamp = _next_mtime(path)
+            os.utime(tmp, (stamp, stamp))
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -192,6 +196,20 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except OSError as exc:
         raise PublishError(f"cannot write {path}: {exc.strerror}") from exc
     return True
+
+
+def _next_mtime(path: Path) -> int:
+    """A whole-second mtime later than the file's current one and not before now.
+
+    The server's Last-Modified is the mtime in whole seconds (HTTP dates have no
+    fractions), so every change must move it by at least one second, or a client that
+    revalidates with If-Modified-Since alone would get 304 for changed bytes.
+    """
+    try:
+        previous = math.floor(path.stat().st_mtime) + 1
+    except FileNotFoundError:
+        previous = 0
+    return max(math.ceil(time.time()), previous)
 
 
 def _remove_stale(out: Path, stale: set[str]) -> list[str]:

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 ATOM = "application/atom+xml; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
-_UPDATED = re.compile(rb"<updated>([^<]+)</updated>")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -66,20 +64,14 @@ class FileCache:
             body = path.read_bytes()
         except OSError:
             return None
-        entry = _File(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', _updated(body))
+        # Last-Modified is the file's mtime, which the publisher moves forward by at least a
+        # whole second on every change. The document's own <updated> is the newest entry's
+        # time and does not move when an older-dated article arrives: an If-Modified-Since
+        # client would be told "304" for a feed that changed.
+        modified = datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC)
+        entry = _File(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', modified)
         self._files[rel] = (key, entry)
         return entry
-
-
-def _updated(body: bytes) -> datetime:
-    """An Atom document's own `updated` (the first one: the feed's, before any entry's)."""
-    match = _UPDATED.search(body)
-    if match is None:
-        return _EPOCH
-    try:
-        return datetime.fromisoformat(match.group(1).decode().replace("Z", "+00:00"))
-    except ValueError:
-        return _EPOCH
 
 
 def create_app(

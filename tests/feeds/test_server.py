@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 import feedparser
 import httpx
@@ -20,7 +22,7 @@ from feeds.projections import build_projections
 from feeds.publisher import publish_all
 from feeds.server import create_app, make_server
 from store import EventStore, ProjectionRunner
-from tests.feeds.conftest import append_labelled, feeds_config, labelled
+from tests.feeds.conftest import append_labelled, feeds_config, ingested, labelled
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +84,15 @@ def test_if_none_match_and_if_modified_since_get_304(served: tuple[str, FeedsCon
     assert httpx.get(url, headers=both).status_code == 200
 
 
-def test_last_modified_is_the_feed_updated_time_from_event_data(
+def test_last_modified_is_when_the_file_was_last_published(
     served: tuple[str, FeedsConfig],
 ) -> None:
-    base, _ = served
+    base, config = served
     response = httpx.get(f"{base}/feeds/all.atom")
-    newest = feedparser.parse(response.content).feed.updated_parsed
-    assert response.headers["last-modified"] == time.strftime("%a, %d %b %Y %H:%M:%S GMT", newest)
+    published = (config.output_dir / "feeds" / "all.atom").stat().st_mtime
+    modified = parsedate_to_datetime(response.headers["last-modified"])
+    assert modified.timestamp() == int(published)
+    assert published == int(published), "publishing stamps whole seconds"
 
 
 def test_archive_pages_are_served_and_missing_ones_are_404(served: tuple[str, FeedsConfig]) -> None:
@@ -158,3 +162,40 @@ def test_a_republished_file_is_served_with_a_new_etag(served: tuple[str, FeedsCo
     second = httpx.get(url)
     assert second.headers["etag"] != first
     assert b"Every article" in second.content
+
+
+def test_an_older_dated_article_still_moves_last_modified_so_if_modified_since_sees_it(
+    tmp_path: Path,
+) -> None:
+    config = feeds_config(tmp_path)
+    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
+    runner = ProjectionRunner(store, build_projections(config))
+    newer = ingested("newer", title="Hai Bộ trưởng hội đàm tại Viêng Chăn", text="Hội đàm.", n=10)
+    store.append(f"article-{newer.data['article_id']}", [newer])
+    runner.catch_up()
+    publish_all(runner, config)
+    app = create_app(config)
+
+    def get(path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        async def fetch() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://feeds.test") as c:
+                return await c.get(path, headers=headers)
+
+        return asyncio.run(fetch())
+
+    first = get("/feeds/all.atom")
+    # A backfilled article: published before everything in the feed.
+    older = ingested("older", title="Bản tin cũ về hợp tác Việt – Lào", text="Tin cũ.", n=0)
+    store.append(f"article-{older.data['article_id']}", [older])
+    runner.catch_up()
+    publish_all(runner, config)
+    again = get("/feeds/all.atom", {"If-Modified-Since": first.headers["last-modified"]})
+    assert again.status_code == 200
+    assert "Bản tin cũ về hợp tác Việt – Lào" in again.text
+    assert parsedate_to_datetime(again.headers["last-modified"]) > parsedate_to_datetime(
+        first.headers["last-modified"]
+    )
+    revalidated = get("/feeds/all.atom", {"If-Modified-Since": again.headers["last-modified"]})
+    assert revalidated.status_code == 304
+    store.close()
