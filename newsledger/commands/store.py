@@ -72,11 +72,14 @@ def replay(app: App, name: str | None, no_publish: bool) -> None:
     if not no_publish:
         from feeds.publisher import publish_all
 
+        # The documents readers poll first (well under a second), then every archive page.
+        current = publish_all(runner, app.feeds_config, archives=False)
         published = publish_all(runner, app.feeds_config)
+        written = set(current.written) | set(published.written)
         click.echo(
-            f"feeds: {len(published.written)} files written, "
-            f"{len(published.unchanged)} unchanged, {len(published.removed)} removed "
-            f"in {published.output_dir}"
+            f"feeds: {len(written)} files written, "
+            f"{len(set(published.unchanged) - written)} unchanged, "
+            f"{len(published.removed)} removed in {published.output_dir}"
         )
 
 
