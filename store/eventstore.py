@@ -7,19 +7,16 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, insert, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select
 
 from store import schema
-from store.engine import IMMEDIATE, make_engine
+from store.engine import make_engine
 from store.errors import (
     ConcurrencyError,
     DuplicateKeyError,
     StoreError,
-    StoreUnavailableError,
 )
 from store.events import (
     GENESIS_HASH,
@@ -30,11 +27,9 @@ from store.events import (
     format_time,
     parse_time,
 )
-from store.migrate import _describe, upgrade
+from store.migrate import upgrade
+from store.sql import ErrorTranslation, WriteTransaction, chunks, insert_rows, lookup
 from store.upcasting import Upcasters
-
-#: Advisory lock id taken by every append on PostgreSQL: commit order = position order.
-APPEND_LOCK = 7_262_000
 
 Clock = Callable[[], datetime]
 
@@ -112,7 +107,7 @@ class EventStore:
 
     def _write(self) -> Any:
         """A connection in a write transaction holding the append lock."""
-        return _WriteTransaction(self.engine, postgres=self.is_postgres)
+        return WriteTransaction(self.engine, append_lock=True)
 
     def _append_locked(self, conn: Connection, appends: Sequence[StreamAppend]) -> list[list[int]]:
         # Each event id as text once: a poll appends thousands of events, and UUID.__str__
@@ -195,12 +190,12 @@ class EventStore:
                 positions.append(position)
             versions[append.stream_id] = version
             result.append(positions)
-        _insert(conn, _events, rows)
-        _insert(conn, _keys, key_rows)
+        insert_rows(conn, _events, rows)
+        insert_rows(conn, _keys, key_rows)
         return result
 
     def _stored_ids(self, conn: Connection, ids: list[str]) -> dict[str, int]:
-        return _lookup(conn, _events.c.event_id, _events.c.position, ids)
+        return lookup(conn, _events.c.event_id, _events.c.position, ids)
 
     def _stream_versions(self, conn: Connection, stream_ids: list[str]) -> dict[str, int]:
         """The current version of each stream that exists among `stream_ids`."""
@@ -212,7 +207,7 @@ class EventStore:
             rows = conn.execute(query.where(column == func.any(bindparam("ids"))), {"ids": wanted})
             found.update((stream, int(version)) for stream, version in rows)
             return found
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             rows = conn.execute(query.where(column.in_(chunk)))
             found.update((stream, int(version)) for stream, version in rows)
         return found
@@ -242,7 +237,7 @@ class EventStore:
         if conn is None:
             with self._translate_errors(), self.engine.connect() as own:
                 return self.claimed(wanted, conn=own)
-        return _lookup(conn, _keys.c.key, _keys.c.position, wanted)
+        return lookup(conn, _keys.c.key, _keys.c.position, wanted)
 
     def get(self, position: int) -> RecordedEvent | None:
         """The event at `position`, upcast, or None."""
@@ -317,136 +312,5 @@ class EventStore:
 
     # -- errors --------------------------------------------------------------------
 
-    def _translate_errors(self) -> _ErrorTranslation:
-        return _ErrorTranslation(self.engine)
-
-
-class _WriteTransaction:
-    """`with` block: a transaction that holds the log's append lock until it ends."""
-
-    def __init__(self, engine: Engine, *, postgres: bool) -> None:
-        self._engine = engine
-        self._postgres = postgres
-        self._conn: Connection | None = None
-
-    def __enter__(self) -> Connection:
-        conn = self._engine.connect().execution_options(**{IMMEDIATE: True})
-        self._conn = conn
-        conn.begin()
-        if self._postgres:
-            # Taken last, just before positions are assigned, and held to commit: a reader
-            # can never see position N+1 committed while N is still in flight.
-            # The append's look-ups (event ids, keys, stream version, head) are all point
-            # queries on unique indexes; on a young table with stale statistics the planner
-            # picked sequential scans (12 ms a look-up at 10,000 events), so forbid them.
-            conn.execute(
-                text(
-                    "SELECT set_config('enable_seqscan', 'off', true), pg_advisory_xact_lock(:id)"
-                ),
-                {"id": APPEND_LOCK},
-            )
-        return conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        conn = self._conn
-        assert conn is not None
-        try:
-            if exc_type is None:
-                conn.commit()
-            else:
-                conn.rollback()
-        finally:
-            conn.close()
-
-
-class _ErrorTranslation:
-    """Turns driver errors into the store's exception tree at the boundary."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        if exc is None or isinstance(exc, StoreError):
-            return
-        if isinstance(exc, IntegrityError):
-            raise StoreError(f"the append conflicts with a stored event: {exc.orig}") from exc
-        if isinstance(exc, OperationalError) and _is_connection_error(exc):
-            raise StoreUnavailableError(_describe(self._engine, exc)) from exc
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            raise StoreUnavailableError(_describe(self._engine, exc)) from exc
-
-
-def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows in the caller's transaction: COPY on PostgreSQL, executemany elsewhere.
-
-    COPY sends a batch in one round trip; psycopg's executemany pipelines one INSERT per
-    row, which measured at half the rate for 5 KB events.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    if conn.dialect.name != "postgresql":
-        if conn.dialect.name != "sqlite":
-            conn.execute(insert(table), rows)
-            return
-        # The driver's executemany with plain tuples: SQLAlchemy's per-row parameter
-        # processing of 5 KB events cost as much as SQLite's own insert.
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        values = itemgetter(*columns)
-        conn.exec_driver_sql(
-            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
-            [values(row) for row in rows],
-        )
-        return
-    driver = conn.connection.dbapi_connection
-    assert driver is not None
-    with driver.cursor() as cursor:  # type: ignore[attr-defined]
-        names = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-
-
-def _is_connection_error(exc: OperationalError) -> bool:
-    message = str(exc.orig).lower()
-    return any(
-        word in message
-        for word in ("connect", "connection", "could not translate", "unable to open", "closed")
-    )
-
-
-def _lookup(conn: Connection, column: Any, position: Any, values: list[str]) -> dict[str, int]:
-    """`{value: position}` for the values present in `column`.
-
-    On PostgreSQL one `= ANY(array)` parameter: an IN list of 100 parameters measured at
-    ~19 ms a query there (a fresh plan per call), the array at well under 1 ms.
-    """
-    found: dict[str, int] = {}
-    if conn.dialect.name == "postgresql":
-        query = select(column, position).where(column == func.any(bindparam("values")))
-        for value, at in conn.execute(query, {"values": values}):
-            found[value] = at
-        return found
-    if conn.dialect.name != "sqlite":
-        for chunk in _chunks(values, 500):
-            for value, at in conn.execute(select(column, position).where(column.in_(chunk))):
-                found[value] = at
-        return found
-    # Plain driver SQL: compiling an expanding IN of 500 parameters through SQLAlchemy
-    # cost more than SQLite answering it.
-    table = column.table.name
-    sql = f'SELECT "{column.name}", "{position.name}" FROM "{table}" WHERE "{column.name}" IN '
-    for chunk in _chunks(values, 500):
-        marks = ", ".join("?" for _ in chunk)
-        for value, at in conn.exec_driver_sql(f"{sql}({marks})", tuple(chunk)):
-            found[value] = at
-    return found
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    def _translate_errors(self) -> ErrorTranslation:
+        return ErrorTranslation(self.engine)

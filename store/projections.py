@@ -21,7 +21,8 @@ from sqlalchemy.schema import SchemaItem
 from store import schema
 from store.errors import StoreError
 from store.events import RecordedEvent
-from store.eventstore import EventStore, _WriteTransaction
+from store.eventstore import EventStore
+from store.sql import WriteTransaction
 
 _checkpoints = schema.projection_checkpoints
 
@@ -105,7 +106,7 @@ class ProjectionRunner:
             row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
         if row is not None:
             return Checkpoint(row.name, row.position, row.generation)
-        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+        with WriteTransaction(self.store.engine, append_lock=False) as conn:
             row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
             if row is not None:
                 return Checkpoint(row.name, row.position, row.generation)
@@ -142,7 +143,7 @@ class ProjectionRunner:
         self, projection: Projection, events: Sequence[RecordedEvent], through: int
     ) -> int:
         """Apply `events` and move the checkpoint to `through`, in one transaction."""
-        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+        with WriteTransaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()
@@ -172,7 +173,7 @@ class ProjectionRunner:
         current = self.checkpoint(projection.name)
         generation = current.generation + 1
         new_tables = projection.tables(generation)
-        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+        with WriteTransaction(self.store.engine, append_lock=False) as conn:
             for table in reversed(list(new_tables.values())):
                 table.drop(conn, checkfirst=True)  # left over by an interrupted replay
             self._create(conn, projection, generation)
@@ -183,7 +184,7 @@ class ProjectionRunner:
         for batch in self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
         ):
-            with _WriteTransaction(self.store.engine, postgres=False) as conn:
+            with WriteTransaction(self.store.engine, append_lock=False) as conn:
                 projection.apply(conn, new_tables, batch)
             applied += len(batch)
             position = batch[-1].position
@@ -191,7 +192,7 @@ class ProjectionRunner:
                 progress(applied, total)
         position = head
         # Swap: events appended during the rebuild are applied in the swapping transaction.
-        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+        with WriteTransaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()
@@ -208,7 +209,7 @@ class ProjectionRunner:
                 .where(_checkpoints.c.name == projection.name)
                 .values(position=max(through, row.position), generation=generation)
             )
-        with _WriteTransaction(self.store.engine, postgres=False) as conn:
+        with WriteTransaction(self.store.engine, append_lock=False) as conn:
             for table in reversed(list(old_tables.values())):
                 table.drop(conn, checkfirst=True)
         return ReplayResult(
