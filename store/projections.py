@@ -180,28 +180,25 @@ class ProjectionRunner:
         head = self.store.head()
         total = self._count(projection, head)
         applied = 0
-        position = 0
         for batch in self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
         ):
             with WriteTransaction(self.store.engine, append_lock=False) as conn:
                 projection.apply(conn, new_tables, batch)
             applied += len(batch)
-            position = batch[-1].position
             if progress is not None:
                 progress(applied, total)
-        position = head
         # Swap: events appended during the rebuild are applied in the swapping transaction.
         with WriteTransaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()
             row = conn.execute(query).one()
-            tail = list(self.store.read_all(after=position, types=projection.types))
+            tail = list(self.store.read_all(after=head, types=projection.types))
             if tail:
                 projection.apply(conn, new_tables, tail)
                 applied += len(tail)
-            through = max([position, *(e.position for e in tail)])
+            through = max([head, *(e.position for e in tail)])
             old_tables = projection.tables(row.generation)
             changes = projection.compare(conn, old_tables, new_tables)
             conn.execute(
