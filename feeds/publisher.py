@@ -105,7 +105,7 @@ def _publish(
 
     latest = []
     archived: list[tuple[Topic, int, dict[int, int]]] = []
-    with runner.store.engine.connect() as conn:
+    with runner.store.reading() as conn:
         for topic in config.topics:
             state = topic_state(conn, tables, topic.id)
             count = (state.next_seq - 1) // size
