@@ -164,7 +164,9 @@ class Worker:
         self.metrics.store_unavailable.inc()
         delay = min(self.settings.store_retry_cap, 2.0 ** (failures - 1))
         delay *= random.uniform(0.8, 1.2)
-        log.warning(
+        # One line when the store goes down (and when it comes back), not one per retry.
+        log.log(
+            logging.WARNING if failures == 1 else logging.DEBUG,
             "database unavailable; will retry",
             extra={"source_id": retry, "error": str(exc), "retry_in_s": round(delay, 1)},
         )
