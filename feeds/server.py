@@ -178,17 +178,18 @@ def create_app(
     async def feed(request: Request) -> Response:
         topic = request.path_params["topic"]
         if topic not in topics:
-            return PlainTextResponse(f"no topic {topic!r}\n", status_code=404)
+            return PlainTextResponse("no such topic\n", status_code=404)
         return send(request, f"feeds/{topic}.atom", ATOM)
 
     async def archive(request: Request) -> Response:
         topic, page = request.path_params["topic"], request.path_params["page"]
+        # The page number as text: Starlette's int converter answers 500 to 50,000 digits.
         if (
             topic not in topics
-            or page < 1
+            or not (page.isascii() and page.isdigit() and len(page) <= 9 and int(page) >= 1)
             or cache.get(f"feeds/{topic}/archive/{page}.atom") is None
         ):
-            return PlainTextResponse(f"no archive page {page} of {topic!r}\n", status_code=404)
+            return PlainTextResponse("no such archive page\n", status_code=404)
         return send(request, f"feeds/{topic}/archive/{page}.atom", ATOM)
 
     async def opml(request: Request) -> Response:
@@ -228,7 +229,7 @@ def create_app(
             Route("/", index, methods=methods),
             Route("/feeds.opml", opml, methods=methods),
             Route("/feeds/{topic}.atom", feed, methods=methods),
-            Route("/feeds/{topic}/archive/{page:int}.atom", archive, methods=methods),
+            Route("/feeds/{topic}/archive/{page}.atom", archive, methods=methods),
             Route("/healthz", healthz, methods=methods),
         ],
         exception_handlers={404: not_found, 500: server_error},
@@ -240,8 +241,11 @@ def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
     """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only without it."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
+        if if_none_match.strip() == "*":
+            return True
+        # `*` only stands alone; `W/*` or a `*` in a list is no entity tag at all.
         tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or etag in tags
+        return etag in tags
     since = request.headers.get("if-modified-since")
     if since is None:
         return False
@@ -251,6 +255,10 @@ def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
         return False
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if moment > max(datetime.now(UTC), last_modified):
+        # RFC 9110 §13.1.3: a date in the future is no validator (year 9999). The publisher
+        # may date a file a second or two ahead, so our own Last-Modified still counts.
+        return False
     return last_modified.replace(microsecond=0) <= moment
 
 
