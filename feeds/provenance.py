@@ -186,7 +186,9 @@ def article_page(conn: Connection, tables: Tables, article_id: str) -> ArticlePa
     )
 
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+#: A word with the spaces after it: changed neighbouring words then form one run
+#: ("giáo dục" -> "y tế"), not two runs split by a kept space.
+_TOKENS = re.compile(r"\S+\s*|\s+")
 
 
 def word_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
