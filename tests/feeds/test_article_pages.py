@@ -111,7 +111,9 @@ def test_article_pages_escape_everything_a_source_sends(
         "hostile",
         title='<script>alert("t")</script> Tin & "tức"',
         text="Đoạn <b>một</b> & <img src=x onerror=alert(1)>.",
-        html='<p onclick="alert(2)">Đoạn <a href="javascript:alert(3)">một</a></p><script>x</script>',
+        html=(
+            '<p onclick="alert(2)">Đoạn <a href="javascript:alert(3)">một</a></p><script>x</script>'
+        ),
     )
     store.append(f"article-{hostile.data['article_id']}", [hostile])
     _publish(store, config)

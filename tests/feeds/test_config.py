@@ -105,5 +105,5 @@ def test_source_display_names_come_from_the_sources_table(tmp_path: Path) -> Non
     config = parse_config(raw, file="n.toml", base_dir=tmp_path)
     assert config.source_names == {"vnexpress": "VnExpress"}
     raw["sources"][0]["name"] = ""
-    with pytest.raises(ConfigError, match="n.toml: source 'vnexpress': name must be"):
+    with pytest.raises(ConfigError, match=r"n\.toml: source 'vnexpress': name must be"):
         parse_config(raw, file="n.toml", base_dir=tmp_path)
