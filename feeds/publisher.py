@@ -115,7 +115,7 @@ def _publish(
     # them for the next full one, as it does archive pages.
     pages_done = old.get("articles_fingerprint") == fingerprint
     since = old.get("articles_position") if pages_done else None
-    with runner.store.engine.connect() as conn:
+    with runner.store.reading() as conn:
         # Article pages first: the feeds and the index written next link to them.
         article_pages: tuple[list[str], int] = ([], 0)
         if archives:
