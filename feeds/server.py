@@ -42,7 +42,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Connections served at once; beyond it uvicorn answers 503 at once rather than queueing.
 MAX_CONNECTIONS = 512
 #: Bytes sent per write: a slow reader holds at most about this much of a file in memory.
-CHUNK = 64 * 1024
+CHUNK = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
