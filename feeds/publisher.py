@@ -20,6 +20,7 @@ from typing import Any
 from feeds.config import FeedsConfig
 from feeds.errors import PublishError
 from feeds.pages import render_index, render_opml
+from feeds.projections import TOPICS
 from feeds.render import FeedPage, Site, render_feed
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
@@ -75,8 +76,8 @@ def _publish(
     runner: ProjectionRunner, config: FeedsConfig, out: Path, *, archives: bool
 ) -> PublishReport:
     site = site_for(config)
-    checkpoint = runner.checkpoint("topics")
-    tables = runner.tables("topics")
+    checkpoint = runner.checkpoint(TOPICS)
+    tables = runner.tables(TOPICS)
     fingerprint = ":".join(
         [
             config.rendering_fingerprint(),
