@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TypedDict
 
+from ingest.backoff import Backoff
 from ingest.config import FetchSettings, SourceConfig
 from ingest.errors import FetchError
 from ingest.fetcher import FetchResult, Validators
-from ingest.politeness import HostGate, backoff_delay, retry_after_until
+from ingest.politeness import HostGate, retry_after_until
 from ingest.projections import SourceState
 from ingest.reports import PollReport, SourceMemory
 from newsfacts import (
@@ -45,6 +46,7 @@ class SourceFacts:
         self.settings = settings
         self.gate = gate
         self._jitter = jitter
+        self.backoff = Backoff(settings.backoff_base, settings.backoff_cap)
 
     def succeeded(
         self,
@@ -122,12 +124,7 @@ class SourceFacts:
         result: FetchResult | None = None,
     ) -> PollReport:
         mem.failures += 1
-        delay = backoff_delay(
-            mem.failures,
-            base=self.settings.backoff_base,
-            cap=self.settings.backoff_cap,
-            jitter=self._jitter(),
-        )
+        delay = self.backoff.delay(mem.failures, self._jitter())
         retry_at = now + timedelta(seconds=delay)
         if exc.status in (429, 503):
             until = retry_after_until(exc.retry_after, now=now, limit=self.settings.backoff_cap)

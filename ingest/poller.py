@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ingest.budget import ConcurrencyBudget
 from ingest.config import IngestConfig, SourceConfig
 from ingest.dedup import item_keys
 from ingest.errors import FetchError
@@ -38,8 +39,6 @@ FEED_ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
-#: Blocking steps (parsing, appending) run at once in threads, all sources together.
-WORK_SLOTS = 2
 #: Files read and appended per step of a folder poll.
 FOLDER_BATCH = 1000
 #: A folder poll with at least this many new or changed files reads them in reader
@@ -70,7 +69,8 @@ class Poller:
         self.config = config
         self.settings = config.fetch
         self.fetcher = fetcher or Fetcher(config.fetch)
-        self.gate = HostGate(concurrency=config.fetch.concurrency, gap=config.fetch.host_gap)
+        self.budget = ConcurrencyBudget(requests=config.fetch.concurrency)
+        self.gate = HostGate(concurrency=self.budget.requests, gap=config.fetch.host_gap)
         self.recorder = ArticleRecorder(store)
         self.facts = SourceFacts(store, config.fetch, self.gate, jitter)
         self._runner = runner or ProjectionRunner(store, [])
@@ -79,10 +79,8 @@ class Poller:
         # one, since this process keeps a core busy recording what they read.
         self._readers = max(1, (os.cpu_count() or 1) - 1) if readers is None else readers
         self._readers_from = readers_from
-        # Parsing and the store run in threads; a few at a time, so that the event loop
-        # (which times every request in flight) is never starved of the GIL, and never
-        # waits itself on a database lock.
-        self._work = asyncio.Semaphore(WORK_SLOTS)
+        # Parsing and the store run in threads, `budget.work` at a time (ingest.budget).
+        self._work = asyncio.Semaphore(self.budget.work)
         self._memory: dict[str, SourceMemory] = {}
         self._states: dict[str, SourceState] | None = None
 
