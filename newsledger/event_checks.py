@@ -1,29 +1,86 @@
-"""What `import` accepts as event data: the known event types at the versions this code can
-read, with the fields every reader relies on, so a crafted export cannot poison the log."""
+"""What `import` accepts as event data: the known event types at versions this code reads,
+with data of the declared shape (newsfacts' TypedDicts), so a crafted export cannot put an
+event in the log that the projections would choke on."""
 
 from __future__ import annotations
 
+import types
+import typing
+from collections.abc import Mapping
 from typing import Any
 
-from ingest.events import ARTICLE_TYPES, SCHEMA_VERSIONS, SOURCE_TYPES
+from newsfacts import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
+    SCHEMA_VERSIONS,
+    SOURCE_FETCH_FAILED,
+    SOURCE_FETCHED,
+    SOURCE_GONE,
+    SOURCE_MOVED,
+    ArticleContent,
+    ArticleSightedData,
+    SourceFetchedData,
+    SourceFetchFailedData,
+    SourceGoneData,
+    SourceMovedData,
+    upcasters,
+)
 
-#: Fields that every event of a family carries and that projections key their rows on.
-_IDENTITY = {
-    **dict.fromkeys(ARTICLE_TYPES, "article_id"),
-    **dict.fromkeys(SOURCE_TYPES, "source_id"),
+#: The declared data shape of every type (the vocabulary declares them; this binds them).
+SHAPES: Mapping[str, type] = {
+    ARTICLE_INGESTED.name: ArticleContent,
+    ARTICLE_REVISED.name: ArticleContent,
+    ARTICLE_SIGHTED.name: ArticleSightedData,
+    SOURCE_FETCHED.name: SourceFetchedData,
+    SOURCE_FETCH_FAILED.name: SourceFetchFailedData,
+    SOURCE_MOVED.name: SourceMovedData,
+    SOURCE_GONE.name: SourceGoneData,
 }
+_UPCASTERS = upcasters()
 
 
 def check_event_data(event_type: str, version: int, data: dict[str, Any]) -> str | None:
-    """A problem with one event's type, version or data, in a few words; None if it is fine."""
+    """A problem with one event's type, version or data, in a few words; None if it is fine.
+
+    Data stored under an older version is checked after upcasting, as readers will see it.
+    Keys the declaration does not know are allowed (an older writer may have added them).
+    """
     current = SCHEMA_VERSIONS.get(event_type)
-    if current is None:
-        known = ", ".join(sorted(SCHEMA_VERSIONS))
-        return f"unknown event type (known: {known})"
+    shape = SHAPES.get(event_type)
+    if current is None or shape is None:
+        return f"unknown event type (known: {', '.join(sorted(SCHEMA_VERSIONS))})"
     if version > current:
         return f"schema version {version} is newer than this newsledger reads ({current})"
-    field = _IDENTITY[event_type]
-    value = data.get(field)
-    if not isinstance(value, str) or not value:
-        return f"data field {field!r} missing or not a string"
+    try:
+        _, data = _UPCASTERS.upcast(event_type, version, dict(data))
+    except Exception as exc:  # an upcaster meeting data it was not written for
+        return f"cannot be upcast to version {current}: {type(exc).__name__}"
+    # With postponed annotations TypedDict cannot see NotRequired itself: read the hints.
+    for key, hint in typing.get_type_hints(shape, include_extras=True).items():
+        optional = typing.get_origin(hint) is typing.NotRequired
+        if optional:
+            hint = typing.get_args(hint)[0]
+        if key not in data:
+            if not optional:
+                return f"data field {key!r} is missing"
+        elif not _fits(data[key], hint):
+            return f"data field {key!r} is not {_name(hint)}"
     return None
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    origin = typing.get_origin(hint) or hint
+    return isinstance(origin, type) and isinstance(value, origin)
+
+
+def _name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("NoneType", "null")

@@ -55,6 +55,12 @@ def _without_article_id(rows: list[Row]) -> None:
     rows[1]["data"] = _data(data)
 
 
+def _title_is_a_number(rows: list[Row]) -> None:
+    data = json.loads(rows[1]["data"])
+    data["title"] = 42
+    rows[1]["data"] = _data(data)
+
+
 def _set(line: int, field: str, value: Any) -> Callable[[list[Row]], None]:
     def edit(rows: list[Row]) -> None:
         rows[line - 1][field] = value
@@ -72,6 +78,7 @@ def _copy_from_first(line: int, *fields: str) -> Callable[[list[Row]], None]:
 
 POISONS: dict[str, tuple[Callable[[list[Row]], None], int, str]] = {
     "data is a list": (_set(2, "data", "[]"), 2, "not an object"),
+    "a title that is a number": (_title_is_a_number, 2, "'title' is not str"),
     "ArticleIngested without article_id": (_without_article_id, 2, "article_id"),
     "event id not a UUID": (_set(2, "event_id", "not-a-uuid"), 2, "UUID"),
     "schema version 99": (_set(2, "schema_version", 99), 2, "schema version 99"),

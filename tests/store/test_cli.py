@@ -30,7 +30,13 @@ def _fill(url: str, count: int = 5) -> None:
             [
                 NewEvent(
                     "SourceGone",
-                    {"source_id": f"s{n}", "title": f"Bản tin {n}: Lào – Việt Nam"},
+                    {
+                        "source_id": f"s{n}",
+                        "url": f"https://news.example.vn/{n}.rss",
+                        "status": 410,
+                        "message": f"Bản tin {n}: Lào – Việt Nam",
+                        "fetched": "2025-01-06T08:00:00Z",
+                    },
                     keys=(f"k:{n}",),
                 )
             ],
@@ -111,7 +117,7 @@ def test_events_prints_json_lines_filtered_by_type_and_position(store_url: str) 
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["position"] for line in lines] == [2, 3]
-    assert lines[0]["data"]["title"] == "Bản tin 1: Lào – Việt Nam"
+    assert lines[0]["data"]["message"] == "Bản tin 1: Lào – Việt Nam"
     assert set(lines[0]) >= {"event_id", "stream_id", "type", "recorded_at", "metadata"}
 
 
