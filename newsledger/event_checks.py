@@ -29,13 +29,16 @@ from newsfacts import (
 
 #: The declared data shape of every type (the vocabulary declares them; this binds them).
 SHAPES: Mapping[str, type] = {
-    ARTICLE_INGESTED.name: ArticleContent,
-    ARTICLE_REVISED.name: ArticleContent,
-    ARTICLE_SIGHTED.name: ArticleSightedData,
-    SOURCE_FETCHED.name: SourceFetchedData,
-    SOURCE_FETCH_FAILED.name: SourceFetchFailedData,
-    SOURCE_MOVED.name: SourceMovedData,
-    SOURCE_GONE.name: SourceGoneData,
+    declared.name: shape
+    for declared, shape in (
+        (ARTICLE_INGESTED, ArticleContent),
+        (ARTICLE_REVISED, ArticleContent),
+        (ARTICLE_SIGHTED, ArticleSightedData),
+        (SOURCE_FETCHED, SourceFetchedData),
+        (SOURCE_FETCH_FAILED, SourceFetchFailedData),
+        (SOURCE_MOVED, SourceMovedData),
+        (SOURCE_GONE, SourceGoneData),
+    )
 }
 _UPCASTERS = upcasters()
 

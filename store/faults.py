@@ -11,14 +11,16 @@ disappears on the next `newsledger replay`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from store import schema
+from store.errors import StoreUnavailableError
 from store.events import RecordedEvent, format_time
-from store.sql import reading
+from store.sql import reading, write_transaction
 
 log = logging.getLogger("store.projections")
 _faults = schema.projection_faults
@@ -62,6 +64,41 @@ def record_fault(
         error,
         extra={"projection": name, "position": event.position},
     )
+
+
+def skip_event(engine: Engine, name: str, event: RecordedEvent, exc: Exception) -> None:
+    """Record `event` as a fault of projection `name` and move its checkpoint past it."""
+    checkpoints = schema.projection_checkpoints
+    with write_transaction(engine, append_lock=False) as conn:
+        query = select(checkpoints).where(checkpoints.c.name == name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).one()
+        if row.position >= event.position:
+            return  # another runner got past it meanwhile
+        record_fault(conn, name, row.generation, event, exc)
+        conn.execute(
+            update(checkpoints).where(checkpoints.c.name == name).values(position=event.position)
+        )
+
+
+def apply_each(
+    engine: Engine,
+    name: str,
+    generation: int,
+    events: Sequence[RecordedEvent],
+    apply: Callable[[Connection, Sequence[RecordedEvent]], None],
+) -> None:
+    """Apply `events` one transaction each; record the ones that raise as faults."""
+    for event in events:
+        try:
+            with write_transaction(engine, append_lock=False) as conn:
+                apply(conn, [event])
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            with write_transaction(engine, append_lock=False) as conn:
+                record_fault(conn, name, generation, event, exc)
 
 
 def clear_faults(conn: Connection, name: str, *, except_generation: int) -> None:

@@ -22,7 +22,7 @@ from store import schema
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
-from store.faults import ProjectionFault, clear_faults, list_faults, record_fault
+from store.faults import ProjectionFault, apply_each, clear_faults, list_faults, skip_event
 from store.sql import reading, write_transaction
 
 _checkpoints = schema.projection_checkpoints
@@ -160,26 +160,10 @@ class ProjectionRunner:
             except StoreUnavailableError:
                 raise
             except Exception as exc:
-                self._skip(projection, event, exc)
+                skip_event(self.store.engine, projection.name, event, exc)
         if through > events[-1].position:
             self._apply_together(projection, [], through)
         return applied
-
-    def _skip(self, projection: Projection, event: RecordedEvent, exc: Exception) -> None:
-        """Record `event` as a fault and move the checkpoint past it, in one transaction."""
-        with write_transaction(self.store.engine, append_lock=False) as conn:
-            query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-            row = conn.execute(query).one()
-            if row.position >= event.position:
-                return  # another runner got past it meanwhile
-            record_fault(conn, projection.name, row.generation, event, exc)
-            conn.execute(
-                update(_checkpoints)
-                .where(_checkpoints.c.name == projection.name)
-                .values(position=event.position)
-            )
 
     def _apply_together(
         self, projection: Projection, events: Sequence[RecordedEvent], through: int
@@ -276,23 +260,17 @@ class ProjectionRunner:
         events: Sequence[RecordedEvent],
     ) -> None:
         """Apply `events` to a generation being rebuilt, recording the ones that fail."""
+
+        def apply(conn: Connection, batch: Sequence[RecordedEvent]) -> None:
+            projection.apply(conn, tables, batch)
+
         try:
             with write_transaction(self.store.engine, append_lock=False) as conn:
-                projection.apply(conn, tables, events)
-            return
+                apply(conn, events)
         except StoreUnavailableError:
             raise
         except Exception:
-            pass
-        for event in events:
-            try:
-                with write_transaction(self.store.engine, append_lock=False) as conn:
-                    projection.apply(conn, tables, [event])
-            except StoreUnavailableError:
-                raise
-            except Exception as exc:
-                with write_transaction(self.store.engine, append_lock=False) as conn:
-                    record_fault(conn, projection.name, generation, event, exc)
+            apply_each(self.store.engine, projection.name, generation, events, apply)
 
     def faults(self, name: str) -> list[ProjectionFault]:
         """The events the current generation of projection `name` could not apply."""
