@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from feeds.figures import Figure, extract_figures
-from feeds.text import Matcher, normalise, sentence_at, sentence_bounds
+from feeds.countries import find_countries
+from feeds.figures import Figure, article_figures
+from feeds.meetings import Meeting, extract_meetings
+from feeds.text import Matcher, nfc, normalise, sentence_at, sentence_bounds
 from feeds.topics import Rule, Topic
 
 #: How many distinct matched words a rule records per field: enough to explain, not a dump.
@@ -120,6 +122,8 @@ class _Prepared:
     hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     bounds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     figures: list[Figure] | None = None
+    meetings: list[Meeting] | None = None
+    countries: frozenset[str] | None = None
 
     def field(self, name: str) -> str:
         if name not in self.fields:
@@ -144,27 +148,114 @@ class _Prepared:
     def all_figures(self) -> list[Figure]:
         if self.figures is None:
             a = self.article
-            self.figures = [
-                *extract_figures(a.title, language=a.language, field="title"),
-                *extract_figures(a.text, language=a.language, field="text"),
-            ]
+            self.figures = article_figures(a.title, a.text, language=a.language)
         return self.figures
+
+    def all_meetings(self) -> list[Meeting]:
+        if self.meetings is None:
+            a = self.article
+            self.meetings = extract_meetings(a.title, a.text, language=a.language)
+        return self.meetings
+
+    def article_countries(self) -> frozenset[str]:
+        if self.countries is None:
+            a = self.article
+            text = nfc(f"{a.title}\n{a.text}")
+            self.countries = frozenset(h.iso for h in find_countries(text))
+        return self.countries
 
 
 def classify(
-    article: ArticleText, topics: Sequence[Topic], *, figures: list[Figure] | None = None
+    article: ArticleText,
+    topics: Sequence[Topic],
+    *,
+    figures: list[Figure] | None = None,
+    meetings: list[Meeting] | None = None,
 ) -> list[Membership]:
     """The topics `article` belongs to, in the order of `topics`.
 
-    `figures` may pass the article's already-extracted figures to avoid a second pass.
+    `figures` and `meetings` may pass what was already extracted, to avoid a second pass.
     """
-    prepared = _Prepared(article, _index(topics), figures=figures)
+    prepared = _Prepared(article, _index(topics), figures=figures, meetings=meetings)
+    by_id = {t.id: t for t in topics}
+    decided: dict[str, Membership | None] = {}
     result = []
     for topic in topics:
-        membership = classify_one(prepared, topic)
+        membership = _decide(prepared, topic, by_id, decided)
         if membership is not None:
             result.append(membership)
     return result
+
+
+def _decide(
+    prepared: _Prepared,
+    topic: Topic,
+    by_id: dict[str, Topic],
+    decided: dict[str, Membership | None],
+) -> Membership | None:
+    if topic.id in decided:
+        return decided[topic.id]
+    decided[topic.id] = None  # a cycle of bases decides nothing
+    if topic.base is None:
+        membership = classify_one(prepared, topic)
+    else:
+        base = by_id.get(topic.base)
+        found = None if base is None else _decide(prepared, base, by_id, decided)
+        membership = None
+        if found is not None and base is not None:
+            membership = narrow(prepared, found, base, topic)
+    decided[topic.id] = membership
+    return membership
+
+
+def narrow(prepared: _Prepared, found: Membership, base: Topic, topic: Topic) -> Membership | None:
+    """`found` (membership of `base`) kept for `topic` when its countries are involved: a
+    meeting between them, or an economic figure in an article naming them all."""
+    wanted = frozenset(topic.countries)
+    matches: list[RuleMatch] = []
+    for rule in base.rules:
+        if rule.meetings:
+            words = [
+                m.explain() for m in _meetings(prepared, rule) if wanted <= frozenset(m.countries)
+            ]
+            if words:
+                matches.append(
+                    RuleMatch(rule.id, "include", 1.0, "countries", tuple(words[:MAX_WORDS]))
+                )
+        elif rule.figures or rule.measures:
+            if not wanted <= prepared.article_countries():
+                continue
+            names = frozenset(
+                h.iso for f in _figures(prepared, rule) for h in find_countries(f.sentence)
+            )
+            words = [f.explain() for f in _figures(prepared, rule) if names & wanted]
+            if words:
+                matches.append(
+                    RuleMatch(rule.id, "include", 1.0, "countries", tuple(words[:MAX_WORDS]))
+                )
+    if not matches:
+        return None
+    return Membership(topic.id, found.score, (*found.matches, *matches))
+
+
+def _meetings(prepared: _Prepared, rule: Rule) -> list[Meeting]:
+    return [
+        m
+        for m in prepared.all_meetings()
+        if m.bilateral and m.status in rule.meetings and not m.background and m.field in rule.fields
+    ]
+
+
+def _figures(prepared: _Prepared, rule: Rule) -> list[Figure]:
+    kinds = rule.figures
+    measures = rule.measures or ("economic",)
+    return [
+        f
+        for f in prepared.all_figures()
+        if (not kinds or f.kind in kinds)
+        and f.field in rule.fields
+        and (f.measure in measures or ("economic" in measures and f.economic))
+    ]
 
 
 def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
@@ -192,13 +283,22 @@ def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
 
 def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
     found: list[RuleMatch] = []
-    if rule.figures:
+    if rule.figures or rule.measures:
         by_field: dict[str, list[str]] = {}
-        for figure in prepared.all_figures():
-            if figure.kind in rule.figures and figure.field in rule.fields:
-                texts = by_field.setdefault(figure.field, [])
-                if figure.text not in texts and len(texts) < MAX_WORDS:
-                    texts.append(figure.text)
+        for figure in _figures(prepared, rule):
+            texts = by_field.setdefault(figure.field, [])
+            if len(texts) < MAX_WORDS:
+                texts.append(figure.explain())
+        found.extend(
+            RuleMatch(rule.id, rule.kind, rule.weight, name, tuple(texts))
+            for name, texts in by_field.items()
+        )
+    if rule.meetings:
+        by_field = {}
+        for meeting in _meetings(prepared, rule):
+            texts = by_field.setdefault(meeting.field, [])
+            if len(texts) < MAX_WORDS:
+                texts.append(meeting.explain())
         found.extend(
             RuleMatch(rule.id, rule.kind, rule.weight, name, tuple(texts))
             for name, texts in by_field.items()

@@ -1,0 +1,320 @@
+"""A pure meeting extractor: who met whom (two sides, each a country, an office, a person), how
+(talks, call, reception, visit, co-chaired committee), whether it happened, where and when."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from feeds.countries import find_countries
+from feeds.mentions import Mention, People, Side, find_mentions
+from feeds.text import nfc, sentence_bounds
+
+TALKS, CALL, RECEPTION, VISIT, COMMITTEE = "talks", "call", "reception", "visit", "committee"
+HAPPENED, ANNOUNCED, POSTPONED = "happened", "announced", "postponed"
+STATUSES = (HAPPENED, ANNOUNCED, POSTPONED)
+
+#: Trigger words (lower case) and the kind of meeting they report. `tiếp`, `đón`, `thăm`,
+#: `received`, `visit`… only count with a side (or, for a visit, a country) right after.
+_TRIGGERS: dict[str, str] = {
+    "hội đàm trực tuyến": CALL, "điện đàm": CALL, "điện thoại với": CALL, "cuộc gọi": CALL,
+    "trao đổi qua điện thoại": CALL, "gặp trực tuyến": CALL, "hội đàm": TALKS,
+    "hội kiến": RECEPTION, "gặp gỡ": TALKS, "gặp mặt": TALKS, "gặp": TALKS, "cuộc gặp": TALKS,
+    "làm việc với": TALKS, "tiếp xã giao": RECEPTION, "chào xã giao": RECEPTION,
+    "chào từ biệt": RECEPTION, "chào tạm biệt": RECEPTION, "tiếp kiến": RECEPTION,
+    "tiếp": RECEPTION, "đón tiếp": RECEPTION, "tiếp đón": RECEPTION, "lễ đón": RECEPTION,
+    "chào đón": RECEPTION, "đón": RECEPTION, "thăm chính thức": VISIT,
+    "thăm cấp nhà nước": VISIT, "thăm hữu nghị": VISIT, "thăm làm việc": VISIT, "thăm": VISIT,
+    "chuyến thăm": VISIT, "chuyến công du": VISIT, "công du": VISIT, "đồng chủ trì": COMMITTEE,
+    "phone call": CALL, "phone talks": CALL, "telephone conversation": CALL,
+    "telephone talks": CALL, "spoke by phone": CALL, "spoke by telephone": CALL,
+    "online talks": CALL, "virtual talks": CALL, "video call": CALL, "held talks": TALKS,
+    "hold talks": TALKS, "holds talks": TALKS, "talks": TALKS, "met": TALKS, "meet": TALKS,
+    "meets": TALKS, "meeting": TALKS, "received": RECEPTION, "receives": RECEPTION,
+    "welcomed": RECEPTION, "welcomes": RECEPTION, "hosted": RECEPTION, "hosts": RECEPTION,
+    "courtesy call": RECEPTION, "farewell call": RECEPTION, "official visit": VISIT,
+    "state visit": VISIT, "working visit": VISIT, "visit": VISIT, "visits": VISIT,
+    "visited": VISIT, "visiting": VISIT, "co-chaired": COMMITTEE, "co-chairs": COMMITTEE,
+    "co-chair": COMMITTEE,
+}  # fmt: skip
+_NEEDS_OBJECT = frozenset(
+    "tiếp|đón|thăm|chào đón|lễ đón|received|receives|welcomed|welcomes|hosted|hosts|visit|"
+    "visits|visited|visiting|official visit|state visit|working visit".split("|")
+)
+_TRIGGER = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(_TRIGGERS, key=len)[::-1])
+    + r")(?![\w-])"
+)
+#: "trực tiếp", "giao tiếp", "tiếp tục", "tiếp nhận", "gặp khó", "thăm hỏi", "đón con"…:
+#: compounds of a one-syllable trigger that report no meeting.
+_COMPOUND_BEFORE = frozenset("trực liên kế gián giao chuyển nối tiếp".split())
+_COMPOUND_AFTER = re.compile(
+    r"\s+(?:tục|nhận|cận|xúc|theo|thu|tế|giáp|thị|diễn|quản|viên|lời|nối|tay|sức|đó|nữa|khó|"
+    r"sự\s+cố|phải|nạn|rủi\s+ro|hỏi|dò|quan|nom|viếng)(?!\w)"
+)
+#: Words before a trigger that make it an intention, a proposal or a plan, not an event.
+_ANNOUNCED = re.compile(
+    r"(?<![\w-])(?:sẽ|dự kiến|dự định|kế hoạch|chuẩn bị|sắp|(?<!lời )mời|đề nghị|đề xuất|"
+    r"muốn|mong muốn|sẵn sàng|hy vọng|hi vọng|nếu|có thể|tới đây|sắp tới|will|would|plans? to|"
+    r"planned|expected to|scheduled to|set to|due to|is to|are to|invited|proposed|offered|"
+    r"ready to|hopes? to|wants? to|could|may|might|if|upcoming|next)(?![\w-])"
+)
+_POSTPONED = re.compile(
+    r"(?<![\w-])(?:hoãn|trì hoãn|lùi|hủy|huỷ|hủy bỏ|không|chưa|postponed|delayed|cancel(?:l)?ed|"
+    r"called off|scrapped|not|never|no)(?![\w-])"
+)
+_AFTER_FUTURE = re.compile(
+    r"(?<![\w-])(?:tuần tới|tháng tới|năm tới|sắp tới|thời gian tới|next week|next month|"
+    r"later this (?:week|month|year)|bị hoãn|bị hủy|was postponed|were postponed|"
+    r"has been postponed|was cancel(?:l)?ed|has been cancel(?:l)?ed|called off)(?![\w-])"
+)
+_RECALLED = re.compile(
+    r"(?<![\w-])(?:từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|"
+    r"last met)(?![\w-])"
+)
+_NOMINAL = frozenset("cuộc chuyến buổi lễ các the a an his her their its during at after".split())
+_WHEN = re.compile(
+    r"(?<![\w-])(?:(?:sáng|chiều|tối|trưa|đêm|hôm|ngày)\s+(?:nay|qua|\d{1,2}(?:\s*/\s*\d{1,2}"
+    r"(?:\s*/\s*\d{4})?)?)|hôm qua|hôm nay|tuần (?:trước|qua|này)|tháng trước|vừa qua|mới đây|"
+    r"yesterday|today|last week|this week|earlier this (?:week|month)|on (?:monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)|on \d{1,2} (?:january|february|march|april|"
+    r"may|june|july|august|september|october|november|december))(?![\w-])"
+)
+_WHERE = re.compile(r"(?<![\w-])(?:tại|ở|in|at)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,4})")
+_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+#: "Hai bên", "the two prime ministers": the sides of the meeting just reported.
+_BOTH = re.compile(
+    r"(?<![\w-])(?:hai\s+(?:bên|nhà\s+lãnh\s+đạo|thủ\s+tướng|bộ\s+trưởng|chủ\s+tịch|tổng\s+thống|"
+    r"ngoại\s+trưởng|đoàn|nước)|the\s+two\s+(?:leaders|sides|prime\s+ministers|ministers|presidents|"
+    r"delegations|countries|foreign\s+ministers)|both\s+sides)(?![\w-])"
+)
+_MULTILATERAL = re.compile(r"(?<![\w-])(?:hội nghị|thượng đỉnh|diễn đàn|summit|forum|conference)")
+_BILATERAL_HINT = re.compile(r"(?<![\w-])(?:bên lề|song phương|sidelines?|bilateral)(?![\w-])")
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A meeting event found in one sentence of an article."""
+
+    kind: str  # talks | call | reception | visit | committee
+    status: str  # happened | announced | postponed
+    sides: tuple[Side, Side]
+    words: str  # the trigger as written
+    sentence: str
+    field: str  # title | text
+    where: str | None = None
+    when: str | None = None
+    background: bool = False  # only recalled, or mentioned with no time of its own
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(sorted({s.country for s in self.sides if s.country}))
+
+    @property
+    def bilateral(self) -> bool:
+        """Officials of two different states."""
+        a, b = self.sides
+        if not (a.state and b.state):
+            return False
+        return a.country != b.country or a.country is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "sides": [s.as_json() for s in self.sides],
+            "words": self.words,
+            "field": self.field,
+            "where": self.where,
+            "when": self.when,
+            "background": self.background,
+            "bilateral": self.bilateral,
+        }
+
+    def explain(self) -> str:
+        a, b = (_describe(s) for s in self.sides)
+        extra = " (background)" if self.background else ""
+        return f"{self.kind}, {self.status}{extra}: {a} – {b}: «{self.words}»"
+
+
+def _describe(side: Side) -> str:
+    who = side.text if len(side.text) <= 60 else side.text[:57] + "…"
+    return f"{who} [{side.country or '?'}]"
+
+
+def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:
+    """Every meeting reported in the title and the text, in order."""
+    language = language or "vi"
+    people = People({})
+    recent: list[tuple[Side, Side]] = []
+    years = [int(y) for y in _YEAR.findall(text)]
+    latest = max(years, default=0)
+    found: list[Meeting] = []
+    for field, body in (("text", nfc(text)), ("title", nfc(title))):
+        lowered = body.lower()
+        if len(lowered) != len(body):
+            lowered = body  # offsets must line up; such text is rare
+        for start, end in sentence_bounds(body):
+            if _TRIGGER.search(lowered, start, end) is None:
+                # Still learn who is who ("Tổng thống Mỹ Joe Biden") for later sentences.
+                if find_countries(body[start:end]):
+                    find_mentions(body[start:end], language=language, people=people)
+                continue
+            sentence = body[start:end]
+            found.extend(
+                _in_sentence(sentence, lowered[start:end], field, language, people, latest, recent)
+            )
+    return [m for m in found if m.field == "title"] + [m for m in found if m.field == "text"]
+
+
+def _in_sentence(
+    sentence: str,
+    lowered: str,
+    field: str,
+    language: str,
+    people: People,
+    latest: int,
+    recent: list[tuple[Side, Side]],
+) -> list[Meeting]:
+    hits = find_countries(sentence)
+    mentions = find_mentions(sentence, language=language, people=people, countries=hits)
+    found: list[Meeting] = []
+    for trigger in _TRIGGER.finditer(lowered):
+        word = " ".join(trigger.group().split())
+        if word in ("tiếp", "gặp", "đón", "thăm") and _compound(lowered, trigger):
+            continue
+        kind = _TRIGGERS[word]
+        sides = _sides(sentence, trigger, mentions, hits, kind, word)
+        if (
+            sides is None
+            and recent
+            and _BOTH.search(lowered, max(0, trigger.start() - 40), trigger.start())
+        ):
+            sides = recent[-1]
+        if sides is None:
+            continue
+        if kind == TALKS and _MULTILATERAL.search(lowered) and not _BILATERAL_HINT.search(lowered):
+            if len({h.iso for h in hits}) > 2:
+                continue  # a summit of many: no encounter of two
+        status = _status(lowered, trigger.start(), trigger.end())
+        when_match = _WHEN.search(lowered)
+        nominal = _nominal(lowered, trigger.start())
+        years = [int(y) for y in _YEAR.findall(sentence)]
+        recalled = _RECALLED.search(
+            lowered, max(0, trigger.start() - 40), trigger.start()
+        ) is not None or (bool(years) and max(years) < latest)
+        background = recalled or (nominal and when_match is None and status == HAPPENED)
+        where = _WHERE.search(sentence)
+        found.append(
+            Meeting(
+                kind=kind,
+                status=status,
+                sides=sides,
+                words=sentence[trigger.start() : trigger.end()],
+                sentence=sentence,
+                field=field,
+                where=where.group(1).strip() if where else None,
+                when=sentence[when_match.start() : when_match.end()] if when_match else None,
+                background=background,
+            )
+        )
+        if found[-1].bilateral:
+            recent.append(sides)
+        if found[-1].bilateral and status == HAPPENED and not background:
+            break  # one clear event per sentence is enough
+    return found
+
+
+def _sides(
+    sentence: str,
+    trigger: re.Match[str],
+    mentions: list[Mention],
+    hits: list[Any],
+    kind: str,
+    word: str,
+) -> tuple[Side, Side] | None:
+    before = [m for m in mentions if m.end <= trigger.start()]
+    after = [m for m in mentions if m.start >= trigger.end()]
+    if word in _NEEDS_OBJECT:
+        # The object must follow at once: "tiếp Đại sứ Lào", not "tiếp tục", "đón con".
+        gap = sentence[trigger.end() : after[0].start] if after else None
+        near = gap is not None and len(gap.split()) <= (1 if word.isascii() is False else 3)
+        if not near and kind != VISIT:
+            return None
+    if kind == VISIT:
+        host = _host(sentence, trigger.end(), hits)
+        if host is None:
+            return None
+        others = [*before[::-1], *after]
+        visitor = next(
+            (
+                m
+                for m in others
+                if m.side.country != host.country and (m.side.office or m.side.person)
+            ),
+            None,
+        )
+        return (visitor.side, host) if visitor is not None else None
+    if before and after:
+        return (before[-1].side, after[0].side)
+    if len(after) >= 2:
+        return (after[0].side, after[1].side)
+    if len(before) >= 2 and kind in (TALKS, CALL, COMMITTEE):
+        a, b = before[-2], before[-1]
+        joint = sentence[a.end : b.start].strip().casefold()
+        # "A và B", "A, B", "A đã nói với B trong cuộc điện đàm", "A spoke with B".
+        if joint in (",", "cùng", "together with") or joint.endswith(("và", "and", "với", "with")):
+            return (a.side, b.side)
+    if kind == COMMITTEE:
+        pair = [h for h in hits if h.start >= trigger.end()][:2]
+        if len(pair) == 2 and pair[0].iso != pair[1].iso:
+            return tuple(Side(h.iso, None, None, True, h.text) for h in pair)  # type: ignore[return-value]
+    return None
+
+
+def _host(sentence: str, end: int, hits: list[Any]) -> Side | None:
+    """The country visited: "thăm (chính thức) Lào", "chuyến công du tới 3 nước châu Á gồm
+    Việt Nam…", "visit to Laos": the first country within a few words, before any stop."""
+    rest = sentence[end : end + 90]
+    if re.match(r"\s*(?:chính thức\s+|cấp nhà nước\s+)?(?:of|của)\s", rest):
+        # "the visit of the Lao Prime Minister to Hà Nội": the host follows "to".
+        to = re.search(r"\s(?:to|tới|đến|sang)\s", rest)
+        if to is None:
+            return None
+        end, rest = end + to.end(), rest[to.end() :]
+    stop = re.search(r"[,;:.(]|\s(?:và|của|with|and|để|nhằm)\s", rest)
+    limit = end + (stop.start() if stop else len(rest))
+    host = next((h for h in hits if end <= h.start < limit), None)
+    return Side(host.iso, None, None, True, host.text) if host is not None else None
+
+
+def _status(lowered: str, start: int, end: int) -> str:
+    window = lowered[max(0, start - 60) : start]
+    clause = re.split(r"[,;:]", window)[-1]
+    if _POSTPONED.search(clause[-25:]) or _AFTER_FUTURE.search(lowered, end, end + 60):
+        after = lowered[end : end + 60]
+        if re.search(
+            r"hoãn|hủy|huỷ|postponed|delayed|cancel|called off|scrapped|không|not",
+            clause[-25:] + after,
+        ):
+            return POSTPONED
+        return ANNOUNCED
+    if _ANNOUNCED.search(clause):
+        return ANNOUNCED
+    return HAPPENED
+
+
+def _compound(lowered: str, trigger: re.Match[str]) -> bool:
+    before = lowered[max(0, trigger.start() - 10) : trigger.start()].split()
+    if before and before[-1] in _COMPOUND_BEFORE:
+        return True
+    return _COMPOUND_AFTER.match(lowered, trigger.end()) is not None
+
+
+def _nominal(lowered: str, start: int) -> bool:
+    if lowered.startswith(("cuộc", "chuyến", "lễ"), start):
+        return True
+    before = lowered[max(0, start - 12) : start].split()
+    return bool(before) and before[-1] in _NOMINAL

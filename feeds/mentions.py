@@ -1,0 +1,277 @@
+"""Who is named in a sentence: officials (office, country, person), delegations, companies and
+organisations, and countries acting as a side ("phía Việt Nam") — the sides of a meeting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from feeds.countries import CountryHit, find_countries
+from feeds.titles import (
+    DOMESTIC,
+    ORGANISATION,
+    ORGANISATION_ACRONYM,
+    TITLE,
+    foreign_only,
+    is_group,
+)
+
+#: Words that end the description following a title: verbs, prepositions, conjunctions.
+_STOP = frozenset(
+    "đã sẽ đang vừa và với cùng có cho tại ở trong là được bị để về từ khi nhưng thì mà này đó "
+    "rằng cũng không chưa nói đến tới sang thăm chào đón tiếp gặp hội điện làm dự phát khẳng "
+    "nhấn cảm đánh trao ký chủ nhận gửi kêu yêu mời đề theo do vì của kiêm nhân lên "
+    "met meets meet held holds hold received receives welcomed welcomes hosted hosts visited "
+    "visits visiting said says told called calls and with to in at on who which that has had "
+    "have was is were are will would during after before for by as".split()
+)
+#: Lower-case words a delegation or official may be qualified by before its country.
+_QUALIFIERS = frozenset(
+    "cấp cao quân sự ngoại giao thương mại kinh tế chính phủ nhà nước quốc hội đảng cao cấp "
+    "chính thức senior high-level top military government official visiting new outgoing "
+    "newly appointed".split()
+)
+#: Capitalised words that open an office's name rather than a person's ("Bộ Quốc phòng").
+_OFFICE_WORDS = frozenset(
+    "Bộ Ban Ủy Uỷ Quốc Chính Nhà Cục Sở Hội Đảng Quân Tổng Học Viện Ngoại Kế Tài Công Giao "
+    "Nội Thông Văn Y Tư An Hải Không Lục Cảnh Biên Thường Trung Phó Hạ Thượng Nghị Thủ Lãnh "
+    "Đại Ministry Department Office Committee Council Commission National Foreign Defence "
+    "Defense State Central Party People's Assembly Congress Senate House Security Affairs "
+    "Minister Secretary General Deputy Vice Prime President Republic Democratic Federal Union "
+    "Kingdom Government Army Navy Air Force".split()
+)
+#: Letters of Vietnamese syllables; a name made of such syllables only is Vietnamese unless
+#: the article says otherwise ("Ngụy Phượng Hòa" is named with "Trung Quốc" first).
+_VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+    r"[aăâeêioôơuưyàằầèềìòồờùừỳáắấéếíóốớúứýảẳẩẻểỉỏổởủửỷãẵẫẽễĩõỗỡũữỹạặậẹệịọộợụựỵ]{1,3}"
+    r"(?:ng|nh|ch|[cmnptiyou])?",
+    re.IGNORECASE,
+)
+_PLACE_WORDS = frozenset("tại ở in at từ from".split())
+_ACTOR_BEFORE = frozenset("phía side bên".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a meeting: a state's official (or the state itself), or not a state."""
+
+    country: str | None  # ISO 3166 alpha-2; None: a foreign state not named
+    office: str | None
+    person: str | None
+    state: bool  # False: a company, an international organisation, an association
+    text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "country": self.country,
+            "office": self.office,
+            "person": self.person,
+            "state": self.state,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    side: Side
+    explicit: bool  # the country was written in the mention itself
+
+
+@dataclass(slots=True)
+class People:
+    """Names met with their country ("Tổng thống Mỹ Joe Biden"), for later bare references."""
+
+    known: dict[str, tuple[str, str | None]]
+
+    def learn(self, mention: Mention) -> None:
+        side = mention.side
+        if side.person and side.country and mention.explicit:
+            words = side.person.split()
+            self.known.setdefault(side.person, (side.country, side.office))
+            if len(words) > 1 and len(words[-1]) > 2:
+                self.known.setdefault(words[-1], (side.country, side.office))
+
+
+_TOKEN = re.compile(r"[^\s,;:.!?()\"“”]+|[,;:.!?()\"“”]")
+
+
+def find_mentions(
+    sentence: str, *, language: str, people: People, countries: list[CountryHit] | None = None
+) -> list[Mention]:
+    """The sides named in `sentence`, in text order (appositive chains merged into one)."""
+    hits = find_countries(sentence) if countries is None else countries
+    raw: list[Mention] = []
+    taken = -1
+    for match in TITLE.finditer(sentence):
+        if match.start() < taken or _in_country(match.start(), hits):
+            continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
+        mention = _titled(sentence, match, hits, language)
+        raw.append(mention)
+        taken = mention.end
+    merged = _merge_chains(sentence, raw)
+    for mention in merged:
+        people.learn(mention)
+    found = merged + _people(sentence, merged, people) + _actors(sentence, hits, merged)
+    found.sort(key=lambda m: m.start)
+    return [_defaulted(m, language, people) for m in found]
+
+
+def _titled(sentence: str, match: re.Match[str], hits: list[CountryHit], lang: str) -> Mention:
+    office = " ".join(match.group().split())
+    end = _tail_end(sentence, match.end(), hits)
+    country, explicit = None, False
+    inside = [h for h in hits if match.start() <= h.start < end]
+    if inside:
+        country, explicit = inside[0].iso, True
+    else:  # "Lao Prime Minister", "US Secretary of State": the country just before
+        before = [
+            h
+            for h in hits
+            if h.end <= match.start() and not sentence[h.end : match.start()].strip()
+        ]
+        if before and lang != "vi":
+            country, explicit = before[-1].iso, True
+    span = sentence[match.start() : end]
+    folded = span.casefold()
+    state = ORGANISATION.search(folded) is None and ORGANISATION_ACRONYM.search(span) is None
+    person = _person(sentence[match.end() : end], inside[0] if inside else None, match.end())
+    side = Side(country, office, person, state, span.strip())
+    return Mention(match.start(), end, side, explicit)
+
+
+def _in_country(offset: int, hits: list[CountryHit]) -> bool:
+    return any(h.start <= offset < h.end for h in hits)
+
+
+def _tail_end(sentence: str, start: int, hits: list[CountryHit]) -> int:
+    """Where the description after a title ends: a stop word, punctuation or another title."""
+    end = start
+    previous_upper, previous = True, ""
+    count = 0
+    for token in _TOKEN.finditer(sentence, start):
+        word = token.group()
+        if count >= 10 or not word[0].isalnum() or word.casefold() in _STOP:
+            break
+        if count and TITLE.match(sentence, token.start()) and not _in_country(token.start(), hits):
+            break
+        upper = word[0].isupper()
+        qualifier = word.casefold() in _QUALIFIERS
+        # A lower-case syllable continues an office's name ("Bộ Quốc phòng"), never a
+        # person's ("Pompeo ngày 29/10", "Biden cam kết").
+        if not upper and not qualifier and not (previous_upper and previous in _OFFICE_WORDS):
+            break
+        previous_upper = upper
+        previous = word
+        end = token.end()
+        count += 1
+    return end
+
+
+def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
+    if country is not None:
+        tail = tail[country.end - offset :]
+    words = [w for w in tail.split() if w[0].isupper()]
+    if not words or words[0] in _OFFICE_WORDS or any(w.isupper() and len(w) > 1 for w in words):
+        return None  # an office ("Bộ Quốc phòng") or an acronym ("TNCS"), not a person
+    return " ".join(words)
+
+
+def _merge_chains(sentence: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Thượng tướng X, Ủy viên Bộ Chính trị, Bộ trưởng Bộ Quốc phòng Việt Nam" is one side."""
+    merged: list[Mention] = []
+    for mention in mentions:
+        if merged:
+            last = merged[-1]
+            gap = sentence[last.end : mention.start].strip().casefold()
+            if gap in (",", "của", "kiêm", ", kiêm", "of", "of the") and (
+                gap != "," or not (last.side.person and mention.side.person)
+            ):
+                merged[-1] = _join(sentence, last, mention)
+                continue
+        merged.append(mention)
+    return merged
+
+
+def _join(sentence: str, a: Mention, b: Mention) -> Mention:
+    first, second = a.side, b.side
+    explicit = a.explicit or b.explicit
+    country = first.country if a.explicit else second.country if b.explicit else first.country
+    side = Side(
+        country=country,
+        office=second.office if not is_group(second.office or "") else first.office,
+        person=first.person or second.person,
+        state=first.state and second.state,
+        text=sentence[a.start : b.end].strip(),
+    )
+    return Mention(a.start, b.end, side, explicit)
+
+
+def _people(sentence: str, mentions: list[Mention], people: People) -> list[Mention]:
+    """Bare references to people named earlier with their country ("ông Biden")."""
+    if not people.known:
+        return []
+    found = []
+    for name, (country, office) in people.known.items():
+        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
+            if any(m.start <= match.start() < m.end for m in mentions):
+                continue
+            side = Side(country, office, name, True, match.group())
+            found.append(Mention(match.start(), match.end(), side, True))
+    found.sort(key=lambda m: (m.start, -m.end))
+    kept: list[Mention] = []
+    for mention in found:
+        if not kept or mention.start >= kept[-1].end:
+            kept.append(mention)
+    return kept
+
+
+def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> list[Mention]:
+    """Countries acting as a side: "phía Việt Nam", "Việt Nam và Lào", at a clause start."""
+    found = []
+    for hit in hits:
+        if any(m.start <= hit.start < m.end for m in mentions):
+            continue
+        before = sentence[: hit.start].split()
+        previous = before[-1].casefold() if before else ""
+        if previous in _PLACE_WORDS:
+            continue
+        clause_start = not before or before[-1][-1] in ",;:"
+        paired = previous in ("và", "and", "-", "–", "với") or sentence[hit.end :].lstrip()[:3] in (
+            "và ",
+            "and",
+            "- ",
+            "– ",
+        )
+        if previous in _ACTOR_BEFORE or clause_start or paired:
+            side = Side(hit.iso, None, None, True, hit.text)
+            found.append(Mention(hit.start, hit.end, side, True))
+    return found
+
+
+def _defaulted(mention: Mention, language: str, people: People) -> Mention:
+    """An official with no country written: Vietnamese in Vietnamese news, unless the office
+    or the person's name cannot be Vietnamese (a foreign state, not named)."""
+    side = mention.side
+    if side.country is not None or not side.state:
+        return mention
+    if side.person:
+        known = people.known.get(side.person) or people.known.get(side.person.split()[-1])
+        if known is not None:
+            return Mention(mention.start, mention.end, _with(side, known[0]), False)
+    if DOMESTIC.search(side.text.casefold()) and language == "vi":
+        return Mention(mention.start, mention.end, _with(side, "VN"), False)
+    if side.office and foreign_only(side.office):
+        return mention
+    if side.person and not all(_VI_SYLLABLE.fullmatch(w) for w in side.person.split()):
+        return mention
+    if language == "vi" or (side.person and not side.person.isascii()):
+        return Mention(mention.start, mention.end, _with(side, "VN"), False)
+    return mention
+
+
+def _with(side: Side, country: str) -> Side:
+    return Side(country, side.office, side.person, side.state, side.text)
