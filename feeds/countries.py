@@ -18,7 +18,10 @@ _NOT_STATES |= frozenset({"IC", "TA", "BV", "HM", "UM"})
 #: Short forms, older spellings and demonyms CLDR does not list (CLDR gives the official
 #: short name: "Hoa Kỳ", "United States"; the news writes "Mỹ", "US", "American").
 _EXTRA: dict[str, tuple[str, ...]] = {
-    "US": ("Mỹ", "Hoa Kì", "US", "U.S.", "USA", "America", "American", "Americans", "Washington"),
+    "US": (
+        "Mỹ", "Hoa Kì", "US", "U.S.", "USA", "America", "American", "Americans", "Washington",
+        "Nhà Trắng", "White House", "Lầu Năm Góc", "Pentagon",
+    ),  # fmt: skip
     "GB": ("Anh", "Britain", "Great Britain", "UK", "U.K.", "British", "England", "London"),
     "CN": ("Trung Hoa", "Bắc Kinh", "Chinese", "Beijing", "PRC"),
     "RU": ("Liên bang Nga", "Moscow", "Russian", "Kremlin", "Điện Kremlin", "Mát-xcơ-va"),
@@ -27,7 +30,7 @@ _EXTRA: dict[str, tuple[str, ...]] = {
     "KH": ("Cambodian", "Cam-pu-chia", "Phnom Penh"),
     "TH": ("Thai", "Bangkok"),
     "JP": ("Nhật", "Japanese", "Tokyo"),
-    "KR": ("Hàn", "Korea", "Republic of Korea", "South Korean", "Seoul"),
+    "KR": ("Hàn", "Korea", "Republic of Korea", "South Korean", "Seoul", "Nhà Xanh"),
     "KP": ("Bắc Triều Tiên", "CHDCND Triều Tiên", "North Korean", "DPRK", "Bình Nhưỡng"),
     "IN": ("Indian", "New Delhi"),
     "CZ": ("Cộng hòa Séc", "CH Séc", "Czech", "Czech Republic"),

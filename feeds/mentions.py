@@ -49,6 +49,11 @@ _VI_SYLLABLE = re.compile(
     r"(?:ng|nh|ch|[cmnptiyou])?",
     re.IGNORECASE,
 )
+#: Titles naming nobody in particular unless a country or a name comes with them.
+_GENERIC = frozenset(
+    "leaders|leader|officials|delegation|government|lãnh đạo|nhà lãnh đạo|quan chức|đoàn|"
+    "phái đoàn|đoàn đại biểu|chính phủ".split("|")
+)
 _PLACE_WORDS = frozenset("tại ở in at từ from".split())
 _ACTOR_BEFORE = frozenset("phía side bên".split())
 
@@ -117,7 +122,8 @@ def find_mentions(
         people.learn(mention)
     found = merged + _people(sentence, merged, people) + _actors(sentence, hits, merged)
     found.sort(key=lambda m: m.start)
-    return [_defaulted(m, language, people) for m in found]
+    defaulted = (_defaulted(m, language, people) for m in found)
+    return [m for m in defaulted if m is not None]
 
 
 def _titled(sentence: str, match: re.Match[str], hits: list[CountryHit], lang: str) -> Mention:
@@ -187,8 +193,13 @@ def _merge_chains(sentence: str, mentions: list[Mention]) -> list[Mention]:
         if merged:
             last = merged[-1]
             gap = sentence[last.end : mention.start].strip().casefold()
-            if gap in (",", "của", "kiêm", ", kiêm", "of", "of the") and (
-                gap != "," or not (last.side.person and mention.side.person)
+            other = (
+                last.explicit and mention.explicit and last.side.country != mention.side.country
+            )
+            if (
+                gap in (",", "của", "kiêm", ", kiêm", "of", "of the")
+                and not other
+                and (gap != "," or not (last.side.person and mention.side.person))
             ):
                 merged[-1] = _join(sentence, last, mention)
                 continue
@@ -239,7 +250,7 @@ def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> l
         previous = before[-1].casefold() if before else ""
         if previous in _PLACE_WORDS:
             continue
-        clause_start = not before or before[-1][-1] in ",;:"
+        clause_start = not before
         paired = previous in ("và", "and", "-", "–", "với") or sentence[hit.end :].lstrip()[:3] in (
             "và ",
             "and",
@@ -252,7 +263,11 @@ def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> l
     return found
 
 
-def _defaulted(mention: Mention, language: str, people: People) -> Mention:
+def _generic(office: str) -> bool:
+    return office.casefold() in _GENERIC
+
+
+def _defaulted(mention: Mention, language: str, people: People) -> Mention | None:
     """An official with no country written: Vietnamese in Vietnamese news, unless the office
     or the person's name cannot be Vietnamese (a foreign state, not named)."""
     side = mention.side
@@ -266,6 +281,8 @@ def _defaulted(mention: Mention, language: str, people: People) -> Mention:
         return Mention(mention.start, mention.end, _with(side, "VN"), False)
     if side.office and foreign_only(side.office):
         return mention
+    if language != "vi" and not side.person and side.office and _generic(side.office):
+        return None  # "Leaders of the member states": nobody in particular
     if side.person and not all(_VI_SYLLABLE.fullmatch(w) for w in side.person.split()):
         return mention
     if language == "vi" or (side.person and not side.person.isascii()):
