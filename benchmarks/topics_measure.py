@@ -71,7 +71,7 @@ def main() -> None:
                 ArticleText(str(a["title"]), str(a["text"]), str(a["language"])),
                 frozenset(a["topics"]),
             )
-            for a in labelled()
+            for a in labelled(classes=True)
         ],
     }
     print(f"{'set':24} {'n':>4}  {'bilateral P / R (pos)':>24}  {'economic P / R (pos)':>24}")
@@ -82,9 +82,7 @@ def main() -> None:
         if show:
             print(f"{name}:")
         r = score(articles, errors=show)
-        cells = [
-            f"{r[t][0]:.2f} / {r[t][1]:.2f} ({r[t][2]:>3})".rjust(24) for t in news_vi.TOPICS
-        ]
+        cells = [f"{r[t][0]:.2f} / {r[t][1]:.2f} ({r[t][2]:>3})".rjust(24) for t in news_vi.TOPICS]
         print(f"{name:24} {len(articles):>4}  {'  '.join(cells)}")
 
 

@@ -306,6 +306,8 @@ def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
     phrases = rule.phrase_set
     patterns = rule.pattern_matcher
     near = rule.near_matcher
+    if not phrases and not patterns:
+        return found  # a rule of figures or meetings only: no text to read
     for name in rule.fields:
         text = prepared.field(name)
         words: list[str] = []

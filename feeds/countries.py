@@ -9,6 +9,7 @@ from functools import cache
 
 from babel import Locale
 
+from feeds.text import WordScanner
 from feeds.titles import TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.
@@ -19,9 +20,9 @@ _NOT_STATES |= frozenset({"IC", "TA", "BV", "HM", "UM"})
 #: short name: "Hoa Kỳ", "United States"; the news writes "Mỹ", "US", "American").
 _EXTRA: dict[str, tuple[str, ...]] = {
     "US": (
-        "Mỹ", "Hoa Kì", "US", "U.S.", "USA", "America", "American", "Americans", "Washington",
-        "Nhà Trắng", "White House", "Lầu Năm Góc", "Pentagon",
-    ),  # fmt: skip
+        *("Mỹ", "Hoa Kì", "US", "U.S.", "USA", "America", "American", "Americans"),
+        *("Washington", "Nhà Trắng", "White House", "Lầu Năm Góc", "Pentagon"),
+    ),
     "GB": ("Anh", "Britain", "Great Britain", "UK", "U.K.", "British", "England", "London"),
     "CN": ("Trung Hoa", "Bắc Kinh", "Chinese", "Beijing", "PRC"),
     "RU": ("Liên bang Nga", "Moscow", "Russian", "Kremlin", "Điện Kremlin", "Mát-xcơ-va"),
@@ -156,22 +157,20 @@ def display_name(iso: str, language: str = "en") -> str:
 
 
 @cache
-def _pattern() -> re.Pattern[str]:
-    spelled = sorted(names(), key=len, reverse=True)
-    body = "|".join(re.escape(n) for n in spelled)
+def _scanner() -> WordScanner:
     # Case-sensitive: country names are capitalised in both languages ("china" is porcelain).
-    return re.compile(rf"(?<![\w.-])(?:{body})(?![\w-])")
+    return WordScanner(names(), after=" \n(\"“'/")
 
 
 def find_countries(text: str) -> list[CountryHit]:
     """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible."""
     table = names()
     hits = []
-    for match in _pattern().finditer(text):
-        word = match.group()
-        if word in AMBIGUOUS and not _plausible(text, match.start(), match.end()):
+    for start, end in _scanner().find(text):
+        word = text[start:end]
+        if word in AMBIGUOUS and not _plausible(text, start, end):
             continue
-        hits.append(CountryHit(match.start(), match.end(), table[word], word))
+        hits.append(CountryHit(start, end, table[" ".join(word.split())], word))
     return hits
 
 
@@ -189,8 +188,7 @@ def _plausible(text: str, start: int, end: int) -> bool:
         return bare in names() or bare in ("Quốc", "Hội", "Viện", "Phủ")
     after = text[end : end + 20].split()
     following = after[0] if after else ""
-    if following and TITLE.match(text, text.index(following, end)):
+    at = text.find(following, end) if following else -1
+    if at >= 0 and TITLE.match(text[at : at + 40].lower()):
         return True  # "the Lao Prime Minister", "Thủ tướng Anh"
-    if following[:1].isupper() and bare.casefold() not in _INTRODUCERS:
-        return False
-    return True
+    return not (following[:1].isupper() and bare.casefold() not in _INTRODUCERS)

@@ -205,7 +205,9 @@ def _figure(
     measure, cue = measure_of(
         sentence, *at, per_unit=bool(per), near=kind == PERCENT, change=direction is not None
     )
-    if inferred and measure not in ECONOMIC:
+    if (inferred or kind == PERCENT) and measure not in ECONOMIC:
+        # A percentage or a bare amount with nothing economic around it is no figure at
+        # all ("99% cử tri", "95 per cent of graduates", "1,4 tỷ người").
         return None
     return Figure(
         kind,

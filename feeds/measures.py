@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from feeds.text import WordScanner, word_regex
+
 #: Measures of the economy: a figure with one of these is an economic figure.
 ECONOMIC = frozenset(
     "trade exports imports investment capital gdp-growth prices inflation budget revenue profit "
@@ -16,6 +18,8 @@ NON_ECONOMIC = frozenset(
     "fine prize fraud-loss seizure charity personal-spending personal-wealth".split()
 )
 UNSPECIFIED = "unspecified"
+#: Measures that are rates: a later percentage in their sentence is more of the same.
+_RATES = frozenset("inflation interest-rates gdp-growth market-share tax".split())
 
 _CUES: dict[str, tuple[str, ...]] = {
     "trade": ("kim ngạch", "thương mại", "trade", "two-way trade", "buôn bán"),
@@ -82,17 +86,14 @@ _CUES: dict[str, tuple[str, ...]] = {
     "personal-spending": (
         "đám cưới", "sính lễ", "hóa đơn", "tiền điện", "chợ đen", "black market", "bill",
         "wedding", "mua nhà", "tiền nhà", "khoản nợ riêng", "chi tiêu cá nhân", "trả giá",
+        "viện phí", "chi phí điều trị", "tiền chữa bệnh", "hospital bill", "medical bills",
     ),
     "personal-wealth": (
         "gia tài", "giàu", "fortune", "thừa kế", "inheritance",
     ),
 }  # fmt: skip
 _MEASURE = {" ".join(c.split()): m for m, cues in _CUES.items() for c in cues}
-_CUE = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(r"\s+".join(map(re.escape, c.split())) for c in sorted(_MEASURE, key=len)[::-1])
-    + r")(?![\w-])"
-)
+_CUE = word_regex(_MEASURE)
 _CLAUSE = re.compile(r"[,;:(]|\s(?:và|còn|nhưng|while|and|but)\s")
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -142,6 +143,8 @@ def measure_of(
         close = [m for m in in_clause if start - m.end() <= 40]
         if not close and change:
             close = before
+        if not close:  # "Inflation eased to 8.5 per cent, down from 23 per cent"
+            close = [m for m in before if _MEASURE[_key(m)] in _RATES]
         if not close:
             following = _CUE.match(lowered, end + 1) if lowered[end : end + 1] == " " else None
             close = [following] if following is not None else []
@@ -154,6 +157,8 @@ def measure_of(
         chosen = non_economic[-1]
     elif per_unit:
         return "prices", sentence[start:end]
+    elif named := _CUE.match(lowered, end + 1) if lowered[end : end + 1] == " " else None:
+        chosen = named  # the noun right after the amount names it: "US$50 million loan"
     elif in_clause:
         chosen = in_clause[-1]
     elif before:
@@ -192,7 +197,8 @@ _FRAMES: dict[str, tuple[str, ...]] = {
     "fraud-loss": (
         "lừa đảo", "chiếm đoạt", "sập", "đa cấp", "công an", "cảnh sát", "khởi tố", "bị can",
         "bị cáo", "truy tố", "xét xử", "thi hành án", "tạm giam", "trại giam", "chấp hành án",
-        "vụ án", "tội", "khởi kiện", "vụ kiện", "bị kiện", "thua kiện", "kiện tụng", "sòng bài", "cờ bạc", "đánh bạc", "quỵt nợ",
+        "vụ án", "tội", "khởi kiện", "vụ kiện", "bị kiện", "thua kiện", "kiện tụng",
+        "sòng bài", "cờ bạc", "đánh bạc", "quỵt nợ",
         "nạn nhân", "scam", "fraud", "police", "arrested", "court", "convicted", "lawsuit",
         "sued", "victims", "victim", "ma túy", "drugs", "seized", "smuggling", "buôn lậu",
     ),
@@ -204,7 +210,8 @@ _FRAMES: dict[str, tuple[str, ...]] = {
     "personal-spending": (
         "diễn viên", "ca sĩ", "nghệ sĩ", "showbiz", "hoa hậu", "người mẫu", "khán giả",
         "bộ phim", "vai diễn", "hẹn hò", "ly hôn", "đám cưới", "người hâm mộ", "fan",
-        "celebrity", "actor", "actress", "singer",
+        "celebrity", "actor", "actress", "singer", "hóa đơn", "chặt chém", "phản ánh",
+        "bức xúc", "thực khách", "du khách", "thanh toán", "complained", "bill",
     ),
     "prize": ("giải thưởng", "cuộc thi", "thí sinh", "trao giải", "prize", "contest"),
 }  # fmt: skip
@@ -215,18 +222,8 @@ _ECONOMY_WORDS = (
     "stocks", "shares", "company", "bank", "revenue", "profit", "exports", "imports",
 )  # fmt: skip
 _FRAME_MEASURE = {" ".join(w.split()): m for m, words in _FRAMES.items() for w in words}
-_FRAME = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(
-        r"\s+".join(map(re.escape, w.split())) for w in sorted(_FRAME_MEASURE, key=len)[::-1]
-    )
-    + r")(?![\w-])"
-)
-_ECONOMY = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(r"\s+".join(map(re.escape, w.split())) for w in _ECONOMY_WORDS)
-    + r")(?![\w-])"
-)
+#: One scan finds both: a word of `_ECONOMY_WORDS` is one not in `_FRAME_MEASURE`.
+_FRAME = WordScanner([*_FRAME_MEASURE, *_ECONOMY_WORDS])
 
 
 def frame_of(title: str, text: str) -> tuple[str, str] | None:
@@ -234,13 +231,17 @@ def frame_of(title: str, text: str) -> tuple[str, str] | None:
     story rather than one about the economy: its words outnumber the economy's, at least 3."""
     lowered = f"{title}\n{text}".lower()
     counts: dict[str, list[str]] = {}
-    for match in _FRAME.finditer(lowered):
-        word = " ".join(match.group().split())
-        counts.setdefault(_FRAME_MEASURE[word], []).append(word)
+    economy = 0
+    for start, end in _FRAME.find(lowered):
+        word = " ".join(lowered[start:end].split())
+        measure = _FRAME_MEASURE.get(word)
+        if measure is None:
+            economy += 1
+        else:
+            counts.setdefault(measure, []).append(word)
     if not counts:
         return None
     total = sum(len(words) for words in counts.values())
-    economy = sum(1 for _ in _ECONOMY.finditer(lowered))
     if total < 3 or total <= economy:
         return None
     measure, words = max(counts.items(), key=lambda item: (len(item[1]), item[0]))

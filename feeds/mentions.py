@@ -4,10 +4,11 @@ organisations, and countries acting as a side ("phía Việt Nam") — the sides
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from feeds.countries import CountryHit, find_countries
+from feeds.text import sentence_bounds
 from feeds.titles import (
     DOMESTIC,
     ORGANISATION,
@@ -26,6 +27,7 @@ _STOP = frozenset(
     "visits visiting said says told called calls and with to in at on who which that has had "
     "have was is were are will would during after before for by as".split()
 )
+_CONNECTORS = frozenset(("of", "the"))
 #: Lower-case words a delegation or official may be qualified by before its country.
 _QUALIFIERS = frozenset(
     "cấp cao quân sự ngoại giao thương mại kinh tế chính phủ nhà nước quốc hội đảng cao cấp "
@@ -88,17 +90,41 @@ class Mention:
 
 @dataclass(slots=True)
 class People:
-    """Names met with their country ("Tổng thống Mỹ Joe Biden"), for later bare references."""
+    """Names met with their country anywhere in the article ("Tổng thống Mỹ Joe Biden"), for
+    bare references ("ông Biden"). Read on first use only: most sentences never need it."""
 
-    known: dict[str, tuple[str, str | None]]
+    sources: list[str] = field(default_factory=list)
+    learned: dict[str, tuple[str, str | None]] | None = None
 
-    def learn(self, mention: Mention) -> None:
+    @property
+    def known(self) -> dict[str, tuple[str, str | None]]:
+        if self.learned is None:
+            self.learned = {}
+            for body in self.sources:
+                self._read(body, find_countries(body))
+        return self.learned
+
+    def _read(self, body: str, hits: list[CountryHit]) -> None:
+        for start, end in sentence_bounds(body) if hits else []:
+            local = [
+                CountryHit(h.start - start, h.end - start, h.iso, h.text)
+                for h in hits
+                if start <= h.start < end
+            ]
+            if local:
+                for mention in _official_mentions(body[start:end], local, "vi"):
+                    self._learn(mention)
+
+    def _learn(self, mention: Mention) -> None:
         side = mention.side
-        if side.person and side.country and mention.explicit:
+        if self.learned is not None and side.person and side.country and mention.explicit:
             words = side.person.split()
-            self.known.setdefault(side.person, (side.country, side.office))
+            self.learned.setdefault(side.person, (side.country, side.office))
             if len(words) > 1 and len(words[-1]) > 2:
-                self.known.setdefault(words[-1], (side.country, side.office))
+                self.learned.setdefault(words[-1], (side.country, side.office))
+            if len(words) > 1 and len(words[0]) > 2 and not _VI_SYLLABLE.fullmatch(words[0]):
+                # Thai and Lao leaders are named by their first name ("Mr Srettha").
+                self.learned.setdefault(words[0], (side.country, side.office))
 
 
 _TOKEN = re.compile(r"[^\s,;:.!?()\"“”]+|[,;:.!?()\"“”]")
@@ -109,27 +135,37 @@ def find_mentions(
 ) -> list[Mention]:
     """The sides named in `sentence`, in text order (appositive chains merged into one)."""
     hits = find_countries(sentence) if countries is None else countries
-    raw: list[Mention] = []
-    taken = -1
-    for match in TITLE.finditer(sentence):
-        if match.start() < taken or _in_country(match.start(), hits):
-            continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
-        mention = _titled(sentence, match, hits, language)
-        raw.append(mention)
-        taken = mention.end
-    merged = _merge_chains(sentence, raw)
-    for mention in merged:
-        people.learn(mention)
-    found = merged + _people(sentence, merged, people) + _actors(sentence, hits, merged)
+    merged = _official_mentions(sentence, hits, language)
+    found = merged + _actors(sentence, hits, merged)
+    if len(merged) < 2 or any(m.side.person and not m.side.country for m in merged):
+        found += _people(sentence, merged, people)
     found.sort(key=lambda m: m.start)
     defaulted = (_defaulted(m, language, people) for m in found)
     return [m for m in defaulted if m is not None]
 
 
-def _titled(sentence: str, match: re.Match[str], hits: list[CountryHit], lang: str) -> Mention:
-    office = " ".join(match.group().split())
-    end = _tail_end(sentence, match.end(), hits)
+def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> list[Mention]:
+    lowered = sentence.lower()
+    if len(lowered) != len(sentence):  # offsets would not line up ("İ"): no titles read
+        return []
+    raw: list[Mention] = []
+    taken = -1
+    for match in TITLE.finditer(lowered):
+        if match.start() < taken or _in_country(match.start(), hits):
+            continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
+        mention = _titled(sentence, lowered, match, hits, language)
+        raw.append(mention)
+        taken = mention.end
+    return _merge_chains(sentence, raw)
+
+
+def _titled(
+    sentence: str, lowered: str, match: re.Match[str], hits: list[CountryHit], lang: str
+) -> Mention:
+    office = " ".join(sentence[match.start() : match.end()].split())
+    end = _tail_end(sentence, lowered, match.end(), hits)
     country, explicit = None, False
+    begin = match.start()
     inside = [h for h in hits if match.start() <= h.start < end]
     if inside:
         country, explicit = inside[0].iso, True
@@ -141,29 +177,31 @@ def _titled(sentence: str, match: re.Match[str], hits: list[CountryHit], lang: s
         ]
         if before and lang != "vi":
             country, explicit = before[-1].iso, True
-    span = sentence[match.start() : end]
+            begin = before[-1].start
+    span = sentence[begin:end]
     folded = span.casefold()
     state = ORGANISATION.search(folded) is None and ORGANISATION_ACRONYM.search(span) is None
     person = _person(sentence[match.end() : end], inside[0] if inside else None, match.end())
     side = Side(country, office, person, state, span.strip())
-    return Mention(match.start(), end, side, explicit)
+    return Mention(begin, end, side, explicit)
 
 
 def _in_country(offset: int, hits: list[CountryHit]) -> bool:
     return any(h.start <= offset < h.end for h in hits)
 
 
-def _tail_end(sentence: str, start: int, hits: list[CountryHit]) -> int:
+def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -> int:
     """Where the description after a title ends: a stop word, punctuation or another title."""
     end = start
     previous_upper, previous = True, ""
-    count = 0
-    for token in _TOKEN.finditer(sentence, start):
+    for count, token in enumerate(_TOKEN.finditer(sentence, start)):
         word = token.group()
         if count >= 10 or not word[0].isalnum() or word.casefold() in _STOP:
             break
-        if count and TITLE.match(sentence, token.start()) and not _in_country(token.start(), hits):
+        if count and TITLE.match(lowered, token.start()) and not _in_country(token.start(), hits):
             break
+        if word in _CONNECTORS:
+            continue  # "Minister of Foreign Affairs", "chairwoman of the … Association"
         upper = word[0].isupper()
         qualifier = word.casefold() in _QUALIFIERS
         # A lower-case syllable continues an office's name ("Bộ Quốc phòng"), never a
@@ -173,7 +211,6 @@ def _tail_end(sentence: str, start: int, hits: list[CountryHit]) -> int:
         previous_upper = upper
         previous = word
         end = token.end()
-        count += 1
     return end
 
 
@@ -193,9 +230,7 @@ def _merge_chains(sentence: str, mentions: list[Mention]) -> list[Mention]:
         if merged:
             last = merged[-1]
             gap = sentence[last.end : mention.start].strip().casefold()
-            other = (
-                last.explicit and mention.explicit and last.side.country != mention.side.country
-            )
+            other = last.explicit and mention.explicit and last.side.country != mention.side.country
             if (
                 gap in (",", "của", "kiêm", ", kiêm", "of", "of the")
                 and not other

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from feeds.text import word_regex
+
 #: Offices of a state (government, parliament, party, army, diplomacy, sub-national
 #: government). Matched case-insensitively on whole words; the longest spelling wins.
 TITLES_VI = (
@@ -57,8 +59,8 @@ ORGANISATION_WORDS = (
     "tổng thầu", "nhà thầu", "ngân hàng thế giới", "ngân hàng phát triển", "quỹ", "hiệp hội",
     "hội hữu nghị", "liên hiệp", "tổ chức", "liên hợp quốc", "ủy ban châu âu",
     "liên minh châu âu", "hội đồng châu âu", "nghị viện châu âu", "đại học", "trường đại học",
-    "báo", "đài truyền hình", "hãng", "câu lạc bộ", "clb", "nhóm", "giám đốc", "tổng giám đốc", "tỷ phú",
-    "tỉ phú", "tổ chức phi chính phủ", "thương hiệu", "nhà sản xuất", "chủ đầu tư",
+    "báo", "đài truyền hình", "hãng", "câu lạc bộ", "clb", "nhóm", "giám đốc", "tổng giám đốc",
+    "tỷ phú", "tỉ phú", "tổ chức phi chính phủ", "thương hiệu", "nhà sản xuất", "chủ đầu tư",
     "company", "corporation", "group", "inc", "ltd", "bank", "fund", "association", "society",
     "federation", "foundation", "united nations", "european commission",
     "european union", "european council", "european parliament", "university", "institute",
@@ -79,11 +81,21 @@ def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
     return "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in spelled)
 
 
-#: Case-insensitive, whole words: "Thủ tướng", "thủ tướng", "Prime Minister".
-TITLE = re.compile(
-    r"(?<![\w-])(?:(?:phó|nguyên|cựu|tân|quyền|deputy|vice|former|acting|outgoing)\s+)?"
-    rf"(?:{_alternation((*TITLES_VI, *TITLES_EN, *GROUPS_VI, *GROUPS_EN))})(?![\w-])",
-    re.IGNORECASE,
+_PREFIXES: tuple[str, ...] = (
+    "",
+    "phó ",
+    "nguyên ",
+    "cựu ",
+    "tân ",
+    "quyền ",
+    "deputy ",
+    "vice ",
+    "former ",
+)
+_PREFIXES += ("acting ", "outgoing ")
+#: Whole words over lower-cased text: "Thủ tướng", "thủ tướng", "Prime Minister".
+TITLE = word_regex(
+    p + t for p in _PREFIXES for t in (*TITLES_VI, *TITLES_EN, *GROUPS_VI, *GROUPS_EN)
 )
 ORGANISATION = re.compile(
     rf"(?<![\w-])(?:{_alternation(ORGANISATION_WORDS)}"
