@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (one news sentence per line reads best in these tables)
 """The economic figure extractor: both languages' number styles, units, spans, hard negatives."""
 
 from __future__ import annotations
