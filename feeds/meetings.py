@@ -80,6 +80,7 @@ _CALLED_OFF = re.compile(
     r"scrapped|put off)(?![\w-])"
 )
 _WILL = re.compile(r"(?<![\w-])(?:sẽ|will|is to|are to|is expected|are expected)(?![\w-])")
+_BY = re.compile(r"(?:by|until|till|through|đến|tới|trước)\s+(?:năm\s+|the end of\s+)?$")
 _RECALLED = re.compile(
     r"(?<![\w-])(?:từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|"
     r"last met)(?![\w-])"
@@ -89,6 +90,7 @@ _NOUNS = frozenset(
     "virtual talks|video call|courtesy call|farewell call|official visit|state visit|"
     "working visit".split("|")
 )
+_LIGHT_VERBS = frozenset("paid pays pay made makes make held holds hold had has have".split())
 _NOMINAL = frozenset("cuộc chuyến buổi lễ các the a an his her their its during at after".split())
 _WHEN = re.compile(
     r"(?<![\w-])(?:(?:sáng|chiều|tối|trưa|đêm|hôm|ngày)\s+(?:nay|qua|\d{1,2}(?:\s*/\s*\d{1,2}"
@@ -210,7 +212,15 @@ class _Context:
     @property
     def latest(self) -> int:
         if self._latest is None:
-            self._latest = max((int(y) for y in _YEAR.findall(self.text)), default=0)
+            # Years of plans ("by 2027", "đến năm 2030") say nothing of when it was written.
+            self._latest = max(
+                (
+                    int(m.group())
+                    for m in _YEAR.finditer(self.text)
+                    if not _BY.search(self.text, max(0, m.start() - 12), m.start())
+                ),
+                default=0,
+            )
         return self._latest
 
 
@@ -450,7 +460,11 @@ def _compound(lowered: str, start: int, end: int) -> bool:
 
 def _nominal(lowered: str, start: int, word: str) -> bool:
     """Whether the trigger names the meeting as a noun ("cuộc hội đàm", "the talks")."""
-    if lowered.startswith(("cuộc", "chuyến", "lễ"), start) or word in _NOUNS:
+    if word in _NOUNS:
+        # "paid a courtesy call on", "held phone talks with": a verb makes it an event.
+        before = lowered[max(0, start - 16) : start].split()[-2:]
+        return not any(w in _LIGHT_VERBS for w in before)
+    if lowered.startswith(("cuộc", "chuyến", "lễ"), start):
         return True
     before = lowered[max(0, start - 12) : start].split()
     return bool(before) and before[-1] in _NOMINAL

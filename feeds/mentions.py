@@ -14,6 +14,7 @@ from feeds.titles import (
     ORGANISATION,
     ORGANISATION_ACRONYM,
     TITLE,
+    TITLE_FIRST_WORDS,
     foreign_only,
     is_group,
 )
@@ -28,6 +29,12 @@ _STOP = frozenset(
     "have was is were are will would during after before for by as".split()
 )
 _CONNECTORS = frozenset(("of", "the"))
+#: Capitalised words of an office that never belong to a person's name.
+_NOT_NAMES = frozenset(
+    "Party Committee Ministry Department Office Council Commission Assembly Congress Senate "
+    "House Affairs Security Defence Defense Foreign National Province City People's State "
+    "Government Republic Union Bộ Ban Ủy Uỷ Sở Cục Đảng".split()
+)
 #: Lower-case words a delegation or official may be qualified by before its country.
 _QUALIFIERS = frozenset(
     "cấp cao quân sự ngoại giao thương mại kinh tế chính phủ nhà nước quốc hội đảng cao cấp "
@@ -198,7 +205,12 @@ def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -
         word = token.group()
         if count >= 10 or not word[0].isalnum() or word.casefold() in _STOP:
             break
-        if count and TITLE.match(lowered, token.start()) and not _in_country(token.start(), hits):
+        if (
+            count
+            and word.casefold() in TITLE_FIRST_WORDS
+            and TITLE.match(lowered, token.start())
+            and not _in_country(token.start(), hits)
+        ):
             break
         if word in _CONNECTORS:
             continue  # "Minister of Foreign Affairs", "chairwoman of the … Association"
@@ -215,11 +227,18 @@ def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -
 
 
 def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
+    """The capitalised words ending the description: "Thủ tướng Lào Sonexay Siphandone",
+    "Secretary of the Đà Nẵng Party Committee Nguyễn Văn Quảng"; none after an office name
+    ("Bộ Quốc phòng" ends in a lower-case syllable) or in an acronym ("TNCS")."""
     if country is not None:
         tail = tail[country.end - offset :]
-    words = [w for w in tail.split() if w[0].isupper()]
+    words: list[str] = []
+    for word in reversed(tail.split()):
+        if not word[0].isupper() or word in _NOT_NAMES:
+            break
+        words.insert(0, word)
     if not words or words[0] in _OFFICE_WORDS or any(w.isupper() and len(w) > 1 for w in words):
-        return None  # an office ("Bộ Quốc phòng") or an acronym ("TNCS"), not a person
+        return None
     return " ".join(words)
 
 
