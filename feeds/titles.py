@@ -81,7 +81,17 @@ def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
     return "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in spelled)
 
 
-_PREFIX_WORDS = ("phó", "nguyên", "cựu", "tân", "quyền", "deputy", "vice", "former", "acting")
+_PREFIX_WORDS: tuple[str, ...] = (
+    "phó",
+    "nguyên",
+    "cựu",
+    "tân",
+    "quyền",
+    "deputy",
+    "vice",
+    "former",
+    "acting",
+)
 _PREFIX_WORDS += ("outgoing",)
 #: The first words a title may start with (a cheap check before `TITLE.match`).
 TITLE_FIRST_WORDS = frozenset(
