@@ -437,6 +437,8 @@ def _status(lowered: str, start: int, end: int, *, nominal: bool) -> str:
         return POSTPONED  # "không hội đàm", "did not meet"
     if _AFTER_FUTURE.search(lowered, end, end + 60) or _ANNOUNCED.search(clause):
         return ANNOUNCED
+    if not nominal and clause.endswith(" to ") and lowered[start:end].isascii():
+        return ANNOUNCED  # "Lao Prime Minister to visit Việt Nam": a headline's future
     if nominal and _WILL.search(after):
         return ANNOUNCED  # "Cuộc hội đàm … sẽ diễn ra", "The visit will take place…"
     return HAPPENED
