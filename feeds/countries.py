@@ -9,7 +9,7 @@ from functools import cache
 
 from babel import Locale
 
-from feeds.text import WordScanner
+from feeds.text import WordScanner, word_regex
 from feeds.titles import TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.
@@ -157,6 +157,11 @@ def display_name(iso: str, language: str = "en") -> str:
 
 
 @cache
+def _pattern() -> re.Pattern[str]:
+    return word_regex(names(), left=r"(?<![\w.-])")
+
+
+@cache
 def _scanner() -> WordScanner:
     # Case-sensitive: country names are capitalised in both languages ("china" is porcelain).
     return WordScanner(names(), after=" \n(\"“'/")
@@ -166,7 +171,11 @@ def find_countries(text: str) -> list[CountryHit]:
     """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible."""
     table = names()
     hits = []
-    for start, end in _scanner().find(text):
+    if len(text) < 600:  # a sentence: one pass of one pattern beats seven literal scans
+        spans = [m.span() for m in _pattern().finditer(text)]
+    else:
+        spans = _scanner().find(text)
+    for start, end in spans:
         word = text[start:end]
         if word in AMBIGUOUS and not _plausible(text, start, end):
             continue

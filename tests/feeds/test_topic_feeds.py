@@ -110,3 +110,42 @@ def test_the_figures_box_of_an_entry_lists_what_figures_json_lists(config_file: 
             if f["article_id"] == article_id
         ]
         assert [(t, k, v, u, m) for t, k, v, u, m in shown] == expected
+
+
+def test_articles_lists_each_article_with_topics_figures_and_meetings(config_file: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(config_file), "articles", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in map(json.loads, result.output.splitlines())}
+    row = rows[article_uuid("vn-la")]
+    assert {"title", "source", "url", "published", "language"} <= set(row)
+    assert {"bilateral-meetings", "economic-figures", "all"} <= set(row["topics"])
+    assert ("1,64 tỷ USD", "trade", "năm 2024") in [
+        (f["text"], f["measure"], f["period"]) for f in row["figures"]
+    ]
+    assert [s["country"] for s in row["meetings"][0]["sides"]] == ["VN", "LA"]
+    narrowed = runner.invoke(
+        cli, ["--config", str(config_file), "articles", "--topic", "bilateral-meetings"]
+    )
+    assert narrowed.exit_code == 0, narrowed.output
+    lines = narrowed.output.splitlines()
+    assert len(lines) == 2 and all("talks happened" in line for line in lines)
+    unknown = runner.invoke(cli, ["--config", str(config_file), "articles", "--topic", "x"])
+    assert unknown.exit_code == 1 and "unknown topic 'x'" in unknown.output
+
+
+def test_explain_says_why_an_article_is_in_a_topic_or_not(config_file: Path) -> None:
+    runner = CliRunner()
+    announced = article_uuid("announced")
+    result = runner.invoke(cli, ["--config", str(config_file), "explain", announced])
+    assert result.exit_code == 0, result.output
+    assert "bilateral-meetings: not in" in result.output
+    assert "  - announced: visit, announced: Lao Prime Minister Sonexay Siphandone [LA]" in (
+        result.output
+    )
+    held = runner.invoke(cli, ["--config", str(config_file), "explain", article_uuid("vn-la")])
+    assert "bilateral-meetings: in" in held.output
+    assert "«hội đàm»" in held.output
+    assert "economic-figures: in" in held.output and "(trade, năm 2024)" in held.output
+    missing = runner.invoke(cli, ["--config", str(config_file), "explain", "nope"])
+    assert missing.exit_code == 1 and "no article 'nope'" in missing.output
