@@ -3,15 +3,16 @@ why — which rule matched which words in which field."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from feeds import structured
 from feeds.countries import find_countries
 from feeds.figures import Figure, article_figures
 from feeds.meetings import Meeting, extract_meetings
-from feeds.text import Matcher, nfc, normalise, sentence_at, sentence_bounds
+from feeds.phrases import PhraseIndex, phrase_index
+from feeds.text import nfc, normalise, sentence_at, sentence_bounds
 from feeds.topics import Rule, Topic
 
 #: How many distinct matched words a rule records per field: enough to explain, not a dump.
@@ -59,65 +60,10 @@ class Membership:
         return [m.as_json() for m in self.matches]
 
 
-class _PhraseIndex:
-    """Every rule's phrases of a topic set in one trie: one pass over a field finds the
-    phrases of all rules (each rule's own pass cost as much as this one does for all).
-
-    Overlapping phrases of different rules are all found: the scan restarts one character
-    after each match, and a match also counts for the phrases that are its whole-word
-    prefixes ("bilateral meeting" is also "bilateral").
-    """
-
-    def __init__(self, topics: Sequence[Topic]) -> None:
-        phrases = {p for t in topics for r in t.rules for p in r.phrase_set}
-        self.matcher = Matcher(phrases)
-        self.prefixes = {
-            p: tuple(q for q in phrases if q == p or p.startswith(q + " ")) for p in phrases
-        }
-        # A phrase starts a word: after a space (found by the engine's fast search for one
-        # literal character), after another non-word character, or at the very start. Tried
-        # only there, the trie costs a fifth less than tried at every letter.
-        self.scans: tuple[re.Pattern[str], ...] = ()
-        if self.matcher.phrases is not None:
-            body = self.matcher.phrases.pattern  # the trie, then (?!\w)
-            self.scans = (re.compile(f" ({body})"), re.compile(f"[^\\w ]({body})"))
-
-    def hits(self, text: str) -> list[tuple[int, str]]:
-        """(start, phrase) of every phrase occurrence in normalised `text`, in text order."""
-        regex = self.matcher.phrases
-        if regex is None:
-            return []
-        starts: list[tuple[int, str]] = []
-        if (first := regex.match(text)) is not None:
-            starts.append((0, first.group()))
-        for scan in self.scans:
-            pos = 0
-            while (match := scan.search(text, pos)) is not None:
-                pos = match.start(1)  # the next phrase starts after this one's first character
-                starts.append((pos, match.group(1)))
-        starts.sort()
-        found: list[tuple[int, str]] = []
-        for at, matched in starts:
-            word = " ".join(matched.split())
-            found.extend((at, phrase) for phrase in self.prefixes.get(word, (word,)))
-        return found
-
-
-_INDEXES: dict[int, tuple[Sequence[Topic], _PhraseIndex]] = {}
-
-
-def _index(topics: Sequence[Topic]) -> _PhraseIndex:
-    cached = _INDEXES.get(id(topics))
-    if cached is None or cached[0] is not topics:
-        cached = (topics, _PhraseIndex(topics))
-        _INDEXES[id(topics)] = cached
-    return cached[1]
-
-
 @dataclass(slots=True)
 class _Prepared:
     article: ArticleText
-    index: _PhraseIndex
+    index: PhraseIndex
     fields: dict[str, str] = field(default_factory=dict)
     hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     bounds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
@@ -176,7 +122,7 @@ def classify(
 
     `figures` and `meetings` may pass what was already extracted, to avoid a second pass.
     """
-    prepared = _Prepared(article, _index(topics), figures=figures, meetings=meetings)
+    prepared = _Prepared(article, phrase_index(topics), figures=figures, meetings=meetings)
     by_id = {t.id: t for t in topics}
     decided: dict[str, Membership | None] = {}
     result = []
@@ -209,53 +155,20 @@ def _decide(
 
 
 def narrow(prepared: _Prepared, found: Membership, base: Topic, topic: Topic) -> Membership | None:
-    """`found` (membership of `base`) kept for `topic` when its countries are involved: a
-    meeting between them, or an economic figure in an article naming them all."""
-    wanted = frozenset(topic.countries)
-    matches: list[RuleMatch] = []
-    for rule in base.rules:
-        if rule.meetings:
-            words = [
-                m.explain() for m in _meetings(prepared, rule) if wanted <= frozenset(m.countries)
-            ]
-            if words:
-                matches.append(
-                    RuleMatch(rule.id, "include", 1.0, "countries", tuple(words[:MAX_WORDS]))
-                )
-        elif rule.figures or rule.measures:
-            if not wanted <= prepared.article_countries():
-                continue
-            names = frozenset(
-                h.iso for f in _figures(prepared, rule) for h in find_countries(f.sentence)
-            )
-            words = [f.explain() for f in _figures(prepared, rule) if names & wanted]
-            if words:
-                matches.append(
-                    RuleMatch(rule.id, "include", 1.0, "countries", tuple(words[:MAX_WORDS]))
-                )
-    if not matches:
+    """`found` (membership of `base`) kept for `topic` when its countries are involved."""
+    rules = [
+        RuleMatch(rule.id, "include", 1.0, "countries", tuple(words[:MAX_WORDS]))
+        for rule, words in structured.narrowed(
+            base.rules,
+            frozenset(topic.countries),
+            meetings=prepared.all_meetings(),
+            figures=prepared.all_figures(),
+            article_countries=prepared.article_countries,
+        )
+    ]
+    if not rules:
         return None
-    return Membership(topic.id, found.score, (*found.matches, *matches))
-
-
-def _meetings(prepared: _Prepared, rule: Rule) -> list[Meeting]:
-    return [
-        m
-        for m in prepared.all_meetings()
-        if m.bilateral and m.status in rule.meetings and not m.background and m.field in rule.fields
-    ]
-
-
-def _figures(prepared: _Prepared, rule: Rule) -> list[Figure]:
-    kinds = rule.figures
-    measures = rule.measures or ("economic",)
-    return [
-        f
-        for f in prepared.all_figures()
-        if (not kinds or f.kind in kinds)
-        and f.field in rule.fields
-        and (f.measure in measures or ("economic" in measures and f.economic))
-    ]
+    return Membership(topic.id, found.score, (*found.matches, *rules))
 
 
 def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
@@ -285,7 +198,7 @@ def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
     found: list[RuleMatch] = []
     if rule.figures or rule.measures:
         by_field: dict[str, list[str]] = {}
-        for figure in _figures(prepared, rule):
+        for figure in structured.figures_of(rule, prepared.all_figures()):
             texts = by_field.setdefault(figure.field, [])
             if len(texts) < MAX_WORDS:
                 texts.append(figure.explain())
@@ -295,7 +208,7 @@ def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
         )
     if rule.meetings:
         by_field = {}
-        for meeting in _meetings(prepared, rule):
+        for meeting in structured.meetings_of(rule, prepared.all_meetings()):
             texts = by_field.setdefault(meeting.field, [])
             if len(texts) < MAX_WORDS:
                 texts.append(meeting.explain())

@@ -5,94 +5,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from feeds.countries import CountryHit, find_countries
+from feeds.sides import Mention, Side
 from feeds.text import sentence_bounds
 from feeds.titles import (
+    CONNECTORS,
     DOMESTIC,
+    GENERIC_TITLES,
+    NOT_NAMES,
+    OFFICE_WORDS,
     ORGANISATION,
     ORGANISATION_ACRONYM,
+    QUALIFIERS,
+    STOP_WORDS,
     TITLE,
     TITLE_FIRST_WORDS,
+    VI_SYLLABLE,
     foreign_only,
     is_group,
 )
 
-#: Words that end the description following a title: verbs, prepositions, conjunctions.
-_STOP = frozenset(
-    "đã sẽ đang vừa và với cùng có cho tại ở trong là được bị để về từ khi nhưng thì mà này đó "
-    "rằng cũng không chưa nói đến tới sang thăm chào đón tiếp gặp hội điện làm dự phát khẳng "
-    "nhấn cảm đánh trao ký chủ nhận gửi kêu yêu mời đề theo do vì của kiêm nhân lên "
-    "met meets meet held holds hold received receives welcomed welcomes hosted hosts visited "
-    "visits visiting said says told called calls and with to in at on who which that has had "
-    "have was is were are will would during after before for by as".split()
-)
-_CONNECTORS = frozenset(("of", "the"))
-#: Capitalised words of an office that never belong to a person's name.
-_NOT_NAMES = frozenset(
-    "Party Committee Ministry Department Office Council Commission Assembly Congress Senate "
-    "House Affairs Security Defence Defense Foreign National Province City People's State "
-    "Government Republic Union Bộ Ban Ủy Uỷ Sở Cục Đảng".split()
-)
-#: Lower-case words a delegation or official may be qualified by before its country.
-_QUALIFIERS = frozenset(
-    "cấp cao quân sự ngoại giao thương mại kinh tế chính phủ nhà nước quốc hội đảng cao cấp "
-    "chính thức senior high-level top military government official visiting new outgoing "
-    "newly appointed".split()
-)
-#: Capitalised words that open an office's name rather than a person's ("Bộ Quốc phòng").
-_OFFICE_WORDS = frozenset(
-    "Bộ Ban Ủy Uỷ Quốc Chính Nhà Cục Sở Hội Đảng Quân Tổng Học Viện Ngoại Kế Tài Công Giao "
-    "Nội Thông Văn Y Tư An Hải Không Lục Cảnh Biên Thường Trung Phó Hạ Thượng Nghị Thủ Lãnh "
-    "Đại Ministry Department Office Committee Council Commission National Foreign Defence "
-    "Defense State Central Party People's Assembly Congress Senate House Security Affairs "
-    "Minister Secretary General Deputy Vice Prime President Republic Democratic Federal Union "
-    "Kingdom Government Army Navy Air Force".split()
-)
-#: Letters of Vietnamese syllables; a name made of such syllables only is Vietnamese unless
-#: the article says otherwise ("Ngụy Phượng Hòa" is named with "Trung Quốc" first).
-_VI_SYLLABLE = re.compile(
-    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
-    r"[aăâeêioôơuưyàằầèềìòồờùừỳáắấéếíóốớúứýảẳẩẻểỉỏổởủửỷãẵẫẽễĩõỗỡũữỹạặậẹệịọộợụựỵ]{1,3}"
-    r"(?:ng|nh|ch|[cmnptiyou])?",
-    re.IGNORECASE,
-)
-#: Titles naming nobody in particular unless a country or a name comes with them.
-_GENERIC = frozenset(
-    "leaders|leader|officials|delegation|government|lãnh đạo|nhà lãnh đạo|quan chức|đoàn|"
-    "phái đoàn|đoàn đại biểu|chính phủ".split("|")
-)
 _PLACE_WORDS = frozenset("tại ở in at từ from".split())
 _ACTOR_BEFORE = frozenset("phía side bên".split())
-
-
-@dataclass(frozen=True, slots=True)
-class Side:
-    """One side of a meeting: a state's official (or the state itself), or not a state."""
-
-    country: str | None  # ISO 3166 alpha-2; None: a foreign state not named
-    office: str | None
-    person: str | None
-    state: bool  # False: a company, an international organisation, an association
-    text: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "country": self.country,
-            "office": self.office,
-            "person": self.person,
-            "state": self.state,
-            "text": self.text,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    start: int
-    end: int
-    side: Side
-    explicit: bool  # the country was written in the mention itself
 
 
 @dataclass(slots=True)
@@ -129,7 +64,7 @@ class People:
             self.learned.setdefault(side.person, (side.country, side.office))
             if len(words) > 1 and len(words[-1]) > 2:
                 self.learned.setdefault(words[-1], (side.country, side.office))
-            if len(words) > 1 and len(words[0]) > 2 and not _VI_SYLLABLE.fullmatch(words[0]):
+            if len(words) > 1 and len(words[0]) > 2 and not VI_SYLLABLE.fullmatch(words[0]):
                 # Thai and Lao leaders are named by their first name ("Mr Srettha").
                 self.learned.setdefault(words[0], (side.country, side.office))
 
@@ -203,7 +138,7 @@ def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -
     previous_upper, previous = True, ""
     for count, token in enumerate(_TOKEN.finditer(sentence, start)):
         word = token.group()
-        if count >= 10 or not word[0].isalnum() or word.casefold() in _STOP:
+        if count >= 10 or not word[0].isalnum() or word.casefold() in STOP_WORDS:
             break
         if (
             count
@@ -212,13 +147,13 @@ def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -
             and not _in_country(token.start(), hits)
         ):
             break
-        if word in _CONNECTORS:
+        if word in CONNECTORS:
             continue  # "Minister of Foreign Affairs", "chairwoman of the … Association"
         upper = word[0].isupper()
-        qualifier = word.casefold() in _QUALIFIERS
+        qualifier = word.casefold() in QUALIFIERS
         # A lower-case syllable continues an office's name ("Bộ Quốc phòng"), never a
         # person's ("Pompeo ngày 29/10", "Biden cam kết").
-        if not upper and not qualifier and not (previous_upper and previous in _OFFICE_WORDS):
+        if not upper and not qualifier and not (previous_upper and previous in OFFICE_WORDS):
             break
         previous_upper = upper
         previous = word
@@ -234,10 +169,10 @@ def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
         tail = tail[country.end - offset :]
     words: list[str] = []
     for word in reversed(tail.split()):
-        if not word[0].isupper() or word in _NOT_NAMES:
+        if not word[0].isupper() or word in NOT_NAMES:
             break
         words.insert(0, word)
-    if not words or words[0] in _OFFICE_WORDS or any(w.isupper() and len(w) > 1 for w in words):
+    if not words or words[0] in OFFICE_WORDS or any(w.isupper() and len(w) > 1 for w in words):
         return None
     return " ".join(words)
 
@@ -318,7 +253,7 @@ def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> l
 
 
 def _generic(office: str) -> bool:
-    return office.casefold() in _GENERIC
+    return office.casefold() in GENERIC_TITLES
 
 
 def _defaulted(mention: Mention, language: str, people: People) -> Mention | None:
@@ -337,7 +272,7 @@ def _defaulted(mention: Mention, language: str, people: People) -> Mention | Non
         return mention
     if language != "vi" and not side.person and side.office and _generic(side.office):
         return None  # "Leaders of the member states": nobody in particular
-    if side.person and not all(_VI_SYLLABLE.fullmatch(w) for w in side.person.split()):
+    if side.person and not all(VI_SYLLABLE.fullmatch(w) for w in side.person.split()):
         return mention
     if language == "vi" or (side.person and not side.person.isascii()):
         return Mention(mention.start, mention.end, _with(side, "VN"), False)

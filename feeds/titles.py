@@ -132,3 +132,51 @@ def is_group(title: str) -> bool:
 
 def foreign_only(title: str) -> bool:
     return " ".join(title.casefold().split()) in FOREIGN_ONLY
+
+
+# -- the words around a title (see feeds.mentions) -----------------------------------------
+
+#: Words that end the description following a title: verbs, prepositions, conjunctions.
+STOP_WORDS = frozenset(
+    "đã sẽ đang vừa và với cùng có cho tại ở trong là được bị để về từ khi nhưng thì mà này đó "
+    "rằng cũng không chưa nói đến tới sang thăm chào đón tiếp gặp hội điện làm dự phát khẳng "
+    "nhấn cảm đánh trao ký chủ nhận gửi kêu yêu mời đề theo do vì của kiêm nhân lên "
+    "met meets meet held holds hold received receives welcomed welcomes hosted hosts visited "
+    "visits visiting said says told called calls and with to in at on who which that has had "
+    "have was is were are will would during after before for by as".split()
+)
+CONNECTORS = frozenset(("of", "the"))
+#: Capitalised words of an office that never belong to a person's name.
+NOT_NAMES = frozenset(
+    "Party Committee Ministry Department Office Council Commission Assembly Congress Senate "
+    "House Affairs Security Defence Defense Foreign National Province City People's State "
+    "Government Republic Union Bộ Ban Ủy Uỷ Sở Cục Đảng".split()
+)
+#: Lower-case words a delegation or official may be qualified by before its country.
+QUALIFIERS = frozenset(
+    "cấp cao quân sự ngoại giao thương mại kinh tế chính phủ nhà nước quốc hội đảng cao cấp "
+    "chính thức senior high-level top military government official visiting new outgoing "
+    "newly appointed".split()
+)
+#: Capitalised words that open an office's name rather than a person's ("Bộ Quốc phòng").
+OFFICE_WORDS = frozenset(
+    "Bộ Ban Ủy Uỷ Quốc Chính Nhà Cục Sở Hội Đảng Quân Tổng Học Viện Ngoại Kế Tài Công Giao "
+    "Nội Thông Văn Y Tư An Hải Không Lục Cảnh Biên Thường Trung Phó Hạ Thượng Nghị Thủ Lãnh "
+    "Đại Ministry Department Office Committee Council Commission National Foreign Defence "
+    "Defense State Central Party People's Assembly Congress Senate House Security Affairs "
+    "Minister Secretary General Deputy Vice Prime President Republic Democratic Federal Union "
+    "Kingdom Government Army Navy Air Force".split()
+)
+#: Letters of Vietnamese syllables; a name made of such syllables only is Vietnamese unless
+#: the article says otherwise ("Ngụy Phượng Hòa" is named with "Trung Quốc" first).
+VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+    r"[aăâeêioôơuưyàằầèềìòồờùừỳáắấéếíóốớúứýảẳẩẻểỉỏổởủửỷãẵẫẽễĩõỗỡũữỹạặậẹệịọộợụựỵ]{1,3}"
+    r"(?:ng|nh|ch|[cmnptiyou])?",
+    re.IGNORECASE,
+)
+#: Titles naming nobody in particular unless a country or a name comes with them.
+GENERIC_TITLES = frozenset(
+    "leaders|leader|officials|delegation|government|lãnh đạo|nhà lãnh đạo|quan chức|đoàn|"
+    "phái đoàn|đoàn đại biểu|chính phủ".split("|")
+)
