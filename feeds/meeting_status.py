@@ -108,15 +108,15 @@ def status(lowered: str, start: int, end: int, *, nominal: bool) -> str:
 
 
 def nominal(lowered: str, start: int, word: str) -> bool:
-    """Whether the trigger names the meeting as a noun ("cuộc hội đàm", "the talks")."""
+    """Whether the trigger names the meeting as a noun ("cuộc hội đàm", "the talks") rather
+    than reports it with an English verb ("paid a courtesy call on"): a noun alone may be
+    background, a verb is an event."""
+    before = lowered[max(0, start - 24) : start].split()
     if word in _NOUNS:
-        # "paid a courtesy call on", "held phone talks with": a verb makes it an event.
-        before = lowered[max(0, start - 16) : start].split()[-2:]
-        return not any(w in _LIGHT_VERBS for w in before)
-    if lowered.startswith(("cuộc", "chuyến", "lễ"), start):
-        return True
-    before = lowered[max(0, start - 12) : start].split()
-    return bool(before) and before[-1] in _NOMINAL
+        return not any(w in _LIGHT_VERBS for w in before[-3:])
+    if lowered.startswith(("cuộc", "chuyến", "lễ"), start) or (before and before[-1] in _NOMINAL):
+        return not any(w in _LIGHT_VERBS for w in before[-3:])
+    return False
 
 
 @dataclass(frozen=True, slots=True)

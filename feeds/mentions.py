@@ -134,6 +134,7 @@ def _in_country(offset: int, hits: list[CountryHit]) -> bool:
 
 def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -> int:
     """Where the description after a title ends: a stop word, punctuation or another title."""
+    english = lowered[max(0, start - 12) : start].isascii()
     end = start
     previous_upper, previous = True, ""
     for count, token in enumerate(_TOKEN.finditer(sentence, start)):
@@ -155,6 +156,8 @@ def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -
         # person's ("Pompeo ngày 29/10", "Biden cam kết").
         if not upper and not qualifier and not (previous_upper and previous in OFFICE_WORDS):
             break
+        if not upper and not qualifier and english:
+            break  # English office names hold no lower-case word but "of", "the"
         previous_upper = upper
         previous = word
         end = token.end()

@@ -31,6 +31,9 @@ TRIGGERS: dict[str, str] = {
     "courtesy call": RECEPTION, "farewell call": RECEPTION, "official visit": VISIT,
     "state visit": VISIT, "working visit": VISIT, "visit": VISIT, "visits": VISIT,
     "visited": VISIT, "visiting": VISIT, "arrived in": VISIT, "arrives in": VISIT,
+    "talked by phone": CALL, "talked by telephone": CALL, "talked with": TALKS,
+    "banquet": RECEPTION, "presented credentials": RECEPTION,
+    "presented his credentials": RECEPTION, "presented her credentials": RECEPTION,
     "co-chaired": COMMITTEE, "co-chairs": COMMITTEE,
     "co-chair": COMMITTEE,
 }  # fmt: skip

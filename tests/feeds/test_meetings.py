@@ -42,6 +42,10 @@ def test_a_meeting_has_two_sides_with_country_office_and_person_a_kind_where_and
         ("The Deputy Prime Minister received the Indonesian Ambassador on Friday.", "en", "reception"),
         ("Thủ tướng Chính phủ thăm chính thức Lào từ ngày 9 đến 10/1.", "vi", "visit"),
         ("Deputy Prime Minister Bùi Thanh Sơn and Lao Deputy Prime Minister Saleumxay Kommasith co-chaired the meeting in Vientiane on Friday.", "en", "committee"),
+        ("Prime Minister Phạm Minh Chính talked by phone with Australian Prime Minister Anthony Albanese on Wednesday.", "en", "call"),
+        ("President Lương Cường hosted a state banquet for Indonesian President Prabowo Subianto on Monday evening.", "en", "reception"),
+        ("New Zealand's Ambassador presented her credentials to President Lương Cường on Thursday.", "en", "reception"),
+        ("Foreign Minister Bùi Thanh Sơn paid a courtesy call on Thai Prime Minister Paetongtarn Shinawatra on Tuesday.", "en", "reception"),
     ],
 )  # fmt: skip
 def test_each_kind_of_meeting(text: str, language: str, kind: str) -> None:
