@@ -24,7 +24,7 @@ from feeds.figure_patterns import (
 )
 from feeds.measures import ECONOMIC, MACRO, UNSPECIFIED, frame_of, measure_of, period_of
 from feeds.numbers import guess_language, parse_number
-from feeds.text import nfc, sentence_at, sentence_bounds
+from feeds.text import nfc, sentence_around
 
 MONEY, PERCENT, COUNT = "money", "percent", "count"
 KINDS = (MONEY, PERCENT, COUNT)
@@ -111,16 +111,14 @@ def extract_figures(text: str, *, language: str | None = None, field: str = "tex
         return []
     language = language or guess_language(text)
     found: list[Figure] = []
-    bounds: list[tuple[int, int]] | None = None
+    paragraphs: dict[int, list[tuple[int, int]]] = {}
     lowered = text.lower()
     if len(lowered) == len(text):  # offsets still line up (not so for "İ" and a few others)
         matches = _candidates(lowered, FIGURE_LOWER)
     else:
         matches = _candidates(text, FIGURE)
     for match in matches:
-        if bounds is None:
-            bounds = sentence_bounds(text)
-        start, end = sentence_at(bounds, match.start())
+        start, end = sentence_around(text, match.start(), paragraphs)
         figure = _figure(match, text, language, (start, end), field)
         if figure is not None:
             found.append(figure)

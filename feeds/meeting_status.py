@@ -7,35 +7,37 @@ import re
 from dataclasses import dataclass
 
 from feeds.sides import Side
+from feeds.text import word_regex
 
 HAPPENED, ANNOUNCED, POSTPONED = "happened", "announced", "postponed"
 STATUSES = (HAPPENED, ANNOUNCED, POSTPONED)
 
 #: Words before a trigger that make it an intention, a proposal or a plan, not an event.
-_ANNOUNCED = re.compile(
-    r"(?<![\w-])(?:sẽ|dự kiến|dự định|kế hoạch|chuẩn bị|sắp|(?<!lời )mời|đề nghị|đề xuất|"
-    r"muốn|mong muốn|sẵn sàng|hy vọng|hi vọng|nếu|có thể|tới đây|sắp tới|will|would|plans? to|"
-    r"planned|expected to|scheduled to|set to|due to|is to|are to|invited|proposed|offered|"
-    r"ready to|hopes? to|wants? to|could|may|might|if|upcoming|next)(?![\w-])"
+# Word lists as tries (`word_regex`): the status is read for every meeting sentence.
+_ANNOUNCED = word_regex(
+    "sẽ|dự kiến|dự định|kế hoạch|chuẩn bị|sắp|mời|đề nghị|đề xuất|muốn|mong muốn|sẵn sàng|"
+    "hy vọng|hi vọng|nếu|có thể|tới đây|sắp tới|will|would|plan to|plans to|planned|"
+    "expected to|scheduled to|set to|due to|is to|are to|invited|proposed|offered|ready to|"
+    "hope to|hopes to|want to|wants to|could|may|might|if|upcoming|next".split("|"),
+    left=r"(?<![\w-])(?<!lời )",  # "Nhận lời mời" (accepting an invitation) is no plan
 )
-_POSTPONED = re.compile(
-    r"(?<![\w-])(?:hoãn|trì hoãn|lùi|hủy|huỷ|hủy bỏ|không|chưa|postponed|delayed|cancel(?:l)?ed|"
-    r"called off|scrapped|not|never|no)(?![\w-])"
+_POSTPONED = word_regex(
+    "hoãn|trì hoãn|lùi|hủy|huỷ|hủy bỏ|không|chưa|postponed|delayed|cancelled|canceled|"
+    "called off|scrapped|not|never|no".split("|")
 )
-_AFTER_FUTURE = re.compile(
-    r"(?<![\w-])(?:tuần tới|tháng tới|năm tới|sắp tới|thời gian tới|next week|next month|"
-    r"later this (?:week|month|year)|bị hoãn|bị hủy|was postponed|were postponed|"
-    r"has been postponed|was cancel(?:l)?ed|has been cancel(?:l)?ed|called off)(?![\w-])"
+_AFTER_FUTURE = word_regex(
+    "tuần tới|tháng tới|năm tới|sắp tới|thời gian tới|next week|next month|later this week|"
+    "later this month|later this year|bị hoãn|bị hủy|was postponed|were postponed|"
+    "has been postponed|was cancelled|was canceled|has been cancelled|called off".split("|")
 )
-_CALLED_OFF = re.compile(
-    r"(?<![\w-])(?:hoãn|trì hoãn|hủy|huỷ|hủy bỏ|postponed|delayed|cancel(?:l)?ed|called off|"
-    r"scrapped|put off)(?![\w-])"
+_CALLED_OFF = word_regex(
+    "hoãn|trì hoãn|hủy|huỷ|hủy bỏ|postponed|delayed|cancelled|canceled|called off|scrapped|"
+    "put off".split("|")
 )
-_WILL = re.compile(r"(?<![\w-])(?:sẽ|will|is to|are to|is expected|are expected)(?![\w-])")
+_WILL = word_regex(["sẽ", "will", "is to", "are to", "is expected", "are expected"])
 _BY = re.compile(r"(?:by|until|till|through|đến|tới|trước)\s+(?:năm\s+|the end of\s+)?$")
-_RECALLED = re.compile(
-    r"(?<![\w-])(?:từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|"
-    r"last met)(?![\w-])"
+_RECALLED = word_regex(
+    "từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|last met".split("|")
 )
 _NOUNS = frozenset(
     "talks|meeting|phone call|phone talks|telephone conversation|telephone talks|online talks|"

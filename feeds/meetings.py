@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from feeds.countries import find_countries
@@ -18,7 +18,7 @@ from feeds.meeting_status import (
 )
 from feeds.mentions import People, find_mentions
 from feeds.sides import Mention, Side
-from feeds.text import nfc, sentence_at, sentence_bounds
+from feeds.text import nfc, sentence_around
 from feeds.triggers import (
     CALL,
     COMMITTEE,
@@ -125,28 +125,23 @@ def extract_meetings(title: str, text: str, *, language: str | None = None) -> l
     if not any(f[3] for f in fields):
         return []
     people.sources = [f[1] for f in fields]
+    # A title repeating a sentence of the text (a lead used as headline) is read once.
+    read: dict[str, list[Meeting]] = {}
     for field, body, lowered, triggers in fields:
         by_sentence: dict[tuple[int, int], list[Trigger]] = {}
         for trigger in triggers:
-            by_sentence.setdefault(_sentence_around(body, trigger.start()), []).append(trigger)
+            by_sentence.setdefault(sentence_around(body, trigger.start()), []).append(trigger)
         for (start, end), inside in by_sentence.items():
             sentence = body[start:end]
-            found.extend(
-                _in_sentence(
-                    sentence, lowered[start:end], [t.shifted(-start) for t in inside],
-                    field, language, people, context, context.recent,
-                )
+            if field == "title" and sentence in read:
+                found.extend(replace(m, field="title") for m in read[sentence])
+                continue
+            read[sentence] = _in_sentence(
+                sentence, lowered[start:end], [t.shifted(-start) for t in inside],
+                field, language, people, context, context.recent,
             )  # fmt: skip
+            found.extend(read[sentence])
     return [m for m in found if m.field == "title"] + [m for m in found if m.field == "text"]
-
-
-def _sentence_around(body: str, offset: int) -> tuple[int, int]:
-    """The bounds of the sentence holding `offset`, read in its paragraph only."""
-    first = body.rfind("\n", 0, offset) + 1
-    last = body.find("\n", offset)
-    last = len(body) if last < 0 else last
-    start, end = sentence_at(sentence_bounds(body[first:last]), offset - first)
-    return start + first, end + first
 
 
 def _in_sentence(

@@ -170,6 +170,23 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+def sentence_around(
+    text: str, offset: int, cache: dict[int, list[tuple[int, int]]] | None = None
+) -> tuple[int, int]:
+    """The bounds of the sentence holding `offset`, read in its paragraph only (a sentence
+    never spans a line break): cheaper than `sentence_bounds` of a whole article when few
+    sentences are wanted. `cache` keeps each paragraph's bounds between calls."""
+    first = text.rfind("\n", 0, offset) + 1
+    bounds = cache.get(first) if cache is not None else None
+    if bounds is None:
+        last = text.find("\n", offset)
+        bounds = sentence_bounds(text[first : len(text) if last < 0 else last])
+        if cache is not None:
+            cache[first] = bounds
+    start, end = sentence_at(bounds, offset - first)
+    return start + first, end + first
+
+
 def sentence_at(bounds: list[tuple[int, int]], offset: int) -> tuple[int, int]:
     """The bounds of the sentence holding `offset` (bounds as from `sentence_bounds`)."""
     low, high = 0, len(bounds) - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from feeds.text import word_regex
+from feeds.text import trie_regex, word_regex
 
 #: Offices of a state (government, parliament, party, army, diplomacy, sub-national
 #: government). Matched case-insensitively on whole words; the longest spelling wins.
@@ -114,7 +114,7 @@ TITLE = word_regex(
     p + t for p in _PREFIXES for t in (*TITLES_VI, *TITLES_EN, *GROUPS_VI, *GROUPS_EN)
 )
 ORGANISATION = re.compile(
-    rf"(?<![\w-])(?:{_alternation(ORGANISATION_WORDS)}"
+    rf"(?<![\w-])(?:{trie_regex(sorted(ORGANISATION_WORDS))}"
     # "Hội Hữu nghị" but not "Hội đồng", "Quốc hội"; "Ngân hàng X" but not the central bank.
     r"|(?<!quốc )hội(?!\s+(?:đồng|đàm|kiến|nghị|nhập|viên))"
     r"|ngân\s+hàng(?!\s+(?:nhà\s+nước|trung\s+ương|thế\s+giới)))(?![\w-])"
@@ -123,7 +123,7 @@ ORGANISATION = re.compile(
 ORGANISATION_ACRONYM = re.compile(
     r"(?<![\w-])(?:LHQ|UN|WHO|UNICEF|UNDP|UNESCO|IMF|WB|ADB|WTO|EU|ASEAN|NATO|NGO|CEO)(?![\w-])"
 )
-DOMESTIC = re.compile(rf"(?<![\w-])(?:{_alternation(DOMESTIC_UNITS)})(?![\w-])")
+DOMESTIC = word_regex(DOMESTIC_UNITS)
 
 
 def is_group(title: str) -> bool:
