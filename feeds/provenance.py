@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, select
 
-from feeds.articles import INGESTED, REVISED, SIGHTED, _iso
 from feeds.views import FigureRow, _figure_row
+from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, CONTENT_TYPES
+from newsfacts import normalise_timestamp as _iso
 from store import RecordedEvent
 
 Tables = Mapping[str, Table]
@@ -34,7 +35,7 @@ def event_row(event: RecordedEvent, *, previous_text: str | None = None) -> dict
     revision also keeps `previous_text`, the title and text it replaced (the view keeps
     only the newest text, and a page diffs each version against the one before)."""
     data = event.data
-    article = event.type in (INGESTED, REVISED)
+    article = event.type in CONTENT_TYPES
     dates = {k: data[k] for k in ("published_from", "published_raw") if data.get(k)}
     return {
         "article_id": str(data["article_id"]),
@@ -106,20 +107,20 @@ class ArticlePage:
 
     @property
     def first(self) -> LoggedEvent | None:
-        return next((e for e in self.events if e.type == INGESTED), None)
+        return next((e for e in self.events if e.type == ARTICLE_INGESTED.name), None)
 
     @property
     def sightings(self) -> tuple[LoggedEvent, ...]:
-        return tuple(e for e in self.events if e.type == SIGHTED)
+        return tuple(e for e in self.events if e.type == ARTICLE_SIGHTED.name)
 
     @property
     def revisions(self) -> tuple[LoggedEvent, ...]:
-        return tuple(e for e in self.events if e.type == REVISED)
+        return tuple(e for e in self.events if e.type == ARTICLE_REVISED.name)
 
     @property
     def latest(self) -> LoggedEvent | None:
         """The event of the version the page shows."""
-        versions = [e for e in self.events if e.type in (INGESTED, REVISED)]
+        versions = [e for e in self.events if e.type in CONTENT_TYPES]
         return versions[-1] if versions else None
 
 
@@ -170,14 +171,14 @@ def _page(
 ) -> ArticlePage:
     logged: list[LoggedEvent] = []
     # Version k's text is what version k+1 replaced; the newest version's is the view's.
-    revisions = [e for e in events if e.type == REVISED]
+    revisions = [e for e in events if e.type == ARTICLE_REVISED.name]
     after = {
         r.position: (later.previous_text if later is not None else f"{row.title}\n\n{row.text}")
         for r, later in zip(revisions, [*revisions[1:], None][: len(revisions)], strict=True)
     }
     for e in events:
         diff: tuple[tuple[str, str], ...] = ()
-        if e.type == REVISED and e.previous_text is not None:
+        if e.type == ARTICLE_REVISED.name and e.previous_text is not None:
             diff = word_diff(e.previous_text, after[e.position] or "")
         dates = json.loads(e.dates) if e.dates else {}
         logged.append(
