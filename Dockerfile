@@ -29,11 +29,8 @@ RUN --mount=type=secret,id=ca_bundle \
     fi \
     && pip wheel --no-deps --wheel-dir /wheels/deps -r requirements.lock
 
-COPY pyproject.toml README.md ./
-COPY store ./store
-COPY ingest ./ingest
-COPY feeds ./feeds
-COPY newsledger ./newsledger
+# The whole build context, as .dockerignore trims it: a new package needs no change here.
+COPY . ./
 RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then \
         cat /etc/ssl/certs/ca-certificates.crt /run/secrets/ca_bundle > /tmp/ca.pem \

@@ -142,6 +142,9 @@ def running_engine(log: Path) -> Iterator[Engine]:
         finally:
             with contextlib.suppress(Exception):
                 remove_everything(engine)
+                # Bounded growth of the cache: earlier builds of the image and old layers.
+                engine.docker("image", "prune", "-f", check=False)
+                engine.docker("builder", "prune", "-f", "--keep-storage", "3GB", check=False)
             daemon.terminate()
             try:
                 daemon.wait(timeout=30)

@@ -112,16 +112,17 @@ def python_slim(engine: Engine) -> None:
 
 
 def postgres(engine: Engine) -> None:
-    """Build the postgres:16 stand-in (Debian's PostgreSQL; cached by the engine)."""
+    """Build the postgres:16 stand-in (Debian's PostgreSQL) unless it is built already."""
+    digest = hashlib.sha256(engine.docker("image", "inspect", "-f", "{{.Id}}", BASE_TAG).encode())
+    for part in sorted((HERE / "postgres").iterdir()):
+        digest.update(part.name.encode() + part.read_bytes())
+    key = digest.hexdigest()[:16]
+    if _label(engine, POSTGRES_TAG) == key:
+        return
     engine.run(
         [
-            engine.docker_cli,
-            "build",
-            "--network=host",
-            "-q",
-            "-t",
-            POSTGRES_TAG,
-            str(HERE / "postgres"),
+            engine.docker_cli, "build", "--network=host", "-q",
+            "--label", f"{KEY_LABEL}={key}", "-t", POSTGRES_TAG, str(HERE / "postgres"),
         ],
         timeout=900,
-    )
+    )  # fmt: skip
