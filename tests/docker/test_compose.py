@@ -159,8 +159,6 @@ def test_the_feeds_are_served_on_the_published_port(stack: Stack) -> None:
 
     parsed = wait_until(feed, timeout=60)
     assert parsed.bozo == 0
-    # Links come from NEWSLEDGER_BASE_URL, the address the feeds are published under.
-    assert parsed.feed.links[0].href.startswith(stack.base_url), parsed.feed.links
 
 
 def test_three_worker_replicas_share_the_sources_and_ingest_no_content_twice(stack: Stack) -> None:
