@@ -28,6 +28,8 @@ def topics_tables(generation: int) -> dict[str, Table]:
             Column("updated", String(20), nullable=False),
             Column("meetings", Text),  # JSON: the meetings found (feeds.meetings.Meeting.as_json)
             Column("countries", String(200)),  # ISO codes of its happened bilateral meetings
+            # The index page's order, newest first: indexed, so the page reads ten rows.
+            Index(f"ix_feed_articles_g{g}_dated", "published", "article_id"),
         ),
         "feed_sightings": view_table(
             "feed_sightings",
@@ -80,7 +82,7 @@ def topics_tables(generation: int) -> dict[str, Table]:
             Column("content_hash", String(64)),
             Column("previous_hash", String(64)),
             Column("title", Text),
-            Column("text", Text),  # article versions only: the revision diff needs it
+            Column("previous_text", Text),  # revisions: the title and text they replaced
             Column("published", String(20)),
             Column("fetched", String(20)),
             Column("dates", Text),  # JSON: where each date came from, when the event says
