@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from store import check_url
+
 DEFAULT_CONFIG = Path("newsledger.toml")
 DEFAULT_STORE_URL = "sqlite:///newsledger.db"
 
@@ -24,6 +26,12 @@ ENVIRONMENT = {
     "NEWSLEDGER_LOG_LEVEL": "log level (DEBUG, INFO, WARNING, ERROR); default INFO",
     "NEWSLEDGER_REPLICA_ID": "the worker replica's name in the lease table",
 }
+
+
+#: The top-level tables a configuration may have; anything else is a typo (`[feed]`).
+TABLES = ("store", "sources", "fetch", "feeds", "serve", "topics", "worker")
+#: The keys of `[store]`.
+STORE_KEYS = ("url",)
 
 
 class ConfigError(Exception):
@@ -79,12 +87,25 @@ def load_settings(flag: str | None = None, environ: dict[str, str] | None = None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     name = str(path) if path else "<defaults>"
+    unknown = sorted(set(raw) - set(TABLES))
+    if unknown:
+        raise ConfigError(
+            f"{name}: unknown table or key {unknown[0]!r} (known: {', '.join(TABLES)})"
+        )
     store = raw.get("store", {})
     if not isinstance(store, dict):
         raise ConfigError(f"{name}: [store] must be a table")
+    extra = sorted(set(store) - set(STORE_KEYS))
+    if extra:
+        raise ConfigError(f"{name}: [store] has an unknown key {extra[0]!r} (known: url)")
+    where = "DATABASE_URL" if env.get("DATABASE_URL") else f"{name}: [store] url"
     url = env.get("DATABASE_URL") or store.get("url") or DEFAULT_STORE_URL
     if not isinstance(url, str) or "://" not in url:
-        raise ConfigError(f"{name}: [store] url must be a database URL, got {url!r}")
+        raise ConfigError(f"{where} must be a database URL, got {url!r}")
+    try:
+        check_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     base = path.parent if path is not None else Path.cwd()
     return Settings(path=path, store_url=_absolute_sqlite(url, base), raw=raw)
 

@@ -7,7 +7,7 @@ module is its public face; everything outside `store/` imports from here.
 
 from store.append import StreamAppend
 from store.chain import VerifyResult
-from store.engine import make_engine, normalise_url
+from store.engine import check_url, make_engine, normalise_url
 from store.errors import (
     ConcurrencyError,
     DuplicateKeyError,
@@ -65,6 +65,7 @@ __all__ = [
     "Upcasters",
     "VerifyResult",
     "canonical_json",
+    "check_url",
     "export_lines",
     "format_time",
     "import_lines",

@@ -19,6 +19,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
+#: The databases the store runs on (the append lock and the triggers exist for these two).
+SUPPORTED = {"sqlite": "sqlite:///path/to/file.db", "postgresql": "postgresql://user@host/db"}
+
+
+def check_url(url: str) -> str:
+    """`url` normalised if the store can use it; ValueError says why not in one line."""
+    normalised = normalise_url(url)
+    try:
+        backend = make_url(normalised).get_backend_name()
+    except Exception:  # SQLAlchemy's ArgumentError, or ValueError for a bad port
+        raise ValueError(f"not a database URL: {url!r}") from None
+    if backend not in SUPPORTED:
+        supported = " or ".join(f"{name} ({form})" for name, form in SUPPORTED.items())
+        raise ValueError(f"unsupported database {backend!r}: newsledger runs on {supported}")
+    return normalised
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; on SQLite with WAL, a busy timeout and explicit BEGINs."""
     url = normalise_url(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -138,9 +139,14 @@ def export(app: App, output: Path | None) -> None:
         _write_lines(sys.stdout, export_lines(app.store))
         return
     temporary = output.with_name(output.name + ".part")
-    with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-        count = _write_lines(handle, export_lines(app.store))
-    temporary.replace(output)
+    try:
+        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+            count = _write_lines(handle, export_lines(app.store))
+        temporary.replace(output)
+    except OSError as exc:  # a missing folder, no permission, a full disk
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"exported {count} events to {output}", err=True)
 
 
