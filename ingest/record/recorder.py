@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ingest.dedup import Decision, ItemKeys, ambiguous_urls, decide, item_keys
-from ingest.events import article_data, sighted_data
-from ingest.items import Item
+from ingest.normalise.items import Item
+from ingest.record.article_data import article_data, sighted_data
+from ingest.record.dedup import Decision, ItemKeys, ambiguous_urls, decide, item_keys
 from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
