@@ -1,1 +1,26 @@
-"""Topic feeds: classification, figure extraction, Atom rendering, publishing and serving."""
+"""Topic feeds: classification, figure extraction, Atom rendering, publishing and serving.
+
+This module is the package's public face: the composition root (`newsledger`) imports
+only what is listed here.
+"""
+
+from feeds.config import FeedsConfig, parse_config
+from feeds.errors import FeedsError
+from feeds.projections import TOPICS, build_projections
+from feeds.publisher import PublishReport, publish_all
+from feeds.server import create_app, make_server
+from feeds.views import FigureRow, all_figures
+
+__all__ = [
+    "TOPICS",
+    "FeedsConfig",
+    "FeedsError",
+    "FigureRow",
+    "PublishReport",
+    "all_figures",
+    "build_projections",
+    "create_app",
+    "make_server",
+    "parse_config",
+    "publish_all",
+]

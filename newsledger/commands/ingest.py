@@ -10,11 +10,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ingest.config import IngestConfig, SourceConfig
-from ingest.errors import UnknownSourceError
-from ingest.poller import Poller
-from ingest.projections import build_projections, health, next_poll, source_states
-from ingest.reports import PollReport
+from ingest import (
+    IngestConfig,
+    Poller,
+    PollReport,
+    SourceConfig,
+    UnknownSourceError,
+    build_projections,
+    health,
+    next_poll,
+    source_states,
+)
 from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,

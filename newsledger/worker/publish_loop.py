@@ -10,45 +10,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ingest.backoff import Backoff
+from ingest import Backoff
 from newsledger.metrics import Metrics
+from newsledger.publishing import PublishResult
 from store import StoreUnavailableError
 
-if TYPE_CHECKING:
-    from newsledger.app import App
-
 log = logging.getLogger("newsledger.worker")
-
-
-@dataclass(frozen=True, slots=True)
-class PublishResult:
-    applied: dict[str, int]
-    written: int
-    through: int
-    seconds: float
-
-
-def catch_up_and_publish(app: App, metrics: Metrics) -> PublishResult:
-    """Apply new events to every projection, then rewrite the feed files that changed."""
-    from feeds.publisher import publish_all
-
-    started = time.perf_counter()
-    runner = app.runner
-    applied = runner.catch_up()
-    # What the views hold at least, read before rendering: the files written next include
-    # every event up to here (the benchmark's latency figures rely on it).
-    through = min((runner.checkpoint(n).position for n in runner.projections), default=0)
-    report = publish_all(runner, app.feeds_config)
-    metrics.record_lag({name: runner.lag(name) for name in runner.projections})
-    return PublishResult(
-        applied=applied,
-        written=len(report.written),
-        through=through,
-        seconds=time.perf_counter() - started,
-    )
 
 
 class Publisher:
