@@ -16,7 +16,13 @@ from typing import Any
 from ingest.normalise.items import Item
 from ingest.record.article_data import article_data, sighted_data
 from ingest.record.dedup import Decision, ItemKeys, decide
-from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, article_stream
+from newsfacts import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
+    ArticleContent,
+    article_stream,
+)
 from store import NewEvent, StreamAppend
 
 
@@ -114,14 +120,7 @@ class Chunk:
     def _revise(self, item: Item, keys: ItemKeys) -> Article:
         assert keys.url is not None
         article = self._known(self.claimed[keys.url], versioned=True)
-        data = article_data(
-            item,
-            article_id=article.article_id,
-            source_id=self.source.id,
-            source_kind=self.source.kind,
-            fetched=self.fetched,
-            version=article.version + 1,
-        )
+        data = self._content(item, article.article_id, article.version + 1)
         data["previous_hash"] = article.content_hash
         article.version += 1
         article.content_hash = item.content_hash
@@ -136,19 +135,22 @@ class Chunk:
         article = Article(aid, 1, item.content_hash, None)
         self.articles[aid] = article
         new_keys = (keys.content, keys.seen) + ((keys.url,) if keys.url else ())
-        data = article_data(
-            item,
-            article_id=aid,
-            source_id=self.source.id,
-            source_kind=self.source.kind,
-            fetched=self.fetched,
-            version=1,
-        )
+        data = self._content(item, aid, 1)
         article.events.append(ARTICLE_INGESTED.new(data, metadata=self.meta, keys=new_keys))
         if keys.url:
             self.claimed[keys.url] = article
         self.counts[ARTICLE_INGESTED.name] += 1
         return article
+
+    def _content(self, item: Item, article_id: str, version: int) -> ArticleContent:
+        return article_data(
+            item,
+            article_id=article_id,
+            source_id=self.source.id,
+            source_kind=self.source.kind,
+            fetched=self.fetched,
+            version=version,
+        )
 
     def _known(self, holder: Any, *, versioned: bool = False) -> Article:
         """The article a claimed key points to: a stored position or one of this chunk.
