@@ -126,6 +126,16 @@ class Batch:
             current[m.topic] = (seq, m.score, explanation)
             self._touch(m.topic, seq, position)
 
+    def shown_text(self, aid: str) -> str | None:
+        """Title and text of the version the view shows now (None for an unknown article)."""
+        row = self.new_articles.get(aid) or self.changed_articles.get(aid)
+        if row is None:
+            a = self.t["feed_articles"]
+            query = select(a.c.title, a.c.text).where(a.c.article_id == aid)
+            found = self.conn.execute(query).first()
+            return None if found is None else f"{found.title}\n\n{found.text}"
+        return f"{row['title']}\n\n{row['text']}"
+
     def sighting(self, data: dict[str, Any], position: int) -> None:
         aid = str(data["article_id"])
         url = data.get("canonical_url") or data.get("url")

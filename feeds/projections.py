@@ -25,7 +25,7 @@ from feeds.config import FeedsConfig
 from feeds.provenance import event_row
 from feeds.tables import topics_tables
 from feeds.topics import Topic
-from newsfacts import ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
+from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
 from store import Projection, RecordedEvent
 
 Tables = Mapping[str, Table]
@@ -53,14 +53,22 @@ class TopicsProjection(Projection):
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
         batch = Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
+        provenance = []  # every event of the streams, for the article pages
         for event in events:
+            # A revision's row keeps the text it replaces: the page's diff needs it.
+            before = (
+                batch.shown_text(str(event.data["article_id"]))
+                if event.type == ARTICLE_REVISED.name
+                else None
+            )
+            provenance.append(event_row(event, previous_text=before))
             if event.type in CONTENT_TYPES:
                 batch.article(ArticleVersion.from_data(event.data), event.position, self.topics)
             elif event.type == ARTICLE_SIGHTED.name:
                 batch.sighting(event.data, event.position)
         batch.flush()
-        if events:  # every event of the streams, for the article pages' provenance
-            conn.execute(insert(tables["article_events"]), [event_row(e) for e in events])
+        if provenance:
+            conn.execute(insert(tables["article_events"]), provenance)
 
     def compare(self, conn: Connection, old: Tables, new: Tables) -> dict[str, Any]:
         """Per topic, how many articles entered and left between two generations."""

@@ -19,7 +19,7 @@ from feeds.errors import PublishError
 from feeds.files import LOCK, locked, read_manifest, remove_stale, write_if_changed, write_manifest
 from feeds.jsonfeed import render_json_feed
 from feeds.projections import TOPICS
-from feeds.provenance import article_page
+from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
 from feeds.topics import Topic
@@ -155,15 +155,12 @@ def _publish_current(
 ) -> Archived:
     """What readers poll: each topic's feed (Atom and JSON), the OPML file, the index."""
     size = config.entries_per_feed
-    latest = []
     archived: Archived = []
     for topic in config.topics:
         state = topic_state(conn, tables, topic.id)
         count = (state.next_seq - 1) // size
         figs = tables["figures"] if topic.show_figures else None
         current = entries(conn, tables, topic.id, newest=size, figures=figs)
-        newest = entries(conn, tables, topic.id, newest=INDEX_ENTRIES, by_published=True)
-        latest.append((topic, newest))
         page = FeedPage(topic, current, None, count)
         stamp = f"{state.stamp}:{count}"
         emitter.emit(f"feeds/{topic.id}.atom", stamp, partial(render_feed, page, site))
@@ -171,7 +168,7 @@ def _publish_current(
         archived.append((topic, count, dict(state.pages or {})))
     emitter.emit("feeds.opml", "", lambda: render_opml(config.topics, site))
     index_stamp = ",".join(emitter.stamps[f"feeds/{t.id}.atom"] for t in config.topics)
-    emitter.emit("index.html", index_stamp, lambda: render_index(latest, site))
+    emitter.emit("index.html", index_stamp, partial(_render_index, conn, tables, config, site))
     return archived
 
 
@@ -199,6 +196,15 @@ def _publish_archives(
             emitter.emit(rel, stamp, partial(_render_archive, topic, rows, page, count, site))
 
 
+def _render_index(conn: Connection, tables: Any, config: FeedsConfig, site: Site) -> bytes:
+    """The index page: each topic's newest entries by publication (read only if rendered)."""
+    latest = [
+        (t, entries(conn, tables, t.id, newest=INDEX_ENTRIES, by_published=True))
+        for t in config.topics
+    ]
+    return render_index(latest, site)
+
+
 def _render_archive(
     topic: Topic, rows: Callable[[], Any], page: int, count: int, site: Site
 ) -> bytes:
@@ -222,22 +228,22 @@ def _publish_articles(
     manifest: articles are never removed, and the manifest stays small however long the
     log grows."""
     written, rendered = [], 0
-    for article_id in _changed_articles(conn, tables, since):
-        page = article_page(conn, tables, article_id)
-        if page is None:  # a sighting of an article the view does not hold
-            continue
-        rendered += 1
-        rel = f"articles/{article_id}.html"
-        if write_if_changed(out / rel, render_article(page, site)):
-            written.append(rel)
+    for ids in _changed_articles(conn, tables, since):
+        # A sighting of an article the view does not hold has no page: not yielded.
+        for page in article_pages(conn, tables, ids):
+            rendered += 1
+            rel = f"articles/{page.article_id}.html"
+            if write_if_changed(out / rel, render_article(page, site)):
+                written.append(rel)
     return written, rendered
 
 
-def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Iterator[str]:
+def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Iterator[list[str]]:
+    """Batches of the ids of articles with events after `since` (every article if None)."""
     if since is not None:
         events = tables["article_events"]
         query = select(events.c.article_id).where(events.c.position > since).distinct()
-        yield from sorted(conn.execute(query).scalars())
+        yield sorted(conn.execute(query).scalars())
         return
     articles = tables["feed_articles"]
     last = ""
@@ -250,7 +256,7 @@ def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Itera
                 .limit(1000)
             ).scalars()
         )
-        yield from batch
+        yield batch
         if len(batch) < 1000:
             return
         last = batch[-1]
