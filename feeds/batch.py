@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from feeds.articles import ArticleVersion
 from feeds.classify import ArticleText, RuleMatch, classify
-from feeds.figures import Figure, extract_figures
+from feeds.figures import Figure, article_figures
+from feeds.meetings import HAPPENED, Meeting, extract_meetings
 from feeds.topics import Topic
 
 Tables = Mapping[str, Table]
@@ -60,17 +61,16 @@ class Batch:
         known = self.known.get(aid)
         if known is not None and version.version <= known["version"]:
             return  # an older or repeated version: the view already shows a newer one
-        self._article_row(version, position, known)
-        figures = [
-            *extract_figures(version.title, language=version.language, field="title"),
-            *extract_figures(version.text, language=version.language, field="text"),
-        ]
+        row = self._article_row(version, position, known)
+        figures = article_figures(version.title, version.text, language=version.language)
+        meetings = extract_meetings(version.title, version.text, language=version.language)
+        row.update(_meeting_columns(meetings))
         self.figures[aid] = _figure_rows(aid, position, figures)
-        self._classify(version, position, topics, figures)
+        self._classify(version, position, topics, figures, meetings)
 
     def _article_row(
         self, version: ArticleVersion, position: int, known: dict[str, Any] | None
-    ) -> None:
+    ) -> dict[str, Any]:
         aid = version.article_id
         row = {
             "article_id": aid,
@@ -97,6 +97,7 @@ class Batch:
             target = self.new_articles if aid in self.new_articles else self.changed_articles
             target[aid] = row
         self.known[aid] = row
+        return row
 
     def _classify(
         self,
@@ -104,11 +105,12 @@ class Batch:
         position: int,
         topics: Sequence[Topic],
         figures: list[Figure],
+        meetings: list[Meeting],
     ) -> None:
         """Enter the topics it now belongs to (keeping its place), leave the others."""
         aid = version.article_id
         text = ArticleText(version.title, version.text, version.language)
-        memberships = classify(text, topics, figures=figures)
+        memberships = classify(text, topics, figures=figures, meetings=meetings)
         current = self.entries.setdefault(aid, {})
         fresh = {m.topic for m in memberships}
         for topic_id in [t for t in current if t not in fresh]:
@@ -257,6 +259,11 @@ def _figure_rows(aid: str, position: int, figures: Sequence[Figure]) -> list[dic
             "value": str(f.value),
             "unit": f.unit,
             "direction": f.direction,
+            "measure": f.measure,
+            "economic": f.economic,
+            "period": f.period,
+            "inferred": f.inferred,
+            "cue": f.cue,
             "text": f.text,
             "sentence": f.sentence,
             "start": f.start,
@@ -264,3 +271,19 @@ def _figure_rows(aid: str, position: int, figures: Sequence[Figure]) -> list[dic
         }
         for i, f in enumerate(figures)
     ]
+
+
+def _meeting_columns(meetings: Sequence[Meeting]) -> dict[str, Any]:
+    """The article row's meetings (as JSON) and the countries of bilateral meetings held."""
+    held = {
+        c
+        for m in meetings
+        if m.bilateral and m.status == HAPPENED and not m.background
+        for c in m.countries
+    }
+    return {
+        "meetings": json.dumps([m.as_json() for m in meetings], ensure_ascii=False, sort_keys=True)
+        if meetings
+        else None,
+        "countries": ",".join(sorted(held)) or None,
+    }
