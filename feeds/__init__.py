@@ -4,8 +4,11 @@ This module is the package's public face: the composition root (`newsledger`) im
 only what is listed here.
 """
 
+from feeds.classify import ArticleText
 from feeds.config import FeedsConfig, parse_config
 from feeds.errors import FeedsError
+from feeds.explain import explain as explain_article
+from feeds.listing import ArticleListing, listings
 from feeds.projections import TOPICS, build_projections
 from feeds.publisher import PublishReport, publish_all
 from feeds.server import create_app, make_server
@@ -13,6 +16,8 @@ from feeds.views import FigureRow, all_figures
 
 __all__ = [
     "TOPICS",
+    "ArticleListing",
+    "ArticleText",
     "FeedsConfig",
     "FeedsError",
     "FigureRow",
@@ -20,6 +25,8 @@ __all__ = [
     "all_figures",
     "build_projections",
     "create_app",
+    "explain_article",
+    "listings",
     "make_server",
     "parse_config",
     "publish_all",
