@@ -11,10 +11,11 @@ from feeds.explain import explain as explain_article
 from feeds.listing import ArticleListing, listings
 from feeds.projections import TOPICS, build_projections
 from feeds.publisher import PublishReport, publish_all
-from feeds.server import create_app, make_server
+from feeds.server import MAX_CONNECTIONS, create_app, make_server
 from feeds.views import FigureRow, all_figures
 
 __all__ = [
+    "MAX_CONNECTIONS",
     "TOPICS",
     "ArticleListing",
     "ArticleText",

@@ -182,6 +182,13 @@ def _print_status(report: Status, *, now: datetime) -> None:
     for p in report.projections:
         projections.add_row(p.name, str(p.position), str(p.generation), str(p.lag))
     console.print(projections)
+    if report.faults:
+        faults = Table(title="Projection faults (events skipped; `replay` retries them)")
+        for column in ("projection", "position", "type", "error"):
+            faults.add_column(column, overflow="fold")
+        for fault in report.faults:
+            faults.add_row(fault.name, str(fault.position), fault.type, fault.error)
+        console.print(faults)
     console.print(f"Live worker replicas: {', '.join(report.replicas) or 'none'}")
     feeds = Table(title=f"Feed files in {report.feeds_dir or '(no output directory)'}")
     for column in ("file", "bytes", "modified", "age"):

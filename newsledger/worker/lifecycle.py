@@ -92,7 +92,9 @@ def health(worker: Worker) -> tuple[bool, dict[str, Any]]:
         "uptime_s": round(time.time() - worker.started_at, 1) if worker.started_at else 0.0,
     }
     if worker.store_error:
-        details["error"] = worker.store_error
+        # Running but unable to store anything (a lost database, a full disk): say why.
+        details["status"] = "degraded" if running else "unavailable"
+        details["reason"] = details["error"] = worker.store_error
     if worker.publisher.last_error:
         details["publish_error"] = worker.publisher.last_error
     return running and not worker.store_error, details

@@ -76,12 +76,14 @@ class Publisher:
                 self.last_error = str(exc)
                 if isinstance(exc, StoreUnavailableError):
                     self._metrics.store_unavailable.inc()
-                    log.warning(
+                    log.log(
+                        logging.WARNING if failures == 1 else logging.DEBUG,  # once per outage
                         "database unavailable while publishing; will retry",
                         extra={"error": str(exc), "retry_in_s": delay},
                     )
                 else:
-                    log.error(
+                    log.log(
+                        logging.ERROR if failures == 1 else logging.DEBUG,
                         "publishing failed; will retry",
                         exc_info=failures == 1,  # the traceback once, not on every retry
                         extra={"error": str(exc), "retry_in_s": delay},

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest import SourceConfig, SourceState, health, source_states
 from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE
-from store import Lease
+from store import Lease, ProjectionFault
 
 if TYPE_CHECKING:
     from newsledger.app import App
@@ -54,6 +54,8 @@ class Status:
     replicas: tuple[str, ...]
     feeds_dir: str | None
     feeds: tuple[FeedFile, ...]
+    #: Events a projection could not apply and skipped (store/faults.py).
+    faults: tuple[ProjectionFault, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,7 +126,9 @@ def collect_status(app: App, *, now: datetime) -> Status:
     )
     head = store.head()
     projections = []
+    faults: list[ProjectionFault] = []
     for name in sorted(runner.projections):
+        faults.extend(runner.faults(name))
         checkpoint = runner.checkpoint(name)
         projections.append(
             ProjectionState(
@@ -139,4 +143,5 @@ def collect_status(app: App, *, now: datetime) -> Status:
         replicas=live_replicas((x for x in leases if x.name.startswith(MEMBER_LEASE)), now=now),
         feeds_dir=str(directory) if directory else None,
         feeds=feed_files(directory, now=now),
+        faults=tuple(faults),
     )
