@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import random
 import re
@@ -44,6 +43,7 @@ from feeds.config import FeedsConfig, parse_config
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
 from store import EventStore, NewEvent, ProjectionRunner, StreamAppend
+from tests.support.articles import article_data
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 #: Sentences by kind of article and language. An article is one kind's sentences (its title
@@ -131,29 +131,17 @@ def article_event(i: int, rng: random.Random) -> NewEvent:
     paragraphs = [" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4)]
     text = "\n\n".join(paragraphs)
     title = own[0][:100]
-    vi = language == "vi"
-    article_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     moment = START + timedelta(minutes=i)
-    url = f"https://news.example.vn/{i}.html"
-    data = {
-        "article_id": article_id,
-        "version": 1,
-        "content_hash": hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
-        "source_id": f"source-{i % 7}",
-        "source_kind": "feed",
-        "url": url,
-        "canonical_url": url,
-        "guid": url,
-        "title": title,
-        "text": text,
-        "html": None,
-        "language": "vi" if vi else "en",
-        "published": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "fetched": (moment + timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "extractor": "feedparser",
-        "place": None,
-        "author": None,
-    }
+    data = article_data(
+        article_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        url=f"https://news.example.vn/{i}.html",
+        title=title,
+        text=text,
+        language=language,
+        published=moment,
+        fetched=moment + timedelta(minutes=3),
+        source_id=f"source-{i % 7}",
+    )
     return NewEvent("ArticleIngested", data)
 
 

@@ -28,13 +28,9 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
 
 import psutil  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, text
@@ -43,107 +39,39 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from store import EventStore  # noqa: E402
+from tests.support.feedserver import FeedItem, FeedServer, news_item  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-VI = (
-    "Bộ trưởng {n} hội đàm với người đồng cấp Lào tại Viêng Chăn ({feed})",
-    "Chiều {d}/3, hai Bộ trưởng hội đàm và thống nhất đẩy mạnh hợp tác giao thông, năng lượng. "
-    "Kim ngạch thương mại song phương đạt {n},5 triệu USD, tăng 7% so với cùng kỳ năm trước. "
-    "Hai bên nhất trí sớm hoàn thành tuyến cao tốc nối Viêng Chăn với Hà Nội và mở thêm cửa khẩu. "
-    "Mã tin {feed}/{n}.",
-)
-EN = (
-    "Lao delegation {n} pays courtesy call on Vietnamese Deputy Prime Minister ({feed})",
-    "The visiting delegation held talks in Hà Nội on Tuesday; both sides agreed to raise "
-    "two-way trade to US${n} million next year and to speed up the Vientiane expressway. "
-    "Officials said registered investment rose 12 per cent. Item {feed}/{n}.",
-)
-
 
 # -- the feed server -------------------------------------------------------------------------
 
 
 class Feeds:
-    """N feeds whose newest K items change each round; ETag + 304 like a real server."""
+    """N feeds on the tests' local feed server whose newest K items change each round."""
 
     def __init__(self, sources: int) -> None:
         self.sources = sources
-        self.bodies: dict[str, tuple[bytes, str]] = {}
-        self.lock = threading.Lock()
-        self.requests = 0
-        feeds = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                name = self.path.rsplit("/", 1)[-1].removesuffix(".rss")
-                with feeds.lock:
-                    feeds.requests += 1
-                    entry = feeds.bodies.get(name)
-                if entry is None:
-                    self.send_error(404)
-                    return
-                body, etag = entry
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 256
-        self.port = int(self.httpd.server_address[1])
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = FeedServer()
 
     def url(self, i: int) -> str:
-        return f"http://127.0.0.1:{self.port}/feeds/f{i:04d}.rss"
+        return self.server.url(f"f{i:04d}")
 
     def publish_round(self, round_no: int, items: int, now: datetime) -> set[str]:
-        guids: set[str] = set()
-        bodies: dict[str, tuple[bytes, str]] = {}
+        feeds: dict[str, list[FeedItem]] = {}
         for i in range(self.sources):
             feed = f"f{i:04d}"
-            entries = []
-            for k in range(items):
-                n = round_no * items + k
-                title, body = VI if (i + n) % 2 else EN
-                guid = f"{feed}-{n}"
-                guids.add(guid)
-                entries.append(
-                    f'<item><guid isPermaLink="false">{guid}</guid>'
-                    f"<title>{escape(title.format(n=n, feed=feed))}</title>"
-                    f"<link>http://127.0.0.1:{self.port}/a/{guid}</link>"
-                    f"<pubDate>{format_datetime(now - timedelta(seconds=k))}</pubDate>"
-                    f"<description>{escape(body.format(n=n, d=n % 28 + 1, feed=feed))}"
-                    "</description>"
-                    "</item>"
+            feeds[feed] = [
+                replace(
+                    news_item(feed, round_no * items + k, now=now),
+                    published=now - timedelta(seconds=k),
                 )
-            xml = (
-                '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-                f"<title>{feed}</title><link>http://127.0.0.1:{self.port}/</link>"
-                f"<description>bench</description>{''.join(entries)}</channel></rss>"
-            ).encode()
-            bodies[feed] = (xml, f'"{round_no}-{feed}"')
-        with self.lock:
-            self.bodies = bodies
-        return guids
+                for k in range(items)
+            ]
+        self.server.publish_many(feeds)
+        return {item.guid for entries in feeds.values() for item in entries}
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()
 
 
 # -- one setup -------------------------------------------------------------------------------

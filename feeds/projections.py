@@ -26,6 +26,7 @@ from feeds.articles import ARTICLE_TYPES, INGESTED, REVISED, SIGHTED, ArticleVer
 from feeds.classify import ArticleText, RuleMatch, classify
 from feeds.config import FeedsConfig
 from feeds.figures import extract_figures
+from feeds.provenance import event_row
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from store import Projection, RecordedEvent
@@ -58,6 +59,8 @@ class TopicsProjection(Projection):
             elif event.type == SIGHTED:
                 batch.sighting(event.data, event.position)
         batch.flush()
+        if events:  # every event of the streams, for the article pages' provenance
+            conn.execute(insert(tables["article_events"]), [event_row(e) for e in events])
 
     def compare(self, conn: Connection, old: Tables, new: Tables) -> dict[str, Any]:
         """Per topic, how many articles entered and left between two generations."""

@@ -180,7 +180,7 @@ def source_states(runner: ProjectionRunner) -> dict[str, SourceState]:
         runner = ProjectionRunner(runner.store, [SourceStateProjection()])
     runner.catch_up(NAME)
     table = runner.tables(NAME)["state"]
-    with runner.store.engine.connect() as conn:
+    with runner.store.reading() as conn:
         return {
             row.source_id: SourceState(**dict(row._mapping)) for row in conn.execute(select(table))
         }

@@ -55,7 +55,7 @@ class Worker:
         self._poller_factory = poller_factory or _default_poller
         self.poller = self._poller_factory(app)
         self.sharing = SourceSharing(
-            app.store.engine, replica_id=settings.replica_id, ttl=settings.lease_ttl
+            app.store, replica_id=settings.replica_id, ttl=settings.lease_ttl
         )
         self.publisher = Publisher(
             self._publish_once, metrics=self.metrics, retry_cap=settings.store_retry_cap

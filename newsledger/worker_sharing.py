@@ -8,10 +8,8 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from store import Leases
-
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from store import EventStore
 
 SOURCE_LEASE = "source:"
 MEMBER_LEASE = "worker:"
@@ -20,9 +18,9 @@ MEMBER_LEASE = "worker:"
 class SourceSharing:
     """One replica's side of the sharing: claim before polling, renew, give back excess."""
 
-    def __init__(self, engine: Engine, *, replica_id: str, ttl: float) -> None:
+    def __init__(self, store: EventStore, *, replica_id: str, ttl: float) -> None:
         self.replica_id = replica_id
-        self.leases = Leases(engine, owner=replica_id, ttl=timedelta(seconds=ttl))
+        self.leases = store.leases(owner=replica_id, ttl=timedelta(seconds=ttl))
 
     def set_ttl(self, ttl: float) -> None:
         self.leases.ttl = timedelta(seconds=ttl)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsledger.worker_sharing import MEMBER_LEASE, SOURCE_LEASE
-from store import Lease, Leases, RecordedEvent
+from store import Lease, RecordedEvent
 
 if TYPE_CHECKING:
     from newsledger.app import App
@@ -152,7 +152,7 @@ def age(seconds: float) -> str:
 def collect_status(app: App, *, now: datetime) -> Status:
     """Read the status from the log, the views, the lease table and the output folder."""
     store = app.store
-    leases = Leases(store.engine, owner="status", ttl=timedelta(seconds=1)).all()
+    leases = store.lease_rows()
     by_name = {lease.name: lease for lease in leases}
     sources = tuple(
         source_health(

@@ -1,12 +1,14 @@
 """The event store: an append-only, hash-chained log on SQLite or PostgreSQL, and projections.
 
 `store` knows nothing of articles, sources or feeds: it stores typed JSON events in
-streams, enforces unique keys, and runs projections that other packages define.
+streams, enforces unique keys, and runs projections that other packages define. This
+module is its public face; everything outside `store/` imports from here.
 """
 
+from store.append import StreamAppend
+from store.chain import VerifyResult
 from store.engine import make_engine, normalise_url
 from store.errors import (
-    ChainError,
     ConcurrencyError,
     DuplicateKeyError,
     ImmutableEventError,
@@ -16,8 +18,15 @@ from store.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from store.events import GENESIS_HASH, NewEvent, RecordedEvent, canonical_json, format_time
-from store.eventstore import EventStore, StreamAppend
+from store.events import (
+    GENESIS_HASH,
+    NewEvent,
+    RecordedEvent,
+    canonical_json,
+    format_time,
+    parse_time,
+)
+from store.eventstore import EventStore
 from store.leases import Lease, Leases
 from store.migrate import SchemaState, schema_state, upgrade
 from store.projections import (
@@ -27,11 +36,11 @@ from store.projections import (
     ReplayResult,
     view_table,
 )
+from store.transfer import export_lines, import_lines
 from store.upcasting import Upcasters
 
 __all__ = [
     "GENESIS_HASH",
-    "ChainError",
     "Checkpoint",
     "ConcurrencyError",
     "DuplicateKeyError",
@@ -52,10 +61,14 @@ __all__ = [
     "StoreUnavailableError",
     "StreamAppend",
     "Upcasters",
+    "VerifyResult",
     "canonical_json",
+    "export_lines",
     "format_time",
+    "import_lines",
     "make_engine",
     "normalise_url",
+    "parse_time",
     "schema_state",
     "upgrade",
     "view_table",

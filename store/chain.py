@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from store import schema
 from store.events import GENESIS_HASH, event_hash
+from store.sql import reading
 
 _events = schema.events
 _keys = schema.event_keys
@@ -30,7 +31,7 @@ def raw_rows(engine: Engine, *, batch_size: int = 1000) -> Iterator[dict[str, An
     """Every stored row as stored (JSON as text), with its unique keys, in position order."""
     cursor = 0
     while True:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             rows = conn.execute(
                 select(_events)
                 .where(_events.c.position > cursor)

@@ -19,10 +19,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; on SQLite with WAL, a busy timeout and explicit BEGINs."""
     url = normalise_url(url)

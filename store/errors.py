@@ -1,17 +1,26 @@
-"""The store's exception tree, so callers catch store failures without knowing SQLAlchemy.
+"""The store's exception tree, and the one place driver errors are translated into it.
 
 StoreError
- ├── StoreUnavailableError   the database cannot be reached
+ ├── StoreUnavailableError   the database cannot be reached, or stayed locked too long
  ├── SchemaError
  │    └── SchemaTooNewError   the database was migrated by a newer newsledger
  ├── ConcurrencyError        expected_version did not match the stream
  ├── DuplicateKeyError       a unique key is already claimed by a stored event
- ├── ImmutableEventError     something tried to change or delete a stored event
- ├── ChainError              the hash chain does not verify
+ ├── ImmutableEventError     the database refused to change or delete a stored event
  └── ImportRefusedError      import into a non-empty store, or a corrupt file
+
+Every store module runs its database calls inside `translated(engine)`, so no SQLAlchemy
+or driver exception leaves `store/` (tests/test_architecture.py checks that only this
+module imports driver exception types).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 
 class StoreError(Exception):
@@ -19,7 +28,7 @@ class StoreError(Exception):
 
 
 class StoreUnavailableError(StoreError):
-    """The database URL cannot be connected to."""
+    """The database cannot be used right now: unreachable, or locked by another writer."""
 
 
 class SchemaError(StoreError):
@@ -52,16 +61,63 @@ class DuplicateKeyError(StoreError):
 
 
 class ImmutableEventError(StoreError):
-    """Stored events cannot be updated or deleted."""
-
-
-class ChainError(StoreError):
-    """The hash chain is broken at a position."""
-
-    def __init__(self, position: int, message: str) -> None:
-        super().__init__(f"hash chain broken at position {position}: {message}")
-        self.position = position
+    """The database's triggers refused to update or delete a stored event."""
 
 
 class ImportRefusedError(StoreError):
     """An import was refused: the store is not empty or the file is not a valid log."""
+
+
+# Words of the drivers' messages (psycopg, sqlite3) that mean "the database is not there".
+_UNREACHABLE = (
+    "connect",
+    "connection",
+    "could not translate",
+    "unable to open",
+    "closed",
+    "the database system is",
+)
+# SQLite's answer when another writer held the lock past the busy timeout.
+_LOCKED = ("database is locked", "database table is locked")
+
+
+@contextmanager
+def translated(engine: Engine, *, doing: str = "the store operation") -> Iterator[None]:
+    """Run a block of database calls; driver errors leave it as the store's own errors."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except DBAPIError as exc:
+        raise translate(engine, exc, doing=doing) from exc
+
+
+def translate(engine: Engine, exc: DBAPIError, *, doing: str) -> StoreError:
+    """The store error that stands for driver error `exc` raised while `doing`."""
+    message = reason(exc)
+    lowered = message.lower()
+    if any(word in lowered for word in _LOCKED):
+        return StoreUnavailableError(f"{_url(engine)} stayed locked by another writer: {message}")
+    if exc.connection_invalidated or (
+        isinstance(exc, OperationalError) and any(word in lowered for word in _UNREACHABLE)
+    ):
+        return StoreUnavailableError(unreachable(engine, exc))
+    if "immutable" in lowered:
+        return ImmutableEventError(message)
+    if isinstance(exc, IntegrityError):
+        return StoreError(f"the append conflicts with a stored event: {message}")
+    return StoreError(f"{doing} failed: {message}")
+
+
+def unreachable(engine: Engine, exc: Exception) -> str:
+    """One line naming the database (password hidden) and the driver's first line."""
+    return f"cannot connect to {_url(engine)}: {reason(exc)}"
+
+
+def reason(exc: Exception) -> str:
+    lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)

@@ -12,30 +12,19 @@ SQLite the claim runs in a `BEGIN IMMEDIATE` transaction (one writer at a time).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, Connection, Engine, String, Table, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from store import schema
-from store.engine import IMMEDIATE
-from store.errors import StoreError, StoreUnavailableError
 from store.events import format_time, parse_time
-from store.migrate import _describe
+from store.schema import leases
+from store.sql import reading, write_transaction
 
 Clock = Callable[[], datetime]
-
-leases = Table(
-    "leases",
-    schema.metadata,
-    Column("name", String(200), primary_key=True),
-    Column("owner", String(200), nullable=False, index=True),
-    Column("expires_at", String(27), nullable=False),
-)
 
 #: The owner of a row that exists but is not held by anyone.
 NOBODY = ""
@@ -143,12 +132,7 @@ class Leases:
 
     def all(self, *, prefix: str = "") -> list[Lease]:
         """Every lease row (optionally those whose name starts with `prefix`), by name."""
-        query = select(leases).order_by(leases.c.name)
-        if prefix:
-            query = query.where(leases.c.name.startswith(prefix, autoescape=True))
-        with _translate(self.engine), self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [Lease(row.name, row.owner, parse_time(row.expires_at)) for row in rows]
+        return all_leases(self.engine, prefix=prefix)
 
     def forget(self, names: Iterable[str]) -> None:
         """Delete the rows of names nobody will claim again (e.g. a source removed from config)."""
@@ -158,14 +142,8 @@ class Leases:
         with self._transaction() as conn:
             conn.execute(delete(leases).where(leases.c.name.in_(wanted)))
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        with (
-            _translate(self.engine),
-            self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        return write_transaction(self.engine, append_lock=False)
 
     @staticmethod
     def _insert_missing(conn: Connection, names: list[str]) -> None:
@@ -184,16 +162,14 @@ class Leases:
         conn.execute(dialect.insert(leases).on_conflict_do_nothing(), rows)
 
 
-@contextmanager
-def _translate(engine: Engine) -> Iterator[None]:
-    """Driver errors become the store's: a lost database is `StoreUnavailableError`."""
-    try:
-        yield
-    except StoreError:
-        raise
-    except OperationalError as exc:
-        raise StoreUnavailableError(_describe(engine, exc)) from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise StoreUnavailableError(_describe(engine, exc)) from exc
-        raise StoreError(f"lease operation failed: {exc.orig}") from exc
+def all_leases(engine: Engine, *, prefix: str = "") -> list[Lease]:
+    """Every lease row (optionally those whose name starts with `prefix`), by name.
+
+    Reading needs no owner: `status` lists the leases without taking part in them.
+    """
+    query = select(leases).order_by(leases.c.name)
+    if prefix:
+        query = query.where(leases.c.name.startswith(prefix, autoescape=True))
+    with reading(engine) as conn:
+        rows = conn.execute(query).all()
+    return [Lease(row.name, row.owner, parse_time(row.expires_at)) for row in rows]

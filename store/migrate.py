@@ -10,10 +10,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
 
-from store.engine import IMMEDIATE
-from store.errors import SchemaTooNewError, StoreUnavailableError
+from store.errors import SchemaTooNewError
+from store.sql import reading, write_transaction
 
 _MIGRATION_LOCK = 7_262_001  # advisory lock id: one migrating process at a time
 
@@ -46,11 +45,8 @@ def _known(revision: str | None) -> bool:
 
 def schema_state(engine: Engine) -> SchemaState:
     """The database's revision and the code's head revision."""
-    try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    except OperationalError as exc:
-        raise StoreUnavailableError(_describe(engine, exc)) from exc
+    with reading(engine) as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
     head = _script().get_current_head()
     assert head is not None
     return SchemaState(current=current, head=head)
@@ -62,7 +58,7 @@ def upgrade(engine: Engine) -> SchemaState:
     _refuse_newer(state)
     if state.up_to_date:
         return state
-    with engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+    with write_transaction(engine, append_lock=False) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
         # Another process may have migrated while we waited for the lock.
@@ -85,8 +81,3 @@ def _refuse_newer(state: SchemaState) -> None:
             f"the database schema is at revision {state.current!r}, which this newsledger "
             f"does not know (its newest is {state.head!r}); upgrade newsledger"
         )
-
-
-def _describe(engine: Engine, exc: Exception) -> str:
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    return f"cannot connect to {engine.url.render_as_string(hide_password=True)}: {reason}"

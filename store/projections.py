@@ -22,7 +22,7 @@ from store import schema
 from store.errors import StoreError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
-from store.sql import WriteTransaction
+from store.sql import reading, write_transaction
 
 _checkpoints = schema.projection_checkpoints
 
@@ -102,11 +102,11 @@ class ProjectionRunner:
     def checkpoint(self, name: str) -> Checkpoint:
         """The projection's checkpoint, registering the projection on first use."""
         projection = self._select(name)[0]
-        with self.store.engine.connect() as conn:
+        with reading(self.store.engine) as conn:
             row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
         if row is not None:
             return Checkpoint(row.name, row.position, row.generation)
-        with WriteTransaction(self.store.engine, append_lock=False) as conn:
+        with write_transaction(self.store.engine, append_lock=False) as conn:
             row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
             if row is not None:
                 return Checkpoint(row.name, row.position, row.generation)
@@ -143,7 +143,7 @@ class ProjectionRunner:
         self, projection: Projection, events: Sequence[RecordedEvent], through: int
     ) -> int:
         """Apply `events` and move the checkpoint to `through`, in one transaction."""
-        with WriteTransaction(self.store.engine, append_lock=False) as conn:
+        with write_transaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()
@@ -173,7 +173,7 @@ class ProjectionRunner:
         current = self.checkpoint(projection.name)
         generation = current.generation + 1
         new_tables = projection.tables(generation)
-        with WriteTransaction(self.store.engine, append_lock=False) as conn:
+        with write_transaction(self.store.engine, append_lock=False) as conn:
             for table in reversed(list(new_tables.values())):
                 table.drop(conn, checkfirst=True)  # left over by an interrupted replay
             self._create(conn, projection, generation)
@@ -183,13 +183,13 @@ class ProjectionRunner:
         for batch in self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
         ):
-            with WriteTransaction(self.store.engine, append_lock=False) as conn:
+            with write_transaction(self.store.engine, append_lock=False) as conn:
                 projection.apply(conn, new_tables, batch)
             applied += len(batch)
             if progress is not None:
                 progress(applied, total)
         # Swap: events appended during the rebuild are applied in the swapping transaction.
-        with WriteTransaction(self.store.engine, append_lock=False) as conn:
+        with write_transaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()
@@ -206,7 +206,7 @@ class ProjectionRunner:
                 .where(_checkpoints.c.name == projection.name)
                 .values(position=max(through, row.position), generation=generation)
             )
-        with WriteTransaction(self.store.engine, append_lock=False) as conn:
+        with write_transaction(self.store.engine, append_lock=False) as conn:
             for table in reversed(list(old_tables.values())):
                 table.drop(conn, checkfirst=True)
         return ReplayResult(
@@ -222,7 +222,7 @@ class ProjectionRunner:
         query = select(func.count()).select_from(events).where(events.c.position <= head)
         if projection.types is not None:
             query = query.where(events.c.type.in_(sorted(projection.types)))
-        with self.store.engine.connect() as conn:
+        with reading(self.store.engine) as conn:
             return int(conn.execute(query).scalar() or 0)
 
     @staticmethod

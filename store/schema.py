@@ -52,3 +52,14 @@ projection_checkpoints = Table(
     # beside N and swaps by updating this row, so readers never see a half-built view.
     Column("generation", Integer, nullable=False),
 )
+
+# Unlike the log, leases are mutable state: a row per name, claimed, renewed and released
+# in place (see store/leases.py). `expires_at` uses the log's fixed-width UTC text form,
+# so comparing it as text compares the times.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False, index=True),
+    Column("expires_at", String(27), nullable=False),
+)

@@ -1,36 +1,33 @@
-"""SQL plumbing for the log: the write transaction that holds the append lock, driver
-error translation, and bulk insert and look-up done the fastest way each database allows."""
+"""SQL plumbing for the log: the read connection and the write transaction (holding the
+append lock when asked), both translating driver errors, and bulk insert and look-up done
+the fastest way each database allows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from store.engine import IMMEDIATE
-from store.errors import StoreError, StoreUnavailableError
-from store.migrate import _describe
+from store.errors import translated
 
 #: Advisory lock id taken by every append on PostgreSQL: commit order = position order.
 APPEND_LOCK = 7_262_000
 
 
-class WriteTransaction:
-    """`with` block: a transaction that holds the log's append lock until it ends."""
-
-    def __init__(self, engine: Engine, *, append_lock: bool) -> None:
-        self._engine = engine
-        self._append_lock = append_lock and engine.dialect.name == "postgresql"
-        self._conn: Connection | None = None
-
-    def __enter__(self) -> Connection:
-        conn = self._engine.connect().execution_options(**{IMMEDIATE: True})
-        self._conn = conn
-        conn.begin()
-        if self._append_lock:
+@contextmanager
+def write_transaction(engine: Engine, *, append_lock: bool) -> Iterator[Connection]:
+    """A connection in a transaction that commits at the end of the block, rolls back on
+    an error, and (for appends on PostgreSQL) holds the log's append lock until it ends."""
+    with (
+        translated(engine),
+        engine.connect().execution_options(**{IMMEDIATE: True}) as conn,
+        conn.begin(),
+    ):
+        if append_lock and conn.dialect.name == "postgresql":
             # Taken last, just before positions are assigned, and held to commit: a reader
             # can never see position N+1 committed while N is still in flight.
             # The append's look-ups (event ids, keys, stream version, head) are all point
@@ -42,38 +39,14 @@ class WriteTransaction:
                 ),
                 {"id": APPEND_LOCK},
             )
-        return conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        conn = self._conn
-        assert conn is not None
-        try:
-            if exc_type is None:
-                conn.commit()
-            else:
-                conn.rollback()
-        finally:
-            conn.close()
+        yield conn
 
 
-class ErrorTranslation:
-    """Turns driver errors into the store's exception tree at the boundary."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        if exc is None or isinstance(exc, StoreError):
-            return
-        if isinstance(exc, IntegrityError):
-            raise StoreError(f"the append conflicts with a stored event: {exc.orig}") from exc
-        if isinstance(exc, OperationalError) and is_connection_error(exc):
-            raise StoreUnavailableError(_describe(self._engine, exc)) from exc
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            raise StoreUnavailableError(_describe(self._engine, exc)) from exc
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads; driver errors leave the block as the store's own."""
+    with translated(engine), engine.connect() as conn:
+        yield conn
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -102,14 +75,6 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
         for row in rows:
             copy.write_row([row[c] for c in columns])
-
-
-def is_connection_error(exc: OperationalError) -> bool:
-    message = str(exc.orig).lower()
-    return any(
-        word in message
-        for word in ("connect", "connection", "could not translate", "unable to open", "closed")
-    )
 
 
 def lookup(conn: Connection, column: Any, position: Any, values: list[str]) -> dict[str, int]:

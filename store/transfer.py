@@ -13,7 +13,7 @@ from store.chain import expected_hash, raw_rows
 from store.errors import ImportRefusedError
 from store.events import GENESIS_HASH, canonical_json, parse_time, record_to_json
 from store.eventstore import EventStore
-from store.sql import WriteTransaction
+from store.sql import write_transaction
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "position": int,
@@ -44,7 +44,7 @@ def import_lines(store: EventStore, lines: Iterable[str], *, name: str = "<input
     refusal nothing is written.
     """
     events, keys = schema.events, schema.event_keys
-    with WriteTransaction(store.engine, append_lock=True) as conn:
+    with write_transaction(store.engine, append_lock=True) as conn:
         if conn.execute(select(func.count()).select_from(events)).scalar():
             raise ImportRefusedError("the store is not empty: import only into a new database")
         previous = GENESIS_HASH

@@ -37,6 +37,44 @@ def test_package_does_not_import_what_it_must_not_know(package: str) -> None:
     assert {name: bad for name, bad in offenders.items() if bad} == {}
 
 
+#: Modules whose exceptions are the database driver's; only the store's translator sees them.
+DRIVER_ERRORS = ("sqlalchemy.exc", "psycopg", "sqlite3")
+TRANSLATOR = Path("store/errors.py")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _source_files() -> list[Path]:
+    return sorted(p for package in SOURCES for p in (ROOT / package).rglob("*.py"))
+
+
+SOURCES = ("store", "ingest", "feeds", "newsledger")
+
+
+def test_only_the_store_translator_imports_driver_exception_types() -> None:
+    """One translator: every other module gets the store's own errors, never the driver's."""
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in _source_files()
+        if any(
+            name == driver or name.startswith(driver + ".")
+            for name in _imported_modules(path)
+            for driver in DRIVER_ERRORS
+        )
+    }
+    assert importers == {str(TRANSLATOR)}
+
+
 def test_only_store_imports_the_database_driver() -> None:
     for package in ("ingest", "feeds", "newsledger"):
         for path in (ROOT / package).rglob("*.py"):

@@ -53,7 +53,7 @@ def figures(app: App, as_json: bool) -> None:
     runner = _runner(app)
     runner.catch_up("topics")
     table = runner.tables("topics")["figures"]
-    with app.store.engine.connect() as conn:
+    with app.store.reading() as conn:
         for row in all_figures(conn, table):
             if as_json:
                 click.echo(_figure_json(row))

@@ -15,10 +15,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsledger.app import App
-from store import RecordedEvent, make_engine, schema_state, upgrade
-from store.chain import verify
-from store.events import canonical_json, format_time
-from store.transfer import export_lines, import_lines
+from store import (
+    RecordedEvent,
+    canonical_json,
+    export_lines,
+    format_time,
+    import_lines,
+    make_engine,
+    schema_state,
+    upgrade,
+)
 
 
 @click.group("db")
@@ -110,7 +116,7 @@ class _progress:
 @click.pass_obj
 def verify_command(app: App) -> None:
     """Walk the hash chain; exit 1 at the first position whose hash does not match."""
-    result = verify(app.store.engine)
+    result = app.store.verify()
     if result.ok:
         click.echo(f"OK: {result.events} events, hash chain intact")
         return

@@ -2,92 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
-import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from feeds.config import FeedsConfig, parse_config
-from store import EventStore, NewEvent
+from store import EventStore
+from tests.support.articles import START, article_uuid, ingested, iso, sighted
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 LABELLED = FIXTURES / "labelled.toml"
 ATOM_RNG = FIXTURES / "atom.rng"
-START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+
+__all__ = ["START", "article_uuid", "ingested", "iso", "sighted"]
 
 
 def labelled() -> list[dict[str, Any]]:
     articles: list[dict[str, Any]] = tomllib.loads(LABELLED.read_text(encoding="utf-8"))["articles"]
     return articles
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def article_uuid(name: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"newsledger-test:{name}"))
-
-
-def ingested(
-    name: str,
-    *,
-    title: str,
-    text: str,
-    language: str | None = "vi",
-    n: int = 0,
-    source_id: str = "baodientu",
-    html: str | None = None,
-    version: int = 1,
-    published: bool = True,
-) -> NewEvent:
-    """An ArticleIngested (or, with version > 1, ArticleRevised) event for article `name`."""
-    content_hash = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
-    url = f"https://news.example.vn/{name}.html"
-    data: dict[str, Any] = {
-        "article_id": article_uuid(name),
-        "version": version,
-        "content_hash": content_hash,
-        "source_id": source_id,
-        "source_kind": "feed",
-        "url": url,
-        "canonical_url": url,
-        "guid": url,
-        "title": title,
-        "text": text,
-        "html": html,
-        "language": language,
-        "published": iso(START + timedelta(hours=n)) if published else None,
-        "fetched": iso(START + timedelta(hours=n, minutes=5 + version)),
-        "extractor": "feedparser",
-        "place": None,
-        "author": None,
-    }
-    if version > 1:
-        data["previous_hash"] = "0" * 64
-    kind = "ArticleIngested" if version == 1 else "ArticleRevised"
-    return NewEvent(kind, data, metadata={"correlation_id": str(uuid.uuid4())})
-
-
-def sighted(name: str, *, source_id: str, n: int = 0) -> NewEvent:
-    url = f"https://other.example.la/{name}"
-    data = {
-        "article_id": article_uuid(name),
-        "content_hash": "f" * 64,
-        "source_id": source_id,
-        "source_kind": "feed",
-        "url": url,
-        "canonical_url": url,
-        "title": "as given elsewhere",
-        "published": None,
-        "fetched": iso(START + timedelta(hours=n, minutes=30)),
-    }
-    return NewEvent("ArticleSighted", data)
 
 
 def append_labelled(store: EventStore, articles: list[dict[str, Any]] | None = None) -> None:

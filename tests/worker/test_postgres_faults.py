@@ -6,13 +6,13 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from store import EventStore, Leases
+from store import EventStore
 from tests.worker.conftest import (
     FeedServer,
     TcpProxy,
@@ -78,7 +78,7 @@ class Log:
 
     def leases(self) -> dict[str, str]:
         now = datetime.now(UTC)
-        rows = Leases(self.store.engine, owner="test", ttl=timedelta(seconds=1)).all()
+        rows = self.store.lease_rows()
         return {r.name: r.owner for r in rows if r.held_at(now)}
 
     def close(self) -> None:
