@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from feeds.bands import BandIndex
 from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, signature
@@ -86,6 +87,7 @@ class Grouper:
         self._index = BandIndex()
         self._keys: list[str] = []
         self._story: list[int] = []  # member -> member number of its story's first article
+        self._members: dict[str, int] = {}  # key -> member number
         self._cache: OrderedDict[int, Hashes] = OrderedDict()
 
     def __len__(self) -> int:
@@ -95,11 +97,26 @@ class Grouper:
         """Bytes of the LSH index's sorted runs (memory accounting for the benchmark)."""
         return self._index.nbytes()
 
+    def band_keys(self, hashes: Hashes) -> npt.NDArray[np.uint32]:
+        """The LSH band keys of a shingle set under these settings (stored by the projection,
+        so a restart rebuilds the index without re-reading any text)."""
+        return band_keys(signature(hashes), bands=self.settings.bands, rows=self.settings.rows)
+
+    def restore(self, key: str, keys: npt.NDArray[np.uint32], story: str) -> None:
+        """Re-add an article grouped before (in the same order), with its stored band keys
+        and story: the state `add` had left, without confirming anything again."""
+        member = len(self._keys)
+        self._story.append(self._members[story] if story != key else member)
+        self._members.setdefault(key, member)
+        self._keys.append(key)
+        if len(keys):
+            self._index.add(member, keys)
+
     def add(self, key: str, hashes: Hashes, shingles_of: Callable[[str], Hashes]) -> Join:
         """Group article `key` with shingle hashes `hashes`; `shingles_of(k)` must return the
         shingles of an earlier article k (needed only for confirmed-candidate checks)."""
         member = len(self._keys)
-        keys = band_keys(signature(hashes), bands=self.settings.bands, rows=self.settings.rows)
+        keys = self.band_keys(hashes)
         best: tuple[float, float, int] | None = None
         best_similarity: Similarity | None = None
         if len(hashes):
@@ -114,6 +131,7 @@ class Grouper:
                     best, best_similarity = rank, found
             self._index.add(member, keys)
         self._keys.append(key)
+        self._members.setdefault(key, member)
         self._remember(member, hashes)
         if best is not None and best_similarity is not None:
             via = -best[2]

@@ -1,0 +1,129 @@
+"""The stories projection on a real log (SQLite and PostgreSQL): copies join one story with
+their similarity recorded, sightings are kept, a replay rebuilds identical rows, a threshold
+change plus a replay regroups, and a restarted process goes on grouping where it stopped."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+
+from feeds.neardup import Settings
+from feeds.stories import StoriesProjection
+from store import EventStore, ProjectionRunner
+from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.support.articles import article_uuid, ingested, sighted
+
+
+def _append(store: EventStore, name: str, doc: Doc, n: int, source: str = "vna") -> None:
+    event = ingested(name, title=doc.title, text=doc.text, language=doc.language, n=n)
+    event = replace(event, data={**event.data, "source_id": source})
+    store.append(f"article-{event.data['article_id']}", [event])
+
+
+def _log(store: EventStore) -> dict[str, str]:
+    """Three meeting reports, and four edited copies of the first from other sites."""
+    meetings = [m for m in load_meetings() if m.language == "vi"][:3]
+    names = {}
+    for n, doc in enumerate(meetings):
+        _append(store, doc.key, doc, n)
+        names[doc.key] = doc.key
+    rng = random.Random(5)
+    for n, edit in enumerate(
+        ("byline-and-caption", "truncated", "changed-headline", "dropped-lead")
+    ):
+        copy = EDITS[edit](meetings[0], rng)
+        _append(store, f"copy-{edit}", copy, 10 + n, source=f"site{n}")
+        names[f"copy-{edit}"] = meetings[0].key
+    return names
+
+
+def _rows(runner: ProjectionRunner) -> dict[str, list[tuple[Any, ...]]]:
+    tables = runner.tables("stories")
+    with runner.store.engine.connect() as conn:
+        return {
+            name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+            for name, t in sorted(tables.items())
+        }
+
+
+def _stories(runner: ProjectionRunner) -> dict[str, str]:
+    members = runner.tables("stories")["story_members"]
+    with runner.store.engine.connect() as conn:
+        rows = conn.execute(select(members.c.article_id, members.c.story_id))
+        return {article: story for article, story in rows}
+
+
+def test_copies_from_other_sites_join_the_first_reports_story_with_their_similarity(
+    store: EventStore,
+) -> None:
+    names = _log(store)
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    stories = _stories(runner)
+    for name, original in names.items():
+        assert stories[article_uuid(name)] == article_uuid(original), name
+    tables = runner.tables("stories")
+    members, stories_table = tables["story_members"], tables["stories"]
+    with store.engine.connect() as conn:
+        copy = conn.execute(
+            select(members).where(members.c.article_id == article_uuid("copy-truncated"))
+        ).one()
+        story = conn.execute(
+            select(stories_table).where(stories_table.c.story_id == copy.story_id)
+        ).one()
+    assert copy.reason == "copy" and copy.via is not None
+    assert copy.containment == 1.0 and copy.jaccard < 0.7
+    assert story.members == 5 and story.languages == "vi"
+
+
+def test_sightings_are_kept_for_also_reported_by(store: EventStore) -> None:
+    _log(store)
+    first = load_meetings()[0]
+    store.append(
+        f"article-{article_uuid(first.key)}",
+        [sighted(first.key, source_id="nhandan", n=1)],
+        expected_version=1,
+    )
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    rows = _rows(runner)["story_sightings"]
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (article_uuid(first.key), "nhandan", f"https://other.example.la/{first.key}")
+    ]
+
+
+def test_replay_rebuilds_identical_rows(store: EventStore) -> None:
+    _log(store)
+    runner = ProjectionRunner(store, [StoriesProjection()], batch_size=2)
+    runner.catch_up()
+    before = _rows(runner)
+    runner.replay("stories")
+    assert _rows(runner) == before
+
+
+def test_a_threshold_change_and_a_replay_regroup_the_log(store: EventStore) -> None:
+    _log(store)
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    assert len(set(_stories(runner).values())) == 3
+    strict = ProjectionRunner(store, [StoriesProjection(Settings(jaccard=1.0, containment=1.0))])
+    strict.replay("stories")
+    # Only a copy whose shingles are all in the original can still join: the truncated one.
+    regrouped = _stories(strict)
+    assert len(set(regrouped.values())) > 3
+    assert regrouped[article_uuid("copy-truncated")] == article_uuid(load_meetings()[0].key)
+
+
+def test_a_restarted_projection_goes_on_grouping_from_its_tables(store: EventStore) -> None:
+    meetings = load_meetings()
+    _append(store, meetings[0].key, meetings[0], 0)
+    _append(store, meetings[2].key, meetings[2], 1)
+    ProjectionRunner(store, [StoriesProjection()]).catch_up()
+    copy = EDITS["dropped-paragraphs"](meetings[0], random.Random(1))
+    _append(store, "late-copy", copy, 5, source="provincial")
+    restarted = ProjectionRunner(store, [StoriesProjection()])  # a new process's objects
+    restarted.catch_up()
+    assert _stories(restarted)[article_uuid("late-copy")] == article_uuid(meetings[0].key)
