@@ -112,6 +112,12 @@ class Grouper:
         if len(keys):
             self._index.add(member, keys)
 
+    def move_last(self, story: str) -> None:
+        """Put the article added last, which started a story of its own, into `story` (joined
+        for another reason, e.g. the same meeting in another language): its later copies then
+        join `story` too."""
+        self._story[-1] = self._members[story]
+
     def add(self, key: str, hashes: Hashes, shingles_of: Callable[[str], Hashes]) -> Join:
         """Group article `key` with shingle hashes `hashes`; `shingles_of(k)` must return the
         shingles of an earlier article k (needed only for confirmed-candidate checks)."""

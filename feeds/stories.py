@@ -4,9 +4,11 @@ similarity that joined each — a derived view, so changing the thresholds and r
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -26,6 +28,7 @@ from sqlalchemy import (
 from feeds.articles import INGESTED, REVISED, SIGHTED, ArticleVersion
 from feeds.neardup import Grouper, Join, Settings
 from feeds.shingles import Hashes, shingles
+from feeds.story_meetings import MeetingIndex, MeetingKey, meeting_key
 from store import Projection, RecordedEvent, view_table
 
 Tables = Mapping[str, Table]
@@ -43,7 +46,9 @@ def stories_tables(generation: int) -> dict[str, Table]:
             Column("via", String(64)),  # the earlier article it was found to copy
             Column("jaccard", Float),
             Column("containment", Float),
-            Column("reason", String(20), nullable=False),  # first | copy
+            Column("reason", String(20), nullable=False),  # first | copy | meeting
+            Column("why", Text),  # for a meeting: which meeting, which dates
+            Column("meeting", Text),  # JSON MeetingKey of its main meeting, or null
             Column("source_id", String(200), nullable=False),
             Column("url", Text),
             Column("title", Text, nullable=False),
@@ -78,7 +83,12 @@ class _State:
     """The grouper of one generation of tables, rebuilt from them after a restart."""
 
     grouper: Grouper
+    meetings: MeetingIndex
     next_member: int
+
+
+#: The meeting events of an article version, as `Meeting.as_json()` dicts.
+MeetingsOf = Callable[[ArticleVersion], list[dict[str, Any]]]
 
 
 class StoriesProjection(Projection):
@@ -87,8 +97,11 @@ class StoriesProjection(Projection):
     name = "stories"
     types = frozenset({INGESTED, REVISED, SIGHTED})
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, meetings_of: MeetingsOf | None = None
+    ) -> None:
         self.settings = settings or Settings()
+        self.meetings_of = meetings_of
         self._states: dict[str, _State] = {}
 
     def tables(self, generation: int) -> dict[str, Table]:
@@ -115,15 +128,15 @@ class StoriesProjection(Projection):
         members = tables["story_members"]
         state = self._states.get(members.name)
         if state is None:
-            state = _State(Grouper(self.settings), 0)
-            rows = conn.execute(
-                select(members.c.article_id, members.c.story_id, members.c.bands).order_by(
-                    members.c.member
-                )
-            )
-            for article_id, story_id, bands in rows:
+            state = _State(Grouper(self.settings), MeetingIndex(), 0)
+            columns = (members.c.article_id, members.c.story_id, members.c.bands, members.c.meeting)
+            rows = conn.execute(select(*columns).order_by(members.c.member))
+            for article_id, story_id, bands, meeting in rows:
                 keys = np.frombuffer(bands, dtype=np.uint32)
                 state.grouper.restore(article_id, keys, story_id)
+                if meeting:
+                    key = MeetingKey.from_json(json.loads(meeting))
+                    state.meetings.add(key, article_id, story_id)
                 state.next_member += 1
             self._states = {members.name: state}  # one generation at a time in memory
         return state
@@ -148,16 +161,33 @@ class StoriesProjection(Projection):
         hashes = shingles(article.title, article.text)
         join: Join = state.grouper.add(article.article_id, hashes, shingles_of)
         similarity = join.similarity
+        story, via, reason, why = (
+            join.story,
+            join.via,
+            "first" if join.via is None else "copy",
+            None,
+        )
+        meeting = None
+        if self.meetings_of is not None:
+            meeting = meeting_key(self.meetings_of(article), article.published)
+        if meeting is not None:
+            found = state.meetings.find(meeting) if join.via is None else None
+            if found is not None:
+                story, via, reason, why = found.story, found.via, "meeting", found.why
+                state.grouper.move_last(story)
+            state.meetings.add(meeting, article.article_id, story)
         conn.execute(
             insert(members).values(
                 article_id=article.article_id,
                 member=state.next_member,
                 position=event.position,
-                story_id=join.story,
-                via=join.via,
+                story_id=story,
+                via=via,
                 jaccard=None if similarity is None else round(similarity.jaccard, 4),
                 containment=None if similarity is None else round(similarity.containment, 4),
-                reason="first" if join.via is None else "copy",
+                reason=reason,
+                why=why,
+                meeting=None if meeting is None else json.dumps(meeting.as_json(), sort_keys=True),
                 source_id=article.source_id,
                 url=article.url,
                 title=article.title,
@@ -168,7 +198,7 @@ class StoriesProjection(Projection):
             )
         )
         state.next_member += 1
-        self._story(conn, tables, join.story, article, event.position)
+        self._story(conn, tables, story, article, event.position)
 
     def _story(
         self, conn: Connection, tables: Tables, story_id: str, article: ArticleVersion, at: int
