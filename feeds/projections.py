@@ -27,6 +27,7 @@ from feeds.classify import ArticleText, RuleMatch, classify
 from feeds.config import FeedsConfig
 from feeds.figures import extract_figures
 from feeds.provenance import event_row
+from feeds.stories import StoriesProjection
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from store import Projection, RecordedEvent
@@ -35,7 +36,10 @@ Tables = Mapping[str, Table]
 
 
 def build_projections(config: FeedsConfig) -> list[Projection]:
-    return [TopicsProjection(config.topics, page_size=config.entries_per_feed)]
+    return [
+        TopicsProjection(config.topics, page_size=config.entries_per_feed),
+        StoriesProjection(config.stories),
+    ]
 
 
 class TopicsProjection(Projection):

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from feeds.config import parse_config
+from feeds.errors import ConfigError
 from feeds.neardup import Settings
+from feeds.projections import build_projections
 from feeds.stories import StoriesProjection
 from store import EventStore, ProjectionRunner
 from tests.feeds.copies import EDITS, Doc, load_meetings
@@ -127,3 +132,16 @@ def test_a_restarted_projection_goes_on_grouping_from_its_tables(store: EventSto
     restarted = ProjectionRunner(store, [StoriesProjection()])  # a new process's objects
     restarted.catch_up()
     assert _stories(restarted)[article_uuid("late-copy")] == article_uuid(meetings[0].key)
+
+
+def test_the_stories_thresholds_come_from_the_configuration(tmp_path: Path) -> None:
+    config = parse_config(
+        {"stories": {"jaccard": 0.8, "containment": 1}}, file="x.toml", base_dir=tmp_path
+    )
+    assert (config.stories.jaccard, config.stories.containment) == (0.8, 1.0)
+    projections = {p.name: p for p in build_projections(config)}
+    assert isinstance(projections["stories"], StoriesProjection)
+    assert projections["stories"].settings == config.stories
+    for bad in ({"jaccard": 0}, {"containment": 1.5}, {"jaccard": "high"}, {"bands": 3}):
+        with pytest.raises(ConfigError, match=r"x\.toml: \[stories\]"):
+            parse_config({"stories": bad}, file="x.toml", base_dir=tmp_path)
