@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ MIN_CONTAINED = 40
 MAX_CANDIDATES = 24
 #: Candidate shingle sets kept in memory (copies usually arrive close together).
 CACHE_SIZE = 2048
+_NO_KEYS = np.zeros(0, dtype=np.uint32)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Join:
     story: str
     via: str | None = None
     similarity: Similarity | None = None
+    #: the article's LSH band keys (what `restore` needs after a restart)
+    keys: npt.NDArray[np.uint32] = field(default_factory=lambda: _NO_KEYS, compare=False)
 
 
 class Grouper:
@@ -139,12 +142,14 @@ class Grouper:
         self._keys.append(key)
         self._members.setdefault(key, member)
         self._remember(member, hashes)
+        if not len(hashes):
+            keys = _NO_KEYS
         if best is not None and best_similarity is not None:
             via = -best[2]
             self._story.append(self._story[via])
-            return Join(self._keys[self._story[via]], self._keys[via], best_similarity)
+            return Join(self._keys[self._story[via]], self._keys[via], best_similarity, keys)
         self._story.append(member)
-        return Join(story=key)
+        return Join(story=key, keys=keys)
 
     def _shingles(self, member: int, shingles_of: Callable[[str], Hashes]) -> Hashes:
         cached = self._cache.get(member)

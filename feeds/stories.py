@@ -109,15 +109,17 @@ class StoriesProjection(Projection):
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
         state = self._state(conn, tables)
+        batch = _Batch(conn, tables)
         try:
             for event in events:
                 if event.type == SIGHTED:
-                    self._sighting(conn, tables, event)
+                    batch.sightings.append(_sighting(event))
                 elif event.type == INGESTED:
                     version = ArticleVersion.from_data(event.data)
-                    self._article(conn, tables, state, version, event)
+                    self._article(batch, state, version, event.position)
                 # A revision keeps its article's story (a feed entry's id never moves); its
                 # new text is not re-grouped.
+            batch.flush()
         except BaseException:
             # The transaction rolls back: the in-memory grouper is ahead of the tables, so
             # forget it and rebuild it from them next time.
@@ -141,32 +143,12 @@ class StoriesProjection(Projection):
             self._states = {members.name: state}  # one generation at a time in memory
         return state
 
-    def _article(
-        self,
-        conn: Connection,
-        tables: Tables,
-        state: _State,
-        article: ArticleVersion,
-        event: RecordedEvent,
-    ) -> None:
-        members = tables["story_members"]
-
-        def shingles_of(article_id: str) -> Hashes:
-            body = conn.execute(
-                select(members.c.body).where(members.c.article_id == article_id)
-            ).scalar_one()
-            title, _, text = zlib.decompress(body).decode("utf-8").partition("\n\n")
-            return shingles(title, text)
-
+    def _article(self, batch: _Batch, state: _State, article: ArticleVersion, at: int) -> None:
         hashes = shingles(article.title, article.text)
-        join: Join = state.grouper.add(article.article_id, hashes, shingles_of)
+        join: Join = state.grouper.add(article.article_id, hashes, batch.shingles_of)
         similarity = join.similarity
-        story, via, reason, why = (
-            join.story,
-            join.via,
-            "first" if join.via is None else "copy",
-            None,
-        )
+        story, via, why = join.story, join.via, None
+        reason = "first" if join.via is None else "copy"
         meeting = None
         if self.meetings_of is not None:
             meeting = meeting_key(self.meetings_of(article), article.published)
@@ -176,65 +158,101 @@ class StoriesProjection(Projection):
                 story, via, reason, why = found.story, found.via, "meeting", found.why
                 state.grouper.move_last(story)
             state.meetings.add(meeting, article.article_id, story)
-        conn.execute(
-            insert(members).values(
-                article_id=article.article_id,
-                member=state.next_member,
-                position=event.position,
-                story_id=story,
-                via=via,
-                jaccard=None if similarity is None else round(similarity.jaccard, 4),
-                containment=None if similarity is None else round(similarity.containment, 4),
-                reason=reason,
-                why=why,
-                meeting=None if meeting is None else json.dumps(meeting.as_json(), sort_keys=True),
-                source_id=article.source_id,
-                url=article.url,
-                title=article.title,
-                language=article.language,
-                published=article.published,
-                bands=(state.grouper.band_keys(hashes) if len(hashes) else _NO_KEYS).tobytes(),
-                body=zlib.compress(f"{article.title}\n\n{article.text}".encode(), 6),
-            )
+        body = zlib.compress(f"{article.title}\n\n{article.text}".encode(), 6)
+        batch.bodies[article.article_id] = body
+        batch.members.append(
+            {
+                "article_id": article.article_id,
+                "member": state.next_member,
+                "position": at,
+                "story_id": story,
+                "via": via,
+                "jaccard": None if similarity is None else round(similarity.jaccard, 4),
+                "containment": None if similarity is None else round(similarity.containment, 4),
+                "reason": reason,
+                "why": why,
+                "meeting": None if meeting is None else json.dumps(meeting.as_json()),
+                "source_id": article.source_id,
+                "url": article.url,
+                "title": article.title,
+                "language": article.language,
+                "published": article.published,
+                "bands": join.keys.tobytes(),
+                "body": body,
+            }
         )
         state.next_member += 1
-        self._story(conn, tables, story, article, event.position)
+        batch.story(story, article, at)
 
-    def _story(
-        self, conn: Connection, tables: Tables, story_id: str, article: ArticleVersion, at: int
-    ) -> None:
-        stories = tables["stories"]
-        row = conn.execute(select(stories).where(stories.c.story_id == story_id)).first()
-        language = article.language or ""
+
+class _Batch:
+    """The rows of one batch of events, written with one statement per table at the end."""
+
+    def __init__(self, conn: Connection, tables: Tables) -> None:
+        self.conn, self.tables = conn, tables
+        self.members: list[dict[str, Any]] = []
+        self.sightings: list[dict[str, Any]] = []
+        self.bodies: dict[str, bytes] = {}
+        self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
+        self.changed: dict[str, dict[str, Any]] = {}  # earlier stories that grew
+
+    def shingles_of(self, article_id: str) -> Hashes:
+        """An earlier article's shingles, from its stored title and text."""
+        body = self.bodies.get(article_id)
+        if body is None:
+            members = self.tables["story_members"]
+            query = select(members.c.body).where(members.c.article_id == article_id)
+            body = self.conn.execute(query).scalar_one()
+        title, _, text = zlib.decompress(body).decode("utf-8").partition("\n\n")
+        return shingles(title, text)
+
+    def story(self, story_id: str, article: ArticleVersion, at: int) -> None:
+        row = self.new.get(story_id) or self.changed.get(story_id)
         if row is None:
-            conn.execute(
-                insert(stories).values(
-                    story_id=story_id,
-                    first_position=at,
-                    last_position=at,
-                    members=1,
-                    languages=language,
-                    title=article.title,
+            stories = self.tables["stories"]
+            found = self.conn.execute(select(stories).where(stories.c.story_id == story_id)).first()
+            if found is None:
+                row = self.new[story_id] = {
+                    "story_id": story_id,
+                    "first_position": at,
+                    "last_position": at,
+                    "members": 0,
+                    "languages": "",
+                    "title": article.title,
+                }
+            else:
+                row = self.changed[story_id] = dict(found._mapping)
+        row["last_position"] = at
+        row["members"] += 1
+        languages = {*filter(None, row["languages"].split(",")), *filter(None, [article.language])}
+        row["languages"] = ",".join(sorted(languages))
+
+    def flush(self) -> None:
+        t = self.tables
+        if self.members:
+            self.conn.execute(insert(t["story_members"]), self.members)
+        if self.sightings:
+            self.conn.execute(insert(t["story_sightings"]), self.sightings)
+        if self.new:
+            self.conn.execute(insert(t["stories"]), list(self.new.values()))
+        stories = t["stories"]
+        for row in self.changed.values():
+            self.conn.execute(
+                update(stories)
+                .where(stories.c.story_id == row["story_id"])
+                .values(
+                    last_position=row["last_position"],
+                    members=row["members"],
+                    languages=row["languages"],
                 )
             )
-            return
-        languages = sorted({*filter(None, row.languages.split(",")), *filter(None, [language])})
-        conn.execute(
-            update(stories)
-            .where(stories.c.story_id == story_id)
-            .values(last_position=at, members=row.members + 1, languages=",".join(languages))
-        )
-
-    def _sighting(self, conn: Connection, tables: Tables, event: RecordedEvent) -> None:
-        data = event.data
-        conn.execute(
-            insert(tables["story_sightings"]).values(
-                article_id=str(data["article_id"]),
-                position=event.position,
-                source_id=str(data.get("source_id") or ""),
-                url=data.get("canonical_url") or data.get("url") or None,
-            )
-        )
 
 
-_NO_KEYS = np.zeros(0, dtype=np.uint32)
+def _sighting(event: RecordedEvent) -> dict[str, Any]:
+    data = event.data
+    return {
+        "article_id": str(data["article_id"]),
+        "position": event.position,
+        "source_id": str(data.get("source_id") or ""),
+        "url": data.get("canonical_url") or data.get("url") or None,
+    }
