@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from feeds.articles import INGESTED, REVISED, SIGHTED, _iso
 from feeds.views import FigureRow, _figure_row
+from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, CONTENT_TYPES
+from newsfacts import normalise_timestamp as _iso
 from store import RecordedEvent
 
 Tables = Mapping[str, Table]
@@ -32,7 +33,7 @@ DATE_ORIGINS = {
 def event_row(event: RecordedEvent) -> dict[str, Any]:
     """What the article page needs of one ArticleIngested/Revised/Sighted event."""
     data = event.data
-    article = event.type in (INGESTED, REVISED)
+    article = event.type in CONTENT_TYPES
     dates = {k: data[k] for k in ("published_from", "published_raw") if data.get(k)}
     return {
         "article_id": str(data["article_id"]),
@@ -104,20 +105,20 @@ class ArticlePage:
 
     @property
     def first(self) -> LoggedEvent | None:
-        return next((e for e in self.events if e.type == INGESTED), None)
+        return next((e for e in self.events if e.type == ARTICLE_INGESTED.name), None)
 
     @property
     def sightings(self) -> tuple[LoggedEvent, ...]:
-        return tuple(e for e in self.events if e.type == SIGHTED)
+        return tuple(e for e in self.events if e.type == ARTICLE_SIGHTED.name)
 
     @property
     def revisions(self) -> tuple[LoggedEvent, ...]:
-        return tuple(e for e in self.events if e.type == REVISED)
+        return tuple(e for e in self.events if e.type == ARTICLE_REVISED.name)
 
     @property
     def latest(self) -> LoggedEvent | None:
         """The event of the version the page shows."""
-        versions = [e for e in self.events if e.type in (INGESTED, REVISED)]
+        versions = [e for e in self.events if e.type in CONTENT_TYPES]
         return versions[-1] if versions else None
 
 
@@ -142,9 +143,9 @@ def article_page(conn: Connection, tables: Tables, article_id: str) -> ArticlePa
     previous_text: str | None = None
     for e in events:
         diff: tuple[tuple[str, str], ...] = ()
-        if e.type == REVISED and previous_text is not None:
+        if e.type == ARTICLE_REVISED.name and previous_text is not None:
             diff = word_diff(previous_text, f"{e.title}\n\n{e.text or ''}")
-        if e.type in (INGESTED, REVISED):
+        if e.type in CONTENT_TYPES:
             previous_text = f"{e.title}\n\n{e.text or ''}"
         dates = json.loads(e.dates) if e.dates else {}
         logged.append(

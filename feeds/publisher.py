@@ -23,6 +23,7 @@ from sqlalchemy import Connection, select
 from feeds.config import FeedsConfig
 from feeds.errors import PublishError
 from feeds.jsonfeed import render_json_feed
+from feeds.projections import TOPICS
 from feeds.provenance import article_page
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
@@ -80,8 +81,8 @@ def _publish(
     runner: ProjectionRunner, config: FeedsConfig, out: Path, *, archives: bool
 ) -> PublishReport:
     site = site_for(config)
-    checkpoint = runner.checkpoint("topics")
-    tables = runner.tables("topics")
+    checkpoint = runner.checkpoint(TOPICS)
+    tables = runner.tables(TOPICS)
     fingerprint = ":".join(
         [
             config.rendering_fingerprint(),

@@ -14,9 +14,9 @@ import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
-from feeds.articles import parse_iso
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
+from newsfacts import parse_timestamp
 
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -100,7 +100,7 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
     if previous >= 1:
         fg.link(href=site.feed_url(topic.id, previous), rel="prev-archive")
     newest = max((e.updated for e in page.entries), default=EPOCH)
-    fg.updated(parse_iso(newest))
+    fg.updated(parse_timestamp(newest))
     for row in page.entries:
         _add_entry(fg, row, topic, site)
     data: bytes = fg.atom_str(pretty=True)
@@ -112,9 +112,9 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
     fe.newsledger.lang = row.language
     fe.id(entry_id(row.article_id))
     fe.title(row.title or "(untitled)")
-    fe.updated(parse_iso(row.updated))
+    fe.updated(parse_timestamp(row.updated))
     if row.published:
-        fe.published(parse_iso(row.published))
+        fe.published(parse_timestamp(row.published))
     # feedgen 1.0 drops rel/type/title of entry links (it reads them from the new element,
     # not from the dict), so links are written by the extension.
     links = fe.newsledger.links
