@@ -25,10 +25,11 @@ from sqlalchemy import (
     update,
 )
 
-from feeds.articles import INGESTED, REVISED, SIGHTED, ArticleVersion
+from feeds.articles import ArticleVersion
 from feeds.neardup import Grouper, Join, Settings
 from feeds.shingles import Hashes, shingles
 from feeds.story_meetings import MeetingIndex, MeetingKey, meeting_key
+from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED, ARTICLE_TYPES
 from store import Projection, RecordedEvent, view_table
 
 Tables = Mapping[str, Table]
@@ -95,7 +96,7 @@ class StoriesProjection(Projection):
     """Each article version, in log order, joins the story of its closest earlier copy."""
 
     name = "stories"
-    types = frozenset({INGESTED, REVISED, SIGHTED})
+    types = ARTICLE_TYPES
 
     def __init__(
         self, settings: Settings | None = None, *, meetings_of: MeetingsOf | None = None
@@ -112,9 +113,9 @@ class StoriesProjection(Projection):
         batch = _Batch(conn, tables)
         try:
             for event in events:
-                if event.type == SIGHTED:
+                if event.type == ARTICLE_SIGHTED.name:
                     batch.sightings.append(_sighting(event))
-                elif event.type == INGESTED:
+                elif event.type == ARTICLE_INGESTED.name:
                     version = ArticleVersion.from_data(event.data)
                     self._article(batch, state, version, event.position)
                 # A revision keeps its article's story (a feed entry's id never moves); its

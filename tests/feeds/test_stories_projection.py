@@ -17,6 +17,7 @@ from feeds.errors import ConfigError
 from feeds.neardup import Settings
 from feeds.projections import build_projections
 from feeds.stories import StoriesProjection
+from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.feeds.copies import EDITS, Doc, load_meetings
 from tests.support.articles import article_uuid, ingested, sighted
@@ -25,7 +26,7 @@ from tests.support.articles import article_uuid, ingested, sighted
 def _append(store: EventStore, name: str, doc: Doc, n: int, source: str = "vna") -> None:
     event = ingested(name, title=doc.title, text=doc.text, language=doc.language, n=n)
     event = replace(event, data={**event.data, "source_id": source})
-    store.append(f"article-{event.data['article_id']}", [event])
+    store.append(article_stream(str(event.data["article_id"])), [event])
 
 
 def _log(store: EventStore) -> dict[str, str]:
@@ -88,7 +89,7 @@ def test_sightings_are_kept_for_also_reported_by(store: EventStore) -> None:
     _log(store)
     first = load_meetings()[0]
     store.append(
-        f"article-{article_uuid(first.key)}",
+        article_stream(article_uuid(first.key)),
         [sighted(first.key, source_id="nhandan", n=1)],
         expected_version=1,
     )
