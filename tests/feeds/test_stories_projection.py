@@ -17,6 +17,7 @@ from feeds.errors import ConfigError
 from feeds.neardup import Settings
 from feeds.projections import build_projections
 from feeds.stories import StoriesProjection
+from feeds.story_views import stories
 from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.feeds.copies import EDITS, Doc, load_meetings
@@ -146,3 +147,30 @@ def test_the_stories_thresholds_come_from_the_configuration(tmp_path: Path) -> N
     for bad in ({"jaccard": 0}, {"containment": 1.5}, {"jaccard": "high"}, {"bands": 3}):
         with pytest.raises(ConfigError, match=r"x\.toml: \[stories\]"):
             parse_config({"stories": bad}, file="x.toml", base_dir=tmp_path)
+
+
+def test_the_stories_view_lists_each_story_with_its_members_and_sightings(
+    store: EventStore,
+) -> None:
+    names = _log(store)
+    first = load_meetings()[0]
+    store.append(
+        article_stream(article_uuid(first.key)),
+        [sighted(first.key, source_id="nhandan", n=1)],
+        expected_version=1,
+    )
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    with store.engine.connect() as conn:
+        found = stories(conn, runner.tables("stories"), min_members=2)
+    assert [s.story_id for s in found] == [article_uuid(first.key)]
+    story = found[0]
+    assert [m.article_id for m in story.members] == [
+        article_uuid(n) for n, origin in names.items() if origin == first.key
+    ]
+    head, *copies = story.members
+    assert head.reason == "first" and head.sightings == (
+        ("nhandan", f"https://other.example.la/{first.key}"),
+    )
+    assert all(m.reason == "copy" and m.via and m.jaccard is not None for m in copies)
+    assert story.as_json()["members"][1]["source_id"] == "site0"
