@@ -37,6 +37,7 @@ Tables = Mapping[str, Table]
 
 #: The projection's name: its checkpoint row, and what readers ask the runner for.
 TOPICS = "topics"
+STORIES = StoriesProjection.name
 
 
 def build_projections(config: FeedsConfig) -> list[Projection]:

@@ -129,3 +129,63 @@ def story_of(conn: Connection, tables: Tables, article_ids: list[str]) -> dict[s
         return {}
     query = select(m.c.article_id, m.c.story_id).where(m.c.article_id.in_(article_ids))
     return {a: s for a, s in conn.execute(query)}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEntry:
+    """How a topic feed shows an article that belongs to a story of several copies."""
+
+    story_id: str
+    lead: bool  # the story's earliest entry in this topic: the one entry shown
+    languages: tuple[str, ...]
+    also: tuple[tuple[str, str | None], ...]  # (source id, url) of every other copy/sighting
+
+
+def story_entries(
+    conn: Connection,
+    topic_tables: Tables,
+    story_tables: Tables,
+    topic_id: str,
+    article_ids: list[str],
+) -> dict[str, StoryEntry]:
+    """For the given entries of a topic that belong to a story of several members: whether
+    each is the story's lead in this topic (its earliest entry there), and what else
+    reported it. The lead's id never changes as copies join, since copies come later."""
+    m, s, e = story_tables["story_members"], story_tables["stories"], topic_tables["topic_entries"]
+    if not article_ids:
+        return {}
+    query = (
+        select(m.c.article_id, m.c.story_id)
+        .join(s, s.c.story_id == m.c.story_id)
+        .where(m.c.article_id.in_(article_ids), s.c.members > 1)
+    )
+    story_of: dict[str, str] = {str(a): str(b) for a, b in conn.execute(query)}
+    if not story_of:
+        return {}
+    wanted = sorted(set(story_of.values()))
+    leads: dict[str, tuple[int, str]] = {}
+    query = (
+        select(m.c.story_id, e.c.seq, m.c.article_id)
+        .join(e, e.c.article_id == m.c.article_id)
+        .where(e.c.topic_id == topic_id, m.c.story_id.in_(wanted))
+    )
+    for row in conn.execute(query):
+        key = (int(row.seq), str(row.article_id))
+        if row.story_id not in leads or key < leads[row.story_id]:
+            leads[row.story_id] = key
+    full = {story.story_id: story for story in stories(conn, story_tables, ids=wanted)}
+    found: dict[str, StoryEntry] = {}
+    for article_id, story_id in story_of.items():
+        story = full[story_id]
+        also: list[tuple[str, str | None]] = []
+        for member in story.members:
+            if member.article_id != article_id:
+                also.append((member.source_id, member.url))
+            also.extend(member.sightings)
+        found[article_id] = StoryEntry(
+            story_id=story_id,
+            lead=leads.get(story_id, (0, article_id))[1] == article_id,
+            languages=story.languages,
+            also=tuple(also),
+        )
+    return found

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, func, select
 
+from feeds.story_views import story_entries
+
 Tables = Mapping[str, Table]
 
 
@@ -41,6 +43,8 @@ class EntryRow:
     sightings: tuple[tuple[str, str | None], ...] = ()  # (source id, url) also reporting it
     figures: tuple[FigureRow, ...] = ()
     place: str | None = None  # dateline place (KAZAN, HÀ NỘI) when the text began with one
+    story_id: str | None = None  # its story (feeds.stories), when grouped
+    story_languages: tuple[str, ...] = ()  # every language the story was reported in
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +77,14 @@ def entries(
     seq_range: tuple[int, int] | None = None,
     figures: Table | None = None,
     by_published: bool = False,
+    stories: Tables | None = None,
 ) -> list[EntryRow]:
     """A topic's entries, newest first: the newest `newest`, or those with seq in a range.
 
     Newest means last to enter the topic (feeds: a reader sees every new entry on top),
     or with `by_published`, latest publication date (the index page a person reads).
+    With the `stories` tables, a story is one entry: the copies of an earlier entry of the
+    topic are left out and listed, with their sightings, as "also reported by" of it.
     """
     e, a = tables["topic_entries"], tables["feed_articles"]
     order = (
@@ -96,6 +103,13 @@ def entries(
     if newest is not None:
         query = query.limit(newest)
     rows = conn.execute(query).all()
+    grouped = (
+        story_entries(conn, tables, stories, topic_id, [r.article_id for r in rows])
+        if stories is not None
+        else {}
+    )
+    if grouped:
+        rows = [r for r in rows if r.article_id not in grouped or grouped[r.article_id].lead]
     ids = [r.article_id for r in rows]
     topics = _many(conn, tables["topic_entries"], ids, "topic_id")
     sightings = _sightings(conn, tables["feed_sightings"], ids)
@@ -114,9 +128,12 @@ def entries(
             text=r.text,
             html=r.html,
             topics=tuple(sorted(topics.get(r.article_id, ()))),
-            sightings=tuple(sightings.get(r.article_id, ())),
+            sightings=tuple(sightings.get(r.article_id, ()))
+            + (grouped[r.article_id].also if r.article_id in grouped else ()),
             figures=tuple(figs.get(r.article_id, ())),
             place=r.place,
+            story_id=grouped[r.article_id].story_id if r.article_id in grouped else None,
+            story_languages=grouped[r.article_id].languages if r.article_id in grouped else (),
         )
         for r in rows
     ]
