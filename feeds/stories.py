@@ -104,6 +104,7 @@ class StoriesProjection(Projection):
         self.settings = settings or Settings()
         self.meetings_of = meetings_of
         self._states: dict[str, _State] = {}
+        shingles("", "")  # build the normalisation tables now, not inside the first poll
 
     def tables(self, generation: int) -> dict[str, Table]:
         return stories_tables(generation)
