@@ -22,6 +22,10 @@ class FigureRow:
     text: str
     sentence: str
     direction: str | None = None
+    measure: str = "unspecified"
+    economic: bool = True
+    period: str | None = None
+    inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class EntryRow:
     topics: tuple[str, ...] = ()  # every topic the article is in (category terms)
     sightings: tuple[tuple[str, str | None], ...] = ()  # (source id, url) also reporting it
     figures: tuple[FigureRow, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO codes of the states in its bilateral meetings
     place: str | None = None  # dateline place (KAZAN, HÀ NỘI) when the text began with one
     story_id: str | None = None  # its story (feeds.stories), when grouped
     story_languages: tuple[str, ...] = ()  # every language the story was reported in
@@ -148,6 +153,7 @@ def _entry_rows(
             sightings=tuple(sightings.get(r.article_id, ()))
             + (grouped[r.article_id].also if r.article_id in grouped else ()),
             figures=tuple(figs.get(r.article_id, ())),
+            countries=tuple(r.countries.split(",")) if r.countries else (),
             place=r.place,
             story_id=grouped[r.article_id].story_id if r.article_id in grouped else None,
             story_languages=grouped[r.article_id].languages if r.article_id in grouped else (),
@@ -220,4 +226,8 @@ def _figure_row(r: Row[Any]) -> FigureRow:
         text=r.text,
         sentence=r.sentence,
         direction=r.direction,
+        measure=r.measure,
+        economic=bool(r.economic),
+        period=r.period,
+        inferred=bool(r.inferred),
     )
