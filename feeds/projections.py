@@ -23,6 +23,7 @@ from feeds.articles import ArticleVersion
 from feeds.batch import Batch
 from feeds.config import FeedsConfig
 from feeds.provenance import event_row
+from feeds.stories import StoriesProjection
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
@@ -32,10 +33,14 @@ Tables = Mapping[str, Table]
 
 #: The projection's name: its checkpoint row, and what readers ask the runner for.
 TOPICS = "topics"
+STORIES = StoriesProjection.name
 
 
 def build_projections(config: FeedsConfig) -> list[Projection]:
-    return [TopicsProjection(config.topics, page_size=config.entries_per_feed)]
+    return [
+        TopicsProjection(config.topics, page_size=config.entries_per_feed),
+        StoriesProjection(config.stories),
+    ]
 
 
 class TopicsProjection(Projection):

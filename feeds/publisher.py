@@ -18,7 +18,7 @@ from feeds.config import FeedsConfig
 from feeds.errors import PublishError
 from feeds.files import LOCK, locked, read_manifest, remove_stale, write_if_changed, write_manifest
 from feeds.jsonfeed import render_json_feed
-from feeds.projections import TOPICS
+from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
@@ -77,7 +77,18 @@ def _publish(
     site = site_for(config)
     checkpoint = runner.checkpoint(TOPICS)
     tables = runner.tables(TOPICS)
-    fingerprint = f"{config.rendering_fingerprint()}:{site.version}:{checkpoint.generation}"
+    # Stories (feeds.stories) make one entry of several copies; without that projection
+    # (a runner built for topics only) every article is its own entry.
+    grouped = STORIES in runner.projections
+    stories = runner.tables(STORIES) if grouped else None
+    story_point = runner.checkpoint(STORIES) if grouped else None
+    fingerprint = (
+        f"{config.rendering_fingerprint()}:{site.version}:{checkpoint.generation}"
+        f":{story_point.generation if story_point else 0}"
+    )
+    # A copy joining a story changes the story's entry ("also reported by"), not the topic's
+    # stamp: the current documents are rendered again whenever the stories view moved.
+    story_stamp = f":{story_point.position}" if story_point else ""
     old = read_manifest(out)
     old_files: dict[str, str] = dict(old.get("files", {}))
     emitter = _Emitter(out, {} if old.get("fingerprint") != fingerprint else old_files)
@@ -91,8 +102,9 @@ def _publish(
         # Article pages first: the feeds and the index written next link to them.
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
-        counts = _publish_current(conn, tables, config, site, emitter)
-        _publish_archives(conn, tables, config, site, emitter, counts, render=archives)
+        views = _Views(conn, tables, stories)
+        counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
+        _publish_archives(views, config, site, emitter, counts, render=archives)
     removed = remove_stale(out, _stale(set(old_files) - set(emitter.stamps), config, archives))
     manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": emitter.stamps}
     if archives:
@@ -150,31 +162,42 @@ class _Emitter:
 Archived = list[tuple[Topic, int, dict[int, int]]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Views:
+    """What the documents are read from: the topics view, and the stories view if any."""
+
+    conn: Connection
+    tables: Any
+    stories: Any | None
+
+    def entries(self, topic_id: str, **options: Any) -> Any:
+        return entries(self.conn, self.tables, topic_id, stories=self.stories, **options)
+
+
 def _publish_current(
-    conn: Connection, tables: Any, config: FeedsConfig, site: Site, emitter: _Emitter
+    views: _Views, config: FeedsConfig, site: Site, emitter: _Emitter, *, story_stamp: str
 ) -> Archived:
     """What readers poll: each topic's feed (Atom and JSON), the OPML file, the index."""
     size = config.entries_per_feed
     archived: Archived = []
     for topic in config.topics:
-        state = topic_state(conn, tables, topic.id)
+        state = topic_state(views.conn, views.tables, topic.id)
         count = (state.next_seq - 1) // size
-        figs = tables["figures"] if topic.show_figures else None
-        current = entries(conn, tables, topic.id, newest=size, figures=figs)
+        figs = views.tables["figures"] if topic.show_figures else None
+        current = views.entries(topic.id, newest=size, figures=figs)
         page = FeedPage(topic, current, None, count)
-        stamp = f"{state.stamp}:{count}"
+        stamp = f"{state.stamp}:{count}{story_stamp}"
         emitter.emit(f"feeds/{topic.id}.atom", stamp, partial(render_feed, page, site))
         emitter.emit(f"feeds/{topic.id}.json", stamp, partial(render_json_feed, page, site))
         archived.append((topic, count, dict(state.pages or {})))
     emitter.emit("feeds.opml", "", lambda: render_opml(config.topics, site))
     index_stamp = ",".join(emitter.stamps[f"feeds/{t.id}.atom"] for t in config.topics)
-    emitter.emit("index.html", index_stamp, partial(_render_index, conn, tables, config, site))
+    emitter.emit("index.html", index_stamp, partial(_render_index, views, config, site))
     return archived
 
 
 def _publish_archives(
-    conn: Connection,
-    tables: Any,
+    views: _Views,
     config: FeedsConfig,
     site: Site,
     emitter: _Emitter,
@@ -185,22 +208,21 @@ def _publish_archives(
     """Every topic's archive pages (only their stamps when `render` is False)."""
     size = config.entries_per_feed
     for topic, count, pages in archived:
-        figs = tables["figures"] if topic.show_figures else None
+        figs = views.tables["figures"] if topic.show_figures else None
         for page in range(1, count + 1):
             rel = f"feeds/{topic.id}/archive/{page}.atom"
             stamp = f"{pages.get(page, 0)}:{page < count}"
             if not render:
                 emitter.keep(rel, stamp)
                 continue
-            rows = partial(_page_rows, conn, tables, topic.id, page, size, figs)
+            rows = partial(_page_rows, views, topic.id, page, size, figs)
             emitter.emit(rel, stamp, partial(_render_archive, topic, rows, page, count, site))
 
 
-def _render_index(conn: Connection, tables: Any, config: FeedsConfig, site: Site) -> bytes:
+def _render_index(views: _Views, config: FeedsConfig, site: Site) -> bytes:
     """The index page: each topic's newest entries by publication (read only if rendered)."""
     latest = [
-        (t, entries(conn, tables, t.id, newest=INDEX_ENTRIES, by_published=True))
-        for t in config.topics
+        (t, views.entries(t.id, newest=INDEX_ENTRIES, by_published=True)) for t in config.topics
     ]
     return render_index(latest, site)
 
@@ -270,6 +292,6 @@ def _archive_topic(rel: str) -> str | None:
     return None
 
 
-def _page_rows(conn: Any, tables: Any, topic_id: str, page: int, size: int, figs: Any) -> Any:
+def _page_rows(views: _Views, topic_id: str, page: int, size: int, figs: Any) -> Any:
     seqs = ((page - 1) * size + 1, page * size)
-    return entries(conn, tables, topic_id, seq_range=seqs, figures=figs)
+    return views.entries(topic_id, seq_range=seqs, figures=figs)
