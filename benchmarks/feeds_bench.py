@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from feeds.config import FeedsConfig, parse_config
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
+from newsfacts import ARTICLE_INGESTED, article_stream
 from store import EventStore, NewEvent, ProjectionRunner, StreamAppend
 from tests.support.articles import article_data
 
@@ -142,7 +143,7 @@ def article_event(i: int, rng: random.Random) -> NewEvent:
         fetched=moment + timedelta(minutes=3),
         source_id=f"source-{i % 7}",
     )
-    return NewEvent("ArticleIngested", data)
+    return ARTICLE_INGESTED.new(data, metadata={})
 
 
 def append_articles(store: EventStore, start: int, count: int, seed: int = 7) -> float:
@@ -152,7 +153,7 @@ def append_articles(store: EventStore, start: int, count: int, seed: int = 7) ->
         appends = []
         for i in range(first, min(first + 500, start + count)):
             event = article_event(i, rng)
-            appends.append(StreamAppend(f"article-{event.data['article_id']}", [event], 0))
+            appends.append(StreamAppend(article_stream(event.data["article_id"]), [event], 0))
         store.append_many(appends)
     return time.perf_counter() - began
 

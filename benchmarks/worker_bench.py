@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from newsfacts import ARTICLE_INGESTED  # noqa: E402
 from store import EventStore  # noqa: E402
 from tests.support.feedserver import FeedItem, FeedServer, news_item  # noqa: E402
 
@@ -224,7 +225,7 @@ def run_setup(name: str, url: str, replicas: int, args: argparse.Namespace) -> R
             last_new = round_start
             while not expected <= positions.keys() and time.time() < deadline:
                 time.sleep(0.5)
-                for event in store.read_all(after=after, types=["ArticleIngested"]):
+                for event in store.read_all(after=after, types=[ARTICLE_INGESTED.name]):
                     positions[str(event.data["guid"])] = event.position
                     last_new = time.time()
                 after = max([after, *positions.values()])

@@ -1,14 +1,13 @@
-"""Article versions as feeds reads them from the log: by event type name and data keys, never
-through `ingest`'s classes (see docs/events.md)."""
+"""Article versions as feeds reads them from the log: the content events declared by
+`newsfacts`, never through `ingest`'s classes (see docs/events.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-INGESTED, REVISED, SIGHTED = "ArticleIngested", "ArticleRevised", "ArticleSighted"
-ARTICLE_TYPES = frozenset({INGESTED, REVISED})
+from newsfacts import normalise_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +28,7 @@ class ArticleVersion:
     place: str | None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> ArticleVersion:
+    def from_data(cls, data: Mapping[str, Any]) -> ArticleVersion:
         # .get with defaults: older or sparser events still project instead of failing a replay.
         return cls(
             article_id=str(data["article_id"]),
@@ -40,28 +39,8 @@ class ArticleVersion:
             text=str(data.get("text") or ""),
             html=data.get("html") or None,
             language=data.get("language") or None,
-            published=_iso(data.get("published")),
-            fetched=_iso(data.get("fetched")) or "1970-01-01T00:00:00Z",
+            published=normalise_timestamp(data.get("published")),
+            fetched=normalise_timestamp(data.get("fetched")) or "1970-01-01T00:00:00Z",
             author=data.get("author") or None,
             place=data.get("place") or None,
         )
-
-
-def _iso(value: Any) -> str | None:
-    """Timestamps as one sortable UTC form (`2025-01-09T08:30:00Z`), whatever offset was given."""
-    if not value:
-        return None
-    if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
-        return value  # already the log's form (docs/events.md): the common case, kept fast
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(value: str) -> datetime:
-    """The inverse of the `2025-01-09T08:30:00Z` form (fromisoformat: 10x strptime's speed)."""
-    return datetime.fromisoformat(value.removesuffix("Z") + "+00:00")

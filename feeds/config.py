@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ class FeedsConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     cache_seconds: int = 300
+    #: display names of the sources (`[[sources]] name = "VnExpress"`), by source id
+    source_names: Mapping[str, str] = field(default_factory=dict)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -44,7 +47,8 @@ class FeedsConfig:
     def rendering_fingerprint(self) -> str:
         """What the published bytes depend on besides the views: any change re-renders all."""
         topics = [(t.id, t.title, t.description, t.show_figures) for t in self.topics]
-        body = [self.base_url, self.entries_per_feed, self.site_title, topics]
+        names = sorted(self.source_names.items())
+        body = [self.base_url, self.entries_per_feed, self.site_title, topics, names]
         return hashlib.sha256(json.dumps(body, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -76,7 +80,24 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
         host=host,
         port=port,
         cache_seconds=_int(serve, "cache_seconds", 300, "serve", file, low=0, high=86400 * 30),
+        source_names=_source_names(raw, file),
     )
+
+
+def _source_names(raw: dict[str, Any], file: str) -> dict[str, str]:
+    """`name` of each `[[sources]]` entry (the ingest settings validate the rest)."""
+    names: dict[str, str] = {}
+    sources = raw.get("sources", [])
+    for entry in sources if isinstance(sources, list) else []:
+        if not isinstance(entry, dict) or "name" not in entry:
+            continue
+        name = entry["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                f"{file}: source {entry.get('id')!r}: name must be a non-empty string"
+            )
+        names[str(entry.get("id"))] = " ".join(name.split())
+    return names
 
 
 def _table(raw: dict[str, Any], name: str, file: str) -> dict[str, Any]:

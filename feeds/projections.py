@@ -22,15 +22,20 @@ from sqlalchemy import (
     update,
 )
 
-from feeds.articles import ARTICLE_TYPES, INGESTED, REVISED, SIGHTED, ArticleVersion
+from feeds.articles import ArticleVersion
 from feeds.classify import ArticleText, RuleMatch, classify
 from feeds.config import FeedsConfig
 from feeds.figures import extract_figures
+from feeds.provenance import event_row
 from feeds.tables import topics_tables
 from feeds.topics import Topic
+from newsfacts import ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
 from store import Projection, RecordedEvent
 
 Tables = Mapping[str, Table]
+
+#: The projection's name: its checkpoint row, and what readers ask the runner for.
+TOPICS = "topics"
 
 
 def build_projections(config: FeedsConfig) -> list[Projection]:
@@ -40,8 +45,8 @@ def build_projections(config: FeedsConfig) -> list[Projection]:
 class TopicsProjection(Projection):
     """Which article is in which topic, why, in what order; plus what an entry shows."""
 
-    name = "topics"
-    types = frozenset({INGESTED, REVISED, SIGHTED})
+    name = TOPICS
+    types = ARTICLE_TYPES
 
     def __init__(self, topics: Sequence[Topic], *, page_size: int) -> None:
         self.topics = tuple(topics)
@@ -53,11 +58,13 @@ class TopicsProjection(Projection):
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
         batch = _Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
         for event in events:
-            if event.type in ARTICLE_TYPES:
+            if event.type in CONTENT_TYPES:
                 batch.article(ArticleVersion.from_data(event.data), event.position, self.topics)
-            elif event.type == SIGHTED:
+            elif event.type == ARTICLE_SIGHTED.name:
                 batch.sighting(event.data, event.position)
         batch.flush()
+        if events:  # every event of the streams, for the article pages' provenance
+            conn.execute(insert(tables["article_events"]), [event_row(e) for e in events])
 
     def compare(self, conn: Connection, old: Tables, new: Tables) -> dict[str, Any]:
         """Per topic, how many articles entered and left between two generations."""

@@ -1,5 +1,6 @@
-"""Publishing: render every topic feed, its archive pages, the OPML file and the index page
-from the views into a folder — atomically, and rewriting a file only when its bytes change."""
+"""Publishing: render every topic feed (Atom and JSON Feed), its archive pages, the OPML file,
+the index page and a page per article from the views into a folder — atomically, and
+rewriting a file only when its bytes change."""
 
 from __future__ import annotations
 
@@ -17,10 +18,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, select
+
 from feeds.config import FeedsConfig
 from feeds.errors import PublishError
-from feeds.pages import render_index, render_opml
+from feeds.jsonfeed import render_json_feed
+from feeds.projections import TOPICS
+from feeds.provenance import article_page
 from feeds.render import FeedPage, Site, render_feed
+from feeds.site import render_article, render_index, render_opml
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
 from store import ProjectionRunner
@@ -49,7 +55,7 @@ def site_for(config: FeedsConfig) -> Site:
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         version = "0"
     titles = {t.id: t.title for t in config.topics}
-    return Site(config.base_url, config.site_title, version, titles)
+    return Site(config.base_url, config.site_title, version, titles, config.source_names)
 
 
 def publish_all(
@@ -75,8 +81,8 @@ def _publish(
     runner: ProjectionRunner, config: FeedsConfig, out: Path, *, archives: bool
 ) -> PublishReport:
     site = site_for(config)
-    checkpoint = runner.checkpoint("topics")
-    tables = runner.tables("topics")
+    checkpoint = runner.checkpoint(TOPICS)
+    tables = runner.tables(TOPICS)
     fingerprint = ":".join(
         [
             config.rendering_fingerprint(),
@@ -105,17 +111,32 @@ def _publish(
 
     latest = []
     archived: list[tuple[Topic, int, dict[int, int]]] = []
+    # Article pages are rendered again when their own fingerprint changed, or else for the
+    # articles with events after the last publish. A quick publish (archives=False) leaves
+    # them for the next full one, as it does archive pages.
+    pages_done = old.get("articles_fingerprint") == fingerprint
+    since = old.get("articles_position") if pages_done else None
     with runner.store.reading() as conn:
+        # Article pages first: the feeds and the index written next link to them.
+        article_pages: tuple[list[str], int] = ([], 0)
+        if archives:
+            article_pages = _publish_articles(conn, tables, site, out, since=since)
         for topic in config.topics:
             state = topic_state(conn, tables, topic.id)
             count = (state.next_seq - 1) // size
             figs = tables["figures"] if topic.show_figures else None
             current = entries(conn, tables, topic.id, newest=size, figures=figs)
-            latest.append((topic, current[:INDEX_ENTRIES]))
+            newest = entries(conn, tables, topic.id, newest=INDEX_ENTRIES, by_published=True)
+            latest.append((topic, newest))
             emit(
                 f"feeds/{topic.id}.atom",
                 f"{state.stamp}:{count}",
                 lambda t=topic, c=current, a=count: render_feed(FeedPage(t, c, None, a), site),
+            )
+            emit(
+                f"feeds/{topic.id}.json",
+                f"{state.stamp}:{count}",
+                lambda t=topic, c=current, a=count: render_json_feed(FeedPage(t, c, None, a), site),
             )
             archived.append((topic, count, dict(state.pages or {})))
         emit("feeds.opml", "", lambda: render_opml(config.topics, site))
@@ -144,15 +165,68 @@ def _publish(
         topics = {t.id for t in config.topics}
         stale = {rel for rel in stale if _archive_topic(rel) not in topics}
     removed = _remove_stale(out, stale)
-    _write_manifest(out, {"fingerprint": fingerprint, "files": stamps})
+    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": stamps}
+    if archives:
+        manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
+    else:
+        kept = ("articles_fingerprint", "articles_position")
+        manifest.update({k: old[k] for k in kept if k in old})
+    _write_manifest(out, manifest)
+    written.extend(article_pages[0])
     report = PublishReport(
-        tuple(written), tuple(unchanged), tuple(removed), rendered, output_dir=out
+        tuple(written),
+        tuple(unchanged),
+        tuple(removed),
+        rendered + article_pages[1],
+        output_dir=out,
     )
     log.info(
         "published feeds",
         extra={"written": len(written), "unchanged": len(unchanged), "rendered": rendered},
     )
     return report
+
+
+def _publish_articles(
+    conn: Connection, tables: Any, site: Site, out: Path, *, since: int | None
+) -> tuple[list[str], int]:
+    """Render the page of every article with an event after position `since` (all of them
+    when None); returns the paths written and the number rendered. The pages are not in the
+    manifest: articles are never removed, and the manifest stays small however long the
+    log grows."""
+    written, rendered = [], 0
+    for article_id in _changed_articles(conn, tables, since):
+        page = article_page(conn, tables, article_id)
+        if page is None:  # a sighting of an article the view does not hold
+            continue
+        rendered += 1
+        rel = f"articles/{article_id}.html"
+        if write_if_changed(out / rel, render_article(page, site)):
+            written.append(rel)
+    return written, rendered
+
+
+def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Iterator[str]:
+    if since is not None:
+        events = tables["article_events"]
+        query = select(events.c.article_id).where(events.c.position > since).distinct()
+        yield from sorted(conn.execute(query).scalars())
+        return
+    articles = tables["feed_articles"]
+    last = ""
+    while True:  # in batches, keyed on the id: bounded memory whatever the number of articles
+        batch = list(
+            conn.execute(
+                select(articles.c.article_id)
+                .where(articles.c.article_id > last)
+                .order_by(articles.c.article_id)
+                .limit(1000)
+            ).scalars()
+        )
+        yield from batch
+        if len(batch) < 1000:
+            return
+        last = batch[-1]
 
 
 def _archive_topic(rel: str) -> str | None:

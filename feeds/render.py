@@ -14,9 +14,9 @@ import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
-from feeds.articles import parse_iso
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
+from newsfacts import parse_timestamp
 
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -34,11 +34,24 @@ class Site:
     title: str = "newsledger"
     version: str = "0"
     topic_titles: Mapping[str, str] = field(default_factory=dict)
+    source_names: Mapping[str, str] = field(default_factory=dict)
+    #: the language of the site's own words (feed titles, subtitles, page chrome)
+    language: str = "en"
 
     def feed_url(self, topic_id: str, page: int | None = None) -> str:
         if page is None:
             return f"{self.base_url}/feeds/{topic_id}.atom"
         return f"{self.base_url}/feeds/{topic_id}/archive/{page}.atom"
+
+    def json_feed_url(self, topic_id: str) -> str:
+        return f"{self.base_url}/feeds/{topic_id}.json"
+
+    def article_url(self, article_id: str) -> str:
+        """The article's own page (published as `articles/<id>.html`)."""
+        return f"{self.base_url}/articles/{article_id}"
+
+    def source_name(self, source_id: str) -> str:
+        return self.source_names.get(source_id) or source_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,7 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
     fg = FeedGenerator()
     fg.register_extension("newsledger", _FeedExtension, _EntryExtension)
     fg.newsledger.archive = page.page is not None
+    fg.newsledger.lang = site.language
     fg.id(feed_id(topic.id))
     suffix = "" if page.page is None else f" (archive {page.page})"
     fg.title(f"{site.title}: {topic.title}{suffix}")
@@ -86,7 +100,7 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
     if previous >= 1:
         fg.link(href=site.feed_url(topic.id, previous), rel="prev-archive")
     newest = max((e.updated for e in page.entries), default=EPOCH)
-    fg.updated(parse_iso(newest))
+    fg.updated(parse_timestamp(newest))
     for row in page.entries:
         _add_entry(fg, row, topic, site)
     data: bytes = fg.atom_str(pretty=True)
@@ -98,29 +112,51 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
     fe.newsledger.lang = row.language
     fe.id(entry_id(row.article_id))
     fe.title(row.title or "(untitled)")
-    fe.updated(parse_iso(row.updated))
+    fe.updated(parse_timestamp(row.updated))
     if row.published:
-        fe.published(parse_iso(row.published))
+        fe.published(parse_timestamp(row.published))
     # feedgen 1.0 drops rel/type/title of entry links (it reads them from the new element,
     # not from the dict), so links are written by the extension.
     links = fe.newsledger.links
-    if row.url:
-        links.append({"href": row.url, "rel": "alternate", "type": "text/html"})
+    page = site.article_url(row.article_id)
+    original = row.url if is_web_url(row.url) else None
+    if original:
+        links.append({"href": original, "rel": "alternate", "type": "text/html"})
+        links.append(
+            {"href": page, "rel": "related", "type": "text/html", "title": "Text and provenance"}
+        )
+    else:  # a folder file (or no link at all): its page here is the only place to read it
+        links.append({"href": page, "rel": "alternate", "type": "text/html"})
     seen = {row.url}
     for source_id, url in row.sightings:
-        if url and url not in seen:
+        if is_web_url(url) and url not in seen:
             seen.add(url)
-            links.append({"href": url, "rel": "related", "title": f"Also reported by {source_id}"})
+            name = site.source_name(source_id)
+            links.append({"href": str(url), "rel": "related", "title": f"Also reported by {name}"})
     if row.author:
         fe.author({"name": row.author})
     for topic_id in row.topics:
         label = site.topic_titles.get(topic_id, topic_id)
         fe.category(term=topic_id, scheme=f"{site.base_url}/topics", label=label)
     fe.summary(summary(row.text), type="text")
-    fe.content(entry_html(row, show_figures=topic.show_figures), type="html")
+    fe.content(entry_html(row, show_figures=topic.show_figures, site=site), type="html")
     if row.source_id:
-        origin = _origin(row.url)
-        fe.source(title=row.source_id, url=origin) if origin else fe.source(title=row.source_id)
+        fe.newsledger.source = {
+            "id": source_uri(row.source_id),
+            "title": site.source_name(row.source_id),
+            "updated": row.updated,
+            "link": _origin(row.url) or "",
+        }
+
+
+def is_web_url(url: str | None) -> bool:
+    """Only http(s) links are written into feeds and pages (never `file://` and the like)."""
+    return bool(url) and urlsplit(str(url)).scheme in ("http", "https")
+
+
+def source_uri(source_id: str) -> str:
+    """A stable IRI for a configured source (atom:source needs an id)."""
+    return f"tag:newsledger,2024:source/{source_id}"
 
 
 def summary(text: str) -> str:
@@ -132,9 +168,11 @@ def summary(text: str) -> str:
     return cut + " …"
 
 
-def entry_html(row: EntryRow, *, show_figures: bool) -> str:
+def entry_html(row: EntryRow, *, show_figures: bool, site: Site | None = None) -> str:
     """The entry body: figures first (economic feeds), then sanitised content, then sources."""
     parts: list[str] = []
+    if row.place:
+        parts.append(f"<p><small>Dateline: {html.escape(row.place, quote=False)}</small></p>")
     if show_figures and row.figures:
         parts.append(figures_html(row.figures))
     if row.html:
@@ -142,8 +180,11 @@ def entry_html(row: EntryRow, *, show_figures: bool) -> str:
     else:
         paragraphs = [p.strip() for p in row.text.split("\n\n") if p.strip()]
         parts.extend(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
-    sources = [html.escape(row.source_id, quote=False)]
-    sources.extend(html.escape(s, quote=False) for s, _ in row.sightings if s != row.source_id)
+    name = site.source_name if site is not None else str
+    sources = [html.escape(name(row.source_id), quote=False)]
+    sources.extend(
+        html.escape(name(s), quote=False) for s, _ in row.sightings if s != row.source_id
+    )
     parts.append(f"<p><small>Source: {', '.join(dict.fromkeys(sources))}</small></p>")
     return "\n".join(parts)
 
@@ -169,11 +210,17 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
 
     def __init__(self) -> None:
         self.archive = False
+        self.lang: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"fh": FH_NS}
 
     def extend_atom(self, feed: Any) -> Any:
+        if self.lang:  # the feed's own words; entries carry their own xml:lang
+            for name in ("title", "subtitle"):
+                element = feed.find(name)
+                if element is not None:
+                    element.set(XML_LANG, self.lang)
         if self.archive:
             # The first child position keeps it with the feed's metadata, before the entries.
             feed.insert(0, feed.makeelement(f"{{{FH_NS}}}archive", {}))
@@ -181,15 +228,26 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
 
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Sets `xml:lang` per entry (a feed mixes Vietnamese and English articles) and links."""
+    """Sets `xml:lang` per entry (a feed mixes Vietnamese and English articles), links, and
+    `atom:source` with the id, title and updated that feedgen's own source leaves out."""
 
     def __init__(self) -> None:
         self.lang: str | None = None
         self.links: list[dict[str, str]] = []
+        self.source: dict[str, str] | None = None
 
     def extend_atom(self, entry: Any) -> Any:
         if self.lang:
             entry.set(XML_LANG, self.lang)
         for attributes in self.links:  # feedgen builds un-namespaced elements under xmlns
             entry.append(entry.makeelement("link", attributes))
+        if self.source is not None:
+            source = entry.makeelement("source", {})
+            for name in ("id", "title", "updated"):
+                child = source.makeelement(name, {})
+                child.text = self.source[name]
+                source.append(child)
+            if self.source["link"]:
+                source.append(source.makeelement("link", {"href": self.source["link"]}))
+            entry.append(source)
         return entry

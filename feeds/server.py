@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,12 +27,15 @@ from starlette.routing import Route
 
 from feeds.config import FeedsConfig
 from feeds.publisher import MANIFEST
+from feeds.site import CSP
 
 log = logging.getLogger(__name__)
 
 ATOM = "application/atom+xml; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
+JSON_FEED = "application/feed+json; charset=utf-8"
+_ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")  # never a path: no dots, no slashes
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -102,6 +106,9 @@ def create_app(
             "Cache-Control": cache_control,
             "X-Content-Type-Options": "nosniff",
         }
+        if media_type == HTML:
+            headers["Content-Security-Policy"] = CSP
+            headers["Referrer-Policy"] = "no-referrer"
         if _not_modified(request, file.etag, last_modified):
             return Response(status_code=304, headers=headers)
         return Response(file.body, media_type=media_type, headers=headers)
@@ -111,6 +118,19 @@ def create_app(
         if topic not in topics:
             return PlainTextResponse(f"no topic {topic!r}\n", status_code=404)
         return send(request, f"feeds/{topic}.atom", ATOM)
+
+    async def json_feed(request: Request) -> Response:
+        topic = request.path_params["topic"]
+        if topic not in topics:
+            return PlainTextResponse(f"no topic {topic!r}\n", status_code=404)
+        return send(request, f"feeds/{topic}.json", JSON_FEED)
+
+    async def article(request: Request) -> Response:
+        article_id = request.path_params["article"].removesuffix(".html")
+        rel = f"articles/{article_id}.html"
+        if not _ARTICLE_ID.match(article_id) or cache.get(rel) is None:
+            return PlainTextResponse("no such article\n", status_code=404)
+        return send(request, rel, HTML)
 
     async def archive(request: Request) -> Response:
         topic, page = request.path_params["topic"], request.path_params["page"]
@@ -159,6 +179,8 @@ def create_app(
             Route("/", index, methods=methods),
             Route("/feeds.opml", opml, methods=methods),
             Route("/feeds/{topic}.atom", feed, methods=methods),
+            Route("/feeds/{topic}.json", json_feed, methods=methods),
+            Route("/articles/{article}", article, methods=methods),
             Route("/feeds/{topic}/archive/{page:int}.atom", archive, methods=methods),
             Route("/healthz", healthz, methods=methods),
         ],

@@ -61,6 +61,29 @@ def topics_tables(generation: int) -> dict[str, Table]:
             Column("stamp", Integer, nullable=False),  # position of the last change on the page
         ),
         "figures": figures_table(g),
+        "article_events": view_table(
+            "article_events",
+            g,
+            # Every event of an article's stream, as the article page's provenance shows it.
+            Column("article_id", String(64), primary_key=True),
+            Column("position", Integer, primary_key=True),
+            Column("event_id", String(36), nullable=False),
+            Column("type", String(40), nullable=False),
+            Column("hash", String(64), nullable=False),  # the log's chain hash (`verify`)
+            Column("recorded_at", String(32), nullable=False),
+            Column("version", Integer),
+            Column("source_id", String(200), nullable=False),
+            Column("source_kind", String(20)),
+            Column("url", Text),
+            Column("content_hash", String(64)),
+            Column("previous_hash", String(64)),
+            Column("title", Text),
+            Column("text", Text),  # article versions only: the revision diff needs it
+            Column("published", String(20)),
+            Column("fetched", String(20)),
+            Column("dates", Text),  # JSON: where each date came from, when the event says
+            Index(f"ix_article_events_g{g}_position", "position"),
+        ),
     }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, select
+from sqlalchemy import Connection, Row, Table, func, select
 
 Tables = Mapping[str, Table]
 
@@ -40,6 +40,7 @@ class EntryRow:
     topics: tuple[str, ...] = ()  # every topic the article is in (category terms)
     sightings: tuple[tuple[str, str | None], ...] = ()  # (source id, url) also reporting it
     figures: tuple[FigureRow, ...] = ()
+    place: str | None = None  # dateline place (KAZAN, HÀ NỘI) when the text began with one
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +72,24 @@ def entries(
     newest: int | None = None,
     seq_range: tuple[int, int] | None = None,
     figures: Table | None = None,
+    by_published: bool = False,
 ) -> list[EntryRow]:
-    """A topic's entries, newest first: the newest `newest`, or those with seq in a range."""
+    """A topic's entries, newest first: the newest `newest`, or those with seq in a range.
+
+    Newest means last to enter the topic (feeds: a reader sees every new entry on top),
+    or with `by_published`, latest publication date (the index page a person reads).
+    """
     e, a = tables["topic_entries"], tables["feed_articles"]
+    order = (
+        (func.coalesce(a.c.published, a.c.updated).desc(), e.c.seq.desc())
+        if by_published
+        else (e.c.seq.desc(),)
+    )
     query = (
         select(e.c.article_id, e.c.seq, a)
         .join(a, a.c.article_id == e.c.article_id)
         .where(e.c.topic_id == topic_id)
-        .order_by(e.c.seq.desc())
+        .order_by(*order)
     )
     if seq_range is not None:
         query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
@@ -105,6 +116,7 @@ def entries(
             topics=tuple(sorted(topics.get(r.article_id, ()))),
             sightings=tuple(sightings.get(r.article_id, ())),
             figures=tuple(figs.get(r.article_id, ())),
+            place=r.place,
         )
         for r in rows
     ]

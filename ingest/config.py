@@ -18,7 +18,8 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
 _SIZES = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
-_SOURCE_KEYS = {"id", "kind", "url", "path", "interval", "language", "enabled", "full_text"}
+# `name` (a display name) is read and validated by feeds/config.py: ingest never shows it.
+_SOURCE_KEYS = {"id", "kind", "url", "path", "interval", "language", "enabled", "full_text", "name"}
 
 
 @dataclass(frozen=True, slots=True)

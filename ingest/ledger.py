@@ -11,15 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from ingest.dedup import Decision, ItemKeys, ambiguous_urls, decide, item_keys
-from ingest.events import (
+from ingest.events import article_data, sighted_data
+from ingest.items import Item
+from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
     ARTICLE_SIGHTED,
-    article_data,
+    CONTENT_TYPES,
+    article_of_stream,
     article_stream,
-    sighted_data,
 )
-from ingest.items import Item
 from store import ConcurrencyError, DuplicateKeyError, EventStore, NewEvent, StreamAppend
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,7 @@ class ArticleRecorder:
             if decision is Decision.SIGHT:
                 article = known(claimed[keys.content])
                 article.events.append(
-                    NewEvent(
-                        ARTICLE_SIGHTED,
+                    ARTICLE_SIGHTED.new(
                         sighted_data(
                             item,
                             article_id=article.article_id,
@@ -179,7 +179,7 @@ class ArticleRecorder:
                     )
                 )
                 claimed[keys.seen] = article
-                counts[ARTICLE_SIGHTED] += 1
+                counts[ARTICLE_SIGHTED.name] += 1
                 continue
             if decision is Decision.REVISE:
                 assert keys.url is not None
@@ -197,9 +197,9 @@ class ArticleRecorder:
                 article.content_hash = item.content_hash
                 article.revised = True
                 article.events.append(
-                    NewEvent(ARTICLE_REVISED, data, metadata=meta, keys=(keys.content, keys.seen))
+                    ARTICLE_REVISED.new(data, metadata=meta, keys=(keys.content, keys.seen))
                 )
-                counts[ARTICLE_REVISED] += 1
+                counts[ARTICLE_REVISED.name] += 1
             else:
                 aid = str(uuid.uuid4())
                 article = _Article(aid, 1, item.content_hash, None)
@@ -213,12 +213,10 @@ class ArticleRecorder:
                     fetched=fetched,
                     version=1,
                 )
-                article.events.append(
-                    NewEvent(ARTICLE_INGESTED, data, metadata=meta, keys=new_keys)
-                )
+                article.events.append(ARTICLE_INGESTED.new(data, metadata=meta, keys=new_keys))
                 if keys.url:
                     claimed[keys.url] = article
-                counts[ARTICLE_INGESTED] += 1
+                counts[ARTICLE_INGESTED.name] += 1
             claimed[keys.content] = article
             claimed[keys.seen] = article
 
@@ -229,7 +227,7 @@ class ArticleRecorder:
         ]
         if appends:
             for append, positions in zip(appends, self.store.append_many(appends), strict=True):
-                aid = append.stream_id.removeprefix("article-")
+                aid = article_of_stream(append.stream_id)
                 for position in positions:
                     self._remember(position, aid)
         return counts
@@ -239,7 +237,7 @@ class ArticleRecorder:
         events = self.store.read_stream(article_stream(article_id))
         version, content_hash = 1, ""
         for event in events:
-            if event.type in (ARTICLE_INGESTED, ARTICLE_REVISED):
+            if event.type in CONTENT_TYPES:
                 version = int(event.data.get("version", 1))
                 content_hash = str(event.data["content_hash"])
         return _Article(

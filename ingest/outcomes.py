@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
+from ingest.backoff import Backoff
 from ingest.config import FetchSettings, SourceConfig
 from ingest.errors import FetchError
-from ingest.events import (
+from ingest.fetcher import FetchResult, Validators
+from ingest.politeness import HostGate, retry_after_until
+from ingest.projections import SourceState
+from ingest.reports import PollReport, SourceMemory
+from newsfacts import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
     SOURCE_FETCH_FAILED,
     SOURCE_FETCHED,
     SOURCE_GONE,
     SOURCE_MOVED,
-    iso,
-    parse_iso,
+    maybe_parse_timestamp,
     source_stream,
+    timestamp,
 )
-from ingest.fetcher import FetchResult, Validators
-from ingest.politeness import HostGate, backoff_delay, retry_after_until
-from ingest.projections import SourceState
-from ingest.reports import PollReport, SourceMemory
 from store import EventStore, NewEvent
 
-log = logging.getLogger("ingest.poller")
+log = logging.getLogger(__name__)
 
 
 class SourceFacts:
@@ -42,6 +46,7 @@ class SourceFacts:
         self.settings = settings
         self.gate = gate
         self._jitter = jitter
+        self.backoff = Backoff(settings.backoff_base, settings.backoff_cap)
 
     def succeeded(
         self,
@@ -68,36 +73,38 @@ class SourceFacts:
         if counts or force_event or target is not None:
             self.append(
                 source,
-                SOURCE_FETCHED,
-                {
-                    "source_id": source.id,
-                    "url": result.url,
-                    "status": result.status,
-                    "etag": mem.validators.etag,
-                    "last_modified": mem.validators.last_modified,
-                    "bytes": result.bytes,
-                    "latency_seconds": result.latency,
-                    "items": items,
-                    **counted(counts),
-                    "permanent_redirect": target,
-                    "fetched": iso(now),
-                },
-                cid,
+                SOURCE_FETCHED.new(
+                    {
+                        "source_id": source.id,
+                        "url": result.url,
+                        "status": result.status,
+                        "etag": mem.validators.etag,
+                        "last_modified": mem.validators.last_modified,
+                        "bytes": result.bytes,
+                        "latency_seconds": result.latency,
+                        "items": items,
+                        **counted(counts),
+                        "permanent_redirect": target,
+                        "fetched": timestamp(now),
+                    },
+                    metadata={"correlation_id": cid},
+                ),
                 events,
             )
         if target is not None and mem.redirect_streak >= self.settings.moved_after:
             self.append(
                 source,
-                SOURCE_MOVED,
-                {
-                    "source_id": source.id,
-                    "from_url": mem.url,
-                    "to_url": target,
-                    "status": result.redirect_status,
-                    "streak": mem.redirect_streak,
-                    "fetched": iso(now),
-                },
-                cid,
+                SOURCE_MOVED.new(
+                    {
+                        "source_id": source.id,
+                        "from_url": mem.url,
+                        "to_url": target,
+                        "status": result.redirect_status,
+                        "streak": mem.redirect_streak,
+                        "fetched": timestamp(now),
+                    },
+                    metadata={"correlation_id": cid},
+                ),
                 events,
             )
             log.warning("source %s: moved permanently %s -> %s", source.id, mem.url, target)
@@ -117,12 +124,7 @@ class SourceFacts:
         result: FetchResult | None = None,
     ) -> PollReport:
         mem.failures += 1
-        delay = backoff_delay(
-            mem.failures,
-            base=self.settings.backoff_base,
-            cap=self.settings.backoff_cap,
-            jitter=self._jitter(),
-        )
+        delay = self.backoff.delay(mem.failures, self._jitter())
         retry_at = now + timedelta(seconds=delay)
         if exc.status in (429, 503):
             until = retry_after_until(exc.retry_after, now=now, limit=self.settings.backoff_cap)
@@ -136,23 +138,24 @@ class SourceFacts:
             mem.url,
             exc.reason,
             exc.message,
-            iso(retry_at),
+            timestamp(retry_at),
         )
         events: dict[str, int] = {}
         self.append(
             source,
-            SOURCE_FETCH_FAILED,
-            {
-                "source_id": source.id,
-                "url": mem.url,
-                "reason": exc.reason,
-                "message": exc.message,
-                "status": exc.status,
-                "failures": mem.failures,
-                "retry_at": iso(retry_at),
-                "fetched": iso(now),
-            },
-            cid,
+            SOURCE_FETCH_FAILED.new(
+                {
+                    "source_id": source.id,
+                    "url": mem.url,
+                    "reason": exc.reason,
+                    "message": exc.message,
+                    "status": exc.status,
+                    "failures": mem.failures,
+                    "retry_at": timestamp(retry_at),
+                    "fetched": timestamp(now),
+                },
+                metadata={"correlation_id": cid},
+            ),
             events,
         )
         return PollReport(
@@ -176,40 +179,40 @@ class SourceFacts:
         message = f"{mem.url} answered 410 Gone; the source is no longer polled"
         self.append(
             source,
-            SOURCE_GONE,
-            {
-                "source_id": source.id,
-                "url": mem.url,
-                "status": 410,
-                "message": message,
-                "fetched": iso(now),
-            },
-            cid,
+            SOURCE_GONE.new(
+                {
+                    "source_id": source.id,
+                    "url": mem.url,
+                    "status": 410,
+                    "message": message,
+                    "fetched": timestamp(now),
+                },
+                metadata={"correlation_id": cid},
+            ),
             events,
         )
         log.warning("source %s: %s", source.id, message)
         return PollReport(source.id, "gone", mem.url, 410, result.latency, 0, 0, events, message)
 
-    def append(
-        self,
-        source: SourceConfig,
-        kind: str,
-        data: dict[str, Any],
-        cid: str,
-        events: dict[str, int],
-    ) -> None:
-        self.store.append(
-            source_stream(source.id), [NewEvent(kind, data, metadata={"correlation_id": cid})]
-        )
-        events[kind] = events.get(kind, 0) + 1
+    def append(self, source: SourceConfig, event: NewEvent, events: dict[str, int]) -> None:
+        """Append one fact to the source's stream and count it in `events`."""
+        self.store.append(source_stream(source.id), [event])
+        events[event.type] = events.get(event.type, 0) + 1
 
 
-def counted(counts: Counter[str]) -> dict[str, int]:
+def counted(counts: Mapping[str, int]) -> Counted:
+    """The article counts of a `SourceFetched` from a poll's events by type."""
     return {
-        "ingested": counts.get("ArticleIngested", 0),
-        "revised": counts.get("ArticleRevised", 0),
-        "sighted": counts.get("ArticleSighted", 0),
+        "ingested": counts.get(ARTICLE_INGESTED.name, 0),
+        "revised": counts.get(ARTICLE_REVISED.name, 0),
+        "sighted": counts.get(ARTICLE_SIGHTED.name, 0),
     }
+
+
+class Counted(TypedDict):
+    ingested: int
+    revised: int
+    sighted: int
 
 
 def seed(source: SourceConfig, state: SourceState | None) -> SourceMemory:
@@ -218,15 +221,14 @@ def seed(source: SourceConfig, state: SourceState | None) -> SourceMemory:
     mem = SourceMemory(configured=configured, url=configured)
     if state is None:
         return mem
-    if state.moved_to and state.moved_from == configured:
-        mem.url = state.moved_to
-    mem.gone = state.gone_url is not None and state.gone_url == mem.url
+    mem.url = state.current_url(configured)
+    mem.gone = state.gone_at(mem.url)
     if state.url == mem.url:
         mem.validators = Validators(state.etag, state.last_modified)
         mem.failures = state.failures
-        mem.retry_at = parse_iso(state.retry_at)
+        mem.retry_at = maybe_parse_timestamp(state.retry_at)
         mem.redirect_target = state.redirect_target
         mem.redirect_streak = state.redirect_streak
-    mem.last_success = parse_iso(state.last_success)
-    mem.last_attempt = parse_iso(state.last_attempt)
+    mem.last_success = maybe_parse_timestamp(state.last_success)
+    mem.last_attempt = maybe_parse_timestamp(state.last_attempt)
     return mem

@@ -1,4 +1,4 @@
-"""Being a good client: backoff with jitter, Retry-After per host, gaps and a concurrency cap."""
+"""Being a good client: Retry-After per host, gaps between requests and a concurrency cap."""
 
 from __future__ import annotations
 
@@ -8,16 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-
-
-def backoff_delay(failures: int, *, base: float, cap: float, jitter: float) -> float:
-    """Seconds to wait after `failures` consecutive failures: base·2^(n-1), capped, with
-    "equal jitter" (`jitter` in [0, 1) picks a point in the upper half) so that sources
-    that failed together do not retry together."""
-    if failures < 1:
-        return 0.0
-    ceiling = min(cap, base * float(2 ** min(failures - 1, 40)))
-    return ceiling / 2 + ceiling / 2 * jitter
 
 
 def retry_after_until(value: str | None, *, now: datetime, limit: float) -> datetime | None:

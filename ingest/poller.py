@@ -11,17 +11,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
+from ingest.budget import ConcurrencyBudget
 from ingest.config import IngestConfig, SourceConfig
 from ingest.dedup import item_keys
 from ingest.errors import FetchError
-from ingest.events import (
-    SOURCE_FETCHED,
-    SOURCE_MOVED,
-    iso,
-)
 from ingest.feedparse import parse_feed
 from ingest.fetcher import Fetcher, FetchResult, host_of
 from ingest.folder import list_folder, read_files
@@ -31,8 +27,9 @@ from ingest.ledger import ArticleRecorder, SourceRef
 from ingest.outcomes import SourceFacts, counted, seed
 from ingest.pages import extract_page
 from ingest.politeness import HostGate
-from ingest.projections import SourceState, source_states
+from ingest.projections import SourceState, next_poll, source_states
 from ingest.reports import PollReport, SourceMemory
+from newsfacts import SOURCE_FETCHED, SOURCE_MOVED, SourceFetchedData, timestamp
 from store import EventStore, ProjectionRunner, StoreError
 
 log = logging.getLogger(__name__)
@@ -42,8 +39,6 @@ FEED_ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
-#: Blocking steps (parsing, appending) run at once in threads, all sources together.
-WORK_SLOTS = 2
 #: Files read and appended per step of a folder poll.
 FOLDER_BATCH = 1000
 #: A folder poll with at least this many new or changed files reads them in reader
@@ -74,7 +69,8 @@ class Poller:
         self.config = config
         self.settings = config.fetch
         self.fetcher = fetcher or Fetcher(config.fetch)
-        self.gate = HostGate(concurrency=config.fetch.concurrency, gap=config.fetch.host_gap)
+        self.budget = ConcurrencyBudget(requests=config.fetch.concurrency)
+        self.gate = HostGate(concurrency=self.budget.requests, gap=config.fetch.host_gap)
         self.recorder = ArticleRecorder(store)
         self.facts = SourceFacts(store, config.fetch, self.gate, jitter)
         self._runner = runner or ProjectionRunner(store, [])
@@ -83,10 +79,8 @@ class Poller:
         # one, since this process keeps a core busy recording what they read.
         self._readers = max(1, (os.cpu_count() or 1) - 1) if readers is None else readers
         self._readers_from = readers_from
-        # Parsing and the store run in threads; a few at a time, so that the event loop
-        # (which times every request in flight) is never starved of the GIL, and never
-        # waits itself on a database lock.
-        self._work = asyncio.Semaphore(WORK_SLOTS)
+        # Parsing and the store run in threads, `budget.work` at a time (ingest.budget).
+        self._work = asyncio.Semaphore(self.budget.work)
         self._memory: dict[str, SourceMemory] = {}
         self._states: dict[str, SourceState] | None = None
 
@@ -113,10 +107,12 @@ class Poller:
         chosen = []
         for source in self.config.sources if sources is None else sources:
             mem = self.memory(source)
-            if not source.enabled or mem.gone or (mem.retry_at and mem.retry_at > now):
+            if not source.enabled or mem.gone:
                 continue
-            last = mem.last_attempt
-            if last is None or last + timedelta(seconds=source.interval) <= now:
+            due = next_poll(
+                interval=source.interval, last_attempt=mem.last_attempt, retry_at=mem.retry_at
+            )
+            if due is None or due <= now:
                 chosen.append(source)
         return chosen
 
@@ -217,7 +213,7 @@ class Poller:
         events = await self._blocking(
             self.facts.succeeded, source, mem, result, now, cid, counts, items=len(items)
         )
-        outcome = "moved" if events.get(SOURCE_MOVED) else "ok"
+        outcome = "moved" if events.get(SOURCE_MOVED.name) else "ok"
         return PollReport(
             source.id,
             outcome,
@@ -337,7 +333,7 @@ class Poller:
         mem.failures, mem.retry_at, mem.last_success = 0, None, now
         events = dict(counts)
         if counts or recovered:
-            data = {
+            data: SourceFetchedData = {
                 "source_id": source.id,
                 "url": str(source.path),
                 "status": None,
@@ -348,7 +344,8 @@ class Poller:
                 "items": items,
                 **counted(counts),
                 "permanent_redirect": None,
-                "fetched": iso(now),
+                "fetched": timestamp(now),
             }
-            await self._blocking(self.facts.append, source, SOURCE_FETCHED, data, cid, events)
+            event = SOURCE_FETCHED.new(data, metadata={"correlation_id": cid})
+            await self._blocking(self.facts.append, source, event, events)
         return PollReport(source.id, "ok", str(source.path), None, 0.0, size, items, events)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, delete, insert, select
 
 from ingest.config import IngestConfig
-from ingest.events import (
+from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
     ARTICLE_SIGHTED,
@@ -54,6 +55,46 @@ class SourceState:
         """Articles this source contributed: first sightings plus sightings of known ones."""
         return self.ingested + self.sighted
 
+    def current_url(self, configured: str) -> str:
+        """The URL polled for `configured`: the target of a confirmed move away from it.
+
+        A move recorded for another configured URL no longer applies: editing the
+        configuration starts over from the new URL.
+        """
+        if self.moved_to and self.moved_from == configured:
+            return self.moved_to
+        return configured
+
+    def gone_at(self, url: str) -> bool:
+        """Whether `url` answered 410 (a source is polled again once its URL changes)."""
+        return self.gone_url is not None and self.gone_url == url
+
+
+def health(state: SourceState | None, *, enabled: bool, configured: str) -> str:
+    """`disabled`, `never polled`, `gone`, `failing` or `ok`: the one rule of a source's health."""
+    if not enabled:
+        return "disabled"
+    if state is None:
+        return "never polled"
+    if state.gone_at(state.current_url(configured)):
+        return "gone"
+    if state.failures:
+        return "failing"
+    if state.last_success is None:
+        return "never polled" if state.last_error_at is None else "failing"
+    return "ok"
+
+
+def next_poll(
+    *, interval: float, last_attempt: datetime | None, retry_at: datetime | None
+) -> datetime | None:
+    """When a source is due next: its interval after the last attempt, and not before a
+    back-off or a host's Retry-After ends. None: at once."""
+    due = last_attempt + timedelta(seconds=interval) if last_attempt is not None else None
+    if retry_at is not None and (due is None or retry_at > due):
+        return retry_at
+    return due
+
 
 _TEXT_FIELDS = {
     "url",
@@ -97,14 +138,24 @@ class SourceStateProjection(Projection):
             row.source_id: dict(row._mapping)
             for row in conn.execute(select(table).where(table.c.source_id.in_(ids)))
         }
-        for event in events:
-            sid = event.data.get("source_id")
-            if not sid:
-                continue
-            row = rows.setdefault(str(sid), _empty(str(sid)))
-            _fold(row, event)
+        _fold_all(rows, events)
         conn.execute(delete(table).where(table.c.source_id.in_(ids)))
         conn.execute(insert(table), [rows[i] for i in ids if i in rows])
+
+
+def fold(events: Iterable[RecordedEvent]) -> dict[str, SourceState]:
+    """The state of every source named by `events`, folded from nothing (tests, tools)."""
+    rows: dict[str, dict[str, Any]] = {}
+    _fold_all(rows, events)
+    return {source_id: SourceState(**row) for source_id, row in rows.items()}
+
+
+def _fold_all(rows: dict[str, dict[str, Any]], events: Iterable[RecordedEvent]) -> None:
+    for event in events:
+        sid = event.data.get("source_id")
+        if not sid:
+            continue
+        _fold(rows.setdefault(str(sid), _empty(str(sid))), event)
 
 
 def _empty(source_id: str) -> dict[str, Any]:
@@ -118,13 +169,13 @@ def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
     """One event's effect on a source's row."""
     data = event.data
     kind = event.type
-    if kind == ARTICLE_INGESTED:
+    if kind == ARTICLE_INGESTED.name:
         row["ingested"] += 1
-    elif kind == ARTICLE_REVISED:
+    elif kind == ARTICLE_REVISED.name:
         row["revised"] += 1
-    elif kind == ARTICLE_SIGHTED:
+    elif kind == ARTICLE_SIGHTED.name:
         row["sighted"] += 1
-    elif kind == SOURCE_FETCHED:
+    elif kind == SOURCE_FETCHED.name:
         row.update(
             url=data.get("url"),
             last_success=data.get("fetched"),
@@ -140,7 +191,7 @@ def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
         else:
             row["redirect_target"] = target
             row["redirect_streak"] = 1 if target else 0
-    elif kind == SOURCE_FETCH_FAILED:
+    elif kind == SOURCE_FETCH_FAILED.name:
         row.update(
             url=data.get("url"),
             last_attempt=data.get("fetched"),
@@ -150,7 +201,7 @@ def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
             failures=int(data.get("failures") or row["failures"] + 1),
             retry_at=data.get("retry_at"),
         )
-    elif kind == SOURCE_MOVED:
+    elif kind == SOURCE_MOVED.name:
         row.update(
             moved_from=data.get("from_url"),
             moved_to=data.get("to_url"),
@@ -159,7 +210,7 @@ def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
             etag=None,
             last_modified=None,
         )
-    elif kind == SOURCE_GONE:
+    elif kind == SOURCE_GONE.name:
         row.update(
             gone_url=data.get("url"),
             last_attempt=data.get("fetched"),

@@ -42,11 +42,9 @@ class App:
 
     @cached_property
     def upcasters(self) -> Upcasters:
-        from ingest.events import register_upcasters
+        from newsfacts import upcasters
 
-        upcasters = Upcasters()
-        register_upcasters(upcasters)
-        return upcasters
+        return upcasters()
 
     @cached_property
     def store(self) -> EventStore:

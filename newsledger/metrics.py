@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, make_asgi_app
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 #: Fetch outcomes counted by `newsledger_fetches_total{outcome=…}`.
 OUTCOMES = ("ok", "not_modified", "moved", "gone", "failed", "deferred", "disabled", "error")
@@ -98,11 +98,6 @@ class Metrics:
     def exposition(self) -> bytes:
         """The registry in Prometheus text format."""
         return bytes(generate_latest(self.registry))
-
-    def asgi_app(self) -> Callable[..., object]:
-        """An ASGI app answering with the exposition (mounted at `/metrics`)."""
-        app: Callable[..., object] = make_asgi_app(self.registry)
-        return app
 
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -22,6 +22,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ingest.budget import ConcurrencyBudget
 from ingest.config import SourceConfig
 from newsledger.app import App
 from newsledger.metrics import Metrics
@@ -58,7 +59,9 @@ class Worker:
             app.store, replica_id=settings.replica_id, ttl=settings.lease_ttl
         )
         self.publisher = Publisher(
-            self._publish_once, metrics=self.metrics, retry_cap=settings.store_retry_cap
+            self._publish_once,
+            metrics=self.metrics,
+            backoff=settings.publish_backoff,
         )
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
@@ -87,7 +90,11 @@ class Worker:
         return [s for s in self.app.ingest_config.sources if s.enabled]
 
     def _concurrency(self) -> int:
-        return self.settings.concurrency or self.app.ingest_config.fetch.concurrency
+        """Polls at once (see ingest.budget for how this stacks with requests and work)."""
+        budget = ConcurrencyBudget(
+            requests=self.app.ingest_config.fetch.concurrency, polls=self.settings.concurrency
+        )
+        return budget.poll_threads
 
     # -- one poll --------------------------------------------------------------------
 
@@ -162,8 +169,7 @@ class Worker:
             failures = self._store_failures
         self.store_error = str(exc)
         self.metrics.store_unavailable.inc()
-        delay = min(self.settings.store_retry_cap, 2.0 ** (failures - 1))
-        delay *= random.uniform(0.8, 1.2)
+        delay = self.settings.store_backoff.delay(failures, random.random())
         log.warning(
             "database unavailable; will retry",
             extra={"source_id": retry, "error": str(exc), "retry_in_s": round(delay, 1)},

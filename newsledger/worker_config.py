@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.backoff import Backoff
 from ingest.config import parse_duration
 from newsledger.config import ConfigError
 
@@ -48,6 +49,18 @@ class WorkerSettings:
 
     def jitter_for(self, interval: float) -> float:
         return min(self.jitter, interval / 10)
+
+    @property
+    def store_backoff(self) -> Backoff:
+        """Waiting for a database that went away: 1 s doubling to `store_retry_cap`, ±20%
+        so that replicas do not all come back at the same moment."""
+        return Backoff(1.0, self.store_retry_cap, low=0.8, high=1.2)
+
+    @property
+    def publish_backoff(self) -> Backoff:
+        """Retrying a failed publish: 1 s doubling to `store_retry_cap`, no randomness (one
+        thread per process retries)."""
+        return Backoff(1.0, self.store_retry_cap, low=1.0, high=1.0)
 
 
 def parse_worker_settings(

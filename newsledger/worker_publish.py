@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ingest.backoff import Backoff
 from newsledger.metrics import Metrics
 from store import StoreUnavailableError
 
@@ -58,15 +59,13 @@ class Publisher:
         publish_once: Callable[[], PublishResult],
         *,
         metrics: Metrics,
-        retry_cap: float = 60.0,
+        backoff: Backoff,
     ) -> None:
         self._publish_once = publish_once
         self._metrics = metrics
-        self._retry_cap = retry_cap
+        self._backoff = backoff
         self._wanted = threading.Event()
         self._stopping = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
         self._thread = threading.Thread(target=self._loop, name="publisher", daemon=True)
         self.last: PublishResult | None = None
         self.last_error: str | None = None
@@ -75,12 +74,7 @@ class Publisher:
         self._thread.start()
 
     def request(self) -> None:
-        self._idle.clear()
         self._wanted.set()
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until no publish is wanted or running (tests, `--once`, shutdown)."""
-        return self._idle.wait(timeout)
 
     def stop(self, timeout: float) -> bool:
         """Finish the publish under way (if any) and stop; False if it is still running."""
@@ -97,17 +91,18 @@ class Publisher:
         return result
 
     def _loop(self) -> None:
-        delay = 1.0
+        failures = 0
         while True:
             self._wanted.wait()
             if self._stopping.is_set():
-                self._idle.set()
                 return
             self._wanted.clear()
             try:
                 self._record(self._publish_once())
-                delay = 1.0
+                failures = 0
             except Exception as exc:
+                failures += 1
+                delay = self._backoff.delay(failures)
                 # Keep serving what was published last and try again: a database outage
                 # (or a full disk) must not leave the feeds stale until the next new article.
                 self.last_error = str(exc)
@@ -120,17 +115,12 @@ class Publisher:
                 else:
                     log.error(
                         "publishing failed; will retry",
-                        exc_info=delay == 1.0,  # the traceback once, not on every retry
+                        exc_info=failures == 1,  # the traceback once, not on every retry
                         extra={"error": str(exc), "retry_in_s": delay},
                     )
                 self._wanted.set()
                 if self._stopping.wait(delay):
-                    self._idle.set()
                     return
-                delay = min(delay * 2, self._retry_cap)
-                continue
-            if not self._wanted.is_set():
-                self._idle.set()
 
     def _record(self, result: PublishResult) -> None:
         self.last = result

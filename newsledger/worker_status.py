@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.config import SourceConfig
+from ingest.projections import SourceState, health, source_states
 from newsledger.worker_sharing import MEMBER_LEASE, SOURCE_LEASE
-from store import Lease, RecordedEvent
+from store import Lease
 
 if TYPE_CHECKING:
     from newsledger.app import App
-
-FAILED = "SourceFetchFailed"
-FETCHED = "SourceFetched"
-GONE = "SourceGone"
-MOVED = "SourceMoved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,55 +61,21 @@ class Status:
 
 
 def source_health(
-    *,
-    source_id: str,
-    kind: str,
-    enabled: bool,
-    stream: Sequence[RecordedEvent],
-    lease: Lease | None,
-    now: datetime,
+    source: SourceConfig, state: SourceState | None, *, lease: Lease | None, now: datetime
 ) -> SourceHealth:
-    """A source's health from its `source-<id>` stream (facts only, oldest first)."""
-    last_success: str | None = None
-    last_failure: str | None = None
-    failures = 0
-    retry_at: str | None = None
-    error: str | None = None
-    gone = False
-    for event in stream:
-        data = event.data
-        if event.type == FETCHED:
-            last_success = data.get("fetched") or event.recorded_at.isoformat()
-            failures, retry_at, error = 0, None, None
-        elif event.type == FAILED:
-            last_failure = data.get("fetched") or event.recorded_at.isoformat()
-            failures = int(data.get("failures") or failures + 1)
-            retry_at = data.get("retry_at")
-            error = f"{data.get('reason', '?')}: {data.get('message', '')}".strip()
-        elif event.type == GONE:
-            gone = True
-    if not enabled:
-        health = "disabled"
-    elif gone:
-        health = "gone"
-    elif failures:
-        health = "failing"
-    elif last_success is None:
-        health = "never polled" if last_failure is None else "failing"
-    else:
-        health = "ok"
-    leased_by = lease.owner if lease is not None and lease.held_at(now) else None
+    """A source's health as the ingest projection folded it from the source's facts."""
+    failing = state is not None and state.failures > 0
     return SourceHealth(
-        id=source_id,
-        kind=kind,
-        enabled=enabled,
-        health=health,
-        last_success=last_success,
-        last_failure=last_failure,
-        failures=failures,
-        retry_at=retry_at,
-        error=error,
-        leased_by=leased_by,
+        id=source.id,
+        kind=source.kind,
+        enabled=source.enabled,
+        health=health(state, enabled=source.enabled, configured=source.location),
+        last_success=state.last_success if state else None,
+        last_failure=state.last_error_at if state else None,
+        failures=state.failures if state else 0,
+        retry_at=state.retry_at if state else None,
+        error=f"{state.last_error_reason}: {state.last_error}" if state and failing else None,
+        leased_by=lease.owner if lease is not None and lease.held_at(now) else None,
     )
 
 
@@ -154,18 +117,12 @@ def collect_status(app: App, *, now: datetime) -> Status:
     store = app.store
     leases = store.lease_rows()
     by_name = {lease.name: lease for lease in leases}
+    runner = app.runner
+    states = source_states(runner)
     sources = tuple(
-        source_health(
-            source_id=s.id,
-            kind=s.kind,
-            enabled=s.enabled,
-            stream=store.read_stream(f"source-{s.id}"),
-            lease=by_name.get(SOURCE_LEASE + s.id),
-            now=now,
-        )
+        source_health(s, states.get(s.id), lease=by_name.get(SOURCE_LEASE + s.id), now=now)
         for s in app.ingest_config.sources
     )
-    runner = app.runner
     head = store.head()
     projections = []
     for name in sorted(runner.projections):

@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 FORBIDDEN = {
-    "store": {"ingest", "feeds", "newsledger"},
+    "store": {"newsfacts", "ingest", "feeds", "newsledger"},
+    "newsfacts": {"ingest", "feeds", "newsledger"},
     "feeds": {"ingest", "newsledger"},
     "ingest": {"feeds", "newsledger"},
 }
@@ -58,7 +59,7 @@ def _source_files() -> list[Path]:
     return sorted(p for package in SOURCES for p in (ROOT / package).rglob("*.py"))
 
 
-SOURCES = ("store", "ingest", "feeds", "newsledger")
+SOURCES = ("store", "newsfacts", "ingest", "feeds", "newsledger")
 
 
 def test_only_the_store_translator_imports_driver_exception_types() -> None:
@@ -79,3 +80,39 @@ def test_only_store_imports_the_database_driver() -> None:
     for package in ("ingest", "feeds", "newsledger"):
         for path in (ROOT / package).rglob("*.py"):
             assert "psycopg" not in _imported_packages(path), path
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_event_type_names_and_stream_prefixes_are_spelled_only_in_newsfacts() -> None:
+    """The vocabulary has one home: elsewhere types are named through its declarations."""
+    from newsfacts import SCHEMA_VERSIONS
+
+    spelled = set(SCHEMA_VERSIONS) | {"article-", "source-"}
+    offenders = {
+        f"{_relative(path)}:{node.lineno}: {node.value!r}"
+        for path in _source_files()
+        if path.parts[len(ROOT.parts)] != "newsfacts"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in spelled
+    }
+    assert offenders == set()
+
+
+def test_source_health_is_folded_in_one_module() -> None:
+    """Failures are what health is made of: only the ingest projection reads them back."""
+    folders = set()
+    for path in _source_files():
+        if path.parts[len(ROOT.parts)] == "newsfacts":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "name"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "SOURCE_FETCH_FAILED"
+            ):
+                folders.add(_relative(path))
+    assert folders == {"ingest/projections.py"}

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import click
 
-from feeds.projections import build_projections
+from feeds.projections import TOPICS, build_projections
 from feeds.publisher import PublishReport, publish_all
 from feeds.views import FigureRow, all_figures
 from newsledger.app import App
@@ -51,8 +51,8 @@ def _figure_json(row: FigureRow) -> str:
 def figures(app: App, as_json: bool) -> None:
     """List the economic figures extracted from every article."""
     runner = _runner(app)
-    runner.catch_up("topics")
-    table = runner.tables("topics")["figures"]
+    runner.catch_up(TOPICS)
+    table = runner.tables(TOPICS)["figures"]
     with app.store.reading() as conn:
         for row in all_figures(conn, table):
             if as_json:

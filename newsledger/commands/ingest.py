@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import click
 from rich.console import Console
@@ -12,10 +12,16 @@ from rich.table import Table
 
 from ingest.config import IngestConfig, SourceConfig
 from ingest.errors import UnknownSourceError
-from ingest.events import iso, parse_iso
 from ingest.poller import Poller
-from ingest.projections import SourceState, build_projections, source_states
+from ingest.projections import build_projections, health, next_poll, source_states
 from ingest.reports import PollReport
+from newsfacts import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
+    maybe_parse_timestamp,
+    timestamp,
+)
 from newsledger.app import App
 from store import EventStore, ProjectionRunner
 
@@ -66,7 +72,7 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
         return
     now = datetime.now(UTC).replace(microsecond=0)
     reports = asyncio.run(_round(app.store, config, sources, now))
-    table = Table(title=f"polling round at {iso(now)}")
+    table = Table(title=f"polling round at {timestamp(now)}")
     for name in ("source", "outcome", "status", "items", "ingested", "revised", "sighted", "note"):
         table.add_column(
             name,
@@ -80,27 +86,15 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
             r.outcome,
             str(r.status) if r.status is not None else "",
             str(r.items),
-            str(r.events.get("ArticleIngested", 0)),
-            str(r.events.get("ArticleRevised", 0)),
-            str(r.events.get("ArticleSighted", 0)),
+            str(r.events.get(ARTICLE_INGESTED.name, 0)),
+            str(r.events.get(ARTICLE_REVISED.name, 0)),
+            str(r.events.get(ARTICLE_SIGHTED.name, 0)),
             r.message[:80],
         )
     Console(width=160).print(table)
     total = sum(r.appended for r in reports)
     failed = sum(1 for r in reports if r.outcome.startswith("failed:"))
     click.echo(f"{total} events appended; {failed} of {len(reports)} sources failed")
-
-
-def next_poll(source: SourceConfig, state: SourceState | None) -> datetime | None:
-    """When the worker will poll next, as far as the log tells (None: at once)."""
-    if state is None:
-        return None
-    if state.gone_url is not None:
-        return None
-    if state.failures and state.retry_at:
-        return parse_iso(state.retry_at)
-    last = parse_iso(state.last_attempt)
-    return last + timedelta(seconds=source.interval) if last else None
 
 
 @click.command("sources")
@@ -116,25 +110,23 @@ def sources(app: App, as_json: bool) -> None:
     rows = []
     for source in config.sources:
         state = states.get(source.id)
-        due = next_poll(source, state)
-        gone = state is not None and state.gone_url is not None
+        status = health(state, enabled=source.enabled, configured=source.location)
+        due = (
+            next_poll(
+                interval=source.interval,
+                last_attempt=maybe_parse_timestamp(state.last_attempt),
+                retry_at=maybe_parse_timestamp(state.retry_at),
+            )
+            if state
+            else None
+        )
         rows.append(
             {
                 "id": source.id,
                 "kind": source.kind,
                 "enabled": source.enabled,
-                "url": (
-                    state.moved_to
-                    if state and state.moved_to and state.moved_from == source.location
-                    else source.location
-                ),
-                "status": "gone"
-                if gone
-                else (
-                    "disabled"
-                    if not source.enabled
-                    else ("failing" if state and state.failures else "ok")
-                ),
+                "url": state.current_url(source.location) if state else source.location,
+                "status": status,
                 "last_success": state.last_success if state else None,
                 "last_error": f"{state.last_error_reason}: {state.last_error}"
                 if state and state.last_error
@@ -142,8 +134,8 @@ def sources(app: App, as_json: bool) -> None:
                 "last_error_at": state.last_error_at if state else None,
                 "failures": state.failures if state else 0,
                 "next_poll": None
-                if gone or not source.enabled
-                else iso(max(due, now) if due else now),
+                if status in ("gone", "disabled")
+                else timestamp(max(due, now) if due else now),
                 "articles": state.articles if state else 0,
                 "revisions": state.revised if state else 0,
                 "etag": state.etag if state else None,

@@ -136,18 +136,20 @@ def _install_signals(stop: threading.Event, reload_wanted: threading.Event) -> N
 
 def _wait_for_store(app: App, settings: WorkerSettings, stop: threading.Event) -> bool:
     """Open the store, retrying with back-off while the database is not reachable yet."""
-    delay = 1.0
+    failures = 0
     while True:
         try:
             app.store  # noqa: B018 - connects and migrates
             return True
         except StoreUnavailableError as exc:
+            failures += 1
+            delay = settings.store_backoff.delay(failures, random.random())
             log.warning(
-                "database unavailable; retrying", extra={"error": str(exc), "retry_in_s": delay}
+                "database unavailable; retrying",
+                extra={"error": str(exc), "retry_in_s": round(delay, 1)},
             )
-        if stop.wait(delay * random.uniform(0.8, 1.2)):
+        if stop.wait(delay):
             return False
-        delay = min(delay * 2, settings.store_retry_cap)
 
 
 def _reload(worker: Any) -> None:

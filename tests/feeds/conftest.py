@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from feeds.config import FeedsConfig, parse_config
+from newsfacts import article_stream
 from store import EventStore
 from tests.support.articles import START, article_uuid, ingested, iso, sighted
 
@@ -34,7 +35,7 @@ def append_labelled(store: EventStore, articles: list[dict[str, Any]] | None = N
             language=article["language"],
             n=n,
         )
-        store.append(f"article-{event.data['article_id']}", [event])
+        store.append(article_stream(event.data["article_id"]), [event])
 
 
 def feeds_config(tmp_path: Path, raw: dict[str, Any] | None = None, **changes: Any) -> FeedsConfig:

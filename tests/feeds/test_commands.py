@@ -70,7 +70,9 @@ def test_publish_reports_written_files_then_nothing_to_write(config_file: Path) 
     store.append("article-late", [ingested("late", title="Tin mới", text="Nội dung.", n=80)])
     store.close()
     third = runner.invoke(cli, ["--config", str(config_file), "publish"])
-    assert "wrote feeds/all.atom" in third.output and "2 written" in third.output
+    # The topic's Atom and JSON feeds, the index, and the new article's own page.
+    assert "wrote feeds/all.atom" in third.output and "4 written" in third.output
+    assert f"wrote articles/{article_uuid('late')}.html" in third.output
 
 
 def test_a_bad_topic_in_the_config_is_a_one_line_error(config_file: Path) -> None:

@@ -93,3 +93,17 @@ def test_invalid_settings_are_reported_with_file_topic_and_field(
     with pytest.raises(ConfigError) as caught:
         _parse(raw, tmp_path)
     assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_source_display_names_come_from_the_sources_table(tmp_path: Path) -> None:
+    raw = {
+        "sources": [
+            {"id": "vnexpress", "kind": "feed", "url": "https://e.vn/rss", "name": " VnExpress "},
+            {"id": "notes", "kind": "folder", "path": "notes"},
+        ]
+    }
+    config = parse_config(raw, file="n.toml", base_dir=tmp_path)
+    assert config.source_names == {"vnexpress": "VnExpress"}
+    raw["sources"][0]["name"] = ""
+    with pytest.raises(ConfigError, match=r"n\.toml: source 'vnexpress': name must be"):
+        parse_config(raw, file="n.toml", base_dir=tmp_path)

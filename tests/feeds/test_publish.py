@@ -182,8 +182,10 @@ def test_one_new_article_rewrites_only_the_documents_it_appears_in(
     )
     runner.catch_up()
     report = publish_all(runner, small)
-    assert set(report.written) == {"feeds/all.atom", "index.html"}
-    assert report.rendered <= 6  # the four current documents, the index and the OPML file
+    page = f"articles/{article_uuid('new')}.html"
+    assert set(report.written) == {"feeds/all.atom", "feeds/all.json", "index.html", page}
+    # The current Atom and JSON documents, the index, the OPML file and one article page.
+    assert report.rendered <= 2 * len(small.topics) + 3
 
 
 def test_replaying_every_view_republishes_byte_identical_files(
@@ -226,15 +228,19 @@ def test_after_a_replay_the_current_documents_can_be_published_before_the_archiv
     )
     runner.replay()
     quick = publish_all(runner, small, archives=False)
-    current = {f"feeds/{t.id}.atom" for t in small.topics} | {"feeds.opml", "index.html"}
-    assert quick.rendered == len(current)  # not one archive page...
+    current = {f"feeds/{t.id}.{x}" for t in small.topics for x in ("atom", "json")}
+    current |= {"feeds.opml", "index.html"}
+    assert quick.rendered == len(current)  # not one archive page nor article page...
     assert "feeds/all.atom" in quick.written and quick.removed == ()
     assert {rel: before[rel] for rel in archives} == {  # ...and none lost or changed
         rel: data for rel, data in _files(small.output_dir).items() if rel in archives
     }
     full = publish_all(runner, small)
     rendered_archives = len(archives | {r for r in full.written if "/archive/" in r})
-    assert full.rendered == rendered_archives  # now every archive page, and nothing twice
+    pages = len(list((small.output_dir / "articles").glob("*.html")))
+    assert pages == len(labelled()) + 1
+    # Now every archive page and every article page, and nothing twice.
+    assert full.rendered == rendered_archives + pages
     assert publish_all(runner, small).rendered == 0
     fresh = replace(small, output_dir=small.output_dir.parent / "fresh")
     publish_all(runner, fresh)

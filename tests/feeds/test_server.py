@@ -22,7 +22,7 @@ from feeds.projections import build_projections
 from feeds.publisher import publish_all
 from feeds.server import create_app, make_server
 from store import EventStore, ProjectionRunner
-from tests.feeds.conftest import append_labelled, feeds_config, ingested, labelled
+from tests.feeds.conftest import append_labelled, article_uuid, feeds_config, ingested, labelled
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +135,47 @@ def test_the_index_page_has_autodiscovery_links_and_latest_entries(
     page = lxml_html.fromstring(response.content)
     hrefs = page.xpath('//link[@rel="alternate"][@type="application/atom+xml"]/@href')
     assert hrefs == [f"{config.base_url}/feeds/{t.id}.atom" for t in config.topics]
-    titles = page.xpath("//section[@id='all']//li/a/text()")
-    assert titles[0] == labelled()[-1]["title"]
+    titles = page.xpath("//section[@id='all']//li/a[@class='title']/text()")
+    assert titles[0] == labelled()[-1]["title"]  # the last one is also the newest published
     assert (
         httpx.get(f"{base}/", headers={"If-None-Match": response.headers["etag"]}).status_code
         == 304
     )
+
+
+def test_an_article_page_is_served_with_validators_csp_and_304(
+    served: tuple[str, FeedsConfig],
+) -> None:
+    base, _ = served
+    url = f"{base}/articles/{article_uuid(labelled()[0]['id'])}"
+    response = httpx.get(url)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert labelled()[0]["title"] in response.text
+    again = httpx.get(url, headers={"If-None-Match": response.headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")
+    modified = response.headers["last-modified"]
+    assert httpx.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    # The static tree's own name for the page works too.
+    assert httpx.get(url + ".html").content == response.content
+
+
+def test_unknown_or_malformed_article_ids_are_404(served: tuple[str, FeedsConfig]) -> None:
+    base, _ = served
+    for path in ("/articles/nope", "/articles/..%2F..%2Findex", "/articles/.hidden", "/articles/"):
+        response = httpx.get(base + path)
+        assert response.status_code == 404, path
+
+
+def test_json_feeds_are_served_beside_the_atom_feeds(served: tuple[str, FeedsConfig]) -> None:
+    base, _ = served
+    response = httpx.get(f"{base}/feeds/all.json")
+    assert response.headers["content-type"] == "application/feed+json; charset=utf-8"
+    assert response.json()["version"] == "https://jsonfeed.org/version/1.1"
+    again = httpx.get(f"{base}/feeds/all.json", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+    assert httpx.get(f"{base}/feeds/football.json").status_code == 404
 
 
 def test_healthz_answers_ok(served: tuple[str, FeedsConfig]) -> None:

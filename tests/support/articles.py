@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, ArticleContent
 from store import NewEvent
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
@@ -33,9 +33,9 @@ def article_data(
     source_id: str,
     html: str | None = None,
     version: int = 1,
-) -> dict[str, Any]:
+) -> ArticleContent:
     """The data of an ArticleIngested (version 1) or ArticleRevised event."""
-    data: dict[str, Any] = {
+    data: ArticleContent = {
         "article_id": article_id,
         "version": version,
         "content_hash": hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
@@ -84,21 +84,23 @@ def ingested(
         html=html,
         version=version,
     )
-    kind = "ArticleIngested" if version == 1 else "ArticleRevised"
-    return NewEvent(kind, data, metadata={"correlation_id": str(uuid.uuid4())})
+    kind = ARTICLE_INGESTED if version == 1 else ARTICLE_REVISED
+    return kind.new(data, metadata={"correlation_id": str(uuid.uuid4())})
 
 
 def sighted(name: str, *, source_id: str, n: int = 0) -> NewEvent:
     url = f"https://other.example.la/{name}"
-    data = {
-        "article_id": article_uuid(name),
-        "content_hash": "f" * 64,
-        "source_id": source_id,
-        "source_kind": "feed",
-        "url": url,
-        "canonical_url": url,
-        "title": "as given elsewhere",
-        "published": None,
-        "fetched": iso(START + timedelta(hours=n, minutes=30)),
-    }
-    return NewEvent("ArticleSighted", data)
+    return ARTICLE_SIGHTED.new(
+        {
+            "article_id": article_uuid(name),
+            "content_hash": "f" * 64,
+            "source_id": source_id,
+            "source_kind": "feed",
+            "url": url,
+            "canonical_url": url,
+            "title": "as given elsewhere",
+            "published": None,
+            "fetched": iso(START + timedelta(hours=n, minutes=30)),
+        },
+        metadata={},
+    )

@@ -1,4 +1,5 @@
-"""`newsledger status`: a source's health is read from its facts; feed files carry ages."""
+"""`newsledger status`: a source's health is the ingest projection's fold of its facts; feed
+files carry ages."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ingest.config import SourceConfig
+from ingest.projections import fold
 from newsledger.worker_status import age, feed_files, live_replicas, source_health
 from store import Lease, RecordedEvent
 
@@ -22,16 +25,16 @@ def fact(event_type: str, version: int, **data: Any) -> RecordedEvent:
         stream_version=version,
         type=event_type,
         schema_version=1,
-        data=data,
+        data={"source_id": "kpl", **data},
         metadata={},
         recorded_at=NOW,
         hash="0" * 64,
     )
 
 
-def health(stream: list[RecordedEvent], **kwargs: Any) -> Any:
-    options: dict[str, Any] = {"enabled": True, "lease": None, **kwargs}
-    return source_health(source_id="kpl", kind="feed", stream=stream, now=NOW, **options)
+def health(stream: list[RecordedEvent], *, enabled: bool = True, lease: Lease | None = None) -> Any:
+    source = SourceConfig("kpl", "feed", url="https://kpl.example.la/rss", enabled=enabled)
+    return source_health(source, fold(stream).get("kpl"), lease=lease, now=NOW)
 
 
 def test_a_source_never_polled_says_so() -> None:
@@ -65,7 +68,8 @@ def test_a_success_after_failures_makes_the_source_healthy_again() -> None:
 
 
 def test_gone_and_disabled_sources_are_reported_as_such() -> None:
-    assert health([fact("SourceGone", 1, fetched="2025-03-02T08:00:00Z")]).health == "gone"
+    gone = fact("SourceGone", 1, url="https://kpl.example.la/rss", fetched="2025-03-02T08:00:00Z")
+    assert health([gone]).health == "gone"
     assert health([], enabled=False).health == "disabled"
 
 

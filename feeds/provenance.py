@@ -1,0 +1,209 @@
+"""An article's provenance from the log: the rows the projection keeps of every event of an
+article's stream, and the article page's view of them (first sight, sightings, revisions
+with a readable diff, event ids and hashes)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from feeds.views import FigureRow, _figure_row
+from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, CONTENT_TYPES
+from newsfacts import normalise_timestamp as _iso
+from store import RecordedEvent
+
+Tables = Mapping[str, Table]
+
+#: Where a date can come from (the `published_from` field of article events).
+DATE_ORIGINS = {
+    "feed": "from the feed",
+    "page": "from the page's metadata",
+    "dateline": "from the dateline",
+    "body": "inferred from the text",
+    "fetch": "fetch time: the source gave no date",
+}
+
+
+def event_row(event: RecordedEvent) -> dict[str, Any]:
+    """What the article page needs of one ArticleIngested/Revised/Sighted event."""
+    data = event.data
+    article = event.type in CONTENT_TYPES
+    dates = {k: data[k] for k in ("published_from", "published_raw") if data.get(k)}
+    return {
+        "article_id": str(data["article_id"]),
+        "position": event.position,
+        "event_id": str(event.event_id),
+        "type": event.type,
+        "hash": event.hash,
+        "recorded_at": event.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "version": int(data.get("version") or 1) if article else None,
+        "source_id": str(data.get("source_id") or ""),
+        "source_kind": data.get("source_kind"),
+        "url": data.get("url"),
+        "content_hash": data.get("content_hash"),
+        "previous_hash": data.get("previous_hash"),
+        "title": data.get("title"),
+        "text": data.get("text") if article else None,
+        "published": _iso(data.get("published")),
+        "fetched": _iso(data.get("fetched")),
+        "dates": json.dumps(dates, sort_keys=True) if dates else None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """One event of the article's stream as the page lists it."""
+
+    position: int
+    event_id: str
+    type: str
+    hash: str
+    recorded_at: str
+    source_id: str
+    source_kind: str | None
+    url: str | None
+    content_hash: str | None
+    version: int | None
+    title: str | None
+    published: str | None
+    published_from: str | None
+    fetched: str | None
+    diff: tuple[tuple[str, str], ...] = ()  # revisions: (op, words), op in "=", "-", "+"
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    topic_id: str
+    score: float
+    explanation: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    """Everything an article page shows, as values."""
+
+    article_id: str
+    title: str
+    text: str
+    html: str | None
+    language: str | None
+    author: str | None
+    place: str | None
+    source_id: str
+    url: str | None
+    published: str | None
+    updated: str
+    events: tuple[LoggedEvent, ...]
+    topics: tuple[Membership, ...]
+    figures: tuple[FigureRow, ...]
+
+    @property
+    def first(self) -> LoggedEvent | None:
+        return next((e for e in self.events if e.type == ARTICLE_INGESTED.name), None)
+
+    @property
+    def sightings(self) -> tuple[LoggedEvent, ...]:
+        return tuple(e for e in self.events if e.type == ARTICLE_SIGHTED.name)
+
+    @property
+    def revisions(self) -> tuple[LoggedEvent, ...]:
+        return tuple(e for e in self.events if e.type == ARTICLE_REVISED.name)
+
+    @property
+    def latest(self) -> LoggedEvent | None:
+        """The event of the version the page shows."""
+        versions = [e for e in self.events if e.type in CONTENT_TYPES]
+        return versions[-1] if versions else None
+
+
+def article_page(conn: Connection, tables: Tables, article_id: str) -> ArticlePage | None:
+    a = tables["feed_articles"]
+    row = conn.execute(select(a).where(a.c.article_id == article_id)).first()
+    if row is None:
+        return None
+    ev, te, fig = tables["article_events"], tables["topic_entries"], tables["figures"]
+    events = conn.execute(
+        select(ev).where(ev.c.article_id == article_id).order_by(ev.c.position)
+    ).all()
+    topics = conn.execute(
+        select(te.c.topic_id, te.c.score, te.c.explanation)
+        .where(te.c.article_id == article_id)
+        .order_by(te.c.topic_id)
+    ).all()
+    figures = conn.execute(
+        select(fig).where(fig.c.article_id == article_id).order_by(fig.c.ordinal)
+    ).all()
+    logged: list[LoggedEvent] = []
+    previous_text: str | None = None
+    for e in events:
+        diff: tuple[tuple[str, str], ...] = ()
+        if e.type == ARTICLE_REVISED.name and previous_text is not None:
+            diff = word_diff(previous_text, f"{e.title}\n\n{e.text or ''}")
+        if e.type in CONTENT_TYPES:
+            previous_text = f"{e.title}\n\n{e.text or ''}"
+        dates = json.loads(e.dates) if e.dates else {}
+        logged.append(
+            LoggedEvent(
+                position=e.position,
+                event_id=e.event_id,
+                type=e.type,
+                hash=e.hash,
+                recorded_at=e.recorded_at,
+                source_id=e.source_id,
+                source_kind=e.source_kind,
+                url=e.url,
+                content_hash=e.content_hash,
+                version=e.version,
+                title=e.title,
+                published=e.published,
+                published_from=dates.get("published_from"),
+                fetched=e.fetched,
+                diff=diff,
+            )
+        )
+    return ArticlePage(
+        article_id=row.article_id,
+        title=row.title,
+        text=row.text,
+        html=row.html,
+        language=row.language,
+        author=row.author,
+        place=row.place,
+        source_id=row.source_id,
+        url=row.url,
+        published=row.published,
+        updated=row.updated,
+        events=tuple(logged),
+        topics=tuple(
+            Membership(t.topic_id, t.score, tuple(json.loads(t.explanation))) for t in topics
+        ),
+        figures=tuple(_figure_row(f) for f in figures),
+    )
+
+
+#: A word with the spaces after it: changed neighbouring words then form one run
+#: ("giáo dục" -> "y tế"), not two runs split by a kept space.
+_TOKENS = re.compile(r"\S+\s*|\s+")
+
+
+def word_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """The new text against the old, word by word: runs of kept ("="), removed ("-") and
+    added ("+") words, which a page shows as plain, struck-out and highlighted text."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    runs: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(("=", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            runs.append(("-", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            runs.append(("+", "".join(b[j1:j2])))
+    return tuple(runs)

@@ -1,0 +1,121 @@
+"""The site around the feeds: the OPML list, the index page and one page per article, rendered
+by Jinja2 with autoescaping on for every template (all text comes from sources)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from functools import cache
+from xml.sax.saxutils import escape, quoteattr
+
+import nh3
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+
+from feeds.provenance import DATE_ORIGINS, ArticlePage
+from feeds.render import Site, is_web_url
+from feeds.topics import Topic
+from feeds.views import EntryRow
+
+SNIPPET_CHARS = 160
+#: Pages load nothing but themselves: no scripts at all, styles inline, images from the web
+#: (sanitised article HTML may show the source's pictures). Sent as a header by `serve` and
+#: repeated in a meta element, so that the static tree behind any server keeps it.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def render_opml(topics: Sequence[Topic], site: Site) -> bytes:
+    """OPML 2.0 with one `rss` outline per topic feed: a reader imports them all in one step."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head>",
+        f"    <title>{escape(site.title)} feeds</title>",
+        f"    <docs>{escape('http://opml.org/spec2.opml')}</docs>",
+        "  </head>",
+        "  <body>",
+    ]
+    for topic in topics:
+        attributes = {
+            "type": "rss",
+            "text": f"{site.title}: {topic.title}",
+            "title": f"{site.title}: {topic.title}",
+            "xmlUrl": site.feed_url(topic.id),
+            "htmlUrl": f"{site.base_url}/#{topic.id}",
+            "description": topic.description,
+        }
+        rendered = " ".join(f"{k}={quoteattr(v)}" for k, v in attributes.items())
+        lines.append(f"    <outline {rendered}/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first words of `text` within `limit` characters, cut between words, "…" if cut."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit + 1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut else words[:limit]
+    return head.rstrip(" ,;:.-–—") + "…"
+
+
+def when(value: str | None) -> str:
+    """`2025-01-09T08:30:00Z` as `2025-01-09 08:30 UTC` (times are UTC everywhere here)."""
+    if not value:
+        return ""
+    return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("feeds", "templates"),
+        autoescape=True,  # every template, whatever its name
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["snippet"] = snippet
+    env.filters["when"] = when
+    env.tests["web_url"] = is_web_url
+    return env
+
+
+def render_index(latest: Sequence[tuple[Topic, Sequence[EntryRow]]], site: Site) -> bytes:
+    """The home page: every topic with its feed links (autodiscovery) and newest articles."""
+    template = _environment().get_template("index.html")
+    return template.render(site=site, latest=latest, csp=CSP).encode("utf-8")
+
+
+def render_article(page: ArticlePage, site: Site) -> bytes:
+    """One article: text, dates and their origin, figures, topics and its provenance."""
+    names = [site.source_name(page.source_id)]
+    names += [site.source_name(s.source_id) for s in page.sightings]
+    latest = page.latest
+    origin = latest.published_from if latest is not None else None
+    if page.published is None:
+        published_from = "the source gave no date"
+    else:
+        published_from = DATE_ORIGINS.get(origin or "", "from the source")
+    template = _environment().get_template("article.html")
+    return template.render(
+        site=site,
+        a=page,
+        sources=list(dict.fromkeys(names)),
+        published_from=published_from,
+        body=article_body(page),
+        csp=CSP,
+    ).encode("utf-8")
+
+
+def article_body(page: ArticlePage) -> Markup:
+    """The sanitised HTML the source had (cleaned again: never trust the view), else the text
+    as escaped paragraphs."""
+    if page.html:
+        return Markup(nh3.clean(page.html))
+    paragraphs = [p.strip() for p in page.text.split("\n\n") if p.strip()]
+    return Markup("\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs))

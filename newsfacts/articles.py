@@ -1,0 +1,70 @@
+"""Article streams (`article-<article_id>`) and the three events they hold.
+
+docs/events.md documents every field; the TypedDicts below are its declarations.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NotRequired, TypedDict
+
+from newsfacts.declared import EventType
+
+ARTICLE_PREFIX: Final = "article-"
+
+
+def article_stream(article_id: str) -> str:
+    return ARTICLE_PREFIX + article_id
+
+
+def article_of_stream(stream_id: str) -> str:
+    """The article id of an article stream id."""
+    if not stream_id.startswith(ARTICLE_PREFIX):
+        raise ValueError(f"{stream_id!r} is not an article stream")
+    return stream_id.removeprefix(ARTICLE_PREFIX)
+
+
+class ArticleContent(TypedDict):
+    """`ArticleIngested` v1; `ArticleRevised` v1 adds `previous_hash`."""
+
+    article_id: str
+    version: int
+    content_hash: str
+    source_id: str
+    source_kind: str
+    url: str | None
+    canonical_url: str | None
+    guid: str | None
+    title: str
+    text: str
+    html: str | None
+    language: str | None
+    published: str | None
+    fetched: str
+    extractor: str
+    place: str | None
+    author: str | None
+    previous_hash: NotRequired[str]
+
+
+class ArticleSightedData(TypedDict):
+    """`ArticleSighted` v1: a known content hash at a new (source, URL)."""
+
+    article_id: str
+    content_hash: str
+    source_id: str
+    source_kind: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    published: str | None
+    fetched: str
+
+
+ARTICLE_INGESTED: Final = EventType[ArticleContent]("ArticleIngested", 1)
+ARTICLE_REVISED: Final = EventType[ArticleContent]("ArticleRevised", 1)
+ARTICLE_SIGHTED: Final = EventType[ArticleSightedData]("ArticleSighted", 1)
+
+#: The events that carry an article's content (its first version and its revisions).
+CONTENT_TYPES: Final = frozenset({ARTICLE_INGESTED.name, ARTICLE_REVISED.name})
+#: Every event of an article stream.
+ARTICLE_TYPES: Final = CONTENT_TYPES | {ARTICLE_SIGHTED.name}

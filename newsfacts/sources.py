@@ -1,0 +1,78 @@
+"""Source streams (`source-<source_id>`) and the facts a poll records in them.
+
+Appended only for facts (see docs/events.md): a poll that brought articles, a recovery,
+a failure, a permanent redirect, a move, a 410.
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypedDict
+
+from newsfacts.declared import EventType
+
+SOURCE_PREFIX: Final = "source-"
+
+
+def source_stream(source_id: str) -> str:
+    return SOURCE_PREFIX + source_id
+
+
+def source_of_stream(stream_id: str) -> str:
+    """The source id of a source stream id."""
+    if not stream_id.startswith(SOURCE_PREFIX):
+        raise ValueError(f"{stream_id!r} is not a source stream")
+    return stream_id.removeprefix(SOURCE_PREFIX)
+
+
+class SourceFetchedData(TypedDict):
+    source_id: str
+    url: str
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    bytes: int
+    latency_seconds: float
+    items: int
+    ingested: int
+    revised: int
+    sighted: int
+    permanent_redirect: str | None
+    fetched: str
+
+
+class SourceFetchFailedData(TypedDict):
+    source_id: str
+    url: str
+    reason: str
+    message: str
+    status: int | None
+    failures: int
+    retry_at: str
+    fetched: str
+
+
+class SourceMovedData(TypedDict):
+    source_id: str
+    from_url: str
+    to_url: str
+    status: int | None
+    streak: int
+    fetched: str
+
+
+class SourceGoneData(TypedDict):
+    source_id: str
+    url: str
+    status: int
+    message: str
+    fetched: str
+
+
+SOURCE_FETCHED: Final = EventType[SourceFetchedData]("SourceFetched", 1)
+SOURCE_FETCH_FAILED: Final = EventType[SourceFetchFailedData]("SourceFetchFailed", 1)
+SOURCE_MOVED: Final = EventType[SourceMovedData]("SourceMoved", 1)
+SOURCE_GONE: Final = EventType[SourceGoneData]("SourceGone", 1)
+
+SOURCE_TYPES: Final = frozenset(
+    t.name for t in (SOURCE_FETCHED, SOURCE_FETCH_FAILED, SOURCE_MOVED, SOURCE_GONE)
+)

@@ -1,0 +1,42 @@
+"""The one timestamp form of event data (`2025-01-09T08:30:00Z`: UTC, seconds, `Z`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+
+def timestamp(moment: datetime) -> str:
+    """`moment` in the event-data form."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def maybe_timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else timestamp(moment)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The inverse of `timestamp` (fromisoformat: 10x strptime's speed)."""
+    return datetime.fromisoformat(text.removesuffix("Z") + "+00:00")
+
+
+def maybe_parse_timestamp(text: str | None) -> datetime | None:
+    return parse_timestamp(text) if text else None
+
+
+def normalise_timestamp(value: Any) -> str | None:
+    """Any ISO 8601 value as the event-data form (None when it is not a time).
+
+    Readers use it on fields written by older or other writers, whatever offset they gave.
+    """
+    if not value:
+        return None
+    if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
+        return value  # already the log's form: the common case, kept fast
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return timestamp(moment)

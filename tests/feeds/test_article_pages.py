@@ -1,0 +1,170 @@
+"""Article pages: every article gets one, with its text, dates, topics and its provenance read
+from the log (first sight, sightings, revisions with a diff, event ids and chain hashes)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import feedparser
+from lxml import html as lxml_html  # type: ignore[import-untyped]
+
+from feeds.config import FeedsConfig
+from feeds.projections import build_projections
+from feeds.provenance import word_diff
+from feeds.publisher import publish_all
+from store import EventStore, NewEvent, ProjectionRunner
+from tests.feeds.conftest import append_labelled, article_uuid, ingested, labelled, sighted
+
+
+def _publish(store: EventStore, config: FeedsConfig) -> ProjectionRunner:
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    publish_all(runner, config)
+    return runner
+
+
+def _page(config: FeedsConfig, name: str) -> lxml_html.HtmlElement:
+    path = config.output_dir / "articles" / f"{article_uuid(name)}.html"
+    return lxml_html.fromstring(path.read_bytes())
+
+
+def _folder_article(name: str, *, title: str, text: str) -> NewEvent:
+    """An article read from a text file in a folder source: its URL is a file:// URI."""
+    event = ingested(name, title=title, text=text, source_id="notes")
+    event.data.update(
+        source_kind="folder",
+        url=f"file:///srv/news/{name}.txt",
+        canonical_url=f"file:///srv/news/{name}.txt",
+        extractor="folder-text",
+    )
+    return event
+
+
+def test_every_article_gets_a_page_with_text_sources_dates_and_topics(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    named = replace(config, source_names={"baodientu": "Báo Điện tử"})
+    _publish(store, named)
+    pages = sorted((named.output_dir / "articles").glob("*.html"))
+    assert len(pages) == len(labelled())
+    first = labelled()[0]
+    doc = _page(named, first["id"])
+    assert doc.findtext(".//h1") == first["title"]
+    assert first["text"][:60] in doc.text_content()
+    assert doc.cssselect(".sources")[0].text_content() == "Báo Điện tử"
+    published = doc.cssselect("table.dates time")[0].get("datetime")
+    assert published == "2025-01-06T08:00:00Z"
+    topics = [a.text for a in doc.cssselect("#topics > ul > li > a")]
+    assert "Bilateral meetings" in topics and "All articles" in topics
+    # The rule that put it in the topic, with the words it matched.
+    assert "matched in" in doc.get_element_by_id("topics").text_content()
+
+
+def test_the_page_shows_first_sight_sightings_revision_diff_and_the_logs_hashes(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    name = labelled()[0]["id"]
+    stream = f"article-{article_uuid(name)}"
+    revised = ingested(
+        name,
+        title=labelled()[0]["title"],
+        text=labelled()[0]["text"].replace("giáo dục", "y tế"),
+        version=2,
+    )
+    store.append(stream, [revised, sighted(name, source_id="vientiane")])
+    _publish(store, replace(config, source_names={"vientiane": "Vientiane Times"}))
+    doc = _page(config, name)
+    logged = store.read_stream(stream)
+    assert [e.type for e in logged] == ["ArticleIngested", "ArticleRevised", "ArticleSighted"]
+    first_seen = doc.cssselect(".first-seen")[0].text_content()
+    assert f"position {logged[0].position}" in first_seen
+    assert f"https://news.example.vn/{name}.html" in first_seen
+    sighting = doc.cssselect(".sightings li")[0]
+    assert "Vientiane Times" in sighting.text_content()
+    assert sighting.cssselect("a")[0].get("href") == f"https://other.example.la/{name}"
+    assert [d.text.strip() for d in doc.cssselect(".revision del")] == ["giáo dục"]
+    assert [i.text.strip() for i in doc.cssselect(".revision ins")] == ["y tế"]
+    # Every event of the stream with the very id and chain hash that `verify` checks.
+    assert [c.text for c in doc.cssselect(".events .event-id")] == [str(e.event_id) for e in logged]
+    assert [c.text for c in doc.cssselect(".events .chain-hash")] == [e.hash for e in logged]
+
+
+def test_a_word_diff_marks_removed_and_added_words_only() -> None:
+    runs = word_diff("Hai bên hợp tác giáo dục.", "Hai bên hợp tác y tế và giáo dục.")
+    assert runs == (("=", "Hai bên hợp tác "), ("+", "y tế và "), ("=", "giáo dục."))
+    assert word_diff("giá 5 đồng", "giá 7 đồng") == (
+        ("=", "giá "),
+        ("-", "5 "),
+        ("+", "7 "),
+        ("=", "đồng"),
+    )
+    assert word_diff("a b", "a b") == (("=", "a b"),)
+
+
+def test_article_pages_escape_everything_a_source_sends(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    hostile = ingested(
+        "hostile",
+        title='<script>alert("t")</script> Tin & "tức"',
+        text="Đoạn <b>một</b> & <img src=x onerror=alert(1)>.",
+        html=(
+            '<p onclick="alert(2)">Đoạn <a href="javascript:alert(3)">một</a></p><script>x</script>'
+        ),
+    )
+    store.append(f"article-{hostile.data['article_id']}", [hostile])
+    _publish(store, config)
+    raw = (config.output_dir / "articles" / f"{article_uuid('hostile')}.html").read_text()
+    doc = lxml_html.fromstring(raw)
+    assert doc.findtext(".//h1") == '<script>alert("t")</script> Tin & "tức"'
+    assert len(doc.cssselect("script")) == 0
+    assert "javascript:" not in raw and "onclick" not in raw and "onerror" not in raw
+    assert "default-src 'none'" in doc.cssselect('meta[http-equiv="Content-Security-Policy"]')[
+        0
+    ].get("content")
+
+
+def test_folder_articles_link_to_their_page_and_never_to_a_file_url(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    event = _folder_article("ghi-chu", title="Ghi chú họp", text="Nội dung ghi chú.")
+    store.append(f"article-{event.data['article_id']}", [event])
+    _publish(store, config)
+    page = f"{config.base_url}/articles/{article_uuid('ghi-chu')}"
+    for rel in ("feeds/all.atom", "feeds/all.json", "index.html"):
+        assert "file:" not in (config.output_dir / rel).read_text(), rel
+    entry = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes()).entries[0]
+    assert [(link.rel, link.href) for link in entry.links] == [("alternate", page)]
+    doc = _page(config, "ghi-chu")
+    assert "a file on the server" in doc.cssselect(".first-seen")[0].text_content()
+
+
+def test_feed_articles_link_to_the_original_and_relate_to_their_page(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store, labelled()[:1])
+    _publish(store, config)
+    name = labelled()[0]["id"]
+    entry = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes()).entries[0]
+    links = [(link.rel, link.href, link.get("type")) for link in entry.links]
+    assert links == [
+        ("alternate", f"https://news.example.vn/{name}.html", "text/html"),
+        ("related", f"{config.base_url}/articles/{article_uuid(name)}", "text/html"),
+    ]
+
+
+def test_a_new_sighting_rewrites_only_that_articles_page(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    append_labelled(store)
+    runner = _publish(store, config)
+    name = labelled()[3]["id"]
+    store.append(f"article-{article_uuid(name)}", [sighted(name, source_id="vov")])
+    runner.catch_up()
+    report = publish_all(runner, config)
+    pages = [rel for rel in report.written if rel.startswith("articles/")]
+    assert pages == [f"articles/{article_uuid(name)}.html"]
+    assert "vov" in _page(config, name).cssselect(".sightings")[0].text_content()
