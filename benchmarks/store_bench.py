@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -261,6 +262,8 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--replay-child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # SIGTERM runs the `finally` blocks too: the PostgreSQL schemas are dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.replay_child:
         _replay_here(args.replay_child)
         return

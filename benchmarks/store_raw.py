@@ -39,8 +39,10 @@ def rows(texts: Sequence[str], count: int) -> list[Row]:
 
 
 def sqlite_insert(path: str, data: list[Row], *, synchronous: str) -> float:
-    """Rows/s of one executemany transaction (WAL, `synchronous` as given)."""
+    """Rows/s of one executemany transaction (WAL, `synchronous` as given, the store's
+    16 KiB pages: the fastest this machine stores these rows)."""
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA page_size=16384")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute(

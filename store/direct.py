@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from store import direct_sql as q
 from store.append import StreamAppend, _Chain
 from store.events import GENESIS_HASH
-from store.sql import APPEND_LOCK, chunks
+from store.sql import chunks
 
 #: Stream versions remembered for PostgreSQL's one-round-trip append; beyond this many the
 #: memory is dropped and rebuilt (a forgotten stream costs one more round trip, no more).
@@ -106,7 +106,7 @@ class DirectWriter:
                     self._remember(chain, appends, assumed)
                     return result
             with conn.pipeline(), conn.cursor() as lock, conn.cursor() as cursor:
-                lock.execute(q.PG_LOCK, (APPEND_LOCK,), prepare=True)
+                lock.execute(q.PG_LOCK, prepare=True)
                 cursor.execute(q.PG_STATE, (sorted({a.stream_id for a in appends}),), prepare=True)
                 rows = cursor.fetchall()
             head = next(((r[1], r[2]) for r in rows if r[0] is None), None)
@@ -170,7 +170,7 @@ def _pg_insert(
                 more.execute(q.PG_KEYS, keys, prepare=True)
         else:
             position, digest = head if head is not None else (0, None)
-            lock.execute(q.PG_LOCK, (APPEND_LOCK,), prepare=True)
+            lock.execute(q.PG_LOCK, prepare=True)
             streams = sorted(expect)
             state = [position, position, digest, streams, [expect[s] for s in streams]]
             events.execute(q.PG_EVENTS_IF, [*columns, *state], prepare=True)

@@ -3,6 +3,8 @@ driver prepares it once per connection."""
 
 from __future__ import annotations
 
+from store.sql import APPEND_LOCK, schema_lock
+
 _COLUMNS = (
     "position",
     "event_id",
@@ -35,7 +37,7 @@ SQLITE_KEYS = 'INSERT INTO event_keys ("key", "position") VALUES (?, ?)'
 # every JSON document in Python. The lock is its own statement, so that the statements
 # after it take their snapshot once it is held. Sequential scans are forbidden as on the
 # checked path (stale statistics on a young table chose them for these point look-ups).
-PG_LOCK = "SELECT set_config('enable_seqscan', 'off', true), pg_advisory_xact_lock(%s)"
+PG_LOCK = f"SELECT set_config('enable_seqscan', 'off', true), {schema_lock(APPEND_LOCK)}"
 PG_STATE = (
     f'SELECT NULL::text, "position", "hash" FROM ({HEAD}) AS head UNION ALL'
     " SELECT stream_id, max(stream_version), NULL FROM events"
