@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, select
+from sqlalchemy import Connection, Row, Table, select
 
 Tables = Mapping[str, Table]
 
@@ -20,6 +20,10 @@ class FigureRow:
     text: str
     sentence: str
     direction: str | None = None
+    measure: str = "unspecified"
+    economic: bool = True
+    period: str | None = None
+    inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class EntryRow:
     topics: tuple[str, ...] = ()  # every topic the article is in (category terms)
     sightings: tuple[tuple[str, str | None], ...] = ()  # (source id, url) also reporting it
     figures: tuple[FigureRow, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO codes of the states in its bilateral meetings
     place: str | None = None  # dateline place (KAZAN, HÀ NỘI) when the text began with one
 
 
@@ -77,25 +82,37 @@ def entries(
     """A topic's entries, newest first: the newest `newest`, or those with seq in a range.
 
     Newest means last to enter the topic (feeds: a reader sees every new entry on top),
-    or with `by_published`, latest publication date (the index page a person reads).
+    or with `by_published`, latest publication date (the index page a person reads;
+    articles without a date come after the dated ones, newest entry first).
     """
     e, a = tables["topic_entries"], tables["feed_articles"]
-    order = (
-        (func.coalesce(a.c.published, a.c.updated).desc(), e.c.seq.desc())
-        if by_published
-        else (e.c.seq.desc(),)
-    )
     query = (
         select(e.c.article_id, e.c.seq, a)
         .join(a, a.c.article_id == e.c.article_id)
         .where(e.c.topic_id == topic_id)
-        .order_by(*order)
     )
     if seq_range is not None:
         query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
+    if by_published:
+        # Two queries that each walk an index (published, article_id / topic, seq), where
+        # one ordered by "published, else updated" sorted the whole topic on every publish.
+        dated = query.where(a.c.published.is_not(None))
+        dated = dated.order_by(a.c.published.desc(), a.c.article_id.desc())
+        rows = list(conn.execute(dated.limit(newest) if newest else dated).all())
+        if newest is None or len(rows) < newest:
+            undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
+            rest = newest - len(rows) if newest else None
+            rows += conn.execute(undated.limit(rest) if rest else undated).all()
+        return _entry_rows(conn, tables, rows, figures)
+    query = query.order_by(e.c.seq.desc())
     if newest is not None:
         query = query.limit(newest)
-    rows = conn.execute(query).all()
+    return _entry_rows(conn, tables, conn.execute(query).all(), figures)
+
+
+def _entry_rows(
+    conn: Connection, tables: Tables, rows: Sequence[Row[Any]], figures: Table | None
+) -> list[EntryRow]:
     ids = [r.article_id for r in rows]
     topics = _many(conn, tables["topic_entries"], ids, "topic_id")
     sightings = _sightings(conn, tables["feed_sightings"], ids)
@@ -116,6 +133,7 @@ def entries(
             topics=tuple(sorted(topics.get(r.article_id, ()))),
             sightings=tuple(sightings.get(r.article_id, ())),
             figures=tuple(figs.get(r.article_id, ())),
+            countries=tuple(r.countries.split(",")) if r.countries else (),
             place=r.place,
         )
         for r in rows
@@ -186,4 +204,8 @@ def _figure_row(r: Row[Any]) -> FigureRow:
         text=r.text,
         sentence=r.sentence,
         direction=r.direction,
+        measure=r.measure,
+        economic=bool(r.economic),
+        period=r.period,
+        inferred=bool(r.inferred),
     )
