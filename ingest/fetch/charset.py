@@ -1,0 +1,123 @@
+"""Bytes to text: charset from BOM, HTTP header, XML declaration or HTML meta, then NFC.
+
+Vietnamese legacy pages use windows-1258, which writes tone marks as combining
+characters after the vowel; decoding gives decomposed text, so the result is always
+NFC-normalised (the form the hash and the feeds use).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from ingest.normalise.canonical import nfc
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Without a BOM, the first character of an XML document is '<' in a wide encoding.
+_WIDE = (
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)[\"']", re.IGNORECASE)
+_META = re.compile(
+    rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)",
+    re.IGNORECASE,
+)
+_DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str  # the Python codec name used
+    source: str  # bom, header, xml, meta, utf-8, fallback
+    lossy: bool  # undecodable bytes were replaced (a wrong or missing charset)
+
+
+def codec_name(label: str | None) -> str | None:
+    """A Python codec for a charset label, or None for unknown labels."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    # Labels browsers treat as their superset, as the WHATWG Encoding standard says.
+    label = {
+        "iso-8859-1": "cp1252",
+        "latin1": "cp1252",
+        "us-ascii": "cp1252",
+        "ascii": "cp1252",
+    }.get(label, label)
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return None
+    # UTF-7 and friends are not charsets a web server legitimately means.
+    if info.name in ("utf-7", "rot-13", "base64", "hex", "zlib", "bz2", "quopri", "uu"):
+        return None
+    return info.name
+
+
+def header_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = _HEADER_CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def _candidates(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
+    head = body[:4096]
+    found: list[tuple[str, str]] = []
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return [(name, "bom")]
+    for prefix, name in _WIDE:
+        if head.startswith(prefix):
+            return [(name, "bom")]
+    declared = [(header_charset(content_type), "header")]
+    if m := _XML_DECL.match(head):
+        declared.append((m.group(1).decode("ascii"), "xml"))
+    # A case-insensitive regex cannot skip ahead to "<meta"; most plain-text files have no
+    # "<" at all, which a byte search rules out at memchr speed.
+    if b"<" in head and (m := _META.search(head)):
+        declared.append((m.group(1).decode("ascii"), "meta"))
+    for label, how in declared:
+        if (codec := codec_name(label)) is not None:
+            found.append((codec, how))
+    found.append(("utf-8", "utf-8"))
+    return found
+
+
+def decode(body: bytes, content_type: str | None = None, *, language: str | None = None) -> Decoded:
+    """Decode `body` with the first declared charset that decodes it cleanly, NFC-normalised.
+
+    A declaration that does not fit the bytes (a wrong charset) falls through to the
+    next one. Undeclared bytes that are not UTF-8 are read as the legacy charset of the
+    source's language (windows-1258 for `vi`, else windows-1252). Either way the result
+    is marked `lossy` so the caller logs a warning; bytes the charset cannot map become
+    U+FFFD.
+    """
+    candidates = _candidates(body, content_type)
+    for name, how in candidates:
+        try:
+            text = body.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return Decoded(nfc(text.lstrip("\ufeff")), name, how, lossy=False)
+    first, how = candidates[0]
+    fallback = first if how != "utf-8" else ("cp1258" if language == "vi" else "cp1252")
+    text = body.decode(fallback, errors="replace").lstrip("\ufeff")
+    return Decoded(nfc(text), fallback, "fallback", lossy=True)
+
+
+def as_utf8_xml(text: str) -> bytes:
+    """The decoded document as UTF-8 bytes whose XML declaration says so, for feedparser."""
+    return _DECL_ENCODING.sub(r"\1\2utf-8\2", text, count=1).encode("utf-8")

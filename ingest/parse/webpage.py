@@ -1,0 +1,91 @@
+"""Article web pages to items: trafilatura finds the main text, title, date and language."""
+
+from __future__ import annotations
+
+import html as html_lib
+import logging
+from datetime import UTC, datetime
+
+import trafilatura
+
+from ingest.errors import FetchError
+from ingest.fetch.charset import decode
+from ingest.normalise.canonical import clean_text, collapse
+from ingest.normalise.items import Item, has_content, make_item
+from ingest.normalise.sanitise import sanitise
+from ingest.parse.textparts import guess_language, parse_dateline, primary_language
+
+log = logging.getLogger(__name__)
+
+
+def extract_page(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    language: str | None = None,
+    extractor: str = "trafilatura",
+) -> Item:
+    """The article on an HTML page; FetchError('parse') when the page has no article text."""
+    if not body.strip():
+        raise FetchError("parse", "empty body")
+    decoded = decode(body, content_type, language=language)
+    if decoded.lossy:
+        log.warning("%s: charset did not fit the bytes; decoded with replacements", url)
+    return extract_html(decoded.text, url=url, language=language, extractor=extractor)
+
+
+def extract_html(text: str, *, url: str, language: str | None, extractor: str) -> Item:
+    try:
+        found = trafilatura.bare_extraction(
+            text,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            favor_precision=True,
+        )
+    except Exception as exc:  # trafilatura wraps lxml, which raises many kinds of errors
+        raise FetchError("parse", f"page extraction failed: {type(exc).__name__}: {exc}") from exc
+    if found is not None and not isinstance(found, dict):
+        found = found.as_dict()
+    if not isinstance(found, dict) or not (found.get("text") or "").strip():
+        raise FetchError("parse", "no article text found on the page")
+    body_text = clean_text(str(found["text"]))
+    title = str(found.get("title") or "")
+    # trafilatura often keeps the page's <h1> as the first line; it is the title, not text.
+    first, _, rest = body_text.partition("\n\n")
+    if rest and title and collapse(first) == collapse(title):
+        body_text = rest
+    published, place, _ = parse_dateline(body_text)
+    published = _date(found.get("date")) or published
+    paragraphs = [p for p in body_text.split("\n\n") if p]
+    html = sanitise("".join(f"<p>{html_lib.escape(p, quote=False)}</p>" for p in paragraphs))
+    item = make_item(
+        url=url,
+        title=title,
+        text=body_text,
+        html=html or None,
+        language=primary_language(found.get("language"))
+        or language
+        or guess_language(title + " " + body_text),
+        published=published,
+        place=place,
+        author=str(found["author"]) if found.get("author") else None,
+        extractor=extractor,
+    )
+    if not has_content(item):
+        raise FetchError("parse", "no article text found on the page")
+    return item
+
+
+def _date(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None

@@ -1,0 +1,295 @@
+"""The scheduled worker: one APScheduler job per source, leases for replicas, then publishing.
+
+The story of one poll (`Worker.poll`): hold the source's lease (or leave it to the
+replica that does), poll it through `ingest`, count what it appended, and ask the
+publisher to catch the projections up and republish changed feeds. APScheduler 3.x
+cannot share a job store between processes, so every replica schedules every source
+and the lease decides who actually polls it (DESIGN.md, "Scale").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor as ThreadPoolExecutor_
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ingest import ConcurrencyBudget, SourceConfig
+from newsledger.app import App
+from newsledger.metrics import Metrics
+from newsledger.publishing import PublishResult, catch_up_and_publish
+from newsledger.worker.observe import observe_poll
+from newsledger.worker.outage import StoreOutage
+from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
+from newsledger.worker.publish_loop import Publisher
+from newsledger.worker.settings import WorkerSettings
+from newsledger.worker.sharing import SourceSharing
+from store import StoreUnavailableError
+
+log = logging.getLogger("newsledger.worker")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Worker:
+    """Polls the configured sources on schedule; one per process."""
+
+    def __init__(
+        self,
+        app: App,
+        settings: WorkerSettings,
+        *,
+        metrics: Metrics | None = None,
+        poller_factory: Callable[[App], SourcePoller] | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self._poller_factory = poller_factory or IngestPoller
+        self.poller = self._poller_factory(app)
+        self.sharing = SourceSharing(
+            app.store, replica_id=settings.replica_id, ttl=settings.lease_ttl
+        )
+        self.publisher = Publisher(
+            self._publish_once, metrics=self.metrics, backoff=settings.publish_backoff
+        )
+        self._lock = threading.Lock()
+        self._inflight: set[str] = set()
+        self._stopping = threading.Event()
+        self.outage = StoreOutage(settings, self.metrics)
+        self.started_at: float | None = None
+        self.scheduler = BackgroundScheduler(
+            # Lease renewal gets a thread of its own: behind a queue of a thousand polls it
+            # would come too late, and the replica's sources would pass to the others.
+            executors={
+                "default": ThreadPoolExecutor(self._concurrency()),
+                "heartbeat": ThreadPoolExecutor(1),
+            },
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": max(1, int(settings.misfire_grace)),
+            },
+            timezone=UTC,
+        )
+
+    # -- the sources -----------------------------------------------------------------
+
+    def sources(self) -> list[SourceConfig]:
+        return [s for s in self.app.ingest_config.sources if s.enabled]
+
+    def _concurrency(self) -> int:
+        """Polls at once (see ingest.budget for how this stacks with requests and work)."""
+        budget = ConcurrencyBudget(
+            requests=self.app.ingest_config.fetch.concurrency, polls=self.settings.concurrency
+        )
+        return budget.poll_threads
+
+    # -- one poll --------------------------------------------------------------------
+
+    def poll(self, source_id: str) -> PollReport | None:
+        """Poll one source now if this replica may; None when it was left to another."""
+        if self._stopping.is_set():
+            return None
+        with self._lock:
+            if source_id in self._inflight:
+                return None
+            self._inflight.add(source_id)
+        try:
+            return self._poll(source_id)
+        finally:
+            with self._lock:
+                self._inflight.discard(source_id)
+
+    def _poll(self, source_id: str) -> PollReport | None:
+        source = self.app.ingest_config.source(source_id)
+        if source is None or not source.enabled:
+            return None
+        started = time.perf_counter()
+        try:
+            if not self.sharing.claim(source_id, sources=len(self.sources())):
+                log.debug("source leased by another replica", extra={"source_id": source_id})
+                return None
+            report = self.poller.poll(source)
+        except StoreUnavailableError as exc:
+            self._store_down(exc, retry=source_id)
+            self.metrics.fetches.labels(outcome="error").inc()
+            return None
+        except Exception as exc:
+            # A bug or an unexpected input must cost one poll of one source, not the worker.
+            self.metrics.fetches.labels(outcome="error").inc()
+            log.exception("poll crashed", extra={"source_id": source_id, "error": str(exc)})
+            return None
+        self.outage.up()
+        observe_poll(self.metrics, report, kind=source.kind, seconds=time.perf_counter() - started)
+        if report.appended:
+            self.publisher.request()
+        return report
+
+    # -- the database going away -----------------------------------------------------
+
+    def _store_down(self, exc: Exception, *, retry: str | None) -> None:
+        delay = self.outage.down(exc, source_id=retry)
+        if retry is not None and self.scheduler.running and not self._stopping.is_set():
+            # The source's own interval may be an hour: retry it on the store's back-off.
+            self.scheduler.add_job(
+                self.poll,
+                "date",
+                args=[retry],
+                id=f"retry:{retry}",
+                replace_existing=True,
+                run_date=_utcnow() + timedelta(seconds=delay),
+            )
+
+    @property
+    def store_error(self) -> str | None:
+        """The database's last error while it is unreachable, else None."""
+        return self.outage.error
+
+    # -- publishing ------------------------------------------------------------------
+
+    def _publish_once(self) -> PublishResult:
+        runner = self.app.runner
+        result = catch_up_and_publish(runner, self.app.feeds_config)
+        self.metrics.record_lag({name: runner.lag(name) for name in runner.projections})
+        return result
+
+    # -- scheduling ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Schedule every enabled source and start polling in background threads."""
+        self.started_at = time.time()
+        self._schedule(self.sources())
+        heartbeat = max(0.5, self.settings.lease_ttl / 3)
+        self.scheduler.add_job(
+            self.heartbeat,
+            IntervalTrigger(seconds=heartbeat, timezone=UTC),
+            id="heartbeat",
+            executor="heartbeat",
+            next_run_time=_utcnow(),
+        )
+        self.publisher.start()
+        self.scheduler.start()
+        # Feeds from what is already in the log, before the first poll lands.
+        self.publisher.request()
+        log.info(
+            "worker started",
+            extra={
+                "replica_id": self.settings.replica_id,
+                "sources": len(self.sources()),
+                "concurrency": self._concurrency(),
+            },
+        )
+
+    def _schedule(self, sources: list[SourceConfig]) -> None:
+        now = _utcnow()
+        for source in sources:
+            first = now + timedelta(
+                seconds=random.uniform(0, min(self.settings.stagger, source.interval))
+            )
+            self.scheduler.add_job(
+                self.poll,
+                IntervalTrigger(
+                    seconds=source.interval,
+                    jitter=self.settings.jitter_for(source.interval) or None,
+                    timezone=UTC,
+                ),
+                args=[source.id],
+                id=f"source:{source.id}",
+                name=f"poll {source.id}",
+                replace_existing=True,
+                next_run_time=first,
+            )
+        self.metrics.sources.set(len(self.sources()))
+
+    def heartbeat(self) -> None:
+        """Renew this replica's leases and membership; give back sources beyond a fair share."""
+        with self._lock:
+            busy = set(self._inflight)
+        try:
+            held = self.sharing.heartbeat(sources=len(self.sources()), busy=busy)
+        except StoreUnavailableError as exc:
+            self._store_down(exc, retry=None)
+            return
+        self.metrics.leases_held.set(len(held))
+        self.outage.up()
+
+    def run_once(self) -> list[PollReport]:
+        """Poll every due enabled source once, publish, and return the reports."""
+        due = self.poller.due(self.sources())
+        with ThreadPoolExecutor_(
+            max_workers=self._concurrency(), thread_name_prefix="poll"
+        ) as pool:
+            results = list(pool.map(lambda s: self.poll(s.id), due))
+        reports = [r for r in results if r is not None]
+        try:
+            if self.store_error is not None:
+                # Cron must see it: what was polled is safe, what was not is polled next time.
+                raise StoreUnavailableError(self.store_error)
+            self.publisher.publish_now()
+            self.sharing.release()
+        finally:
+            self.poller.close()
+        return reports
+
+    def interrupt(self) -> None:
+        """Start no further polls (those under way finish); for `--once` on a signal."""
+        self._stopping.set()
+
+    def stop(self) -> bool:
+        """Stop polling; wait for polls under way up to the grace period. True if all ended."""
+        self._stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + self.settings.shutdown_grace
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._inflight:
+                    break
+            time.sleep(0.05)
+        with self._lock:
+            unfinished = sorted(self._inflight)
+        published = self.publisher.stop(max(0.1, deadline - time.monotonic()))
+        # Give the sources back so other replicas take over at once; a database that does
+        # not answer within a second gets no say (the leases then simply expire).
+        releasing = threading.Thread(target=self._release_quietly, daemon=True)
+        releasing.start()
+        releasing.join(1.0)
+        if unfinished:
+            log.warning("polls still running at shutdown", extra={"sources": unfinished})
+        else:
+            self.poller.close()
+        if not published:
+            log.warning("publishing still running at shutdown; it is rolled back")
+        log.info("worker stopped", extra={"replica_id": self.settings.replica_id})
+        return not unfinished and published and not releasing.is_alive()
+
+    def _release_quietly(self) -> None:
+        with contextlib.suppress(StoreUnavailableError):
+            self.sharing.release()
+
+    def reschedule(self, app: App, settings: WorkerSettings) -> None:
+        """Switch to a new configuration: add, change and remove source jobs."""
+        old = {s.id: s for s in self.sources()}
+        old_poller = self.poller
+        self.poller = self._poller_factory(app)
+        self.app = app
+        self.settings = settings
+        self.sharing.set_ttl(settings.lease_ttl)
+        self.outage.settings = settings
+        old_poller.close()
+        new = {s.id: s for s in self.sources()}
+        for gone in sorted(set(old) - set(new)):
+            self.scheduler.remove_job(f"source:{gone}")
+        self.sharing.release(set(old) - set(new))
+        self._schedule([s for s in new.values() if old.get(s.id) != s])

@@ -1,0 +1,147 @@
+"""What `newsledger status` reports: sources' health, projections' lag, leases, feed files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest import SourceConfig, SourceState, health, source_states
+from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE
+from store import Lease, ProjectionFault
+
+if TYPE_CHECKING:
+    from newsledger.app import App
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    id: str
+    kind: str
+    enabled: bool
+    health: str  # ok, failing, gone, never polled, disabled
+    last_success: str | None
+    last_failure: str | None
+    failures: int
+    retry_at: str | None
+    error: str | None
+    leased_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionState:
+    name: str
+    position: int
+    generation: int
+    lag: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFile:
+    name: str
+    bytes: int
+    modified: str
+    age_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    head: int
+    sources: tuple[SourceHealth, ...]
+    projections: tuple[ProjectionState, ...]
+    replicas: tuple[str, ...]
+    feeds_dir: str | None
+    feeds: tuple[FeedFile, ...]
+    #: Events a projection could not apply and skipped (store/faults.py).
+    faults: tuple[ProjectionFault, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def source_health(
+    source: SourceConfig, state: SourceState | None, *, lease: Lease | None, now: datetime
+) -> SourceHealth:
+    """A source's health as the ingest projection folded it from the source's facts."""
+    failing = state is not None and state.failures > 0
+    return SourceHealth(
+        id=source.id,
+        kind=source.kind,
+        enabled=source.enabled,
+        health=health(state, enabled=source.enabled, configured=source.location),
+        last_success=state.last_success if state else None,
+        last_failure=state.last_error_at if state else None,
+        failures=state.failures if state else 0,
+        retry_at=state.retry_at if state else None,
+        error=f"{state.last_error_reason}: {state.last_error}" if state and failing else None,
+        leased_by=lease.owner if lease is not None and lease.held_at(now) else None,
+    )
+
+
+def feed_files(directory: Path | None, *, now: datetime) -> tuple[FeedFile, ...]:
+    """The published files under `directory` with their ages (newest first)."""
+    if directory is None or not directory.is_dir():
+        return ()
+    files: list[FeedFile] = []
+    for path in sorted(
+        p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")
+    ):
+        stat = path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+        files.append(
+            FeedFile(
+                name=str(path.relative_to(directory)),
+                bytes=stat.st_size,
+                modified=modified.isoformat(timespec="seconds"),
+                age_seconds=round(max(0.0, (now - modified).total_seconds()), 1),
+            )
+        )
+    return tuple(files)
+
+
+def live_replicas(leases: Iterable[Lease], *, now: datetime) -> tuple[str, ...]:
+    return tuple(sorted({lease.owner for lease in leases if lease.held_at(now)}))
+
+
+def age(seconds: float) -> str:
+    """`42s`, `3m`, `5h`, `2d` for a table."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def collect_status(app: App, *, now: datetime) -> Status:
+    """Read the status from the log, the views, the lease table and the output folder."""
+    store = app.store
+    leases = store.lease_rows()
+    by_name = {lease.name: lease for lease in leases}
+    runner = app.runner
+    states = source_states(runner)
+    sources = tuple(
+        source_health(s, states.get(s.id), lease=by_name.get(SOURCE_LEASE + s.id), now=now)
+        for s in app.ingest_config.sources
+    )
+    head = store.head()
+    projections = []
+    faults: list[ProjectionFault] = []
+    for name in sorted(runner.projections):
+        faults.extend(runner.faults(name))
+        checkpoint = runner.checkpoint(name)
+        projections.append(
+            ProjectionState(
+                name, checkpoint.position, checkpoint.generation, max(0, head - checkpoint.position)
+            )
+        )
+    directory = app.feeds_config.output_dir
+    return Status(
+        head=head,
+        sources=sources,
+        projections=tuple(projections),
+        replicas=live_replicas((x for x in leases if x.name.startswith(MEMBER_LEASE)), now=now),
+        feeds_dir=str(directory) if directory else None,
+        feeds=feed_files(directory, now=now),
+        faults=tuple(faults),
+    )
