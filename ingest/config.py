@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,11 @@ class FetchSettings:
     moved_after: int = 3
     full_text_limit: int = 20
     user_agent: str = DEFAULT_USER_AGENT
+    #: Requests in flight to one host at once: a slow host holds no more of `concurrency`.
+    host_concurrency: int = 2
+    #: `host:port` pairs that URLs from content and redirects may reach although they
+    #: resolve to loopback, private or link-local addresses (ingest/fetch/guard.py).
+    allow_private: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,22 @@ class IngestConfig:
 
     def source(self, source_id: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.id == source_id), None)
+
+
+#: The longest duration and the largest size a setting may have.
+MAX_DURATION = 366 * 86400.0
+MAX_SIZE = 10**12
+
+
+def parse_allow_list(entries: Iterable[str]) -> frozenset[str]:
+    """`host:port` entries (`[::1]:8080` for IPv6), lower-cased; ValueError names a bad one."""
+    allowed = set()
+    for entry in entries:
+        host, sep, port = entry.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got {entry!r}")
+        allowed.add(f"{host.strip('[]').lower()}:{int(port)}")
+    return frozenset(allowed)
 
 
 def parse_duration(value: object) -> float:
@@ -83,19 +105,25 @@ def parse_duration(value: object) -> float:
         seconds = sum(float(m.group(1)) * _UNITS[m.group(2)] for m in matches)
     else:
         raise ValueError(f'expected a duration like "15m", got {value!r}')
+    # `inf`, `nan`, `1e308` and "99999999999d" parse as numbers but no timer can use them
+    # (they killed the scheduler on reload): a year is the longest anything here waits.
+    if not math.isfinite(seconds):
+        raise ValueError(f"a duration must be a finite number, got {value!r}")
     if seconds < 0:
         raise ValueError(f"a duration cannot be negative, got {value!r}")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"a duration must be at most 366d, got {value!r}")
     return seconds
 
 
 def parse_size(value: object) -> int:
     """`"10MB"`, `"512KiB"` or a number of bytes → bytes."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIZE:
         return value
     if isinstance(value, str) and (m := _SIZE.match(value)):
-        size = int(float(m.group(1)) * _SIZES[(m.group(2) or "b").lower()])
-        if size > 0:
-            return size
+        size = float(m.group(1)) * _SIZES[(m.group(2) or "b").lower()]
+        if math.isfinite(size) and 0 < size <= MAX_SIZE:
+            return int(size)
     raise ValueError(f'expected a size like "10MB" or a number of bytes, got {value!r}')
 
 
@@ -200,7 +228,7 @@ def _parse_fetch(table: object, file: str) -> FetchSettings:
     values: dict[str, Any] = {}
     durations = ("timeout", "connect_timeout", "host_gap", "backoff_base", "backoff_cap")
     sizes = ("max_bytes", "max_decompressed_bytes")
-    counts = ("max_redirects", "concurrency", "moved_after", "full_text_limit")
+    counts = ("max_redirects", "concurrency", "moved_after", "full_text_limit", "host_concurrency")
     for name, value in table.items():
         try:
             if name in durations:
@@ -211,12 +239,18 @@ def _parse_fetch(table: object, file: str) -> FetchSettings:
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise ValueError(f"expected a whole number ≥ 1, got {value!r}")
                 values[name] = value
+            elif name == "allow_private":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ValueError(f'expected a list like ["127.0.0.1:8080"], got {value!r}')
+                values[name] = parse_allow_list(value)
             elif name == "user_agent":
                 if not isinstance(value, str) or not value.strip() or "\n" in value:
                     raise ValueError(f"expected a one-line string, got {value!r}")
                 values[name] = value.strip()
             else:
-                known = ", ".join(sorted((*durations, *sizes, *counts, "user_agent")))
+                known = ", ".join(
+                    sorted((*durations, *sizes, *counts, "user_agent", "allow_private"))
+                )
                 raise ValueError(f"unknown setting (known: {known})")
         except ValueError as exc:
             raise ConfigError(f"{file}: [fetch] field {name!r}: {exc}") from None

@@ -15,7 +15,18 @@ from __future__ import annotations
 
 #: The reason categories recorded in `SourceFetchFailed.reason`.
 REASONS = frozenset(
-    {"dns", "connect", "timeout", "http_status", "too_large", "decode", "parse", "redirect", "io"}
+    {
+        "dns",
+        "connect",
+        "timeout",
+        "http_status",
+        "too_large",
+        "decode",
+        "parse",
+        "redirect",
+        "io",
+        "blocked",
+    }
 )
 
 

@@ -22,7 +22,7 @@ from ingest.folders import READERS_FROM, batches, close_all, read_and_record, st
 from ingest.full_text import PAGE_ACCEPT, FullText
 from ingest.memory import SourceMemory, seed
 from ingest.normalise.items import Item
-from ingest.parse.feed import parse_feed
+from ingest.parse.feed import MAX_ENTRIES, parse_feed
 from ingest.parse.folder import list_folder, read_files
 from ingest.parse.webpage import extract_page
 from ingest.projections import SourceState, next_poll, source_states
@@ -64,7 +64,11 @@ class Poller:
         self.settings = config.fetch
         self.fetcher = fetcher or Fetcher(config.fetch)
         self.budget = ConcurrencyBudget(requests=config.fetch.concurrency)
-        self.gate = HostGate(concurrency=self.budget.requests, gap=config.fetch.host_gap)
+        self.gate = HostGate(
+            concurrency=self.budget.requests,
+            gap=config.fetch.host_gap,
+            per_host=config.fetch.host_concurrency,
+        )
         self.recorder = ArticleRecorder(store)
         self.facts = SourceFacts(store, config.fetch, self.gate, jitter)
         self.full_text = FullText(
@@ -156,7 +160,11 @@ class Poller:
         try:
             async with self.gate.slot(host):
                 accept = FEED_ACCEPT if source.kind == "feed" else PAGE_ACCEPT
-                result = await self.fetcher.fetch(mem.url, validators=mem.validators, accept=accept)
+                # The operator wrote the source's URL; a URL it moved to came from a redirect.
+                trusted = mem.url == source.url
+                result = await self.fetcher.fetch(
+                    mem.url, validators=mem.validators, accept=accept, trusted=trusted
+                )
         except FetchError as exc:
             return await self._blocking(self.facts.failed, source, mem, exc, now, cid, host=host)
         log.info(
@@ -191,7 +199,7 @@ class Poller:
     ) -> PollReport:
         """A body: parse it (and fetch full text), record the items, record the poll."""
         try:
-            items = await self._blocking(self._parse, source, result)
+            items, skipped = await self._blocking(self._parse, source, result)
             if source.full_text:
                 items = await self.full_text.fill(source, items)
         except FetchError as exc:
@@ -203,8 +211,9 @@ class Poller:
             self.recorder.record, ref, items, fetched=now, correlation_id=cid
         )
         events = await self._blocking(
-            self.facts.succeeded, source, mem, result, now, cid, counts, items=len(items)
-        )
+            self.facts.succeeded, source, mem, result, now, cid, counts, items=len(items),
+            skipped=skipped, force_event=skipped > 0,
+        )  # fmt: skip
         outcome = "moved" if events.get(SOURCE_MOVED.name) else "ok"
         return PollReport(
             source.id, outcome, result.url, result.status, result.latency, result.bytes,
@@ -216,7 +225,8 @@ class Poller:
         async with self._work:
             return await asyncio.to_thread(func, *args, **kwargs)
 
-    def _parse(self, source: SourceConfig, result: FetchResult) -> list[Item]:
+    def _parse(self, source: SourceConfig, result: FetchResult) -> tuple[list[Item], int]:
+        """The items, and how many entries beyond `MAX_ENTRIES` were not read."""
         if source.kind == "page":
             return [
                 extract_page(
@@ -225,7 +235,7 @@ class Poller:
                     content_type=result.content_type,
                     language=source.language,
                 )
-            ]
+            ], 0
         parsed = parse_feed(
             result.body,
             url=result.final_url,
@@ -234,7 +244,7 @@ class Poller:
         )
         for warning in parsed.warnings:
             log.warning("source %s: %s", source.id, warning)
-        return list(parsed.items)
+        return list(parsed.items), max(0, parsed.entries - MAX_ENTRIES)
 
     async def _poll_folder(
         self, source: SourceConfig, mem: SourceMemory, now: datetime, cid: str

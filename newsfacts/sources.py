@@ -6,7 +6,7 @@ a failure, a permanent redirect, a move, a 410.
 
 from __future__ import annotations
 
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 from newsfacts.declared import EventType, StreamIds
 
@@ -31,6 +31,7 @@ class SourceFetchedData(TypedDict):
     sighted: int
     permanent_redirect: str | None
     fetched: str
+    entries_skipped: NotRequired[int]
 
 
 class SourceFetchFailedData(TypedDict):

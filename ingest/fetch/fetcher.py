@@ -7,12 +7,14 @@ import socket
 import time
 import zlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ingest.config import FetchSettings
 from ingest.errors import FetchError
+from ingest.fetch.guard import AddressRefused, GuardedBackend, GuardedTransport
 
 _PERMANENT = (301, 308)
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -49,37 +51,70 @@ class FetchResult:
 
 
 class Fetcher:
-    """One shared httpx.AsyncClient (connection pooling) with the project's limits."""
+    """Two httpx.AsyncClients (connection pooling) with the project's limits.
 
-    def __init__(self, settings: FetchSettings, *, client: httpx.AsyncClient | None = None) -> None:
+    The *trusted* client opens a source's own configured URL, which the operator wrote:
+    it may be on the operator's own network. Every other request — a redirect target, a
+    page linked from a feed — goes through the *guarded* client, whose connections
+    refuse internal addresses (ingest/fetch/guard.py). Separate pools, so a connection
+    opened for a trusted URL is never reused for an untrusted one.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        client: httpx.AsyncClient | None = None,
+        guard: GuardedBackend | None = None,
+    ) -> None:
         self.settings = settings
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(
-                max_connections=settings.concurrency * 2,
-                max_keepalive_connections=settings.concurrency * 2,
-            ),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            trust_env=False,
+        limits = httpx.Limits(
+            max_connections=settings.concurrency * 2,
+            max_keepalive_connections=settings.concurrency * 2,
+        )
+        common: dict[str, Any] = {
+            "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            "follow_redirects": False,
+            "headers": {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            "trust_env": False,
+        }
+        self._client = client or httpx.AsyncClient(limits=limits, **common)
+        backend = guard or GuardedBackend(settings.allow_private)
+        self._guarded = httpx.AsyncClient(
+            transport=GuardedTransport(limits=limits, backend=backend), **common
         )
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self._guarded.aclose()
 
     async def fetch(
-        self, url: str, *, validators: Validators | None = None, accept: str
+        self,
+        url: str,
+        *,
+        validators: Validators | None = None,
+        accept: str,
+        trusted: bool = False,
     ) -> FetchResult:
-        """GET `url`; raises FetchError with a reason category for every failure."""
+        """GET `url`; raises FetchError with a reason category for every failure.
+
+        `trusted` only for a source's own configured URL: its redirects are not trusted.
+        """
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.settings.timeout):
                 try:
-                    return await self._follow(url, validators or Validators(), accept, started)
+                    return await self._follow(
+                        url, validators or Validators(), accept, started, trusted
+                    )
                 except httpx.RemoteProtocolError:
                     # A pooled keep-alive connection the server closed just as we reused
                     # it: a GET is safe to send once more on a fresh connection.
-                    return await self._follow(url, validators or Validators(), accept, started)
+                    return await self._follow(
+                        url, validators or Validators(), accept, started, trusted
+                    )
+        except AddressRefused as exc:
+            raise FetchError("blocked", str(exc)) from exc
         except TimeoutError as exc:
             raise FetchError(
                 "timeout", f"no complete answer within {self.settings.timeout:g}s"
@@ -94,7 +129,7 @@ class Fetcher:
             raise FetchError("connect", f"connection failed: {type(exc).__name__}: {exc}") from exc
 
     async def _follow(
-        self, url: str, validators: Validators, accept: str, started: float
+        self, url: str, validators: Validators, accept: str, started: float, trusted: bool
     ) -> FetchResult:
         headers = {"Accept": accept}
         if validators.etag:
@@ -106,7 +141,8 @@ class Fetcher:
         permanent_status: int | None = None
         leading = True  # still in the chain's leading run of permanent redirects
         for _ in range(self.settings.max_redirects + 1):
-            async with self._client.stream("GET", current, headers=headers) as response:
+            client = self._client if trusted and current == url else self._guarded
+            async with client.stream("GET", current, headers=headers) as response:
                 status = response.status_code
                 if status in _REDIRECTS:
                     location = response.headers.get("location")

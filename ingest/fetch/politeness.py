@@ -33,8 +33,12 @@ class HostGate:
     are unaffected (FreshRSS applies it to a whole domain; miniflux ignores it).
     """
 
-    def __init__(self, *, concurrency: int, gap: float) -> None:
+    def __init__(self, *, concurrency: int, gap: float, per_host: int | None = None) -> None:
         self._slots = asyncio.Semaphore(concurrency)
+        # A slow host waits on its own share before it may take a global slot, so it never
+        # holds more than `per_host` of them, whatever it is asked for.
+        self._per_host = per_host or concurrency
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._gap = gap
         self._next_start: dict[str, float] = {}
         self._blocked: dict[str, datetime] = {}
@@ -61,5 +65,6 @@ class HostGate:
         self._next_start[host] = start + self._gap
         if start > now:
             await asyncio.sleep(start - now)
-        async with self._slots:
+        host_slots = self._host_slots.setdefault(host, asyncio.Semaphore(self._per_host))
+        async with host_slots, self._slots:
             yield

@@ -12,6 +12,7 @@ from ingest.normalise.canonical import (
     hash_collapsed,
     nfc,
 )
+from ingest.normalise.limits import HTML_CHARS, TEXT_CHARS, TITLE_CHARS, cap, cap_short
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,15 @@ def make_item(
     place: str | None = None,
     author: str | None = None,
 ) -> Item:
-    """Clean every field (NFC, whitespace) and hash title + text; the one way to build an Item."""
+    """Clean every field (NFC, whitespace) and hash title + text; the one way to build an Item.
+
+    Every field is capped first (ingest/normalise/limits.py): whatever a parser made of
+    a source's bytes, one item stays within the stated sizes.
+    """
+    title, text = cap(title, TITLE_CHARS), cap(text, TEXT_CHARS)
+    html = html if html is None or len(html) <= HTML_CHARS else None
+    url, guid = cap_short(url), cap_short(guid)
+    place, author = cap_short(place), cap_short(author)
     clean_title = collapse(title)
     body, collapsed = clean_and_collapse(text)
     return Item(

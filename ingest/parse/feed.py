@@ -15,6 +15,7 @@ import feedparser
 from ingest.errors import FetchError
 from ingest.fetch.charset import as_utf8_xml, decode
 from ingest.normalise.items import Item, has_content, make_item
+from ingest.normalise.limits import refuse_entity_declarations, shorten_text_runs
 from ingest.normalise.sanitise import html_to_text, looks_like_html, sanitise
 from ingest.parse.textparts import guess_language, parse_dateline, primary_language
 
@@ -42,6 +43,7 @@ def parse_feed(
     if not body.strip():
         raise FetchError("parse", "empty body")
     decoded = decode(body, content_type, language=language)
+    refuse_entity_declarations(decoded.text)
     warnings: list[str] = []
     if decoded.lossy:
         warnings.append(
@@ -51,9 +53,11 @@ def parse_feed(
     if head.startswith("<!doctype html") or head.startswith("<html"):
         raise FetchError("parse", "the server sent an HTML page, not a feed")
     headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
+    document = io.BytesIO(as_utf8_xml(shorten_text_runs(decoded.text)))
+    del decoded  # the parser needs only the bytes: one copy of the feed less in memory
     try:
         result = feedparser.parse(
-            io.BytesIO(as_utf8_xml(decoded.text)),
+            document,
             response_headers=headers,
             sanitize_html=True,
             resolve_relative_uris=True,
@@ -71,6 +75,10 @@ def parse_feed(
         raise FetchError("parse", "not a feed: no RSS or Atom root element")
     feed_language = primary_language((result.get("feed") or {}).get("language")) or language
     items = []
+    if len(entries) > MAX_ENTRIES:
+        warnings.append(
+            f"the feed holds {len(entries)} entries; only the first {MAX_ENTRIES} are read"
+        )
     for entry in entries[:MAX_ENTRIES]:
         item = _entry_item(entry, feed_language=feed_language, hint=language)
         if item is not None:

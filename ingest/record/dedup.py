@@ -4,8 +4,15 @@ Three keys per item, claimed in the store's append transaction so the decision h
 under concurrency:
 
 - `content:<hash>`            the first event with this content (Ingested or Revised)
-- `url:<sha256(canonical)>`   the article first ingested at this canonical URL
+- `rev:<sha256(source, GUID or link)>`  the article this source published under this
+                              GUID (or, in a feed without GUIDs, this item link)
 - `seen:<sha256(source, identity, hash)>`  this content at this (source, URL) was recorded
+
+Only the source that published an article can revise it: the revision key holds the
+source id, so another source's item with the same canonical URL is a new article (or a
+sighting), never a revision; and a new GUID under a reused link is a new article.
+Logs written before this rule hold `url:<sha256(canonical)>` keys, which are no longer
+read: an article ingested then becomes a new article at its next edit, once.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from ingest.normalise.items import Item
 class Decision(Enum):
     INGEST = "ingest"  # unseen content: a new article
     SIGHT = "sight"  # known content at a new (source, URL): provenance
-    REVISE = "revise"  # new content at a known canonical URL: a new version
+    REVISE = "revise"  # new content under a known (source, GUID or link): a new version
     SKIP = "skip"  # this content at this (source, URL) is already recorded
 
 
@@ -41,12 +48,23 @@ def item_keys(source_id: str, item: Item, *, claim_url: bool = True) -> ItemKeys
             "utf-8"
         )
     ).hexdigest()
+    identity = revision_identity(item)
     url = (
-        f"url:{url_key_digest(item.canonical_url)}"
-        if claim_url and item.canonical_url is not None
+        "rev:" + hashlib.sha256(f"{source_id}\x1f{identity}".encode()).hexdigest()
+        if claim_url and identity is not None
         else None
     )
     return ItemKeys(content=f"content:{item.content_hash}", seen=f"seen:{seen}", url=url)
+
+
+def revision_identity(item: Item) -> str | None:
+    """What names an item across its versions at its source: the GUID, else (a feed without
+    GUIDs, a page, a file) the canonical link; None when neither exists."""
+    if item.guid:
+        return f"guid:{item.guid}"
+    if item.canonical_url is not None:
+        return f"url:{url_key_digest(item.canonical_url)}"
+    return None
 
 
 def decide(keys: ItemKeys, claimed: Mapping[str, object]) -> Decision:
@@ -61,14 +79,14 @@ def decide(keys: ItemKeys, claimed: Mapping[str, object]) -> Decision:
 
 
 def ambiguous_urls(items: Iterable[Item]) -> frozenset[str]:
-    """Canonical URLs that several different items of one poll share.
+    """Revision identities (`revision_identity`) that several different items of one poll share.
 
-    Some feeds give every entry the site's home page as link (or one GUID for every
-    item, miniflux's old bug report); such a URL names no article, so it must neither
+    Some feeds give every entry the site's home page as link, or one GUID for every item
+    (miniflux's old bug report); such an identity names no article, so it must neither
     be claimed nor turn the items into revisions of one another.
     """
     hashes: dict[str, set[str]] = defaultdict(set)
     for item in items:
-        if item.canonical_url is not None:
-            hashes[item.canonical_url].add(item.content_hash)
-    return frozenset(url for url, seen in hashes.items() if len(seen) > 1)
+        if (identity := revision_identity(item)) is not None:
+            hashes[identity].add(item.content_hash)
+    return frozenset(key for key, seen in hashes.items() if len(seen) > 1)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from ingest.normalise.items import Item
 from ingest.record.chunk import Article, Chunk, SourceRef
-from ingest.record.dedup import ItemKeys, ambiguous_urls, item_keys
+from ingest.record.dedup import ItemKeys, ambiguous_urls, item_keys, revision_identity
 from newsfacts import CONTENT_TYPES, article_of_stream, article_stream
 from store import ConcurrencyError, DuplicateKeyError, EventStore
 
@@ -64,12 +64,12 @@ class ArticleRecorder:
         ambiguous = ambiguous_urls(items)
         if ambiguous:
             log.warning(
-                "source %s: %d URLs are shared by different items; not used for revisions",
+                "source %s: %d GUIDs or links are shared by different items; no revisions by them",
                 source.id,
                 len(ambiguous),
             )
         keyed = [
-            (item, item_keys(source.id, item, claim_url=item.canonical_url not in ambiguous))
+            (item, item_keys(source.id, item, claim_url=revision_identity(item) not in ambiguous))
             for item in items
         ]
         counts: Counter[str] = Counter()

@@ -74,6 +74,7 @@ class SourceFacts:
         counts: Mapping[str, int],
         *,
         items: int,
+        skipped: int = 0,
         force_event: bool = False,
     ) -> dict[str, int]:
         """A 200 or a 304: `SourceFetched` when it brought something, recovered from
@@ -91,10 +92,12 @@ class SourceFacts:
                 "bytes": result.bytes,
                 "latency_seconds": result.latency,
                 "items": items,
-                **counted(counts),
+                **counted(counts),  # type: ignore[typeddict-item]  # mypy vs NotRequired
                 "permanent_redirect": target,
                 "fetched": timestamp(now),
             }
+            if skipped:  # a feed longer than a poll reads: the fact says how much was left
+                data["entries_skipped"] = skipped
             self.append(source, SOURCE_FETCHED.new(data, metadata=_meta(cid)), events)
         if target is not None and mem.redirect_streak >= self.settings.moved_after:
             self._moved(source, mem, result, target, now, cid, events)
@@ -125,7 +128,7 @@ class SourceFacts:
                 "bytes": size,
                 "latency_seconds": 0.0,
                 "items": items,
-                **counted(counts),
+                **counted(counts),  # type: ignore[typeddict-item]  # mypy vs NotRequired
                 "permanent_redirect": None,
                 "fetched": timestamp(now),
             }

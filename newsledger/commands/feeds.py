@@ -9,6 +9,7 @@ import click
 
 from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections
 from newsledger.app import App
+from newsledger.commands import check_port, check_seconds
 from newsledger.publishing import catch_up_and_publish
 from store import ProjectionRunner
 
@@ -99,6 +100,9 @@ def publish(app: App) -> None:
 def serve(app: App, host: str | None, port: int | None, no_publish: bool, refresh: float) -> None:
     """Serve the published feeds, OPML file and index page over HTTP."""
     from feeds import create_app, make_server
+
+    check_port(port, "--port")
+    check_seconds(refresh, "--refresh")
 
     config = app.feeds_config
     if not no_publish:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from newsledger.app import App
+from newsledger.commands import check_port
 from newsledger.logs import configure_logging
 from newsledger.metrics import Metrics
 from newsledger.worker.settings import parse_worker_settings
@@ -53,6 +54,9 @@ def run(
     from newsledger.worker import lifecycle
     from newsledger.worker.scheduler import Worker
 
+    check_port(port, "--port")
+    check_port(metrics_port, "--metrics-port")
+
     try:
         configure_logging()
     except ValueError as exc:
@@ -73,10 +77,7 @@ def run(
     if not no_serve or metrics_port is not None:
         server = _start_server(worker, host, port, no_serve=no_serve, metrics_port=metrics_port)
     worker.start()
-    while not stop.wait(0.2):
-        if reload_wanted.is_set():
-            reload_wanted.clear()
-            lifecycle.reload(worker)
+    code = lifecycle.supervise(worker, stop, reload_wanted)
     received = lifecycle.received
     log.info("stopping", extra={"signal": received[-1] if received else None})
     if server is not None:
@@ -85,10 +86,10 @@ def run(
     if server is not None:
         server.stop(timeout=1.5)
     logging.shutdown()
-    if not clean:
-        # A poll or a publish is still running (e.g. stuck in a network call): leave now; the
-        # database rolls back whatever transaction it had open.
-        os._exit(0)
+    if not clean or code:
+        # A poll or a publish is still running (e.g. stuck in a network call), or the
+        # scheduler died: leave now; the database rolls back any transaction left open.
+        os._exit(code)
 
 
 def _run_once(worker: Worker, stop: threading.Event) -> None:

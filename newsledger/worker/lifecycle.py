@@ -77,8 +77,34 @@ def reload(worker: Worker) -> None:
     if new.settings.store_url != old.settings.store_url:
         log.warning("the store URL changed: restart the worker to use it; keeping the old store")
     # A replica keeps its id (and its leases) across reloads.
-    worker.reschedule(new, replace(settings, replica_id=worker.settings.replica_id))
+    previous = worker.settings
+    try:
+        worker.reschedule(new, replace(settings, replica_id=previous.replica_id))
+    except Exception as exc:  # whatever the scheduler refused: back to what ran before
+        log.error(
+            "configuration reload failed; keeping the old configuration",
+            extra={"error": f"{type(exc).__name__}: {exc}"},
+        )
+        worker.reschedule(old, previous)
+        return
     log.info("configuration reloaded", extra={"sources": len(worker.sources())})
+
+
+def supervise(worker: Worker, stop: threading.Event, reload_wanted: threading.Event) -> int:
+    """Run until `stop`: 0. A scheduler that died (or a reload that broke it) is 1, so
+    that the process exits non-zero and a supervisor restarts it, instead of hanging."""
+    while not stop.wait(0.2):
+        if reload_wanted.is_set():
+            reload_wanted.clear()
+            try:
+                reload(worker)
+            except Exception:
+                log.exception("reloading broke the worker")
+                return 1
+        if not worker.scheduler.running:
+            log.error("the scheduler stopped; exiting")
+            return 1
+    return 0
 
 
 def health(worker: Worker) -> tuple[bool, dict[str, Any]]:

@@ -2,9 +2,8 @@
 
 The story of one poll (`Worker.poll`): hold the source's lease (or leave it to the
 replica that does), poll it through `ingest`, count what it appended, and ask the
-publisher to catch the projections up and republish changed feeds. APScheduler 3.x
-cannot share a job store between processes, so every replica schedules every source
-and the lease decides who actually polls it (DESIGN.md, "Scale").
+publisher to republish. APScheduler 3.x cannot share a job store between processes, so
+every replica schedules every source; the lease decides who polls it (DESIGN.md, "Scale").
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from ingest import ConcurrencyBudget, SourceConfig
 from newsledger.app import App
 from newsledger.metrics import Metrics
 from newsledger.publishing import PublishResult, catch_up_and_publish
+from newsledger.worker.hosts import HostShares
 from newsledger.worker.observe import observe_poll
 from newsledger.worker.outage import StoreOutage
 from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
@@ -65,15 +65,16 @@ class Worker:
         )
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
+        self.hosts = HostShares(max(2, self._concurrency() // 2))  # threads per host
         self._stopping = threading.Event()
         self.outage = StoreOutage(settings, self.metrics)
         self.started_at: float | None = None
         self.scheduler = BackgroundScheduler(
-            # Lease renewal gets a thread of its own: behind a queue of a thousand polls it
-            # would come too late, and the replica's sources would pass to the others.
+            # Lease renewal has a thread of its own: behind a queue of polls it comes too late.
             executors={
                 "default": ThreadPoolExecutor(self._concurrency()),
                 "heartbeat": ThreadPoolExecutor(1),
+                "folders": ThreadPoolExecutor(2),  # no HTTP: never behind slow hosts
             },
             job_defaults={
                 "coalesce": True,
@@ -101,8 +102,9 @@ class Worker:
         """Poll one source now if this replica may; None when it was left to another."""
         if self._stopping.is_set():
             return None
-        with self._lock:
-            if source_id in self._inflight:
+        source = self.app.ingest_config.source(source_id)
+        with self._lock:  # nor while its host holds its share of the threads (hosts.py)
+            if source_id in self._inflight or not self.hosts.enter(source):
                 return None
             self._inflight.add(source_id)
         try:
@@ -110,6 +112,7 @@ class Worker:
         finally:
             with self._lock:
                 self._inflight.discard(source_id)
+            self.hosts.leave(source)
 
     def _poll(self, source_id: str) -> PollReport | None:
         source = self.app.ingest_config.source(source_id)
@@ -209,6 +212,7 @@ class Worker:
                 name=f"poll {source.id}",
                 replace_existing=True,
                 next_run_time=first,
+                executor="folders" if source.kind == "folder" else "default",
             )
         self.metrics.sources.set(len(self.sources()))
 
@@ -227,6 +231,7 @@ class Worker:
     def run_once(self) -> list[PollReport]:
         """Poll every due enabled source once, publish, and return the reports."""
         due = self.poller.due(self.sources())
+        self.hosts.share = max(self.hosts.share, len(due))  # --once polls every due source
         with ThreadPoolExecutor_(
             max_workers=self._concurrency(), thread_name_prefix="poll"
         ) as pool:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,7 +32,25 @@ def fixture_bytes(name: str) -> bytes:
 
 def make_config(sources: list[dict[str, Any]], **fetch: Any) -> IngestConfig:
     """A configuration as a TOML file would give it; tests space requests 0 s apart."""
-    settings = {"host_gap": "0s", "timeout": "5s", "backoff_base": "60s", **fetch}
+    # The test servers are on loopback: allow-list their host:port as an operator would,
+    # so that their redirects and linked pages may be followed (tests/security covers
+    # what happens without the allow-list).
+    local = sorted(
+        {
+            f"{p.hostname}:{p.port}"
+            for s in sources
+            if s.get("url")
+            for p in [urlsplit(s["url"])]
+            if p.port
+        }
+    )
+    settings = {
+        "host_gap": "0s",
+        "timeout": "5s",
+        "backoff_base": "60s",
+        "allow_private": local,
+        **fetch,
+    }
     raw = {"sources": sources, "fetch": settings}
     return parse_config(raw, file="test.toml", base_dir=FIXTURES)
 

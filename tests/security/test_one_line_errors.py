@@ -1,0 +1,73 @@
+"""Finding 10: mistakes a person can fix give one line `Error: …` and exit 1, never a
+traceback; misspelt tables and keys are refused by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.security.conftest import newsledger
+
+
+def _one_line(ran: object) -> str:
+    code, err = ran.code, ran.err
+    assert code == 1, ran
+    assert "Traceback" not in err, err[-3000:]
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), err[-3000:]
+    return str(lines[0])
+
+
+CONFIGS = {
+    "an unsupported dialect": (
+        '[store]\nurl = "mysql://u@h/x"\n',
+        "unsupported database 'mysql': newsledger runs on sqlite (sqlite:///path/to/file.db) "
+        "or postgresql (postgresql://user@host/db)",
+    ),
+    "no URL at all": ('[store]\nurl = "://"\n', "not a database URL: '://'"),
+    "a misspelt table": ('[feed]\noutput_dir = "x"\n', "unknown table or key 'feed'"),
+    "an unknown store key": ('[store]\nuri = "sqlite:///x.db"\n', "unknown key 'uri'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONFIGS))
+def test_a_bad_store_or_table_is_one_line_naming_what_is_wrong(case: str, tmp_path: Path) -> None:
+    text, words = CONFIGS[case]
+    config = tmp_path / "newsledger.toml"
+    config.write_text(text, encoding="utf-8")
+    for command in (["status"], ["verify"], ["run", "--once"]):
+        error = _one_line(newsledger(*command, config=config))
+        assert str(config) in error and words in error, error
+
+
+def test_an_unsupported_database_url_in_the_environment_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "newsledger.toml"
+    config.write_text("", encoding="utf-8")
+    error = _one_line(newsledger("verify", config=config, DATABASE_URL="mysql://u@h/x"))
+    assert error.startswith("Error: DATABASE_URL: unsupported database 'mysql'")
+
+
+def test_export_to_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "newsledger.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n', encoding="utf-8")
+    error = _one_line(newsledger("export", "--output", "/nonexistent/dir/x", config=config))
+    assert error == "Error: cannot write /nonexistent/dir/x: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--port", "99999"),
+        ("serve", "--port", "-1"),
+        ("run", "--port", "70000"),
+        ("run", "--no-serve", "--metrics-port", "65536"),
+        ("serve", "--refresh", "nan"),
+        ("serve", "--refresh", "inf"),
+    ],
+)
+def test_impossible_ports_and_periods_are_one_line(args: tuple[str, ...], tmp_path: Path) -> None:
+    config = tmp_path / "newsledger.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n', encoding="utf-8")
+    error = _one_line(newsledger(*args, config=config, timeout=60))
+    assert args[-1] in error
