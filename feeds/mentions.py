@@ -79,11 +79,26 @@ def find_mentions(
     hits = find_countries(sentence) if countries is None else countries
     merged = _official_mentions(sentence, hits, language)
     found = merged + _actors(sentence, hits, merged)
-    if len(merged) < 2 or any(m.side.person and not m.side.country for m in merged):
+    if any(m.side.person and not m.side.country for m in merged) or (
+        len(merged) < 2 and _bare_name(sentence, merged, hits)
+    ):
         found += _people(sentence, merged, people)
     found.sort(key=lambda m: m.start)
     defaulted = (_defaulted(m, language, people) for m in found)
     return [m for m in defaulted if m is not None]
+
+
+def _bare_name(sentence: str, mentions: list[Mention], hits: list[CountryHit]) -> bool:
+    """Whether a capitalised word outside every mention and country name could be a person
+    named earlier ("ông Biden"): only then are the article's people read (costly)."""
+    taken = [(m.start, m.end) for m in mentions] + [(h.start, h.end) for h in hits]
+    for match in _CAPITALISED.finditer(sentence, 1):
+        if not any(a <= match.start() < b for a, b in taken):
+            return True
+    return False
+
+
+_CAPITALISED = re.compile(r"(?<=\s)[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ]")
 
 
 def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> list[Mention]:
@@ -121,8 +136,11 @@ def _titled(
             country, explicit = before[-1].iso, True
             begin = before[-1].start
     span = sentence[begin:end]
-    folded = span.casefold()
-    state = ORGANISATION.search(folded) is None and ORGANISATION_ACRONYM.search(span) is None
+    tail = sentence[match.end() : end]
+    # A bare title ("Thủ tướng", "Đại sứ Lào") names no company: only a tail can.
+    state = not tail.strip() or (
+        ORGANISATION.search(tail.casefold()) is None and ORGANISATION_ACRONYM.search(tail) is None
+    )
     person = _person(sentence[match.end() : end], inside[0] if inside else None, match.end())
     side = Side(country, office, person, state, span.strip())
     return Mention(begin, end, side, explicit)
