@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from feeds.actors import country_actors
 from feeds.countries import CountryHit, find_countries
 from feeds.sides import Mention, Side
 from feeds.text import sentence_bounds
@@ -25,9 +26,6 @@ from feeds.titles import (
     foreign_only,
     is_group,
 )
-
-_PLACE_WORDS = frozenset("tại ở in at từ from".split())
-_ACTOR_BEFORE = frozenset("phía side bên".split())
 
 
 @dataclass(slots=True)
@@ -78,7 +76,7 @@ def find_mentions(
     """The sides named in `sentence`, in text order (appositive chains merged into one)."""
     hits = find_countries(sentence) if countries is None else countries
     merged = _official_mentions(sentence, hits, language)
-    found = merged + _actors(sentence, hits, merged)
+    found = merged + country_actors(sentence, hits, merged)
     if any(m.side.person and not m.side.country for m in merged) or (
         len(merged) < 2 and _bare_name(sentence, merged, hits)
     ):
@@ -248,29 +246,6 @@ def _people(sentence: str, mentions: list[Mention], people: People) -> list[Ment
         if not kept or mention.start >= kept[-1].end:
             kept.append(mention)
     return kept
-
-
-def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> list[Mention]:
-    """Countries acting as a side: "phía Việt Nam", "Việt Nam và Lào", at a clause start."""
-    found = []
-    for hit in hits:
-        if any(m.start <= hit.start < m.end for m in mentions):
-            continue
-        before = sentence[: hit.start].split()
-        previous = before[-1].casefold() if before else ""
-        if previous in _PLACE_WORDS:
-            continue
-        clause_start = not before
-        paired = previous in ("và", "and", "-", "–", "với") or sentence[hit.end :].lstrip()[:3] in (
-            "và ",
-            "and",
-            "- ",
-            "– ",
-        )
-        if previous in _ACTOR_BEFORE or clause_start or paired:
-            side = Side(hit.iso, None, None, True, hit.text)
-            found.append(Mention(hit.start, hit.end, side, True))
-    return found
 
 
 def _generic(office: str) -> bool:
