@@ -103,7 +103,7 @@ def serve(app: App, host: str | None, port: int | None, no_publish: bool, refres
 
     check_port(port, "--port")
     check_seconds(refresh, "--refresh")
-
+    app.serve_at(host, port)
     config = app.feeds_config
     if not no_publish:
         report = _catch_up_and_publish(app)
