@@ -99,20 +99,16 @@ class IngestConfig:
         return next((s for s in self.sources if s.id == source_id), None)
 
 
-#: The longest duration and the largest size a setting may have.
-MAX_DURATION = 366 * 86400.0
-MAX_SIZE = 10**12
+MAX_DURATION, MAX_SIZE = 366 * 86400.0, 10**12  #: the longest duration, the largest size
 
 
 def parse_allow_list(entries: Iterable[str]) -> frozenset[str]:
     """`host:port` entries (`[::1]:8080` for IPv6), lower-cased; ValueError names a bad one."""
-    allowed = set()
-    for entry in entries:
-        host, sep, port = entry.strip().rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    parts = [(entry, *entry.strip().rpartition(":")) for entry in entries]
+    for entry, host, _, port in parts:
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"expected host:port, got {entry!r}")
-        allowed.add(f"{host.strip('[]').lower()}:{int(port)}")
-    return frozenset(allowed)
+    return frozenset(f"{host.strip('[]').lower()}:{int(port)}" for _, host, _, port in parts)
 
 
 def parse_duration(value: object) -> float:
