@@ -159,6 +159,10 @@ def test_the_feeds_are_served_on_the_published_port(stack: Stack) -> None:
 
     parsed = wait_until(feed, timeout=60)
     assert parsed.bozo == 0
+    # Links come from NEWSLEDGER_BASE_URL, the address the feeds are published under.
+    links = [link.href for link in parsed.feed.links]
+    links += [link.href for entry in parsed.entries for link in entry.links]
+    assert all(href.startswith(f"{stack.base_url}/") for href in links), links
 
 
 def test_three_worker_replicas_share_the_sources_and_ingest_no_content_twice(stack: Stack) -> None:
