@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,12 @@ from feeds.topics import Topic, load_topics
 #: (key, default, help) of `[feeds]` and `[serve]`, the table docs/feeds.md repeats.
 FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
     ("output_dir", "public", "folder the Atom, OPML and HTML files are published to"),
-    ("base_url", "http://<serve.host>:<serve.port>", "absolute URL the files are served under"),
+    (
+        "base_url",
+        "the address served",
+        "absolute URL the files are served under; unset: `http://<host>:<port>` of the "
+        "address `serve`/`run` listen on (`NEWSLEDGER_BASE_URL` overrides both)",
+    ),
     ("entries_per_feed", 50, "entries in a feed document; older ones go to archive pages"),
     ("site_title", "newsledger", "name used in feed titles, the OPML file and the index page"),
     ("topics_file", None, "TOML file replacing the shipped topics (then [[topics]] apply)"),
@@ -40,6 +45,18 @@ class FeedsConfig:
     cache_seconds: int = 300
     #: display names of the sources (`[[sources]] name = "VnExpress"`), by source id
     source_names: Mapping[str, str] = field(default_factory=dict)
+    #: False when `base_url` was derived from [serve] rather than set: `served_at` may move it.
+    base_url_set: bool = True
+
+    def served_at(self, host: str | None, port: int | None) -> FeedsConfig:
+        """This configuration as served on `host`:`port` (`serve`/`run --host/--port`): an
+        unset base_url follows the address actually listened on, so self links, article
+        links and the OPML file point where the files really are."""
+        host = host or self.host
+        port = self.port if port is None else port
+        if self.base_url_set:
+            return replace(self, host=host, port=port)
+        return replace(self, host=host, port=port, base_url=derived_base_url(host, port))
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -65,7 +82,7 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
     output = feeds.get("output_dir", "public")
     if not isinstance(output, str) or not output:
         raise ConfigError(f"{file}: [feeds] output_dir must be a path string")
-    base_url = feeds.get("base_url", f"http://{host}:{port}")
+    base_url = feeds.get("base_url", derived_base_url(host, port))
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: [feeds] base_url must be an http(s) URL, got {base_url!r}")
     title = feeds.get("site_title", "newsledger")
@@ -81,7 +98,18 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
         port=port,
         cache_seconds=_int(serve, "cache_seconds", 300, "serve", file, low=0, high=86400 * 30),
         source_names=_source_names(raw, file),
+        base_url_set="base_url" in feeds,
     )
+
+
+def derived_base_url(host: str, port: int) -> str:
+    """The URL of a server listening on `host`:`port`. A wildcard address (`0.0.0.0`, `::`)
+    names no host a reader can use, so it becomes `localhost`; set base_url (or
+    NEWSLEDGER_BASE_URL) for anything reached from elsewhere."""
+    name = "localhost" if host in ("0.0.0.0", "::", "") else host
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"  # an IPv6 literal
+    return f"http://{name}:{port}"
 
 
 def _source_names(raw: dict[str, Any], file: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from feeds.figures import extract_figures
 from feeds.provenance import event_row
 from feeds.tables import topics_tables
 from feeds.topics import Topic
-from newsfacts import ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
+from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
 from store import Projection, RecordedEvent
 
 Tables = Mapping[str, Table]
@@ -57,14 +57,22 @@ class TopicsProjection(Projection):
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
         batch = _Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
+        provenance = []  # every event of the streams, for the article pages
         for event in events:
+            # A revision's row keeps the text it replaces: the page's diff needs it.
+            before = (
+                batch.shown_text(str(event.data["article_id"]))
+                if event.type == ARTICLE_REVISED.name
+                else None
+            )
+            provenance.append(event_row(event, previous_text=before))
             if event.type in CONTENT_TYPES:
                 batch.article(ArticleVersion.from_data(event.data), event.position, self.topics)
             elif event.type == ARTICLE_SIGHTED.name:
                 batch.sighting(event.data, event.position)
         batch.flush()
-        if events:  # every event of the streams, for the article pages' provenance
-            conn.execute(insert(tables["article_events"]), [event_row(e) for e in events])
+        if provenance:
+            conn.execute(insert(tables["article_events"]), provenance)
 
     def compare(self, conn: Connection, old: Tables, new: Tables) -> dict[str, Any]:
         """Per topic, how many articles entered and left between two generations."""
@@ -191,6 +199,16 @@ class _Batch:
                 seq, head[0] = head[0], head[0] + 1
             current[m.topic] = (seq, m.score, explanation)
             self._touch(m.topic, seq, position)
+
+    def shown_text(self, aid: str) -> str | None:
+        """Title and text of the version the view shows now (None for an unknown article)."""
+        row = self.new_articles.get(aid) or self.changed_articles.get(aid)
+        if row is None:
+            a = self.t["feed_articles"]
+            query = select(a.c.title, a.c.text).where(a.c.article_id == aid)
+            found = self.conn.execute(query).first()
+            return None if found is None else f"{found.title}\n\n{found.text}"
+        return f"{row['title']}\n\n{row['text']}"
 
     def sighting(self, data: dict[str, Any], position: int) -> None:
         aid = str(data["article_id"])

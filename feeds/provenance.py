@@ -7,11 +7,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Row, Select, Table, select
 
 from feeds.views import FigureRow, _figure_row
 from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, CONTENT_TYPES
@@ -30,8 +30,10 @@ DATE_ORIGINS = {
 }
 
 
-def event_row(event: RecordedEvent) -> dict[str, Any]:
-    """What the article page needs of one ArticleIngested/Revised/Sighted event."""
+def event_row(event: RecordedEvent, *, previous_text: str | None = None) -> dict[str, Any]:
+    """What the article page needs of one ArticleIngested/Revised/Sighted event; a
+    revision also keeps `previous_text`, the title and text it replaced (the view keeps
+    only the newest text, and a page diffs each version against the one before)."""
     data = event.data
     article = event.type in CONTENT_TYPES
     dates = {k: data[k] for k in ("published_from", "published_raw") if data.get(k)}
@@ -49,7 +51,7 @@ def event_row(event: RecordedEvent) -> dict[str, Any]:
         "content_hash": data.get("content_hash"),
         "previous_hash": data.get("previous_hash"),
         "title": data.get("title"),
-        "text": data.get("text") if article else None,
+        "previous_text": previous_text,
         "published": _iso(data.get("published")),
         "fetched": _iso(data.get("fetched")),
         "dates": json.dumps(dates, sort_keys=True) if dates else None,
@@ -123,30 +125,61 @@ class ArticlePage:
 
 
 def article_page(conn: Connection, tables: Tables, article_id: str) -> ArticlePage | None:
-    a = tables["feed_articles"]
-    row = conn.execute(select(a).where(a.c.article_id == article_id)).first()
-    if row is None:
-        return None
-    ev, te, fig = tables["article_events"], tables["topic_entries"], tables["figures"]
-    events = conn.execute(
-        select(ev).where(ev.c.article_id == article_id).order_by(ev.c.position)
-    ).all()
-    topics = conn.execute(
-        select(te.c.topic_id, te.c.score, te.c.explanation)
-        .where(te.c.article_id == article_id)
-        .order_by(te.c.topic_id)
-    ).all()
-    figures = conn.execute(
-        select(fig).where(fig.c.article_id == article_id).order_by(fig.c.ordinal)
-    ).all()
+    return next(iter(article_pages(conn, tables, [article_id])), None)
+
+
+def article_pages(
+    conn: Connection, tables: Tables, ids: Sequence[str], *, chunk: int = 200
+) -> Iterator[ArticlePage]:
+    """The pages of `ids` (those the view holds), read four queries per `chunk` articles:
+    a query per article cost more than rendering its page."""
+    a, ev = tables["feed_articles"], tables["article_events"]
+    te, fig = tables["topic_entries"], tables["figures"]
+    for start in range(0, len(ids), chunk):
+        part = list(ids[start : start + chunk])
+        rows = conn.execute(select(a).where(a.c.article_id.in_(part))).all()
+        events = _grouped(conn, select(ev).where(ev.c.article_id.in_(part)), ev.c.position)
+        topics = _grouped(
+            conn,
+            select(te.c.article_id, te.c.topic_id, te.c.score, te.c.explanation).where(
+                te.c.article_id.in_(part)
+            ),
+            te.c.topic_id,
+        )
+        figures = _grouped(conn, select(fig).where(fig.c.article_id.in_(part)), fig.c.ordinal)
+        by_id = {r.article_id: r for r in rows}
+        for article_id in part:
+            row = by_id.get(article_id)
+            if row is not None:
+                yield _page(
+                    row,
+                    events.get(article_id, []),
+                    topics.get(article_id, []),
+                    figures.get(article_id, []),
+                )
+
+
+def _grouped(conn: Connection, query: Select[Any], order: Any) -> dict[str, list[Row[Any]]]:
+    found: dict[str, list[Row[Any]]] = {}
+    for row in conn.execute(query.order_by(order)):
+        found.setdefault(row.article_id, []).append(row)
+    return found
+
+
+def _page(
+    row: Row[Any], events: list[Row[Any]], topics: list[Row[Any]], figures: list[Row[Any]]
+) -> ArticlePage:
     logged: list[LoggedEvent] = []
-    previous_text: str | None = None
+    # Version k's text is what version k+1 replaced; the newest version's is the view's.
+    revisions = [e for e in events if e.type == ARTICLE_REVISED.name]
+    after = {
+        r.position: (later.previous_text if later is not None else f"{row.title}\n\n{row.text}")
+        for r, later in zip(revisions, [*revisions[1:], None][: len(revisions)], strict=True)
+    }
     for e in events:
         diff: tuple[tuple[str, str], ...] = ()
-        if e.type == ARTICLE_REVISED.name and previous_text is not None:
-            diff = word_diff(previous_text, f"{e.title}\n\n{e.text or ''}")
-        if e.type in CONTENT_TYPES:
-            previous_text = f"{e.title}\n\n{e.text or ''}"
+        if e.type == ARTICLE_REVISED.name and e.previous_text is not None:
+            diff = word_diff(e.previous_text, after[e.position] or "")
         dates = json.loads(e.dates) if e.dates else {}
         logged.append(
             LoggedEvent(

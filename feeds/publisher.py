@@ -24,7 +24,7 @@ from feeds.config import FeedsConfig
 from feeds.errors import PublishError
 from feeds.jsonfeed import render_json_feed
 from feeds.projections import TOPICS
-from feeds.provenance import article_page
+from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
 from feeds.topics import Topic
@@ -109,7 +109,6 @@ def _publish(
         rendered += 1
         (written if write_if_changed(out / rel, render()) else unchanged).append(rel)
 
-    latest = []
     archived: list[tuple[Topic, int, dict[int, int]]] = []
     # Article pages are rendered again when their own fingerprint changed, or else for the
     # articles with events after the last publish. A quick publish (archives=False) leaves
@@ -126,8 +125,6 @@ def _publish(
             count = (state.next_seq - 1) // size
             figs = tables["figures"] if topic.show_figures else None
             current = entries(conn, tables, topic.id, newest=size, figures=figs)
-            newest = entries(conn, tables, topic.id, newest=INDEX_ENTRIES, by_published=True)
-            latest.append((topic, newest))
             emit(
                 f"feeds/{topic.id}.atom",
                 f"{state.stamp}:{count}",
@@ -141,7 +138,17 @@ def _publish(
             archived.append((topic, count, dict(state.pages or {})))
         emit("feeds.opml", "", lambda: render_opml(config.topics, site))
         index_stamp = ",".join(stamps[f"feeds/{t.id}.atom"] for t in config.topics)
-        emit("index.html", index_stamp, lambda: render_index(latest, site))
+        emit(
+            "index.html",
+            index_stamp,
+            lambda: render_index(
+                [
+                    (t, entries(conn, tables, t.id, newest=INDEX_ENTRIES, by_published=True))
+                    for t in config.topics
+                ],
+                site,
+            ),
+        )
         for topic, count, pages in archived:
             for page in range(1, count + 1):
                 rel = f"feeds/{topic.id}/archive/{page}.atom"
@@ -195,22 +202,22 @@ def _publish_articles(
     manifest: articles are never removed, and the manifest stays small however long the
     log grows."""
     written, rendered = [], 0
-    for article_id in _changed_articles(conn, tables, since):
-        page = article_page(conn, tables, article_id)
-        if page is None:  # a sighting of an article the view does not hold
-            continue
-        rendered += 1
-        rel = f"articles/{article_id}.html"
-        if write_if_changed(out / rel, render_article(page, site)):
-            written.append(rel)
+    for ids in _changed_articles(conn, tables, since):
+        # A sighting of an article the view does not hold has no page: not yielded.
+        for page in article_pages(conn, tables, ids):
+            rendered += 1
+            rel = f"articles/{page.article_id}.html"
+            if write_if_changed(out / rel, render_article(page, site)):
+                written.append(rel)
     return written, rendered
 
 
-def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Iterator[str]:
+def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Iterator[list[str]]:
+    """Batches of the ids of articles with events after `since` (every article if None)."""
     if since is not None:
         events = tables["article_events"]
         query = select(events.c.article_id).where(events.c.position > since).distinct()
-        yield from sorted(conn.execute(query).scalars())
+        yield sorted(conn.execute(query).scalars())
         return
     articles = tables["feed_articles"]
     last = ""
@@ -223,7 +230,7 @@ def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Itera
                 .limit(1000)
             ).scalars()
         )
-        yield from batch
+        yield batch
         if len(batch) < 1000:
             return
         last = batch[-1]

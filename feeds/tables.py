@@ -26,6 +26,8 @@ def topics_tables(generation: int) -> dict[str, Table]:
             Column("place", Text),
             Column("published", String(20)),
             Column("updated", String(20), nullable=False),
+            # The index page's order, newest first: indexed, so the page reads ten rows.
+            Index(f"ix_feed_articles_g{g}_dated", "published", "article_id"),
         ),
         "feed_sightings": view_table(
             "feed_sightings",
@@ -78,7 +80,7 @@ def topics_tables(generation: int) -> dict[str, Table]:
             Column("content_hash", String(64)),
             Column("previous_hash", String(64)),
             Column("title", Text),
-            Column("text", Text),  # article versions only: the revision diff needs it
+            Column("previous_text", Text),  # revisions: the title and text they replaced
             Column("published", String(20)),
             Column("fetched", String(20)),
             Column("dates", Text),  # JSON: where each date came from, when the event says

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, select
+from sqlalchemy import Connection, Row, Table, select
 
 Tables = Mapping[str, Table]
 
@@ -77,25 +77,37 @@ def entries(
     """A topic's entries, newest first: the newest `newest`, or those with seq in a range.
 
     Newest means last to enter the topic (feeds: a reader sees every new entry on top),
-    or with `by_published`, latest publication date (the index page a person reads).
+    or with `by_published`, latest publication date (the index page a person reads;
+    articles without a date come after the dated ones, newest entry first).
     """
     e, a = tables["topic_entries"], tables["feed_articles"]
-    order = (
-        (func.coalesce(a.c.published, a.c.updated).desc(), e.c.seq.desc())
-        if by_published
-        else (e.c.seq.desc(),)
-    )
     query = (
         select(e.c.article_id, e.c.seq, a)
         .join(a, a.c.article_id == e.c.article_id)
         .where(e.c.topic_id == topic_id)
-        .order_by(*order)
     )
     if seq_range is not None:
         query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
+    if by_published:
+        # Two queries that each walk an index (published, article_id / topic, seq), where
+        # one ordered by "published, else updated" sorted the whole topic on every publish.
+        dated = query.where(a.c.published.is_not(None))
+        dated = dated.order_by(a.c.published.desc(), a.c.article_id.desc())
+        rows = list(conn.execute(dated.limit(newest) if newest else dated).all())
+        if newest is None or len(rows) < newest:
+            undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
+            rest = newest - len(rows) if newest else None
+            rows += conn.execute(undated.limit(rest) if rest else undated).all()
+        return _entry_rows(conn, tables, rows, figures)
+    query = query.order_by(e.c.seq.desc())
     if newest is not None:
         query = query.limit(newest)
-    rows = conn.execute(query).all()
+    return _entry_rows(conn, tables, conn.execute(query).all(), figures)
+
+
+def _entry_rows(
+    conn: Connection, tables: Tables, rows: Sequence[Row[Any]], figures: Table | None
+) -> list[EntryRow]:
     ids = [r.article_id for r in rows]
     topics = _many(conn, tables["topic_entries"], ids, "topic_id")
     sightings = _sightings(conn, tables["feed_sightings"], ids)

@@ -168,3 +168,19 @@ def test_a_new_sighting_rewrites_only_that_articles_page(
     pages = [rel for rel in report.written if rel.startswith("articles/")]
     assert pages == [f"articles/{article_uuid(name)}.html"]
     assert "vov" in _page(config, name).cssselect(".sightings")[0].text_content()
+
+
+def test_each_revision_is_diffed_against_the_version_just_before_it(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    stream = f"article-{article_uuid('thrice')}"
+    texts = ["Giá xăng giảm 3%.", "Giá xăng giảm 5%.", "Giá xăng giảm 5% từ 15 giờ."]
+    for version, text in enumerate(texts, start=1):
+        store.append(stream, [ingested("thrice", title="Giá xăng", text=text, version=version)])
+    _publish(store, config)
+    revisions = _page(config, "thrice").cssselect(".revision")
+    assert [[d.text.strip() for d in r.cssselect("del")] for r in revisions] == [["3%."], ["5%."]]
+    assert [[i.text.strip() for i in r.cssselect("ins")] for r in revisions] == [
+        ["5%."],
+        ["5% từ 15 giờ."],
+    ]

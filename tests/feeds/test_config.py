@@ -107,3 +107,22 @@ def test_source_display_names_come_from_the_sources_table(tmp_path: Path) -> Non
     raw["sources"][0]["name"] = ""
     with pytest.raises(ConfigError, match=r"n\.toml: source 'vnexpress': name must be"):
         parse_config(raw, file="n.toml", base_dir=tmp_path)
+
+
+def test_an_unset_base_url_follows_the_address_served(tmp_path: Path) -> None:
+    config = _parse({"serve": {"port": 8080}}, tmp_path)
+    assert config.base_url == "http://127.0.0.1:8080"
+    assert config.served_at(None, 9000).base_url == "http://127.0.0.1:9000"
+    assert config.served_at("0.0.0.0", 9000).base_url == "http://localhost:9000"
+    assert config.served_at("::1", 9000).base_url == "http://[::1]:9000"
+    assert config.served_at("10.0.0.5", None).base_url == "http://10.0.0.5:8080"
+
+
+def test_a_base_url_that_is_set_stays_whatever_the_address(tmp_path: Path) -> None:
+    config = _parse({"feeds": {"base_url": "https://news.example.org/"}}, tmp_path)
+    served = config.served_at("0.0.0.0", 9000)
+    assert (served.base_url, served.host, served.port) == (
+        "https://news.example.org",
+        "0.0.0.0",
+        9000,
+    )

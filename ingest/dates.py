@@ -1,0 +1,120 @@
+"""Publication dates: the forms feedparser rejects (`+07`, `9/14/2026 6:44:00 PM`,
+`14/09/2026 19:46`) read in the source's time zone, dates inferred from the text ("ngày
+14/3/2025", "Sáng 14/3"), and the name of where each date came from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
+
+#: Where a publication date came from: the `published_from` field of article events.
+ORIGINS = ("feed", "page", "dateline", "body", "fetch")
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+_AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?(?!\w)")
+_GMT = re.compile(r"\(?\s*(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?", re.IGNORECASE)
+_VI_WEEKDAY = re.compile(r"^\s*(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s*,?\s*", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# "ngày 14/3/2025", "14-3-2025", "14.3.2025" in a Vietnamese lead: a full date.
+_FULL = re.compile(r"(?<![\d/])(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)(?![\d/])")
+# "Sáng 14/3", "Chiều 5/10,", "Ngày 11/9": a day and month with the time of day first.
+_DAY_MONTH = re.compile(
+    r"(?<!\w)(?:sáng|chiều|trưa|tối|đêm|ngày|hôm)(?:\s+nay)?\s+(\d{1,2})/(\d{1,2})(?![\d/])",
+    re.IGNORECASE,
+)
+LEAD_CHARS = 400  # a date further into the text is about something else
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A publication time (aware, UTC) and where it came from (one of ORIGINS)."""
+
+    moment: datetime
+    origin: str
+
+
+def parse_loose(raw: str, zone: tzinfo) -> datetime | None:
+    """A date string feedparser could not read, as UTC; a time without an offset is in the
+    source's `zone`. With AM/PM the date is month-first (US style, `9/14/2026 6:44:00 PM`),
+    without it day-first (Vietnamese, `14/09/2026 19:46`). None when it is not a date."""
+    text = raw.strip()
+    if not text or len(text) > 80 or _YEAR.search(text) is None:
+        return None  # without a year, dateutil would fill in the current one
+    text = _VI_WEEKDAY.sub("", text)
+    text = _GMT.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", text)
+    text = text.replace(",", " ")
+    try:
+        moment: datetime = dateutil_parser.parse(
+            text, dayfirst=_AMPM.search(text) is None, default=datetime(2000, 1, 1)
+        )
+    except (ValueError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    try:
+        utc: datetime = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return utc
+
+
+def date_in_text(text: str, *, fetched: datetime, zone: tzinfo) -> datetime | None:
+    """The date the lead of `text` gives, as UTC midnight of that day in `zone`.
+
+    "ngày 14/3/2025" is that day. "Sáng 14/3" has no year: it is the latest 14 March
+    that is not after the fetch day (news is not written about the future's morning).
+    """
+    lead = text[:LEAD_CHARS]
+    today = fetched.astimezone(zone).date()
+    found = _FULL.search(lead)
+    if found is not None:
+        day = _date(int(found[3]), int(found[2]), int(found[1]))
+        if day is not None and day <= today + timedelta(days=1):
+            return _midnight(day, zone)
+    partial = _DAY_MONTH.search(lead)
+    if partial is not None:
+        for year in (today.year, today.year - 1):
+            day = _date(year, int(partial[2]), int(partial[1]))
+            if day is not None and day <= today:
+                return _midnight(day, zone)
+    return None
+
+
+def choose(
+    *,
+    given: datetime | None,
+    given_from: str,
+    raw: str | None,
+    dateline: datetime | None,
+    text: str,
+    fetched: datetime,
+    zone: tzinfo,
+) -> tuple[Dated, bool]:
+    """The publication date by precedence — the source's own (as parsed, else read loosely
+    from `raw`), the dateline, the text, the fetch time — and whether `raw` was unreadable."""
+    if given is not None:
+        return Dated(given.astimezone(UTC), given_from), False
+    loose = parse_loose(raw, zone) if raw else None
+    if loose is not None:
+        return Dated(loose, given_from), False
+    unreadable = bool(raw and raw.strip())
+    if dateline is not None:
+        return Dated(dateline.astimezone(UTC), "dateline"), unreadable
+    inferred = date_in_text(text, fetched=fetched, zone=zone)
+    if inferred is not None:
+        return Dated(inferred, "body"), unreadable
+    return Dated(fetched.astimezone(UTC), "fetch"), unreadable
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)

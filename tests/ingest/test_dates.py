@@ -1,0 +1,78 @@
+"""Dates feedparser rejects, read in the source's time zone; dates inferred from the text;
+and the precedence that names where each publication date came from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ingest.dates import Dated, choose, date_in_text, parse_loose
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+FETCHED = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Mon, 14 Sep 2026 19:46:22 +07", datetime(2026, 9, 14, 12, 46, 22, tzinfo=UTC)),
+        ("9/14/2026 6:44:00 PM", datetime(2026, 9, 14, 11, 44, tzinfo=UTC)),
+        ("9/10/2026 6:44:00 PM", datetime(2026, 9, 10, 11, 44, tzinfo=UTC)),  # US: month first
+        ("14/09/2026 19:46", datetime(2026, 9, 14, 12, 46, tzinfo=UTC)),
+        ("09/10/2026 19:46", datetime(2026, 10, 9, 12, 46, tzinfo=UTC)),  # VN: day first
+        ("Thứ hai, 14/9/2026, 19:46 (GMT+7)", datetime(2026, 9, 14, 12, 46, tzinfo=UTC)),
+        ("2026-09-14 19:46:22", datetime(2026, 9, 14, 12, 46, 22, tzinfo=UTC)),
+    ],
+)
+def test_dates_feedparser_rejects_are_read_in_the_sources_zone(
+    raw: str, expected: datetime
+) -> None:
+    assert parse_loose(raw, HCM) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "hôm qua", "19:46", "not a date 2026x", "99/99/2026"])
+def test_what_is_not_a_date_is_none_never_today(raw: str) -> None:
+    assert parse_loose(raw, HCM) is None
+
+
+def test_a_full_date_in_the_lead_is_that_day_in_the_sources_zone() -> None:
+    text = "Hà Nội, ngày 14/3/2025 - Bộ trưởng hai nước đã hội đàm."
+    assert date_in_text(text, fetched=FETCHED, zone=HCM) == datetime(2025, 3, 13, 17, 0, tzinfo=UTC)
+
+
+def test_a_day_and_month_take_the_fetch_year_and_are_never_in_the_future() -> None:
+    text = "Sáng 14/3, tại Hà Nội, Bộ trưởng Bộ Công an đã có cuộc hội đàm trực tuyến."
+    assert date_in_text(text, fetched=FETCHED, zone=HCM) == datetime(2026, 3, 13, 17, 0, tzinfo=UTC)
+    early = datetime(2026, 1, 5, tzinfo=UTC)  # 14/3 of 2026 would be ahead of the fetch
+    assert date_in_text(text, fetched=early, zone=HCM) == datetime(2025, 3, 13, 17, tzinfo=UTC)
+
+
+def test_numbers_that_are_not_dates_are_not_inferred() -> None:
+    for text in ("Tỷ lệ 3/4 cử tri đồng ý.", "Chiều 45/13, trời mưa.", "Tăng 12% so với 2024."):
+        assert date_in_text(text, fetched=FETCHED, zone=HCM) is None
+
+
+def test_the_source_date_wins_then_the_dateline_then_the_text_then_the_fetch_time() -> None:
+    source = datetime(2026, 9, 14, 12, tzinfo=UTC)
+    line = datetime(2025, 3, 2, tzinfo=UTC)
+    text = "Sáng 14/3, hai bên hội đàm."
+    common = {"text": text, "fetched": FETCHED, "zone": HCM}
+    assert choose(given=source, given_from="feed", raw=None, dateline=line, **common) == (
+        Dated(source, "feed"),
+        False,
+    )
+    loose = choose(given=None, given_from="page", raw="14/09/2026 19:46", dateline=None, **common)
+    assert loose == (Dated(datetime(2026, 9, 14, 12, 46, tzinfo=UTC), "page"), False)
+    assert choose(given=None, given_from="feed", raw="??", dateline=line, **common) == (
+        Dated(line, "dateline"),
+        True,  # the source sent a date nobody could read: the caller logs it
+    )
+    assert choose(given=None, given_from="feed", raw=None, dateline=None, **common)[0] == Dated(
+        datetime(2026, 3, 13, 17, tzinfo=UTC), "body"
+    )
+    nothing = {"text": "No date here.", "fetched": FETCHED, "zone": HCM}
+    assert choose(given=None, given_from="feed", raw=None, dateline=None, **nothing)[0] == Dated(
+        FETCHED, "fetch"
+    )
