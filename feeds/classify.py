@@ -3,13 +3,16 @@ why — which rule matched which words in which field."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from feeds.figures import Figure, extract_figures
-from feeds.text import Matcher, normalise, sentence_at, sentence_bounds
+from feeds import structured
+from feeds.countries import find_countries
+from feeds.figures import Figure, article_figures
+from feeds.meetings import Meeting, extract_meetings
+from feeds.phrases import PhraseIndex, phrase_index
+from feeds.text import nfc, normalise, sentence_at, sentence_bounds
 from feeds.topics import Rule, Topic
 
 #: How many distinct matched words a rule records per field: enough to explain, not a dump.
@@ -57,69 +60,16 @@ class Membership:
         return [m.as_json() for m in self.matches]
 
 
-class _PhraseIndex:
-    """Every rule's phrases of a topic set in one trie: one pass over a field finds the
-    phrases of all rules (each rule's own pass cost as much as this one does for all).
-
-    Overlapping phrases of different rules are all found: the scan restarts one character
-    after each match, and a match also counts for the phrases that are its whole-word
-    prefixes ("bilateral meeting" is also "bilateral").
-    """
-
-    def __init__(self, topics: Sequence[Topic]) -> None:
-        phrases = {p for t in topics for r in t.rules for p in r.phrase_set}
-        self.matcher = Matcher(phrases)
-        self.prefixes = {
-            p: tuple(q for q in phrases if q == p or p.startswith(q + " ")) for p in phrases
-        }
-        # A phrase starts a word: after a space (found by the engine's fast search for one
-        # literal character), after another non-word character, or at the very start. Tried
-        # only there, the trie costs a fifth less than tried at every letter.
-        self.scans: tuple[re.Pattern[str], ...] = ()
-        if self.matcher.phrases is not None:
-            body = self.matcher.phrases.pattern  # the trie, then (?!\w)
-            self.scans = (re.compile(f" ({body})"), re.compile(f"[^\\w ]({body})"))
-
-    def hits(self, text: str) -> list[tuple[int, str]]:
-        """(start, phrase) of every phrase occurrence in normalised `text`, in text order."""
-        regex = self.matcher.phrases
-        if regex is None:
-            return []
-        starts: list[tuple[int, str]] = []
-        if (first := regex.match(text)) is not None:
-            starts.append((0, first.group()))
-        for scan in self.scans:
-            pos = 0
-            while (match := scan.search(text, pos)) is not None:
-                pos = match.start(1)  # the next phrase starts after this one's first character
-                starts.append((pos, match.group(1)))
-        starts.sort()
-        found: list[tuple[int, str]] = []
-        for at, matched in starts:
-            word = " ".join(matched.split())
-            found.extend((at, phrase) for phrase in self.prefixes.get(word, (word,)))
-        return found
-
-
-_INDEXES: dict[int, tuple[Sequence[Topic], _PhraseIndex]] = {}
-
-
-def _index(topics: Sequence[Topic]) -> _PhraseIndex:
-    cached = _INDEXES.get(id(topics))
-    if cached is None or cached[0] is not topics:
-        cached = (topics, _PhraseIndex(topics))
-        _INDEXES[id(topics)] = cached
-    return cached[1]
-
-
 @dataclass(slots=True)
 class _Prepared:
     article: ArticleText
-    index: _PhraseIndex
+    index: PhraseIndex
     fields: dict[str, str] = field(default_factory=dict)
     hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     bounds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     figures: list[Figure] | None = None
+    meetings: list[Meeting] | None = None
+    countries: frozenset[str] | None = None
 
     def field(self, name: str) -> str:
         if name not in self.fields:
@@ -144,27 +94,81 @@ class _Prepared:
     def all_figures(self) -> list[Figure]:
         if self.figures is None:
             a = self.article
-            self.figures = [
-                *extract_figures(a.title, language=a.language, field="title"),
-                *extract_figures(a.text, language=a.language, field="text"),
-            ]
+            self.figures = article_figures(a.title, a.text, language=a.language)
         return self.figures
+
+    def all_meetings(self) -> list[Meeting]:
+        if self.meetings is None:
+            a = self.article
+            self.meetings = extract_meetings(a.title, a.text, language=a.language)
+        return self.meetings
+
+    def article_countries(self) -> frozenset[str]:
+        if self.countries is None:
+            a = self.article
+            text = nfc(f"{a.title}\n{a.text}")
+            self.countries = frozenset(h.iso for h in find_countries(text))
+        return self.countries
 
 
 def classify(
-    article: ArticleText, topics: Sequence[Topic], *, figures: list[Figure] | None = None
+    article: ArticleText,
+    topics: Sequence[Topic],
+    *,
+    figures: list[Figure] | None = None,
+    meetings: list[Meeting] | None = None,
 ) -> list[Membership]:
     """The topics `article` belongs to, in the order of `topics`.
 
-    `figures` may pass the article's already-extracted figures to avoid a second pass.
+    `figures` and `meetings` may pass what was already extracted, to avoid a second pass.
     """
-    prepared = _Prepared(article, _index(topics), figures=figures)
+    prepared = _Prepared(article, phrase_index(topics), figures=figures, meetings=meetings)
+    by_id = {t.id: t for t in topics}
+    decided: dict[str, Membership | None] = {}
     result = []
     for topic in topics:
-        membership = classify_one(prepared, topic)
+        membership = _decide(prepared, topic, by_id, decided)
         if membership is not None:
             result.append(membership)
     return result
+
+
+def _decide(
+    prepared: _Prepared,
+    topic: Topic,
+    by_id: dict[str, Topic],
+    decided: dict[str, Membership | None],
+) -> Membership | None:
+    if topic.id in decided:
+        return decided[topic.id]
+    decided[topic.id] = None  # a cycle of bases decides nothing
+    if topic.base is None:
+        membership = classify_one(prepared, topic)
+    else:
+        base = by_id.get(topic.base)
+        found = None if base is None else _decide(prepared, base, by_id, decided)
+        membership = None
+        if found is not None and base is not None:
+            membership = narrow(prepared, found, base, topic)
+    decided[topic.id] = membership
+    return membership
+
+
+def narrow(prepared: _Prepared, found: Membership, base: Topic, topic: Topic) -> Membership | None:
+    """`found` (membership of `base`) kept for `topic` when its countries are involved."""
+    rules = [
+        RuleMatch(rule.id, "include", 1.0, "countries", tuple(words[:MAX_WORDS]))
+        for rule, words in structured.narrowed(
+            base.rules,
+            frozenset(topic.countries),
+            meetings=prepared.all_meetings(),
+            figures=prepared.all_figures(),
+            article_countries=prepared.article_countries,
+        )
+    ]
+    if not rules:
+        return None
+    return Membership(topic.id, found.score, (*found.matches, *rules))
 
 
 def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
@@ -192,13 +196,22 @@ def classify_one(prepared: _Prepared, topic: Topic) -> Membership | None:
 
 def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
     found: list[RuleMatch] = []
-    if rule.figures:
+    if rule.figures or rule.measures:
         by_field: dict[str, list[str]] = {}
-        for figure in prepared.all_figures():
-            if figure.kind in rule.figures and figure.field in rule.fields:
-                texts = by_field.setdefault(figure.field, [])
-                if figure.text not in texts and len(texts) < MAX_WORDS:
-                    texts.append(figure.text)
+        for figure in structured.figures_of(rule, prepared.all_figures()):
+            texts = by_field.setdefault(figure.field, [])
+            if len(texts) < MAX_WORDS:
+                texts.append(figure.explain())
+        found.extend(
+            RuleMatch(rule.id, rule.kind, rule.weight, name, tuple(texts))
+            for name, texts in by_field.items()
+        )
+    if rule.meetings:
+        by_field = {}
+        for meeting in structured.meetings_of(rule, prepared.all_meetings()):
+            texts = by_field.setdefault(meeting.field, [])
+            if len(texts) < MAX_WORDS:
+                texts.append(meeting.explain())
         found.extend(
             RuleMatch(rule.id, rule.kind, rule.weight, name, tuple(texts))
             for name, texts in by_field.items()
@@ -206,6 +219,8 @@ def _match_rule(prepared: _Prepared, rule: Rule) -> list[RuleMatch]:
     phrases = rule.phrase_set
     patterns = rule.pattern_matcher
     near = rule.near_matcher
+    if not phrases and not patterns:
+        return found  # a rule of figures or meetings only: no text to read
     for name in rule.fields:
         text = prepared.field(name)
         words: list[str] = []

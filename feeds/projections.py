@@ -25,7 +25,8 @@ from sqlalchemy import (
 from feeds.articles import ArticleVersion
 from feeds.classify import ArticleText, RuleMatch, classify
 from feeds.config import FeedsConfig
-from feeds.figures import extract_figures
+from feeds.figures import article_figures
+from feeds.meetings import HAPPENED, extract_meetings
 from feeds.provenance import event_row
 from feeds.tables import topics_tables
 from feeds.topics import Topic
@@ -160,10 +161,20 @@ class _Batch:
             target = self.new_articles if aid in self.new_articles else self.changed_articles
             target[aid] = row
         self.known[aid] = row
-        figures = [
-            *extract_figures(version.title, language=version.language, field="title"),
-            *extract_figures(version.text, language=version.language, field="text"),
-        ]
+        figures = article_figures(version.title, version.text, language=version.language)
+        meetings = extract_meetings(version.title, version.text, language=version.language)
+        row["meetings"] = (
+            json.dumps([m.as_json() for m in meetings], ensure_ascii=False, sort_keys=True)
+            if meetings
+            else None
+        )
+        held = {
+            c
+            for m in meetings
+            if m.bilateral and m.status == HAPPENED and not m.background
+            for c in m.countries
+        }
+        row["countries"] = ",".join(sorted(held)) or None
         self.figures[aid] = [
             {
                 "article_id": aid,
@@ -174,6 +185,11 @@ class _Batch:
                 "value": str(f.value),
                 "unit": f.unit,
                 "direction": f.direction,
+                "measure": f.measure,
+                "economic": f.economic,
+                "period": f.period,
+                "inferred": f.inferred,
+                "cue": f.cue,
                 "text": f.text,
                 "sentence": f.sentence,
                 "start": f.start,
@@ -182,7 +198,7 @@ class _Batch:
             for i, f in enumerate(figures)
         ]
         text = ArticleText(version.title, version.text, version.language)
-        memberships = classify(text, topics, figures=figures)
+        memberships = classify(text, topics, figures=figures, meetings=meetings)
         current = self.entries.setdefault(aid, {})
         fresh = {m.topic for m in memberships}
         for topic_id in [t for t in current if t not in fresh]:

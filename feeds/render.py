@@ -14,6 +14,7 @@ import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
+from feeds.countries import display_name
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
 from newsfacts import parse_timestamp
@@ -138,6 +139,8 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
     for topic_id in row.topics:
         label = site.topic_titles.get(topic_id, topic_id)
         fe.category(term=topic_id, scheme=f"{site.base_url}/topics", label=label)
+    for iso in row.countries:  # the states that met, as ISO 3166 codes named in English
+        fe.category(term=iso, scheme=f"{site.base_url}/countries", label=display_name(iso))
     fe.summary(summary(row.text), type="text")
     fe.content(entry_html(row, show_figures=topic.show_figures, site=site), type="html")
     if row.source_id:
@@ -190,12 +193,17 @@ def entry_html(row: EntryRow, *, show_figures: bool, site: Site | None = None) -
 
 
 def figures_html(figures: Sequence[FigureRow]) -> str:
+    """The figures of an entry, each with what it measures and its period (as `figures`)."""
     items = "".join(
         f"<li><strong>{html.escape(f.text, quote=False)}</strong> — {f.kind}: "
-        f"{html.escape(f.value, quote=False)} {html.escape(f.unit, quote=False)}</li>"
+        f"{html.escape(f.value, quote=False)} {html.escape(f.unit, quote=False)}; "
+        f"{html.escape(f.measure, quote=False)}"
+        + (f", {html.escape(f.period, quote=False)}" if f.period else "")
+        + (" (currency inferred)" if f.inferred else "")
+        + "</li>"
         for f in figures
     )
-    return f'<div class="figures"><p>Economic figures:</p><ul>{items}</ul></div>'
+    return f'<div class="figures"><p>Figures:</p><ul>{items}</ul></div>'
 
 
 def _origin(url: str | None) -> str | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import uvicorn
 from starlette.applications import Starlette
@@ -39,19 +39,32 @@ _ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")  # never a path: n
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+#: Connections served at once; beyond it uvicorn answers 503 at once rather than queueing.
+MAX_CONNECTIONS = 512
+#: Bytes sent per write: a slow reader holds at most about this much of a file in memory.
+CHUNK = 16 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class _File:
-    body: bytes
+    path: Path
+    key: tuple[int, int, int]
+    size: int
     etag: str
     last_modified: datetime
 
 
 class FileCache:
-    """Published files with their validators, re-read only when the file on disk changes."""
+    """Validators of the published files, recomputed only when a file on disk changes.
+
+    Bodies are never held here: each response streams its file in `CHUNK`s from an open
+    descriptor, so 400 readers that stop reading a 5 MB feed cost 400 small buffers, not
+    400 copies of the feed (finding 5 of the security issue).
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._files: dict[str, tuple[tuple[int, int, int], _File]] = {}
+        self._files: dict[str, _File] = {}
 
     def get(self, rel: str) -> _File | None:
         path = self.root / rel
@@ -60,22 +73,75 @@ class FileCache:
         except OSError:
             self._files.pop(rel, None)
             return None
+        return self._validators(rel, path, st, None)
+
+    def open(self, rel: str) -> tuple[_File, BinaryIO] | None:
+        """The file's validators and an open handle on exactly those bytes."""
+        path = self.root / rel
+        try:
+            handle = path.open("rb")
+        except OSError:
+            self._files.pop(rel, None)
+            return None
+        # Validators of the inode we opened: a publish renaming a new file over it meanwhile
+        # cannot pair the new ETag with the old bytes.
+        return self._validators(rel, path, os.fstat(handle.fileno()), handle), handle
+
+    def _validators(
+        self, rel: str, path: Path, st: os.stat_result, handle: BinaryIO | None
+    ) -> _File:
         key = (st.st_ino, st.st_mtime_ns, st.st_size)  # rename-replaced files get a new inode
         cached = self._files.get(rel)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        try:
-            body = path.read_bytes()
-        except OSError:
-            return None
+        if cached is not None and cached.key == key:
+            return cached
+        digest = hashlib.sha256()
+        with contextlib.ExitStack() as stack:
+            source = handle or stack.enter_context(path.open("rb"))
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+            source.seek(0)
         # Last-Modified is the file's mtime, which the publisher moves forward by at least a
         # whole second on every change. The document's own <updated> is the newest entry's
         # time and does not move when an older-dated article arrives: an If-Modified-Since
         # client would be told "304" for a feed that changed.
         modified = datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC)
-        entry = _File(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', modified)
-        self._files[rel] = (key, entry)
+        entry = _File(path, key, st.st_size, '"' + digest.hexdigest()[:32] + '"', modified)
+        self._files[rel] = entry
         return entry
+
+
+class _FileResponse(Response):
+    """A 200 that streams an open file in chunks, waiting for the reader between chunks."""
+
+    def __init__(self, handle: BinaryIO, size: int, *, media_type: str,
+                 headers: dict[str, str], head: bool) -> None:  # fmt: skip
+        super().__init__(media_type=media_type, headers=headers)
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"] + [
+            (b"content-length", str(size).encode())
+        ]
+        self.handle = handle
+        self.head = head
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        gone = asyncio.Event()
+
+        async def listen() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        listener = asyncio.create_task(listen())
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            # uvicorn's send waits while the connection's write buffer is full, so a reader
+            # that stops reading stops the reading of the file too; one that leaves ends it.
+            while not self.head and not gone.is_set() and (chunk := self.handle.read(CHUNK)):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await asyncio.sleep(0)  # let a lost connection be noticed before the next
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            listener.cancel()
+            self.handle.close()
 
 
 def create_app(
@@ -96,9 +162,10 @@ def create_app(
     def send(
         request: Request, rel: str, media_type: str, modified: datetime | None = None
     ) -> Response:
-        file = cache.get(rel)
-        if file is None:
+        opened = cache.open(rel)
+        if opened is None:
             return PlainTextResponse("not published yet\n", status_code=503)
+        file, handle = opened
         last_modified = modified or file.last_modified
         headers = {
             "ETag": file.etag,
@@ -110,19 +177,21 @@ def create_app(
             headers["Content-Security-Policy"] = CSP
             headers["Referrer-Policy"] = "no-referrer"
         if _not_modified(request, file.etag, last_modified):
+            handle.close()
             return Response(status_code=304, headers=headers)
-        return Response(file.body, media_type=media_type, headers=headers)
+        head = request.method == "HEAD"
+        return _FileResponse(handle, file.size, media_type=media_type, headers=headers, head=head)
 
     async def feed(request: Request) -> Response:
         topic = request.path_params["topic"]
         if topic not in topics:
-            return PlainTextResponse(f"no topic {topic!r}\n", status_code=404)
+            return PlainTextResponse("no such topic\n", status_code=404)
         return send(request, f"feeds/{topic}.atom", ATOM)
 
     async def json_feed(request: Request) -> Response:
         topic = request.path_params["topic"]
         if topic not in topics:
-            return PlainTextResponse(f"no topic {topic!r}\n", status_code=404)
+            return PlainTextResponse("no such topic\n", status_code=404)
         return send(request, f"feeds/{topic}.json", JSON_FEED)
 
     async def article(request: Request) -> Response:
@@ -134,12 +203,13 @@ def create_app(
 
     async def archive(request: Request) -> Response:
         topic, page = request.path_params["topic"], request.path_params["page"]
+        # The page number as text: Starlette's int converter answers 500 to 50,000 digits.
         if (
             topic not in topics
-            or page < 1
+            or not (page.isascii() and page.isdigit() and len(page) <= 9 and int(page) >= 1)
             or cache.get(f"feeds/{topic}/archive/{page}.atom") is None
         ):
-            return PlainTextResponse(f"no archive page {page} of {topic!r}\n", status_code=404)
+            return PlainTextResponse("no such archive page\n", status_code=404)
         return send(request, f"feeds/{topic}/archive/{page}.atom", ATOM)
 
     async def opml(request: Request) -> Response:
@@ -181,7 +251,7 @@ def create_app(
             Route("/feeds/{topic}.atom", feed, methods=methods),
             Route("/feeds/{topic}.json", json_feed, methods=methods),
             Route("/articles/{article}", article, methods=methods),
-            Route("/feeds/{topic}/archive/{page:int}.atom", archive, methods=methods),
+            Route("/feeds/{topic}/archive/{page}.atom", archive, methods=methods),
             Route("/healthz", healthz, methods=methods),
         ],
         exception_handlers={404: not_found, 500: server_error},
@@ -193,8 +263,11 @@ def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
     """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only without it."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
+        if if_none_match.strip() == "*":
+            return True
+        # `*` only stands alone; `W/*` or a `*` in a list is no entity tag at all.
         tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or etag in tags
+        return etag in tags
     since = request.headers.get("if-modified-since")
     if since is None:
         return False
@@ -204,6 +277,10 @@ def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
         return False
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if moment > max(datetime.now(UTC), last_modified):
+        # RFC 9110 §13.1.3: a date in the future is no validator (year 9999). The publisher
+        # may date a file a second or two ahead, so our own Last-Modified still counts.
+        return False
     return last_modified.replace(microsecond=0) <= moment
 
 
@@ -228,5 +305,6 @@ def make_server(config: FeedsConfig, app: Starlette, *, host: str | None = None,
         access_log=False,
         proxy_headers=True,
         server_header=False,
+        limit_concurrency=MAX_CONNECTIONS,
     )
     return uvicorn.Server(settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text
 
 from store import view_table
 
@@ -26,6 +26,8 @@ def topics_tables(generation: int) -> dict[str, Table]:
             Column("place", Text),
             Column("published", String(20)),
             Column("updated", String(20), nullable=False),
+            Column("meetings", Text),  # JSON: the meetings found (feeds.meetings.Meeting.as_json)
+            Column("countries", String(200)),  # ISO codes of its happened bilateral meetings
             # The index page's order, newest first: indexed, so the page reads ten rows.
             Index(f"ix_feed_articles_g{g}_dated", "published", "article_id"),
         ),
@@ -101,6 +103,11 @@ def figures_table(generation: int) -> Table:
         Column("value", String(60), nullable=False),  # exact decimal, as text
         Column("unit", String(40), nullable=False),
         Column("direction", String(5)),
+        Column("measure", String(30), nullable=False),  # trade, prices… or fine, prize…
+        Column("economic", Boolean, nullable=False),
+        Column("period", Text),
+        Column("inferred", Boolean, nullable=False),  # currency not written ("27.000 tỷ")
+        Column("cue", Text, nullable=False),  # the words that decided the measure
         Column("text", Text, nullable=False),
         Column("sentence", Text, nullable=False),
         Column("start", Integer, nullable=False),

@@ -170,6 +170,23 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+def sentence_around(
+    text: str, offset: int, cache: dict[int, list[tuple[int, int]]] | None = None
+) -> tuple[int, int]:
+    """The bounds of the sentence holding `offset`, read in its paragraph only (a sentence
+    never spans a line break): cheaper than `sentence_bounds` of a whole article when few
+    sentences are wanted. `cache` keeps each paragraph's bounds between calls."""
+    first = text.rfind("\n", 0, offset) + 1
+    bounds = cache.get(first) if cache is not None else None
+    if bounds is None:
+        last = text.find("\n", offset)
+        bounds = sentence_bounds(text[first : len(text) if last < 0 else last])
+        if cache is not None:
+            cache[first] = bounds
+    start, end = sentence_at(bounds, offset - first)
+    return start + first, end + first
+
+
 def sentence_at(bounds: list[tuple[int, int]], offset: int) -> tuple[int, int]:
     """The bounds of the sentence holding `offset` (bounds as from `sentence_bounds`)."""
     low, high = 0, len(bounds) - 1
@@ -183,3 +200,48 @@ def sentence_at(bounds: list[tuple[int, int]], offset: int) -> tuple[int, int]:
         else:
             return bounds[mid]
     return (offset, offset)
+
+
+def word_regex(
+    phrases: Iterable[str], *, left: str = r"(?<![\w-])", right: str = r"(?![\w-])"
+) -> re.Pattern[str]:
+    """Whole-word `phrases` as one trie-shaped regex (spaces match any white space): a flat
+    alternation of hundreds of names costs ten times more on every sentence."""
+    words = sorted({" ".join(p.split()) for p in phrases if p.strip()})
+    return re.compile(f"{left}(?:{trie_regex(words)}){right}")
+
+
+class WordScanner:
+    """Whole-word phrases found where a word starts after one of `after` (a space, a line
+    break…) or at the start: each scan opens with one literal character, which the regex
+    engine finds as fast as `str.find`, then tries the trie there (3-10x cheaper over a whole
+    article than one pattern with a look-behind, which must be tried at every character)."""
+
+    def __init__(
+        self, phrases: Iterable[str], *, after: str = " \n", right: str = r"(?![\w-])"
+    ) -> None:
+        words = sorted({" ".join(p.split()) for p in phrases if p.strip()})
+        body = f"(?:{trie_regex(words)}){right}"
+        self.after = after
+        self.anchored = re.compile(body)
+        # One scan after the first character, once the others are replaced by it (same
+        # length, so offsets hold): `str.replace` costs far less than a second scan.
+        self.scan = re.compile(f"{re.escape(after[0])}({body})")
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) of non-overlapping matches in text order (the longest at one start)."""
+        stop = len(text) if end is None else end
+        found: list[tuple[int, int]] = []
+        if start == 0 or text[start - 1] in self.after:
+            first = self.anchored.match(text, start, stop)
+            if first is not None:
+                found.append(first.span())
+        for char in self.after[1:]:
+            text = text.replace(char, self.after[0])
+        found.extend(m.span(1) for m in self.scan.finditer(text, max(0, start - 1), stop))
+        found.sort(key=lambda span: (span[0], -span[1]))
+        kept: list[tuple[int, int]] = []
+        for span in found:
+            if not kept or span[0] >= kept[-1][1]:
+                kept.append(span)
+        return kept

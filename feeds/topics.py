@@ -12,6 +12,8 @@ from typing import Any
 
 from feeds.errors import ConfigError
 from feeds.figures import KINDS
+from feeds.measures import ECONOMIC, NON_ECONOMIC, UNSPECIFIED
+from feeds.meetings import STATUSES
 from feeds.text import Matcher, normalise
 
 FIELDS = ("title", "text", "lead")
@@ -33,6 +35,8 @@ class Rule:
     near: tuple[str, ...] = ()  # a match counts only with one of these in the same sentence
     near_patterns: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()  # matches when the article has economic figures of these kinds
+    measures: tuple[str, ...] = ()  # … or figures of these measures ("economic": any economic one)
+    meetings: tuple[str, ...] = ()  # matches a meeting of two states' officials with this status
 
     @property
     def phrase_set(self) -> frozenset[str]:
@@ -63,6 +67,8 @@ class Topic:
     min_score: float = 1.0
     match_all: bool = False  # the `all` feed: every article, no rules
     show_figures: bool = False  # list the article's economic figures atop each entry
+    base: str | None = None  # narrow another topic…
+    countries: tuple[str, ...] = ()  # …to its meetings or figures involving these countries
 
 
 _PHRASE_SETS: dict[tuple[str, ...], frozenset[str]] = {}
@@ -142,6 +148,7 @@ def _topic(entry: Any, *, file: str, where: str) -> Topic:
         )
     where = f"topic {topic_id!r}"
     known = {"id", "title", "description", "rules", "min_score", "match", "show_figures", "enabled"}
+    known |= {"base", "countries"}
     _no_unknown(entry, known, file=file, where=where)
     _bool(entry, "enabled", file=file, where=where, default=True)
     match = entry.get("match", "rules")
@@ -151,7 +158,22 @@ def _topic(entry: Any, *, file: str, where: str) -> Topic:
     if not isinstance(rules_raw, list):
         raise ConfigError(f"{file}: {where}: field 'rules' must be an array of tables")
     rules = tuple(_rule(r, file=file, where=f"{where} rules[{i}]") for i, r in enumerate(rules_raw))
-    if match == "rules" and not any(r.kind == "include" for r in rules):
+    base = entry.get("base")
+    if base is not None and (not isinstance(base, str) or not _ID.match(base)):
+        raise ConfigError(f"{file}: {where}: field 'base' must be a topic id, got {base!r}")
+    countries = _strings(entry, "countries", file=file, where=where)
+    for code in countries:
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ConfigError(
+                f"{file}: {where}: field 'countries' has {code!r}; use ISO 3166 codes like \"LA\""
+            )
+    if base is None and countries:
+        raise ConfigError(f"{file}: {where}: field 'countries' needs a 'base' topic to narrow")
+    if base is not None and (rules or match == "all"):
+        raise ConfigError(f"{file}: {where}: a topic with 'base' takes no 'rules' or 'match'")
+    if base is not None and not countries:
+        raise ConfigError(f"{file}: {where}: a topic with 'base' needs 'countries'")
+    if base is None and match == "rules" and not any(r.kind == "include" for r in rules):
         raise ConfigError(f'{file}: {where}: needs at least one include rule (or match = "all")')
     return Topic(
         id=topic_id,
@@ -161,6 +183,8 @@ def _topic(entry: Any, *, file: str, where: str) -> Topic:
         min_score=_number(entry, "min_score", file=file, where=where, default=1.0),
         match_all=match == "all",
         show_figures=_bool(entry, "show_figures", file=file, where=where),
+        base=base,
+        countries=countries,
     )
 
 
@@ -182,6 +206,8 @@ def _rule(entry: Any, *, file: str, where: str) -> Rule:
         "near",
         "near_patterns",
         "figures",
+        "measures",
+        "meetings",
     }
     _no_unknown(entry, known, file=file, where=where)
     kind = entry.get("kind", "include")
@@ -202,9 +228,22 @@ def _rule(entry: Any, *, file: str, where: str) -> Rule:
     for name in figures:
         if name not in KINDS:
             raise ConfigError(f"{file}: {where}: field 'figures' has {name!r}; use {KINDS}")
+    measures = _strings(entry, "measures", file=file, where=where)
+    allowed = {"economic", UNSPECIFIED, *ECONOMIC, *NON_ECONOMIC}
+    for name in measures:
+        if name not in allowed:
+            raise ConfigError(
+                f"{file}: {where}: field 'measures' has {name!r}; use {sorted(allowed)}"
+            )
+    meetings = _strings(entry, "meetings", file=file, where=where)
+    for name in meetings:
+        if name not in STATUSES:
+            raise ConfigError(f"{file}: {where}: field 'meetings' has {name!r}; use {STATUSES}")
     phrases = _strings(entry, "phrases", file=file, where=where)
-    if not (phrases or patterns or figures):
-        raise ConfigError(f"{file}: {where}: needs 'phrases', 'patterns' or 'figures'")
+    if not (phrases or patterns or figures or measures or meetings):
+        raise ConfigError(
+            f"{file}: {where}: needs 'phrases', 'patterns', 'figures', 'measures' or 'meetings'"
+        )
     return Rule(
         id=rule_id,
         kind=kind,
@@ -216,6 +255,8 @@ def _rule(entry: Any, *, file: str, where: str) -> Rule:
         near=_strings(entry, "near", file=file, where=where),
         near_patterns=near_patterns,
         figures=figures,
+        measures=measures,
+        meetings=meetings,
     )
 
 

@@ -20,6 +20,10 @@ class FigureRow:
     text: str
     sentence: str
     direction: str | None = None
+    measure: str = "unspecified"
+    economic: bool = True
+    period: str | None = None
+    inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class EntryRow:
     topics: tuple[str, ...] = ()  # every topic the article is in (category terms)
     sightings: tuple[tuple[str, str | None], ...] = ()  # (source id, url) also reporting it
     figures: tuple[FigureRow, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO codes of the states in its bilateral meetings
     place: str | None = None  # dateline place (KAZAN, HÀ NỘI) when the text began with one
 
 
@@ -128,6 +133,7 @@ def _entry_rows(
             topics=tuple(sorted(topics.get(r.article_id, ()))),
             sightings=tuple(sightings.get(r.article_id, ())),
             figures=tuple(figs.get(r.article_id, ())),
+            countries=tuple(r.countries.split(",")) if r.countries else (),
             place=r.place,
         )
         for r in rows
@@ -198,4 +204,8 @@ def _figure_row(r: Row[Any]) -> FigureRow:
         text=r.text,
         sentence=r.sentence,
         direction=r.direction,
+        measure=r.measure,
+        economic=bool(r.economic),
+        period=r.period,
+        inferred=bool(r.inferred),
     )

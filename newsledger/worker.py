@@ -170,7 +170,9 @@ class Worker:
         self.store_error = str(exc)
         self.metrics.store_unavailable.inc()
         delay = self.settings.store_backoff.delay(failures, random.random())
-        log.warning(
+        # One line when the store goes down (and when it comes back), not one per retry.
+        log.log(
+            logging.WARNING if failures == 1 else logging.DEBUG,
             "database unavailable; will retry",
             extra={"source_id": retry, "error": str(exc), "retry_in_s": round(delay, 1)},
         )

@@ -108,12 +108,14 @@ class Publisher:
                 self.last_error = str(exc)
                 if isinstance(exc, StoreUnavailableError):
                     self._metrics.store_unavailable.inc()
-                    log.warning(
+                    log.log(
+                        logging.WARNING if delay == 1.0 else logging.DEBUG,  # once per outage
                         "database unavailable while publishing; will retry",
                         extra={"error": str(exc), "retry_in_s": delay},
                     )
                 else:
-                    log.error(
+                    log.log(
+                        logging.ERROR if delay == 1.0 else logging.DEBUG,
                         "publishing failed; will retry",
                         exc_info=failures == 1,  # the traceback once, not on every retry
                         extra={"error": str(exc), "retry_in_s": delay},

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from feeds.server import MAX_CONNECTIONS
 from newsledger.metrics import Metrics
 
 log = logging.getLogger("newsledger.worker")
@@ -60,6 +61,7 @@ class BackgroundServer:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            limit_concurrency=MAX_CONNECTIONS,
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)

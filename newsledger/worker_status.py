@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.config import SourceConfig
 from ingest.projections import SourceState, health, source_states
 from newsledger.worker_sharing import MEMBER_LEASE, SOURCE_LEASE
-from store import Lease
+from store import Lease, ProjectionFault
 
 if TYPE_CHECKING:
     from newsledger.app import App
@@ -55,6 +55,8 @@ class Status:
     replicas: tuple[str, ...]
     feeds_dir: str | None
     feeds: tuple[FeedFile, ...]
+    #: Events a projection could not apply and skipped (store/faults.py).
+    faults: tuple[ProjectionFault, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,7 +127,9 @@ def collect_status(app: App, *, now: datetime) -> Status:
     )
     head = store.head()
     projections = []
+    faults: list[ProjectionFault] = []
     for name in sorted(runner.projections):
+        faults.extend(runner.faults(name))
         checkpoint = runner.checkpoint(name)
         projections.append(
             ProjectionState(
@@ -140,4 +144,5 @@ def collect_status(app: App, *, now: datetime) -> Status:
         replicas=live_replicas((x for x in leases if x.name.startswith(MEMBER_LEASE)), now=now),
         feeds_dir=str(directory) if directory else None,
         feeds=feed_files(directory, now=now),
+        faults=tuple(faults),
     )

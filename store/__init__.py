@@ -27,6 +27,7 @@ from store.events import (
     parse_time,
 )
 from store.eventstore import EventStore
+from store.faults import ProjectionFault
 from store.leases import Lease, Leases
 from store.migrate import SchemaState, schema_state, upgrade
 from store.projections import (
@@ -51,6 +52,7 @@ __all__ = [
     "Leases",
     "NewEvent",
     "Projection",
+    "ProjectionFault",
     "ProjectionRunner",
     "RecordedEvent",
     "ReplayResult",

@@ -79,6 +79,8 @@ _UNREACHABLE = (
 )
 # SQLite's answer when another writer held the lock past the busy timeout.
 _LOCKED = ("database is locked", "database table is locked")
+# A full disk (SQLite, PostgreSQL): nothing is wrong with the data, it cannot be written now.
+_FULL = ("disk is full", "no space left", "could not extend file", "disk i/o error")
 
 
 @contextmanager
@@ -98,6 +100,8 @@ def translate(engine: Engine, exc: DBAPIError, *, doing: str) -> StoreError:
     lowered = message.lower()
     if any(word in lowered for word in _LOCKED):
         return StoreUnavailableError(f"{_url(engine)} stayed locked by another writer: {message}")
+    if any(word in lowered for word in _FULL):
+        return StoreUnavailableError(f"no space left for {_url(engine)}: {message}")
     if exc.connection_invalidated or (
         isinstance(exc, OperationalError) and any(word in lowered for word in _UNREACHABLE)
     ):

@@ -19,9 +19,10 @@ from sqlalchemy import insert as sa_insert
 from sqlalchemy.schema import SchemaItem
 
 from store import schema
-from store.errors import StoreError
+from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
+from store.faults import ProjectionFault, apply_each, clear_faults, list_faults, skip_event
 from store.sql import reading, write_transaction
 
 _checkpoints = schema.projection_checkpoints
@@ -142,6 +143,31 @@ class ProjectionRunner:
     def _apply_batch(
         self, projection: Projection, events: Sequence[RecordedEvent], through: int
     ) -> int:
+        """Apply `events` and move the checkpoint to `through`; an event that cannot be
+        applied is recorded as a fault and skipped (store/faults.py says why)."""
+        try:
+            return self._apply_together(projection, events, through)
+        except StoreUnavailableError:
+            raise
+        except Exception:
+            if not events:
+                raise
+        # One transaction per event, so the others land and only the bad one is skipped.
+        applied = 0
+        for event in events:
+            try:
+                applied += self._apply_together(projection, [event], event.position)
+            except StoreUnavailableError:
+                raise
+            except Exception as exc:
+                skip_event(self.store.engine, projection.name, event, exc)
+        if through > events[-1].position:
+            self._apply_together(projection, [], through)
+        return applied
+
+    def _apply_together(
+        self, projection: Projection, events: Sequence[RecordedEvent], through: int
+    ) -> int:
         """Apply `events` and move the checkpoint to `through`, in one transaction."""
         with write_transaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
@@ -183,11 +209,19 @@ class ProjectionRunner:
         for batch in self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
         ):
-            with write_transaction(self.store.engine, append_lock=False) as conn:
-                projection.apply(conn, new_tables, batch)
+            self._rebuild(projection, new_tables, generation, batch)
             applied += len(batch)
             if progress is not None:
                 progress(applied, total)
+        # What arrived during the rebuild, outside the swap too: a fault there needs its
+        # own transaction, and the swap then has (almost) nothing left to apply.
+        caught_up = self.store.head()
+        for batch in self.store.read_batches(
+            after=head, types=projection.types, batch_size=self.batch_size, until=caught_up
+        ):
+            self._rebuild(projection, new_tables, generation, batch)
+            applied += len(batch)
+        head = caught_up
         # Swap: events appended during the rebuild are applied in the swapping transaction.
         with write_transaction(self.store.engine, append_lock=False) as conn:
             query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
@@ -206,6 +240,7 @@ class ProjectionRunner:
                 .where(_checkpoints.c.name == projection.name)
                 .values(position=max(through, row.position), generation=generation)
             )
+            clear_faults(conn, projection.name, except_generation=generation)
         with write_transaction(self.store.engine, append_lock=False) as conn:
             for table in reversed(list(old_tables.values())):
                 table.drop(conn, checkfirst=True)
@@ -216,6 +251,30 @@ class ProjectionRunner:
             generation=generation,
             changes=changes,
         )
+
+    def _rebuild(
+        self,
+        projection: Projection,
+        tables: Mapping[str, Table],
+        generation: int,
+        events: Sequence[RecordedEvent],
+    ) -> None:
+        """Apply `events` to a generation being rebuilt, recording the ones that fail."""
+
+        def apply(conn: Connection, batch: Sequence[RecordedEvent]) -> None:
+            projection.apply(conn, tables, batch)
+
+        try:
+            with write_transaction(self.store.engine, append_lock=False) as conn:
+                apply(conn, events)
+        except StoreUnavailableError:
+            raise
+        except Exception:
+            apply_each(self.store.engine, projection.name, generation, events, apply)
+
+    def faults(self, name: str) -> list[ProjectionFault]:
+        """The events the current generation of projection `name` could not apply."""
+        return list_faults(self.store.engine, name, self.checkpoint(name).generation)
 
     def _count(self, projection: Projection, head: int) -> int:
         events = schema.events

@@ -63,3 +63,18 @@ leases = Table(
     Column("owner", String(200), nullable=False, index=True),
     Column("expires_at", String(27), nullable=False),
 )
+
+# An event a projection could not apply (store/faults.py): recorded, skipped and listed by
+# `status`, so one poison event never stops a view for ever. Rows belong to one generation
+# of the projection; a replay applies every event again and starts a fresh list.
+projection_faults = Table(
+    "projection_faults",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("generation", Integer, primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False),
+    Column("type", String(200), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("recorded_at", String(27), nullable=False),
+)

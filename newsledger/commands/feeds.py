@@ -43,6 +43,10 @@ def _figure_json(row: FigureRow) -> str:
             "unit": row.unit,
             "text": row.text,
             "direction": row.direction,
+            "measure": row.measure,
+            "economic": row.economic,
+            "period": row.period,
+            "inferred": row.inferred,
             "sentence": row.sentence,
         },
         ensure_ascii=False,
@@ -53,7 +57,7 @@ def _figure_json(row: FigureRow) -> str:
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines, one figure per line.")
 @click.pass_obj
 def figures(app: App, as_json: bool) -> None:
-    """List the economic figures extracted from every article."""
+    """List the figures extracted from every article, with measure and period."""
     runner = _runner(app)
     runner.catch_up(TOPICS)
     table = runner.tables(TOPICS)["figures"]
@@ -64,7 +68,11 @@ def figures(app: App, as_json: bool) -> None:
             else:
                 value = _number(row.value)
                 shown = f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
-                click.echo(f"{row.article_id}  {row.kind:<7}  {shown} {row.unit}  «{row.text}»")
+                period = f", {row.period}" if row.period else ""
+                click.echo(
+                    f"{row.article_id}  {row.kind:<7}  {shown} {row.unit}  "
+                    f"{row.measure}{period}  «{row.text}»"
+                )
 
 
 @click.command("publish")

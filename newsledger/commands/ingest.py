@@ -23,7 +23,7 @@ from newsfacts import (
     timestamp,
 )
 from newsledger.app import App
-from store import EventStore, ProjectionRunner
+from store import EventStore, ProjectionRunner, StoreError
 
 
 def _select(config: IngestConfig, ids: tuple[str, ...]) -> list[SourceConfig]:
@@ -71,7 +71,13 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
         click.echo("no enabled sources configured")
         return
     now = datetime.now(UTC).replace(microsecond=0)
-    reports = asyncio.run(_round(app.store, config, sources, now))
+    before = app.store.head()
+    try:
+        reports = asyncio.run(_round(app.store, config, sources, now))
+    except StoreError as exc:
+        # A full disk or a lost database mid-round: what was committed stays committed,
+        # and the operator must be told how much (each append is one transaction).
+        raise StoreError(f"{exc}; {_appended_since(app.store, before)} before it") from exc
     table = Table(title=f"polling round at {timestamp(now)}")
     for name in ("source", "outcome", "status", "items", "ingested", "revised", "sighted", "note"):
         table.add_column(
@@ -95,6 +101,13 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
     total = sum(r.appended for r in reports)
     failed = sum(1 for r in reports if r.outcome.startswith("failed:"))
     click.echo(f"{total} events appended; {failed} of {len(reports)} sources failed")
+
+
+def _appended_since(store: EventStore, before: int) -> str:
+    try:
+        return f"{store.head() - before} events were appended"
+    except StoreError:
+        return "an unknown number of events (the store cannot be read) were appended"
 
 
 @click.command("sources")

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsledger.app import App
+from newsledger.event_checks import check_event_data
 from store import (
     RecordedEvent,
     canonical_json,
@@ -159,7 +160,7 @@ def import_command(app: App, file: Path) -> None:
     """Load an exported log into an empty store, verifying its hash chain."""
     try:
         with file.open(encoding="utf-8", newline="\n") as handle:
-            count = import_lines(app.store, handle, name=str(file))
+            count = import_lines(app.store, handle, check=check_event_data)
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason})") from None
     click.echo(f"imported {count} events from {file}; hash chain verified")

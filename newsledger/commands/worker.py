@@ -196,7 +196,9 @@ def _health(worker: Any) -> tuple[bool, dict[str, Any]]:
         "uptime_s": round(time.time() - worker.started_at, 1) if worker.started_at else 0.0,
     }
     if worker.store_error:
-        details["error"] = worker.store_error
+        # Running but unable to store anything (a lost database, a full disk): say why.
+        details["status"] = "degraded" if running else "unavailable"
+        details["reason"] = details["error"] = worker.store_error
     if worker.publisher.last_error:
         details["publish_error"] = worker.publisher.last_error
     return running and not worker.store_error, details
@@ -259,6 +261,13 @@ def _print_status(report: Status, *, now: datetime) -> None:
     for p in report.projections:
         projections.add_row(p.name, str(p.position), str(p.generation), str(p.lag))
     console.print(projections)
+    if report.faults:
+        faults = Table(title="Projection faults (events skipped; `replay` retries them)")
+        for column in ("projection", "position", "type", "error"):
+            faults.add_column(column, overflow="fold")
+        for fault in report.faults:
+            faults.add_row(fault.name, str(fault.position), fault.type, fault.error)
+        console.print(faults)
     console.print(f"Live worker replicas: {', '.join(report.replicas) or 'none'}")
     feeds = Table(title=f"Feed files in {report.feeds_dir or '(no output directory)'}")
     for column in ("file", "bytes", "modified", "age"):

@@ -33,7 +33,8 @@ def test_figures_json_lists_one_figure_per_line_with_the_documented_fields(
     result = CliRunner().invoke(cli, ["--config", str(config_file), "figures", "--json"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert all({"article_id", "kind", "value", "unit", "text"} <= set(f) for f in lines)
+    fields = {"article_id", "kind", "value", "unit", "text", "measure", "period", "inferred"}
+    assert all(fields <= set(f) for f in lines)
     trade = [f for f in lines if f["article_id"] == article_uuid("vi-trade-figures")]
     assert {
         "kind": "money",
@@ -42,19 +43,20 @@ def test_figures_json_lists_one_figure_per_line_with_the_documented_fields(
         "text": "476,8 triệu USD",
     }.items() <= trade[0].items()
     inflation = [f for f in lines if f["article_id"] == article_uuid("en-inflation")]
-    assert [(f["kind"], f["value"]) for f in inflation] == [
-        ("percent", 8.5),
-        ("percent", 8.5),
-        ("percent", 23),
+    # The title repeats the text's 8.5 per cent: one figure, not two.
+    assert [(f["kind"], f["value"], f["measure"]) for f in inflation] == [
+        ("percent", 8.5, "inflation"),
+        ("percent", 23, "inflation"),
     ]
+    assert inflation[0]["period"] == "in October"
 
 
 def test_figures_without_json_prints_a_readable_line_per_figure(config_file: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config_file), "figures"])
     assert result.exit_code == 0, result.output
     assert (
-        f"{article_uuid('vi-budget-dong')}  money    14,050,000,000,000 VND  «14.050 tỷ đồng»"
-        in result.output
+        f"{article_uuid('vi-budget-dong')}  money    14,050,000,000,000 VND  investment, Năm nay  "
+        "«14.050 tỷ đồng»" in result.output
     )
 
 

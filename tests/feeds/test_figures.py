@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (one news sentence per line reads best in these tables)
 """The economic figure extractor: both languages' number styles, units, spans, hard negatives."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.figures import extract_figures
+from feeds.figures import article_figures, extract_figures
 from feeds.numbers import parse_number
 
 
@@ -120,3 +121,106 @@ def test_every_span_is_exactly_the_text_it_claims(words: list[str]) -> None:
         assert text[figure.start : figure.end] == figure.text
         assert figure.text in figure.sentence
         assert figure.value >= 0
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value", "unit", "span"),
+    [
+        ("FDI disbursed reached $1.1B in the first quarter.", "en", "1100000000", "USD", "$1.1B"),
+        ("The Government allocated VND2 trillion for roads.", "en", "2000000000000", "VND", "VND2 trillion"),
+        ("Provinces plan US$ 5 bn in public investment.", "en", "5000000000", "USD", "US$ 5 bn"),
+        ("Thu ngân sách đạt 5,6 nghìn tỷ đồng.", "vi", "5600000000000", "VND", "5,6 nghìn tỷ đồng"),
+        ("Giá gạo xuất khẩu lên 4.500 USD/tấn.", "vi", "4500", "USD/tấn", "4.500 USD/tấn"),
+        ("Giá vàng thế giới đạt 2.650 USD/ounce.", "vi", "2650", "USD/ounce", "2.650 USD/ounce"),
+        ("Giá xăng ở mức 23.000 đồng/lít.", "vi", "23000", "VND/lít", "23.000 đồng/lít"),
+        ("Brent crude rose to $80 per barrel.", "en", "80", "USD/barrel", "$80 per barrel"),
+    ],
+)  # fmt: skip
+def test_shorthand_glued_and_per_unit_amounts(
+    text: str, language: str, value: str, unit: str, span: str
+) -> None:
+    (figure,) = extract_figures(text, language=language)
+    assert (figure.value, figure.unit, figure.text) == (Decimal(value), unit, span)
+    assert figure.economic and not figure.inferred
+
+
+def test_an_amount_without_currency_in_an_economic_sentence_is_vnd_flagged_inferred() -> None:
+    text = "Dự án có tổng mức đầu tư khoảng 27.000 tỷ, trong đó vốn ngân sách là 800 tỷ."
+    figures = extract_figures(text, language="vi")
+    assert [(f.text, f.value, f.unit, f.inferred) for f in figures] == [
+        ("27.000 tỷ", Decimal("27000000000000"), "VND", True),
+        ("800 tỷ", Decimal("800000000000"), "VND", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dân số Ấn Độ khoảng 1,4 tỷ người.", "Việt Nam đã nhận 3 triệu liều vắc xin.", "Mất 800 tỷ."],
+)
+def test_a_bare_amount_of_people_or_doses_or_with_nothing_economic_is_no_figure(text: str) -> None:
+    assert extract_figures(text, language="vi") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "measure"),
+    [
+        ("Kim ngạch thương mại song phương đạt 1,64 tỷ USD.", "vi", "trade"),
+        ("Xuất khẩu gạo đạt 2 tỷ USD.", "vi", "exports"),
+        ("Việt Nam có 245 dự án đầu tư tại Lào.", "vi", "investment"),
+        ("GDP grew 6.5 per cent.", "en", "gdp-growth"),
+        ("Lạm phát giảm còn 8,5%.", "vi", "inflation"),
+        ("Doanh thu đạt 500 tỷ đồng.", "vi", "revenue"),
+        ("Public debt stood at US$10.5 billion.", "en", "debt"),
+        ("ADB approved a US$50 million loan for Laos.", "en", "aid-loans"),
+        ("The VN-Index rose 1.2 per cent.", "en", "market-index"),
+        ("Lương tối thiểu tăng lên 4,96 triệu đồng.", "vi", "wages"),
+        ("Tài xế bị phạt 12 triệu đồng vì vi phạm nồng độ cồn.", "vi", "fine"),
+        ("A man was fined VND 2 million for not wearing a mask.", "en", "fine"),
+        ("She won the first prize of $10,000.", "en", "prize"),
+        ("Nữ sinh nhận phần thưởng 20 triệu đồng.", "vi", "prize"),
+        ("Bà H. bị lừa đảo, chiếm đoạt 800 triệu đồng.", "vi", "fraud-loss"),
+        ("Victims of the scam lost $2 million.", "en", "fraud-loss"),
+        ("Police seized methamphetamine worth 1 billion USD.", "en", "seizure"),
+        ("Tập đoàn trao tặng 10 tỷ đồng cho quỹ từ thiện.", "vi", "charity"),
+        ("Families paid 1,000 USD for a cylinder on the black market.", "en", "personal-spending"),
+    ],
+)
+def test_each_figure_says_what_it_measures(text: str, language: str, measure: str) -> None:
+    (figure,) = extract_figures(text, language=language)
+    assert figure.measure == measure, figure.explain()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "period"),
+    [
+        ("Hai tháng đầu năm 2025, xuất khẩu đạt 2 tỷ USD.", "vi", "Hai tháng đầu năm 2025"),
+        ("Exports reached $2 billion last year.", "en", "last year"),
+        ("Trade reached US$1.1 billion in 2024.", "en", "in 2024"),
+        ("Trong quý I/2021, doanh thu đạt 500 tỷ đồng.", "vi", "quý I/2021"),
+    ],
+)
+def test_a_stated_period_is_kept(text: str, language: str, period: str) -> None:
+    (figure,) = extract_figures(text, language=language)
+    assert figure.period == period
+
+
+def test_a_title_repeating_the_text_gives_one_figure_not_two() -> None:
+    figures = article_figures(
+        "Lao inflation eases to 8.5 per cent",
+        "Inflation in Laos eased to 8.5 per cent in October, down from 23 per cent a year ago.",
+        language="en",
+    )
+    assert [(f.field, f.text) for f in figures] == [
+        ("text", "8.5 per cent"),
+        ("text", "23 per cent"),
+    ]
+
+
+def test_in_a_crime_or_celebrity_story_the_amounts_are_not_economic() -> None:
+    text = (
+        "Công an đã khởi tố vụ án lừa đảo. Theo cơ quan điều tra, các bị can chiếm đoạt của "
+        "nạn nhân. Người này đã đầu tư 300 triệu đồng vào ứng dụng và nhận lãi 5 triệu đồng."
+    )
+    figures = article_figures("Khởi tố vụ lừa đảo", text, language="vi")
+    assert figures and not any(f.economic for f in figures)
+    assert {f.measure for f in figures} == {"fraud-loss"}

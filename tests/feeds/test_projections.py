@@ -51,25 +51,36 @@ def test_catch_up_puts_labelled_articles_in_their_topics(
     } == expected
 
 
-def test_the_view_stores_which_rule_matched_which_words(
+def test_the_view_stores_the_deciding_meeting_its_countries_and_the_figures_measures(
     store: EventStore, config: FeedsConfig
 ) -> None:
-    event = ingested("talks", title="Thủ tướng hội đàm với Thủ tướng Lào", text="Hai bên ký kết.")
+    event = ingested(
+        "talks",
+        title="Thủ tướng hội đàm với Thủ tướng Lào",
+        text="Hai bên ký kết. Kim ngạch thương mại năm 2024 đạt 1,64 tỷ USD.",
+    )
     store.append("article-x", [event])
     runner = ProjectionRunner(store, build_projections(config))
     runner.catch_up()
-    table = runner.tables("topics")["topic_entries"]
+    tables = runner.tables("topics")
+    entries, articles, figures = tables["topic_entries"], tables["feed_articles"], tables["figures"]
     with store.engine.connect() as conn:
-        row = conn.execute(select(table).where(table.c.topic_id == "bilateral-meetings")).one()
-    explanation = json.loads(row.explanation)
-    assert {
-        "rule": "meeting-with-foreign-party",
-        "field": "title",
-        "kind": "include",
-        "weight": 3.0,
-        "words": ["hội đàm ~ lào"],
-    } in explanation
-    assert row.score == 5.0
+        row = conn.execute(select(entries).where(entries.c.topic_id == "bilateral-meetings")).one()
+        article = conn.execute(select(articles)).one()
+        figure = conn.execute(select(figures)).one()
+    assert json.loads(row.explanation) == [
+        {
+            "rule": "meeting-of-two-states",
+            "field": "title",
+            "kind": "include",
+            "weight": 1.0,
+            "words": ["talks, happened: Thủ tướng [VN] – Thủ tướng Lào [LA]: «hội đàm»"],
+        }
+    ]
+    assert article.countries == "LA,VN"
+    (meeting,) = json.loads(article.meetings)
+    assert [s["country"] for s in meeting["sides"]] == ["VN", "LA"]
+    assert (figure.measure, figure.economic, figure.period) == ("trade", True, "năm 2024")
 
 
 def test_a_revision_updates_the_entry_and_can_move_it_between_topics(

@@ -87,7 +87,7 @@ def test_import_refuses_a_damaged_file_and_writes_nothing(
     lines = damage(list(export_lines(store)))  # type: ignore[operator]
     target = EventStore.open(sqlite_url.replace("store.db", "target.db"))
     with pytest.raises(ImportRefusedError, match=message):
-        import_lines(target, lines, name="log.jsonl")
+        import_lines(target, lines)
     assert target.head() == 0
     assert target.claimed(["content:0"]) == {}
     target.close()

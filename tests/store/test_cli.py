@@ -27,7 +27,19 @@ def _fill(url: str, count: int = 5) -> None:
     for n in range(count):
         store.append(
             f"article-{n}",
-            [NewEvent("Noted", {"title": f"Bản tin {n}: Lào – Việt Nam"}, keys=(f"k:{n}",))],
+            [
+                NewEvent(
+                    "SourceGone",
+                    {
+                        "source_id": f"s{n}",
+                        "url": f"https://news.example.vn/{n}.rss",
+                        "status": 410,
+                        "message": f"Bản tin {n}: Lào – Việt Nam",
+                        "fetched": "2025-01-06T08:00:00Z",
+                    },
+                    keys=(f"k:{n}",),
+                )
+            ],
         )
     store.close()
 
@@ -101,11 +113,11 @@ def test_events_prints_json_lines_filtered_by_type_and_position(store_url: str) 
     store = EventStore.open(store_url)
     store.append("other", [NewEvent("Other", {"message": "x"})])
     store.close()
-    code, out, _ = run(store_url, "events", "--json", "--after", "1", "--type", "Noted")
+    code, out, _ = run(store_url, "events", "--json", "--after", "1", "--type", "SourceGone")
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["position"] for line in lines] == [2, 3]
-    assert lines[0]["data"]["title"] == "Bản tin 1: Lào – Việt Nam"
+    assert lines[0]["data"]["message"] == "Bản tin 1: Lào – Việt Nam"
     assert set(lines[0]) >= {"event_id", "stream_id", "type", "recorded_at", "metadata"}
 
 
@@ -113,7 +125,7 @@ def test_events_prints_a_table_for_a_person(sqlite_url: str) -> None:
     _fill(sqlite_url, 2)
     code, out, _ = run(sqlite_url, "events")
     assert code == 0
-    assert "Noted" in out and "Bản tin 1" in out
+    assert "SourceGone" in out and "Bản tin 1" in out
 
 
 def test_an_unreachable_database_is_a_one_line_error(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def leases_for(store: EventStore, owner: str, clock: Clock, ttl: float = 30) -> 
 
 
 def test_the_migration_creates_the_lease_table_at_revision_0002(store: EventStore) -> None:
-    assert schema_state(store.engine).current == "0002"
+    assert schema_state(store.engine).current >= "0002"  # later revisions keep it
     assert leases_for(store, "a", Clock()).all() == []
 
 

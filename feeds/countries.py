@@ -1,0 +1,203 @@
+"""Country names in Vietnamese and English, from CLDR (through Babel) plus the short forms and
+demonyms news writes ("Mỹ", "Séc", "Lao", "Laotian"), found in text as ISO 3166 codes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
+
+from feeds.text import WordScanner, word_regex
+from feeds.titles import TITLE
+
+#: CLDR region codes that are not states (or are groupings), never a side of a meeting.
+_NOT_STATES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "AC", "CP", "DG", "EA"})
+_NOT_STATES |= frozenset({"IC", "TA", "BV", "HM", "UM"})
+
+#: Short forms, older spellings and demonyms CLDR does not list (CLDR gives the official
+#: short name: "Hoa Kỳ", "United States"; the news writes "Mỹ", "US", "American").
+_EXTRA: dict[str, tuple[str, ...]] = {
+    "US": (
+        *("Mỹ", "Hoa Kì", "US", "U.S.", "USA", "America", "American", "Americans"),
+        *("Washington", "Nhà Trắng", "White House", "Lầu Năm Góc", "Pentagon"),
+    ),
+    "GB": ("Anh", "Britain", "Great Britain", "UK", "U.K.", "British", "England", "London"),
+    "CN": ("Trung Hoa", "Bắc Kinh", "Chinese", "Beijing", "PRC"),
+    "RU": ("Liên bang Nga", "Moscow", "Russian", "Kremlin", "Điện Kremlin", "Mát-xcơ-va"),
+    "LA": ("Lao", "Laotian", "Lao PDR", "Vientiane", "Viêng Chăn", "CHDCND Lào"),
+    "VN": ("Viet Nam", "Việt", "Vietnamese", "Hà Nội", "Hanoi"),
+    "KH": ("Cambodian", "Cam-pu-chia", "Phnom Penh"),
+    "TH": ("Thai", "Bangkok"),
+    "JP": ("Nhật", "Japanese", "Tokyo"),
+    "KR": ("Hàn", "Korea", "Republic of Korea", "South Korean", "Seoul", "Nhà Xanh"),
+    "KP": ("Bắc Triều Tiên", "CHDCND Triều Tiên", "North Korean", "DPRK", "Bình Nhưỡng"),
+    "IN": ("Indian", "New Delhi"),
+    "CZ": ("Cộng hòa Séc", "CH Séc", "Czech", "Czech Republic"),
+    "SK": ("Slovak", "Xlô-va-ki-a"),
+    "PT": ("Portuguese",),
+    "NL": ("Dutch", "Holland", "The Netherlands"),
+    "DE": ("German", "Berlin"),
+    "FR": ("French", "Paris"),
+    "IT": ("Ý", "Italian", "I-ta-li-a"),
+    "ES": ("Spanish",),
+    "AU": ("Australian", "Australia", "Ốt-xtrây-li-a", "Canberra"),
+    "NZ": ("New Zealander",),
+    "CA": ("Canadian",),
+    "SG": ("Singaporean", "Xin-ga-po"),
+    "MY": ("Malaysian", "Ma-lai-xi-a"),
+    "ID": ("Indonesian", "In-đô-nê-xi-a", "Jakarta"),
+    "PH": ("Philippine", "Filipino", "Phi-líp-pin", "Manila"),
+    "MM": ("Myanmar", "Miến Điện", "Burmese", "Burma"),
+    "BN": ("Bruneian",),
+    "UA": ("Ukraine", "Ucraina", "Ukrainian", "Kiev", "Kyiv"),
+    "TW": ("Taiwanese", "Đài Bắc", "Taipei"),
+    "IR": ("Iranian", "Tehran"),
+    "IL": ("Israeli",),
+    "TR": ("Turkish", "Türkiye", "Thổ Nhĩ Kỳ"),
+    "PK": ("Pakistani",),
+    "BD": ("Bangladeshi",),
+    "LK": ("Sri Lankan",),
+    "MN": ("Mongolian", "Mông Cổ"),
+    "CU": ("Cuban",),
+    "BR": ("Brazilian",),
+    "MX": ("Mexican",),
+    "AR": ("Argentine", "Argentinian"),
+    "EG": ("Egyptian",),
+    "ZA": ("South African",),
+    "SA": ("Saudi", "Ả Rập Saudi", "Ả-rập Xê-út"),
+    "AE": ("UAE", "Emirati", "Các Tiểu vương quốc Ả Rập Thống nhất"),
+    "PL": ("Polish",),
+    "HU": ("Hungarian",),
+    "BY": ("Belarusian",),
+    "SE": ("Swedish",),
+    "NO": ("Norwegian",),
+    "FI": ("Finnish",),
+    "DK": ("Danish",),
+    "BE": ("Belgian",),
+    "CH": ("Swiss",),
+    "AT": ("Austrian",),
+    "GR": ("Greek",),
+    "IE": ("Irish",),
+    "QA": ("Qatari",),
+    "KZ": ("Kazakh",),
+    "AF": ("Afghan",),
+    "IQ": ("Iraqi",),
+    "SY": ("Syrian",),
+    "NP": ("Nepali", "Nepalese"),
+    "TL": ("Timor-Leste", "Đông Timor", "East Timor"),
+    "VE": ("Venezuelan",),
+    "CL": ("Chilean",),
+    "NG": ("Nigerian",),
+    "KE": ("Kenyan",),
+}
+
+#: Names that are also common Vietnamese words or name syllables ("anh" = you, "Đức" in
+#: "Vũ Đức Đam", "Mỹ Tho", "Lào Cai"): kept only where a country is likely (see `_plausible`).
+AMBIGUOUS = frozenset({"Anh", "Ý", "Nga", "Đức", "Pháp", "Mỹ", "Lào", "Séc", "Úc", "Nhật", "Hàn"})
+AMBIGUOUS |= frozenset({"Việt", "Thái", "Lao", "Chad", "Jordan", "Georgia", "Niger", "Guinea"})
+AMBIGUOUS |= frozenset({"Washington", "Paris", "London", "Berlin", "Kremlin"})
+#: Cities standing for their government are never the place of a meeting in these lists,
+#: but "at the Kremlin" is: they are sides only, never `where`.
+CAPITALS = frozenset(
+    {"Washington", "Bắc Kinh", "Beijing", "Moscow", "Mát-xcơ-va", "London", "Paris", "Berlin"}
+)
+_KIN = frozenset(
+    "anh chị em bà ông cô chú bác dì cậu mợ bé cháu cụ mẹ bố cha con vợ chồng tên nàng chàng "
+    "xã huyện phường quận tỉnh thôn làng bản ấp đường phố chùa trường sông núi thị trấn cầu "
+    "bến chợ hồ đèo mr ms mrs".split()
+)
+#: A capitalised word right after an ambiguous name is a name syllable ("Lào Cai", "Mỹ Tho")
+#: unless a title or country-introducing word came just before ("Thủ tướng Đức Angela Merkel").
+_INTRODUCERS = frozenset(
+    "tướng thống trưởng sứ vương hoàng tịch thư viên sĩ chức đạo giao phòng nước phía người "
+    "quân đoàn cấp lệnh vụ khanh".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CountryHit:
+    start: int
+    end: int
+    iso: str
+    text: str
+
+
+def _variants(name: str) -> list[str]:
+    """ "Myanmar (Miến Điện)" is both "Myanmar" and "Miến Điện"; "Hoa Kỳ" also "Hoa Kì"."""
+    found = [name]
+    match = re.fullmatch(r"(.+?)\s*\((.+)\)", name)
+    if match:
+        found = [match.group(1), match.group(2)]
+    return [n.strip() for n in found if n.strip()]
+
+
+@cache
+def names() -> dict[str, str]:
+    """Every spelling -> ISO code; CLDR's Vietnamese and English names and the extra forms."""
+    table: dict[str, str] = {}
+    for locale in ("en", "vi"):
+        for code, name in Locale(locale).territories.items():
+            if len(code) == 2 and code.isalpha() and code not in _NOT_STATES:
+                for variant in _variants(name):
+                    table.setdefault(variant, code)
+    for code, extra in _EXTRA.items():
+        for name in extra:
+            table[name] = code
+    table.pop("Liên hợp quốc", None)
+    return table
+
+
+@cache
+def display_name(iso: str, language: str = "en") -> str:
+    """The CLDR name of `iso` in `language` ("LA" -> "Laos" / "Lào")."""
+    name = Locale(language if language in ("vi", "en") else "en").territories.get(iso, iso)
+    return _variants(name)[0]
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    return word_regex(names(), left=r"(?<![\w.-])")
+
+
+@cache
+def _scanner() -> WordScanner:
+    # Case-sensitive: country names are capitalised in both languages ("china" is porcelain).
+    return WordScanner(names(), after=" \n(\"“'/")
+
+
+def find_countries(text: str) -> list[CountryHit]:
+    """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible."""
+    table = names()
+    hits = []
+    if len(text) < 600:  # a sentence: one pass of one pattern beats seven literal scans
+        spans = [m.span() for m in _pattern().finditer(text)]
+    else:
+        spans = _scanner().find(text)
+    for start, end in spans:
+        word = text[start:end]
+        if word in AMBIGUOUS and not _plausible(text, start, end):
+            continue
+        hits.append(CountryHit(start, end, table[" ".join(word.split())], word))
+    return hits
+
+
+def _plausible(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40) : start].split()
+    previous = before[-1] if before else ""
+    bare = previous.strip("\"'“”(")
+    if not bare:  # the start of a text or sentence: "Anh ấy…", "Mỹ Tho…"
+        return text[start:end] not in ("Anh", "Ý", "Việt", "Thái", "Mỹ")
+    if bare.casefold() in _KIN:
+        return False
+    if bare[:1].isupper() and previous[-1:] not in ",;:":
+        # Inside a name ("Vũ Đức Đam", "Nguyễn Văn Nga"), unless the word before is itself
+        # a country or a country-holding title ("Việt - Lào", "Quốc hội Đức").
+        return bare in names() or bare in ("Quốc", "Hội", "Viện", "Phủ")
+    after = text[end : end + 20].split()
+    following = after[0] if after else ""
+    at = text.find(following, end) if following else -1
+    if at >= 0 and TITLE.match(text[at : at + 40].lower()):
+        return True  # "the Lao Prime Minister", "Thủ tướng Anh"
+    return not (following[:1].isupper() and bare.casefold() not in _INTRODUCERS)

@@ -1,0 +1,209 @@
+"""The lexicon and patterns of figures: number shapes, scale words, currencies, counted
+units, per-unit prices, and the cheap pre-checks that keep extraction fast."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+NUMBER = r"\d{1,3}(?:[.,\u00a0 ]\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+
+#: Scale words multiply the number; the longest spelling is tried first.
+SCALES: dict[str, int] = {
+    "nghìn tỷ": 10**12,
+    "ngàn tỷ": 10**12,
+    "nghìn tỉ": 10**12,
+    "ngàn tỉ": 10**12,
+    "trillion": 10**12,
+    "tn": 10**12,
+    "billion": 10**9,
+    "tỷ": 10**9,
+    "tỉ": 10**9,
+    "bn": 10**9,
+    "million": 10**6,
+    "triệu": 10**6,
+    "mn": 10**6,
+    "m": 10**6,
+    "thousand": 10**3,
+    "nghìn": 10**3,
+    "ngàn": 10**3,
+    "k": 10**3,
+    "b": 10**9,
+    "t": 10**12,
+}
+SHORT_SCALES = {"tn", "bn", "mn", "m", "k", "b", "t"}  # only after a currency: "$5m", "$1.1B"
+
+#: Currency spellings written before the number, and words written after it.
+PREFIX_CURRENCY = {
+    "us$": "USD",
+    "$": "USD",
+    "usd": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "£": "GBP",
+    "vnd": "VND",
+    "vnđ": "VND",
+    "lak": "LAK",
+}
+SUFFIX_CURRENCY = {
+    "usd": "USD",
+    "us dollars": "USD",
+    "u.s. dollars": "USD",
+    "dollars": "USD",
+    "đô la mỹ": "USD",
+    "đô-la mỹ": "USD",
+    "đô la": "USD",
+    "đôla": "USD",
+    "vnd": "VND",
+    "vnđ": "VND",
+    "đồng": "VND",
+    "dong": "VND",
+    "kíp": "LAK",
+    "kip": "LAK",
+    "lak": "LAK",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "nhân dân tệ": "CNY",
+    "yuan": "CNY",
+    "cny": "CNY",
+    "baht": "THB",
+    "bạt": "THB",
+    "thb": "THB",
+    "yen": "JPY",
+    "jpy": "JPY",
+}
+
+#: Countable economic things. Students, visitors, casualties and sessions are deliberately absent.
+COUNT_UNITS = {
+    "dự án": "projects",
+    "projects": "projects",
+    "project": "projects",
+    "doanh nghiệp": "enterprises",
+    "enterprises": "enterprises",
+    "companies": "enterprises",
+    "firms": "enterprises",
+    "tấn": "tonnes",
+    "tonnes": "tonnes",
+    "tons": "tonnes",
+}
+
+#: "đồng" also starts "đồng thời", "đồng chí", "đồng chủ trì"…: a bare number before one of
+#: these ("năm 2024 đồng thời") is not a sum of money.
+_DONG_COMPOUNDS = (
+    "thời|chí|chủ|ý|bào|hương|minh|bằng|loạt|tình|thuận|đội|nghĩa|phục|cảm|hành|tâm|lòng|"
+    "bộ|nhất|đều|hồ|sáng|tác|ca|môn|thanh|tiền|nghiệp|dao|cỏ|ruộng|quê|bọn|thau|xu"
+)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    spelled = sorted(words, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in spelled)
+
+
+#: Words that may stand between a count and its unit ("241 investment projects").
+_COUNT_QUALIFIERS = (
+    "investment",
+    "new",
+    "foreign",
+    "fdi",
+    "active",
+    "licensed",
+    "energy",
+    "infrastructure",
+)
+_PERCENT_WORDS = ("%", "phần trăm", "per cent", "percent")
+_LONG_SCALES = _alternation(w for w in SCALES if w not in SHORT_SCALES)
+_ALL_SCALES = _alternation(SCALES)
+#: What a price is per: "4.500 USD/tấn", "2.650 USD/ounce", "23.000 đồng/lít", "$80 a barrel".
+_PER_UNITS = (
+    "tấn|ounce|oz|lít|thùng|kg|m2|m²|barrel|thùng|tonne|ton|tons|tonnes|năm|tháng|ngày|người|"
+    r"cổ\s+phiếu|share|lượng|chỉ|kwh|mmbtu|chiếc|suất|lượt|xe|hộp|gói|con|cây|căn|hecta|ha|km|giờ|"
+    "year|month|day|person|unit|head|night|đêm|phòng"
+)
+_PER = (
+    rf"(?:\s?/\s?(?:{_PER_UNITS})(?!\w)"
+    rf"|\s+(?:per|a|an|mỗi|một)\s+(?:barrel|tonne|ton|ounce|share|kg|year|month|day|thùng|tấn|"
+    r"lít|năm|tháng|ngày|người|chiếc)(?!\w))?"
+)
+FIGURE = re.compile(
+    rf"""
+    (?P<money_pre>(?P<cur1>us\$|\$|€|£|(?<!\w)(?:usd|eur|vnd|vnđ|lak)(?![^\W\d_]))\s?
+        (?P<num1>{NUMBER})(?:\s?(?P<scale1>{_ALL_SCALES})(?!\w))?(?P<per1>{_PER}))
+  | (?P<money_post>(?<![\w.,])(?P<num2>{NUMBER})\s?(?:(?P<scale2>{_LONG_SCALES})\s+)?
+        (?P<cur2>{_alternation(SUFFIX_CURRENCY)})(?!\w)(?!\s+(?:{_DONG_COMPOUNDS})(?!\w))
+        (?P<per2>{_PER}))
+  | (?P<percent>(?:(?P<verb>tăng\s+trưởng|tăng|giảm|rose|fell|grew|increased|decreased|declined|
+                   dropped|up|down|growth\s+of)\s+(?:by\s+|khoảng\s+|gần\s+|hơn\s+|xấp\s+xỉ\s+)?)?
+        (?<![\w.,])(?P<num3>{NUMBER})\s?(?P<pct>%|phần\s+trăm|per\s?cent|percent)(?!\w))
+  | (?P<count>(?<![\w.,])(?P<num4>{NUMBER})\s+(?:(?P<scale4>{_LONG_SCALES})\s+)?
+        (?:(?:{"|".join(_COUNT_QUALIFIERS)})\s+)?
+        (?P<unit4>{_alternation(COUNT_UNITS)})(?!\w))
+  | (?P<money_bare>(?<![\w.,])(?P<num5>{NUMBER})\s?(?P<scale5>(?:nghìn|ngàn)\s+t[ỷỉ]|t[ỷỉ]|triệu)
+        (?!\w))
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+#: The same pattern for lower-cased text: case-insensitive matching costs 2-3 times more.
+FIGURE_LOWER = re.compile(FIGURE.pattern, re.VERBOSE)
+DECREASE = {"giảm", "fell", "decreased", "declined", "dropped", "down"}
+
+
+#: Every figure holds a number: the big pattern is only tried *at* each digit run, or at a
+#: currency sign or change verb just before it, never searched across the whole text
+#: (searching it was the slowest part of a replay).
+DIGITS = re.compile(r"\d[\d.,\u00a0 ]*")
+_LEAD_VERBS = (
+    r"tăng\s+trưởng|tăng|giảm|rose|fell|grew|increased|decreased|declined|dropped|up|down|"
+    r"growth\s+of"
+)
+#: What may stand right before a number and belong to the figure: a change verb (with a
+#: qualifier), or a currency written first. Anchored at the number (`$` at `endpos`).
+_LEAD = re.compile(
+    rf"(?:(?:{_LEAD_VERBS})\s+(?:(?:by|khoảng|gần|hơn|xấp\s+xỉ)\s+)?"
+    r"|us\$\s?|[$€£]\s?|(?<!\w)(?:usd|eur|vnd|vnđ|lak)\s?)$",
+    re.IGNORECASE,
+)
+#: The last word of every lead: only a number after one of these can have a lead.
+_LEAD_ENDS = frozenset(
+    "tăng trưởng giảm rose fell grew increased decreased declined dropped up down of by khoảng "
+    "gần hơn xỉ usd eur vnd vnđ lak".split()
+)
+_BEFORE = 32  # longer than any lead ("tăng trưởng xấp xỉ ")
+
+
+def lead(text: str, start: int, floor: int) -> int | None:
+    """Where the lead of the number at `start` begins, if it has one (cheap checks first)."""
+    end = start - 1 if start and text[start - 1] == " " else start
+    if end <= floor:
+        return None
+    if text[end - 1] not in "$€£":
+        word = text[text.rfind(" ", 0, end) + 1 : end]
+        if word not in _LEAD_ENDS and word.casefold() not in _LEAD_ENDS:
+            return None
+    found = _LEAD.search(text, max(floor, start - _BEFORE), start)
+    return found.start() if found is not None else None
+
+
+#: How what follows a number begins when the figure starts at the number (no currency or
+#: verb before it): the first word of a scale, a currency, a counted unit or its qualifier,
+#: or a percent word. Short scales ("5m") only follow a currency written first.
+FOLLOWERS = tuple(
+    sorted(
+        {
+            word.split()[0]
+            for word in (
+                *(w for w in SCALES if w not in SHORT_SCALES),
+                *SUFFIX_CURRENCY,
+                *COUNT_UNITS,
+                *_COUNT_QUALIFIERS,
+                *_PERCENT_WORDS,
+                "per",  # "per cent"
+            )
+        }
+    )
+)
+
+
+#: The last character of every currency lead (`us$`, `$`, `€`, `£`, usd, eur, vnd, vnđ, lak).
+CURRENCY_LEAD_ENDS = frozenset("$€£drđk")

@@ -1,0 +1,248 @@
+"""What a figure measures (trade, investment, prices… or a fine, a prize, a fraud loss) and the
+period it covers, read from the words around it in its sentence."""
+
+from __future__ import annotations
+
+import re
+
+from feeds.text import WordScanner, word_regex
+
+#: Measures of the economy: a figure with one of these is an economic figure.
+ECONOMIC = frozenset(
+    "trade exports imports investment capital gdp-growth prices inflation budget revenue profit "
+    "tax debt aid-loans market-index wages interest-rates market-share sales output valuation "
+    "economic-loss cost assets".split()
+)
+#: Money and counts in a personal, crime, charity or prize story: not economic figures.
+NON_ECONOMIC = frozenset(
+    "fine prize fraud-loss seizure charity personal-spending personal-wealth".split()
+)
+UNSPECIFIED = "unspecified"
+#: Measures that are rates: a later percentage in their sentence is more of the same.
+_RATES = frozenset("inflation interest-rates gdp-growth market-share tax".split())
+
+_CUES: dict[str, tuple[str, ...]] = {
+    "trade": ("kim ngạch", "thương mại", "trade", "two-way trade", "buôn bán"),
+    "exports": ("xuất khẩu", "export", "exports", "exported", "shipments"),
+    "imports": ("nhập khẩu", "nhập về", "import", "imports", "imported"),
+    "investment": (
+        "đầu tư", "fdi", "vốn đăng ký", "vốn đầu tư", "rót vốn", "investment", "investments",
+        "invest", "invested", "mua lại", "thâu tóm", "thương vụ", "acquisition", "ipo",
+        "cổ phần", "cổ phiếu", "stake", "shares", "chuyển nhượng", "giải ngân", "disbursed",
+        "dự án", "projects", "trái phiếu", "bond", "bonds", "thoái vốn",
+    ),
+    "capital": ("vốn điều lệ", "tăng vốn", "vốn", "capital", "charter capital"),
+    "gdp-growth": (
+        "gdp", "tăng trưởng", "nền kinh tế", "kinh tế", "growth", "economy", "economic",
+        "gross domestic product", "quy mô", "thu nhập bình quân",
+    ),
+    "prices": (
+        "giá", "price", "prices", "priced", "costs", "cost", "phí", "fee", "fees", "cước", "thuê",
+        "rent", "charter",
+    ),
+    "inflation": ("lạm phát", "cpi", "inflation", "chỉ số giá"),
+    "budget": (
+        "ngân sách", "budget", "gói hỗ trợ", "gói kích thích", "package", "stimulus",
+        "chi tiêu công", "vốn ngân sách", "public spending", "spend", "spends", "spending",
+        "approved", "approves", "allocated", "allocates", "earmarked", "phân bổ", "bố trí",
+        "phê duyệt",
+    ),
+    "revenue": ("doanh thu", "thu ngân sách", "revenue", "revenues", "turnover", "nộp ngân sách"),
+    "profit": ("lợi nhuận", "lãi", "lỗ", "profit", "profits", "loss", "losses", "lost", "earnings"),
+    "tax": ("thuế", "tax", "taxes", "tariff", "tariffs"),
+    "debt": ("nợ", "dư nợ", "debt", "debts", "nợ công", "nợ xấu"),
+    "aid-loans": (
+        "viện trợ", "khoản vay", "cho vay", "vay", "oda", "aid", "loan", "loans", "grant",
+        "cứu trợ", "relief", "hỗ trợ",
+    ),
+    "market-index": (
+        "vn-index", "chỉ số", "index", "thanh khoản", "giá trị giao dịch",
+        "vốn hóa", "market cap", "market capitalisation", "market capitalization",
+    ),
+    "wages": ("lương", "thu nhập", "salary", "salaries", "wage", "wages", "income"),
+    "interest-rates": ("lãi suất", "interest rate", "interest rates"),
+    "market-share": ("thị phần", "market share", "market shares"),
+    "sales": ("doanh số", "bán ra", "sales", "sold", "lượng bán"),
+    "output": ("sản lượng", "output", "production"),
+    "assets": ("tài sản", "khối tài sản", "assets", "tổng tài sản", "quản lý tài sản"),
+    "valuation": ("định giá", "giá trị", "valuation", "valued", "worth", "trị giá"),
+    "economic-loss": ("thiệt hại", "damage", "damages"),
+    "cost": ("tổng mức đầu tư", "chi phí", "kinh phí", "expenditure"),
+    "fine": ("phạt", "xử phạt", "tiền phạt", "fine", "fined", "fines", "penalty", "penalties"),
+    "prize": (
+        "giải thưởng", "giải nhất", "giải", "tiền thưởng", "thưởng", "phần thưởng", "prize",
+        "prizes", "award", "reward", "jackpot", "học bổng", "scholarship", "sổ tiết kiệm",
+    ),
+    "fraud-loss": (
+        "lừa đảo", "chiếm đoạt", "bị lừa", "lừa", "trộm", "cướp", "tham ô", "hối lộ", "scam",
+        "scammed", "fraud", "stole", "stolen", "theft", "embezzled", "bribe", "bribes",
+        "bị mất", "đánh bạc", "cờ bạc", "gambling",
+    ),
+    "seizure": ("thu giữ", "tang vật", "ma túy", "seized", "seizure", "drugs", "bắt giữ"),
+    "charity": (
+        "từ thiện", "ủng hộ", "quyên góp", "trao tặng", "tặng", "charity", "donated",
+        "donation", "donations", "donate", "quỹ vắc xin", "philanthropy",
+    ),
+    "personal-spending": (
+        "đám cưới", "sính lễ", "hóa đơn", "tiền điện", "chợ đen", "black market", "bill",
+        "wedding", "mua nhà", "tiền nhà", "khoản nợ riêng", "chi tiêu cá nhân", "trả giá",
+        "viện phí", "chi phí điều trị", "tiền chữa bệnh", "hospital bill", "medical bills",
+    ),
+    "personal-wealth": (
+        "gia tài", "giàu", "fortune", "thừa kế", "inheritance",
+    ),
+}  # fmt: skip
+_MEASURE = {" ".join(c.split()): m for m, cues in _CUES.items() for c in cues}
+_CUE = word_regex(_MEASURE)
+_CLAUSE = re.compile(r"[,;:(]|\s(?:và|còn|nhưng|while|and|but)\s")
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_PERIOD = re.compile(
+    r"(?<![\w-])(?:"
+    r"(?:\d+|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+tháng\s+(?:đầu|cuối)\s+năm(?:\s+(?:nay|\d{4}))?"
+    r"|quý\s+(?:i{1,3}|iv|\d)(?:\s*/\s*\d{4}|\s+năm\s+\d{4}|\s+năm\s+nay)?"
+    r"|(?:nửa\s+đầu|nửa\s+cuối)\s+năm(?:\s+\d{4}|\s+nay)?"
+    r"|tháng\s+\d{1,2}(?:\s*/\s*\d{4})?"
+    r"|giai\s+đoạn\s+\d{4}\s*[-–]\s*\d{4}"
+    r"|(?:năm|trong\s+năm)\s+(?:\d{4}|nay|ngoái|trước|qua|tới)"
+    r"|(?:cả\s+năm|mỗi\s+năm|hằng\s+năm|hàng\s+năm|một\s+năm|cùng\s+kỳ(?:\s+năm\s+(?:trước|ngoái))?)"
+    r"|(?:in\s+)?the\s+first\s+(?:\w+\s+)?(?:months|quarter|half)(?:\s+of\s+(?:\d{4}|this\s+year|the\s+year))?"
+    r"|(?:in\s+)?(?:q[1-4]|the\s+(?:first|second|third|fourth)\s+quarter)(?:\s+(?:of\s+)?\d{4})?"
+    r"|(?:last|this|next)\s+year|a\s+year|per\s+year|annually|year-on-year|in\s+\d{4}"
+    rf"|(?:in\s+)?(?:{_MONTHS})(?:\s+\d{{4}})?|\d{{4}}\s*[-–]\s*\d{{4}}"
+    r")(?![\w-])"
+)
+
+
+def measure_of(
+    sentence: str,
+    start: int,
+    end: int,
+    *,
+    per_unit: bool = False,
+    near: bool = False,
+    change: bool = False,
+) -> tuple[str, str]:
+    """(measure, cue words) of the figure at [start, end) of `sentence`.
+
+    The cue nearest before the figure in its own clause wins, then the nearest before it in
+    the sentence, then one just after it. A per-unit amount ("USD/tấn") is a price.
+    """
+    lowered = sentence.lower()
+    if len(lowered) != len(sentence):
+        lowered = sentence.casefold()[: len(sentence)]
+    before = [m for m in _CUE.finditer(lowered, 0, start)]
+    clause_start = 0
+    for boundary in _CLAUSE.finditer(lowered, 0, start):
+        clause_start = boundary.end()
+    in_clause = [m for m in before if m.start() >= clause_start]
+    if near:
+        # A percentage: its measure is named just before it in its own clause ("doanh thu
+        # tăng 12%"), right after it ("12% GDP"), or anywhere before a change ("bán ra 340
+        # triệu máy, tăng 24%"); "95% học sinh" and "99% cử tri" are not economic.
+        close = [m for m in in_clause if start - m.end() <= 40]
+        if not close and change:
+            close = before
+        if not close:  # "Inflation eased to 8.5 per cent, down from 23 per cent"
+            close = [m for m in before if _MEASURE[_key(m)] in _RATES]
+        if not close:
+            following = _CUE.match(lowered, end + 1) if lowered[end : end + 1] == " " else None
+            close = [following] if following is not None else []
+        if not close:
+            return UNSPECIFIED, ""
+        return _MEASURE[_key(close[-1])], sentence[close[-1].start() : close[-1].end()]
+    non_economic = [m for m in before if _MEASURE[_key(m)] in NON_ECONOMIC]
+    if non_economic and (not in_clause or start - non_economic[-1].end() < 80):
+        # A fine or a fraud anywhere before the amount in its sentence frames it.
+        chosen = non_economic[-1]
+    elif per_unit:
+        return "prices", sentence[start:end]
+    elif named := _CUE.match(lowered, end + 1) if lowered[end : end + 1] == " " else None:
+        chosen = named  # the noun right after the amount names it: "US$50 million loan"
+    elif in_clause:
+        chosen = in_clause[-1]
+    elif before:
+        chosen = before[-1]
+    else:
+        chosen = _CUE.search(lowered, end, min(len(lowered), end + 40))  # type: ignore[assignment]
+        if chosen is None:
+            return UNSPECIFIED, ""
+    return _MEASURE[_key(chosen)], sentence[chosen.start() : chosen.end()]
+
+
+def _key(match: re.Match[str]) -> str:
+    return " ".join(match.group().split())
+
+
+def period_of(sentence: str, start: int, end: int) -> str | None:
+    """The period stated nearest the figure in its sentence ("hai tháng đầu năm 2025")."""
+    lowered = sentence.lower()
+    if len(lowered) != len(sentence):
+        return None
+    best: tuple[int, str] | None = None
+    for match in _PERIOD.finditer(lowered):
+        distance = start - match.end() if match.end() <= start else match.start() - end
+        if distance < 0:
+            continue
+        if best is None or distance < best[0]:
+            best = (distance, sentence[match.start() : match.end()])
+    return best[1] if best else None
+
+
+#: Measures that stay economic whatever the story around them.
+MACRO = frozenset("trade exports imports gdp-growth inflation market-index".split())
+#: Words of a story about a crime, a court case, a fine, a gift, a prize or a celebrity:
+#: in such a story an amount is the story's (a victim's loss, a fine, a gift), not the economy's.
+_FRAMES: dict[str, tuple[str, ...]] = {
+    "fraud-loss": (
+        "lừa đảo", "chiếm đoạt", "sập", "đa cấp", "công an", "cảnh sát", "khởi tố", "bị can",
+        "bị cáo", "truy tố", "xét xử", "thi hành án", "tạm giam", "trại giam", "chấp hành án",
+        "vụ án", "tội", "khởi kiện", "vụ kiện", "bị kiện", "thua kiện", "kiện tụng",
+        "sòng bài", "cờ bạc", "đánh bạc", "quỵt nợ",
+        "nạn nhân", "scam", "fraud", "police", "arrested", "court", "convicted", "lawsuit",
+        "sued", "victims", "victim", "ma túy", "drugs", "seized", "smuggling", "buôn lậu",
+    ),
+    "fine": ("xử phạt", "phạt", "fined", "fine", "penalty", "vi phạm hành chính"),
+    "charity": (
+        "từ thiện", "quyên góp", "trao tặng", "hảo tâm", "mạnh thường quân", "charity",
+        "donated", "donation",
+    ),
+    "personal-spending": (
+        "diễn viên", "ca sĩ", "nghệ sĩ", "showbiz", "hoa hậu", "người mẫu", "khán giả",
+        "bộ phim", "vai diễn", "hẹn hò", "ly hôn", "đám cưới", "người hâm mộ", "fan",
+        "celebrity", "actor", "actress", "singer", "hóa đơn", "chặt chém", "phản ánh",
+        "bức xúc", "thực khách", "du khách", "thanh toán", "complained", "bill",
+    ),
+    "prize": ("giải thưởng", "cuộc thi", "thí sinh", "trao giải", "prize", "contest"),
+}  # fmt: skip
+_ECONOMY_WORDS = (
+    "kinh tế", "doanh nghiệp", "ngân hàng", "cổ phiếu", "cổ đông", "thị trường", "xuất khẩu",
+    "nhập khẩu", "gdp", "lạm phát", "ngân sách", "doanh thu", "lợi nhuận", "tăng trưởng",
+    "lãi suất", "chứng khoán", "kim ngạch", "tỷ giá", "nhà đầu tư", "economy", "market",
+    "stocks", "shares", "company", "bank", "revenue", "profit", "exports", "imports",
+)  # fmt: skip
+_FRAME_MEASURE = {" ".join(w.split()): m for m, words in _FRAMES.items() for w in words}
+#: One scan finds both: a word of `_ECONOMY_WORDS` is one not in `_FRAME_MEASURE`.
+_FRAME = WordScanner([*_FRAME_MEASURE, *_ECONOMY_WORDS])
+
+
+def frame_of(title: str, text: str) -> tuple[str, str] | None:
+    """(measure, words) when the article is a crime, court, fine, charity, prize or celebrity
+    story rather than one about the economy: its words outnumber the economy's, at least 3."""
+    lowered = f"{title}\n{text}".lower()
+    counts: dict[str, list[str]] = {}
+    economy = 0
+    for start, end in _FRAME.find(lowered):
+        word = " ".join(lowered[start:end].split())
+        measure = _FRAME_MEASURE.get(word)
+        if measure is None:
+            economy += 1
+        else:
+            counts.setdefault(measure, []).append(word)
+    if not counts:
+        return None
+    total = sum(len(words) for words in counts.values())
+    if total < 3 or total <= economy:
+        return None
+    measure, words = max(counts.items(), key=lambda item: (len(item[1]), item[0]))
+    return measure, ", ".join(dict.fromkeys(words).keys())

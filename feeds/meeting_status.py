@@ -1,0 +1,149 @@
+"""Whether a meeting happened, was announced or put off, whether it is only background,
+and when and where: read from the words around its trigger."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from feeds.sides import Side
+from feeds.text import word_regex
+
+HAPPENED, ANNOUNCED, POSTPONED = "happened", "announced", "postponed"
+STATUSES = (HAPPENED, ANNOUNCED, POSTPONED)
+
+#: Words before a trigger that make it an intention, a proposal or a plan, not an event.
+# Word lists as tries (`word_regex`): the status is read for every meeting sentence.
+_ANNOUNCED = word_regex(
+    "sẽ|dự kiến|dự định|kế hoạch|chuẩn bị|sắp|mời|đề nghị|đề xuất|muốn|mong muốn|sẵn sàng|"
+    "hy vọng|hi vọng|nếu|có thể|tới đây|sắp tới|will|would|plan to|plans to|planned|"
+    "expected to|scheduled to|set to|due to|is to|are to|invited|proposed|offered|ready to|"
+    "hope to|hopes to|want to|wants to|could|may|might|if|upcoming|next".split("|"),
+    left=r"(?<![\w-])(?<!lời )",  # "Nhận lời mời" (accepting an invitation) is no plan
+)
+_POSTPONED = word_regex(
+    "hoãn|trì hoãn|lùi|hủy|huỷ|hủy bỏ|không|chưa|postponed|delayed|cancelled|canceled|"
+    "called off|scrapped|not|never|no".split("|")
+)
+_AFTER_FUTURE = word_regex(
+    "tuần tới|tháng tới|năm tới|sắp tới|thời gian tới|next week|next month|later this week|"
+    "later this month|later this year|bị hoãn|bị hủy|was postponed|were postponed|"
+    "has been postponed|was cancelled|was canceled|has been cancelled|called off".split("|")
+)
+_CALLED_OFF = word_regex(
+    "hoãn|trì hoãn|hủy|huỷ|hủy bỏ|postponed|delayed|cancelled|canceled|called off|scrapped|"
+    "put off".split("|")
+)
+_WILL = word_regex(["sẽ", "will", "is to", "are to", "is expected", "are expected"])
+_BY = re.compile(r"(?:by|until|till|through|đến|tới|trước)\s+(?:năm\s+|the end of\s+)?$")
+_RECALLED = word_regex(
+    "từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|last met".split("|")
+)
+_NOUNS = frozenset(
+    "talks|meeting|phone call|phone talks|telephone conversation|telephone talks|online talks|"
+    "virtual talks|video call|courtesy call|farewell call|official visit|state visit|"
+    "working visit".split("|")
+)
+_LIGHT_VERBS = frozenset("paid pays pay made makes make held holds hold had has have".split())
+_NOMINAL = frozenset("cuộc chuyến buổi lễ các the a an his her their its during at after".split())
+_WHEN = re.compile(
+    r"(?<![\w-])(?:(?:sáng|chiều|tối|trưa|đêm|hôm|ngày)\s+(?:nay|qua|\d{1,2}(?:\s*/\s*\d{1,2}"
+    r"(?:\s*/\s*\d{4})?)?)|hôm qua|hôm nay|tuần (?:trước|qua|này)|tháng trước|vừa qua|mới đây|"
+    r"yesterday|today|last week|this week|earlier this (?:week|month)|on (?:monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)|on \d{1,2} (?:january|february|march|april|"
+    r"may|june|july|august|september|october|november|december))(?![\w-])"
+)
+#: A place: a capitalised name after "tại", "ở", "in", "at", up to a comma or a stop word
+#: ("tại Phủ Chủ tịch,", "in Vientiane on Friday").
+_WHERE = re.compile(
+    r"(?<![\w-])(?:tại|ở|in|at)\s+([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+(?!(?:on|in|at|và|and|ngày|với|with|"
+    r"to|for|của|từ|sáng|chiều|tối|hôm|đã|sẽ|the)(?![\w-]))[\w-]+){0,3})"
+)
+_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+class Context:
+    """What the sentences of one article share: the latest year it names (read on first
+    use), and the sides of the last meeting ("hai bên" refers to them)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.recent: list[tuple[Side, Side]] = []
+        self._latest: int | None = None
+
+    @property
+    def latest(self) -> int:
+        if self._latest is None:
+            # Years of plans ("by 2027", "đến năm 2030") say nothing of when it was written.
+            self._latest = max(
+                (
+                    int(m.group())
+                    for m in _YEAR.finditer(self.text)
+                    if not _BY.search(self.text, max(0, m.start() - 12), m.start())
+                ),
+                default=0,
+            )
+        return self._latest
+
+
+def status(lowered: str, start: int, end: int, *, nominal: bool) -> str:
+    """Happened unless the words before the trigger (in its clause) say it is planned or
+    off, or — for a meeting named by a noun ("Talks between … were postponed", "Cuộc hội
+    đàm … đã bị hoãn") — the rest of the sentence, its predicate, says so."""
+    window = lowered[max(0, start - 60) : start]
+    clause = re.split(r"[,;:]", window)[-1]
+    after = lowered[end:] if nominal else lowered[end : end + 60]
+    after = re.split(r"[,;:]", after)[0]  # its own clause: "…, Mỹ sẽ hỗ trợ" is not it
+    if _CALLED_OFF.search(after) or (
+        _POSTPONED.search(clause[-25:]) and _CALLED_OFF.search(clause[-25:] + after)
+    ):
+        return POSTPONED
+    if _POSTPONED.search(clause[-25:]):
+        return POSTPONED  # "không hội đàm", "did not meet"
+    if _AFTER_FUTURE.search(lowered, end, end + 60) or _ANNOUNCED.search(clause):
+        return ANNOUNCED
+    if not nominal and clause.endswith(" to ") and lowered[start:end].isascii():
+        return ANNOUNCED  # "Lao Prime Minister to visit Việt Nam": a headline's future
+    if nominal and _WILL.search(after):
+        return ANNOUNCED  # "Cuộc hội đàm … sẽ diễn ra", "The visit will take place…"
+    return HAPPENED
+
+
+def nominal(lowered: str, start: int, word: str) -> bool:
+    """Whether the trigger names the meeting as a noun ("cuộc hội đàm", "the talks") rather
+    than reports it with an English verb ("paid a courtesy call on"): a noun alone may be
+    background, a verb is an event."""
+    before = lowered[max(0, start - 24) : start].split()
+    if word in _NOUNS:
+        return not any(w in _LIGHT_VERBS for w in before[-3:])
+    if lowered.startswith(("cuộc", "chuyến", "lễ"), start) or (before and before[-1] in _NOMINAL):
+        return not any(w in _LIGHT_VERBS for w in before[-3:])
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Circumstances:
+    status: str
+    background: bool
+    when: str | None
+    where: str | None
+
+
+def circumstances(
+    sentence: str, lowered: str, start: int, end: int, word: str, context: Context
+) -> Circumstances:
+    """Status, background, when and where of the meeting whose trigger is at [start, end)."""
+    is_nominal = nominal(lowered, start, word)
+    state = status(lowered, start, end, nominal=is_nominal)
+    when = _WHEN.search(lowered)
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    recalled = _RECALLED.search(lowered, max(0, start - 40), start) is not None or (
+        bool(years) and max(years) < context.latest
+    )
+    where = _WHERE.search(sentence)
+    return Circumstances(
+        status=state,
+        background=recalled or (is_nominal and when is None and state == HAPPENED),
+        when=sentence[when.start() : when.end()] if when else None,
+        where=where.group(1).strip() if where else None,
+    )

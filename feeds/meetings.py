@@ -1,0 +1,280 @@
+"""A pure meeting extractor: who met whom (two sides, each a country, an office, a person), how
+(talks, call, reception, visit, co-chaired committee), whether it happened, where and when."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from feeds.countries import find_countries
+from feeds.meeting_status import (
+    ANNOUNCED,
+    HAPPENED,
+    POSTPONED,
+    STATUSES,
+    Context,
+    circumstances,
+)
+from feeds.mentions import People, find_mentions
+from feeds.sides import Mention, Side
+from feeds.text import nfc, sentence_around
+from feeds.triggers import (
+    CALL,
+    COMMITTEE,
+    NEEDS_OBJECT,
+    RECEPTION,
+    TALKS,
+    TRIGGERS,
+    VISIT,
+    Trigger,
+    find_triggers,
+)
+
+__all__ = [
+    "ANNOUNCED",
+    "CALL",
+    "COMMITTEE",
+    "HAPPENED",
+    "POSTPONED",
+    "RECEPTION",
+    "STATUSES",
+    "TALKS",
+    "VISIT",
+    "Meeting",
+    "extract_meetings",
+]
+
+
+#: "Hai bên", "the two prime ministers": the sides of the meeting just reported.
+_BOTH = re.compile(
+    r"(?<![\w-])(?:hai\s+(?:bên|nhà\s+lãnh\s+đạo|thủ\s+tướng|bộ\s+trưởng|chủ\s+tịch|tổng\s+thống|"
+    r"ngoại\s+trưởng|đoàn|nước)|the\s+two\s+(?:leaders|sides|prime\s+ministers|ministers|presidents|"
+    r"delegations|countries|foreign\s+ministers)|both\s+sides)(?![\w-])"
+)
+_MULTILATERAL = re.compile(r"(?<![\w-])(?:hội nghị|thượng đỉnh|diễn đàn|summit|forum|conference)")
+_BILATERAL_HINT = re.compile(r"(?<![\w-])(?:bên lề|song phương|sidelines?|bilateral)(?![\w-])")
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A meeting event found in one sentence of an article."""
+
+    kind: str  # talks | call | reception | visit | committee
+    status: str  # happened | announced | postponed
+    sides: tuple[Side, Side]
+    words: str  # the trigger as written
+    sentence: str
+    field: str  # title | text
+    where: str | None = None
+    when: str | None = None
+    background: bool = False  # only recalled, or mentioned with no time of its own
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(sorted({s.country for s in self.sides if s.country}))
+
+    @property
+    def bilateral(self) -> bool:
+        """Officials of two different states."""
+        a, b = self.sides
+        if not (a.state and b.state):
+            return False
+        return a.country != b.country or a.country is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "sides": [s.as_json() for s in self.sides],
+            "words": self.words,
+            "field": self.field,
+            "where": self.where,
+            "when": self.when,
+            "background": self.background,
+            "bilateral": self.bilateral,
+        }
+
+    def explain(self) -> str:
+        a, b = (_describe(s) for s in self.sides)
+        extra = " (background)" if self.background else ""
+        return f"{self.kind}, {self.status}{extra}: {a} – {b}: «{self.words}»"
+
+
+def _describe(side: Side) -> str:
+    who = side.text if len(side.text) <= 60 else side.text[:57] + "…"
+    return f"{who} [{side.country or '?'}]"
+
+
+def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:
+    """Every meeting reported in the title and the text, in order."""
+    language = language or "vi"
+    people = People()
+    context = Context(text)
+    found: list[Meeting] = []
+    fields = []
+    for field, raw in (("text", text), ("title", title)):
+        body = nfc(raw)
+        lowered = body.lower()
+        if len(lowered) != len(body):
+            lowered = body  # offsets must line up; such text is rare
+        # Cheap first: most articles have no trigger, or only "thăm hỏi", "đến thăm một
+        # trường"…; sentences, countries and sides are read only where one may count.
+        triggers = find_triggers(body, lowered)
+        fields.append((field, body, lowered, triggers))
+    if not any(f[3] for f in fields):
+        return []
+    people.sources = [f[1] for f in fields]
+    # A title repeating a sentence of the text (a lead used as headline) is read once.
+    read: dict[str, list[Meeting]] = {}
+    for field, body, lowered, triggers in fields:
+        by_sentence: dict[tuple[int, int], list[Trigger]] = {}
+        for trigger in triggers:
+            by_sentence.setdefault(sentence_around(body, trigger.start()), []).append(trigger)
+        for (start, end), inside in by_sentence.items():
+            sentence = body[start:end]
+            if field == "title" and sentence in read:
+                found.extend(replace(m, field="title") for m in read[sentence])
+                continue
+            read[sentence] = _in_sentence(
+                sentence, lowered[start:end], [t.shifted(-start) for t in inside],
+                field, language, people, context, context.recent,
+            )  # fmt: skip
+            found.extend(read[sentence])
+    return [m for m in found if m.field == "title"] + [m for m in found if m.field == "text"]
+
+
+def _in_sentence(
+    sentence: str,
+    lowered: str,
+    triggers: list[Trigger],
+    field: str,
+    language: str,
+    people: People,
+    context: Context,
+    recent: list[tuple[Side, Side]],
+) -> list[Meeting]:
+    hits = find_countries(sentence)
+    mentions = find_mentions(sentence, language=language, people=people, countries=hits)
+    found: list[Meeting] = []
+    for trigger in triggers:
+        word = " ".join(trigger.group().split())
+        kind = TRIGGERS[word]
+        sides = _sides(sentence, trigger, mentions, hits, kind, word)
+        if (
+            sides is None
+            and recent
+            and _BOTH.search(lowered, max(0, trigger.start() - 40), trigger.start())
+        ):
+            sides = recent[-1]
+        if sides is None:
+            continue
+        if _summit(lowered, kind, hits):
+            continue  # a summit of many: no encounter of two
+        about = circumstances(sentence, lowered, trigger.start(), trigger.end(), word, context)
+        found.append(
+            Meeting(
+                kind=kind,
+                status=about.status,
+                sides=sides,
+                words=sentence[trigger.start() : trigger.end()],
+                sentence=sentence,
+                field=field,
+                where=about.where,
+                when=about.when,
+                background=about.background,
+            )
+        )
+        if found[-1].bilateral:
+            recent.append(sides)
+        if found[-1].bilateral and about.status == HAPPENED and not about.background:
+            break  # one clear event per sentence is enough
+    return found
+
+
+def _sides(
+    sentence: str,
+    trigger: Trigger,
+    mentions: list[Mention],
+    hits: list[Any],
+    kind: str,
+    word: str,
+) -> tuple[Side, Side] | None:
+    before = [m for m in mentions if m.end <= trigger.start()]
+    after = [m for m in mentions if m.start >= trigger.end()]
+    if word in NEEDS_OBJECT:
+        # The object must follow at once: "tiếp Đại sứ Lào", not "tiếp tục", "đón con".
+        gap = sentence[trigger.end() : after[0].start] if after else None
+        near = gap is not None and len(gap.split()) <= (1 if word.isascii() is False else 3)
+        if not near and kind != VISIT:
+            return None
+    if kind == VISIT:
+        host = _host(sentence, trigger.start(), trigger.end(), hits)
+        if host is None:
+            return None
+        others = [*before[::-1], *after]
+        visitor = next(
+            (
+                m
+                for m in others
+                if m.side.country != host.country
+                and m.side.state
+                and (m.side.office or m.side.person)
+            ),
+            None,
+        )
+        return (visitor.side, host) if visitor is not None else None
+    if before and after:
+        return (before[-1].side, after[0].side)
+    if len(after) >= 2:
+        return (after[0].side, after[1].side)
+    if len(before) >= 2 and kind in (TALKS, CALL, COMMITTEE):
+        a, b = before[-2], before[-1]
+        joint = sentence[a.end : b.start].strip().casefold()
+        # "A và B", "A, B", "A đã nói với B trong cuộc điện đàm", "A spoke with B".
+        if joint in (",", "cùng", "together with") or joint.endswith(("và", "and", "với", "with")):
+            return (a.side, b.side)
+    if kind == COMMITTEE:
+        pair = [h for h in hits if h.start >= trigger.end()][:2]
+        if len(pair) == 2 and pair[0].iso != pair[1].iso:
+            return tuple(Side(h.iso, None, None, True, h.text) for h in pair)  # type: ignore[return-value]
+    return None
+
+
+def _host(sentence: str, begin: int, end: int, hits: list[Any]) -> Side | None:
+    """The country visited: "thăm (chính thức) Lào", "chuyến công du tới 3 nước châu Á gồm
+    Việt Nam…", "visit to Laos": the first country within a few words, before any stop."""
+    rest = sentence[end : end + 90]
+    if re.match(r"\s*(?:chính thức\s+|cấp nhà nước\s+)?(?:of|của)\s", rest):
+        # "the visit of the Lao Prime Minister to Hà Nội": the host follows "to".
+        to = re.search(r"\s(?:to|tới|đến|sang)\s", rest)
+        if to is None:
+            return None
+        end, rest = end + to.end(), rest[to.end() :]
+    stop = re.search(r"[,;:.(]|\s(?:và|của|with|and|để|nhằm)\s", rest)
+    limit = end + (stop.start() if stop else len(rest))
+    host = next((h for h in hits if end <= h.start < limit), None)
+    if host is None:
+        # "arrived in Hà Nội on Monday for a two-day visit", "đến Hà Nội, bắt đầu chuyến thăm"
+        host = next(
+            (
+                h
+                for h in reversed(hits)
+                if h.end <= begin
+                and re.search(
+                    r"(?:đến|tới|sang|in|to)\s+$", sentence[max(0, h.start - 8) : h.start]
+                )
+                and begin - h.end <= 60
+            ),
+            None,
+        )
+    return Side(host.iso, None, None, True, host.text) if host is not None else None
+
+
+def _summit(lowered: str, kind: str, hits: list[Any]) -> bool:
+    return (
+        kind == TALKS
+        and _MULTILATERAL.search(lowered) is not None
+        and _BILATERAL_HINT.search(lowered) is None
+        and len({h.iso for h in hits}) > 2
+    )

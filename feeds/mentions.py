@@ -1,0 +1,286 @@
+"""Who is named in a sentence: officials (office, country, person), delegations, companies and
+organisations, and countries acting as a side ("phía Việt Nam") — the sides of a meeting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from feeds.countries import CountryHit, find_countries
+from feeds.sides import Mention, Side
+from feeds.text import sentence_bounds
+from feeds.titles import (
+    CONNECTORS,
+    DOMESTIC,
+    GENERIC_TITLES,
+    NOT_NAMES,
+    OFFICE_WORDS,
+    ORGANISATION,
+    ORGANISATION_ACRONYM,
+    QUALIFIERS,
+    STOP_WORDS,
+    TITLE,
+    TITLE_FIRST_WORDS,
+    VI_SYLLABLE,
+    foreign_only,
+    is_group,
+)
+
+_PLACE_WORDS = frozenset("tại ở in at từ from".split())
+_ACTOR_BEFORE = frozenset("phía side bên".split())
+
+
+@dataclass(slots=True)
+class People:
+    """Names met with their country anywhere in the article ("Tổng thống Mỹ Joe Biden"), for
+    bare references ("ông Biden"). Read on first use only: most sentences never need it."""
+
+    sources: list[str] = field(default_factory=list)
+    learned: dict[str, tuple[str, str | None]] | None = None
+
+    @property
+    def known(self) -> dict[str, tuple[str, str | None]]:
+        if self.learned is None:
+            self.learned = {}
+            for body in self.sources:
+                self._read(body, find_countries(body))
+        return self.learned
+
+    def _read(self, body: str, hits: list[CountryHit]) -> None:
+        for start, end in sentence_bounds(body) if hits else []:
+            local = [
+                CountryHit(h.start - start, h.end - start, h.iso, h.text)
+                for h in hits
+                if start <= h.start < end
+            ]
+            if local:
+                for mention in _official_mentions(body[start:end], local, "vi"):
+                    self._learn(mention)
+
+    def _learn(self, mention: Mention) -> None:
+        side = mention.side
+        if self.learned is not None and side.person and side.country and mention.explicit:
+            words = side.person.split()
+            self.learned.setdefault(side.person, (side.country, side.office))
+            if len(words) > 1 and len(words[-1]) > 2:
+                self.learned.setdefault(words[-1], (side.country, side.office))
+            if len(words) > 1 and len(words[0]) > 2 and not VI_SYLLABLE.fullmatch(words[0]):
+                # Thai and Lao leaders are named by their first name ("Mr Srettha").
+                self.learned.setdefault(words[0], (side.country, side.office))
+
+
+_TOKEN = re.compile(r"[^\s,;:.!?()\"“”]+|[,;:.!?()\"“”]")
+
+
+def find_mentions(
+    sentence: str, *, language: str, people: People, countries: list[CountryHit] | None = None
+) -> list[Mention]:
+    """The sides named in `sentence`, in text order (appositive chains merged into one)."""
+    hits = find_countries(sentence) if countries is None else countries
+    merged = _official_mentions(sentence, hits, language)
+    found = merged + _actors(sentence, hits, merged)
+    if len(merged) < 2 or any(m.side.person and not m.side.country for m in merged):
+        found += _people(sentence, merged, people)
+    found.sort(key=lambda m: m.start)
+    defaulted = (_defaulted(m, language, people) for m in found)
+    return [m for m in defaulted if m is not None]
+
+
+def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> list[Mention]:
+    lowered = sentence.lower()
+    if len(lowered) != len(sentence):  # offsets would not line up ("İ"): no titles read
+        return []
+    raw: list[Mention] = []
+    taken = -1
+    for match in TITLE.finditer(lowered):
+        if match.start() < taken or _in_country(match.start(), hits):
+            continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
+        mention = _titled(sentence, lowered, match, hits, language)
+        raw.append(mention)
+        taken = mention.end
+    return _merge_chains(sentence, raw)
+
+
+def _titled(
+    sentence: str, lowered: str, match: re.Match[str], hits: list[CountryHit], lang: str
+) -> Mention:
+    office = " ".join(sentence[match.start() : match.end()].split())
+    end = _tail_end(sentence, lowered, match.end(), hits)
+    country, explicit = None, False
+    begin = match.start()
+    inside = [h for h in hits if match.start() <= h.start < end]
+    if inside:
+        country, explicit = inside[0].iso, True
+    else:  # "Lao Prime Minister", "US Secretary of State": the country just before
+        before = [
+            h
+            for h in hits
+            if h.end <= match.start() and not sentence[h.end : match.start()].strip()
+        ]
+        if before and lang != "vi":
+            country, explicit = before[-1].iso, True
+            begin = before[-1].start
+    span = sentence[begin:end]
+    folded = span.casefold()
+    state = ORGANISATION.search(folded) is None and ORGANISATION_ACRONYM.search(span) is None
+    person = _person(sentence[match.end() : end], inside[0] if inside else None, match.end())
+    side = Side(country, office, person, state, span.strip())
+    return Mention(begin, end, side, explicit)
+
+
+def _in_country(offset: int, hits: list[CountryHit]) -> bool:
+    return any(h.start <= offset < h.end for h in hits)
+
+
+def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -> int:
+    """Where the description after a title ends: a stop word, punctuation or another title."""
+    english = lowered[max(0, start - 12) : start].isascii()
+    end = start
+    previous_upper, previous = True, ""
+    for count, token in enumerate(_TOKEN.finditer(sentence, start)):
+        word = token.group()
+        if count >= 10 or not word[0].isalnum() or word.casefold() in STOP_WORDS:
+            break
+        if (
+            count
+            and word.casefold() in TITLE_FIRST_WORDS
+            and TITLE.match(lowered, token.start())
+            and not _in_country(token.start(), hits)
+        ):
+            break
+        if word in CONNECTORS:
+            continue  # "Minister of Foreign Affairs", "chairwoman of the … Association"
+        upper = word[0].isupper()
+        qualifier = word.casefold() in QUALIFIERS
+        # A lower-case syllable continues an office's name ("Bộ Quốc phòng"), never a
+        # person's ("Pompeo ngày 29/10", "Biden cam kết").
+        if not upper and not qualifier and not (previous_upper and previous in OFFICE_WORDS):
+            break
+        if not upper and not qualifier and english:
+            break  # English office names hold no lower-case word but "of", "the"
+        previous_upper = upper
+        previous = word
+        end = token.end()
+    return end
+
+
+def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
+    """The capitalised words ending the description: "Thủ tướng Lào Sonexay Siphandone",
+    "Secretary of the Đà Nẵng Party Committee Nguyễn Văn Quảng"; none after an office name
+    ("Bộ Quốc phòng" ends in a lower-case syllable) or in an acronym ("TNCS")."""
+    if country is not None:
+        tail = tail[country.end - offset :]
+    words: list[str] = []
+    for word in reversed(tail.split()):
+        if not word[0].isupper() or word in NOT_NAMES:
+            break
+        words.insert(0, word)
+    if not words or words[0] in OFFICE_WORDS or any(w.isupper() and len(w) > 1 for w in words):
+        return None
+    return " ".join(words)
+
+
+def _merge_chains(sentence: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Thượng tướng X, Ủy viên Bộ Chính trị, Bộ trưởng Bộ Quốc phòng Việt Nam" is one side."""
+    merged: list[Mention] = []
+    for mention in mentions:
+        if merged:
+            last = merged[-1]
+            gap = sentence[last.end : mention.start].strip().casefold()
+            other = last.explicit and mention.explicit and last.side.country != mention.side.country
+            if (
+                gap in (",", "của", "kiêm", ", kiêm", "of", "of the")
+                and not other
+                and (gap != "," or not (last.side.person and mention.side.person))
+            ):
+                merged[-1] = _join(sentence, last, mention)
+                continue
+        merged.append(mention)
+    return merged
+
+
+def _join(sentence: str, a: Mention, b: Mention) -> Mention:
+    first, second = a.side, b.side
+    explicit = a.explicit or b.explicit
+    country = first.country if a.explicit else second.country if b.explicit else first.country
+    side = Side(
+        country=country,
+        office=second.office if not is_group(second.office or "") else first.office,
+        person=first.person or second.person,
+        state=first.state and second.state,
+        text=sentence[a.start : b.end].strip(),
+    )
+    return Mention(a.start, b.end, side, explicit)
+
+
+def _people(sentence: str, mentions: list[Mention], people: People) -> list[Mention]:
+    """Bare references to people named earlier with their country ("ông Biden")."""
+    if not people.known:
+        return []
+    found = []
+    for name, (country, office) in people.known.items():
+        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
+            if any(m.start <= match.start() < m.end for m in mentions):
+                continue
+            side = Side(country, office, name, True, match.group())
+            found.append(Mention(match.start(), match.end(), side, True))
+    found.sort(key=lambda m: (m.start, -m.end))
+    kept: list[Mention] = []
+    for mention in found:
+        if not kept or mention.start >= kept[-1].end:
+            kept.append(mention)
+    return kept
+
+
+def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> list[Mention]:
+    """Countries acting as a side: "phía Việt Nam", "Việt Nam và Lào", at a clause start."""
+    found = []
+    for hit in hits:
+        if any(m.start <= hit.start < m.end for m in mentions):
+            continue
+        before = sentence[: hit.start].split()
+        previous = before[-1].casefold() if before else ""
+        if previous in _PLACE_WORDS:
+            continue
+        clause_start = not before
+        paired = previous in ("và", "and", "-", "–", "với") or sentence[hit.end :].lstrip()[:3] in (
+            "và ",
+            "and",
+            "- ",
+            "– ",
+        )
+        if previous in _ACTOR_BEFORE or clause_start or paired:
+            side = Side(hit.iso, None, None, True, hit.text)
+            found.append(Mention(hit.start, hit.end, side, True))
+    return found
+
+
+def _generic(office: str) -> bool:
+    return office.casefold() in GENERIC_TITLES
+
+
+def _defaulted(mention: Mention, language: str, people: People) -> Mention | None:
+    """An official with no country written: Vietnamese in Vietnamese news, unless the office
+    or the person's name cannot be Vietnamese (a foreign state, not named)."""
+    side = mention.side
+    if side.country is not None or not side.state:
+        return mention
+    if side.person:
+        known = people.known.get(side.person) or people.known.get(side.person.split()[-1])
+        if known is not None:
+            return Mention(mention.start, mention.end, _with(side, known[0]), False)
+    if DOMESTIC.search(side.text.casefold()) and language == "vi":
+        return Mention(mention.start, mention.end, _with(side, "VN"), False)
+    if side.office and foreign_only(side.office):
+        return mention
+    if language != "vi" and not side.person and side.office and _generic(side.office):
+        return None  # "Leaders of the member states": nobody in particular
+    if side.person and not all(VI_SYLLABLE.fullmatch(w) for w in side.person.split()):
+        return mention
+    if language == "vi" or (side.person and not side.person.isascii()):
+        return Mention(mention.start, mention.end, _with(side, "VN"), False)
+    return mention
+
+
+def _with(side: Side, country: str) -> Side:
+    return Side(country, side.office, side.person, side.state, side.text)

@@ -1,0 +1,87 @@
+"""Commands that show what the topics decided: `articles` lists articles with their topics,
+figures and meetings; `explain` says, for each topic, why an article is in it or not."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import select
+
+from feeds.classify import ArticleText
+from feeds.explain import explain as explain_article
+from feeds.listing import ArticleListing, listings
+from feeds.projections import build_projections
+from newsledger.app import App
+from store import ProjectionRunner
+
+
+def _runner(app: App) -> ProjectionRunner:
+    runner = ProjectionRunner(app.store, build_projections(app.feeds_config))
+    runner.catch_up("topics")
+    return runner
+
+
+def _line(row: ArticleListing) -> str:
+    figures = "; ".join(
+        f"{f['text']} ({f['measure']}{', ' + f['period'] if f['period'] else ''})"
+        for f in row.figures
+    )
+    meetings = "; ".join(
+        f"{m['kind']} {m['status']} {'–'.join(s['country'] or '?' for s in m['sides'])}"
+        for m in row.meetings
+    )
+    return "  ".join(
+        [
+            row.article_id,
+            row.published or "-",
+            row.language or "-",
+            row.source_id,
+            f"«{row.title}»",
+            f"topics: {', '.join(row.topics) or '-'}",
+            f"figures: {figures or '-'}",
+            f"meetings: {meetings or '-'}",
+            row.url or "-",
+        ]
+    )
+
+
+@click.command("articles")
+@click.option("--topic", "topic", metavar="TOPIC", help="Only the articles of this topic.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one article per line.")
+@click.pass_obj
+def articles(app: App, topic: str | None, as_json: bool) -> None:
+    """List articles with their topics, figures (measure, period) and meetings."""
+    if topic is not None and app.feeds_config.topic(topic) is None:
+        known = ", ".join(t.id for t in app.feeds_config.topics)
+        raise click.ClickException(f"unknown topic {topic!r} (known: {known})")
+    runner = _runner(app)
+    tables = runner.tables("topics")
+    with app.store.engine.connect() as conn:
+        for row in listings(conn, tables, topic=topic):
+            if as_json:
+                click.echo(json.dumps(row.as_json(), ensure_ascii=False, sort_keys=True))
+            else:
+                click.echo(_line(row))
+
+
+@click.command("explain")
+@click.argument("article_id")
+@click.pass_obj
+def explain(app: App, article_id: str) -> None:
+    """For each topic, why ARTICLE_ID is in it or not."""
+    runner = _runner(app)
+    table = runner.tables("topics")["feed_articles"]
+    with app.store.engine.connect() as conn:
+        row = conn.execute(select(table).where(table.c.article_id == article_id)).first()
+    if row is None:
+        raise click.ClickException(f"no article {article_id!r} in the views")
+    click.echo(f"{row.article_id}  «{row.title}»")
+    article = ArticleText(row.title, row.text, row.language)
+    for verdict in explain_article(article, app.feeds_config.topics):
+        click.echo(f"{verdict.topic}: {'in' if verdict.member else 'not in'}")
+        for reason in verdict.reasons:
+            click.echo(f"  - {reason}")
+
+
+COMMANDS: list[click.Command] = [articles, explain]
