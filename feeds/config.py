@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import ConfigError
+from feeds.neardup import Settings
 from feeds.topics import Topic, load_topics
 
 #: (key, default, help) of `[feeds]` and `[serve]`, the table docs/feeds.md repeats.
@@ -25,6 +26,11 @@ FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
     ("entries_per_feed", 50, "entries in a feed document; older ones go to archive pages"),
     ("site_title", "newsledger", "name used in feed titles, the OPML file and the index page"),
     ("topics_file", None, "TOML file replacing the shipped topics (then [[topics]] apply)"),
+)
+#: (key, default, help) of `[stories]`: when two articles are copies (docs/stories.md).
+STORIES_KEYS: tuple[tuple[str, object, str], ...] = (
+    ("jaccard", 0.7, "a copy shares at least this Jaccard similarity of word shingles"),
+    ("containment", 0.9, "or at least this share of the shorter text's shingles"),
 )
 SERVE_KEYS: tuple[tuple[str, object, str], ...] = (
     ("host", "127.0.0.1", "address `newsledger serve` listens on"),
@@ -45,6 +51,8 @@ class FeedsConfig:
     cache_seconds: int = 300
     #: display names of the sources (`[[sources]] name = "VnExpress"`), by source id
     source_names: Mapping[str, str] = field(default_factory=dict)
+    #: when two articles are copies of one story (`[stories]`)
+    stories: Settings = field(default_factory=Settings)
     #: False when `base_url` was derived from [serve] rather than set: `served_at` may move it.
     base_url_set: bool = True
 
@@ -99,6 +107,7 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
         cache_seconds=_int(serve, "cache_seconds", 300, "serve", file, low=0, high=86400 * 30),
         source_names=_source_names(raw, file),
         base_url_set="base_url" in feeds,
+        stories=_stories(raw, file),
     )
 
 
@@ -110,6 +119,18 @@ def derived_base_url(host: str, port: int) -> str:
     if ":" in name and not name.startswith("["):
         name = f"[{name}]"  # an IPv6 literal
     return f"http://{name}:{port}"
+
+
+def _stories(raw: dict[str, Any], file: str) -> Settings:
+    table = _table(raw, "stories", file)
+    _no_unknown(table, {k for k, _, _ in STORIES_KEYS}, "stories", file)
+    values = {}
+    for key, default, _ in STORIES_KEYS:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise ConfigError(f"{file}: [stories] {key} must be a number above 0 and at most 1")
+        values[key] = float(value)
+    return Settings(jaccard=values["jaccard"], containment=values["containment"])
 
 
 def _source_names(raw: dict[str, Any], file: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ from feeds.config import FeedsConfig
 from feeds.figures import article_figures
 from feeds.meetings import HAPPENED, extract_meetings
 from feeds.provenance import event_row
+from feeds.stories import StoriesProjection
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
@@ -37,10 +38,14 @@ Tables = Mapping[str, Table]
 
 #: The projection's name: its checkpoint row, and what readers ask the runner for.
 TOPICS = "topics"
+STORIES = StoriesProjection.name
 
 
 def build_projections(config: FeedsConfig) -> list[Projection]:
-    return [TopicsProjection(config.topics, page_size=config.entries_per_feed)]
+    return [
+        TopicsProjection(config.topics, page_size=config.entries_per_feed),
+        StoriesProjection(config.stories),
+    ]
 
 
 class TopicsProjection(Projection):

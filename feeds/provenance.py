@@ -104,6 +104,9 @@ class ArticlePage:
     events: tuple[LoggedEvent, ...]
     topics: tuple[Membership, ...]
     figures: tuple[FigureRow, ...]
+    #: The meetings the topics projection found (JSON objects: kind, status, sides, words,
+    #: where, when), when it records them.
+    meetings: tuple[dict[str, Any], ...] = ()
 
     @property
     def first(self) -> LoggedEvent | None:
@@ -217,6 +220,7 @@ def _page(
             Membership(t.topic_id, t.score, tuple(json.loads(t.explanation))) for t in topics
         ),
         figures=tuple(_figure_row(f) for f in figures),
+        meetings=tuple(json.loads(row._mapping.get("meetings") or "[]")),
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from feeds.config import FeedsConfig
 from feeds.errors import PublishError
 from feeds.jsonfeed import render_json_feed
-from feeds.projections import TOPICS
+from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
@@ -83,13 +83,22 @@ def _publish(
     site = site_for(config)
     checkpoint = runner.checkpoint(TOPICS)
     tables = runner.tables(TOPICS)
+    # Stories (feeds.stories) make one entry of several copies; without that projection
+    # (a runner built for topics only) every article is its own entry.
+    grouped = STORIES in runner.projections
+    story_tables = runner.tables(STORIES) if grouped else None
+    story_point = runner.checkpoint(STORIES) if grouped else None
     fingerprint = ":".join(
         [
             config.rendering_fingerprint(),
             site.version,
             str(checkpoint.generation),
+            str(story_point.generation if story_point else 0),
         ]
     )
+    # A copy joining a story changes the story's entry ("also reported by"), not the topic's
+    # stamp: the current documents are rendered again whenever the stories view moved.
+    story_stamp = f":{story_point.position}" if story_point else ""
     old = _read_manifest(out)
     old_files: dict[str, str] = dict(old.get("files", {}))
     full = old.get("fingerprint") != fingerprint
@@ -124,15 +133,17 @@ def _publish(
             state = topic_state(conn, tables, topic.id)
             count = (state.next_seq - 1) // size
             figs = tables["figures"] if topic.show_figures else None
-            current = entries(conn, tables, topic.id, newest=size, figures=figs)
+            current = entries(
+                conn, tables, topic.id, newest=size, figures=figs, stories=story_tables
+            )
             emit(
                 f"feeds/{topic.id}.atom",
-                f"{state.stamp}:{count}",
+                f"{state.stamp}:{count}{story_stamp}",
                 lambda t=topic, c=current, a=count: render_feed(FeedPage(t, c, None, a), site),
             )
             emit(
                 f"feeds/{topic.id}.json",
-                f"{state.stamp}:{count}",
+                f"{state.stamp}:{count}{story_stamp}",
                 lambda t=topic, c=current, a=count: render_json_feed(FeedPage(t, c, None, a), site),
             )
             archived.append((topic, count, dict(state.pages or {})))
@@ -143,7 +154,17 @@ def _publish(
             index_stamp,
             lambda: render_index(
                 [
-                    (t, entries(conn, tables, t.id, newest=INDEX_ENTRIES, by_published=True))
+                    (
+                        t,
+                        entries(
+                            conn,
+                            tables,
+                            t.id,
+                            newest=INDEX_ENTRIES,
+                            by_published=True,
+                            stories=story_tables,
+                        ),
+                    )
                     for t in config.topics
                 ],
                 site,
@@ -164,7 +185,8 @@ def _publish(
                     rel,
                     stamp,
                     lambda t=topic, p=page, a=count, f=figs: render_feed(
-                        FeedPage(t, _page_rows(conn, tables, t.id, p, size, f), p, a), site
+                        FeedPage(t, _page_rows(conn, tables, t.id, p, size, f, story_tables), p, a),
+                        site,
                     ),
                 )
     stale = set(old_files) - set(stamps)
@@ -244,9 +266,11 @@ def _archive_topic(rel: str) -> str | None:
     return None
 
 
-def _page_rows(conn: Any, tables: Any, topic_id: str, page: int, size: int, figs: Any) -> Any:
+def _page_rows(
+    conn: Any, tables: Any, topic_id: str, page: int, size: int, figs: Any, stories: Any
+) -> Any:
     seqs = ((page - 1) * size + 1, page * size)
-    return entries(conn, tables, topic_id, seq_range=seqs, figures=figs)
+    return entries(conn, tables, topic_id, seq_range=seqs, figures=figs, stories=stories)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -189,6 +189,9 @@ def entry_html(row: EntryRow, *, show_figures: bool, site: Site | None = None) -
         html.escape(name(s), quote=False) for s, _ in row.sightings if s != row.source_id
     )
     parts.append(f"<p><small>Source: {', '.join(dict.fromkeys(sources))}</small></p>")
+    if len(row.story_languages) > 1:  # one story reported in several languages
+        languages = ", ".join(html.escape(lang, quote=False) for lang in row.story_languages)
+        parts.append(f"<p><small>Reported in: {languages}</small></p>")
     return "\n".join(parts)
 
 

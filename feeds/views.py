@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, select
 
+from feeds.story_views import story_entries
+
 Tables = Mapping[str, Table]
 
 
@@ -46,6 +48,8 @@ class EntryRow:
     figures: tuple[FigureRow, ...] = ()
     countries: tuple[str, ...] = ()  # ISO codes of the states in its bilateral meetings
     place: str | None = None  # dateline place (KAZAN, HÀ NỘI) when the text began with one
+    story_id: str | None = None  # its story (feeds.stories), when grouped
+    story_languages: tuple[str, ...] = ()  # every language the story was reported in
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +82,15 @@ def entries(
     seq_range: tuple[int, int] | None = None,
     figures: Table | None = None,
     by_published: bool = False,
+    stories: Tables | None = None,
 ) -> list[EntryRow]:
     """A topic's entries, newest first: the newest `newest`, or those with seq in a range.
 
     Newest means last to enter the topic (feeds: a reader sees every new entry on top),
     or with `by_published`, latest publication date (the index page a person reads;
     articles without a date come after the dated ones, newest entry first).
+    With the `stories` tables, a story is one entry: the copies of an earlier entry of the
+    topic are left out and listed, with their sightings, as "also reported by" of it.
     """
     e, a = tables["topic_entries"], tables["feed_articles"]
     query = (
@@ -103,16 +110,28 @@ def entries(
             undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
             rest = newest - len(rows) if newest else None
             rows += conn.execute(undated.limit(rest) if rest else undated).all()
-        return _entry_rows(conn, tables, rows, figures)
+        return _entry_rows(conn, tables, rows, figures, stories, topic_id)
     query = query.order_by(e.c.seq.desc())
     if newest is not None:
         query = query.limit(newest)
-    return _entry_rows(conn, tables, conn.execute(query).all(), figures)
+    return _entry_rows(conn, tables, conn.execute(query).all(), figures, stories, topic_id)
 
 
 def _entry_rows(
-    conn: Connection, tables: Tables, rows: Sequence[Row[Any]], figures: Table | None
+    conn: Connection,
+    tables: Tables,
+    rows: Sequence[Row[Any]],
+    figures: Table | None,
+    stories: Tables | None,
+    topic_id: str,
 ) -> list[EntryRow]:
+    grouped = (
+        story_entries(conn, tables, stories, topic_id, [r.article_id for r in rows])
+        if stories is not None
+        else {}
+    )
+    if grouped:
+        rows = [r for r in rows if r.article_id not in grouped or grouped[r.article_id].lead]
     ids = [r.article_id for r in rows]
     topics = _many(conn, tables["topic_entries"], ids, "topic_id")
     sightings = _sightings(conn, tables["feed_sightings"], ids)
@@ -131,10 +150,13 @@ def _entry_rows(
             text=r.text,
             html=r.html,
             topics=tuple(sorted(topics.get(r.article_id, ()))),
-            sightings=tuple(sightings.get(r.article_id, ())),
+            sightings=tuple(sightings.get(r.article_id, ()))
+            + (grouped[r.article_id].also if r.article_id in grouped else ()),
             figures=tuple(figs.get(r.article_id, ())),
             countries=tuple(r.countries.split(",")) if r.countries else (),
             place=r.place,
+            story_id=grouped[r.article_id].story_id if r.article_id in grouped else None,
+            story_languages=grouped[r.article_id].languages if r.article_id in grouped else (),
         )
         for r in rows
     ]

@@ -184,3 +184,14 @@ def test_each_revision_is_diffed_against_the_version_just_before_it(
         ["5%."],
         ["5% từ 15 giờ."],
     ]
+
+
+def test_the_page_lists_the_meetings_found_with_their_sides(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store, [a for a in labelled() if a["id"] == "vi-talks-pm"])
+    _publish(store, config)
+    meetings = _page(config, "vi-talks-pm").cssselect("#meetings li")
+    assert meetings, "the talks between the two prime ministers are a meeting"
+    text = meetings[0].text_content()
+    assert "talks" in text and "[LA]" in text

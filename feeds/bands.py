@@ -1,0 +1,102 @@
+"""The locality-sensitive index of near-duplicate detection: band key -> members, held in one
+sorted numpy array (8 bytes per band and article) instead of Python dicts (~70 bytes), so
+100,000 articles with 42 bands fit in ~34 MB."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+
+Keys = npt.NDArray[np.uint32]
+Entries = npt.NDArray[np.uint64]  # key << 32 | member, sorted
+
+#: Entries buffered in a dict before they are merged into the sorted array.
+BUFFER_ENTRIES = 1 << 17
+_SHIFT = np.uint64(32)
+_MEMBER = np.uint64(0xFFFF_FFFF)
+
+
+class BandIndex:
+    """Members (dense ints, added in increasing order) under their band keys.
+
+    New entries go to a dict (key -> member; the rare second member under one key goes to
+    `_more`). When it fills, its entries (`key << 32 | member`, one uint64 each) are sorted and
+    merged into the main array (a stable sort of two sorted runs is one linear merge), and a
+    bucket table by the top bits of the key is rebuilt: a look-up then reads one short,
+    contiguous slice per key instead of binary-searching a large array (cache misses were
+    most of the cost).
+    """
+
+    def __init__(self, *, buffer_entries: int = BUFFER_ENTRIES) -> None:
+        self._limit = buffer_entries
+        self._buffer: dict[int, int] = {}
+        self._more: dict[int, list[int]] = {}
+        self._entries: Entries = np.zeros(0, dtype=np.uint64)
+        self._bits = 0
+        self._offsets = np.zeros(2, dtype=np.int64)
+
+    def __len__(self) -> int:
+        extra = sum(len(members) for members in self._more.values())
+        return len(self._buffer) + extra + len(self._entries)
+
+    def nbytes(self) -> int:
+        """Bytes held by the sorted array and its bucket table (the buffer is bounded)."""
+        return int(self._entries.nbytes + self._offsets.nbytes)
+
+    def matches(self, keys: Keys) -> Counter[int]:
+        """For each member sharing at least one band key with `keys`: how many it shares."""
+        found: Counter[int] = Counter()
+        buffer = self._buffer
+        for key in buffer.keys() & keys.tolist():
+            found[buffer[key]] += 1
+            found.update(self._more.get(key, ()))
+        if len(self._entries):
+            wanted = keys.astype(np.uint64)
+            bucket = (wanted >> np.uint64(32 - self._bits)).astype(np.intp)
+            low, high = self._offsets[bucket], self._offsets[bucket + 1]
+            width = int((high - low).max())
+            if width:
+                at = low[:, None] + np.arange(width)
+                inside = at < high[:, None]
+                values = self._entries[np.where(inside, at, 0)]
+                hit = inside & ((values >> _SHIFT) == wanted[:, None])
+                if hit.any():
+                    found.update((values[hit] & _MEMBER).tolist())
+        return found
+
+    def add(self, member: int, keys: Keys) -> None:
+        wanted = keys.tolist()
+        buffer = self._buffer
+        if buffer.keys().isdisjoint(wanted):
+            buffer.update(dict.fromkeys(wanted, member))
+        else:
+            for key in wanted:
+                if key in buffer:
+                    self._more.setdefault(key, []).append(member)
+                else:
+                    buffer[key] = member
+        if len(buffer) >= self._limit:
+            self.flush()
+
+    def flush(self) -> None:
+        """Merge the buffered entries into the sorted array."""
+        buffer, more = self._buffer, self._more
+        if not buffer:
+            return
+        keys = np.fromiter(buffer.keys(), dtype=np.uint64, count=len(buffer))
+        members = np.fromiter(buffer.values(), dtype=np.uint64, count=len(buffer))
+        extra = [(key << 32) | member for key, values in more.items() for member in values]
+        run = np.concatenate(((keys << _SHIFT) | members, np.array(extra, dtype=np.uint64)))
+        run.sort()
+        self._buffer, self._more = {}, {}
+        merged = np.concatenate((self._entries, run))
+        merged.sort(kind="stable")  # timsort: two sorted runs merge in linear time
+        self._entries = merged
+        # About 16 entries per bucket; 2**bits + 1 offsets.
+        self._bits = max(1, min(24, (len(merged) // 16).bit_length()))
+        bucket = (merged >> np.uint64(64 - self._bits)).astype(np.intp)
+        counts = np.bincount(bucket, minlength=1 << self._bits)
+        self._offsets = np.zeros((1 << self._bits) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._offsets[1:])

@@ -1,0 +1,166 @@
+"""Near-duplicate grouping: which earlier article a new one copies, by MinHash/LSH candidates
+confirmed with the exact Jaccard similarity and containment of their shingle sets. Pure: the
+caller passes shingles in (and a way to get a candidate's shingles back), in log order, so the
+same log and settings always give the same groups."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from feeds.bands import BandIndex
+from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, signature
+
+#: How many shingles a copy's smaller side needs before containment alone can join it: a
+#: two-line brief is "contained" in many long articles that share a stock phrase.
+MIN_CONTAINED = 40
+#: Candidates confirmed per article at most, the most band agreements first: bounds the cost
+#: when thousands of articles share boilerplate, without making the result depend on timing.
+MAX_CANDIDATES = 24
+#: Candidate shingle sets kept in memory (copies usually arrive close together).
+CACHE_SIZE = 2048
+_NO_KEYS = np.zeros(0, dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """When two articles are copies: Jaccard >= `jaccard`, or containment >= `containment`
+    with at least MIN_CONTAINED shingles on the smaller side. `bands` x `rows` = signature
+    size; the chance that a pair of Jaccard J becomes a candidate is 1 - (1 - J**rows)**bands.
+    The defaults are justified by the measurements in docs/stories.md."""
+
+    jaccard: float = 0.7
+    containment: float = 0.9
+    bands: int = 42
+    rows: int = 3
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > SIGNATURE_SIZE:
+            raise ValueError(f"bands x rows must be at most {SIGNATURE_SIZE}")
+        for name in ("jaccard", "containment"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value}")
+
+
+@dataclass(frozen=True)
+class Similarity:
+    jaccard: float
+    containment: float  # shared shingles / shingles of the smaller set
+    smaller: int  # shingles of the smaller set
+
+    def is_copy(self, settings: Settings) -> bool:
+        if self.jaccard >= settings.jaccard:
+            return True
+        return self.containment >= settings.containment and self.smaller >= MIN_CONTAINED
+
+
+def similarity(a: Hashes, b: Hashes) -> Similarity:
+    """Exact Jaccard and containment of two sorted distinct shingle-hash arrays."""
+    if len(a) == 0 or len(b) == 0:
+        return Similarity(0.0, 0.0, min(len(a), len(b)))
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    smaller = min(len(a), len(b))
+    return Similarity(shared / (len(a) + len(b) - shared), shared / smaller, smaller)
+
+
+@dataclass(frozen=True)
+class Join:
+    """Where an article went: its story (the key of the story's first article) and, for a
+    copy, the earlier article it matched and how closely."""
+
+    story: str
+    via: str | None = None
+    similarity: Similarity | None = None
+    #: the article's LSH band keys (what `restore` needs after a restart)
+    keys: npt.NDArray[np.uint32] = field(default_factory=lambda: _NO_KEYS, compare=False)
+
+
+class Grouper:
+    """Assigns each article, in log order, to the story of the closest earlier copy, or to a
+    new story of its own. A story's key never changes as copies join (stable feed entry ids);
+    two stories are never merged afterwards, for the same reason."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._index = BandIndex()
+        self._keys: list[str] = []
+        self._story: list[int] = []  # member -> member number of its story's first article
+        self._members: dict[str, int] = {}  # key -> member number
+        self._cache: OrderedDict[int, Hashes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def index_bytes(self) -> int:
+        """Bytes of the LSH index's sorted runs (memory accounting for the benchmark)."""
+        return self._index.nbytes()
+
+    def band_keys(self, hashes: Hashes) -> npt.NDArray[np.uint32]:
+        """The LSH band keys of a shingle set under these settings (stored by the projection,
+        so a restart rebuilds the index without re-reading any text)."""
+        return band_keys(signature(hashes), bands=self.settings.bands, rows=self.settings.rows)
+
+    def restore(self, key: str, keys: npt.NDArray[np.uint32], story: str) -> None:
+        """Re-add an article grouped before (in the same order), with its stored band keys
+        and story: the state `add` had left, without confirming anything again."""
+        member = len(self._keys)
+        self._story.append(self._members[story] if story != key else member)
+        self._members.setdefault(key, member)
+        self._keys.append(key)
+        if len(keys):
+            self._index.add(member, keys)
+
+    def move_last(self, story: str) -> None:
+        """Put the article added last, which started a story of its own, into `story` (joined
+        for another reason, e.g. the same meeting in another language): its later copies then
+        join `story` too."""
+        self._story[-1] = self._members[story]
+
+    def add(self, key: str, hashes: Hashes, shingles_of: Callable[[str], Hashes]) -> Join:
+        """Group article `key` with shingle hashes `hashes`; `shingles_of(k)` must return the
+        shingles of an earlier article k (needed only for confirmed-candidate checks)."""
+        member = len(self._keys)
+        keys = self.band_keys(hashes)
+        best: tuple[float, float, int] | None = None
+        best_similarity: Similarity | None = None
+        if len(hashes):
+            matches = self._index.matches(keys)
+            ranked = sorted(matches.items(), key=lambda item: (-item[1], item[0]))
+            for candidate, _ in ranked[:MAX_CANDIDATES]:
+                found = similarity(hashes, self._shingles(candidate, shingles_of))
+                if not found.is_copy(self.settings):
+                    continue
+                rank = (found.jaccard, found.containment, -candidate)
+                if best is None or rank > best:
+                    best, best_similarity = rank, found
+            self._index.add(member, keys)
+        self._keys.append(key)
+        self._members.setdefault(key, member)
+        self._remember(member, hashes)
+        if not len(hashes):
+            keys = _NO_KEYS
+        if best is not None and best_similarity is not None:
+            via = -best[2]
+            self._story.append(self._story[via])
+            return Join(self._keys[self._story[via]], self._keys[via], best_similarity, keys)
+        self._story.append(member)
+        return Join(story=key, keys=keys)
+
+    def _shingles(self, member: int, shingles_of: Callable[[str], Hashes]) -> Hashes:
+        cached = self._cache.get(member)
+        if cached is None:
+            cached = shingles_of(self._keys[member])
+            self._remember(member, cached)
+        else:
+            self._cache.move_to_end(member)
+        return cached
+
+    def _remember(self, member: int, hashes: Hashes) -> None:
+        self._cache[member] = hashes
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)

@@ -1,0 +1,140 @@
+"""The fingerprint and the index under near-duplicate detection: normalisation that ignores
+Unicode form, case, punctuation and white space; exact similarity; the same result in every
+process; an LSH index that loses nothing across its merges; stable story keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.bands import BandIndex
+from feeds.neardup import Grouper, Settings, similarity
+from feeds.shingles import band_keys, shingles, signature
+
+ROOT = Path(__file__).resolve().parents[2]
+LEAD = (
+    "Chiều 8/1, tại Hà Nội, Thủ tướng Việt Nam đã hội đàm với Thủ tướng Lào đang thăm "
+    "chính thức Việt Nam. Hai bên nhất trí tăng cường hợp tác kinh tế, thương mại và đầu tư."
+)
+BODY = [
+    f"Đoạn {n}: hai nước ký kết {n} văn kiện về giao thông, giáo dục, y tế và ngân hàng "
+    f"trong năm thứ {n}, nâng kim ngạch thương mại song phương lên {n} tỷ USD."
+    for n in range(1, 9)
+]
+
+words = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạếềểễệ", min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(words, min_size=1, max_size=12), min_size=1, max_size=6))
+def test_shingles_ignore_unicode_form_case_punctuation_and_white_space(
+    paragraphs: list[list[str]],
+) -> None:
+    plain = "\n\n".join(" ".join(p) for p in paragraphs)
+    noisy = "\n \n".join(
+        "  " + ",  ".join(unicodedata.normalize("NFD", w.upper()) for w in p) + " .\n"
+        for p in paragraphs
+    )
+    assert (shingles("Tin", plain) == shingles("TIN!", noisy)).all()
+
+
+def test_shingles_never_span_two_paragraphs() -> None:
+    text = "\n\n".join([LEAD, *BODY])
+    swapped = "\n\n".join([LEAD, *reversed(BODY)])
+    assert (shingles("T", text) == shingles("T", swapped)).all()
+    joined = " ".join([LEAD, *BODY])  # one paragraph: shingles across the old breaks
+    assert len(np.setdiff1d(shingles("T", joined), shingles("T", text))) > 0
+
+
+def test_similarity_is_the_exact_jaccard_and_containment_of_the_shingle_sets() -> None:
+    a = shingles("T", "\n\n".join([LEAD, *BODY]))
+    b = shingles("T", "\n\n".join([LEAD, *BODY[:3]]))
+    found = similarity(a, b)
+    shared = set(a.tolist()) & set(b.tolist())
+    assert found.jaccard == len(shared) / len(set(a.tolist()) | set(b.tolist()))
+    assert found.containment == 1.0 == len(shared) / len(b)
+    assert similarity(a, np.zeros(0, dtype=np.uint64)).jaccard == 0.0
+
+
+def test_signature_agreement_estimates_the_jaccard_similarity() -> None:
+    a = shingles("T", "\n\n".join([LEAD, *BODY]))
+    b = shingles("T", "\n\n".join([LEAD, *BODY[:5]]))
+    exact = similarity(a, b).jaccard
+    estimate = float((signature(a) == signature(b)).mean())
+    assert abs(estimate - exact) < 0.15
+    assert len(shingles("", "")) == 0
+    short = signature(shingles("", "hai nước"))  # one shingle: every bin densified from it
+    assert len(set(short.tolist())) == 1
+
+
+def test_fingerprints_are_the_same_in_another_process_with_another_hash_seed() -> None:
+    text = "\n\n".join([LEAD, *BODY])
+    code = (
+        "import json, sys; from feeds.shingles import shingles, signature, band_keys;"
+        "h = shingles('T', sys.stdin.read());"
+        "print(json.dumps([h.tolist(), band_keys(signature(h), bands=42, rows=3).tolist()]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+    here = shingles("T", text)
+    assert json.loads(out.stdout) == [
+        here.tolist(),
+        band_keys(signature(here), bands=42, rows=3).tolist(),
+    ]
+
+
+def test_band_index_finds_every_member_under_a_key_across_buffer_merges() -> None:
+    rng = np.random.default_rng(3)
+    index = BandIndex(buffer_entries=64)
+    keys = [rng.integers(0, 2**32, 8, dtype=np.uint64).astype(np.uint32) for _ in range(300)]
+    for member, k in enumerate(keys):
+        assert index.matches(k) == {}
+        index.add(member, k)
+    shared = keys[10].copy()
+    for member in range(300, 305):
+        index.add(member, shared)  # five more members under the same keys as member 10
+    assert len(index) == 305 * 8
+    assert index.matches(shared) == {10: 8, 300: 8, 301: 8, 302: 8, 303: 8, 304: 8}
+    index.flush()
+    assert index.matches(shared) == {10: 8, 300: 8, 301: 8, 302: 8, 303: 8, 304: 8}
+    assert index.matches(keys[299][:3]) == {299: 3}
+
+
+def test_a_story_keeps_its_first_articles_key_as_copies_join_and_records_why() -> None:
+    full = shingles("Hội đàm Việt Nam - Lào", "\n\n".join([LEAD, *BODY]))
+    short = shingles("Việt Nam - Lào hội đàm", "\n\n".join([LEAD, *BODY[:3]]))
+    other = shingles("Khác", "\n\n".join(b.replace("hai nước", "ba bên") for b in BODY))
+    known = {"first": full, "second": short, "third": other}
+    grouper = Grouper()
+    assert grouper.add("first", full, known.__getitem__).story == "first"
+    second = grouper.add("second", short, known.__getitem__)
+    assert (second.story, second.via) == ("first", "first")
+    assert second.similarity is not None and second.similarity.containment > 0.95
+    third = grouper.add("third", other, known.__getitem__)
+    assert (third.story, third.via, third.similarity) == ("third", None, None)
+    again = grouper.add("fourth", short, known.__getitem__)
+    assert (again.story, again.via) == ("first", "second")  # the closest copy, same story
+
+
+def test_settings_refuse_impossible_values() -> None:
+    with pytest.raises(ValueError, match="bands x rows"):
+        Settings(bands=100, rows=2)
+    with pytest.raises(ValueError, match="jaccard"):
+        Settings(jaccard=0.0)

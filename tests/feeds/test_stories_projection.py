@@ -1,0 +1,176 @@
+"""The stories projection on a real log (SQLite and PostgreSQL): copies join one story with
+their similarity recorded, sightings are kept, a replay rebuilds identical rows, a threshold
+change plus a replay regroups, and a restarted process goes on grouping where it stopped."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from feeds.config import parse_config
+from feeds.errors import ConfigError
+from feeds.neardup import Settings
+from feeds.projections import build_projections
+from feeds.stories import StoriesProjection
+from feeds.story_views import stories
+from newsfacts import article_stream
+from store import EventStore, ProjectionRunner
+from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.support.articles import article_uuid, ingested, sighted
+
+
+def _append(store: EventStore, name: str, doc: Doc, n: int, source: str = "vna") -> None:
+    event = ingested(name, title=doc.title, text=doc.text, language=doc.language, n=n)
+    event = replace(event, data={**event.data, "source_id": source})
+    store.append(article_stream(str(event.data["article_id"])), [event])
+
+
+def _log(store: EventStore) -> dict[str, str]:
+    """Three meeting reports, and four edited copies of the first from other sites."""
+    meetings = [m for m in load_meetings() if m.language == "vi"][:3]
+    names = {}
+    for n, doc in enumerate(meetings):
+        _append(store, doc.key, doc, n)
+        names[doc.key] = doc.key
+    rng = random.Random(5)
+    for n, edit in enumerate(
+        ("byline-and-caption", "truncated", "changed-headline", "dropped-lead")
+    ):
+        copy = EDITS[edit](meetings[0], rng)
+        _append(store, f"copy-{edit}", copy, 10 + n, source=f"site{n}")
+        names[f"copy-{edit}"] = meetings[0].key
+    return names
+
+
+def _rows(runner: ProjectionRunner) -> dict[str, list[tuple[Any, ...]]]:
+    tables = runner.tables("stories")
+    with runner.store.engine.connect() as conn:
+        return {
+            name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+            for name, t in sorted(tables.items())
+        }
+
+
+def _stories(runner: ProjectionRunner) -> dict[str, str]:
+    members = runner.tables("stories")["story_members"]
+    with runner.store.engine.connect() as conn:
+        rows = conn.execute(select(members.c.article_id, members.c.story_id))
+        return {article: story for article, story in rows}
+
+
+def test_copies_from_other_sites_join_the_first_reports_story_with_their_similarity(
+    store: EventStore,
+) -> None:
+    names = _log(store)
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    stories = _stories(runner)
+    for name, original in names.items():
+        assert stories[article_uuid(name)] == article_uuid(original), name
+    tables = runner.tables("stories")
+    members, stories_table = tables["story_members"], tables["stories"]
+    with store.engine.connect() as conn:
+        copy = conn.execute(
+            select(members).where(members.c.article_id == article_uuid("copy-truncated"))
+        ).one()
+        story = conn.execute(
+            select(stories_table).where(stories_table.c.story_id == copy.story_id)
+        ).one()
+    assert copy.reason == "copy" and copy.via is not None
+    assert copy.containment == 1.0 and copy.jaccard < 0.7
+    assert story.members == 5 and story.languages == "vi"
+
+
+def test_sightings_are_kept_for_also_reported_by(store: EventStore) -> None:
+    _log(store)
+    first = load_meetings()[0]
+    store.append(
+        article_stream(article_uuid(first.key)),
+        [sighted(first.key, source_id="nhandan", n=1)],
+        expected_version=1,
+    )
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    rows = _rows(runner)["story_sightings"]
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (article_uuid(first.key), "nhandan", f"https://other.example.la/{first.key}")
+    ]
+
+
+def test_replay_rebuilds_identical_rows(store: EventStore) -> None:
+    _log(store)
+    runner = ProjectionRunner(store, [StoriesProjection()], batch_size=2)
+    runner.catch_up()
+    before = _rows(runner)
+    runner.replay("stories")
+    assert _rows(runner) == before
+
+
+def test_a_threshold_change_and_a_replay_regroup_the_log(store: EventStore) -> None:
+    _log(store)
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    assert len(set(_stories(runner).values())) == 3
+    strict = ProjectionRunner(store, [StoriesProjection(Settings(jaccard=1.0, containment=1.0))])
+    strict.replay("stories")
+    # Only a copy whose shingles are all in the original can still join: the truncated one.
+    regrouped = _stories(strict)
+    assert len(set(regrouped.values())) > 3
+    assert regrouped[article_uuid("copy-truncated")] == article_uuid(load_meetings()[0].key)
+
+
+def test_a_restarted_projection_goes_on_grouping_from_its_tables(store: EventStore) -> None:
+    meetings = load_meetings()
+    _append(store, meetings[0].key, meetings[0], 0)
+    _append(store, meetings[2].key, meetings[2], 1)
+    ProjectionRunner(store, [StoriesProjection()]).catch_up()
+    copy = EDITS["dropped-paragraphs"](meetings[0], random.Random(1))
+    _append(store, "late-copy", copy, 5, source="provincial")
+    restarted = ProjectionRunner(store, [StoriesProjection()])  # a new process's objects
+    restarted.catch_up()
+    assert _stories(restarted)[article_uuid("late-copy")] == article_uuid(meetings[0].key)
+
+
+def test_the_stories_thresholds_come_from_the_configuration(tmp_path: Path) -> None:
+    config = parse_config(
+        {"stories": {"jaccard": 0.8, "containment": 1}}, file="x.toml", base_dir=tmp_path
+    )
+    assert (config.stories.jaccard, config.stories.containment) == (0.8, 1.0)
+    projections = {p.name: p for p in build_projections(config)}
+    assert isinstance(projections["stories"], StoriesProjection)
+    assert projections["stories"].settings == config.stories
+    for bad in ({"jaccard": 0}, {"containment": 1.5}, {"jaccard": "high"}, {"bands": 3}):
+        with pytest.raises(ConfigError, match=r"x\.toml: \[stories\]"):
+            parse_config({"stories": bad}, file="x.toml", base_dir=tmp_path)
+
+
+def test_the_stories_view_lists_each_story_with_its_members_and_sightings(
+    store: EventStore,
+) -> None:
+    names = _log(store)
+    first = load_meetings()[0]
+    store.append(
+        article_stream(article_uuid(first.key)),
+        [sighted(first.key, source_id="nhandan", n=1)],
+        expected_version=1,
+    )
+    runner = ProjectionRunner(store, [StoriesProjection()])
+    runner.catch_up()
+    with store.engine.connect() as conn:
+        found = stories(conn, runner.tables("stories"), min_members=2)
+    assert [s.story_id for s in found] == [article_uuid(first.key)]
+    story = found[0]
+    assert [m.article_id for m in story.members] == [
+        article_uuid(n) for n, origin in names.items() if origin == first.key
+    ]
+    head, *copies = story.members
+    assert head.reason == "first" and head.sightings == (
+        ("nhandan", f"https://other.example.la/{first.key}"),
+    )
+    assert all(m.reason == "copy" and m.via and m.jaccard is not None for m in copies)
+    assert story.as_json()["members"][1]["source_id"] == "site0"

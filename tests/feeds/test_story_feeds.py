@@ -1,0 +1,83 @@
+"""Stories in the topic feeds: one entry per story, whose id and `updated` stay as copies join,
+listing every copy and sighting as "also reported by"; valid Atom throughout."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from dataclasses import replace
+
+import feedparser
+
+from feeds.config import FeedsConfig
+from feeds.projections import build_projections
+from feeds.publisher import publish_all
+from newsfacts import article_stream
+from store import EventStore, ProjectionRunner
+from tests.conftest import require_tool
+from tests.feeds.conftest import ATOM_RNG
+from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.support.articles import article_uuid, ingested, sighted
+
+
+def _append(store: EventStore, name: str, doc: Doc, n: int, source: str) -> None:
+    event = ingested(name, title=doc.title, text=doc.text, language=doc.language, n=n)
+    data = {**event.data, "source_id": source}
+    store.append(article_stream(str(data["article_id"])), [replace(event, data=data)])
+
+
+def _publish(store: EventStore, config: FeedsConfig) -> feedparser.FeedParserDict:
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    publish_all(runner, config)
+    return feedparser.parse((config.output_dir / "feeds" / "all.atom").read_bytes())
+
+
+def test_copies_are_one_entry_with_a_stable_id_and_updated_listing_every_copy(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    meetings = [m for m in load_meetings() if m.language == "vi"]
+    first, other = meetings[0], meetings[1]
+    _append(store, first.key, first, 0, "vna")
+    _append(store, other.key, other, 1, "vna")
+    before = _publish(store, config)
+    lead = next(e for e in before.entries if e.id == f"urn:uuid:{article_uuid(first.key)}")
+    rng = random.Random(2)
+    for n, edit in enumerate(("byline-and-caption", "dropped-lead", "truncated")):
+        _append(store, f"copy-{edit}", EDITS[edit](first, rng), 5 + n, f"site{n}")
+    store.append(
+        article_stream(article_uuid(first.key)),
+        [sighted(first.key, source_id="nhandan", n=9)],
+        expected_version=1,
+    )
+    after = _publish(store, config)
+    assert after.bozo == 0
+    assert sorted(e.id for e in after.entries) == sorted(e.id for e in before.entries)
+    grouped = next(e for e in after.entries if e.id == lead.id)
+    assert grouped.updated == lead.updated  # a copy joining does not move `updated`
+    also = {link.href for link in grouped.links if link.get("title", "").startswith("Also")}
+    assert also == {
+        f"https://news.example.vn/copy-{edit}.html"
+        for edit in ("byline-and-caption", "dropped-lead", "truncated")
+    } | {f"https://other.example.la/{first.key}"}
+    assert "site2" in grouped.content[0].value
+
+
+def test_feeds_with_stories_validate_with_jing(store: EventStore, config: FeedsConfig) -> None:
+    jing = require_tool("jing", "jing")
+    meetings = load_meetings()
+    for n, doc in enumerate(meetings):
+        _append(store, doc.key, doc, n, "vna")
+    rng = random.Random(4)
+    for n, doc in enumerate(meetings[:3]):
+        _append(store, f"copy-{n}", EDITS["byline-and-caption"](doc, rng), 20 + n, "site")
+    small = replace(config, entries_per_feed=3)
+    _publish(store, small)
+    feeds = sorted((small.output_dir / "feeds").rglob("*.atom"))
+    result = subprocess.run([jing, str(ATOM_RNG), *map(str, feeds)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The "all" feed and its archive pages: each story once, at its first report's place.
+    pages = [small.output_dir / "feeds" / "all.atom"]
+    pages += sorted((small.output_dir / "feeds" / "all" / "archive").glob("*.atom"))
+    ids = [e.id for path in pages for e in feedparser.parse(path.read_bytes()).entries]
+    assert sorted(ids) == sorted(f"urn:uuid:{article_uuid(m.key)}" for m in meetings)
