@@ -8,11 +8,10 @@ from decimal import Decimal
 
 import click
 
-from feeds.projections import TOPICS, build_projections
-from feeds.publisher import PublishReport, publish_all
-from feeds.views import FigureRow, all_figures
+from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections
 from newsledger.app import App
 from newsledger.logs import configure_logging
+from newsledger.publishing import catch_up_and_publish
 from store import ProjectionRunner
 
 log = logging.getLogger(__name__)
@@ -24,9 +23,7 @@ def _runner(app: App) -> ProjectionRunner:
 
 
 def _catch_up_and_publish(app: App) -> PublishReport:
-    runner = _runner(app)
-    runner.catch_up()
-    return publish_all(runner, app.feeds_config)
+    return catch_up_and_publish(_runner(app), app.feeds_config).report
 
 
 def _number(value: str) -> int | float:
@@ -105,7 +102,7 @@ def publish(app: App) -> None:
 @click.pass_obj
 def serve(app: App, host: str | None, port: int | None, no_publish: bool, refresh: float) -> None:
     """Serve the published feeds, OPML file and index page over HTTP."""
-    from feeds.server import create_app, make_server
+    from feeds import create_app, make_server
 
     try:
         # Like `run`: NEWSLEDGER_LOG_FORMAT=json makes every line, uvicorn's too, JSON.
