@@ -59,7 +59,7 @@ def _enabled() -> None:
         _missing("the Docker smoke test starts its own dockerd and must run as root")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A private dockerd with the stand-in base images; stopped at the end, failure included."""
     _enabled()
@@ -83,7 +83,7 @@ def _ca_bundle(directory: Path) -> Path | None:
     return bundle
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def image(engine: Engine) -> str:
     """The image built from the repository's Dockerfile as it is."""
     with tempfile.TemporaryDirectory() as tmp:
