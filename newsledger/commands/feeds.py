@@ -109,6 +109,7 @@ def serve(app: App, host: str | None, port: int | None, no_publish: bool, refres
         configure_logging()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    app.serve_at(host, port)
     config = app.feeds_config
     if not no_publish:
         _catch_up_and_publish(app)  # the publisher logs what it wrote
