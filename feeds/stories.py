@@ -28,7 +28,7 @@ from sqlalchemy import (
 from feeds.articles import ArticleVersion
 from feeds.neardup import Grouper, Join, Settings
 from feeds.shingles import Hashes, shingles
-from feeds.story_meetings import MeetingIndex, MeetingKey, meeting_key
+from feeds.story_meetings import MeetingIndex, MeetingKey, article_meetings, meeting_key
 from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED, ARTICLE_TYPES
 from store import Projection, RecordedEvent, view_table
 
@@ -92,6 +92,10 @@ class _State:
 MeetingsOf = Callable[[ArticleVersion], list[dict[str, Any]]]
 
 
+def _meetings(article: ArticleVersion) -> list[dict[str, Any]]:
+    return article_meetings(article.title, article.text, article.language)
+
+
 class StoriesProjection(Projection):
     """Each article version, in log order, joins the story of its closest earlier copy."""
 
@@ -99,7 +103,7 @@ class StoriesProjection(Projection):
     types = ARTICLE_TYPES
 
     def __init__(
-        self, settings: Settings | None = None, *, meetings_of: MeetingsOf | None = None
+        self, settings: Settings | None = None, *, meetings_of: MeetingsOf | None = _meetings
     ) -> None:
         self.settings = settings or Settings()
         self.meetings_of = meetings_of
@@ -152,10 +156,12 @@ class StoriesProjection(Projection):
         story, via, why = join.story, join.via, None
         reason = "first" if join.via is None else "copy"
         meeting = None
-        if self.meetings_of is not None:
+        # Only an article that copies nothing is read for meetings: a copy's story already
+        # holds the meeting of the text it copies.
+        if self.meetings_of is not None and join.via is None:
             meeting = meeting_key(self.meetings_of(article), article.published)
         if meeting is not None:
-            found = state.meetings.find(meeting) if join.via is None else None
+            found = state.meetings.find(meeting)
             if found is not None:
                 story, via, reason, why = found.story, found.via, "meeting", found.why
                 state.grouper.move_last(story)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from feeds.meetings import extract_meetings
+
 #: How far apart two reports may date one meeting (time zones, a report the next morning).
 MAX_DAYS = 1
 
@@ -30,6 +32,11 @@ class MeetingKey:
     def from_json(cls, data: Mapping[str, Any]) -> MeetingKey:
         a, b = data["countries"]
         return cls((str(a), str(b)), str(data["kind"]), date.fromisoformat(str(data["day"])))
+
+
+def article_meetings(title: str, text: str, language: str | None) -> list[dict[str, Any]]:
+    """The meeting events the topics' extractor finds in an article, as JSON dicts."""
+    return [m.as_json() for m in extract_meetings(title, text, language=language)]
 
 
 def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) -> MeetingKey | None:
