@@ -27,6 +27,7 @@ from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
+from feeds.story_page import publish_story_pages
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
 from store import ProjectionRunner
@@ -124,11 +125,20 @@ def _publish(
     # them for the next full one, as it does archive pages.
     pages_done = old.get("articles_fingerprint") == fingerprint
     since = old.get("articles_position") if pages_done else None
+    story_since = old.get("stories_position") if pages_done else None
     with runner.store.reading() as conn:
         # Article pages first: the feeds and the index written next link to them.
         article_pages: tuple[list[str], int] = ([], 0)
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
+            if story_tables is not None:  # pages of stories that grew since the last publish
+                story_files, stories_rendered = publish_story_pages(
+                    conn, story_tables, site, out, since=story_since
+                )
+                article_pages = (
+                    article_pages[0] + story_files,
+                    article_pages[1] + stories_rendered,
+                )
         for topic in config.topics:
             state = topic_state(conn, tables, topic.id)
             count = (state.next_seq - 1) // size
@@ -197,8 +207,10 @@ def _publish(
     manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": stamps}
     if archives:
         manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
+        if story_point is not None:
+            manifest.update(stories_position=story_point.position)
     else:
-        kept = ("articles_fingerprint", "articles_position")
+        kept = ("articles_fingerprint", "articles_position", "stories_position")
         manifest.update({k: old[k] for k in kept if k in old})
     _write_manifest(out, manifest)
     written.extend(article_pages[0])
