@@ -166,7 +166,8 @@ class StoriesProjection(Projection):
                 story, via, reason, why = found.story, found.via, "meeting", found.why
                 state.grouper.move_last(story)
             state.meetings.add(meeting, article.article_id, story)
-        body = zlib.compress(f"{article.title}\n\n{article.text}".encode(), 6)
+        # Level 1: a third of the size of the text for a fifth of level 6's time (measured).
+        body = zlib.compress(f"{article.title}\n\n{article.text}".encode(), 1)
         batch.bodies[article.article_id] = body
         batch.members.append(
             {
@@ -190,7 +191,7 @@ class StoriesProjection(Projection):
             }
         )
         state.next_member += 1
-        batch.story(story, article, at)
+        batch.story(story, article, at, new=story == article.article_id)
 
 
 class _Batch:
@@ -214,8 +215,17 @@ class _Batch:
         title, _, text = zlib.decompress(body).decode("utf-8").partition("\n\n")
         return shingles(title, text)
 
-    def story(self, story_id: str, article: ArticleVersion, at: int) -> None:
+    def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
         row = self.new.get(story_id) or self.changed.get(story_id)
+        if row is None and new:  # the article starts its own story: no row to look up
+            row = self.new[story_id] = {
+                "story_id": story_id,
+                "first_position": at,
+                "last_position": at,
+                "members": 0,
+                "languages": "",
+                "title": article.title,
+            }
         if row is None:
             stories = self.tables["stories"]
             found = self.conn.execute(select(stories).where(stories.c.story_id == story_id)).first()
