@@ -28,7 +28,7 @@ from feeds.config import FeedsConfig
 from feeds.figures import article_figures
 from feeds.meetings import HAPPENED, extract_meetings
 from feeds.provenance import event_row
-from feeds.stories import StoriesProjection
+from feeds.stories import StoriesProjection, article_meetings
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
@@ -44,7 +44,10 @@ STORIES = StoriesProjection.name
 def build_projections(config: FeedsConfig) -> list[Projection]:
     return [
         TopicsProjection(config.topics, page_size=config.entries_per_feed),
-        StoriesProjection(config.stories),
+        StoriesProjection(
+            config.stories,
+            meetings_of=article_meetings if config.stories_across_languages else None,
+        ),
     ]
 
 

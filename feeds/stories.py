@@ -28,7 +28,7 @@ from sqlalchemy import (
 from feeds.articles import ArticleVersion
 from feeds.neardup import Grouper, Join, Settings
 from feeds.shingles import Hashes, shingles
-from feeds.story_meetings import MeetingIndex, MeetingKey, article_meetings, meeting_key
+from feeds.story_meetings import MeetingIndex, MeetingKey, meeting_events, meeting_key
 from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED, ARTICLE_TYPES
 from store import Projection, RecordedEvent, view_table
 
@@ -92,8 +92,9 @@ class _State:
 MeetingsOf = Callable[[ArticleVersion], list[dict[str, Any]]]
 
 
-def _meetings(article: ArticleVersion) -> list[dict[str, Any]]:
-    return article_meetings(article.title, article.text, article.language)
+def article_meetings(article: ArticleVersion) -> list[dict[str, Any]]:
+    """The meeting events of an article version (the topics' extractor)."""
+    return meeting_events(article.title, article.text, article.language)
 
 
 class StoriesProjection(Projection):
@@ -103,7 +104,7 @@ class StoriesProjection(Projection):
     types = ARTICLE_TYPES
 
     def __init__(
-        self, settings: Settings | None = None, *, meetings_of: MeetingsOf | None = _meetings
+        self, settings: Settings | None = None, *, meetings_of: MeetingsOf | None = None
     ) -> None:
         self.settings = settings or Settings()
         self.meetings_of = meetings_of
@@ -137,14 +138,20 @@ class StoriesProjection(Projection):
         state = self._states.get(members.name)
         if state is None:
             state = _State(Grouper(self.settings), MeetingIndex(), 0)
-            columns = (members.c.article_id, members.c.story_id, members.c.bands, members.c.meeting)
+            columns = (
+                members.c.article_id,
+                members.c.story_id,
+                members.c.bands,
+                members.c.meeting,
+                members.c.language,
+            )
             rows = conn.execute(select(*columns).order_by(members.c.member))
-            for article_id, story_id, bands, meeting in rows:
+            for article_id, story_id, bands, meeting, language in rows:
                 keys = np.frombuffer(bands, dtype=np.uint32)
                 state.grouper.restore(article_id, keys, story_id)
                 if meeting:
                     key = MeetingKey.from_json(json.loads(meeting))
-                    state.meetings.add(key, article_id, story_id)
+                    state.meetings.add(key, article_id, story_id, language)
                 state.next_member += 1
             self._states = {members.name: state}  # one generation at a time in memory
         return state
@@ -161,11 +168,11 @@ class StoriesProjection(Projection):
         if self.meetings_of is not None and join.via is None:
             meeting = meeting_key(self.meetings_of(article), article.published)
         if meeting is not None:
-            found = state.meetings.find(meeting)
+            found = state.meetings.find(meeting, article.language)
             if found is not None:
                 story, via, reason, why = found.story, found.via, "meeting", found.why
                 state.grouper.move_last(story)
-            state.meetings.add(meeting, article.article_id, story)
+            state.meetings.add(meeting, article.article_id, story, article.language)
         # Level 1: a third of the size of the text for a fifth of level 6's time (measured).
         body = zlib.compress(f"{article.title}\n\n{article.text}".encode(), 1)
         batch.bodies[article.article_id] = body

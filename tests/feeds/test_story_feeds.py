@@ -79,7 +79,7 @@ def test_feeds_with_stories_validate_with_jing(store: EventStore, config: FeedsC
     rng = random.Random(4)
     for n, doc in enumerate(meetings[:3]):
         _append(store, f"copy-{n}", EDITS["byline-and-caption"](doc, rng), 20 + n, "site")
-    small = replace(config, entries_per_feed=3)
+    small = replace(config, entries_per_feed=3, stories_across_languages=True)
     _publish(store, small)
     feeds = sorted((small.output_dir / "feeds").rglob("*.atom"))
     result = subprocess.run([jing, str(ATOM_RNG), *map(str, feeds)], capture_output=True, text=True)
@@ -102,7 +102,9 @@ def test_the_story_page_shows_every_report_and_what_each_copy_changed(
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = feeds_config(tmp_path, {"serve": {"port": port}})
+    config = feeds_config(
+        tmp_path, {"serve": {"port": port}, "stories": {"across_languages": True}}
+    )
     first = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-vi")
     english = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-en")
     _append(store, first.key, first, 0, "vna")

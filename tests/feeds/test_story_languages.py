@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
-from feeds.story_meetings import article_meetings
+from feeds.story_meetings import meeting_events
 from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.feeds.copies import load_meetings
@@ -33,6 +33,7 @@ def test_reports_of_one_meeting_in_two_languages_are_one_story_and_others_are_no
     store: EventStore, config: FeedsConfig
 ) -> None:
     _append_bilingual(store)
+    config = replace(config, stories_across_languages=True)
     runner = ProjectionRunner(store, build_projections(config))
     runner.catch_up()
     members = runner.tables("stories")["story_members"]
@@ -57,5 +58,5 @@ def test_reports_of_one_meeting_in_two_languages_are_one_story_and_others_are_no
 
 def test_meeting_events_come_from_the_topics_meeting_extractor() -> None:
     doc = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-vi")
-    found = article_meetings(doc.title, doc.text, "vi")
+    found = meeting_events(doc.title, doc.text, "vi")
     assert any(m["status"] == "happened" and m["bilateral"] for m in found)
