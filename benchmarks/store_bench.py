@@ -1,12 +1,21 @@
-"""Store benchmark: append and replay throughput against the raw limit of the same database.
+"""Store benchmark: our log beside pyeventsourcing (the peer) and the raw limits, in one run.
 
-Prints, for SQLite and PostgreSQL: batched appends (100 events per call) and single-event
-appends of ~5 KB JSON events; a full replay through a no-op projection; the replay
-process's peak RSS (measured in a fresh child process) at N and, with --scale, at 10 N
-events; and the raw limit measured on the same machine in the same run: SQLAlchemy Core
-`executemany` of the same rows into a bare table and a plain SELECT scan of it.
+For SQLite (a file, WAL) and PostgreSQL (the server at NEWSLEDGER_BENCH_PG_URL, in a
+throwaway schema) it measures, on the same ~5 KB JSON documents: appends in batches of 100
+events, one event per transaction, and replay (read everything back and decode the JSON;
+ours through `read_batches`, the peer through `select_notifications`). Writers take
+turns in rounds (A B, then B A) so that a change of machine load hits both alike, and every
+row prints the ratio newsledger / peer. SQLite runs at two durability levels,
+`synchronous=NORMAL` (our default) and `FULL` (the peer's default), each store against the
+other at the same level; PostgreSQL runs both at the server's `synchronous_commit`.
 
-    python benchmarks/store_bench.py [--events 100000] [--single 10000] [--scale] [--no-pg]
+The raw limits, in the same run: the whole batch in one driver `executemany` transaction
+into a bare table (on PostgreSQL with pglz and with lz4 compression), and a streamed
+SELECT with `json.loads` per row. Ours is also replayed in a fresh child process for its
+peak RSS.
+
+    python benchmarks/store_bench.py [--events 100000] [--single 5000] [--rounds 4]
+        [--scale] [--no-pg] [--no-sqlite] [--profile batched|single|replay]
 """
 
 from __future__ import annotations
@@ -14,173 +23,185 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    insert,
-    select,
-    text,
-)
+import store_raw
+from sqlalchemy import create_engine, event, text
+from store_peer import PeerWriter, PostgresPeer, SQLitePeer, replay
+from store_support import NoOp, payload, peak_rss_mb, prepare, texts
 
-from store import (
-    EventStore,
-    NewEvent,
-    Projection,
-    ProjectionRunner,
-    RecordedEvent,
-    canonical_json,
-    view_table,
-)
+from store import EventStore, NewEvent, ProjectionRunner, canonical_json, make_engine
 
 PG_URL = os.environ.get(
     "NEWSLEDGER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-WORDS = (
-    "Việt Nam Lào hợp tác đầu tư thương mại hội đàm Thủ tướng Chủ tịch nước kinh tế "
-    "tăng trưởng dự án triệu USD tỷ đồng Vientiane Hà Nội meeting talks investment trade "
-    "growth percent billion million cooperation delegation official visit"
-).split()
+Append = Callable[[str, list[dict[str, Any]]], None]
+ROWS: list[tuple[str, str, float, float]] = []
 
 
-def payload(i: int) -> dict[str, Any]:
-    """A ~5 KB article-like JSON document, deterministic in `i`."""
-    rng = random.Random(i)
-    body = " ".join(rng.choices(WORDS, k=860))
-    return {
-        "article_id": str(uuid.UUID(int=rng.getrandbits(128))),
-        "title": " ".join(rng.choices(WORDS, k=10)),
-        "text": body,
-        "source_id": f"source-{i % 50}",
-        "url": f"https://example.org/news/{i}",
-        "n": i,
-    }
+def ours(store: EventStore) -> Append:
+    def append(stream: str, documents: list[dict[str, Any]]) -> None:
+        store.append(stream, [NewEvent("ArticleIngested", d) for d in documents])
+
+    return append
 
 
-PAYLOADS: list[dict[str, Any]] = []
+def rounds(writers: dict[str, Append], count: int, per_call: int, n: int) -> dict[str, float]:
+    """Events/s of each writer, appending `count` events `per_call` at a time, in `n`
+    rounds whose order alternates."""
+    documents = prepare(count)
+    seconds = dict.fromkeys(writers, 0.0)
+    chunk = count // n // per_call * per_call
+    for r in range(n):
+        order = list(writers.items())
+        for name, append in order if r % 2 == 0 else reversed(order):
+            started = time.perf_counter()
+            for start in range(r * chunk, (r + 1) * chunk, per_call):
+                append(f"stream-{start // per_call % 1000}", documents[start : start + per_call])
+            seconds[name] += time.perf_counter() - started
+    return {name: n * chunk / s for name, s in seconds.items()}
 
 
-def prepare(count: int) -> None:
-    """Generate the payloads once, outside every timed loop (generation is not storage)."""
-    PAYLOADS.extend(payload(i) for i in range(len(PAYLOADS), count))
-
-
-def batches(count: int, size: int) -> Iterator[list[dict[str, Any]]]:
-    prepare(count)
-    for start in range(0, count, size):
-        yield PAYLOADS[start : min(count, start + size)]
-
-
-class NoOp(Projection):
-    name = "noop"
-
-    def tables(self, generation: int) -> dict[str, Table]:
-        return {"t": view_table("bench_noop", generation, Column("id", Integer, primary_key=True))}
-
-    def apply(
-        self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
-    ) -> None:
-        return None
-
-
-def append_batched(store: EventStore, count: int) -> float:
-    prepare(count)
-    started = time.perf_counter()
-    for n, batch in enumerate(batches(count, 100)):
-        store.append(f"article-{n % 1000}", [NewEvent("ArticleIngested", p) for p in batch])
-    return count / (time.perf_counter() - started)
-
-
-def append_single(store: EventStore, count: int) -> float:
-    prepare(count)
-    started = time.perf_counter()
-    for i in range(count):
-        store.append(f"single-{i % 1000}", [NewEvent("ArticleIngested", PAYLOADS[i])])
-    return count / (time.perf_counter() - started)
-
-
-def raw_insert(url: str, count: int) -> float:
-    """The limit: executemany of the same rows (JSON text included) into a bare table."""
-    engine = create_engine(url)
-    bare = Table(
-        "bench_bare",
-        MetaData(),
-        Column("position", BigInteger, primary_key=True, autoincrement=False),
-        Column("event_id", String(36)),
-        Column("stream_id", String(200)),
-        Column("stream_version", Integer),
-        Column("type", String(200)),
-        Column("schema_version", Integer),
-        Column("data", Text),
-        Column("metadata", Text),
-        Column("recorded_at", String(27)),
-        Column("hash", String(64)),
+def row(label: str, durability: str, our_rate: float, peer_rate: float) -> None:
+    ROWS.append((label, durability, our_rate, peer_rate))
+    print(
+        f"  {label:<34} {durability:<7} {our_rate:9,.0f} /s  peer {peer_rate:9,.0f} /s"
+        f"  ratio {our_rate / peer_rate:5.2f}",
+        flush=True,
     )
-    bare.drop(engine, checkfirst=True)
-    bare.create(engine)
-    prepare(count)
-    started = time.perf_counter()
-    position = 0
-    for batch in batches(count, 100):
-        rows = []
-        for p in batch:
-            position += 1
-            rows.append(
-                {
-                    "position": position,
-                    "event_id": str(uuid.uuid4()),
-                    "stream_id": "s",
-                    "stream_version": position,
-                    "type": "ArticleIngested",
-                    "schema_version": 1,
-                    "data": canonical_json(p),
-                    "metadata": "{}",
-                    "recorded_at": "2026-01-01T00:00:00.000000Z",
-                    "hash": "0" * 64,
-                }
-            )
-        with engine.begin() as conn:
-            conn.execute(insert(bare), rows)
-    rate = count / (time.perf_counter() - started)
-    engine.dispose()
-    return rate
 
 
-def raw_scan(url: str) -> float:
-    """The limit: a plain SELECT of every row, streamed, JSON decoded as replay does."""
-    engine = create_engine(url)
-    bare = Table("bench_bare", MetaData(), autoload_with=engine)
+def replays(store: EventStore, peer: Any, runs: int = 2) -> tuple[float, float]:
+    """Events/s reading the whole log back with its JSON decoded, A B B A: ours through
+    `read_batches` (upcast `RecordedEvent`s), the peer through `select_notifications`."""
+    totals = {"ours": [0, 0.0], "peer": [0, 0.0]}
+    for r in range(runs):
+        for who in ("ours", "peer") if r % 2 == 0 else ("peer", "ours"):
+            if who == "ours":
+                started = time.perf_counter()
+                events = sum(len(batch) for batch in store.read_batches(batch_size=1000))
+                seconds = time.perf_counter() - started
+            else:
+                events, seconds = replay(peer)
+            totals[who][0] += events
+            totals[who][1] += seconds
+    return totals["ours"][0] / totals["ours"][1], totals["peer"][0] / totals["peer"][1]
+
+
+def projection_replay(store: EventStore) -> None:
+    """A full replay through a no-op projection (generations, checkpoints): ours alone."""
     started = time.perf_counter()
-    count = 0
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, max_row_buffer=1000).execute(
-            select(bare).order_by(bare.c.position)
+    [result] = ProjectionRunner(store, [NoOp()], batch_size=1000).replay()
+    rate = result.events / (time.perf_counter() - started)
+    print(f"  newsledger replay through a no-op projection   {rate:9,.0f} events/s")
+
+
+def sqlite_store(path: str, synchronous: str) -> EventStore:
+    engine = make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _durability(dbapi_connection: Any, _record: Any) -> None:
+        # Runs after the store's own connect hook, which sets NORMAL.
+        dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")
+
+    return EventStore(engine)
+
+
+def sqlite_settings(store: EventStore) -> str:
+    with store.reading() as conn:
+        journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    return f"journal_mode={journal}, synchronous={ {1: 'NORMAL', 2: 'FULL'}.get(sync, sync) }"
+
+
+def bench_sqlite(args: argparse.Namespace, folder: str) -> None:
+    print(f"\n== SQLite {store_raw.sqlite3.sqlite_version}", flush=True)
+    stores = {s: sqlite_store(f"{folder}/ours-{s}.db", s) for s in ("NORMAL", "FULL")}
+    peers = {s: SQLitePeer(f"{folder}/peer-{s}.db", synchronous=s) for s in ("NORMAL", "FULL")}
+    for s in stores:
+        print(f"  {s}: newsledger {sqlite_settings(stores[s])}; peer {peers[s].settings()}")
+    writers = {f"{who}-{s}": w for s in stores for who, w in _pair(stores[s], peers[s])}
+    batched = rounds(writers, args.events, 100, args.rounds)
+    for s in stores:
+        row("SQLite append, batches of 100", s, batched[f"ours-{s}"], batched[f"peer-{s}"])
+    single = rounds(writers, args.single, 1, args.rounds)
+    for s in stores:
+        row("SQLite append, one per transaction", s, single[f"ours-{s}"], single[f"peer-{s}"])
+    ours_rate, peer_rate = replays(stores["NORMAL"], peers["NORMAL"])
+    row("SQLite replay (read back + json.loads)", "", ours_rate, peer_rate)
+    raw = store_raw.rows(texts(), args.events)
+    insert = store_raw.sqlite_insert(f"{folder}/raw.db", raw, synchronous="NORMAL")
+    scan = store_raw.sqlite_scan(f"{folder}/raw.db")
+    _limits("SQLite", batched["ours-NORMAL"], ours_rate, {"executemany": insert}, scan)
+    projection_replay(stores["NORMAL"])
+    _memory(args, f"sqlite:///{folder}/ours-NORMAL.db", stores["NORMAL"])
+    for closing in (*stores.values(), *peers.values()):
+        closing.close()
+
+
+def bench_pg(args: argparse.Namespace, schema: str, dsn: str) -> None:
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    store = EventStore.open(url)
+    with store.reading() as conn:
+        version = conn.exec_driver_sql("SHOW server_version").scalar()
+        sync = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+    peer = PostgresPeer(PG_URL, schema=f"{schema}_peer")
+    print(f"\n== PostgreSQL {version}", flush=True)
+    print(f"  newsledger synchronous_commit={sync}; peer {peer.settings()}")
+    writers = dict(_pair(store, peer))
+    batched = rounds(writers, args.events, 100, args.rounds)
+    row("PostgreSQL append, batches of 100", sync, batched["ours"], batched["peer"])
+    single = rounds(writers, args.single, 1, args.rounds)
+    row("PostgreSQL append, one per transaction", sync, single["ours"], single["peer"])
+    ours_rate, peer_rate = replays(store, peer)
+    row("PostgreSQL replay (read back + json.loads)", "", ours_rate, peer_rate)
+    raw = store_raw.rows(texts(), args.events)
+    inserts = {"executemany, pglz": store_raw.pg_insert(dsn, schema, raw, compression="pglz")}
+    if store_raw.pg_has_lz4(dsn):
+        inserts["executemany, lz4"] = store_raw.pg_insert(dsn, schema, raw, compression="lz4")
+    scan = store_raw.pg_scan(dsn, schema)
+    _limits("PostgreSQL", batched["ours"], ours_rate, inserts, scan)
+    projection_replay(store)
+    _memory(args, url, store)
+    store.close()
+    peer.close()
+
+
+def _pair(store: EventStore, peer: Any) -> Iterator[tuple[str, Append]]:
+    yield "ours", ours(store)
+    yield "peer", PeerWriter(peer).append
+
+
+def _limits(
+    name: str, batched: float, replayed: float, inserts: dict[str, float], scan: float
+) -> None:
+    for label, rate in inserts.items():
+        print(f"  raw limit, {label:<26} {rate:9,.0f} rows/s   batched/raw {batched / rate:.2f}")
+    label = "SELECT + json.loads"
+    print(f"  raw limit, {label:<26} {scan:9,.0f} rows/s   replay/raw  {replayed / scan:.2f}")
+
+
+def _memory(args: argparse.Namespace, url: str, store: EventStore) -> None:
+    first = replay_child(url)
+    print(f"  replay peak RSS ({first['events']:,.0f} events, fresh process) {first['rss']:.1f} MB")
+    if args.scale:
+        documents = prepare(args.events)
+        for n in range(args.events * 9 // 100):
+            batch = [documents[(n * 100 + i) % len(documents)] for i in range(100)]
+            store.append(f"more-{n % 1000}", [NewEvent("ArticleIngested", d) for d in batch])
+        big = replay_child(url)
+        print(
+            f"  replay peak RSS ({big['events']:,.0f} events) {big['rss']:.1f} MB"
+            f" (+{big['rss'] / first['rss'] - 1:.0%}), {big['rate']:,.0f} events/s"
         )
-        for row in result:
-            json.loads(row.data)
-            count += 1
-    rate = count / (time.perf_counter() - started)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE bench_bare"))
-    engine.dispose()
-    return rate
 
 
 def replay_child(url: str) -> dict[str, float]:
@@ -195,88 +216,67 @@ def replay_child(url: str) -> dict[str, float]:
     return result
 
 
-def peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: ru_maxrss survives exec and would
-    report the forking parent's size (which holds every payload) instead of ours."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _replay_here(url: str) -> None:
     store = EventStore.open(url)
-    runner = ProjectionRunner(store, [NoOp()], batch_size=1000)
     started = time.perf_counter()
-    [result] = runner.replay()
-    seconds = time.perf_counter() - started
-    peak_mb = peak_rss_mb()
-    print(json.dumps({"events": result.events, "rate": result.events / seconds, "rss": peak_mb}))
+    [result] = ProjectionRunner(store, [NoOp()], batch_size=1000).replay()
+    rate = result.events / (time.perf_counter() - started)
+    print(json.dumps({"events": result.events, "rate": rate, "rss": peak_rss_mb()}))
 
 
-def bench(name: str, url: str, count: int, single: int, scale: bool) -> None:
-    print(f"\n== {name}: {count:,} events of ~{len(canonical_json(payload(0))) / 1024:.1f} KB")
-    store = EventStore.open(url)
-    batched = append_batched(store, count)
-    limit_insert = raw_insert(url, count)
-    limit_scan = raw_scan(url)
-    replay = replay_child(url)
-    print(f"append, batches of 100  {batched:10,.0f} events/s")
-    print(f"raw executemany         {limit_insert:10,.0f} rows/s")
-    print(f"  ratio                 {batched / limit_insert:10.2f}   (target >= 0.50)")
-    print(f"replay (no-op)          {replay['rate']:10,.0f} events/s")
-    print(f"raw SELECT scan         {limit_scan:10,.0f} rows/s")
-    print(f"  ratio                 {replay['rate'] / limit_scan:10.2f}   (target >= 0.50)")
-    print(f"replay peak RSS         {replay['rss']:10.1f} MB  (target < 150 MB)")
-    one = append_single(store, single)
-    print(f"append, one per tx      {one:10,.0f} events/s  ({single:,} events)")
-    if scale:
-        append_batched_more(store, count * 9)
-        big = replay_child(url)
-        growth = big["rss"] / replay["rss"] - 1
+@contextmanager
+def pg_schemas() -> Iterator[tuple[str, str]]:
+    """A throwaway schema for us and one for the peer, dropped afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        conn.execute(text(f"CREATE SCHEMA {schema}_peer"))
+    try:
+        yield schema, PG_URL.replace("postgresql+psycopg", "postgresql")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            conn.execute(text(f"DROP SCHEMA {schema}_peer CASCADE"))
+        admin.dispose()
+
+
+def summary() -> None:
+    print("\n| figure | durability | newsledger | pyeventsourcing | ratio |")
+    print("|---|---|---|---|---|")
+    for label, durability, our_rate, peer_rate in ROWS:
         print(
-            f"replay peak RSS at {big['events']:,.0f} events: {big['rss']:.1f} MB "
-            f"(+{growth:.0%} vs {count:,}; target < +20%), {big['rate']:,.0f} events/s"
+            f"| {label} | {durability or 'n/a'} | {our_rate:,.0f} events/s"
+            f" | {peer_rate:,.0f} events/s | **{our_rate / peer_rate:.2f}** |"
         )
-    store.close()
-
-
-def append_batched_more(store: EventStore, count: int) -> None:
-    # Reuses the prepared payloads: memory for 10x the payloads would dwarf what we measure.
-    for n, start in enumerate(range(0, count, 100)):
-        events = [
-            NewEvent("ArticleIngested", PAYLOADS[i % len(PAYLOADS)])
-            for i in range(start, min(count, start + 100))
-        ]
-        store.append(f"more-{n % 1000}", events)
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--single", type=int, default=10_000)
+    parser.add_argument("--single", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--scale", action="store_true", help="also replay at 10x events")
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--replay-child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # SIGTERM runs the `finally` blocks too: the PostgreSQL schemas are dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.replay_child:
         _replay_here(args.replay_child)
         return
+    size = len(canonical_json(payload(0)).encode()) / 1024
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{size:.1f} KB JSON documents (UTF-8); load average at the start: {load}")
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as folder:
-            bench("SQLite", f"sqlite:///{folder}/bench.db", args.events, args.single, args.scale)
+            bench_sqlite(args, folder)
     if not args.no_pg:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-            bench("PostgreSQL", url, args.events, args.single, args.scale)
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        with pg_schemas() as (schema, dsn):
+            bench_pg(args, schema, dsn)
+    summary()
 
 
 if __name__ == "__main__":

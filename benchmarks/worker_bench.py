@@ -10,6 +10,11 @@ publication that includes it (median and 95th percentile).
     .venv/bin/python benchmarks/worker_bench.py                      # 1,000 x 20 x 3 rounds
     .venv/bin/python benchmarks/worker_bench.py --sources 100 --items 5 --rounds 2 --interval 10
 
+`--saturate` instead shortens the interval step by step until polls fall behind (see
+benchmarks/worker_saturation.py) and prints the highest sustained polls/min and articles/s:
+
+    .venv/bin/python benchmarks/worker_bench.py --saturate [--intervals 60,30,15,8,4,2]
+
 Latency = (end of the first catch-up-and-publish whose checkpoint covers the item's log
 position, from the workers' JSON log) - (moment the round appeared on the server). It
 includes the wait for the source's next poll, so it is bounded below by the interval.
@@ -301,9 +306,33 @@ def main() -> None:
     parser.add_argument("--round-timeout", type=float, default=900.0)
     parser.add_argument("--setups", default="sqlite,pg1,pg3", help="sqlite, pg1, pg3")
     parser.add_argument("--pg-url", default=os.environ.get("NEWSLEDGER_TEST_PG_URL", PG_DEFAULT))
+    parser.add_argument(
+        "--saturate", action="store_true", help="shorten the interval until polls fall behind"
+    )
+    parser.add_argument(
+        "--intervals", default="60,30,15,8,4,2", help="--saturate: seconds, longest first"
+    )
+    parser.add_argument(
+        "--step-seconds",
+        type=float,
+        default=120.0,
+        help="--saturate: per step (at least 4 intervals)",
+    )
+    parser.add_argument(
+        "--saturate-items",
+        type=int,
+        default=2,
+        help="--saturate: new items per source per interval",
+    )
+    parser.add_argument("--saturate-db", choices=("sqlite", "pg"), default="sqlite")
     args = parser.parse_args()
     # SIGTERM runs the `finally` blocks too: workers stopped, PostgreSQL schemas dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if args.saturate:
+        from worker_saturation import saturate
+
+        saturate(args)
+        return
     print(
         f"worker benchmark: {args.sources} sources x {args.items} new items x {args.rounds} rounds,"
         f" interval {args.interval}s, {os.cpu_count()} CPUs",

@@ -145,13 +145,14 @@ class _Chain:
     def _row(self, stream_id: str, version: int, eid: str, new: NewEvent) -> int:
         self.position += 1
         data_json = canonical_json(new.data)
-        metadata_json = self._metadata_texts.get(id(new.metadata))
+        # Most events have no metadata, each its own empty dict (so the cache never hits).
+        metadata_json = self._metadata_texts.get(id(new.metadata)) if new.metadata else "{}"
         if metadata_json is None:
             metadata_json = self._metadata_texts[id(new.metadata)] = canonical_json(new.metadata)
         self.previous = event_hash(
             self.previous,
             position=self.position,
-            event_id=new.event_id,
+            event_id=eid,
             stream_id=stream_id,
             stream_version=version,
             type=new.type,

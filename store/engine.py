@@ -44,6 +44,11 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         # transaction handling would otherwise start deferred transactions behind our back).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # Takes effect only on a new, empty database (before WAL is switched on); an
+        # existing one keeps its page size. 16 KiB pages hold a ~5 KB event without an
+        # overflow chain: appends of such events in batches of 100 cost ~1.5x less CPU
+        # than with the default 4 KiB, and reads ~1.2x less (benchmarks, README).
+        cursor.execute("PRAGMA page_size=16384")
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -92,6 +92,15 @@ def translated(engine: Engine, *, doing: str = "the store operation") -> Iterato
         raise
     except DBAPIError as exc:
         raise translate(engine, exc, doing=doing) from exc
+    except Exception as exc:
+        # The direct append path (store/direct.py) calls the driver itself: its errors are
+        # wrapped as SQLAlchemy would have, then translated the same way.
+        base = engine.dialect.loaded_dbapi.Error
+        if not isinstance(exc, base):
+            raise
+        wrapped = DBAPIError.instance(None, None, exc, base, dialect=engine.dialect)
+        assert isinstance(wrapped, DBAPIError)
+        raise translate(engine, wrapped, doing=doing) from exc
 
 
 def translate(engine: Engine, exc: DBAPIError, *, doing: str) -> StoreError:

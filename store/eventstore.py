@@ -14,10 +14,13 @@ from sqlalchemy import Connection, Engine, Row, func, select
 from store import schema
 from store.append import StreamAppend, append_locked, claimed_keys
 from store.chain import VerifyResult, verify
+from store.direct import DirectWriter, Refused
 from store.engine import make_engine
+from store.errors import translated
 from store.events import NewEvent, RecordedEvent, format_time, parse_time
 from store.leases import Lease, Leases, all_leases
 from store.migrate import upgrade
+from store.reads import row_batches, to_events
 from store.sql import reading, write_transaction
 from store.upcasting import Upcasters
 
@@ -45,6 +48,7 @@ class EventStore:
         self.engine = engine
         self.upcasters = upcasters or Upcasters()
         self._clock = clock
+        self._direct = DirectWriter(engine)
         if migrate:
             upgrade(engine)
 
@@ -57,6 +61,7 @@ class EventStore:
         return self.engine.dialect.name == "postgresql"
 
     def close(self) -> None:
+        self._direct.close()
         self.engine.dispose()
 
     def reading(self) -> AbstractContextManager[Connection]:
@@ -95,8 +100,14 @@ class EventStore:
         """Append to several streams in one transaction: all of it is stored or none."""
         if not any(a.events for a in appends):
             return [[] for _ in appends]
-        with self._write() as conn:
-            return self._append_locked(conn, appends)
+        recorded_at = format_time(self._clock())
+        with translated(self.engine):
+            try:
+                return self._direct.append(appends, recorded_at=recorded_at)
+            except Refused:
+                pass  # a repeated id, a claimed key or a stale version: check it all
+            with self._write() as conn:
+                return append_locked(conn, appends, recorded_at=recorded_at)
 
     def _write(self) -> AbstractContextManager[Connection]:
         """A connection in a write transaction holding the append lock."""
@@ -161,23 +172,10 @@ class EventStore:
         until: int | None = None,
     ) -> Iterator[list[RecordedEvent]]:
         """Events after `after` in lists of at most `batch_size`: memory stays bounded."""
-        wanted = sorted(set(types)) if types is not None else None
-        cursor = after
-        while True:
-            query = select(_events).where(_events.c.position > cursor)
-            if until is not None:
-                query = query.where(_events.c.position <= until)
-            if wanted is not None:
-                query = query.where(_events.c.type.in_(wanted))
-            query = query.order_by(_events.c.position).limit(batch_size)
-            with reading(self.engine) as conn:
-                rows = conn.execute(query).all()
-            if not rows:
-                return
-            yield [self._to_event(row) for row in rows]
-            cursor = rows[-1].position
-            if len(rows) < batch_size:
-                return
+        for rows in row_batches(
+            self.engine, after=after, types=types, batch_size=batch_size, until=until
+        ):
+            yield to_events(rows, self.upcasters)
 
     def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[RecordedEvent]:
         query = (

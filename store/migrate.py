@@ -12,9 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from store.errors import SchemaTooNewError
-from store.sql import reading, write_transaction
+from store.sql import reading, schema_lock, write_transaction
 
-_MIGRATION_LOCK = 7_262_001  # advisory lock id: one migrating process at a time
+_MIGRATION_LOCK = 7_262_001  # advisory lock id: one migrating process per schema at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def upgrade(engine: Engine) -> SchemaState:
         return state
     with write_transaction(engine, append_lock=False) as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
+            conn.execute(text(f"SELECT {schema_lock(_MIGRATION_LOCK)}"))
         # Another process may have migrated while we waited for the lock.
         current = MigrationContext.configure(conn).get_current_revision()
         _refuse_newer(SchemaState(current=current, head=state.head))

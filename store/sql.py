@@ -18,6 +18,14 @@ from store.errors import translated
 APPEND_LOCK = 7_262_000
 
 
+def schema_lock(lock_id: int) -> str:
+    """SQL for the advisory lock `lock_id` of the current schema's store: stores in two
+    schemas of one database (tests, benchmarks, tenants) must not wait for each other.
+    The key is `lock_id` in the high 32 bits, a hash of the schema name in the low ones."""
+    schema = "hashtext(current_schema())::int8 & 4294967295"
+    return f"pg_advisory_xact_lock(({lock_id}::int8 << 32) | ({schema}))"
+
+
 @contextmanager
 def write_transaction(engine: Engine, *, append_lock: bool) -> Iterator[Connection]:
     """A connection in a transaction that commits at the end of the block, rolls back on
@@ -35,9 +43,8 @@ def write_transaction(engine: Engine, *, append_lock: bool) -> Iterator[Connecti
             # picked sequential scans (12 ms a look-up at 10,000 events), so forbid them.
             conn.execute(
                 text(
-                    "SELECT set_config('enable_seqscan', 'off', true), pg_advisory_xact_lock(:id)"
-                ),
-                {"id": APPEND_LOCK},
+                    f"SELECT set_config('enable_seqscan', 'off', true), {schema_lock(APPEND_LOCK)}"
+                )
             )
         yield conn
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC
 
@@ -113,6 +114,17 @@ def test_event_ids_are_uuids(store: EventStore) -> None:
     fixed = uuid.UUID("12345678-1234-5678-1234-567812345678")
     store.append("a", [NewEvent("X", {}, event_id=fixed)])
     assert store.read_stream("a")[0].event_id == fixed
+
+
+def test_default_event_ids_are_version_7_uuids_that_grow_with_time() -> None:
+    ids = []
+    for _ in range(5):
+        ids.append(NewEvent("X", {}).event_id)
+        time.sleep(0.002)
+    assert {i.version for i in ids} == {7}
+    assert {i.variant for i in ids} == {uuid.RFC_4122}
+    assert ids == sorted(ids)
+    assert len({NewEvent("X", {}).event_id for _ in range(1000)}) == 1000
 
 
 def test_one_call_may_append_to_the_same_stream_twice(store: EventStore) -> None:

@@ -1,0 +1,235 @@
+"""The common append in the fewest database calls, on a driver connection of its own.
+
+Profiling (README, "Benchmarks") found SQLAlchemy's per-statement work and the look-ups of
+event ids and keys costing more than SQLite's insert itself, and on PostgreSQL one network
+round trip per statement (each a wait for the server's process on a loaded machine). So
+this path skips the look-ups: the unique indexes on `events.event_id` and `event_keys.key`
+refuse a repeated id or a claimed key, and the append is then redone on the checked path
+(`store.append`), which finds the stored positions or raises the right error. The lock
+is as on the checked path (BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL),
+held from before the head is read to commit, and the rows are chained by the same `_Chain`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine
+
+from store import direct_sql as q
+from store.append import StreamAppend, _Chain
+from store.events import GENESIS_HASH
+from store.sql import chunks
+
+#: Stream versions remembered for PostgreSQL's one-round-trip append; beyond this many the
+#: memory is dropped and rebuilt (a forgotten stream costs one more round trip, no more).
+_REMEMBERED_STREAMS = 100_000
+
+
+class Refused(Exception):
+    """A unique index or a stream's version refused the append: redo it on the checked path."""
+
+
+class DirectWriter:
+    """Appends on one driver connection kept out of the pool between appends (checking it
+    out cost a round trip on PostgreSQL, the pre-ping), one thread at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._pooled: Any = None
+        self._pid = os.getpid()
+        # PostgreSQL: the log's head and stream versions as this writer last left them.
+        # Appending on that assumption takes one round trip; the INSERT checks it under
+        # the lock, and inserts nothing when another writer has appended since.
+        self._head: tuple[int, str] | None = None
+        self._versions: dict[str, int] = {}
+
+    def append(self, appends: Sequence[StreamAppend], *, recorded_at: str) -> list[list[int]]:
+        """Store `appends` in one transaction; raises `Refused` (nothing stored) when an
+        event id is stored, a key claimed or a stream not at its expected version."""
+        dbapi = self.engine.dialect.loaded_dbapi
+        with self._lock:
+            for attempt in (1, 2):
+                pooled, reused = self._checkout()
+                driver = pooled.driver_connection
+                try:
+                    if self.engine.dialect.name == "postgresql":
+                        result = self._postgres(driver, appends, recorded_at, dbapi)
+                    else:
+                        result = _sqlite(driver, appends, recorded_at, dbapi.IntegrityError)
+                except dbapi.Error as exc:
+                    self._head = None
+                    if not self.engine.dialect.is_disconnect(exc, driver, None):
+                        self._pooled = pooled
+                        raise
+                    pooled.invalidate(exc)
+                    # A kept connection may have died while idle (a restarted server):
+                    # retry once on a new one. Safe even if the first commit went through:
+                    # the event ids are then stored and the retry is refused and checked.
+                    if not reused or attempt == 2:
+                        raise
+                    continue
+                except BaseException:
+                    self._head = None
+                    self._pooled = pooled
+                    raise
+                self._pooled = pooled
+                return result
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pooled is not None and self._pid == os.getpid():
+                self._pooled.close()
+            self._pooled = None
+
+    def _checkout(self) -> tuple[Any, bool]:
+        pooled, self._pooled = self._pooled, None
+        if pooled is not None and self._pid == os.getpid():
+            return pooled, True
+        self._pid = os.getpid()  # a forked child never uses its parent's connection
+        self._head = None
+        return self.engine.raw_connection(), False
+
+    def _postgres(
+        self, conn: Any, appends: Sequence[StreamAppend], recorded_at: str, dbapi: Any
+    ) -> list[list[int]]:
+        assumed = self._assumed(appends)
+        try:
+            if assumed is not None:
+                chain, result = _chain(appends, self._head, assumed, recorded_at)
+                if _pg_insert(conn, chain, expect=assumed, head=self._head):
+                    self._remember(chain, appends, assumed)
+                    return result
+            with conn.pipeline(), conn.cursor() as lock, conn.cursor() as cursor:
+                lock.execute(q.PG_LOCK, prepare=True)
+                cursor.execute(q.PG_STATE, (sorted({a.stream_id for a in appends}),), prepare=True)
+                rows = cursor.fetchall()
+            head = next(((r[1], r[2]) for r in rows if r[0] is None), None)
+            versions = {r[0]: r[1] for r in rows if r[0] is not None}
+            chain, result = _chain(appends, head, dict(versions), recorded_at)
+            _pg_insert(conn, chain, expect=None, head=None)
+        except dbapi.IntegrityError as exc:
+            conn.rollback()
+            raise Refused from exc
+        except BaseException:
+            conn.rollback()
+            raise
+        self._remember(chain, appends, versions)
+        return result
+
+    def _assumed(self, appends: Sequence[StreamAppend]) -> dict[str, int] | None:
+        """Each stream's version as the writer expects it, or as remembered, or else 0: a
+        stream this writer has not seen is most often a new one (a new article), and a
+        wrong guess costs one round trip, since the INSERT checks every version."""
+        if self._head is None:
+            return None
+        versions: dict[str, int] = {}
+        for append in appends:
+            if append.stream_id not in versions:
+                known = append.expected_version
+                if known is None:
+                    known = self._versions.get(append.stream_id, 0)
+                versions[append.stream_id] = known
+        return versions
+
+    def _remember(
+        self, chain: _Chain, appends: Sequence[StreamAppend], before: dict[str, int]
+    ) -> None:
+        if len(self._versions) > _REMEMBERED_STREAMS:
+            self._versions.clear()
+        self._versions.update(before)
+        for append in appends:
+            self._versions[append.stream_id] = self._versions.get(append.stream_id, 0) + len(
+                append.events
+            )
+        self._head = (chain.position, chain.previous)
+
+
+def _pg_insert(
+    conn: Any,
+    chain: _Chain,
+    *,
+    expect: dict[str, int] | None,
+    head: tuple[int, str] | None,
+) -> bool:
+    """Insert the chained rows and commit, pipelined: one round trip. With `expect` (the
+    stream versions the rows were chained on, from `head`) the lock is taken first and
+    the rows go in only if the log is still in that state; returns whether they went in."""
+    columns = [list(c) for c in zip(*(r.values() for r in chain.rows), strict=True)]
+    keys = [k["key"] for k in chain.key_rows], [k["position"] for k in chain.key_rows]
+    first = chain.rows[0] if chain.rows else None
+    with conn.pipeline(), conn.cursor() as lock, conn.cursor() as events, conn.cursor() as more:
+        if expect is None:
+            events.execute(q.PG_EVENTS, columns, prepare=True)
+            if chain.key_rows:
+                more.execute(q.PG_KEYS, keys, prepare=True)
+        else:
+            position, digest = head if head is not None else (0, None)
+            lock.execute(q.PG_LOCK, prepare=True)
+            streams = sorted(expect)
+            state = [position, position, digest, streams, [expect[s] for s in streams]]
+            events.execute(q.PG_EVENTS_IF, [*columns, *state], prepare=True)
+            if chain.key_rows and first is not None:
+                more.execute(q.PG_KEYS_IF, [*keys, first["position"], first["event_id"]])
+        conn.commit()
+        return bool(events.rowcount == len(chain.rows))
+
+
+def _sqlite(
+    conn: Any, appends: Sequence[StreamAppend], recorded_at: str, integrity: Any
+) -> list[list[int]]:
+    streams = sorted({a.stream_id for a in appends})
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if len(streams) == 1:
+            position, digest, found = conn.execute(q.SQLITE_STATE, streams).fetchone()
+            head = (position, digest) if position is not None else None
+            versions = {streams[0]: found} if found is not None else {}
+        else:
+            row = conn.execute(q.HEAD).fetchone()
+            head = (row[0], row[1]) if row is not None else None
+            versions = {}
+            for chunk in chunks(streams, 500):
+                sql = q.SQLITE_VERSIONS.format(", ".join("?" for _ in chunk))
+                versions.update(conn.execute(sql, chunk).fetchall())
+        chain, result = _chain(appends, head, versions, recorded_at)
+        conn.executemany(q.SQLITE_EVENTS, [tuple(r.values()) for r in chain.rows])
+        if chain.key_rows:
+            conn.executemany(q.SQLITE_KEYS, [(k["key"], k["position"]) for k in chain.key_rows])
+        conn.execute("COMMIT")
+    except integrity as exc:
+        conn.execute("ROLLBACK")
+        raise Refused from exc
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _chain(
+    appends: Sequence[StreamAppend],
+    head: tuple[int, str] | None,
+    versions: dict[str, int],
+    recorded_at: str,
+) -> tuple[_Chain, list[list[int]]]:
+    """The chained rows of every append and each append's positions; refuses (before
+    anything is written) an append whose stream is not at its expected version."""
+    position, previous = head if head is not None else (0, GENESIS_HASH)
+    chain = _Chain(position, previous, recorded_at)
+    versions = dict(versions)
+    result = []
+    for append in appends:
+        version = versions.get(append.stream_id, 0)
+        if append.expected_version is not None and version != append.expected_version:
+            # Stale, or a retry of an append already stored: the checked path knows which.
+            raise Refused
+        named = [(str(e.event_id), e) for e in append.events]
+        positions, versions[append.stream_id] = chain.add(append.stream_id, version, named, {})
+        result.append(positions)
+    return chain, result
