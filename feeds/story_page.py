@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Table, select
 
+from feeds.files import write_if_changed
 from feeds.provenance import word_diff
 from feeds.render import Site
 from feeds.site import CSP, _environment
@@ -78,8 +79,6 @@ def publish_story_pages(
     conn: Connection, tables: Tables, site: Site, out: Path, *, since: int | None
 ) -> tuple[list[str], int]:
     """Write `stories/<story id>.html` for the stories that grew; (paths written, rendered)."""
-    from feeds.publisher import write_if_changed  # the publisher imports this module
-
     written, rendered = [], 0
     for page in story_pages(conn, tables, since=since):
         rendered += 1
