@@ -98,15 +98,13 @@ def _publish(
     # them for the next full one, as it does archive pages.
     pages_done = old.get("articles_fingerprint") == fingerprint
     since = old.get("articles_position") if pages_done else None
-    story_since = old.get("stories_position") if pages_done else None
     article_pages: tuple[list[str], int] = ([], 0)
     with runner.store.reading() as conn:
         # Article pages first: the feeds and the index written next link to them.
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
-            if stories is not None:  # the pages of the stories that grew since the last one
-                files, count = publish_story_pages(conn, stories, site, out, since=story_since)
-                article_pages = (article_pages[0] + files, article_pages[1] + count)
+            files, count = publish_story_pages(conn, stories, site, out, since=since)
+            article_pages = (article_pages[0] + files, article_pages[1] + count)
         views = _Views(conn, tables, stories)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)
@@ -114,10 +112,8 @@ def _publish(
     manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": emitter.stamps}
     if archives:
         manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
-        if story_point is not None:
-            manifest.update(stories_position=story_point.position)
     else:
-        kept = ("articles_fingerprint", "articles_position", "stories_position")
+        kept = ("articles_fingerprint", "articles_position")
         manifest.update({k: old[k] for k in kept if k in old})
     write_manifest(out, manifest)
     written = [*emitter.written, *article_pages[0]]

@@ -76,10 +76,15 @@ def render_story(page: StoryPage, site: Site) -> bytes:
 
 
 def publish_story_pages(
-    conn: Connection, tables: Tables, site: Site, out: Path, *, since: int | None
+    conn: Connection, tables: Tables | None, site: Site, out: Path, *, since: int | None
 ) -> tuple[list[str], int]:
-    """Write `stories/<story id>.html` for the stories that grew; (paths written, rendered)."""
-    written, rendered = [], 0
+    """Write `stories/<story id>.html` for the stories that grew since position `since`
+    (every one when None); (paths written, pages rendered). No stories view: nothing. The
+    publisher passes its article pages' position: a publish follows a catch-up of both."""
+    written: list[str] = []
+    rendered = 0
+    if tables is None:
+        return written, rendered
     for page in story_pages(conn, tables, since=since):
         rendered += 1
         rel = f"stories/{page.story.story_id}.html"
