@@ -7,8 +7,7 @@ import json
 
 import click
 
-from feeds.projections import STORIES, build_projections
-from feeds.story_views import Member, stories
+from feeds import STORIES, Member, build_projections, list_stories
 from newsledger.app import App
 from store import ProjectionRunner
 
@@ -34,7 +33,7 @@ def stories_command(app: App, as_json: bool, every: bool) -> None:
     runner.catch_up(STORIES)
     tables = runner.tables(STORIES)
     with app.store.reading() as conn:
-        found = stories(conn, tables, min_members=1 if every else 2)
+        found = list_stories(conn, tables, min_members=1 if every else 2)
     for story in found:
         if as_json:
             click.echo(json.dumps(story.as_json(), ensure_ascii=False, sort_keys=True))
