@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -23,10 +23,10 @@ from sqlalchemy import (
 )
 
 from feeds.articles import ArticleVersion
-from feeds.classify import ArticleText, RuleMatch, classify
+from feeds.classify import ArticleText, Membership, RuleMatch, classify
 from feeds.config import FeedsConfig
-from feeds.figures import article_figures
-from feeds.meetings import HAPPENED, extract_meetings
+from feeds.figures import Figure, article_figures
+from feeds.meetings import HAPPENED, Meeting, extract_meetings
 from feeds.provenance import event_row
 from feeds.stories import StoriesProjection
 from feeds.tables import topics_tables
@@ -61,10 +61,29 @@ class TopicsProjection(Projection):
     def tables(self, generation: int) -> dict[str, Table]:
         return topics_tables(generation)
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> list[Analysis | None]:
+        """Figures, meetings and topics of each content event: pure, so that a replay runs
+        it in worker processes ahead of `apply_prepared` (store/ahead.py)."""
+        return [
+            analyse(ArticleVersion.from_data(e.data), self.topics)
+            if e.type in CONTENT_TYPES
+            else None
+            for e in events
+        ]
+
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
+        self.apply_prepared(conn, tables, events, None)
+
+    def apply_prepared(
+        self,
+        conn: Connection,
+        tables: Tables,
+        events: Sequence[RecordedEvent],
+        prepared: Sequence[Analysis | None] | None,
+    ) -> None:
         batch = _Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
         provenance = []  # every event of the streams, for the article pages
-        for event in events:
+        for i, event in enumerate(events):
             # A revision's row keeps the text it replaces: the page's diff needs it.
             before = (
                 batch.shown_text(str(event.data["article_id"]))
@@ -73,7 +92,9 @@ class TopicsProjection(Projection):
             )
             provenance.append(event_row(event, previous_text=before))
             if event.type in CONTENT_TYPES:
-                batch.article(ArticleVersion.from_data(event.data), event.position, self.topics)
+                version = ArticleVersion.from_data(event.data)
+                analysis = prepared[i] if prepared is not None else None
+                batch.article(version, event.position, self.topics, analysis)
             elif event.type == ARTICLE_SIGHTED.name:
                 batch.sighting(event.data, event.position)
         batch.flush()
@@ -97,6 +118,21 @@ class TopicsProjection(Projection):
             for topic_id, count in conn.execute(query):
                 counts.setdefault(topic_id, {"entered": 0, "left": 0})[key] = int(count)
         return {"topics": counts}
+
+
+class Analysis(NamedTuple):
+    """What an article version says, found from its text alone."""
+
+    figures: list[Figure]
+    meetings: list[Meeting]
+    memberships: list[Membership]
+
+
+def analyse(version: ArticleVersion, topics: Sequence[Topic]) -> Analysis:
+    figures = article_figures(version.title, version.text, language=version.language)
+    meetings = extract_meetings(version.title, version.text, language=version.language)
+    text = ArticleText(version.title, version.text, version.language)
+    return Analysis(figures, meetings, classify(text, topics, figures=figures, meetings=meetings))
 
 
 class _Batch:
@@ -136,7 +172,13 @@ class _Batch:
         self.pages: dict[tuple[str, int], int] = {}
         self.explanations: dict[tuple[RuleMatch, ...], str] = {}
 
-    def article(self, version: ArticleVersion, position: int, topics: Sequence[Topic]) -> None:
+    def article(
+        self,
+        version: ArticleVersion,
+        position: int,
+        topics: Sequence[Topic],
+        analysis: Analysis | None = None,
+    ) -> None:
         aid = version.article_id
         known = self.known.get(aid)
         if known is not None and version.version <= known["version"]:
@@ -166,8 +208,7 @@ class _Batch:
             target = self.new_articles if aid in self.new_articles else self.changed_articles
             target[aid] = row
         self.known[aid] = row
-        figures = article_figures(version.title, version.text, language=version.language)
-        meetings = extract_meetings(version.title, version.text, language=version.language)
+        figures, meetings, memberships = analysis or analyse(version, topics)
         row["meetings"] = (
             json.dumps([m.as_json() for m in meetings], ensure_ascii=False, sort_keys=True)
             if meetings
@@ -202,8 +243,6 @@ class _Batch:
             }
             for i, f in enumerate(figures)
         ]
-        text = ArticleText(version.title, version.text, version.language)
-        memberships = classify(text, topics, figures=figures, meetings=meetings)
         current = self.entries.setdefault(aid, {})
         fresh = {m.topic for m in memberships}
         for topic_id in [t for t in current if t not in fresh]:

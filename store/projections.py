@@ -8,6 +8,7 @@ half-built view and serving goes on during a rebuild.
 
 from __future__ import annotations
 
+import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from sqlalchemy import insert as sa_insert
 from sqlalchemy.schema import SchemaItem
 
 from store import schema
+from store.ahead import prepared_batches
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
@@ -57,6 +59,23 @@ class Projection(ABC):
     ) -> None:
         """Apply `events` (in log order) to `tables`."""
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> Any:
+        """The part of applying `events` that reads nothing but the events (parsing,
+        classifying). A long replay runs it in worker processes ahead of the batch's
+        `apply_prepared`, which gets the result; the projection must then be picklable.
+        The default has no such part."""
+        return None
+
+    def apply_prepared(
+        self,
+        conn: Connection,
+        tables: Mapping[str, Table],
+        events: Sequence[RecordedEvent],
+        prepared: Any,
+    ) -> None:
+        """`apply`, given what `prepare(events)` returned."""
+        self.apply(conn, tables, events)
+
     def compare(
         self, conn: Connection, old: Mapping[str, Table], new: Mapping[str, Table]
     ) -> dict[str, Any]:
@@ -84,11 +103,21 @@ class ProjectionRunner:
     """Applies the log to projections: incrementally (`catch_up`) or from scratch (`replay`)."""
 
     def __init__(
-        self, store: EventStore, projections: Iterable[Projection], *, batch_size: int = 500
+        self,
+        store: EventStore,
+        projections: Iterable[Projection],
+        *,
+        batch_size: int = 500,
+        workers: int | None = None,
+        ahead_from: int = 20_000,
     ) -> None:
         self.store = store
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
+        # A replay of at least `ahead_from` events runs `prepare` in `workers` processes
+        # (default: one per CPU); a shorter one is not worth starting them.
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.ahead_from = ahead_from
 
     def _select(self, name: str | None) -> list[Projection]:
         if name is None:
@@ -206,10 +235,14 @@ class ProjectionRunner:
         head = self.store.head()
         total = self._count(projection, head)
         applied = 0
-        for batch in self.store.read_batches(
+        batches = self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
+        )
+        ahead = type(projection).prepare is not Projection.prepare and total >= self.ahead_from
+        for batch, prepared in prepared_batches(
+            projection, batches, workers=self.workers if ahead else 0
         ):
-            self._rebuild(projection, new_tables, generation, batch)
+            self._rebuild(projection, new_tables, generation, batch, prepared)
             applied += len(batch)
             if progress is not None:
                 progress(applied, total)
@@ -258,6 +291,7 @@ class ProjectionRunner:
         tables: Mapping[str, Table],
         generation: int,
         events: Sequence[RecordedEvent],
+        prepared: Any = None,
     ) -> None:
         """Apply `events` to a generation being rebuilt, recording the ones that fail."""
 
@@ -266,7 +300,10 @@ class ProjectionRunner:
 
         try:
             with write_transaction(self.store.engine, append_lock=False) as conn:
-                apply(conn, events)
+                if prepared is None:
+                    apply(conn, events)
+                else:
+                    projection.apply_prepared(conn, tables, events, prepared)
         except StoreUnavailableError:
             raise
         except Exception:
