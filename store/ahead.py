@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from store.events import RecordedEvent
 
 if TYPE_CHECKING:
-    from store.projections import Projection
+    from store.projection import Projection
 
 _PROJECTION: Projection | None = None
 
