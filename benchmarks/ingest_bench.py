@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, insert, text
 
-from ingest.canonical import collapse
 from ingest.config import parse_config
+from ingest.normalise.canonical import collapse
+from ingest.parse.textparts import parse_text_article
 from ingest.poller import Poller
-from ingest.textparts import parse_text_article
 from store import EventStore
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,1 +1,34 @@
-"""Topic feeds: classification, figure extraction, Atom rendering, publishing and serving."""
+"""Topic feeds: classification, figure extraction, Atom rendering, publishing and serving.
+
+This module is the package's public face: the composition root (`newsledger`) imports
+only what is listed here.
+"""
+
+from feeds.classify import ArticleText
+from feeds.config import FeedsConfig, parse_config
+from feeds.errors import FeedsError
+from feeds.explain import explain as explain_article
+from feeds.listing import ArticleListing, listings
+from feeds.projections import TOPICS, build_projections
+from feeds.publisher import PublishReport, publish_all
+from feeds.server import MAX_CONNECTIONS, create_app, make_server
+from feeds.views import FigureRow, all_figures
+
+__all__ = [
+    "MAX_CONNECTIONS",
+    "TOPICS",
+    "ArticleListing",
+    "ArticleText",
+    "FeedsConfig",
+    "FeedsError",
+    "FigureRow",
+    "PublishReport",
+    "all_figures",
+    "build_projections",
+    "create_app",
+    "explain_article",
+    "listings",
+    "make_server",
+    "parse_config",
+    "publish_all",
+]

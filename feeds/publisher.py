@@ -4,16 +4,10 @@ rewriting a file only when its bytes change."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import logging
-import math
-import os
-import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from feeds.config import FeedsConfig
 from feeds.errors import PublishError
+from feeds.files import LOCK, locked, read_manifest, remove_stale, write_if_changed, write_manifest
 from feeds.jsonfeed import render_json_feed
 from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
@@ -33,8 +28,6 @@ from store import ProjectionRunner
 
 log = logging.getLogger(__name__)
 
-MANIFEST = ".newsledger-manifest.json"
-LOCK = ".newsledger-publish.lock"
 INDEX_ENTRIES = 10
 
 
@@ -73,147 +66,180 @@ def publish_all(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(f"cannot create output folder {out}: {exc.strerror}") from exc
-    with _locked(out / LOCK):
+    with locked(out / LOCK):
         return _publish(runner, config, out, archives=archives)
 
 
 def _publish(
     runner: ProjectionRunner, config: FeedsConfig, out: Path, *, archives: bool
 ) -> PublishReport:
+    """Render what changed since the manifest's stamps; drop what no topic produces."""
     site = site_for(config)
     checkpoint = runner.checkpoint(TOPICS)
     tables = runner.tables(TOPICS)
     # Stories (feeds.stories) make one entry of several copies; without that projection
     # (a runner built for topics only) every article is its own entry.
     grouped = STORIES in runner.projections
-    story_tables = runner.tables(STORIES) if grouped else None
+    stories = runner.tables(STORIES) if grouped else None
     story_point = runner.checkpoint(STORIES) if grouped else None
-    fingerprint = ":".join(
-        [
-            config.rendering_fingerprint(),
-            site.version,
-            str(checkpoint.generation),
-            str(story_point.generation if story_point else 0),
-        ]
+    fingerprint = (
+        f"{config.rendering_fingerprint()}:{site.version}:{checkpoint.generation}"
+        f":{story_point.generation if story_point else 0}"
     )
     # A copy joining a story changes the story's entry ("also reported by"), not the topic's
     # stamp: the current documents are rendered again whenever the stories view moved.
     story_stamp = f":{story_point.position}" if story_point else ""
-    old = _read_manifest(out)
+    old = read_manifest(out)
     old_files: dict[str, str] = dict(old.get("files", {}))
-    full = old.get("fingerprint") != fingerprint
-    known: dict[str, str] = {} if full else old_files
-    stamps: dict[str, str] = {}
-    written: list[str] = []
-    unchanged: list[str] = []
-    rendered = 0
-    size = config.entries_per_feed
-
-    def emit(rel: str, stamp: str, render: Any) -> None:
-        nonlocal rendered
-        stamps[rel] = stamp
-        if known.get(rel) == stamp and (out / rel).exists():
-            unchanged.append(rel)
-            return
-        rendered += 1
-        (written if write_if_changed(out / rel, render()) else unchanged).append(rel)
-
-    archived: list[tuple[Topic, int, dict[int, int]]] = []
+    emitter = _Emitter(out, {} if old.get("fingerprint") != fingerprint else old_files)
     # Article pages are rendered again when their own fingerprint changed, or else for the
     # articles with events after the last publish. A quick publish (archives=False) leaves
     # them for the next full one, as it does archive pages.
     pages_done = old.get("articles_fingerprint") == fingerprint
     since = old.get("articles_position") if pages_done else None
+    article_pages: tuple[list[str], int] = ([], 0)
     with runner.store.reading() as conn:
         # Article pages first: the feeds and the index written next link to them.
-        article_pages: tuple[list[str], int] = ([], 0)
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
-        for topic in config.topics:
-            state = topic_state(conn, tables, topic.id)
-            count = (state.next_seq - 1) // size
-            figs = tables["figures"] if topic.show_figures else None
-            current = entries(
-                conn, tables, topic.id, newest=size, figures=figs, stories=story_tables
-            )
-            emit(
-                f"feeds/{topic.id}.atom",
-                f"{state.stamp}:{count}{story_stamp}",
-                lambda t=topic, c=current, a=count: render_feed(FeedPage(t, c, None, a), site),
-            )
-            emit(
-                f"feeds/{topic.id}.json",
-                f"{state.stamp}:{count}{story_stamp}",
-                lambda t=topic, c=current, a=count: render_json_feed(FeedPage(t, c, None, a), site),
-            )
-            archived.append((topic, count, dict(state.pages or {})))
-        emit("feeds.opml", "", lambda: render_opml(config.topics, site))
-        index_stamp = ",".join(stamps[f"feeds/{t.id}.atom"] for t in config.topics)
-        emit(
-            "index.html",
-            index_stamp,
-            lambda: render_index(
-                [
-                    (
-                        t,
-                        entries(
-                            conn,
-                            tables,
-                            t.id,
-                            newest=INDEX_ENTRIES,
-                            by_published=True,
-                            stories=story_tables,
-                        ),
-                    )
-                    for t in config.topics
-                ],
-                site,
-            ),
-        )
-        for topic, count, pages in archived:
-            for page in range(1, count + 1):
-                rel = f"feeds/{topic.id}/archive/{page}.atom"
-                stamp = f"{pages.get(page, 0)}:{page < count}"
-                if not archives:
-                    # Not rendered now: keep a stamp only if it still describes the file,
-                    # so that the next full publish renders exactly the others.
-                    if known.get(rel) == stamp:
-                        stamps[rel] = stamp
-                    continue
-                figs = tables["figures"] if topic.show_figures else None
-                emit(
-                    rel,
-                    stamp,
-                    lambda t=topic, p=page, a=count, f=figs: render_feed(
-                        FeedPage(t, _page_rows(conn, tables, t.id, p, size, f, story_tables), p, a),
-                        site,
-                    ),
-                )
-    stale = set(old_files) - set(stamps)
-    if not archives:  # a current topic's archive pages are not stale, just not refreshed yet
-        topics = {t.id for t in config.topics}
-        stale = {rel for rel in stale if _archive_topic(rel) not in topics}
-    removed = _remove_stale(out, stale)
-    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": stamps}
+        views = _Views(conn, tables, stories)
+        counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
+        _publish_archives(views, config, site, emitter, counts, render=archives)
+    removed = remove_stale(out, _stale(set(old_files) - set(emitter.stamps), config, archives))
+    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": emitter.stamps}
     if archives:
         manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
     else:
         kept = ("articles_fingerprint", "articles_position")
         manifest.update({k: old[k] for k in kept if k in old})
-    _write_manifest(out, manifest)
-    written.extend(article_pages[0])
-    report = PublishReport(
-        tuple(written),
-        tuple(unchanged),
-        tuple(removed),
-        rendered + article_pages[1],
-        output_dir=out,
-    )
+    write_manifest(out, manifest)
+    written = [*emitter.written, *article_pages[0]]
     log.info(
         "published feeds",
-        extra={"written": len(written), "unchanged": len(unchanged), "rendered": rendered},
+        extra={
+            "written": len(written),
+            "unchanged": len(emitter.unchanged),
+            "rendered": emitter.rendered,
+        },
     )
-    return report
+    return PublishReport(
+        tuple(written),
+        tuple(emitter.unchanged),
+        tuple(removed),
+        emitter.rendered + article_pages[1],
+        output_dir=out,
+    )
+
+
+class _Emitter:
+    """Writes each document whose stamp differs from the last publish's; keeps the stamps."""
+
+    def __init__(self, out: Path, known: dict[str, str]) -> None:
+        self.out = out
+        self.known = known
+        self.stamps: dict[str, str] = {}
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+        self.rendered = 0
+
+    def emit(self, rel: str, stamp: str, render: Callable[[], bytes]) -> None:
+        self.stamps[rel] = stamp
+        if self.known.get(rel) == stamp and (self.out / rel).exists():
+            self.unchanged.append(rel)
+            return
+        self.rendered += 1
+        changed = write_if_changed(self.out / rel, render())
+        (self.written if changed else self.unchanged).append(rel)
+
+    def keep(self, rel: str, stamp: str) -> None:
+        """Not rendered now: keep a stamp only if it still describes the file, so that the
+        next full publish renders exactly the others."""
+        if self.known.get(rel) == stamp:
+            self.stamps[rel] = stamp
+
+
+#: Per topic: its number of full archive pages, and each page's stamp.
+Archived = list[tuple[Topic, int, dict[int, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Views:
+    """What the documents are read from: the topics view, and the stories view if any."""
+
+    conn: Connection
+    tables: Any
+    stories: Any | None
+
+    def entries(self, topic_id: str, **options: Any) -> Any:
+        return entries(self.conn, self.tables, topic_id, stories=self.stories, **options)
+
+
+def _publish_current(
+    views: _Views, config: FeedsConfig, site: Site, emitter: _Emitter, *, story_stamp: str
+) -> Archived:
+    """What readers poll: each topic's feed (Atom and JSON), the OPML file, the index."""
+    size = config.entries_per_feed
+    archived: Archived = []
+    for topic in config.topics:
+        state = topic_state(views.conn, views.tables, topic.id)
+        count = (state.next_seq - 1) // size
+        figs = views.tables["figures"] if topic.show_figures else None
+        current = views.entries(topic.id, newest=size, figures=figs)
+        page = FeedPage(topic, current, None, count)
+        stamp = f"{state.stamp}:{count}{story_stamp}"
+        emitter.emit(f"feeds/{topic.id}.atom", stamp, partial(render_feed, page, site))
+        emitter.emit(f"feeds/{topic.id}.json", stamp, partial(render_json_feed, page, site))
+        archived.append((topic, count, dict(state.pages or {})))
+    emitter.emit("feeds.opml", "", lambda: render_opml(config.topics, site))
+    index_stamp = ",".join(emitter.stamps[f"feeds/{t.id}.atom"] for t in config.topics)
+    emitter.emit("index.html", index_stamp, partial(_render_index, views, config, site))
+    return archived
+
+
+def _publish_archives(
+    views: _Views,
+    config: FeedsConfig,
+    site: Site,
+    emitter: _Emitter,
+    archived: Archived,
+    *,
+    render: bool,
+) -> None:
+    """Every topic's archive pages (only their stamps when `render` is False)."""
+    size = config.entries_per_feed
+    for topic, count, pages in archived:
+        figs = views.tables["figures"] if topic.show_figures else None
+        for page in range(1, count + 1):
+            rel = f"feeds/{topic.id}/archive/{page}.atom"
+            stamp = f"{pages.get(page, 0)}:{page < count}"
+            if not render:
+                emitter.keep(rel, stamp)
+                continue
+            rows = partial(_page_rows, views, topic.id, page, size, figs)
+            emitter.emit(rel, stamp, partial(_render_archive, topic, rows, page, count, site))
+
+
+def _render_index(views: _Views, config: FeedsConfig, site: Site) -> bytes:
+    """The index page: each topic's newest entries by publication (read only if rendered)."""
+    latest = [
+        (t, views.entries(t.id, newest=INDEX_ENTRIES, by_published=True)) for t in config.topics
+    ]
+    return render_index(latest, site)
+
+
+def _render_archive(
+    topic: Topic, rows: Callable[[], Any], page: int, count: int, site: Site
+) -> bytes:
+    return render_feed(FeedPage(topic, rows(), page, count), site)
+
+
+def _stale(candidates: set[str], config: FeedsConfig, archives: bool) -> set[str]:
+    """Files of the last publish not produced now: removed, except that a quick publish
+    leaves a current topic's archive pages (not stale, just not refreshed yet)."""
+    if archives:
+        return candidates
+    topics = {t.id for t in config.topics}
+    return {rel for rel in candidates if _archive_topic(rel) not in topics}
 
 
 def _publish_articles(
@@ -266,86 +292,6 @@ def _archive_topic(rel: str) -> str | None:
     return None
 
 
-def _page_rows(
-    conn: Any, tables: Any, topic_id: str, page: int, size: int, figs: Any, stories: Any
-) -> Any:
+def _page_rows(views: _Views, topic_id: str, page: int, size: int, figs: Any) -> Any:
     seqs = ((page - 1) * size + 1, page * size)
-    return entries(conn, tables, topic_id, seq_range=seqs, figures=figs, stories=stories)
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` atomically (temp file + rename) unless it already holds it."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            # No fsync: the files are derived and a publish rewrites any that a crash lost;
-            # readers never see a partial file because of the rename (4 ms saved per file).
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, 0o644)
-            stamp = _next_mtime(path)
-            os.utime(tmp, (stamp, stamp))
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise PublishError(f"cannot write {path}: {exc.strerror}") from exc
-    return True
-
-
-def _next_mtime(path: Path) -> int:
-    """A whole-second mtime later than the file's current one and not before now.
-
-    The server's Last-Modified is the mtime in whole seconds (HTTP dates have no
-    fractions), so every change must move it by at least one second, or a client that
-    revalidates with If-Modified-Since alone would get 304 for changed bytes.
-    """
-    try:
-        previous = math.floor(path.stat().st_mtime) + 1
-    except FileNotFoundError:
-        previous = 0
-    return max(math.ceil(time.time()), previous)
-
-
-def _remove_stale(out: Path, stale: set[str]) -> list[str]:
-    """Files an earlier publish wrote that no topic produces now (a topic was removed)."""
-    removed = []
-    for rel in sorted(stale):
-        with contextlib.suppress(FileNotFoundError):
-            (out / rel).unlink()
-            removed.append(rel)
-    return removed
-
-
-def _read_manifest(out: Path) -> dict[str, Any]:
-    try:
-        value = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    data = json.dumps(manifest, sort_keys=True, indent=0).encode("utf-8")
-    write_if_changed(out / MANIFEST, data)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One publisher at a time per folder (the worker's scheduler and a `replay`, say)."""
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return views.entries(topic_id, seq_range=seqs, figures=figs)

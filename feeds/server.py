@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from feeds.config import FeedsConfig
-from feeds.publisher import MANIFEST
+from feeds.files import MANIFEST
 from feeds.site import CSP
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ at once, declared in one place because the three limits stack.
 - `work`: blocking steps (parsing a body, appending to the store) running in threads at
   once. Kept at 2: the event loop, which times every request in flight, must never be
   starved of the GIL, and never wait itself on a database lock. Large folder polls add
-  reader processes (`ingest.readers`) outside this budget.
+  reader processes (`ingest.parse.readers`) outside this budget.
 """
 
 from __future__ import annotations

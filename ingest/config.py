@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,40 +135,18 @@ def _parse_source(entry: object, index: int, file: str, base_dir: Path) -> Sourc
     kind = entry.get("kind")
     if kind not in KINDS:
         raise fail("kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
-    url: str | None = None
-    path: Path | None = None
-    if kind == "folder":
-        raw_path = entry.get("path")
-        if not isinstance(raw_path, str) or not raw_path.strip():
-            raise fail("path", "a folder source needs a path")
-        if "url" in entry:
-            raise fail("url", "a folder source takes a path, not a url")
-        path = (base_dir / raw_path).resolve()
-    else:
-        raw_url = entry.get("url")
-        if not isinstance(raw_url, str) or not raw_url.strip():
-            raise fail("url", f"a {kind} source needs a url")
-        if not re.match(r"^https?://[^/\s]+", raw_url.strip(), re.IGNORECASE):
-            raise fail("url", f"expected an http:// or https:// URL, got {raw_url!r}")
-        url = raw_url.strip()
-    try:
-        interval = parse_duration(entry.get("interval", "30m"))
-    except ValueError as exc:
-        raise fail("interval", str(exc)) from None
-    if interval < 1:
-        raise fail("interval", "must be at least 1s")
+    url, path = _location(entry, kind, base_dir, fail)
+    interval = _interval(entry, fail)
     language = entry.get("language")
     if language is not None and (
         not isinstance(language, str)
         or not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", language)
     ):
         raise fail("language", f'expected a language tag like "vi" or "en", got {language!r}')
-    enabled = entry.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise fail("enabled", f"expected true or false, got {enabled!r}")
-    full_text = entry.get("full_text", False)
-    if not isinstance(full_text, bool):
-        raise fail("full_text", f"expected true or false, got {full_text!r}")
+    enabled, full_text = entry.get("enabled", True), entry.get("full_text", False)
+    for name, flag in (("enabled", enabled), ("full_text", full_text)):
+        if not isinstance(flag, bool):
+            raise fail(name, f"expected true or false, got {flag!r}")
     if full_text and kind != "feed":
         raise fail("full_text", "only feed sources fetch linked pages")
     return SourceConfig(
@@ -180,6 +159,38 @@ def _parse_source(entry: object, index: int, file: str, base_dir: Path) -> Sourc
         enabled=enabled,
         full_text=full_text,
     )
+
+
+Fail = Callable[[str, str], ConfigError]
+
+
+def _location(
+    entry: dict[str, Any], kind: str, base_dir: Path, fail: Fail
+) -> tuple[str | None, Path | None]:
+    """A folder's resolved path, or a feed's or page's http(s) URL."""
+    if kind == "folder":
+        raw_path = entry.get("path")
+        if not isinstance(raw_path, str) or not raw_path.strip():
+            raise fail("path", "a folder source needs a path")
+        if "url" in entry:
+            raise fail("url", "a folder source takes a path, not a url")
+        return None, (base_dir / raw_path).resolve()
+    raw_url = entry.get("url")
+    if not isinstance(raw_url, str) or not raw_url.strip():
+        raise fail("url", f"a {kind} source needs a url")
+    if not re.match(r"^https?://[^/\s]+", raw_url.strip(), re.IGNORECASE):
+        raise fail("url", f"expected an http:// or https:// URL, got {raw_url!r}")
+    return raw_url.strip(), None
+
+
+def _interval(entry: dict[str, Any], fail: Fail) -> float:
+    try:
+        interval = parse_duration(entry.get("interval", "30m"))
+    except ValueError as exc:
+        raise fail("interval", str(exc)) from None
+    if interval < 1:
+        raise fail("interval", "must be at least 1s")
+    return interval
 
 
 def _parse_fetch(table: object, file: str) -> FetchSettings:

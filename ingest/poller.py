@@ -10,26 +10,26 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from ingest.budget import ConcurrencyBudget
 from ingest.config import IngestConfig, SourceConfig
-from ingest.dedup import item_keys
 from ingest.errors import FetchError
-from ingest.feedparse import parse_feed
-from ingest.fetcher import Fetcher, FetchResult, host_of
-from ingest.folder import list_folder, read_files
-from ingest.folder_pipeline import close_all, read_and_record, start_readers
-from ingest.items import Item
-from ingest.ledger import ArticleRecorder, SourceRef
-from ingest.outcomes import SourceFacts, counted, seed
-from ingest.pages import extract_page
-from ingest.politeness import HostGate
+from ingest.fetch.fetcher import Fetcher, FetchResult, host_of
+from ingest.fetch.politeness import HostGate
+from ingest.folders import READERS_FROM, batches, close_all, read_and_record, start_readers
+from ingest.full_text import PAGE_ACCEPT, FullText
+from ingest.memory import SourceMemory, seed
+from ingest.normalise.items import Item
+from ingest.parse.feed import parse_feed
+from ingest.parse.folder import list_folder, read_files
+from ingest.parse.webpage import extract_page
 from ingest.projections import SourceState, next_poll, source_states
-from ingest.reports import PollReport, SourceMemory
-from newsfacts import SOURCE_FETCHED, SOURCE_MOVED, SourceFetchedData, timestamp
+from ingest.record.recorder import ArticleRecorder, SourceRef
+from ingest.record.source_facts import SourceFacts
+from ingest.reports import PollReport
+from newsfacts import SOURCE_MOVED
 from store import EventStore, ProjectionRunner, StoreError
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,6 @@ FEED_ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
-#: Files read and appended per step of a folder poll.
-FOLDER_BATCH = 1000
-#: A folder poll with at least this many new or changed files reads them in reader
-#: processes (`ingest.readers`); smaller polls are not worth starting processes for.
-READERS_FROM = 4 * FOLDER_BATCH
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 
 class Poller:
@@ -73,8 +67,10 @@ class Poller:
         self.gate = HostGate(concurrency=self.budget.requests, gap=config.fetch.host_gap)
         self.recorder = ArticleRecorder(store)
         self.facts = SourceFacts(store, config.fetch, self.gate, jitter)
+        self.full_text = FullText(
+            store, self.fetcher, self.gate, self._blocking, limit=config.fetch.full_text_limit
+        )
         self._runner = runner or ProjectionRunner(store, [])
-        self._jitter = jitter
         # Reader processes for large folder polls (0: none). By default one per core but
         # one, since this process keeps a core busy recording what they read.
         self._readers = max(1, (os.cpu_count() or 1) - 1) if readers is None else readers
@@ -96,7 +92,7 @@ class Poller:
             return mem
         if self._states is None:
             self._states = source_states(self._runner)
-        mem = seed(source, self._states.get(source.id))
+        mem = seed(source.location, self._states.get(source.id))
         self._memory[source.id] = mem
         return mem
 
@@ -145,28 +141,18 @@ class Poller:
             )
 
     async def _poll(self, source: SourceConfig, *, now: datetime, force: bool) -> PollReport:
+        """Skip it (disabled, gone, backing off), or read the folder, or fetch the URL."""
         mem = self.memory(source)
-        cid = str(uuid.uuid4())
-        if not source.enabled and not force:
-            return PollReport(source.id, "disabled", mem.url)
-        if mem.gone:
-            return PollReport(source.id, "gone", mem.url, message="the server said 410 Gone")
-        if not force and mem.retry_at is not None and mem.retry_at > now:
-            return PollReport(
-                source.id, "deferred", mem.url, retry_at=mem.retry_at, message="backing off"
-            )
+        if (skipped := _skipped(source, mem, now, force)) is not None:
+            return skipped
         mem.last_attempt = now
+        cid = str(uuid.uuid4())
         if source.kind == "folder":
             return await self._poll_folder(source, mem, now, cid)
         host = host_of(mem.url)
         if (until := self.gate.blocked_until(host, now)) is not None:
-            return PollReport(
-                source.id,
-                "deferred",
-                mem.url,
-                retry_at=until,
-                message=f"{host} asked to wait (Retry-After)",
-            )
+            message = f"{host} asked to wait (Retry-After)"
+            return PollReport(source.id, "deferred", mem.url, retry_at=until, message=message)
         try:
             async with self.gate.slot(host):
                 accept = FEED_ACCEPT if source.kind == "feed" else PAGE_ACCEPT
@@ -179,51 +165,51 @@ class Poller:
         if result.status == 410:
             return await self._blocking(self.facts.gone, source, mem, result, now, cid)
         if result.status == 304:
-            mem.last_not_modified = now
-            recovered = mem.failures > 0
-            events = await self._blocking(
-                self.facts.succeeded,
-                source,
-                mem,
-                result,
-                now,
-                cid,
-                Counter(),
-                items=0,
-                force_event=recovered,
-            )
-            return PollReport(
-                source.id, "not_modified", result.url, 304, result.latency, 0, 0, events
-            )
+            return await self._not_modified(source, mem, result, now, cid)
+        return await self._fetched(source, mem, result, now, cid, host)
+
+    async def _not_modified(
+        self, source: SourceConfig, mem: SourceMemory, result: FetchResult, now: datetime, cid: str
+    ) -> PollReport:
+        """A 304: nothing new; a fact only when it ends a run of failures."""
+        mem.last_not_modified = now
+        recovered = mem.failures > 0
+        events = await self._blocking(
+            self.facts.succeeded, source, mem, result, now, cid, Counter(), items=0,
+            force_event=recovered,
+        )  # fmt: skip
+        return PollReport(source.id, "not_modified", result.url, 304, result.latency, 0, 0, events)
+
+    async def _fetched(
+        self,
+        source: SourceConfig,
+        mem: SourceMemory,
+        result: FetchResult,
+        now: datetime,
+        cid: str,
+        host: str,
+    ) -> PollReport:
+        """A body: parse it (and fetch full text), record the items, record the poll."""
         try:
             items = await self._blocking(self._parse, source, result)
             if source.full_text:
-                items = await self._full_text(source, items)
+                items = await self.full_text.fill(source, items)
         except FetchError as exc:
             return await self._blocking(
                 self.facts.failed, source, mem, exc, now, cid, host=host, result=result
             )
+        ref = SourceRef(source.id, source.kind)
         counts = await self._blocking(
-            self.recorder.record,
-            SourceRef(source.id, source.kind),
-            items,
-            fetched=now,
-            correlation_id=cid,
+            self.recorder.record, ref, items, fetched=now, correlation_id=cid
         )
         events = await self._blocking(
             self.facts.succeeded, source, mem, result, now, cid, counts, items=len(items)
         )
         outcome = "moved" if events.get(SOURCE_MOVED.name) else "ok"
         return PollReport(
-            source.id,
-            outcome,
-            result.url,
-            result.status,
-            result.latency,
-            result.bytes,
-            len(items),
-            events,
-        )
+            source.id, outcome, result.url, result.status, result.latency, result.bytes,
+            len(items), events,
+        )  # fmt: skip
 
     async def _blocking(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run blocking work in a thread, within the work slots."""
@@ -250,56 +236,10 @@ class Poller:
             log.warning("source %s: %s", source.id, warning)
         return list(parsed.items)
 
-    async def _full_text(self, source: SourceConfig, items: list[Item]) -> list[Item]:
-        """Replace entries not yet recorded by the article on their linked page."""
-        keys = {item_keys(source.id, item).seen: item for item in items}
-        claimed = await self._blocking(self.store.claimed, keys)
-        fresh = [i for k, i in keys.items() if k not in claimed and i.url][
-            : self.settings.full_text_limit
-        ]
-        pages = await asyncio.gather(*(self._page_for(source, item) for item in fresh))
-        better = {id(old): new for old, new in zip(fresh, pages, strict=True)}
-        return [better.get(id(item), item) for item in items]
-
-    async def _page_for(self, source: SourceConfig, entry: Item) -> Item:
-        assert entry.url is not None
-        try:
-            async with self.gate.slot(host_of(entry.url)):
-                result = await self.fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
-            if result.status != 200:
-                raise FetchError("http_status", f"HTTP {result.status}", status=result.status)
-            page = await self._blocking(
-                extract_page,
-                result.body,
-                url=entry.url,
-                content_type=result.content_type,
-                language=entry.language,
-                extractor="feedparser+trafilatura",
-            )
-        except FetchError as exc:
-            log.warning(
-                "source %s: full text of %s unavailable (%s); keeping the feed entry",
-                source.id,
-                entry.url,
-                exc.message,
-            )
-            return entry
-        return replace(
-            page,
-            url=entry.url,
-            canonical_url=entry.canonical_url,
-            guid=entry.guid,
-            title=page.title or entry.title,
-            published=entry.published or page.published,
-            language=entry.language or page.language,
-            author=page.author or entry.author,
-            origin_hash=entry.content_hash,
-        )
-
     async def _poll_folder(
         self, source: SourceConfig, mem: SourceMemory, now: datetime, cid: str
     ) -> PollReport:
-        """Read new and changed files in batches: memory stays bounded for large folders."""
+        """List new and changed files, read and record them in batches, record the poll."""
         assert source.path is not None
         try:
             listing = await self._blocking(list_folder, source.path, known=mem.stamps)
@@ -307,15 +247,11 @@ class Poller:
             return await self._blocking(self.facts.failed, source, mem, exc, now, cid, host="")
         ref = SourceRef(source.id, source.kind)
         stamps = dict(listing.stamps)
-        chunks = [
-            listing.changed[start : start + FOLDER_BATCH]
-            for start in range(0, len(listing.changed), FOLDER_BATCH)
-        ]
-
-        procs = start_readers(self._readers if len(listing.changed) >= self._readers_from else 0)
+        large = len(listing.changed) >= self._readers_from
+        procs = start_readers(self._readers if large else 0)
         try:
             counts, size, items = await read_and_record(
-                chunks,
+                batches(listing.changed),
                 procs,
                 language=source.language,
                 read_here=functools.partial(self._blocking, read_files),
@@ -329,23 +265,22 @@ class Poller:
             if procs:
                 await asyncio.to_thread(close_all, procs)
         mem.stamps = stamps
-        recovered = mem.failures > 0
-        mem.failures, mem.retry_at, mem.last_success = 0, None, now
-        events = dict(counts)
-        if counts or recovered:
-            data: SourceFetchedData = {
-                "source_id": source.id,
-                "url": str(source.path),
-                "status": None,
-                "etag": None,
-                "last_modified": None,
-                "bytes": size,
-                "latency_seconds": 0.0,
-                "items": items,
-                **counted(counts),
-                "permanent_redirect": None,
-                "fetched": timestamp(now),
-            }
-            event = SOURCE_FETCHED.new(data, metadata={"correlation_id": cid})
-            await self._blocking(self.facts.append, source, event, events)
+        events = await self._blocking(
+            self.facts.folder_read, source, mem, now, cid, counts, size=size, items=items
+        )
         return PollReport(source.id, "ok", str(source.path), None, 0.0, size, items, events)
+
+
+def _skipped(
+    source: SourceConfig, mem: SourceMemory, now: datetime, force: bool
+) -> PollReport | None:
+    """The report of a poll that requests nothing: disabled, gone, or backing off."""
+    if not source.enabled and not force:
+        return PollReport(source.id, "disabled", mem.url)
+    if mem.gone:
+        return PollReport(source.id, "gone", mem.url, message="the server said 410 Gone")
+    if not force and mem.retry_at is not None and mem.retry_at > now:
+        return PollReport(
+            source.id, "deferred", mem.url, retry_at=mem.retry_at, message="backing off"
+        )
+    return None

@@ -6,9 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ingest.fetcher import Validators
-from ingest.folder import FileStamp
-
 #: Outcomes other than `failed:<reason>` (reason as in `ingest.errors.REASONS`).
 OUTCOMES = ("ok", "not_modified", "gone", "moved", "deferred", "disabled", "error")
 
@@ -42,25 +39,3 @@ class PollReport:
     def requested(self) -> bool:
         """Whether this poll made a request (or read the folder)."""
         return self.outcome not in ("gone", "deferred", "disabled")
-
-
-@dataclass(slots=True)
-class SourceMemory:
-    """Per-source polling state kept by a running process, seeded from the log's projection.
-
-    Only facts reach the log; this also holds what is not a fact (the time of the last
-    304, validators from a 200 that brought nothing new, folder file stamps).
-    """
-
-    configured: str  # the configured URL or path this memory belongs to
-    url: str  # the URL polled (after a confirmed move)
-    validators: Validators = field(default_factory=Validators)
-    failures: int = 0
-    retry_at: datetime | None = None
-    redirect_target: str | None = None
-    redirect_streak: int = 0
-    gone: bool = False
-    last_attempt: datetime | None = None
-    last_success: datetime | None = None
-    last_not_modified: datetime | None = None
-    stamps: dict[str, FileStamp] = field(default_factory=dict)

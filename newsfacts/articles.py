@@ -7,20 +7,13 @@ from __future__ import annotations
 
 from typing import Final, NotRequired, TypedDict
 
-from newsfacts.declared import EventType
+from newsfacts.declared import EventType, StreamIds
 
-ARTICLE_PREFIX: Final = "article-"
-
-
-def article_stream(article_id: str) -> str:
-    return ARTICLE_PREFIX + article_id
-
-
-def article_of_stream(stream_id: str) -> str:
-    """The article id of an article stream id."""
-    if not stream_id.startswith(ARTICLE_PREFIX):
-        raise ValueError(f"{stream_id!r} is not an article stream")
-    return stream_id.removeprefix(ARTICLE_PREFIX)
+STREAMS: Final = StreamIds("an article", "article-")
+#: `article-<id>`: the stream of one article.
+article_stream = STREAMS.stream
+#: The id of an article stream id (ValueError for another kind of stream).
+article_of_stream = STREAMS.ident
 
 
 class ArticleContent(TypedDict):

@@ -1,5 +1,6 @@
 """What declaring an event type gives: its name and version bound to its data's shape, so
-writers build events and readers read them through one declaration."""
+writers build events and readers read them through one declaration; and the stream ids of
+one kind of stream, built and parsed by one rule."""
 
 from __future__ import annotations
 
@@ -36,3 +37,20 @@ class EventType(Generic[Data]):
         if event.type != self.name:
             raise ValueError(f"event at position {event.position} is {event.type}, not {self.name}")
         return cast(Data, event.data)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamIds:
+    """The stream ids of one kind of stream: `<prefix><id>`."""
+
+    kind: str
+    prefix: str
+
+    def stream(self, ident: str) -> str:
+        return self.prefix + ident
+
+    def ident(self, stream_id: str) -> str:
+        """The id inside a stream id of this kind."""
+        if not stream_id.startswith(self.prefix):
+            raise ValueError(f"{stream_id!r} is not {self.kind} stream")
+        return stream_id.removeprefix(self.prefix)

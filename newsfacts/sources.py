@@ -8,20 +8,13 @@ from __future__ import annotations
 
 from typing import Final, TypedDict
 
-from newsfacts.declared import EventType
+from newsfacts.declared import EventType, StreamIds
 
-SOURCE_PREFIX: Final = "source-"
-
-
-def source_stream(source_id: str) -> str:
-    return SOURCE_PREFIX + source_id
-
-
-def source_of_stream(stream_id: str) -> str:
-    """The source id of a source stream id."""
-    if not stream_id.startswith(SOURCE_PREFIX):
-        raise ValueError(f"{stream_id!r} is not a source stream")
-    return stream_id.removeprefix(SOURCE_PREFIX)
+STREAMS: Final = StreamIds("a source", "source-")
+#: `source-<id>`: the stream of one source.
+source_stream = STREAMS.stream
+#: The id of a source stream id (ValueError for another kind of stream).
+source_of_stream = STREAMS.ident
 
 
 class SourceFetchedData(TypedDict):

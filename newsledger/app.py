@@ -7,52 +7,69 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from newsledger.config import Settings, load_settings
-from store import EventStore, Projection, ProjectionRunner, Upcasters
+from store import EventStore, Projection, ProjectionRunner
 
 if TYPE_CHECKING:
-    from feeds.config import FeedsConfig
-    from ingest.config import IngestConfig
+    from feeds import FeedsConfig
+    from ingest import IngestConfig
 
 
 class App:
-    """What a command needs, built on first use from one configuration."""
+    """What a command needs, built on first use from one configuration.
 
-    def __init__(self, config_flag: str | None = None, *, settings: Settings | None = None) -> None:
+    `settings` and `store` may be handed in (tests; a configuration reload keeps the
+    store it already has open).
+    """
+
+    def __init__(
+        self,
+        config_flag: str | None = None,
+        *,
+        settings: Settings | None = None,
+        store: EventStore | None = None,
+    ) -> None:
         self._config_flag = config_flag
-        if settings is not None:
-            self.__dict__["settings"] = settings
+        self._settings = settings
+        self._store = store
 
-    @cached_property
+    @property
     def settings(self) -> Settings:
-        return load_settings(self._config_flag)
+        if self._settings is None:
+            self._settings = load_settings(self._config_flag)
+        return self._settings
+
+    @property
+    def store(self) -> EventStore:
+        """The store, opened (and migrated) on first use."""
+        if self._store is None:
+            from newsfacts import upcasters
+
+            self._store = EventStore.open(self.settings.store_url, upcasters=upcasters())
+        return self._store
+
+    def reloaded(self) -> App:
+        """This configuration read again from its file, keeping the open store (a reload
+        changes sources and settings; a new store URL needs a restart)."""
+        path = self.settings.path
+        return App(str(path) if path is not None else None, store=self.store)
 
     @cached_property
     def ingest_config(self) -> IngestConfig:
-        from ingest.config import parse_config
+        from ingest import parse_config
 
         s = self.settings
         return parse_config(s.raw, file=s.name, base_dir=s.base_dir)
 
     @cached_property
     def feeds_config(self) -> FeedsConfig:
-        from feeds.config import parse_config
+        from feeds import parse_config
 
         s = self.settings
         return parse_config(s.raw, file=s.name, base_dir=s.base_dir)
 
-    @cached_property
-    def upcasters(self) -> Upcasters:
-        from newsfacts import upcasters
-
-        return upcasters()
-
-    @cached_property
-    def store(self) -> EventStore:
-        return EventStore.open(self.settings.store_url, upcasters=self.upcasters)
-
     def projections(self) -> list[Projection]:
-        from feeds.projections import build_projections as feeds_projections
-        from ingest.projections import build_projections as ingest_projections
+        from feeds import build_projections as feeds_projections
+        from ingest import build_projections as ingest_projections
 
         return [*ingest_projections(self.ingest_config), *feeds_projections(self.feeds_config)]
 
@@ -61,5 +78,5 @@ class App:
         return ProjectionRunner(self.store, self.projections())
 
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
+        if self._store is not None:
+            self._store.close()

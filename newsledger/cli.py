@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from feeds.errors import FeedsError
-from ingest.errors import IngestError
+from feeds import FeedsError
+from ingest import IngestError
 from newsledger import __version__
 from newsledger.app import App
 from newsledger.commands import feeds as feeds_commands

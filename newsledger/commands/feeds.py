@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import click
 
-from feeds.projections import TOPICS, build_projections
-from feeds.publisher import PublishReport, publish_all
-from feeds.views import FigureRow, all_figures
+from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections
 from newsledger.app import App
+from newsledger.publishing import catch_up_and_publish
 from store import ProjectionRunner
 
 
@@ -20,9 +19,7 @@ def _runner(app: App) -> ProjectionRunner:
 
 
 def _catch_up_and_publish(app: App) -> PublishReport:
-    runner = _runner(app)
-    runner.catch_up()
-    return publish_all(runner, app.feeds_config)
+    return catch_up_and_publish(_runner(app), app.feeds_config).report
 
 
 def _number(value: str) -> int | float:
@@ -101,7 +98,7 @@ def publish(app: App) -> None:
 @click.pass_obj
 def serve(app: App, host: str | None, port: int | None, no_publish: bool, refresh: float) -> None:
     """Serve the published feeds, OPML file and index page over HTTP."""
-    from feeds.server import create_app, make_server
+    from feeds import create_app, make_server
 
     config = app.feeds_config
     if not no_publish:

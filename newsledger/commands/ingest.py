@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from ingest.config import IngestConfig, SourceConfig
-from ingest.errors import UnknownSourceError
-from ingest.poller import Poller
-from ingest.projections import build_projections, health, next_poll, source_states
-from ingest.reports import PollReport
+from ingest import (
+    IngestConfig,
+    Poller,
+    PollReport,
+    SourceConfig,
+    SourceState,
+    UnknownSourceError,
+    build_projections,
+    health,
+    next_poll,
+    source_states,
+)
 from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
@@ -120,67 +128,59 @@ def sources(app: App, as_json: bool) -> None:
     config = app.ingest_config
     states = source_states(ProjectionRunner(app.store, build_projections(config)))
     now = datetime.now(UTC).replace(microsecond=0)
-    rows = []
-    for source in config.sources:
-        state = states.get(source.id)
-        status = health(state, enabled=source.enabled, configured=source.location)
-        due = (
-            next_poll(
-                interval=source.interval,
-                last_attempt=maybe_parse_timestamp(state.last_attempt),
-                retry_at=maybe_parse_timestamp(state.retry_at),
-            )
-            if state
-            else None
-        )
-        rows.append(
-            {
-                "id": source.id,
-                "kind": source.kind,
-                "enabled": source.enabled,
-                "url": state.current_url(source.location) if state else source.location,
-                "status": status,
-                "last_success": state.last_success if state else None,
-                "last_error": f"{state.last_error_reason}: {state.last_error}"
-                if state and state.last_error
-                else None,
-                "last_error_at": state.last_error_at if state else None,
-                "failures": state.failures if state else 0,
-                "next_poll": None
-                if status in ("gone", "disabled")
-                else timestamp(max(due, now) if due else now),
-                "articles": state.articles if state else 0,
-                "revisions": state.revised if state else 0,
-                "etag": state.etag if state else None,
-                "last_modified": state.last_modified if state else None,
-                "redirect_streak": state.redirect_streak if state else 0,
-            }
-        )
+    rows = [_source_row(source, states.get(source.id), now) for source in config.sources]
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
+    _print_sources(rows)
+
+
+def _source_row(source: SourceConfig, state: SourceState | None, now: datetime) -> dict[str, Any]:
+    """One source as `sources --json` prints it, by the ingest projection's rules."""
+    status = health(state, enabled=source.enabled, configured=source.location)
+    if state is None:
+        state = SourceState(source.id)
+    due = next_poll(
+        interval=source.interval,
+        last_attempt=maybe_parse_timestamp(state.last_attempt),
+        retry_at=maybe_parse_timestamp(state.retry_at),
+    )
+    error = f"{state.last_error_reason}: {state.last_error}" if state.last_error else None
+    return {
+        "id": source.id,
+        "kind": source.kind,
+        "enabled": source.enabled,
+        "url": state.current_url(source.location),
+        "status": status,
+        "last_success": state.last_success,
+        "last_error": error,
+        "last_error_at": state.last_error_at,
+        "failures": state.failures,
+        "next_poll": None
+        if status in ("gone", "disabled")
+        else timestamp(max(due, now) if due else now),
+        "articles": state.articles,
+        "revisions": state.revised,
+        "etag": state.etag,
+        "last_modified": state.last_modified,
+        "redirect_streak": state.redirect_streak,
+    }
+
+
+def _print_sources(rows: list[dict[str, Any]]) -> None:
     table = Table(title="sources")
-    for name in (
-        "id",
-        "kind",
-        "status",
-        "last success",
-        "last error",
-        "failures",
-        "next poll",
-        "articles",
-    ):
+    columns = ("id", "kind", "status", "last success", "last error", "failures", "next poll")
+    for name in (*columns, "articles"):
         table.add_column(name, justify="right" if name in ("failures", "articles") else "left")
     for row in rows:
+        error = row["last_error"]
         table.add_row(
             str(row["id"]),
             str(row["kind"]),
             str(row["status"]),
             str(row["last_success"] or "never"),
-            (str(row["last_error"])[:60] + f" ({row['last_error_at']})")
-            if row["last_error"]
-            else "",
+            f"{str(error)[:60]} ({row['last_error_at']})" if error else "",
             str(row["failures"]),
             str(row["next_poll"] or "—"),
             str(row["articles"]),

@@ -77,7 +77,7 @@ def replay(app: App, name: str | None, no_publish: bool) -> None:
         for topic, change in sorted(result.changes.get("topics", {}).items()):
             click.echo(f"  {topic}: {change['entered']} entered, {change['left']} left")
     if not no_publish:
-        from feeds.publisher import publish_all
+        from feeds import publish_all
 
         # The documents readers poll first (well under a second), then every archive page.
         current = publish_all(runner, app.feeds_config, archives=False)

@@ -8,10 +8,7 @@ import json
 import click
 from sqlalchemy import select
 
-from feeds.classify import ArticleText
-from feeds.explain import explain as explain_article
-from feeds.listing import ArticleListing, listings
-from feeds.projections import build_projections
+from feeds import ArticleListing, ArticleText, build_projections, explain_article, listings
 from newsledger.app import App
 from store import ProjectionRunner
 

@@ -5,23 +5,22 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
-import signal
 import sys
 import threading
-import time
 from datetime import UTC, datetime
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from newsledger.app import App
 from newsledger.logs import configure_logging
 from newsledger.metrics import Metrics
-from newsledger.worker_config import WorkerSettings, parse_worker_settings
-from newsledger.worker_status import Status, age, collect_status
-from store import StoreUnavailableError
+from newsledger.worker.settings import parse_worker_settings
+from newsledger.worker.status import Status, age, collect_status
+
+if TYPE_CHECKING:
+    from newsledger.worker.scheduler import Worker
+    from newsledger.worker.serve import BackgroundServer
 
 log = logging.getLogger("newsledger.worker")
 
@@ -51,8 +50,8 @@ def run(
     metrics_port: int | None,
 ) -> None:
     """Poll the sources on schedule, keep the feeds published, and serve them."""
-    from newsledger.worker import Worker
-    from newsledger.worker_serve import BackgroundServer, ops_app
+    from newsledger.worker import lifecycle
+    from newsledger.worker.scheduler import Worker
 
     try:
         configure_logging()
@@ -60,48 +59,26 @@ def run(
         raise click.UsageError(str(exc)) from None
     stop = threading.Event()
     reload_wanted = threading.Event()
-    _install_signals(stop, reload_wanted)
+    lifecycle.install_signals(stop, reload_wanted)
     settings = parse_worker_settings(app.settings.raw, file=app.settings.name)
     app.ingest_config  # noqa: B018 - a broken configuration fails before anything starts
     app.feeds_config  # noqa: B018
-    if not _wait_for_store(app, settings, stop):
+    if not lifecycle.wait_for_store(app, settings, stop):
         return
     worker = Worker(app, settings, metrics=Metrics())
     if once:
-        # A signal skips the polls not started yet; what was polled is still published.
-        def interrupt_on_signal() -> None:
-            stop.wait()
-            worker.interrupt()
-
-        threading.Thread(target=interrupt_on_signal, daemon=True).start()
-        reports = worker.run_once()
-        for report in reports:
-            counts = (
-                ", ".join(f"{n} {t}" for t, n in sorted(report.events.items()) if n)
-                or "nothing new"
-            )
-            click.echo(f"{report.source_id}: {report.outcome} ({counts})")
+        _run_once(worker, stop)
         return
-
-    server: BackgroundServer | None = None
-    serve_host, serve_port = _serve_address(app, host, port)
+    server = None
     if not no_serve or metrics_port is not None:
-        feeds = None if no_serve else _feeds_asgi(app)
-        http = ops_app(metrics=worker.metrics, health=lambda: _health(worker), feeds=feeds)
-        server = BackgroundServer(
-            http, host=serve_host, port=metrics_port if no_serve and metrics_port else serve_port
-        )
-        try:
-            server.start()
-        except OSError as exc:
-            worker.poller.close()
-            raise click.ClickException(str(exc)) from None
+        server = _start_server(worker, host, port, no_serve=no_serve, metrics_port=metrics_port)
     worker.start()
     while not stop.wait(0.2):
         if reload_wanted.is_set():
             reload_wanted.clear()
-            _reload(worker)
-    log.info("stopping", extra={"signal": _received[-1] if _received else None})
+            lifecycle.reload(worker)
+    received = lifecycle.received
+    log.info("stopping", extra={"signal": received[-1] if received else None})
     if server is not None:
         server.request_stop()  # closes while polls finish: exit within 10 s in all
     clean = worker.stop()
@@ -114,103 +91,50 @@ def run(
         os._exit(0)
 
 
-_received: list[str] = []
+def _run_once(worker: Worker, stop: threading.Event) -> None:
+    """Poll every due source once, publish, and print one line per source polled."""
 
+    # A signal skips the polls not started yet; what was polled is still published.
+    def interrupt_on_signal() -> None:
+        stop.wait()
+        worker.interrupt()
 
-def _install_signals(stop: threading.Event, reload_wanted: threading.Event) -> None:
-    # Handlers only set events (logging from a signal handler can interleave with a line
-    # being written); the main loop acts on them.
-    def on_stop(signum: int, _frame: FrameType | None) -> None:
-        if not stop.is_set():
-            _received.append(signal.Signals(signum).name)
-            stop.set()
-
-    def on_hup(_signum: int, _frame: FrameType | None) -> None:
-        reload_wanted.set()
-
-    signal.signal(signal.SIGTERM, on_stop)
-    signal.signal(signal.SIGINT, on_stop)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, on_hup)
-
-
-def _wait_for_store(app: App, settings: WorkerSettings, stop: threading.Event) -> bool:
-    """Open the store, retrying with back-off while the database is not reachable yet."""
-    failures = 0
-    while True:
-        try:
-            app.store  # noqa: B018 - connects and migrates
-            return True
-        except StoreUnavailableError as exc:
-            failures += 1
-            delay = settings.store_backoff.delay(failures, random.random())
-            log.warning(
-                "database unavailable; retrying",
-                extra={"error": str(exc), "retry_in_s": round(delay, 1)},
-            )
-        if stop.wait(delay):
-            return False
-
-
-def _reload(worker: Any) -> None:
-    """Re-read the configuration; a broken file keeps the old configuration running."""
-    old: App = worker.app
-    try:
-        path = old.settings.path
-        new = App(str(path) if path is not None else None)
-        settings = parse_worker_settings(new.settings.raw, file=new.settings.name)
-        new.ingest_config  # noqa: B018 - validate before switching
-        new.feeds_config  # noqa: B018
-    except Exception as exc:
-        log.error(
-            "configuration reload failed; keeping the old configuration",
-            extra={"error": str(exc)},
+    threading.Thread(target=interrupt_on_signal, daemon=True).start()
+    for report in worker.run_once():
+        counts = (
+            ", ".join(f"{n} {t}" for t, n in sorted(report.events.items()) if n) or "nothing new"
         )
-        return
-    if new.settings.store_url != old.settings.store_url:
-        log.warning("the store URL changed: restart the worker to use it; keeping the old store")
-    new.__dict__["store"] = old.store
-    new.__dict__["upcasters"] = old.upcasters
-    settings = _keep_identity(settings, worker.settings)
-    worker.reschedule(new, settings)
-    log.info("configuration reloaded", extra={"sources": len(worker.sources())})
+        click.echo(f"{report.source_id}: {report.outcome} ({counts})")
 
 
-def _keep_identity(new: WorkerSettings, old: WorkerSettings) -> WorkerSettings:
-    """A replica keeps its id (and its leases) across reloads."""
-    from dataclasses import replace
+def _start_server(
+    worker: Worker,
+    host: str | None,
+    port: int | None,
+    *,
+    no_serve: bool,
+    metrics_port: int | None,
+) -> BackgroundServer:
+    """The feeds (unless --no-serve), `/healthz` and `/metrics`, in a background thread."""
+    from feeds import create_app
+    from newsledger.worker import lifecycle
+    from newsledger.worker.serve import BackgroundServer, ops_app
 
-    return replace(new, replica_id=old.replica_id)
-
-
-def _health(worker: Any) -> tuple[bool, dict[str, Any]]:
-    running = bool(worker.scheduler.running)
-    details: dict[str, Any] = {
-        "replica_id": worker.settings.replica_id,
-        "scheduler": "running" if running else "stopped",
-        "store": "unavailable" if worker.store_error else "ok",
-        "sources": len(worker.sources()),
-        "uptime_s": round(time.time() - worker.started_at, 1) if worker.started_at else 0.0,
-    }
-    if worker.store_error:
-        # Running but unable to store anything (a lost database, a full disk): say why.
-        details["status"] = "degraded" if running else "unavailable"
-        details["reason"] = details["error"] = worker.store_error
-    if worker.publisher.last_error:
-        details["publish_error"] = worker.publisher.last_error
-    return running and not worker.store_error, details
-
-
-def _serve_address(app: App, host: str | None, port: int | None) -> tuple[str, int]:
-    """Flags first, then `[serve]` host and port."""
+    app = worker.app
     config = app.feeds_config
-    return (host or config.host, config.port if port is None else port)
-
-
-def _feeds_asgi(app: App) -> Any:
-    from feeds.server import create_app
-
-    return create_app(app.feeds_config)
+    # Flags first, then `[serve]` host and port.
+    serve_host, serve_port = host or config.host, config.port if port is None else port
+    feeds = None if no_serve else create_app(config)
+    http = ops_app(metrics=worker.metrics, health=lambda: lifecycle.health(worker), feeds=feeds)
+    server = BackgroundServer(
+        http, host=serve_host, port=metrics_port if no_serve and metrics_port else serve_port
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        worker.poller.close()
+        raise click.ClickException(str(exc)) from None
+    return server
 
 
 # -- status ------------------------------------------------------------------------------

@@ -8,15 +8,15 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.canonical import (
+from ingest.fetch.charset import decode
+from ingest.normalise.canonical import (
     canonical_url,
     clean_and_collapse,
     clean_text,
     collapse,
     content_hash,
 )
-from ingest.charset import decode
-from ingest.sanitise import html_to_text, sanitise
+from ingest.normalise.sanitise import html_to_text, sanitise
 from tests.ingest.conftest import to_cp1258
 
 VI = "Thủ tướng hai nước đã hội đàm tại Viêng Chăn về hợp tác đường sắt."

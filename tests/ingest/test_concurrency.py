@@ -5,8 +5,8 @@ from __future__ import annotations
 import multiprocessing as mp
 from typing import Any
 
-from ingest.items import make_item
-from ingest.ledger import ArticleRecorder, SourceRef
+from ingest.normalise.items import make_item
+from ingest.record.recorder import ArticleRecorder, SourceRef
 from store import EventStore
 from tests.ingest.conftest import T0
 

@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ingest.errors import REASONS
-from ingest.sanitise import sanitise
+from ingest.normalise.sanitise import sanitise
 from store import EventStore
 from tests.conftest import IN_CI
 from tests.ingest.conftest import events, make_config

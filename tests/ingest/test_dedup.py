@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from ingest.items import Item, make_item
-from ingest.ledger import ArticleRecorder, SourceRef
+from ingest.normalise.items import Item, make_item
+from ingest.record.recorder import ArticleRecorder, SourceRef
 from store import EventStore
 from tests.ingest.conftest import T0, events
 

@@ -12,8 +12,8 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 
 from ingest.config import FetchSettings
-from ingest.items import make_item
-from ingest.ledger import ArticleRecorder, SourceRef
+from ingest.normalise.items import make_item
+from ingest.record.recorder import ArticleRecorder, SourceRef
 from newsledger.commands.ingest import COMMANDS
 from store import EventStore
 from tests.ingest.conftest import T0, fixture_bytes, make_config

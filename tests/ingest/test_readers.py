@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
-import ingest.folder_pipeline
-import ingest.poller
+import ingest.folders
 from ingest.config import IngestConfig
-from ingest.folder import list_folder, read_files
+from ingest.parse.folder import list_folder, read_files
+from ingest.parse.readers import ReaderProcess
 from ingest.poller import Poller
-from ingest.readers import ReaderProcess
 from store import EventStore
 from tests.ingest.conftest import FIXTURES, T0, make_config
 
@@ -69,7 +68,7 @@ def recorded(store: EventStore) -> list[tuple[str, str, str | None]]:
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     # Several batches in flight at once, so reader processes answer out of step.
-    monkeypatch.setattr(ingest.poller, "FOLDER_BATCH", 4)
+    monkeypatch.setattr(ingest.folders, "FOLDER_BATCH", 4)
 
 
 def test_a_reader_process_reads_a_batch_exactly_as_reading_in_process_does(
@@ -126,7 +125,7 @@ def test_reader_processes_that_cannot_start_or_die_fall_back_to_reading_in_proce
     try:
         expected = poll_folder(expected_store, config, readers=0)
         monkeypatch.setattr(
-            ingest.folder_pipeline,
+            ingest.folders,
             "ReaderProcess",
             functools.partial(ReaderProcess, executable=executable),
         )

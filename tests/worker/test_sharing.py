@@ -9,8 +9,8 @@ import pytest
 
 from newsledger.app import App
 from newsledger.config import load_settings
-from newsledger.worker import Worker
-from newsledger.worker_config import parse_worker_settings
+from newsledger.worker.scheduler import Worker
+from newsledger.worker.settings import parse_worker_settings
 from tests.worker.conftest import write_config
 
 

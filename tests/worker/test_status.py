@@ -11,7 +11,7 @@ from typing import Any
 
 from ingest.config import SourceConfig
 from ingest.projections import fold
-from newsledger.worker_status import age, feed_files, live_replicas, source_health
+from newsledger.worker.status import age, feed_files, live_replicas, source_health
 from store import Lease, RecordedEvent
 
 NOW = datetime(2025, 3, 2, 9, 0, tzinfo=UTC)

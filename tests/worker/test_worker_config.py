@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsledger.config import ConfigError
-from newsledger.worker_config import WorkerSettings, parse_worker_settings
+from newsledger.worker.settings import WorkerSettings, parse_worker_settings
 
 
 def test_defaults_need_no_worker_table_and_name_the_replica_after_host_and_pid() -> None:

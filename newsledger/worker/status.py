@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.config import SourceConfig
-from ingest.projections import SourceState, health, source_states
-from newsledger.worker_sharing import MEMBER_LEASE, SOURCE_LEASE
+from ingest import SourceConfig, SourceState, health, source_states
+from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE
 from store import Lease, ProjectionFault
 
 if TYPE_CHECKING:

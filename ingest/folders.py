@@ -1,5 +1,5 @@
-"""A large folder poll as a pipeline: batches read ahead (in reader processes when there
-are any) while the poller records each batch in file order."""
+"""A folder poll as a pipeline: batches read ahead (in reader processes for large polls)
+while the poller records each batch in file order."""
 
 from __future__ import annotations
 
@@ -9,16 +9,27 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from ingest.folder import FileStamp, FolderBatch
-from ingest.items import Item
-from ingest.readers import ReaderProcess, ReaderUnavailable
+from ingest.normalise.items import Item
+from ingest.parse.folder import FileStamp, FolderBatch
+from ingest.parse.readers import ReaderProcess, ReaderUnavailable
 
 log = logging.getLogger(__name__)
+
+#: Files read and appended per step of a folder poll.
+FOLDER_BATCH = 1000
+#: A folder poll with at least this many new or changed files reads them in reader
+#: processes (`ingest.parse.readers`); smaller polls are not worth starting processes for.
+READERS_FROM = 4 * FOLDER_BATCH
 
 #: Reads a batch in this process (in a thread): the fallback, and the first batch.
 ReadHere = Callable[..., Awaitable[FolderBatch]]
 #: Records a batch's items and returns the events appended by type.
 Record = Callable[[Sequence[Item]], Awaitable[Counter[str]]]
+
+
+def batches(paths: Sequence[Path]) -> list[Sequence[Path]]:
+    """`paths` in steps of `FOLDER_BATCH`: memory stays bounded for large folders."""
+    return [paths[start : start + FOLDER_BATCH] for start in range(0, len(paths), FOLDER_BATCH)]
 
 
 def start_readers(count: int) -> list[ReaderProcess]:

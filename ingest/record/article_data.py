@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ingest.items import Item
+from ingest.normalise.items import Item
 from newsfacts import ArticleContent, ArticleSightedData, maybe_timestamp, timestamp
 
 

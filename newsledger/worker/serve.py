@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from feeds.server import MAX_CONNECTIONS
+from feeds import MAX_CONNECTIONS
 from newsledger.metrics import Metrics
 
 log = logging.getLogger("newsledger.worker")

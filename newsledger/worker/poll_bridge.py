@@ -13,8 +13,7 @@ from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ingest.config import SourceConfig
-from ingest.reports import PollReport
+from ingest import PollReport, SourceConfig
 
 if TYPE_CHECKING:
     from newsledger.app import App
@@ -38,7 +37,7 @@ class IngestPoller:
     """`ingest.poller.Poller` on its own event loop, callable from any thread."""
 
     def __init__(self, app: App) -> None:
-        from ingest.poller import Poller
+        from ingest import Poller
 
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-from ingest.canonical import clean_text, nfc
+from ingest.normalise.canonical import clean_text, nfc
 
 _SCHEMES = {"http", "https", "mailto"}
 # Elements whose end is a paragraph break in the text rendering.

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from ingest.canonical import url_key_digest
-from ingest.items import Item
+from ingest.normalise.canonical import url_key_digest
+from ingest.normalise.items import Item
 
 
 class Decision(Enum):

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import trafilatura
 
-from ingest.canonical import clean_text, collapse
-from ingest.charset import decode
 from ingest.errors import FetchError
-from ingest.items import Item, has_content, make_item
-from ingest.sanitise import sanitise
-from ingest.textparts import guess_language, parse_dateline, primary_language
+from ingest.fetch.charset import decode
+from ingest.normalise.canonical import clean_text, collapse
+from ingest.normalise.items import Item, has_content, make_item
+from ingest.normalise.sanitise import sanitise
+from ingest.parse.textparts import guess_language, parse_dateline, primary_language
 
 log = logging.getLogger(__name__)
 

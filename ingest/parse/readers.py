@@ -2,7 +2,7 @@
 
 Reading, decoding, cleaning and hashing files is CPU-bound Python, and so is appending,
 so threads only take turns on the GIL. A large folder poll therefore hands its batches
-to child processes. They are started with `subprocess` as `python -m ingest.readers`,
+to child processes. They are started with `subprocess` as `python -m ingest.parse.readers`,
 not through `multiprocessing`: a spawned or forkserver child imports the parent's
 `__main__` again, which re-runs (or crashes) any program that lacks an
 `if __name__ == "__main__"` guard; forking a threaded process can deadlock. A child here
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.folder import FolderBatch, read_files
+from ingest.parse.folder import FolderBatch, read_files
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class ReaderProcess:
         )
         try:
             self._proc = subprocess.Popen(
-                [executable or sys.executable, "-m", "ingest.readers"],
+                [executable or sys.executable, "-m", "ingest.parse.readers"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,

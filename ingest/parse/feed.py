@@ -12,11 +12,11 @@ from typing import Any
 
 import feedparser
 
-from ingest.charset import as_utf8_xml, decode
 from ingest.errors import FetchError
-from ingest.items import Item, has_content, make_item
-from ingest.sanitise import html_to_text, looks_like_html, sanitise
-from ingest.textparts import guess_language, parse_dateline, primary_language
+from ingest.fetch.charset import as_utf8_xml, decode
+from ingest.normalise.items import Item, has_content, make_item
+from ingest.normalise.sanitise import html_to_text, looks_like_html, sanitise
+from ingest.parse.textparts import guess_language, parse_dateline, primary_language
 
 log = logging.getLogger(__name__)
 

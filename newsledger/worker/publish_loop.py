@@ -10,45 +10,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ingest.backoff import Backoff
+from ingest import Backoff
 from newsledger.metrics import Metrics
+from newsledger.publishing import PublishResult
 from store import StoreUnavailableError
 
-if TYPE_CHECKING:
-    from newsledger.app import App
-
 log = logging.getLogger("newsledger.worker")
-
-
-@dataclass(frozen=True, slots=True)
-class PublishResult:
-    applied: dict[str, int]
-    written: int
-    through: int
-    seconds: float
-
-
-def catch_up_and_publish(app: App, metrics: Metrics) -> PublishResult:
-    """Apply new events to every projection, then rewrite the feed files that changed."""
-    from feeds.publisher import publish_all
-
-    started = time.perf_counter()
-    runner = app.runner
-    applied = runner.catch_up()
-    # What the views hold at least, read before rendering: the files written next include
-    # every event up to here (the benchmark's latency figures rely on it).
-    through = min((runner.checkpoint(n).position for n in runner.projections), default=0)
-    report = publish_all(runner, app.feeds_config)
-    metrics.record_lag({name: runner.lag(name) for name in runner.projections})
-    return PublishResult(
-        applied=applied,
-        written=len(report.written),
-        through=through,
-        seconds=time.perf_counter() - started,
-    )
 
 
 class Publisher:
@@ -109,13 +77,13 @@ class Publisher:
                 if isinstance(exc, StoreUnavailableError):
                     self._metrics.store_unavailable.inc()
                     log.log(
-                        logging.WARNING if delay == 1.0 else logging.DEBUG,  # once per outage
+                        logging.WARNING if failures == 1 else logging.DEBUG,  # once per outage
                         "database unavailable while publishing; will retry",
                         extra={"error": str(exc), "retry_in_s": delay},
                     )
                 else:
                     log.log(
-                        logging.ERROR if delay == 1.0 else logging.DEBUG,
+                        logging.ERROR if failures == 1 else logging.DEBUG,
                         "publishing failed; will retry",
                         exc_info=failures == 1,  # the traceback once, not on every retry
                         extra={"error": str(exc), "retry_in_s": delay},

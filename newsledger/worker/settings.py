@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.backoff import Backoff
-from ingest.config import parse_duration
+from ingest import Backoff, parse_duration
 from newsledger.config import ConfigError
 
 _DURATIONS = (

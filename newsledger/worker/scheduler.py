@@ -22,14 +22,16 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ingest.budget import ConcurrencyBudget
-from ingest.config import SourceConfig
+from ingest import ConcurrencyBudget, SourceConfig
 from newsledger.app import App
 from newsledger.metrics import Metrics
-from newsledger.worker_config import WorkerSettings
-from newsledger.worker_ingest import PollReport, SourcePoller
-from newsledger.worker_publish import Publisher, PublishResult, catch_up_and_publish
-from newsledger.worker_sharing import SourceSharing
+from newsledger.publishing import PublishResult, catch_up_and_publish
+from newsledger.worker.observe import observe_poll
+from newsledger.worker.outage import StoreOutage
+from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
+from newsledger.worker.publish_loop import Publisher
+from newsledger.worker.settings import WorkerSettings
+from newsledger.worker.sharing import SourceSharing
 from store import StoreUnavailableError
 
 log = logging.getLogger("newsledger.worker")
@@ -53,21 +55,18 @@ class Worker:
         self.app = app
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self._poller_factory = poller_factory or _default_poller
+        self._poller_factory = poller_factory or IngestPoller
         self.poller = self._poller_factory(app)
         self.sharing = SourceSharing(
             app.store, replica_id=settings.replica_id, ttl=settings.lease_ttl
         )
         self.publisher = Publisher(
-            self._publish_once,
-            metrics=self.metrics,
-            backoff=settings.publish_backoff,
+            self._publish_once, metrics=self.metrics, backoff=settings.publish_backoff
         )
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
         self._stopping = threading.Event()
-        self._store_failures = 0
-        self.store_error: str | None = None
+        self.outage = StoreOutage(settings, self.metrics)
         self.started_at: float | None = None
         self.scheduler = BackgroundScheduler(
             # Lease renewal gets a thread of its own: behind a queue of a thousand polls it
@@ -131,32 +130,8 @@ class Worker:
             self.metrics.fetches.labels(outcome="error").inc()
             log.exception("poll crashed", extra={"source_id": source_id, "error": str(exc)})
             return None
-        self._store_up()
-        seconds = time.perf_counter() - started
-        outcome, _, reason = report.outcome.partition(":")
-        self.metrics.fetches.labels(outcome=outcome).inc()
-        if reason:
-            self.metrics.fetch_failures.labels(reason=reason).inc()
-        if report.requested:
-            self.metrics.fetch_seconds.labels(kind=source.kind).observe(seconds)
-        self.metrics.record_events(report.events)
-        level = {"failed": logging.WARNING, "error": logging.ERROR}.get(outcome, logging.INFO)
-        if outcome in ("deferred", "disabled", "gone"):
-            level = logging.DEBUG
-        log.log(
-            level,
-            f"polled {source_id}: {report.outcome}",
-            extra={
-                "source_id": source_id,
-                "outcome": report.outcome,
-                "status": report.status,
-                "items": report.items,
-                "events": dict(report.events),
-                "duration_ms": round(seconds * 1000, 1),
-                **({"error": report.message} if report.message else {}),
-                **({"retry_at": report.retry_at.isoformat()} if report.retry_at else {}),
-            },
-        )
+        self.outage.up()
+        observe_poll(self.metrics, report, kind=source.kind, seconds=time.perf_counter() - started)
         if report.appended:
             self.publisher.request()
         return report
@@ -164,18 +139,7 @@ class Worker:
     # -- the database going away -----------------------------------------------------
 
     def _store_down(self, exc: Exception, *, retry: str | None) -> None:
-        with self._lock:
-            self._store_failures += 1
-            failures = self._store_failures
-        self.store_error = str(exc)
-        self.metrics.store_unavailable.inc()
-        delay = self.settings.store_backoff.delay(failures, random.random())
-        # One line when the store goes down (and when it comes back), not one per retry.
-        log.log(
-            logging.WARNING if failures == 1 else logging.DEBUG,
-            "database unavailable; will retry",
-            extra={"source_id": retry, "error": str(exc), "retry_in_s": round(delay, 1)},
-        )
+        delay = self.outage.down(exc, source_id=retry)
         if retry is not None and self.scheduler.running and not self._stopping.is_set():
             # The source's own interval may be an hour: retry it on the store's back-off.
             self.scheduler.add_job(
@@ -187,16 +151,18 @@ class Worker:
                 run_date=_utcnow() + timedelta(seconds=delay),
             )
 
-    def _store_up(self) -> None:
-        if self._store_failures:
-            log.info("database reachable again", extra={"after_failures": self._store_failures})
-        self._store_failures = 0
-        self.store_error = None
+    @property
+    def store_error(self) -> str | None:
+        """The database's last error while it is unreachable, else None."""
+        return self.outage.error
 
     # -- publishing ------------------------------------------------------------------
 
     def _publish_once(self) -> PublishResult:
-        return catch_up_and_publish(self.app, self.metrics)
+        runner = self.app.runner
+        result = catch_up_and_publish(runner, self.app.feeds_config)
+        self.metrics.record_lag({name: runner.lag(name) for name in runner.projections})
+        return result
 
     # -- scheduling ------------------------------------------------------------------
 
@@ -256,7 +222,7 @@ class Worker:
             self._store_down(exc, retry=None)
             return
         self.metrics.leases_held.set(len(held))
-        self._store_up()
+        self.outage.up()
 
     def run_once(self) -> list[PollReport]:
         """Poll every due enabled source once, publish, and return the reports."""
@@ -320,15 +286,10 @@ class Worker:
         self.app = app
         self.settings = settings
         self.sharing.set_ttl(settings.lease_ttl)
+        self.outage.settings = settings
         old_poller.close()
         new = {s.id: s for s in self.sources()}
         for gone in sorted(set(old) - set(new)):
             self.scheduler.remove_job(f"source:{gone}")
         self.sharing.release(set(old) - set(new))
         self._schedule([s for s in new.values() if old.get(s.id) != s])
-
-
-def _default_poller(app: App) -> SourcePoller:
-    from newsledger.worker_ingest import IngestPoller
-
-    return IngestPoller(app)

@@ -8,11 +8,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.charset import decode
 from ingest.errors import FetchError
-from ingest.items import Item, has_content, make_item
-from ingest.pages import extract_html
-from ingest.textparts import guess_language, parse_text_article
+from ingest.fetch.charset import decode
+from ingest.normalise.items import Item, has_content, make_item
+from ingest.parse.textparts import guess_language, parse_text_article
+from ingest.parse.webpage import extract_html
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ingest.canonical import canonical_url, clean_and_collapse, collapse, hash_collapsed, nfc
+from ingest.normalise.canonical import (
+    canonical_url,
+    clean_and_collapse,
+    collapse,
+    hash_collapsed,
+    nfc,
+)
 
 
 @dataclass(frozen=True, slots=True)

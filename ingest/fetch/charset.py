@@ -11,7 +11,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from ingest.canonical import nfc
+from ingest.normalise.canonical import nfc
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),

@@ -1,0 +1,98 @@
+"""The output folder: atomic writes that move mtimes forward, the manifest of what each
+file was rendered from, and the lock that lets one publisher at a time in."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from feeds.errors import PublishError
+
+MANIFEST = ".newsledger-manifest.json"
+LOCK = ".newsledger-publish.lock"
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` atomically (temp file + rename) unless it already holds it."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            # No fsync: the files are derived and a publish rewrites any that a crash lost;
+            # readers never see a partial file because of the rename (4 ms saved per file).
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+            stamp = _next_mtime(path)
+            os.utime(tmp, (stamp, stamp))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise PublishError(f"cannot write {path}: {exc.strerror}") from exc
+    return True
+
+
+def _next_mtime(path: Path) -> int:
+    """A whole-second mtime later than the file's current one and not before now.
+
+    The server's Last-Modified is the mtime in whole seconds (HTTP dates have no
+    fractions), so every change must move it by at least one second, or a client that
+    revalidates with If-Modified-Since alone would get 304 for changed bytes.
+    """
+    try:
+        previous = math.floor(path.stat().st_mtime) + 1
+    except FileNotFoundError:
+        previous = 0
+    return max(math.ceil(time.time()), previous)
+
+
+def remove_stale(out: Path, stale: set[str]) -> list[str]:
+    """Files an earlier publish wrote that no topic produces now (a topic was removed)."""
+    removed = []
+    for rel in sorted(stale):
+        with contextlib.suppress(FileNotFoundError):
+            (out / rel).unlink()
+            removed.append(rel)
+    return removed
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    try:
+        value = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    data = json.dumps(manifest, sort_keys=True, indent=0).encode("utf-8")
+    write_if_changed(out / MANIFEST, data)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """One publisher at a time per folder (the worker's scheduler and a `replay`, say)."""
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,1 @@
+"""Normalising items: canonical text and URLs, sanitised HTML, the content hash."""

@@ -1,0 +1,1 @@
+"""Parsing what was fetched or read: feeds, article web pages, folders of text files."""

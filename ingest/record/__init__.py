@@ -1,0 +1,1 @@
+"""Recording: dedup decisions turned into article events, and the facts of each poll."""

@@ -1,0 +1,173 @@
+"""One chunk of a poll's items decided and turned into article events, ready to append.
+
+The decisions are those of a sequential read: each item sees the keys claimed by the
+items before it in the chunk, as well as those already stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ingest.normalise.items import Item
+from ingest.record.article_data import article_data, sighted_data
+from ingest.record.dedup import Decision, ItemKeys, decide
+from newsfacts import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
+    ArticleContent,
+    article_stream,
+)
+from store import NewEvent, StreamAppend
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    id: str
+    kind: str
+
+
+@dataclass(slots=True)
+class Article:
+    """What a chunk knows about an article stream it appends to."""
+
+    article_id: str
+    version: int  # newest content version (1 = as ingested)
+    content_hash: str
+    stream_version: int | None  # None: created in this chunk
+    events: list[NewEvent] = field(default_factory=list)
+    revised: bool = False
+    loaded: bool = True  # version, hash and stream_version are known
+
+    def expected_version(self) -> int | None:
+        """A new stream must not exist yet; a revision must see the version it read; a
+        sighting appends whatever came before it."""
+        if self.revised:
+            return self.stream_version or 0
+        if self.loaded and self.stream_version is None:
+            return 0
+        return None
+
+
+class Chunk:
+    """The articles a chunk touches, and the events each gets.
+
+    `claimed` maps each key to the stored position claiming it, or to the `Article` of this
+    chunk that claimed it; `article_at(position)` and `load(article_id)` read the store.
+    """
+
+    def __init__(
+        self,
+        source: SourceRef,
+        claimed: Mapping[str, int],
+        *,
+        fetched: datetime,
+        correlation_id: str,
+        article_at: Callable[[int], str],
+        load: Callable[[str], Article],
+    ) -> None:
+        self.source = source
+        self.claimed: dict[str, Any] = dict(claimed)
+        self.fetched = fetched
+        self.meta = {"correlation_id": correlation_id}
+        self.articles: dict[str, Article] = {}  # by article id, in first-touch order
+        self.by_position: dict[int, Article] = {}
+        self.counts: Counter[str] = Counter()
+        self._article_at = article_at
+        self._load = load
+
+    def add(self, item: Item, keys: ItemKeys) -> None:
+        """Decide one item and add its event (if any) to its article."""
+        decision = decide(keys, self.claimed)
+        if decision is Decision.SKIP:
+            return
+        if decision is Decision.SIGHT:
+            self._sight(item, keys)
+            return
+        article = (
+            self._revise(item, keys) if decision is Decision.REVISE else self._ingest(item, keys)
+        )
+        self.claimed[keys.content] = article
+        self.claimed[keys.seen] = article
+
+    def appends(self) -> list[StreamAppend]:
+        return [
+            StreamAppend(
+                article_stream(a.article_id), a.events, expected_version=a.expected_version()
+            )
+            for a in self.articles.values()
+            if a.events
+        ]
+
+    def _sight(self, item: Item, keys: ItemKeys) -> None:
+        article = self._known(self.claimed[keys.content])
+        data = sighted_data(
+            item,
+            article_id=article.article_id,
+            source_id=self.source.id,
+            source_kind=self.source.kind,
+            fetched=self.fetched,
+        )
+        article.events.append(ARTICLE_SIGHTED.new(data, metadata=self.meta, keys=(keys.seen,)))
+        self.claimed[keys.seen] = article
+        self.counts[ARTICLE_SIGHTED.name] += 1
+
+    def _revise(self, item: Item, keys: ItemKeys) -> Article:
+        assert keys.url is not None
+        article = self._known(self.claimed[keys.url], versioned=True)
+        data = self._content(item, article.article_id, article.version + 1)
+        data["previous_hash"] = article.content_hash
+        article.version += 1
+        article.content_hash = item.content_hash
+        article.revised = True
+        keys_claimed = (keys.content, keys.seen)
+        article.events.append(ARTICLE_REVISED.new(data, metadata=self.meta, keys=keys_claimed))
+        self.counts[ARTICLE_REVISED.name] += 1
+        return article
+
+    def _ingest(self, item: Item, keys: ItemKeys) -> Article:
+        aid = str(uuid.uuid4())
+        article = Article(aid, 1, item.content_hash, None)
+        self.articles[aid] = article
+        new_keys = (keys.content, keys.seen) + ((keys.url,) if keys.url else ())
+        data = self._content(item, aid, 1)
+        article.events.append(ARTICLE_INGESTED.new(data, metadata=self.meta, keys=new_keys))
+        if keys.url:
+            self.claimed[keys.url] = article
+        self.counts[ARTICLE_INGESTED.name] += 1
+        return article
+
+    def _content(self, item: Item, article_id: str, version: int) -> ArticleContent:
+        return article_data(
+            item,
+            article_id=article_id,
+            source_id=self.source.id,
+            source_kind=self.source.kind,
+            fetched=self.fetched,
+            version=version,
+        )
+
+    def _known(self, holder: Any, *, versioned: bool = False) -> Article:
+        """The article a claimed key points to: a stored position or one of this chunk.
+
+        Only a revision needs the article's newest version (a read of its stream); a
+        sighting needs just its id.
+        """
+        if isinstance(holder, Article):
+            article = holder
+        elif holder in self.by_position:
+            article = self.by_position[holder]
+        else:
+            aid = self._article_at(holder)
+            article = self.articles.setdefault(aid, Article(aid, 0, "", None, loaded=False))
+            self.by_position[holder] = article
+        if versioned and not article.loaded:
+            stored = self._load(article.article_id)
+            article.version, article.content_hash = stored.version, stored.content_hash
+            article.stream_version, article.loaded = stored.stream_version, True
+        return article

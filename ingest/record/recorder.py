@@ -1,0 +1,140 @@
+"""Records a poll's items in chunks, race-free through the store's unique keys: a chunk
+that lost a race is decided again from the new state."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
+
+from ingest.normalise.items import Item
+from ingest.record.chunk import Article, Chunk, SourceRef
+from ingest.record.dedup import ItemKeys, ambiguous_urls, item_keys
+from newsfacts import CONTENT_TYPES, article_of_stream, article_stream
+from store import ConcurrencyError, DuplicateKeyError, EventStore
+
+log = logging.getLogger(__name__)
+
+#: Items appended per transaction: large enough to amortise a commit, small enough that a
+#: lost race only re-decides a few hundred items.
+CHUNK = 500
+_RETRIES = 6
+#: Article ids remembered by the position of an event of theirs. A stored event never
+#: changes, so the entry stays true; bounded so a long-running worker does not grow.
+ARTICLE_CACHE = 200_000
+
+
+__all__ = ["ArticleRecorder", "SourceRef"]
+
+
+class ArticleRecorder:
+    """Records the items of one poll; returns how many events of each type it appended."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        # A sighting needs the article id behind a claimed key's position; most sightings
+        # in a large poll point at articles this recorder appended a moment ago, so those
+        # are answered here instead of by one `store.get` each.
+        self._article_at: OrderedDict[int, str] = OrderedDict()
+
+    def _remember(self, position: int, article_id: str) -> None:
+        self._article_at[position] = article_id
+        if len(self._article_at) > ARTICLE_CACHE:
+            self._article_at.popitem(last=False)
+
+    def _article_id_at(self, position: int) -> str:
+        if (aid := self._article_at.get(position)) is not None:
+            return aid
+        event = self.store.get(position)
+        if event is None:  # pragma: no cover - keys always point at stored events
+            raise LookupError(f"claimed key points at missing event {position}")
+        aid = str(event.data["article_id"])
+        self._remember(position, aid)
+        return aid
+
+    def record(
+        self,
+        source: SourceRef,
+        items: Sequence[Item],
+        *,
+        fetched: datetime,
+        correlation_id: str,
+    ) -> Counter[str]:
+        ambiguous = ambiguous_urls(items)
+        if ambiguous:
+            log.warning(
+                "source %s: %d URLs are shared by different items; not used for revisions",
+                source.id,
+                len(ambiguous),
+            )
+        keyed = [
+            (item, item_keys(source.id, item, claim_url=item.canonical_url not in ambiguous))
+            for item in items
+        ]
+        counts: Counter[str] = Counter()
+        for start in range(0, len(keyed), CHUNK):
+            counts += self._record_chunk(
+                source, keyed[start : start + CHUNK], fetched, correlation_id
+            )
+        return counts
+
+    def _record_chunk(
+        self,
+        source: SourceRef,
+        keyed: Sequence[tuple[Item, ItemKeys]],
+        fetched: datetime,
+        correlation_id: str,
+    ) -> Counter[str]:
+        for _ in range(_RETRIES):
+            try:
+                return self._try_chunk(source, keyed, fetched, correlation_id)
+            except (DuplicateKeyError, ConcurrencyError) as exc:
+                # Another writer claimed a key (or revised an article) between our read and
+                # our append; nothing of ours was stored, so decide again from the new state.
+                log.info("source %s: lost a race (%s); deciding again", source.id, exc)
+        if len(keyed) > 1:
+            counts: Counter[str] = Counter()
+            for pair in keyed:
+                counts += self._record_chunk(source, [pair], fetched, correlation_id)
+            return counts
+        return self._try_chunk(source, keyed, fetched, correlation_id)
+
+    def _try_chunk(
+        self,
+        source: SourceRef,
+        keyed: Sequence[tuple[Item, ItemKeys]],
+        fetched: datetime,
+        correlation_id: str,
+    ) -> Counter[str]:
+        """Decide the chunk against the keys stored now, and append it in one transaction."""
+        wanted = {k for _, keys in keyed for k in (keys.content, keys.seen, keys.url) if k}
+        chunk = Chunk(
+            source,
+            self.store.claimed(wanted),
+            fetched=fetched,
+            correlation_id=correlation_id,
+            article_at=self._article_id_at,
+            load=self._load,
+        )
+        for item, keys in keyed:
+            chunk.add(item, keys)
+        appends = chunk.appends()
+        if appends:
+            for append, positions in zip(appends, self.store.append_many(appends), strict=True):
+                aid = article_of_stream(append.stream_id)
+                for position in positions:
+                    self._remember(position, aid)
+        return chunk.counts
+
+    def _load(self, article_id: str) -> Article:
+        """Newest version and hash of a stored article, and its stream version."""
+        events = self.store.read_stream(article_stream(article_id))
+        version, content_hash = 1, ""
+        for event in events:
+            if event.type in CONTENT_TYPES:
+                version = int(event.data.get("version", 1))
+                content_hash = str(event.data["content_hash"])
+        return Article(
+            article_id, version, content_hash, events[-1].stream_version if events else 0
+        )

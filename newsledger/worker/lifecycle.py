@@ -1,0 +1,100 @@
+"""The worker process around the scheduler: signals, waiting for the database, reloading
+the configuration, and what `/healthz` says."""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from dataclasses import replace
+from types import FrameType
+from typing import Any
+
+from newsledger.app import App
+from newsledger.worker.scheduler import Worker
+from newsledger.worker.settings import WorkerSettings, parse_worker_settings
+from store import StoreUnavailableError
+
+log = logging.getLogger("newsledger.worker")
+
+#: Names of the stop signals received, for the "stopping" log line.
+received: list[str] = []
+
+
+def install_signals(stop: threading.Event, reload_wanted: threading.Event) -> None:
+    """SIGTERM/SIGINT set `stop`, SIGHUP sets `reload_wanted`; the main loop acts on them."""
+
+    # Handlers only set events (logging from a signal handler can interleave with a line
+    # being written).
+    def on_stop(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            received.append(signal.Signals(signum).name)
+            stop.set()
+
+    def on_hup(_signum: int, _frame: FrameType | None) -> None:
+        reload_wanted.set()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, on_hup)
+
+
+def wait_for_store(app: App, settings: WorkerSettings, stop: threading.Event) -> bool:
+    """Open the store, retrying with back-off while the database is not reachable yet."""
+    failures = 0
+    while True:
+        try:
+            app.store  # noqa: B018 - connects and migrates
+            return True
+        except StoreUnavailableError as exc:
+            failures += 1
+            delay = settings.store_backoff.delay(failures, random.random())
+            log.warning(
+                "database unavailable; retrying",
+                extra={"error": str(exc), "retry_in_s": round(delay, 1)},
+            )
+        if stop.wait(delay):
+            return False
+
+
+def reload(worker: Worker) -> None:
+    """Re-read the configuration; a broken file keeps the old configuration running."""
+    old = worker.app
+    try:
+        new = old.reloaded()
+        settings = parse_worker_settings(new.settings.raw, file=new.settings.name)
+        new.ingest_config  # noqa: B018 - validate before switching
+        new.feeds_config  # noqa: B018
+    except Exception as exc:
+        log.error(
+            "configuration reload failed; keeping the old configuration",
+            extra={"error": str(exc)},
+        )
+        return
+    if new.settings.store_url != old.settings.store_url:
+        log.warning("the store URL changed: restart the worker to use it; keeping the old store")
+    # A replica keeps its id (and its leases) across reloads.
+    worker.reschedule(new, replace(settings, replica_id=worker.settings.replica_id))
+    log.info("configuration reloaded", extra={"sources": len(worker.sources())})
+
+
+def health(worker: Worker) -> tuple[bool, dict[str, Any]]:
+    """Healthy while the scheduler runs and the database answers; details for `/healthz`."""
+    running = bool(worker.scheduler.running)
+    details: dict[str, Any] = {
+        "replica_id": worker.settings.replica_id,
+        "scheduler": "running" if running else "stopped",
+        "store": "unavailable" if worker.store_error else "ok",
+        "sources": len(worker.sources()),
+        "uptime_s": round(time.time() - worker.started_at, 1) if worker.started_at else 0.0,
+    }
+    if worker.store_error:
+        # Running but unable to store anything (a lost database, a full disk): say why.
+        details["status"] = "degraded" if running else "unavailable"
+        details["reason"] = details["error"] = worker.store_error
+    if worker.publisher.last_error:
+        details["publish_error"] = worker.publisher.last_error
+    return running and not worker.store_error, details
