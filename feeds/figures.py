@@ -95,7 +95,10 @@ def article_figures(title: str, text: str, *, language: str | None = None) -> li
             continue  # the text's copy, with its sentence, is the one kept
         seen.add(key)
         unique.append(figure)
-    frame = frame_of(title, text) if unique else None
+    # A story holding a trade, GDP or inflation figure is about the economy: only the others
+    # may be a crime, court, charity or celebrity story (and reading that costs a scan).
+    macro = any(f.measure in MACRO for f in unique)
+    frame = frame_of(title, text) if unique and not macro else None
     if frame is not None:
         unique = [
             f if f.measure in MACRO else replace(f, measure=frame[0], cue=f"story: {frame[1]}")

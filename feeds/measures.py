@@ -4,6 +4,8 @@ period it covers, read from the words around it in its sentence."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from feeds.text import WordScanner, word_regex
 
@@ -114,6 +116,27 @@ _PERIOD = re.compile(
 )
 
 
+class _Cue(NamedTuple):
+    start: int
+    end: int
+    measure: str
+
+
+@lru_cache(maxsize=512)
+def _read(sentence: str) -> tuple[tuple[_Cue, ...], tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """A sentence's cue words, clause boundaries and periods, read once for all its figures."""
+    lowered = sentence.lower()
+    if len(lowered) != len(sentence):
+        return (), (), ()
+    cues = tuple(
+        _Cue(m.start(), m.end(), _MEASURE[" ".join(m.group().split())])
+        for m in _CUE.finditer(lowered)
+    )
+    clauses = tuple(m.end() for m in _CLAUSE.finditer(lowered))
+    periods = tuple(m.span() for m in _PERIOD.finditer(lowered))
+    return cues, clauses, periods
+
+
 def measure_of(
     sentence: str,
     start: int,
@@ -125,67 +148,61 @@ def measure_of(
 ) -> tuple[str, str]:
     """(measure, cue words) of the figure at [start, end) of `sentence`.
 
-    The cue nearest before the figure in its own clause wins, then the nearest before it in
-    the sentence, then one just after it. A per-unit amount ("USD/tấn") is a price.
+    The noun right after the amount names it ("US$50 million loan"); else the cue nearest
+    before the figure in its own clause, then the nearest before it in the sentence, then one
+    just after it. A per-unit amount ("USD/tấn") is a price; a fine, a fraud or a gift
+    before the amount frames it.
     """
-    lowered = sentence.lower()
-    if len(lowered) != len(sentence):
-        lowered = sentence.casefold()[: len(sentence)]
-    before = [m for m in _CUE.finditer(lowered, 0, start)]
-    clause_start = 0
-    for boundary in _CLAUSE.finditer(lowered, 0, start):
-        clause_start = boundary.end()
-    in_clause = [m for m in before if m.start() >= clause_start]
+    cues, clauses, _ = _read(sentence)
+    before = [c for c in cues if c.end <= start]
+    clause_start = max((b for b in clauses if b <= start), default=0)
+    in_clause = [c for c in before if c.start >= clause_start]
+    following = None
+    if sentence[end : end + 1] == " ":
+        following = next((c for c in cues if c.start == end + 1), None)
+    chosen: _Cue | None
     if near:
         # A percentage: its measure is named just before it in its own clause ("doanh thu
         # tăng 12%"), right after it ("12% GDP"), or anywhere before a change ("bán ra 340
         # triệu máy, tăng 24%"); "95% học sinh" and "99% cử tri" are not economic.
-        close = [m for m in in_clause if start - m.end() <= 40]
+        close = [c for c in in_clause if start - c.end <= 40]
         if not close and change:
             close = before
         if not close:  # "Inflation eased to 8.5 per cent, down from 23 per cent"
-            close = [m for m in before if _MEASURE[_key(m)] in _RATES]
-        if not close:
-            following = _CUE.match(lowered, end + 1) if lowered[end : end + 1] == " " else None
-            close = [following] if following is not None else []
+            close = [c for c in before if c.measure in _RATES]
+        if not close and following is not None:
+            close = [following]
         if not close:
             return UNSPECIFIED, ""
-        return _MEASURE[_key(close[-1])], sentence[close[-1].start() : close[-1].end()]
-    non_economic = [m for m in before if _MEASURE[_key(m)] in NON_ECONOMIC]
-    if non_economic and (not in_clause or start - non_economic[-1].end() < 80):
-        # A fine or a fraud anywhere before the amount in its sentence frames it.
+        return close[-1].measure, sentence[close[-1].start : close[-1].end]
+    non_economic = [c for c in before if c.measure in NON_ECONOMIC]
+    if non_economic and (not in_clause or start - non_economic[-1].end < 80):
         chosen = non_economic[-1]
     elif per_unit:
         return "prices", sentence[start:end]
-    elif named := _CUE.match(lowered, end + 1) if lowered[end : end + 1] == " " else None:
-        chosen = named  # the noun right after the amount names it: "US$50 million loan"
+    elif following is not None:
+        chosen = following
     elif in_clause:
         chosen = in_clause[-1]
     elif before:
         chosen = before[-1]
     else:
-        chosen = _CUE.search(lowered, end, min(len(lowered), end + 40))  # type: ignore[assignment]
+        limit = min(len(sentence), end + 40)
+        chosen = next((c for c in cues if c.start >= end and c.end <= limit), None)
         if chosen is None:
             return UNSPECIFIED, ""
-    return _MEASURE[_key(chosen)], sentence[chosen.start() : chosen.end()]
-
-
-def _key(match: re.Match[str]) -> str:
-    return " ".join(match.group().split())
+    return chosen.measure, sentence[chosen.start : chosen.end]
 
 
 def period_of(sentence: str, start: int, end: int) -> str | None:
     """The period stated nearest the figure in its sentence ("hai tháng đầu năm 2025")."""
-    lowered = sentence.lower()
-    if len(lowered) != len(sentence):
-        return None
     best: tuple[int, str] | None = None
-    for match in _PERIOD.finditer(lowered):
-        distance = start - match.end() if match.end() <= start else match.start() - end
+    for a, b in _read(sentence)[2]:
+        distance = start - b if b <= start else a - end
         if distance < 0:
             continue
         if best is None or distance < best[0]:
-            best = (distance, sentence[match.start() : match.end()])
+            best = (distance, sentence[a:b])
     return best[1] if best else None
 
 

@@ -129,8 +129,10 @@ def extract_meetings(title: str, text: str, *, language: str | None = None) -> l
     read: dict[str, list[Meeting]] = {}
     for field, body, lowered, triggers in fields:
         by_sentence: dict[tuple[int, int], list[Trigger]] = {}
+        paragraphs: dict[int, list[tuple[int, int]]] = {}
         for trigger in triggers:
-            by_sentence.setdefault(sentence_around(body, trigger.start()), []).append(trigger)
+            bounds = sentence_around(body, trigger.start(), paragraphs)
+            by_sentence.setdefault(bounds, []).append(trigger)
         for (start, end), inside in by_sentence.items():
             sentence = body[start:end]
             if field == "title" and sentence in read:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from feeds.actors import country_actors
 from feeds.countries import CountryHit, find_countries
 from feeds.sides import Mention, Side
 from feeds.text import sentence_bounds
@@ -25,9 +26,6 @@ from feeds.titles import (
     foreign_only,
     is_group,
 )
-
-_PLACE_WORDS = frozenset("tại ở in at từ from".split())
-_ACTOR_BEFORE = frozenset("phía side bên".split())
 
 
 @dataclass(slots=True)
@@ -78,12 +76,27 @@ def find_mentions(
     """The sides named in `sentence`, in text order (appositive chains merged into one)."""
     hits = find_countries(sentence) if countries is None else countries
     merged = _official_mentions(sentence, hits, language)
-    found = merged + _actors(sentence, hits, merged)
-    if len(merged) < 2 or any(m.side.person and not m.side.country for m in merged):
+    found = merged + country_actors(sentence, hits, merged)
+    if any(m.side.person and not m.side.country for m in merged) or (
+        len(merged) < 2 and _bare_name(sentence, merged, hits)
+    ):
         found += _people(sentence, merged, people)
     found.sort(key=lambda m: m.start)
     defaulted = (_defaulted(m, language, people) for m in found)
     return [m for m in defaulted if m is not None]
+
+
+def _bare_name(sentence: str, mentions: list[Mention], hits: list[CountryHit]) -> bool:
+    """Whether a capitalised word outside every mention and country name could be a person
+    named earlier ("ông Biden"): only then are the article's people read (costly)."""
+    taken = [(m.start, m.end) for m in mentions] + [(h.start, h.end) for h in hits]
+    for match in _CAPITALISED.finditer(sentence, 1):
+        if not any(a <= match.start() < b for a, b in taken):
+            return True
+    return False
+
+
+_CAPITALISED = re.compile(r"(?<=\s)[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ]")
 
 
 def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> list[Mention]:
@@ -121,8 +134,11 @@ def _titled(
             country, explicit = before[-1].iso, True
             begin = before[-1].start
     span = sentence[begin:end]
-    folded = span.casefold()
-    state = ORGANISATION.search(folded) is None and ORGANISATION_ACRONYM.search(span) is None
+    tail = sentence[match.end() : end]
+    # A bare title ("Thủ tướng", "Đại sứ Lào") names no company: only a tail can.
+    state = not tail.strip() or (
+        ORGANISATION.search(tail.casefold()) is None and ORGANISATION_ACRONYM.search(tail) is None
+    )
     person = _person(sentence[match.end() : end], inside[0] if inside else None, match.end())
     side = Side(country, office, person, state, span.strip())
     return Mention(begin, end, side, explicit)
@@ -230,29 +246,6 @@ def _people(sentence: str, mentions: list[Mention], people: People) -> list[Ment
         if not kept or mention.start >= kept[-1].end:
             kept.append(mention)
     return kept
-
-
-def _actors(sentence: str, hits: list[CountryHit], mentions: list[Mention]) -> list[Mention]:
-    """Countries acting as a side: "phía Việt Nam", "Việt Nam và Lào", at a clause start."""
-    found = []
-    for hit in hits:
-        if any(m.start <= hit.start < m.end for m in mentions):
-            continue
-        before = sentence[: hit.start].split()
-        previous = before[-1].casefold() if before else ""
-        if previous in _PLACE_WORDS:
-            continue
-        clause_start = not before
-        paired = previous in ("và", "and", "-", "–", "với") or sentence[hit.end :].lstrip()[:3] in (
-            "và ",
-            "and",
-            "- ",
-            "– ",
-        )
-        if previous in _ACTOR_BEFORE or clause_start or paired:
-            side = Side(hit.iso, None, None, True, hit.text)
-            found.append(Mention(hit.start, hit.end, side, True))
-    return found
 
 
 def _generic(office: str) -> bool:

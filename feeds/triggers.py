@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from feeds.text import WordScanner
-from feeds.titles import TITLE
+from feeds.titles import TITLE, TITLE_FIRST_WORDS
 
 TALKS, CALL, RECEPTION, VISIT, COMMITTEE = "talks", "call", "reception", "visit", "committee"
 
@@ -60,17 +60,19 @@ _CLAUSE_END = re.compile(r"[.;:\n(]")
 
 def find_triggers(body: str, lowered: str) -> list[Trigger]:
     """The triggers of `lowered` (the lower-cased `body`) that may report a meeting."""
-    found = [Trigger(lowered[a:b], a, b) for a, b in _TRIGGERS_SCAN.find(lowered)]
-    return [t for t in found if _may_count(body, lowered, t)]
+    return [
+        Trigger(lowered[a:b], a, b)
+        for a, b in _TRIGGERS_SCAN.find(lowered)
+        if _may_count(body, lowered, a, b)
+    ]
 
 
-def _may_count(body: str, lowered: str, trigger: Trigger) -> bool:
+def _may_count(body: str, lowered: str, start: int, end: int) -> bool:
     """A trigger that needs an official or a country right after it, and has none, is
     dropped before any sentence is read ("đến thăm một số trường học", "tiếp tục")."""
-    word = trigger.text
+    word = lowered[start:end]
     if " " in word or "\n" in word:
         word = " ".join(word.split())
-    start, end = trigger.begin, trigger.finish
     if word in _ONE_SYLLABLE and compound(lowered, start, end):
         return False
     if word not in NEEDS_OBJECT:
@@ -78,7 +80,10 @@ def _may_count(body: str, lowered: str, trigger: Trigger) -> bool:
     at = end
     while at < len(body) and body[at] in " \t":
         at += 1
-    if body[at : at + 1].isupper() or TITLE.match(lowered, at) is not None:
+    if body[at : at + 1].isupper():
+        return True
+    following = lowered[at : at + 16].split(" ", 1)[0]
+    if following in TITLE_FIRST_WORDS and TITLE.match(lowered, at) is not None:
         return True
     if word.isascii():  # "received the visiting Indonesian Ambassador"
         for token in _TOKENS.finditer(body, at, at + 40):

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest.errors import ConfigError
+from ingest.normalise.dates import DEFAULT_TIMEZONE
+from ingest.parse.headlines import RULES as HEADLINE_RULES
 
 KINDS = ("feed", "page", "folder")
 DEFAULT_USER_AGENT = (
@@ -20,7 +24,19 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
 _SIZES = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
 # `name` (a display name) is read and validated by feeds/config.py: ingest never shows it.
-_SOURCE_KEYS = {"id", "kind", "url", "path", "interval", "language", "enabled", "full_text", "name"}
+_SOURCE_KEYS = {
+    "id",
+    "kind",
+    "url",
+    "path",
+    "interval",
+    "language",
+    "enabled",
+    "full_text",
+    "name",
+    "timezone",
+    "headline",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +51,14 @@ class SourceConfig:
     language: str | None = None
     enabled: bool = True
     full_text: bool = False
+    #: IANA zone of the source's dates that carry no offset (`14/09/2026 19:46`).
+    timezone: str = DEFAULT_TIMEZONE
+    #: How a text without a title line gets one (ingest.parse.headlines.RULES).
+    headline: str = "sentence"
+
+    @property
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def location(self) -> str:
@@ -149,6 +173,7 @@ def _parse_source(entry: object, index: int, file: str, base_dir: Path) -> Sourc
             raise fail(name, f"expected true or false, got {flag!r}")
     if full_text and kind != "feed":
         raise fail("full_text", "only feed sources fetch linked pages")
+    timezone, headline_rule = _dates_and_headlines(entry, fail)
     return SourceConfig(
         id=ident,
         kind=kind,
@@ -158,7 +183,24 @@ def _parse_source(entry: object, index: int, file: str, base_dir: Path) -> Sourc
         language=language.lower() if isinstance(language, str) else None,
         enabled=enabled,
         full_text=full_text,
+        timezone=timezone,
+        headline=headline_rule,
     )
+
+
+def _dates_and_headlines(entry: dict[str, Any], fail: Fail) -> tuple[str, str]:
+    timezone = entry.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(timezone if isinstance(timezone, str) else "")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail("timezone", f'expected an IANA time zone like "{DEFAULT_TIMEZONE}", '
+                   f"got {timezone!r}") from None  # fmt: skip
+    headline_rule = entry.get("headline", "sentence")
+    if headline_rule not in HEADLINE_RULES:
+        raise fail(
+            "headline", f"expected one of {', '.join(HEADLINE_RULES)}, got {headline_rule!r}"
+        )
+    return timezone, headline_rule
 
 
 Fail = Callable[[str, str], ConfigError]

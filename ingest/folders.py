@@ -54,6 +54,7 @@ async def read_and_record(
     procs: Sequence[ReaderProcess],
     *,
     language: str | None,
+    headline_rule: str = "sentence",
     read_here: ReadHere,
     record: Record,
     stamps: dict[str, FileStamp],
@@ -74,12 +75,14 @@ async def read_and_record(
         if working and n > 0:
             proc = working[n % len(working)]
             try:
-                return await asyncio.to_thread(proc.read, chunks[n], language=language)
+                return await asyncio.to_thread(
+                    proc.read, chunks[n], language=language, headline_rule=headline_rule
+                )
             except ReaderUnavailable as exc:
                 log.warning("source %s: %s; reading in-process", source_id, exc)
                 if proc in working:
                     working.remove(proc)
-        return await read_here(chunks[n], language=language)
+        return await read_here(chunks[n], language=language, headline_rule=headline_rule)
 
     # Two batches ahead per reader process, so that a reader never waits for the recorder
     # to take its answer (in-process, one: recording waits on the database with the GIL

@@ -198,7 +198,7 @@ class Poller:
             return await self._blocking(
                 self.facts.failed, source, mem, exc, now, cid, host=host, result=result
             )
-        ref = SourceRef(source.id, source.kind)
+        ref = SourceRef(source.id, source.kind, source.zone)
         counts = await self._blocking(
             self.recorder.record, ref, items, fetched=now, correlation_id=cid
         )
@@ -231,6 +231,7 @@ class Poller:
             url=result.final_url,
             content_type=result.content_type,
             language=source.language,
+            headline_rule=source.headline,
         )
         for warning in parsed.warnings:
             log.warning("source %s: %s", source.id, warning)
@@ -245,7 +246,7 @@ class Poller:
             listing = await self._blocking(list_folder, source.path, known=mem.stamps)
         except FetchError as exc:
             return await self._blocking(self.facts.failed, source, mem, exc, now, cid, host="")
-        ref = SourceRef(source.id, source.kind)
+        ref = SourceRef(source.id, source.kind, source.zone)
         stamps = dict(listing.stamps)
         large = len(listing.changed) >= self._readers_from
         procs = start_readers(self._readers if large else 0)
@@ -254,6 +255,7 @@ class Poller:
                 batches(listing.changed),
                 procs,
                 language=source.language,
+                headline_rule=source.headline,
                 read_here=functools.partial(self._blocking, read_files),
                 record=functools.partial(
                     self._blocking, self.recorder.record, ref, fetched=now, correlation_id=cid

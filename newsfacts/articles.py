@@ -17,7 +17,8 @@ article_of_stream = STREAMS.ident
 
 
 class ArticleContent(TypedDict):
-    """`ArticleIngested` v1; `ArticleRevised` v1 adds `previous_hash`."""
+    """`ArticleIngested` v2; `ArticleRevised` v2 adds `previous_hash`. v2 added
+    `published_from` (v1 events read back with it null: not recorded)."""
 
     article_id: str
     version: int
@@ -32,6 +33,7 @@ class ArticleContent(TypedDict):
     html: str | None
     language: str | None
     published: str | None
+    published_from: str | None  # feed, page, dateline, body or fetch (newsfacts.DATE_ORIGINS)
     fetched: str
     extractor: str
     place: str | None
@@ -40,7 +42,8 @@ class ArticleContent(TypedDict):
 
 
 class ArticleSightedData(TypedDict):
-    """`ArticleSighted` v1: a known content hash at a new (source, URL)."""
+    """`ArticleSighted` v2: a known content hash at a new (source, URL); v2 added
+    `published_from`."""
 
     article_id: str
     content_hash: str
@@ -50,12 +53,17 @@ class ArticleSightedData(TypedDict):
     canonical_url: str | None
     title: str
     published: str | None
+    published_from: str | None
     fetched: str
 
 
-ARTICLE_INGESTED: Final = EventType[ArticleContent]("ArticleIngested", 1)
-ARTICLE_REVISED: Final = EventType[ArticleContent]("ArticleRevised", 1)
-ARTICLE_SIGHTED: Final = EventType[ArticleSightedData]("ArticleSighted", 1)
+#: Where a publication date came from: the source's feed entry, the page's metadata, the
+#: text's dateline, a date in the text, or (no date anywhere) the fetch time.
+DATE_ORIGINS: Final = ("feed", "page", "dateline", "body", "fetch")
+
+ARTICLE_INGESTED: Final = EventType[ArticleContent]("ArticleIngested", 2)
+ARTICLE_REVISED: Final = EventType[ArticleContent]("ArticleRevised", 2)
+ARTICLE_SIGHTED: Final = EventType[ArticleSightedData]("ArticleSighted", 2)
 
 #: The events that carry an article's content (its first version and its revisions).
 CONTENT_TYPES: Final = frozenset({ARTICLE_INGESTED.name, ARTICLE_REVISED.name})

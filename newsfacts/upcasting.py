@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from newsfacts.articles import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED
 from newsfacts.sources import SOURCE_FETCH_FAILED, SOURCE_FETCHED, SOURCE_GONE, SOURCE_MOVED
@@ -25,13 +25,16 @@ SCHEMA_VERSIONS: Final[Mapping[str, int]] = {
 
 
 def upcasters() -> Upcasters:
-    """Every registered step, checked against `SCHEMA_VERSIONS`.
-
-    Every type is still at version 1, so there is nothing to register yet; a future
-    `ArticleIngested` v2 adds `steps.register(ARTICLE_INGESTED.name, 1, _ingested_v1_v2)`.
-    """
+    """Every registered step, checked against `SCHEMA_VERSIONS`."""
     steps = Upcasters()
+    for article_type in (ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED):
+        steps.register(article_type.name, 1, _articles_v1_v2)
     for event_type, version in SCHEMA_VERSIONS.items():
         if steps.current_version(event_type) != version:
             raise ValueError(f"{event_type} is not upcast to its declared version {version}")
     return steps
+
+
+def _articles_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 records where the publication date came from; v1 did not say (null)."""
+    return {**data, "published_from": None}

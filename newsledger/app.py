@@ -3,6 +3,7 @@ from the settings, lazily, so nothing connects before a command needs it."""
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -27,10 +28,19 @@ class App:
         *,
         settings: Settings | None = None,
         store: EventStore | None = None,
+        served: tuple[str | None, int | None] | None = None,
     ) -> None:
         self._config_flag = config_flag
         self._settings = settings
         self._store = store
+        self._served = served
+
+    def serve_at(self, host: str | None, port: int | None) -> None:
+        """Serve on `host`:`port` (the `--host`/`--port` options): an unset `[feeds]
+        base_url` then follows this address, so links point where the files really are."""
+        self._served = (host, port)
+        if "feeds_config" in self.__dict__:  # computed before the address was known
+            del self.feeds_config
 
     @property
     def settings(self) -> Settings:
@@ -51,7 +61,7 @@ class App:
         """This configuration read again from its file, keeping the open store (a reload
         changes sources and settings; a new store URL needs a restart)."""
         path = self.settings.path
-        return App(str(path) if path is not None else None, store=self.store)
+        return App(str(path) if path is not None else None, store=self.store, served=self._served)
 
     @cached_property
     def ingest_config(self) -> IngestConfig:
@@ -65,7 +75,12 @@ class App:
         from feeds import parse_config
 
         s = self.settings
-        return parse_config(s.raw, file=s.name, base_dir=s.base_dir)
+        raw = s.raw
+        override = os.environ.get("NEWSLEDGER_BASE_URL", "").strip()
+        if override and isinstance(raw.get("feeds", {}), dict):
+            raw = {**raw, "feeds": {**raw.get("feeds", {}), "base_url": override}}
+        config = parse_config(raw, file=s.name, base_dir=s.base_dir)
+        return config if self._served is None else config.served_at(*self._served)
 
     def projections(self) -> list[Projection]:
         from feeds import build_projections as feeds_projections

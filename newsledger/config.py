@@ -23,6 +23,8 @@ ENVIRONMENT = {
     "NEWSLEDGER_LOG_FORMAT": "`json` for JSON-lines logs, else human-readable",
     "NEWSLEDGER_LOG_LEVEL": "log level (DEBUG, INFO, WARNING, ERROR); default INFO",
     "NEWSLEDGER_REPLICA_ID": "the worker replica's name in the lease table",
+    "NEWSLEDGER_BASE_URL": "absolute URL feeds, pages and the OPML file link to, "
+    "overriding [feeds] base_url and the address served",
 }
 
 

@@ -30,6 +30,11 @@ class Item:
     content_hash: str
     place: str | None = None
     author: str | None = None
+    #: Where `published` came from (feed, page, dateline); None while the source gave none.
+    published_from: str | None = None
+    #: The source's date text when feedparser could not read it (read later, in the
+    #: source's time zone, by `ingest.normalise.dates`).
+    published_raw: str | None = None
     #: For a full-text item: the hash of the feed entry it was fetched for, so that the
     #: entry polled again is recognised without fetching its page again.
     origin_hash: str | None = None
@@ -52,6 +57,8 @@ def make_item(
     guid: str | None = None,
     language: str | None = None,
     published: datetime | None = None,
+    published_from: str | None = None,
+    published_raw: str | None = None,
     place: str | None = None,
     author: str | None = None,
 ) -> Item:
@@ -70,6 +77,8 @@ def make_item(
         extractor=extractor,
         content_hash=hash_collapsed(clean_title, collapsed),
         place=collapse(place) or None if place else None,
+        published_from=published_from if published is not None else None,
+        published_raw=collapse(published_raw) or None if published_raw else None,
         author=collapse(author) or None if author else None,
     )
 

@@ -16,7 +16,13 @@ from ingest.errors import FetchError
 from ingest.fetch.charset import as_utf8_xml, decode
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.sanitise import html_to_text, looks_like_html, sanitise
-from ingest.parse.textparts import guess_language, parse_dateline, primary_language
+from ingest.parse.headlines import headline
+from ingest.parse.textparts import (
+    dateline_place,
+    guess_language,
+    parse_dateline,
+    primary_language,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,7 @@ def parse_feed(
     url: str,
     content_type: str | None = None,
     language: str | None = None,
+    headline_rule: str = "sentence",
 ) -> ParsedFeed:
     """Parse a fetched feed; raises FetchError('parse'|'decode') when it is no feed at all."""
     if not body.strip():
@@ -72,20 +79,33 @@ def parse_feed(
     feed_language = primary_language((result.get("feed") or {}).get("language")) or language
     items = []
     for entry in entries[:MAX_ENTRIES]:
-        item = _entry_item(entry, feed_language=feed_language, hint=language)
+        item = _entry_item(
+            entry, feed_language=feed_language, hint=language, headline_rule=headline_rule
+        )
         if item is not None:
             items.append(item)
     return ParsedFeed(tuple(items), len(entries), tuple(warnings))
 
 
-def _entry_item(entry: Any, *, feed_language: str | None, hint: str | None) -> Item | None:
+def _entry_item(
+    entry: Any, *, feed_language: str | None, hint: str | None, headline_rule: str
+) -> Item | None:
     html, text, lang = _body(entry)
     title_value = str(entry.get("title") or "")
     title = html_to_text(title_value) if looks_like_html(title_value) else title_value
     if not title.strip() and not text.strip():
         return None
-    published, place, _ = parse_dateline(text)
-    when = _time(entry.get("published_parsed") or entry.get("updated_parsed")) or published
+    published, place, lead = parse_dateline(text)
+    if place is None:
+        place, lead = dateline_place(text)
+    if not title.strip():
+        title = headline(lead, rule=headline_rule)
+    when = _time(entry.get("published_parsed") or entry.get("updated_parsed"))
+    # feedparser drops what it cannot read (`+07`, `9/14/2026 6:44:00 PM`): kept as text,
+    # read later in the source's time zone.
+    raw = None if when else str(entry.get("published") or entry.get("updated") or "") or None
+    origin = "feed" if when else "dateline"
+    when = when or published
     language = primary_language(lang) or feed_language or hint or guess_language(title + " " + text)
     link = entry.get("link")
     guid = entry.get("id")
@@ -100,6 +120,8 @@ def _entry_item(entry: Any, *, feed_language: str | None, hint: str | None) -> I
         guid=guid if isinstance(guid, str) else None,
         language=language,
         published=when,
+        published_from=origin,
+        published_raw=raw,
         place=place,
         author=entry.get("author") if isinstance(entry.get("author"), str) else None,
         extractor="feedparser",

@@ -82,7 +82,9 @@ def list_folder(folder: Path, *, known: dict[str, FileStamp]) -> FolderListing:
     return FolderListing(stamps, tuple(changed))
 
 
-def read_files(paths: Sequence[Path], *, language: str | None = None) -> FolderBatch:
+def read_files(
+    paths: Sequence[Path], *, language: str | None = None, headline_rule: str = "sentence"
+) -> FolderBatch:
     """Read and parse a batch of files; unreadable or unusable files become warnings."""
     items: list[Item] = []
     warnings: list[str] = []
@@ -100,7 +102,7 @@ def read_files(paths: Sequence[Path], *, language: str | None = None) -> FolderB
             continue
         size += len(body)
         try:
-            item = file_item(path, body, language=language)
+            item = file_item(path, body, language=language, headline_rule=headline_rule)
         except FetchError as exc:
             warnings.append(f"{path}: {exc.message}")
             continue
@@ -109,7 +111,9 @@ def read_files(paths: Sequence[Path], *, language: str | None = None) -> FolderB
     return FolderBatch(tuple(items), size, tuple(warnings), frozenset(failed))
 
 
-def file_item(path: Path, body: bytes, *, language: str | None = None) -> Item | None:
+def file_item(
+    path: Path, body: bytes, *, language: str | None = None, headline_rule: str = "sentence"
+) -> Item | None:
     """One article file to an item (None for an empty file)."""
     kind = "text/html" if path.suffix.lower() in (".html", ".htm") else None
     decoded = decode(body, kind, language=language)
@@ -120,13 +124,16 @@ def file_item(path: Path, body: bytes, *, language: str | None = None) -> Item |
     url = (path if path.is_absolute() else path.resolve()).as_uri()
     if path.suffix.lower() in (".html", ".htm"):
         return extract_html(decoded.text, url=url, language=language, extractor="folder-html")
-    article = parse_text_article(decoded.text, markdown=path.suffix.lower() == ".md")
+    article = parse_text_article(
+        decoded.text, markdown=path.suffix.lower() == ".md", headline_rule=headline_rule
+    )
     item = make_item(
         url=url,
         title=article.title,
         text=article.text,
         language=language or guess_language(article.text),
         published=article.published,
+        published_from="dateline",
         place=article.place,
         extractor="folder-text",
     )

@@ -9,7 +9,8 @@ not through `multiprocessing`: a spawned or forkserver child imports the parent'
 imports only `ingest`, whatever the parent's entry point is.
 
 Protocol over the child's stdin/stdout: length-prefixed pickles; a request is
-`(paths, language)`, a reply `("ok", FolderBatch, log records)` or `("error", message)`.
+`(paths, language, headline_rule)`, a reply `("ok", FolderBatch, log records)` or
+`("error", message)`.
 Anything that goes wrong with a child (it cannot start, dies, answers garbage) raises
 `ReaderUnavailable`; the caller then reads in-process instead.
 """
@@ -78,13 +79,15 @@ class ReaderProcess:
             raise ReaderUnavailable(f"cannot start a reader process: {exc}") from exc
         self._lock = threading.Lock()
 
-    def read(self, paths: Sequence[Path], *, language: str | None) -> FolderBatch:
+    def read(
+        self, paths: Sequence[Path], *, language: str | None, headline_rule: str = "sentence"
+    ) -> FolderBatch:
         """Read `paths` in the child (blocking; call it from a thread)."""
         stdin, stdout = self._proc.stdin, self._proc.stdout
         assert stdin is not None and stdout is not None
         with self._lock:
             try:
-                _send(stdin, ([str(p) for p in paths], language))
+                _send(stdin, ([str(p) for p in paths], language, headline_rule))
                 reply = _receive(stdout)
             except (OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
                 raise ReaderUnavailable(f"reader process failed: {exc}") from exc
@@ -130,12 +133,14 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     logging.getLogger().setLevel(logging.WARNING)
     while True:
         try:
-            paths, language = _receive(stdin)
+            paths, language, headline_rule = _receive(stdin)
         except EOFError:
             return
         collect.records = []
         try:
-            batch = read_files([Path(p) for p in paths], language=language)
+            batch = read_files(
+                [Path(p) for p in paths], language=language, headline_rule=headline_rule
+            )
             reply: tuple[Any, ...] = ("ok", batch, collect.records)
         except Exception as exc:  # the parent falls back to reading in-process
             reply = ("error", f"{type(exc).__name__}: {exc}")

@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ingest.parse.headlines import headline
+
 # ` date 2024-10-24 KAZAN — Prime Minister …`: an English wire-style dateline.
 _DATELINE = re.compile(
     r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+([^\n—–]{1,60}?)\s*[—–]\s*",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+# `HÀ NỘI — …`, `VIENTIANE (VNA) – …`: a place in capitals, then a dash, with no date.
+_PLACE = re.compile(r"^\s*([^\W\d_][^\n—–(]{1,40}?)\s*(?:\([^)\n]{1,20}\))?\s*[—–]\s+")
 # Letters only Vietnamese uses among Latin scripts (with their tone-marked forms).
 _VI_LETTERS = re.compile("[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 MAX_TITLE = 200
@@ -37,17 +40,21 @@ def parse_dateline(text: str) -> tuple[datetime | None, str | None, str]:
     return day, match.group(2).strip(), text[match.end() :]
 
 
-def headline_from(text: str) -> str:
-    """A title for a text without one: its first sentence, shortened at a word boundary."""
-    first = " ".join(text.split("\n", 1)[0].split())
-    sentence = _SENTENCE_END.split(first, maxsplit=1)[0]
-    if len(sentence) <= 120:
-        return sentence
-    cut = sentence[:120].rsplit(" ", 1)[0]
-    return cut + "…"
+def dateline_place(text: str) -> tuple[str | None, str]:
+    """(place, text after it) when the text starts with a place in capitals and a dash."""
+    match = _PLACE.match(text)
+    if match is None:
+        return None, text
+    place = match.group(1).strip()
+    letters = [c for c in place if c.isalpha()]
+    if len(letters) < 2 or place != place.upper():
+        return None, text
+    return place, text[match.end() :]
 
 
-def parse_text_article(text: str, *, markdown: bool = False) -> TextArticle:
+def parse_text_article(
+    text: str, *, markdown: bool = False, headline_rule: str = "sentence"
+) -> TextArticle:
     """Split a text file into title and body.
 
     A dateline header gives the date and place and the title is the lead sentence; else
@@ -57,15 +64,19 @@ def parse_text_article(text: str, *, markdown: bool = False) -> TextArticle:
     stripped = text.lstrip("\ufeff")
     published, place, rest = parse_dateline(stripped)
     if published is not None:
-        return TextArticle(headline_from(rest.strip()), rest.strip(), published, place)
+        title = headline(rest.strip(), rule=headline_rule)
+        return TextArticle(title, rest.strip(), published, place)
     lines = stripped.strip().split("\n", 1)
     first = lines[0].strip()
     if markdown:
         first = first.lstrip("#").strip()
     body = lines[1].strip() if len(lines) > 1 else ""
     if body and len(first) <= MAX_TITLE and not first.endswith((".", ":")):
-        return TextArticle(first, body, None, None)
-    return TextArticle(headline_from(stripped.strip()), stripped.strip(), None, None)
+        return TextArticle(first, body, None, dateline_place(body)[0])
+    # No title line: a headline from the lead, after its dateline place (kept in the text).
+    place, lead = dateline_place(stripped.strip())
+    title = headline(lead, rule=headline_rule)
+    return TextArticle(title, stripped.strip(), None, place)
 
 
 def guess_language(text: str) -> str | None:

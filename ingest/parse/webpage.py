@@ -13,7 +13,12 @@ from ingest.fetch.charset import decode
 from ingest.normalise.canonical import clean_text, collapse
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.sanitise import sanitise
-from ingest.parse.textparts import guess_language, parse_dateline, primary_language
+from ingest.parse.textparts import (
+    dateline_place,
+    guess_language,
+    parse_dateline,
+    primary_language,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +62,12 @@ def extract_html(text: str, *, url: str, language: str | None, extractor: str) -
     first, _, rest = body_text.partition("\n\n")
     if rest and title and collapse(first) == collapse(title):
         body_text = rest
-    published, place, _ = parse_dateline(body_text)
-    published = _date(found.get("date")) or published
+    dated, place, _ = parse_dateline(body_text)
+    if place is None:
+        place = dateline_place(body_text)[0]
+    published = _date(found.get("date"))
+    origin = "page" if published else "dateline"
+    published = published or dated
     paragraphs = [p for p in body_text.split("\n\n") if p]
     html = sanitise("".join(f"<p>{html_lib.escape(p, quote=False)}</p>" for p in paragraphs))
     item = make_item(
@@ -70,6 +79,7 @@ def extract_html(text: str, *, url: str, language: str | None, extractor: str) -
         or language
         or guess_language(title + " " + body_text),
         published=published,
+        published_from=origin,
         place=place,
         author=str(found["author"]) if found.get("author") else None,
         extractor=extractor,

@@ -10,9 +10,10 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
+from ingest.normalise.dates import DEFAULT_ZONE
 from ingest.normalise.items import Item
 from ingest.record.article_data import article_data, sighted_data
 from ingest.record.dedup import Decision, ItemKeys, decide
@@ -30,6 +31,8 @@ from store import NewEvent, StreamAppend
 class SourceRef:
     id: str
     kind: str
+    #: The source's time zone: dates without an offset are read in it.
+    zone: tzinfo = DEFAULT_ZONE
 
 
 @dataclass(slots=True)
@@ -112,6 +115,7 @@ class Chunk:
             source_id=self.source.id,
             source_kind=self.source.kind,
             fetched=self.fetched,
+            zone=self.source.zone,
         )
         article.events.append(ARTICLE_SIGHTED.new(data, metadata=self.meta, keys=(keys.seen,)))
         self.claimed[keys.seen] = article
@@ -150,6 +154,7 @@ class Chunk:
             source_kind=self.source.kind,
             fetched=self.fetched,
             version=version,
+            zone=self.source.zone,
         )
 
     def _known(self, holder: Any, *, versioned: bool = False) -> Article:

@@ -100,6 +100,7 @@ def serve(app: App, host: str | None, port: int | None, no_publish: bool, refres
     """Serve the published feeds, OPML file and index page over HTTP."""
     from feeds import create_app, make_server
 
+    app.serve_at(host, port)
     config = app.feeds_config
     if not no_publish:
         report = _catch_up_and_publish(app)

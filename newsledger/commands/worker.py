@@ -61,6 +61,8 @@ def run(
     reload_wanted = threading.Event()
     lifecycle.install_signals(stop, reload_wanted)
     settings = parse_worker_settings(app.settings.raw, file=app.settings.name)
+    if not no_serve:
+        app.serve_at(host, port)  # feeds published by this worker link to where it serves
     app.ingest_config  # noqa: B018 - a broken configuration fails before anything starts
     app.feeds_config  # noqa: B018
     if not lifecycle.wait_for_store(app, settings, stop):

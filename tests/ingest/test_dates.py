@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.dates import Dated, choose, date_in_text, parse_loose
+from ingest.normalise.dates import Dated, choose, date_in_text, parse_loose
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 FETCHED = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.headlines import headline
+from ingest.parse.headlines import headline
 
 LONG = (
     "Vietnamese Minister of Foreign Affairs Bùi Thanh Sơn held talks with his Lao counterpart "

@@ -292,7 +292,9 @@ def test_entries_with_no_link_or_no_date_are_ingested(
     assert report.events["ArticleIngested"] == 2
     no_link, no_date = (e.data for e in events(store, "ArticleIngested"))
     assert no_link["url"] is None and no_link["canonical_url"] is None
-    assert no_date["published"] is None and no_date["canonical_url"] == "https://e.example/n"
+    assert no_date["canonical_url"] == "https://e.example/n"
+    # No date anywhere: the fetch time, marked as such.
+    assert (no_date["published"], no_date["published_from"]) == (no_date["fetched"], "fetch")
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -353,6 +355,7 @@ def test_every_stored_article_is_whole(
         "html",
         "language",
         "published",
+        "published_from",
         "fetched",
         "extractor",
         "place",

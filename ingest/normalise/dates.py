@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
 
-#: Where a publication date came from: the `published_from` field of article events.
-ORIGINS = ("feed", "page", "dateline", "body", "fetch")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_ZONE: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)
 
 _AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?(?!\w)")
 _GMT = re.compile(r"\(?\s*(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?", re.IGNORECASE)
