@@ -301,6 +301,7 @@ def make_server(config: FeedsConfig, app: Starlette, *, host: str | None = None,
         host=host or config.host,
         port=config.port if port is None else port,
         log_level=log_level,
+        log_config=None,  # the application's own logging set-up formats uvicorn's records
         access_log=False,
         proxy_headers=True,
         server_header=False,

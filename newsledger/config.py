@@ -88,7 +88,21 @@ def load_settings(flag: str | None = None, environ: dict[str, str] | None = None
     if not isinstance(url, str) or "://" not in url:
         raise ConfigError(f"{name}: [store] url must be a database URL, got {url!r}")
     base = path.parent if path is not None else Path.cwd()
+    raw = _with_base_url(raw, env.get("NEWSLEDGER_BASE_URL"), name)
     return Settings(path=path, store_url=_absolute_sqlite(url, base), raw=raw)
+
+
+def _with_base_url(raw: dict[str, Any], base_url: str | None, name: str) -> dict[str, Any]:
+    """NEWSLEDGER_BASE_URL replaces `[feeds] base_url`: in a container the public address is
+    the deployment's business (published port, proxy), not the configuration file's."""
+    if not base_url:
+        return raw
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"NEWSLEDGER_BASE_URL must be an http(s) URL, got {base_url!r}")
+    feeds = raw.get("feeds", {})
+    if not isinstance(feeds, dict):
+        raise ConfigError(f"{name}: [feeds] must be a table")
+    return {**raw, "feeds": {**feeds, "base_url": base_url}}
 
 
 def _absolute_sqlite(url: str, base: Path) -> str:

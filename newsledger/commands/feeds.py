@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
 
 import click
 
 from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections
 from newsledger.app import App
+from newsledger.logs import configure_logging
 from newsledger.publishing import catch_up_and_publish
 from store import ProjectionRunner
+
+log = logging.getLogger(__name__)
 
 
 def _runner(app: App) -> ProjectionRunner:
@@ -100,18 +104,28 @@ def serve(app: App, host: str | None, port: int | None, no_publish: bool, refres
     """Serve the published feeds, OPML file and index page over HTTP."""
     from feeds import create_app, make_server
 
+    try:
+        # Like `run`: NEWSLEDGER_LOG_FORMAT=json makes every line, uvicorn's too, JSON.
+        configure_logging()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     app.serve_at(host, port)
     config = app.feeds_config
     if not no_publish:
-        report = _catch_up_and_publish(app)
-        click.echo(f"published {len(report.written)} changed files to {report.output_dir}")
+        _catch_up_and_publish(app)  # the publisher logs what it wrote
     web = create_app(
         config,
         refresh=(lambda: _catch_up_and_publish(app)) if refresh > 0 else None,
         refresh_seconds=refresh,
     )
     server = make_server(config, web, host=host, port=port)
-    click.echo(f"serving {config.output_dir} on http://{server.config.host}:{server.config.port}/")
+    log.info(
+        "serving feeds",
+        extra={
+            "output_dir": str(config.output_dir),
+            "url": f"http://{server.config.host}:{server.config.port}/",
+        },
+    )
     server.run()
 
 

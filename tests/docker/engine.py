@@ -81,7 +81,8 @@ def _stop_leftover(pidfile: Path) -> None:
     """A dockerd left by a run that was killed outright (its pidfile would block this one)."""
     with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
         pid = int(pidfile.read_text().strip())
-        if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"dockerd"):
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        if Path(argv0.decode()).name == "dockerd":
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 30
             while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:

@@ -132,20 +132,27 @@ def ingested(stack: Stack) -> int:
 
 
 def test_compose_up_brings_postgres_then_worker_and_web_to_healthy(stack: Stack) -> None:
+    since = time.time()
     stack.compose("up", "-d", "--no-build")
     wait_healthy(stack, ("postgres", "worker", "web"))
-    (postgres,) = stack.containers("postgres")
-    healthy_at = min(
-        check["End"]
-        for check in json.loads(
-            stack.engine.docker("inspect", "-f", "{{json .State.Health.Log}}", postgres)
-        )
-        if check["ExitCode"] == 0
-    )
-    for service in ("worker", "web"):
+    # The engine's event log, not the containers' health logs (which keep 5 checks only).
+    events = [
+        json.loads(line)
+        for line in stack.engine.docker(
+            "events", "--since", f"{since - 1:.0f}", "--until", f"{time.time():.0f}",
+            "--filter", "type=container", "--format", "{{json .}}",
+        ).splitlines()
+    ]  # fmt: skip
+
+    def first(service: str, status: str) -> int:
         (container,) = stack.containers(service)
-        started = stack.engine.docker("inspect", "-f", "{{.State.StartedAt}}", container)
-        assert started[:26] >= healthy_at[:26], f"{service} started before postgres was healthy"
+        times = [e["timeNano"] for e in events if e["id"] == container and e["status"] == status]
+        assert times, f"no {status!r} event for {service}"
+        return int(min(times))
+
+    healthy = first("postgres", "health_status: healthy")
+    for service in ("worker", "web"):
+        assert first(service, "start") > healthy, f"{service} started before postgres was healthy"
     REPORT["compose: healthy after"] = f"{time.monotonic() - stack.started:.1f} s"
 
 
@@ -159,6 +166,10 @@ def test_the_feeds_are_served_on_the_published_port(stack: Stack) -> None:
 
     parsed = wait_until(feed, timeout=60)
     assert parsed.bozo == 0
+    # Links come from NEWSLEDGER_BASE_URL, the address the feeds are published under.
+    links = [link.href for link in parsed.feed.links]
+    links += [link.href for entry in parsed.entries for link in entry.links]
+    assert all(href.startswith(f"{stack.base_url}/") for href in links), links
 
 
 def test_three_worker_replicas_share_the_sources_and_ingest_no_content_twice(stack: Stack) -> None:
