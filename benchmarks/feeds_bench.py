@@ -14,6 +14,8 @@
 
     python benchmarks/feeds_bench.py [--articles 100000] [--duration 5] [--pg URL]
                                      [--batch-size N]
+    python benchmarks/feeds_bench.py --replay-compare [--articles N] [--sizes legacy,real]
+                                     [--workers 2]   # see benchmarks/feeds_replay.py
 """
 
 from __future__ import annotations
@@ -246,7 +248,22 @@ def main() -> None:
         default=None,
         help="events per replay transaction (default: the ProjectionRunner's, as the app uses)",
     )
+    parser.add_argument(
+        "--replay-compare",
+        action="store_true",
+        help="only replay, in one process and with --workers, for each of --sizes",
+    )
+    parser.add_argument("--sizes", default="legacy,real", help="legacy (~1.5 KB), real (4.6 KB)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
+    if args.replay_compare:
+        from feeds_replay import compare
+
+        for sizes in args.sizes.split(","):
+            with tempfile.TemporaryDirectory(prefix="feeds-replay-") as tmp:
+                url = args.pg or f"sqlite:///{tmp}/store.db"
+                compare(url, Path(tmp), args.articles, sizes, args.workers)
+        return
     with tempfile.TemporaryDirectory(prefix="feeds-bench-") as tmp:
         root = Path(tmp)
         url = args.pg or f"sqlite:///{root}/store.db"

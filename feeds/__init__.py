@@ -9,24 +9,30 @@ from feeds.config import FeedsConfig, parse_config
 from feeds.errors import FeedsError
 from feeds.explain import explain as explain_article
 from feeds.listing import ArticleListing, listings
-from feeds.projections import TOPICS, build_projections
+from feeds.projections import STORIES, TOPICS, build_projections
 from feeds.publisher import PublishReport, publish_all
 from feeds.server import MAX_CONNECTIONS, create_app, make_server
+from feeds.story_views import Member, Story
+from feeds.story_views import stories as list_stories
 from feeds.views import FigureRow, all_figures
 
 __all__ = [
     "MAX_CONNECTIONS",
+    "STORIES",
     "TOPICS",
     "ArticleListing",
     "ArticleText",
     "FeedsConfig",
     "FeedsError",
     "FigureRow",
+    "Member",
     "PublishReport",
+    "Story",
     "all_figures",
     "build_projections",
     "create_app",
     "explain_article",
+    "list_stories",
     "listings",
     "make_server",
     "parse_config",

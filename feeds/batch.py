@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
+from feeds.analysis import Analysis, analyse
 from feeds.articles import ArticleVersion
-from feeds.classify import ArticleText, RuleMatch, classify
-from feeds.figures import Figure, article_figures
-from feeds.meetings import HAPPENED, Meeting, extract_meetings
+from feeds.classify import Membership, RuleMatch
+from feeds.figures import Figure
+from feeds.meetings import HAPPENED, Meeting
 from feeds.topics import Topic
 
 Tables = Mapping[str, Table]
@@ -55,18 +56,24 @@ class Batch:
         self.pages: dict[tuple[str, int], int] = {}
         self.explanations: dict[tuple[RuleMatch, ...], str] = {}
 
-    def article(self, version: ArticleVersion, position: int, topics: Sequence[Topic]) -> None:
-        """A new version of an article: its row, its figures, its topics."""
+    def article(
+        self,
+        version: ArticleVersion,
+        position: int,
+        topics: Sequence[Topic],
+        analysis: Analysis | None = None,
+    ) -> None:
+        """A new version of an article: its row, its figures, its topics (from `analysis`
+        when a replay prepared it, else analysed here)."""
         aid = version.article_id
         known = self.known.get(aid)
         if known is not None and version.version <= known["version"]:
             return  # an older or repeated version: the view already shows a newer one
         row = self._article_row(version, position, known)
-        figures = article_figures(version.title, version.text, language=version.language)
-        meetings = extract_meetings(version.title, version.text, language=version.language)
+        figures, meetings, memberships = analysis or analyse(version, topics)
         row.update(_meeting_columns(meetings))
         self.figures[aid] = _figure_rows(aid, position, figures)
-        self._classify(version, position, topics, figures, meetings)
+        self._classify(version, position, memberships)
 
     def _article_row(
         self, version: ArticleVersion, position: int, known: dict[str, Any] | None
@@ -100,17 +107,10 @@ class Batch:
         return row
 
     def _classify(
-        self,
-        version: ArticleVersion,
-        position: int,
-        topics: Sequence[Topic],
-        figures: list[Figure],
-        meetings: list[Meeting],
+        self, version: ArticleVersion, position: int, memberships: list[Membership]
     ) -> None:
         """Enter the topics it now belongs to (keeping its place), leave the others."""
         aid = version.article_id
-        text = ArticleText(version.title, version.text, version.language)
-        memberships = classify(text, topics, figures=figures, meetings=meetings)
         current = self.entries.setdefault(aid, {})
         fresh = {m.topic for m in memberships}
         for topic_id in [t for t in current if t not in fresh]:

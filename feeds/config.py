@@ -31,6 +31,7 @@ FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
 STORIES_KEYS: tuple[tuple[str, object, str], ...] = (
     ("jaccard", 0.7, "a copy shares at least this Jaccard similarity of word shingles"),
     ("containment", 0.9, "or at least this share of the shorter text's shingles"),
+    ("across_languages", False, "join reports of one meeting in other languages (meetings)"),
 )
 SERVE_KEYS: tuple[tuple[str, object, str], ...] = (
     ("host", "127.0.0.1", "address `newsledger serve` listens on"),
@@ -53,6 +54,8 @@ class FeedsConfig:
     source_names: Mapping[str, str] = field(default_factory=dict)
     #: when two articles are copies of one story (`[stories]`)
     stories: Settings = field(default_factory=Settings)
+    #: whether reports of one meeting in different languages join one story
+    stories_across_languages: bool = False
     #: False when `base_url` was derived from [serve] rather than set: `served_at` may move it.
     base_url_set: bool = True
 
@@ -108,6 +111,7 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
         source_names=_source_names(raw, file),
         base_url_set="base_url" in feeds,
         stories=_stories(raw, file),
+        stories_across_languages=_across_languages(raw, file),
     )
 
 
@@ -126,6 +130,8 @@ def _stories(raw: dict[str, Any], file: str) -> Settings:
     _no_unknown(table, {k for k, _, _ in STORIES_KEYS}, "stories", file)
     values = {}
     for key, default, _ in STORIES_KEYS:
+        if isinstance(default, bool):
+            continue
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             raise ConfigError(f"{file}: [stories] {key} must be a number above 0 and at most 1")
@@ -168,4 +174,11 @@ def _int(
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{file}: [{name}] {key} must be an integer from {low} to {high}")
+    return value
+
+
+def _across_languages(raw: dict[str, Any], file: str) -> bool:
+    value = _table(raw, "stories", file).get("across_languages", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{file}: [stories] across_languages must be true or false")
     return value

@@ -19,11 +19,12 @@ from sqlalchemy import (
     select,
 )
 
+from feeds.analysis import Analysis, analyse
 from feeds.articles import ArticleVersion
 from feeds.batch import Batch
 from feeds.config import FeedsConfig
 from feeds.provenance import event_row
-from feeds.stories import StoriesProjection
+from feeds.stories import StoriesProjection, article_meetings
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES
@@ -39,7 +40,10 @@ STORIES = StoriesProjection.name
 def build_projections(config: FeedsConfig) -> list[Projection]:
     return [
         TopicsProjection(config.topics, page_size=config.entries_per_feed),
-        StoriesProjection(config.stories),
+        StoriesProjection(
+            config.stories,
+            meetings_of=article_meetings if config.stories_across_languages else None,
+        ),
     ]
 
 
@@ -56,10 +60,29 @@ class TopicsProjection(Projection):
     def tables(self, generation: int) -> dict[str, Table]:
         return topics_tables(generation)
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> list[Analysis | None]:
+        """Figures, meetings and topics of each content event: pure, so that a replay runs
+        it in worker processes ahead of `apply_prepared` (store/ahead.py)."""
+        return [
+            analyse(ArticleVersion.from_data(e.data), self.topics)
+            if e.type in CONTENT_TYPES
+            else None
+            for e in events
+        ]
+
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
+        self.apply_prepared(conn, tables, events, None)
+
+    def apply_prepared(
+        self,
+        conn: Connection,
+        tables: Tables,
+        events: Sequence[RecordedEvent],
+        prepared: Sequence[Analysis | None] | None,
+    ) -> None:
         batch = Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
         provenance = []  # every event of the streams, for the article pages
-        for event in events:
+        for i, event in enumerate(events):
             # A revision's row keeps the text it replaces: the page's diff needs it.
             before = (
                 batch.shown_text(str(event.data["article_id"]))
@@ -68,7 +91,9 @@ class TopicsProjection(Projection):
             )
             provenance.append(event_row(event, previous_text=before))
             if event.type in CONTENT_TYPES:
-                batch.article(ArticleVersion.from_data(event.data), event.position, self.topics)
+                version = ArticleVersion.from_data(event.data)
+                analysis = prepared[i] if prepared is not None else None
+                batch.article(version, event.position, self.topics, analysis)
             elif event.type == ARTICLE_SIGHTED.name:
                 batch.sighting(event.data, event.position)
         batch.flush()

@@ -22,6 +22,7 @@ from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml
+from feeds.story_page import publish_story_pages
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
 from store import ProjectionRunner
@@ -102,6 +103,8 @@ def _publish(
         # Article pages first: the feeds and the index written next link to them.
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
+            files, count = publish_story_pages(conn, stories, site, out, since=since)
+            article_pages = (article_pages[0] + files, article_pages[1] + count)
         views = _Views(conn, tables, stories)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)

@@ -51,6 +51,10 @@ class Site:
         """The article's own page (published as `articles/<id>.html`)."""
         return f"{self.base_url}/articles/{article_id}"
 
+    def story_url(self, story_id: str) -> str:
+        """A story's page: every report side by side (published as `stories/<id>.html`)."""
+        return f"{self.base_url}/stories/{story_id}"
+
     def source_name(self, source_id: str) -> str:
         return self.source_names.get(source_id) or source_id
 
@@ -128,6 +132,11 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
         )
     else:  # a folder file (or no link at all): its page here is the only place to read it
         links.append({"href": page, "rel": "alternate", "type": "text/html"})
+    if row.story_id is not None:
+        story = site.story_url(row.story_id)
+        links.append(
+            {"href": story, "rel": "related", "type": "text/html", "title": "Every report"}
+        )
     seen = {row.url}
     for source_id, url in row.sightings:
         if is_web_url(url) and url not in seen:

@@ -201,6 +201,13 @@ def create_app(
             return PlainTextResponse("no such article\n", status_code=404)
         return send(request, rel, HTML)
 
+    async def story(request: Request) -> Response:
+        story_id = request.path_params["story"].removesuffix(".html")
+        rel = f"stories/{story_id}.html"
+        if not _ARTICLE_ID.match(story_id) or cache.get(rel) is None:
+            return PlainTextResponse("no such story\n", status_code=404)
+        return send(request, rel, HTML)
+
     async def archive(request: Request) -> Response:
         topic, page = request.path_params["topic"], request.path_params["page"]
         # The page number as text: Starlette's int converter answers 500 to 50,000 digits.
@@ -251,6 +258,7 @@ def create_app(
             Route("/feeds/{topic}.atom", feed, methods=methods),
             Route("/feeds/{topic}.json", json_feed, methods=methods),
             Route("/articles/{article}", article, methods=methods),
+            Route("/stories/{story}", story, methods=methods),
             Route("/feeds/{topic}/archive/{page}.atom", archive, methods=methods),
             Route("/healthz", healthz, methods=methods),
         ],

@@ -1,7 +1,7 @@
 """Stories across languages: two reports of one meeting share no words when one is in
 Vietnamese and one in English, but their meeting events agree — the same two countries, the
-same kind of meeting, dates within a day. Pure: meeting events in (as `Meeting.as_json()`
-dicts), the story to join and why out."""
+same kind of meeting, dates within a day. Meeting events in (as `Meeting.as_json()` dicts,
+from the topics' extractor), the story to join and why out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from feeds.meetings import extract_meetings
 
 #: How far apart two reports may date one meeting (time zones, a report the next morning).
 MAX_DAYS = 1
@@ -30,6 +32,11 @@ class MeetingKey:
     def from_json(cls, data: Mapping[str, Any]) -> MeetingKey:
         a, b = data["countries"]
         return cls((str(a), str(b)), str(data["kind"]), date.fromisoformat(str(data["day"])))
+
+
+def meeting_events(title: str, text: str, language: str | None) -> list[dict[str, Any]]:
+    """The meeting events the topics' extractor finds in an article, as JSON dicts."""
+    return [m.as_json() for m in extract_meetings(title, text, language=language)]
 
 
 def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) -> MeetingKey | None:
@@ -71,16 +78,21 @@ class MeetingIndex:
     """Earlier articles' meeting keys by (countries, kind), in log order."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[str, str], str], list[tuple[date, str, str]]] = {}
+        self._seen: dict[tuple[tuple[str, str], str], list[tuple[date, str, str, str]]] = {}
 
-    def find(self, key: MeetingKey) -> MeetingJoin | None:
-        """The earliest article reporting the same meeting: same two countries, same kind,
-        dates at most MAX_DAYS apart."""
-        for day, article, story in self._seen.get((key.countries, key.kind), ()):
-            if abs((day - key.day).days) <= MAX_DAYS:
+    def find(self, key: MeetingKey, language: str | None) -> MeetingJoin | None:
+        """The earliest article in another language reporting the same meeting: same two
+        countries, same kind, dates at most MAX_DAYS apart. In one language the text decides:
+        two reports of a state visit's talks, reception and visit on one day are different
+        meetings that the key alone cannot tell apart, and copies are found by their words."""
+        if not language:
+            return None
+        for day, article, story, theirs in self._seen.get((key.countries, key.kind), ()):
+            if theirs != language and abs((day - key.day).days) <= MAX_DAYS:
                 why = f"same meeting: {key.describe()} / {day.isoformat()}"
                 return MeetingJoin(story, article, why)
         return None
 
-    def add(self, key: MeetingKey, article: str, story: str) -> None:
-        self._seen.setdefault((key.countries, key.kind), []).append((key.day, article, story))
+    def add(self, key: MeetingKey, article: str, story: str, language: str | None) -> None:
+        entry = (key.day, article, story, language or "")
+        self._seen.setdefault((key.countries, key.kind), []).append(entry)

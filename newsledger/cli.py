@@ -14,6 +14,7 @@ from newsledger.app import App
 from newsledger.commands import feeds as feeds_commands
 from newsledger.commands import ingest as ingest_commands
 from newsledger.commands import store as store_commands
+from newsledger.commands import stories as stories_commands
 from newsledger.commands import topics as topics_commands
 from newsledger.commands import worker as worker_commands
 from newsledger.config import ConfigError
@@ -49,7 +50,14 @@ def cli(ctx: click.Context, config_flag: str | None) -> None:
     ctx.obj = App(config_flag)
 
 
-for module in (store_commands, ingest_commands, feeds_commands, topics_commands, worker_commands):
+for module in (
+    store_commands,
+    ingest_commands,
+    feeds_commands,
+    topics_commands,
+    stories_commands,
+    worker_commands,
+):
     for command in module.COMMANDS:
         cli.add_command(command)
 

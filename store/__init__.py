@@ -30,13 +30,8 @@ from store.eventstore import EventStore
 from store.faults import ProjectionFault
 from store.leases import Lease, Leases
 from store.migrate import SchemaState, schema_state, upgrade
-from store.projections import (
-    Checkpoint,
-    Projection,
-    ProjectionRunner,
-    ReplayResult,
-    view_table,
-)
+from store.projection import Checkpoint, Projection, ReplayResult, view_table
+from store.projections import ProjectionRunner
 from store.transfer import export_lines, import_lines
 from store.upcasting import Upcasters
 

@@ -8,21 +8,21 @@ half-built view and serving goes on during a rebuild.
 
 from __future__ import annotations
 
+import os
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy import insert as sa_insert
-from sqlalchemy.schema import SchemaItem
 
 from store import schema
+from store.ahead import prepared_batches
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import ProjectionFault, apply_each, clear_faults, list_faults, skip_event
+from store.projection import Checkpoint, Projection, ReplayResult
 from store.sql import reading, write_transaction
 
 _checkpoints = schema.projection_checkpoints
@@ -31,64 +31,25 @@ Progress = Callable[[int, int], None]
 """Called with (events applied so far, events to apply in all)."""
 
 
-def view_table(base: str, generation: int, *items: SchemaItem) -> Table:
-    """A view table of one generation; `Column(..., index=True)` names stay unique."""
-    return Table(f"{base}_g{generation}", MetaData(), *items)
-
-
-class Projection(ABC):
-    """A read model derived from the log.
-
-    Subclasses set `name` and `types` (the event types they handle; None for all),
-    define their tables per generation and apply batches of events to them. `apply`
-    runs inside the transaction that also moves the checkpoint.
-    """
-
-    name: ClassVar[str]
-    types: ClassVar[frozenset[str] | None] = None
-
-    @abstractmethod
-    def tables(self, generation: int) -> dict[str, Table]:
-        """This projection's tables for `generation`, by base name."""
-
-    @abstractmethod
-    def apply(
-        self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
-    ) -> None:
-        """Apply `events` (in log order) to `tables`."""
-
-    def compare(
-        self, conn: Connection, old: Mapping[str, Table], new: Mapping[str, Table]
-    ) -> dict[str, Any]:
-        """After a replay and before the old generation is dropped: what changed (optional)."""
-        return {}
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayResult:
-    name: str
-    events: int
-    seconds: float
-    generation: int
-    changes: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    name: str
-    position: int
-    generation: int
-
-
 class ProjectionRunner:
     """Applies the log to projections: incrementally (`catch_up`) or from scratch (`replay`)."""
 
     def __init__(
-        self, store: EventStore, projections: Iterable[Projection], *, batch_size: int = 500
+        self,
+        store: EventStore,
+        projections: Iterable[Projection],
+        *,
+        batch_size: int = 500,
+        workers: int | None = None,
+        ahead_from: int = 20_000,
     ) -> None:
         self.store = store
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
+        # A replay of at least `ahead_from` events runs `prepare` in `workers` processes
+        # (default: one per CPU); a shorter one is not worth starting them.
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.ahead_from = ahead_from
 
     def _select(self, name: str | None) -> list[Projection]:
         if name is None:
@@ -206,10 +167,14 @@ class ProjectionRunner:
         head = self.store.head()
         total = self._count(projection, head)
         applied = 0
-        for batch in self.store.read_batches(
+        batches = self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
+        )
+        ahead = type(projection).prepare is not Projection.prepare and total >= self.ahead_from
+        for batch, prepared in prepared_batches(
+            projection, batches, workers=self.workers if ahead else 0
         ):
-            self._rebuild(projection, new_tables, generation, batch)
+            self._rebuild(projection, new_tables, generation, batch, prepared)
             applied += len(batch)
             if progress is not None:
                 progress(applied, total)
@@ -258,6 +223,7 @@ class ProjectionRunner:
         tables: Mapping[str, Table],
         generation: int,
         events: Sequence[RecordedEvent],
+        prepared: Any = None,
     ) -> None:
         """Apply `events` to a generation being rebuilt, recording the ones that fail."""
 
@@ -266,7 +232,10 @@ class ProjectionRunner:
 
         try:
             with write_transaction(self.store.engine, append_lock=False) as conn:
-                apply(conn, events)
+                if prepared is None:
+                    apply(conn, events)
+                else:
+                    projection.apply_prepared(conn, tables, events, prepared)
         except StoreUnavailableError:
             raise
         except Exception:

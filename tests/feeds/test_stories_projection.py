@@ -144,7 +144,8 @@ def test_the_stories_thresholds_come_from_the_configuration(tmp_path: Path) -> N
     projections = {p.name: p for p in build_projections(config)}
     assert isinstance(projections["stories"], StoriesProjection)
     assert projections["stories"].settings == config.stories
-    for bad in ({"jaccard": 0}, {"containment": 1.5}, {"jaccard": "high"}, {"bands": 3}):
+    bad_values = ({"jaccard": 0}, {"containment": 1.5}, {"jaccard": "high"}, {"bands": 3})
+    for bad in (*bad_values, {"across_languages": "yes"}):
         with pytest.raises(ConfigError, match=r"x\.toml: \[stories\]"):
             parse_config({"stories": bad}, file="x.toml", base_dir=tmp_path)
 

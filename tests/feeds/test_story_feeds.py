@@ -4,18 +4,26 @@ listing every copy and sighting as "also reported by"; valid Atom throughout."""
 from __future__ import annotations
 
 import random
+import socket
 import subprocess
+import threading
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import feedparser
+import httpx
+from lxml import html as lxml_html  # type: ignore[import-untyped]
+from sqlalchemy import select
 
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
+from feeds.server import create_app, make_server
 from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.conftest import require_tool
-from tests.feeds.conftest import ATOM_RNG
+from tests.feeds.conftest import ATOM_RNG, feeds_config
 from tests.feeds.copies import EDITS, Doc, load_meetings
 from tests.support.articles import article_uuid, ingested, sighted
 
@@ -71,7 +79,7 @@ def test_feeds_with_stories_validate_with_jing(store: EventStore, config: FeedsC
     rng = random.Random(4)
     for n, doc in enumerate(meetings[:3]):
         _append(store, f"copy-{n}", EDITS["byline-and-caption"](doc, rng), 20 + n, "site")
-    small = replace(config, entries_per_feed=3)
+    small = replace(config, entries_per_feed=3, stories_across_languages=True)
     _publish(store, small)
     feeds = sorted((small.output_dir / "feeds").rglob("*.atom"))
     result = subprocess.run([jing, str(ATOM_RNG), *map(str, feeds)], capture_output=True, text=True)
@@ -80,4 +88,53 @@ def test_feeds_with_stories_validate_with_jing(store: EventStore, config: FeedsC
     pages = [small.output_dir / "feeds" / "all.atom"]
     pages += sorted((small.output_dir / "feeds" / "all" / "archive").glob("*.atom"))
     ids = [e.id for path in pages for e in feedparser.parse(path.read_bytes()).entries]
-    assert sorted(ids) == sorted(f"urn:uuid:{article_uuid(m.key)}" for m in meetings)
+    runner = ProjectionRunner(store, build_projections(small))
+    members = runner.tables("stories")["story_members"]
+    with store.engine.connect() as conn:
+        leads = set(conn.execute(select(members.c.story_id)).scalars())
+    assert sorted(ids) == sorted(f"urn:uuid:{story}" for story in leads)
+    assert len(leads) < len(meetings)  # the English reports joined their meetings' stories
+
+
+def test_the_story_page_shows_every_report_and_what_each_copy_changed(
+    store: EventStore, tmp_path: Path
+) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = feeds_config(
+        tmp_path, {"serve": {"port": port}, "stories": {"across_languages": True}}
+    )
+    first = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-vi")
+    english = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-en")
+    _append(store, first.key, first, 0, "vna")
+    _append(store, "copy", EDITS["dropped-paragraphs"](first, random.Random(3)), 1, "nhandan")
+    _append(store, english.key, english, 2, "vnnews")
+    parsed = _publish(store, config)
+    entry = next(e for e in parsed.entries if e.id == f"urn:uuid:{article_uuid(first.key)}")
+    page_url = f"{config.base_url}/stories/{article_uuid(first.key)}"
+    assert page_url in {link.href for link in entry.links}
+    server = make_server(config, create_app(config), log_level="warning")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        base = f"http://127.0.0.1:{port}"
+        response = httpx.get(f"{base}/stories/{article_uuid(first.key)}")
+        assert response.status_code == 200
+        assert httpx.get(f"{base}/stories/no-such-story").status_code == 404
+        assert httpx.get(f"{base}/stories/..%2Fstore.db").status_code == 404
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+    page = lxml_html.fromstring(response.content)
+    rows = page.xpath("//table[@class='reports']/tr[td]")
+    assert len(rows) == 3
+    assert "first report" in rows[0].text_content()
+    assert "Jaccard" in rows[1].text_content()  # the copy: its similarity
+    assert "same meeting" in rows[2].text_content()  # the English report: why it joined
+    assert page.xpath("//section[@class='report']//del")  # the dropped paragraph, struck out
+    assert page.xpath("//section[@class='report'][@lang='en']")

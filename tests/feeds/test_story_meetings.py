@@ -47,14 +47,15 @@ def test_an_undated_meeting_takes_the_articles_publication_day() -> None:
     assert meeting_key([], "2025-01-09T02:00:00Z") is None
 
 
-def test_reports_of_one_meeting_a_day_apart_join_and_say_why() -> None:
+def test_reports_of_one_meeting_in_two_languages_a_day_apart_join_and_say_why() -> None:
     index = MeetingIndex()
     vietnamese = meeting_key([_meeting()], None)
     assert vietnamese is not None
-    index.add(vietnamese, "vi-report", "vi-report")
+    index.add(vietnamese, "vi-report", "vi-report", "vi")
     english = meeting_key([_meeting(when="2025-01-09")], None)
     assert english is not None
-    joined = index.find(english)
+    assert index.find(english, "vi") is None  # in one language, the words decide
+    joined = index.find(english, "en")
     assert joined is not None
     assert (joined.story, joined.via) == ("vi-report", "vi-report")
     assert joined.why == "same meeting: talks LA–VN on 2025-01-09 / 2025-01-08"
@@ -64,14 +65,14 @@ def test_another_kind_another_pair_or_two_days_apart_stay_apart() -> None:
     index = MeetingIndex()
     key = meeting_key([_meeting()], None)
     assert key is not None
-    index.add(key, "a", "a")
+    index.add(key, "a", "a", "vi")
     for other in (
         _meeting("call"),
         _meeting(countries=("VN", "KH")),
         _meeting(when="2025-01-10"),
     ):
         found = meeting_key([other], None)
-        assert found is not None and index.find(found) is None
+        assert found is not None and index.find(found, "en") is None
 
 
 def test_meeting_keys_survive_a_round_trip_through_json() -> None:

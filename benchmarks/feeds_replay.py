@@ -1,0 +1,161 @@
+"""Topic replay on every core: `feeds_bench.py --replay-compare` replays the topics projection
+in one process and with its classification and extraction in worker processes, in the
+same run on the same log, checks that both build the same view, and prints both rates.
+(The stories projection, replayed by `newsledger replay` too, is not measured here.)
+
+Articles come in two size distributions: `legacy` (the ~1.5 KB articles the benchmark
+always used) and `real` (log-normal around a median of 4.6 KB, mean ~5.1 KB, like
+../shared/corpus/news-vi; 7 % meeting reports and 35 % with economic figures, the shares
+labelled in that corpus). Peak RSS is sampled for the replaying process alone and with
+its worker processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import os
+import random
+import threading
+import time
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped]
+from feeds_bench import FILLER, KINDS, START, article_event
+from sqlalchemy import select
+
+from feeds.config import parse_config
+from feeds.projections import TOPICS, build_projections
+from newsfacts import ARTICLE_INGESTED, article_stream
+from store import EventStore, NewEvent, ProjectionRunner, StreamAppend
+from tests.support.articles import article_data
+
+REAL_SHARES = ["meeting"] * 7 + ["economy"] * 35 + ["sport"] * 10 + ["other"] * 48
+MEDIAN_BYTES, SIGMA = 4600, 0.46  # p90 ≈ 1.8 x the median, as in news-vi
+
+
+def real_article(i: int, rng: random.Random) -> NewEvent:
+    """One article of the real-size distribution: its kind's sentences among fillers."""
+    language = "vi" if i % 3 else "en"
+    kind = rng.choice(REAL_SHARES)
+    values = {
+        "d": rng.randint(1, 28),
+        "m": rng.randint(1, 12),
+        "a": rng.randint(1, 999),
+        "b": rng.randint(1, 9),
+        "p": rng.randint(1, 40),
+        "n": rng.randint(2, 400),
+        "y": rng.randint(2015, 2025),
+    }
+    target = min(60_000, int(MEDIAN_BYTES * math.exp(rng.gauss(0, SIGMA))))
+    own = [t.format(**values) for t in rng.sample(KINDS[kind][language], 2)]
+    sentences, size = list(own), sum(len(s.encode()) for s in own)
+    while size < target:
+        filler = rng.choice(FILLER[language]).format(**values)
+        sentences.append(filler)
+        size += len(filler.encode()) + 1
+    rng.shuffle(sentences)
+    text = "\n\n".join(" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4))
+    moment = START + timedelta(minutes=i)
+    data = article_data(
+        article_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        url=f"https://news.example.vn/{i}.html",
+        title=own[0][:100],
+        text=text,
+        language=language,
+        published=moment,
+        fetched=moment,
+        source_id=f"source-{i % 7}",
+    )
+    return ARTICLE_INGESTED.new(data, metadata={})
+
+
+def fill(store: EventStore, count: int, sizes: str) -> tuple[float, list[int]]:
+    """Append `count` articles of distribution `sizes`: (seconds, text sizes in bytes)."""
+    rng = random.Random(7)
+    lengths = []
+    began = time.perf_counter()
+    for first in range(0, count, 500):
+        appends = []
+        for i in range(first, min(first + 500, count)):
+            event = real_article(i, rng) if sizes == "real" else article_event(i, rng)
+            lengths.append(len(str(event.data["text"]).encode()))
+            appends.append(StreamAppend(article_stream(event.data["article_id"]), [event], 0))
+        store.append_many(appends)
+    return time.perf_counter() - began, lengths
+
+
+class PeakRss:
+    """Peak RSS of this process, and of it with its children, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.own = self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            own = me.memory_info().rss
+            children = 0
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    children += child.memory_info().rss
+            self.own, self.total = max(self.own, own), max(self.total, own + children)
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def view_digest(runner: ProjectionRunner) -> str:
+    """SHA-256 over every row of the topics view, table by table in key order."""
+    digest = hashlib.sha256()
+    with runner.store.reading() as conn:
+        for base, table in sorted(runner.tables("topics").items()):
+            digest.update(base.encode())
+            for row in conn.execute(select(table).order_by(*table.primary_key)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def compare(url: str, root: Path, articles: int, sizes: str, workers: int) -> None:
+    store = EventStore.open(url)
+    seconds, lengths = fill(store, articles, sizes)
+    lengths.sort()
+    median, p90 = lengths[len(lengths) // 2] / 1024, lengths[9 * len(lengths) // 10] / 1024
+    mean = sum(lengths) / len(lengths) / 1024
+    print(
+        f"\n{articles:,} {sizes} articles appended in {seconds:.0f}s: text median"
+        f" {median:.1f} KB, mean {mean:.1f} KB, p90 {p90:.1f} KB",
+        flush=True,
+    )
+    config = replace(parse_config({}, file="-", base_dir=root), output_dir=root / "public")
+    digests, rates = {}, {}
+    for mode in (0, workers):
+        runner = ProjectionRunner(store, build_projections(config), workers=mode)
+        with PeakRss() as rss:
+            began, cpu = time.perf_counter(), time.process_time()
+            runner.replay(TOPICS)
+            took, cpu = time.perf_counter() - began, time.process_time() - cpu
+        rates[mode] = articles / took
+        digests[mode] = view_digest(runner)
+        label = "one process" if mode == 0 else f"{mode} worker processes"
+        print(
+            f"  replay, {label:<20} {rates[mode]:7,.0f} articles/s ({took:.0f}s; CPU of the"
+            f" replaying process {cpu:.0f}s); peak RSS {rss.own / 2**20:.0f} MB,"
+            f" with workers {rss.total / 2**20:.0f} MB; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    same = "identical" if digests[0] == digests[workers] else "DIFFERENT"
+    print(f"  speed-up {rates[workers] / rates[0]:.2f} x (target >= 1.7); views {same}")
+    store.close()

@@ -1,0 +1,93 @@
+"""A story's own page: every report of one story side by side — source, language, why and how
+closely it joined — and, for a copy in the first report's language, what it changed."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Table, select
+
+from feeds.files import write_if_changed
+from feeds.provenance import word_diff
+from feeds.render import Site
+from feeds.site import CSP, _environment
+from feeds.story_views import Member, Story, stories
+
+Tables = Mapping[str, Table]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    member: Member
+    text: str
+    #: against the first report, word by word ("=", "-", "+"); empty for the first report
+    #: and for a report in another language (joined by its meeting, not by its words)
+    diff: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return any(op != "=" for op, _ in self.diff)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPage:
+    story: Story
+    reports: tuple[Report, ...]
+
+
+def story_pages(conn: Connection, tables: Tables, *, since: int | None) -> Iterator[StoryPage]:
+    """The page of every story of several reports that grew after position `since` (all of
+    them when None)."""
+    s, m = tables["stories"], tables["story_members"]
+    query = select(s.c.story_id).where(s.c.members > 1).order_by(s.c.first_position)
+    if since is not None:
+        query = query.where(s.c.last_position > since)
+    wanted = list(conn.execute(query).scalars())
+    for start in range(0, len(wanted), 200):
+        chunk = stories(conn, tables, ids=wanted[start : start + 200])
+        ids = [member.article_id for story in chunk for member in story.members]
+        bodies = {
+            a: zlib.decompress(b).decode("utf-8").partition("\n\n")[2]
+            for a, b in conn.execute(
+                select(m.c.article_id, m.c.body).where(m.c.article_id.in_(ids))
+            )
+        }
+        for story in chunk:
+            yield _page(story, bodies)
+
+
+def _page(story: Story, bodies: Mapping[str, str]) -> StoryPage:
+    first = story.members[0]
+    reports = []
+    for member in story.members:
+        text = bodies.get(member.article_id, "")
+        same = member is not first and member.language == first.language
+        diff = word_diff(bodies.get(first.article_id, ""), text) if same else ()
+        reports.append(Report(member, text, diff))
+    return StoryPage(story, tuple(reports))
+
+
+def render_story(page: StoryPage, site: Site) -> bytes:
+    template = _environment().get_template("story.html")
+    return template.render(site=site, p=page, csp=CSP).encode("utf-8")
+
+
+def publish_story_pages(
+    conn: Connection, tables: Tables | None, site: Site, out: Path, *, since: int | None
+) -> tuple[list[str], int]:
+    """Write `stories/<story id>.html` for the stories that grew since position `since`
+    (every one when None); (paths written, pages rendered). No stories view: nothing. The
+    publisher passes its article pages' position: a publish follows a catch-up of both."""
+    written: list[str] = []
+    rendered = 0
+    if tables is None:
+        return written, rendered
+    for page in story_pages(conn, tables, since=since):
+        rendered += 1
+        rel = f"stories/{page.story.story_id}.html"
+        if write_if_changed(out / rel, render_story(page, site)):
+            written.append(rel)
+    return written, rendered

@@ -1,0 +1,81 @@
+"""What a projection is: a named read model with its tables per generation, applied batch
+by batch (with an optional pure part a replay may run ahead, store/ahead.py); and what
+the runner (store/projections.py) reports about it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, MetaData, Table
+from sqlalchemy.schema import SchemaItem
+
+from store.events import RecordedEvent
+
+
+def view_table(base: str, generation: int, *items: SchemaItem) -> Table:
+    """A view table of one generation; `Column(..., index=True)` names stay unique."""
+    return Table(f"{base}_g{generation}", MetaData(), *items)
+
+
+class Projection(ABC):
+    """A read model derived from the log.
+
+    Subclasses set `name` and `types` (the event types they handle; None for all),
+    define their tables per generation and apply batches of events to them. `apply`
+    runs inside the transaction that also moves the checkpoint.
+    """
+
+    name: ClassVar[str]
+    types: ClassVar[frozenset[str] | None] = None
+
+    @abstractmethod
+    def tables(self, generation: int) -> dict[str, Table]:
+        """This projection's tables for `generation`, by base name."""
+
+    @abstractmethod
+    def apply(
+        self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
+    ) -> None:
+        """Apply `events` (in log order) to `tables`."""
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> Any:
+        """The part of applying `events` that reads nothing but the events (parsing,
+        classifying). A long replay runs it in worker processes ahead of the batch's
+        `apply_prepared`, which gets the result; the projection must then be picklable.
+        The default has no such part."""
+        return None
+
+    def apply_prepared(
+        self,
+        conn: Connection,
+        tables: Mapping[str, Table],
+        events: Sequence[RecordedEvent],
+        prepared: Any,
+    ) -> None:
+        """`apply`, given what `prepare(events)` returned."""
+        self.apply(conn, tables, events)
+
+    def compare(
+        self, conn: Connection, old: Mapping[str, Table], new: Mapping[str, Table]
+    ) -> dict[str, Any]:
+        """After a replay and before the old generation is dropped: what changed (optional)."""
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    name: str
+    events: int
+    seconds: float
+    generation: int
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    name: str
+    position: int
+    generation: int
