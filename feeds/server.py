@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import os
 import re
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import Path
-from typing import Any, BinaryIO
+from email.utils import format_datetime
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -27,6 +23,7 @@ from starlette.routing import Route
 
 from feeds.config import FeedsConfig
 from feeds.files import MANIFEST
+from feeds.responses import FileCache, FileResponse, not_modified
 from feeds.site import CSP
 
 log = logging.getLogger(__name__)
@@ -41,107 +38,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Connections served at once; beyond it uvicorn answers 503 at once rather than queueing.
 MAX_CONNECTIONS = 512
-#: Bytes sent per write: a slow reader holds at most about this much of a file in memory.
-CHUNK = 16 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class _File:
-    path: Path
-    key: tuple[int, int, int]
-    size: int
-    etag: str
-    last_modified: datetime
-
-
-class FileCache:
-    """Validators of the published files, recomputed only when a file on disk changes.
-
-    Bodies are never held here: each response streams its file in `CHUNK`s from an open
-    descriptor, so 400 readers that stop reading a 5 MB feed cost 400 small buffers, not
-    400 copies of the feed (finding 5 of the security issue).
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._files: dict[str, _File] = {}
-
-    def get(self, rel: str) -> _File | None:
-        path = self.root / rel
-        try:
-            st = os.stat(path)
-        except OSError:
-            self._files.pop(rel, None)
-            return None
-        return self._validators(rel, path, st, None)
-
-    def open(self, rel: str) -> tuple[_File, BinaryIO] | None:
-        """The file's validators and an open handle on exactly those bytes."""
-        path = self.root / rel
-        try:
-            handle = path.open("rb")
-        except OSError:
-            self._files.pop(rel, None)
-            return None
-        # Validators of the inode we opened: a publish renaming a new file over it meanwhile
-        # cannot pair the new ETag with the old bytes.
-        return self._validators(rel, path, os.fstat(handle.fileno()), handle), handle
-
-    def _validators(
-        self, rel: str, path: Path, st: os.stat_result, handle: BinaryIO | None
-    ) -> _File:
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)  # rename-replaced files get a new inode
-        cached = self._files.get(rel)
-        if cached is not None and cached.key == key:
-            return cached
-        digest = hashlib.sha256()
-        with contextlib.ExitStack() as stack:
-            source = handle or stack.enter_context(path.open("rb"))
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-            source.seek(0)
-        # Last-Modified is the file's mtime, which the publisher moves forward by at least a
-        # whole second on every change. The document's own <updated> is the newest entry's
-        # time and does not move when an older-dated article arrives: an If-Modified-Since
-        # client would be told "304" for a feed that changed.
-        modified = datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC)
-        entry = _File(path, key, st.st_size, '"' + digest.hexdigest()[:32] + '"', modified)
-        self._files[rel] = entry
-        return entry
-
-
-class _FileResponse(Response):
-    """A 200 that streams an open file in chunks, waiting for the reader between chunks."""
-
-    def __init__(self, handle: BinaryIO, size: int, *, media_type: str,
-                 headers: dict[str, str], head: bool) -> None:  # fmt: skip
-        super().__init__(media_type=media_type, headers=headers)
-        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"] + [
-            (b"content-length", str(size).encode())
-        ]
-        self.handle = handle
-        self.head = head
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        gone = asyncio.Event()
-
-        async def listen() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            gone.set()
-
-        listener = asyncio.create_task(listen())
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            # uvicorn's send waits while the connection's write buffer is full, so a reader
-            # that stops reading stops the reading of the file too; one that leaves ends it.
-            while not self.head and not gone.is_set() and (chunk := self.handle.read(CHUNK)):
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await asyncio.sleep(0)  # let a lost connection be noticed before the next
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            listener.cancel()
-            self.handle.close()
 
 
 def create_app(
@@ -151,18 +47,48 @@ def create_app(
     refresh_seconds: float = 0,
 ) -> Starlette:
     """The feeds web app; `refresh` (e.g. catch up + publish) runs every `refresh_seconds`."""
-    cache = FileCache(config.output_dir)
-    topics = {t.id for t in config.topics}
-    cache_control = f"public, max-age={config.cache_seconds}"
+    site = _Site(config)
+    methods = ["GET", "HEAD"]
+    return Starlette(
+        routes=[
+            Route("/", site.index, methods=methods),
+            Route("/feeds.opml", site.opml, methods=methods),
+            Route("/feeds/{topic}.atom", site.topic_file(".atom", ATOM), methods=methods),
+            Route("/feeds/{topic}.json", site.topic_file(".json", JSON_FEED), methods=methods),
+            Route("/articles/{page}", site.page("articles", "article"), methods=methods),
+            Route("/stories/{page}", site.page("stories", "story"), methods=methods),
+            Route("/feeds/{topic}/archive/{page}.atom", site.archive, methods=methods),
+            Route("/healthz", site.healthz, methods=methods),
+        ],
+        exception_handlers={404: _not_found, 500: _server_error},
+        lifespan=_refreshing(refresh, refresh_seconds),
+    )
 
-    def newest_feed() -> datetime:
-        times = [f.last_modified for t in config.topics if (f := cache.get(f"feeds/{t.id}.atom"))]
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _Site:
+    """The request handlers: each maps a path to one published file, or to a 404."""
+
+    def __init__(self, config: FeedsConfig) -> None:
+        self.config = config
+        self.cache = FileCache(config.output_dir)
+        self.topics = {t.id for t in config.topics}
+        self.cache_control = f"public, max-age={config.cache_seconds}"
+
+    def newest_feed(self) -> datetime:
+        times = [
+            f.last_modified
+            for t in self.config.topics
+            if (f := self.cache.get(f"feeds/{t.id}.atom"))
+        ]
         return max(times, default=_EPOCH)
 
     def send(
-        request: Request, rel: str, media_type: str, modified: datetime | None = None
+        self, request: Request, rel: str, media_type: str, modified: datetime | None = None
     ) -> Response:
-        opened = cache.open(rel)
+        opened = self.cache.open(rel)
         if opened is None:
             return PlainTextResponse("not published yet\n", status_code=503)
         file, handle = opened
@@ -170,78 +96,83 @@ def create_app(
         headers = {
             "ETag": file.etag,
             "Last-Modified": format_datetime(last_modified.astimezone(UTC), usegmt=True),
-            "Cache-Control": cache_control,
+            "Cache-Control": self.cache_control,
             "X-Content-Type-Options": "nosniff",
         }
         if media_type == HTML:
             headers["Content-Security-Policy"] = CSP
             headers["Referrer-Policy"] = "no-referrer"
-        if _not_modified(request, file.etag, last_modified):
+        if not_modified(request, file.etag, last_modified):
             handle.close()
             return Response(status_code=304, headers=headers)
         head = request.method == "HEAD"
-        return _FileResponse(handle, file.size, media_type=media_type, headers=headers, head=head)
+        return FileResponse(handle, file.size, media_type=media_type, headers=headers, head=head)
 
-    async def feed(request: Request) -> Response:
-        topic = request.path_params["topic"]
-        if topic not in topics:
-            return PlainTextResponse("no such topic\n", status_code=404)
-        return send(request, f"feeds/{topic}.atom", ATOM)
+    def topic_file(self, suffix: str, media_type: str) -> Handler:
+        """A topic's current feed document in one format (Atom, JSON Feed)."""
 
-    async def json_feed(request: Request) -> Response:
-        topic = request.path_params["topic"]
-        if topic not in topics:
-            return PlainTextResponse("no such topic\n", status_code=404)
-        return send(request, f"feeds/{topic}.json", JSON_FEED)
+        async def handler(request: Request) -> Response:
+            topic = request.path_params["topic"]
+            if topic not in self.topics:
+                return PlainTextResponse("no such topic\n", status_code=404)
+            return self.send(request, f"feeds/{topic}{suffix}", media_type)
 
-    async def article(request: Request) -> Response:
-        article_id = request.path_params["article"].removesuffix(".html")
-        rel = f"articles/{article_id}.html"
-        if not _ARTICLE_ID.match(article_id) or cache.get(rel) is None:
-            return PlainTextResponse("no such article\n", status_code=404)
-        return send(request, rel, HTML)
+        return handler
 
-    async def story(request: Request) -> Response:
-        story_id = request.path_params["story"].removesuffix(".html")
-        rel = f"stories/{story_id}.html"
-        if not _ARTICLE_ID.match(story_id) or cache.get(rel) is None:
-            return PlainTextResponse("no such story\n", status_code=404)
-        return send(request, rel, HTML)
+    def page(self, folder: str, what: str) -> Handler:
+        """The published HTML pages of one folder (articles, stories)."""
 
-    async def archive(request: Request) -> Response:
+        async def handler(request: Request) -> Response:
+            page_id = request.path_params["page"].removesuffix(".html")
+            rel = f"{folder}/{page_id}.html"
+            if not _ARTICLE_ID.match(page_id) or self.cache.get(rel) is None:
+                return PlainTextResponse(f"no such {what}\n", status_code=404)
+            return self.send(request, rel, HTML)
+
+        return handler
+
+    async def archive(self, request: Request) -> Response:
         topic, page = request.path_params["topic"], request.path_params["page"]
         # The page number as text: Starlette's int converter answers 500 to 50,000 digits.
         if (
-            topic not in topics
+            topic not in self.topics
             or not (page.isascii() and page.isdigit() and len(page) <= 9 and int(page) >= 1)
-            or cache.get(f"feeds/{topic}/archive/{page}.atom") is None
+            or self.cache.get(f"feeds/{topic}/archive/{page}.atom") is None
         ):
             return PlainTextResponse("no such archive page\n", status_code=404)
-        return send(request, f"feeds/{topic}/archive/{page}.atom", ATOM)
+        return self.send(request, f"feeds/{topic}/archive/{page}.atom", ATOM)
 
-    async def opml(request: Request) -> Response:
-        return send(request, "feeds.opml", OPML, newest_feed())
+    async def opml(self, request: Request) -> Response:
+        return self.send(request, "feeds.opml", OPML, self.newest_feed())
 
-    async def index(request: Request) -> Response:
-        return send(request, "index.html", HTML, newest_feed())
+    async def index(self, request: Request) -> Response:
+        return self.send(request, "index.html", HTML, self.newest_feed())
 
-    async def healthz(request: Request) -> Response:
-        published = (config.output_dir / MANIFEST).is_file()
-        body = {"status": "ok" if published else "not published", "topics": len(topics)}
+    async def healthz(self, request: Request) -> Response:
+        published = (self.config.output_dir / MANIFEST).is_file()
+        body = {"status": "ok" if published else "not published", "topics": len(self.topics)}
         return JSONResponse(body, status_code=200 if published else 503)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return PlainTextResponse("not found\n", status_code=404)
 
-    async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("request failed", extra={"path": request.url.path})
-        return PlainTextResponse("internal error\n", status_code=500)
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("not found\n", status_code=404)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("request failed", extra={"path": request.url.path})
+    return PlainTextResponse("internal error\n", status_code=500)
+
+
+def _refreshing(
+    refresh: Callable[[], Any] | None, seconds: float
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    """The app's lifespan: runs `refresh` every `seconds` while serving, if both are given."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         task = None
-        if refresh is not None and refresh_seconds > 0:
-            task = asyncio.create_task(_refresh_loop(refresh, refresh_seconds))
+        if refresh is not None and seconds > 0:
+            task = asyncio.create_task(_refresh_loop(refresh, seconds))
         try:
             yield
         finally:
@@ -250,46 +181,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    methods = ["GET", "HEAD"]
-    return Starlette(
-        routes=[
-            Route("/", index, methods=methods),
-            Route("/feeds.opml", opml, methods=methods),
-            Route("/feeds/{topic}.atom", feed, methods=methods),
-            Route("/feeds/{topic}.json", json_feed, methods=methods),
-            Route("/articles/{article}", article, methods=methods),
-            Route("/stories/{story}", story, methods=methods),
-            Route("/feeds/{topic}/archive/{page}.atom", archive, methods=methods),
-            Route("/healthz", healthz, methods=methods),
-        ],
-        exception_handlers={404: not_found, 500: server_error},
-        lifespan=lifespan,
-    )
-
-
-def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only without it."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        if if_none_match.strip() == "*":
-            return True
-        # `*` only stands alone; `W/*` or a `*` in a list is no entity tag at all.
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return etag in tags
-    since = request.headers.get("if-modified-since")
-    if since is None:
-        return False
-    try:
-        moment = parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if moment > max(datetime.now(UTC), last_modified):
-        # RFC 9110 §13.1.3: a date in the future is no validator (year 9999). The publisher
-        # may date a file a second or two ahead, so our own Last-Modified still counts.
-        return False
-    return last_modified.replace(microsecond=0) <= moment
+    return lifespan
 
 
 async def _refresh_loop(refresh: Callable[[], Any], seconds: float) -> None:

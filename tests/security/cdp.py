@@ -4,9 +4,11 @@ websocket library is needed: messages are JSON texts ended by NUL on fds 3 and 4
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
+import signal
 import subprocess
 import tempfile
 import time
@@ -30,7 +32,7 @@ class Browser:
 
     def __init__(self) -> None:
         chromium = require_tool("chromium", "chromium")
-        self._profile = tempfile.TemporaryDirectory(prefix="nl-cdp-")
+        self._profile = tempfile.TemporaryDirectory(prefix="nl-cdp-", ignore_cleanup_errors=True)
         to_chrome, self._out = os.pipe()
         self._in, from_chrome = os.pipe()
 
@@ -48,6 +50,7 @@ class Browser:
                 "about:blank",
             ],
             preexec_fn=wire,
+            start_new_session=True,  # its renderers and crashpad die with it in close()
             pass_fds=(3, 4),  # kept open after preexec_fn put the pipes there
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -144,7 +147,9 @@ class Browser:
         return result["result"].get("value")
 
     def close(self) -> None:
-        self.process.kill()
+        # The whole group: a renderer outliving the browser keeps writing to the profile.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
         os.close(self._out)
         os.close(self._in)
