@@ -42,6 +42,9 @@ class Decoded:
     encoding: str  # the Python codec name used
     source: str  # bom, header, xml, meta, utf-8, fallback
     lossy: bool  # undecodable bytes were replaced (a wrong or missing charset)
+    #: `text` is exactly the bytes decoded (no BOM dropped, already NFC): the bytes may stand
+    #: in for it when the encoding is UTF-8, saving a re-encoded copy of the document.
+    verbatim: bool = False
 
 
 def codec_name(label: str | None) -> str | None:
@@ -108,14 +111,21 @@ def decode(body: bytes, content_type: str | None = None, *, language: str | None
     candidates = _candidates(body, content_type)
     for name, how in candidates:
         try:
-            text = body.decode(name)
+            raw = body.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        return Decoded(nfc(text.lstrip("\ufeff")), name, how, lossy=False)
+        text = nfc(raw.lstrip("\ufeff"))
+        return Decoded(text, name, how, lossy=False, verbatim=text is raw)
     first, how = candidates[0]
     fallback = first if how != "utf-8" else ("cp1258" if language == "vi" else "cp1252")
     text = body.decode(fallback, errors="replace").lstrip("\ufeff")
     return Decoded(nfc(text), fallback, "fallback", lossy=True)
+
+
+def utf8_declared(text: str) -> bool:
+    """Whether the XML declaration, if any, already says UTF-8 (as_utf8_xml would keep it)."""
+    match = _DECL_ENCODING.match(text[:1024])
+    return match is None or codec_name(match.group(0)[:-1].rsplit(match.group(2), 1)[1]) == "utf-8"
 
 
 def as_utf8_xml(text: str) -> bytes:
