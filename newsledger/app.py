@@ -3,7 +3,6 @@ from the settings, lazily, so nothing connects before a command needs it."""
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -75,11 +74,8 @@ class App:
         from feeds import parse_config
 
         s = self.settings
-        raw = s.raw
-        override = os.environ.get("NEWSLEDGER_BASE_URL", "").strip()
-        if override and isinstance(raw.get("feeds", {}), dict):
-            raw = {**raw, "feeds": {**raw.get("feeds", {}), "base_url": override}}
-        config = parse_config(raw, file=s.name, base_dir=s.base_dir)
+        # NEWSLEDGER_BASE_URL is already in s.raw: load_settings applies it, once.
+        config = parse_config(s.raw, file=s.name, base_dir=s.base_dir)
         return config if self._served is None else config.served_at(*self._served)
 
     def projections(self) -> list[Projection]:

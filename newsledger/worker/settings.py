@@ -43,7 +43,7 @@ class WorkerSettings:
     stagger: float = 10.0
     concurrency: int | None = None  # None: the `[fetch] concurrency` of ingest
     store_retry_cap: float = 60.0
-    shutdown_grace: float = 5.0
+    shutdown_grace: float = 3.0
     replica_id: str = ""
 
     def jitter_for(self, interval: float) -> float:

@@ -15,16 +15,7 @@ import time
 from typing import Any
 
 from tests.conftest import require_tool
-
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
+from tests.feeds.chromium import FLAGS  # one set of flags for every Chromium the tests start
 
 
 class Browser:

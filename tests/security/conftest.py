@@ -18,6 +18,29 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+def serve(config: Path, port: int, *options: str, stderr: Any = subprocess.DEVNULL) -> Any:
+    """A real `newsledger serve` process on `port` (the caller terminates it)."""
+    from tests.worker.conftest import worker_env
+
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsledger.cli",
+            "--config",
+            str(config),
+            "serve",
+            *options,
+            "--port",
+            str(port),
+        ],
+        env=worker_env(),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
 @dataclass(frozen=True)
 class Ran:
     code: int

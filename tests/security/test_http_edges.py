@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,8 @@ from sqlalchemy import text
 from feeds.config import parse_config
 from feeds.server import create_app
 from store import EventStore, NewEvent
-from tests.security.conftest import REPO, newsledger, write_config
-from tests.worker.conftest import free_port, wait_for, worker_env
+from tests.security.conftest import newsledger, serve, write_config
+from tests.worker.conftest import free_port, wait_for
 
 LONG = "a" * 100_000
 
@@ -29,22 +27,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path
     directory = tmp_path_factory.mktemp("served")
     config = write_config(directory, store_url=f"sqlite:///{directory}/n.db")
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsledger.cli",
-            "--config",
-            str(config),
-            "serve",
-            "--port",
-            str(port),
-        ],
-        env=worker_env(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(config, port)
     try:
         wait_for(lambda: _get(port, "/healthz")[0] == 200, timeout=60, every=0.3)
         yield port, config

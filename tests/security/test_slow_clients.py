@@ -4,15 +4,13 @@ the server: RSS under 300 MB throughout, and back within 50 MB of its start afte
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from tests.security.conftest import REPO
+from tests.security.conftest import serve
 from tests.security.slowclients import hold, non_readers, rss_mb
-from tests.worker.conftest import free_port, wait_for, worker_env
+from tests.worker.conftest import free_port, wait_for
 
 CONNECTIONS, ROUNDS, FEED_BYTES = 400, 4, 5_000_000
 
@@ -45,23 +43,7 @@ def test_four_rounds_of_400_non_reading_clients_keep_the_server_small(tmp_path: 
         f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n[feeds]\noutput_dir = "{public}"\n',
         encoding="utf-8",
     )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsledger.cli",
-            "--config",
-            str(config),
-            "serve",
-            "--no-publish",
-            "--port",
-            str(port),
-        ],
-        env=worker_env(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "server.log").open("wb"),
-    )
+    server = serve(config, port, "--no-publish", stderr=(tmp_path / "server.log").open("wb"))
     try:
         url = f"http://127.0.0.1:{port}/feeds/all.atom"
         wait_for(lambda: _get(url) == body, timeout=30, every=0.3)

@@ -6,8 +6,6 @@ headless Chromium that reports every dialog and clicks every link left on the pa
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -16,8 +14,8 @@ import pytest
 from lxml import etree, html  # type: ignore[import-untyped]
 
 from tests.security.cdp import Browser
-from tests.security.conftest import REPO, CraftedServer, newsledger
-from tests.worker.conftest import free_port, wait_for, worker_env
+from tests.security.conftest import CraftedServer, newsledger, serve
+from tests.worker.conftest import free_port, wait_for
 
 #: (link, title, body): each item is a different article, each link a way to sneak script.
 ITEMS = [
@@ -74,22 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     fetched = newsledger("fetch", config=config)
     assert fetched.code == 0, fetched.err[-3000:]
     hostile.close()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsledger.cli",
-            "--config",
-            str(config),
-            "serve",
-            "--port",
-            str(port),
-        ],
-        env=worker_env(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(config, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _status(base + "/healthz") == 200, timeout=60, every=0.3)
