@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import IN_CI, _missing, require_tool
 from tests.docker import standins
 from tests.docker.engine import Engine, running_engine
+from tests.worker.conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = "newsledger:latest"
@@ -111,22 +112,8 @@ def http_get(url: str, timeout: float = 5) -> tuple[int, bytes] | None:
 
 
 def wait_until(predicate: Any, *, timeout: float, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f} s")
-        time.sleep(every)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """The tests' one poll-until helper, at a pace that suits containers."""
+    return wait_for(predicate, timeout=timeout, every=every)
 
 
 def logs(engine: Engine, container: str) -> str:

@@ -19,10 +19,10 @@ from tests.docker.conftest import (
     REPORT,
     TIMEOUT,
     Engine,
-    free_port,
     http_get,
     wait_until,
 )
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.timeout(TIMEOUT)
 

@@ -18,11 +18,11 @@ from tests.docker.conftest import (
     REPORT,
     TIMEOUT,
     Engine,
-    free_port,
     http_get,
     logs,
     wait_until,
 )
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.timeout(TIMEOUT)
 
