@@ -34,14 +34,19 @@ def _prepare(batch: Any) -> Any:
 
 
 def prepared_batches(
-    projection: Projection, batches: Iterable[Sequence[RecordedEvent]], *, workers: int
+    projection: Projection,
+    batches: Iterable[Sequence[RecordedEvent]],
+    *,
+    workers: int,
+    lazy: bool = False,
 ) -> Iterator[tuple[Sequence[RecordedEvent], Any]]:
     """Each batch with `projection.prepare(projection.prepare_input(batch))`, in order; with
     more than one worker the preparation runs in `workers` processes, up to 2 x `workers`
-    batches ahead, and only `prepare_input` is pickled to them."""
+    batches ahead, and only `prepare_input` is pickled to them. `lazy`, in one process:
+    None instead, and `apply` prepares what it needs."""
     if workers <= 1:
         for batch in batches:
-            yield batch, projection.prepare(projection.prepare_input(batch))
+            yield batch, None if lazy else projection.prepare(projection.prepare_input(batch))
         return
     # Spawned, not forked: the worker process that replays has threads of its own.
     context = multiprocessing.get_context("spawn")
