@@ -34,13 +34,18 @@ def _prepare(events: Sequence[RecordedEvent]) -> Any:
 
 
 def prepared_batches(
-    projection: Projection, batches: Iterable[Sequence[RecordedEvent]], *, workers: int
+    projection: Projection,
+    batches: Iterable[Sequence[RecordedEvent]],
+    *,
+    workers: int,
+    lazy: bool = False,
 ) -> Iterator[tuple[Sequence[RecordedEvent], Any]]:
     """Each batch with `projection.prepare(batch)`, in order; with more than one worker the
-    preparation runs in `workers` processes, up to 2 x `workers` batches ahead."""
+    preparation runs in `workers` processes, up to 2 x `workers` batches ahead. `lazy`, in
+    one process: None instead, and `apply` prepares what it needs."""
     if workers <= 1:
         for batch in batches:
-            yield batch, projection.prepare(batch)
+            yield batch, None if lazy else projection.prepare(batch)
         return
     # Spawned, not forked: the worker process that replays has threads of its own.
     context = multiprocessing.get_context("spawn")
