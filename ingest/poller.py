@@ -230,14 +230,14 @@ class Poller:
         if source.kind == "page":
             return [
                 extract_page(
-                    result.body,
+                    result.body.take(),
                     url=result.final_url,
                     content_type=result.content_type,
                     language=source.language,
                 )
             ], 0
         parsed = parse_feed(
-            result.body,
+            result.body.take(),
             url=result.final_url,
             content_type=result.content_type,
             language=source.language,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from ingest.normalise.items import Item
@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 #: Items appended per transaction: large enough to amortise a commit, small enough that a
 #: lost race only re-decides a few hundred items.
 CHUNK = 500
+#: ... and at most this many characters of text and HTML: the events of a chunk are held
+#: as JSON until it commits, so 500 long articles would cost several times a feed's size
+#: (issue 10, finding 4); one item longer than this is a chunk of its own.
+CHUNK_CHARS = 1_000_000
 _RETRIES = 6
 #: Article ids remembered by the position of an event of theirs. A stored event never
 #: changes, so the entry stays true; bounded so a long-running worker does not grow.
@@ -73,10 +77,8 @@ class ArticleRecorder:
             for item in items
         ]
         counts: Counter[str] = Counter()
-        for start in range(0, len(keyed), CHUNK):
-            counts += self._record_chunk(
-                source, keyed[start : start + CHUNK], fetched, correlation_id
-            )
+        for chunk in _chunks(keyed):
+            counts += self._record_chunk(source, chunk, fetched, correlation_id)
         return counts
 
     def _record_chunk(
@@ -138,3 +140,20 @@ class ArticleRecorder:
         return Article(
             article_id, version, content_hash, events[-1].stream_version if events else 0
         )
+
+
+def _chunks(
+    keyed: list[tuple[Item, ItemKeys]],
+) -> Iterator[list[tuple[Item, ItemKeys]]]:
+    """Runs of consecutive items within CHUNK items and CHUNK_CHARS characters."""
+    chunk: list[tuple[Item, ItemKeys]] = []
+    chars = 0
+    for pair in keyed:
+        size = len(pair[0].text) + len(pair[0].html or "")
+        if chunk and (len(chunk) == CHUNK or chars + size > CHUNK_CHARS):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(pair)
+        chars += size
+    if chunk:
+        yield chunk
