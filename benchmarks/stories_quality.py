@@ -93,8 +93,9 @@ def through_grouper(
     rng.shuffle(copies)
     hashes = {d.key: shingles(d.title, d.text) for d in [*first, *copies]}
     grouper = Grouper(settings)
-    story = {d.key: grouper.add(d.key, hashes[d.key], hashes.__getitem__).story for d in first}
-    story |= {d.key: grouper.add(d.key, hashes[d.key], hashes.__getitem__).story for d in copies}
+    for d in [*first, *copies]:
+        grouper.add(d.key, hashes[d.key], hashes.__getitem__)
+    story = {d.key: grouper.story_of(d.key) for d in [*first, *copies]}
     tp = sum(story[p.a.key] == story[p.b.key] for p in pairs if p.copy)
     fp = sum(story[p.a.key] == story[p.b.key] for p in pairs if not p.copy)
     positives = sum(p.copy for p in pairs)
@@ -132,7 +133,7 @@ def pool(docs: list[Doc], meetings: list[Doc], *, seed: int = ORDERS[0]) -> Pool
 
 def worst(pools: list[Pool], settings: Settings) -> dict[str, float]:
     """The lowest precision and the lowest recall over several orders of the same pool:
-    a story never merges afterwards, so the order articles arrive in can matter."""
+    the order articles arrive in can matter (which copy starts a story, which bridges)."""
     runs = [grouped_pairs(texts, settings) for texts in pools]
     return {
         "texts": runs[0]["texts"],
@@ -151,7 +152,9 @@ def grouped_pairs(texts: Pool, settings: Settings) -> dict[str, float]:
     hashes, origin = texts.hashes, texts.origin
     members: dict[str, list[str]] = defaultdict(list)
     for key in texts.order:
-        members[grouper.add(key, hashes[key], hashes.__getitem__).story].append(key)
+        grouper.add(key, hashes[key], hashes.__getitem__)
+    for key in texts.order:  # the stories at the end, after any merges
+        members[grouper.story_of(key)].append(key)
     sources: dict[str, int] = defaultdict(int)
     for key in texts.order:
         sources[origin[key]] += 1

@@ -44,3 +44,13 @@ class ArticleVersion:
             author=data.get("author") or None,
             place=data.get("place") or None,
         )
+
+
+#: What classification and extraction read of a content event: (title, text, language).
+AnalysedText = tuple[str, str, str | None]
+
+
+def analysed_text(data: Mapping[str, Any]) -> AnalysedText:
+    """The title, text and language of a content event, as `ArticleVersion.from_data` reads
+    them (the fields a replay sends to its worker processes)."""
+    return str(data.get("title") or ""), str(data.get("text") or ""), data.get("language") or None

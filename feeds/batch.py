@@ -3,20 +3,22 @@ changed in memory (membership, order, figures, page stamps), and written back in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
-from feeds.analysis import Analysis, analyse
+from feeds.analysis import FIGURE_COLUMNS, Derived
 from feeds.articles import ArticleVersion
-from feeds.classify import Membership, RuleMatch
-from feeds.figures import Figure
-from feeds.meetings import HAPPENED, Meeting
-from feeds.topics import Topic
+from feeds.bulk import insert_rows
 
 Tables = Mapping[str, Table]
+ARTICLE_COLUMNS = (
+    "article_id", "version", "source_id", "url", "title", "text", "html", "language", "author",
+    "place", "position", "published", "updated", "meetings", "countries",
+)  # fmt: skip
+ENTRY_COLUMNS = ("topic_id", "article_id", "seq", "score", "explanation")
 
 
 class Batch:
@@ -52,28 +54,24 @@ class Batch:
         self.new_articles: dict[str, dict[str, Any]] = {}
         self.changed_articles: dict[str, dict[str, Any]] = {}
         self.sightings: list[dict[str, Any]] = []
-        self.figures: dict[str, list[dict[str, Any]]] = {}  # article -> rows of its newest version
+        self.figures: dict[str, list[tuple[Any, ...]]] = {}  # article -> its newest version's
         self.pages: dict[tuple[str, int], int] = {}
-        self.explanations: dict[tuple[RuleMatch, ...], str] = {}
 
-    def article(
-        self,
-        version: ArticleVersion,
-        position: int,
-        topics: Sequence[Topic],
-        analysis: Analysis | None = None,
-    ) -> None:
-        """A new version of an article: its row, its figures, its topics (from `analysis`
-        when a replay prepared it, else analysed here)."""
+    def is_stale(self, version: ArticleVersion) -> bool:
+        """Whether the view already shows this version of the article or a newer one."""
+        known = self.known.get(version.article_id)
+        return known is not None and version.version <= known["version"]
+
+    def article(self, version: ArticleVersion, position: int, derived: Derived) -> None:
+        """A new version of an article: its row, its figures and its topics (`derived`)."""
         aid = version.article_id
         known = self.known.get(aid)
         if known is not None and version.version <= known["version"]:
             return  # an older or repeated version: the view already shows a newer one
         row = self._article_row(version, position, known)
-        figures, meetings, memberships = analysis or analyse(version, topics)
-        row.update(_meeting_columns(meetings))
-        self.figures[aid] = _figure_rows(aid, position, figures)
-        self._classify(version, position, memberships)
+        row["meetings"], row["countries"] = derived.meetings, derived.countries
+        self.figures[aid] = [(aid, i, position, *f) for i, f in enumerate(derived.figures)]
+        self._classify(version, position, derived.memberships)
 
     def _article_row(
         self, version: ArticleVersion, position: int, known: dict[str, Any] | None
@@ -107,26 +105,25 @@ class Batch:
         return row
 
     def _classify(
-        self, version: ArticleVersion, position: int, memberships: list[Membership]
+        self,
+        version: ArticleVersion,
+        position: int,
+        memberships: Sequence[tuple[str, float, str]],
     ) -> None:
         """Enter the topics it now belongs to (keeping its place), leave the others."""
         aid = version.article_id
         current = self.entries.setdefault(aid, {})
-        fresh = {m.topic for m in memberships}
+        fresh = {topic for topic, _, _ in memberships}
         for topic_id in [t for t in current if t not in fresh]:
             self._touch(topic_id, current.pop(topic_id)[0], position)
-        for m in memberships:
-            explanation = self.explanations.get(m.matches)
-            if explanation is None:  # the same for every article of `all`: encoded once
-                explanation = json.dumps(m.explanation(), ensure_ascii=False, sort_keys=True)
-                self.explanations[m.matches] = explanation
-            if m.topic in current:
-                seq = current[m.topic][0]
+        for topic, score, explanation in memberships:
+            if topic in current:
+                seq = current[topic][0]
             else:
-                head = self.heads.setdefault(m.topic, [1, 0])
+                head = self.heads.setdefault(topic, [1, 0])
                 seq, head[0] = head[0], head[0] + 1
-            current[m.topic] = (seq, m.score, explanation)
-            self._touch(m.topic, seq, position)
+            current[topic] = (seq, score, explanation)
+            self._touch(topic, seq, position)
 
     def shown_text(self, aid: str) -> str | None:
         """Title and text of the version the view shows now (None for an unknown article)."""
@@ -159,8 +156,9 @@ class Batch:
 
     def flush(self) -> None:
         conn, t = self.conn, self.t
-        if self.new_articles:
-            conn.execute(insert(t["feed_articles"]), list(self.new_articles.values()))
+        row_of = itemgetter(*ARTICLE_COLUMNS)
+        rows = [row_of(row) for row in self.new_articles.values()]
+        insert_rows(conn, t["feed_articles"], ARTICLE_COLUMNS, rows)
         articles = t["feed_articles"]
         for aid, row in self.changed_articles.items():
             values = {k: v for k, v in row.items() if k != "article_id"}
@@ -170,8 +168,7 @@ class Batch:
         for chunk in _chunks(replaced, 500):
             conn.execute(delete(figures).where(figures.c.article_id.in_(chunk)))
         rows = [row for rows in self.figures.values() for row in rows]
-        if rows:
-            conn.execute(insert(figures), rows)
+        insert_rows(conn, figures, ("article_id", "ordinal", "position", *FIGURE_COLUMNS), rows)
         if self.sightings:
             conn.execute(insert(t["feed_sightings"]), self.sightings)
         self._flush_entries()
@@ -199,22 +196,13 @@ class Batch:
                     continue
                 if topic_id in before:
                     deletes.append((topic_id, aid))
-                inserts.append(
-                    {
-                        "topic_id": topic_id,
-                        "article_id": aid,
-                        "seq": seq,
-                        "score": score,
-                        "explanation": explanation,
-                    }
-                )
+                inserts.append((topic_id, aid, seq, score, explanation))
             deletes.extend((topic_id, aid) for topic_id in before if topic_id not in now)
         for topic_id, aid in deletes:
             self.conn.execute(
                 delete(entries).where(entries.c.topic_id == topic_id, entries.c.article_id == aid)
             )
-        if inserts:
-            self.conn.execute(insert(entries), inserts)
+        insert_rows(self.conn, entries, ENTRY_COLUMNS, inserts)
 
     def _flush_pages(self) -> None:
         if not self.pages:
@@ -246,44 +234,3 @@ class Batch:
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _figure_rows(aid: str, position: int, figures: Sequence[Figure]) -> list[dict[str, Any]]:
-    return [
-        {
-            "article_id": aid,
-            "ordinal": i,
-            "position": position,
-            "field": f.field,
-            "kind": f.kind,
-            "value": str(f.value),
-            "unit": f.unit,
-            "direction": f.direction,
-            "measure": f.measure,
-            "economic": f.economic,
-            "period": f.period,
-            "inferred": f.inferred,
-            "cue": f.cue,
-            "text": f.text,
-            "sentence": f.sentence,
-            "start": f.start,
-            "end": f.end,
-        }
-        for i, f in enumerate(figures)
-    ]
-
-
-def _meeting_columns(meetings: Sequence[Meeting]) -> dict[str, Any]:
-    """The article row's meetings (as JSON) and the countries of bilateral meetings held."""
-    held = {
-        c
-        for m in meetings
-        if m.bilateral and m.status == HAPPENED and not m.background
-        for c in m.countries
-    }
-    return {
-        "meetings": json.dumps([m.as_json() for m in meetings], ensure_ascii=False, sort_keys=True)
-        if meetings
-        else None,
-        "countries": ",".join(sorted(held)) or None,
-    }

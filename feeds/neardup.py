@@ -68,6 +68,14 @@ def similarity(a: Hashes, b: Hashes) -> Similarity:
     return Similarity(shared / (len(a) + len(b) - shared), shared / smaller, smaller)
 
 
+def band_keys_of(hashes: Hashes, settings: Settings) -> npt.NDArray[np.uint32]:
+    """The LSH band keys of a shingle set under `settings` (stored by the projection, so a
+    restart rebuilds the index without re-reading any text); none for an empty set."""
+    if not len(hashes):
+        return _NO_KEYS
+    return band_keys(signature(hashes), bands=settings.bands, rows=settings.rows)
+
+
 @dataclass(frozen=True)
 class Join:
     """Where an article went: its story (the key of the story's first article) and, for a
@@ -78,18 +86,23 @@ class Join:
     similarity: Similarity | None = None
     #: the article's LSH band keys (what `restore` needs after a restart)
     keys: npt.NDArray[np.uint32] = field(default_factory=lambda: _NO_KEYS, compare=False)
+    #: younger stories this article bridged to `story`: they are merged into it
+    merged: tuple[str, ...] = ()
 
 
 class Grouper:
-    """Assigns each article, in log order, to the story of the closest earlier copy, or to a
-    new story of its own. A story's key never changes as copies join (stable feed entry ids);
-    two stories are never merged afterwards, for the same reason."""
+    """Assigns each article, in log order, to a story: the story of its confirmed copies, or
+    a new story of its own. A story's key (its first article's) never changes as copies join.
+    An article that is a confirmed copy of articles in two or more stories bridges them: the
+    younger stories are merged into the oldest, whose key stays (docs/stories.md says why)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self._index = BandIndex()
         self._keys: list[str] = []
-        self._story: list[int] = []  # member -> member number of its story's first article
+        # member -> an earlier member of its story (union-find); a story's first article,
+        # the root, points at itself.
+        self._parent: list[int] = []
         self._members: dict[str, int] = {}  # key -> member number
         self._cache: OrderedDict[int, Hashes] = OrderedDict()
 
@@ -101,15 +114,17 @@ class Grouper:
         return self._index.nbytes()
 
     def band_keys(self, hashes: Hashes) -> npt.NDArray[np.uint32]:
-        """The LSH band keys of a shingle set under these settings (stored by the projection,
-        so a restart rebuilds the index without re-reading any text)."""
-        return band_keys(signature(hashes), bands=self.settings.bands, rows=self.settings.rows)
+        return band_keys_of(hashes, self.settings)
+
+    def story_of(self, key: str) -> str:
+        """The key of the story article `key` belongs to now (after any merges)."""
+        return self._keys[self._root(self._members[key])]
 
     def restore(self, key: str, keys: npt.NDArray[np.uint32], story: str) -> None:
         """Re-add an article grouped before (in the same order), with its stored band keys
         and story: the state `add` had left, without confirming anything again."""
         member = len(self._keys)
-        self._story.append(self._members[story] if story != key else member)
+        self._parent.append(self._members[story] if story != key else member)
         self._members.setdefault(key, member)
         self._keys.append(key)
         if len(keys):
@@ -119,15 +134,25 @@ class Grouper:
         """Put the article added last, which started a story of its own, into `story` (joined
         for another reason, e.g. the same meeting in another language): its later copies then
         join `story` too."""
-        self._story[-1] = self._members[story]
+        self._parent[-1] = self._root(self._members[story])
 
-    def add(self, key: str, hashes: Hashes, shingles_of: Callable[[str], Hashes]) -> Join:
-        """Group article `key` with shingle hashes `hashes`; `shingles_of(k)` must return the
-        shingles of an earlier article k (needed only for confirmed-candidate checks)."""
+    def add(
+        self,
+        key: str,
+        hashes: Hashes,
+        shingles_of: Callable[[str], Hashes],
+        *,
+        keys: npt.NDArray[np.uint32] | None = None,
+    ) -> Join:
+        """Group article `key` with shingle hashes `hashes` (and their band keys `keys`, if
+        computed already); `shingles_of(k)` must return the shingles of an earlier article k
+        (needed only for confirmed-candidate checks)."""
         member = len(self._keys)
-        keys = self.band_keys(hashes)
+        if keys is None:
+            keys = self.band_keys(hashes)
         best: tuple[float, float, int] | None = None
         best_similarity: Similarity | None = None
+        stories: set[int] = set()
         if len(hashes):
             matches = self._index.matches(keys)
             ranked = sorted(matches.items(), key=lambda item: (-item[1], item[0]))
@@ -135,21 +160,37 @@ class Grouper:
                 found = similarity(hashes, self._shingles(candidate, shingles_of))
                 if not found.is_copy(self.settings):
                     continue
+                stories.add(self._root(candidate))
                 rank = (found.jaccard, found.containment, -candidate)
                 if best is None or rank > best:
                     best, best_similarity = rank, found
             self._index.add(member, keys)
+        else:
+            keys = _NO_KEYS
         self._keys.append(key)
         self._members.setdefault(key, member)
         self._remember(member, hashes)
-        if not len(hashes):
-            keys = _NO_KEYS
-        if best is not None and best_similarity is not None:
-            via = -best[2]
-            self._story.append(self._story[via])
-            return Join(self._keys[self._story[via]], self._keys[via], best_similarity, keys)
-        self._story.append(member)
-        return Join(story=key, keys=keys)
+        if best is None or best_similarity is None:
+            self._parent.append(member)
+            return Join(story=key, keys=keys)
+        oldest, *younger = sorted(stories)
+        for root in younger:
+            self._parent[root] = oldest
+        self._parent.append(oldest)
+        return Join(
+            self._keys[oldest],
+            self._keys[-best[2]],
+            best_similarity,
+            keys,
+            tuple(self._keys[root] for root in younger),
+        )
+
+    def _root(self, member: int) -> int:
+        parent = self._parent
+        while parent[member] != member:
+            parent[member] = parent[parent[member]]  # path halving
+            member = parent[member]
+        return member
 
     def _shingles(self, member: int, shingles_of: Callable[[str], Hashes]) -> Hashes:
         cached = self._cache.get(member)

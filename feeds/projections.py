@@ -15,15 +15,15 @@ from sqlalchemy import (
     Table,
     and_,
     func,
-    insert,
     select,
 )
 
-from feeds.analysis import Analysis, analyse
-from feeds.articles import ArticleVersion
+from feeds.analysis import Derived, derive
+from feeds.articles import AnalysedText, ArticleVersion, analysed_text
 from feeds.batch import Batch
+from feeds.bulk import insert_rows
 from feeds.config import FeedsConfig
-from feeds.provenance import event_row
+from feeds.provenance import EVENT_COLUMNS, event_row
 from feeds.stories import StoriesProjection, article_meetings
 from feeds.tables import topics_tables
 from feeds.topics import Topic
@@ -60,15 +60,14 @@ class TopicsProjection(Projection):
     def tables(self, generation: int) -> dict[str, Table]:
         return topics_tables(generation)
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> list[Analysis | None]:
+    def prepare_input(self, events: Sequence[RecordedEvent]) -> list[AnalysedText | None]:
+        """What `prepare` reads: the title, text and language of each content event."""
+        return [analysed_text(e.data) if e.type in CONTENT_TYPES else None for e in events]
+
+    def prepare(self, batch: Sequence[AnalysedText | None]) -> list[Derived | None]:
         """Figures, meetings and topics of each content event: pure, so that a replay runs
         it in worker processes ahead of `apply_prepared` (store/ahead.py)."""
-        return [
-            analyse(ArticleVersion.from_data(e.data), self.topics)
-            if e.type in CONTENT_TYPES
-            else None
-            for e in events
-        ]
+        return [None if t is None else derive(*t, self.topics) for t in batch]
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
         self.apply_prepared(conn, tables, events, None)
@@ -78,7 +77,7 @@ class TopicsProjection(Projection):
         conn: Connection,
         tables: Tables,
         events: Sequence[RecordedEvent],
-        prepared: Sequence[Analysis | None] | None,
+        prepared: Sequence[Derived | None] | None,
     ) -> None:
         batch = Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
         provenance = []  # every event of the streams, for the article pages
@@ -92,13 +91,16 @@ class TopicsProjection(Projection):
             provenance.append(event_row(event, previous_text=before))
             if event.type in CONTENT_TYPES:
                 version = ArticleVersion.from_data(event.data)
-                analysis = prepared[i] if prepared is not None else None
-                batch.article(version, event.position, self.topics, analysis)
+                derived = prepared[i] if prepared is not None else None
+                if derived is None:
+                    if batch.is_stale(version):
+                        continue  # the view shows this version or a newer one already
+                    derived = derive(version.title, version.text, version.language, self.topics)
+                batch.article(version, event.position, derived)
             elif event.type == ARTICLE_SIGHTED.name:
                 batch.sighting(event.data, event.position)
         batch.flush()
-        if provenance:
-            conn.execute(insert(tables["article_events"]), provenance)
+        insert_rows(conn, tables["article_events"], EVENT_COLUMNS, provenance)
 
     def compare(self, conn: Connection, old: Tables, new: Tables) -> dict[str, Any]:
         """Per topic, how many articles entered and left between two generations."""

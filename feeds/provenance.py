@@ -30,32 +30,41 @@ DATE_ORIGINS = {
 }
 
 
-def event_row(event: RecordedEvent, *, previous_text: str | None = None) -> dict[str, Any]:
-    """What the article page needs of one ArticleIngested/Revised/Sighted event; a
-    revision also keeps `previous_text`, the title and text it replaced (the view keeps
-    only the newest text, and a page diffs each version against the one before)."""
+#: The columns of an `article_events` row, in the order `event_row` gives them.
+EVENT_COLUMNS = (
+    "article_id", "position", "event_id", "type", "hash", "recorded_at", "version",
+    "source_id", "source_kind", "url", "content_hash", "previous_hash", "title",
+    "previous_text", "published", "fetched", "dates",
+)  # fmt: skip
+
+
+def event_row(event: RecordedEvent, *, previous_text: str | None = None) -> tuple[Any, ...]:
+    """What the article page needs of one ArticleIngested/Revised/Sighted event, in
+    `EVENT_COLUMNS` order; a revision also keeps `previous_text`, the title and text it
+    replaced (the view keeps only the newest text, and a page diffs each version against
+    the one before)."""
     data = event.data
     article = event.type in CONTENT_TYPES
     dates = {k: data[k] for k in ("published_from", "published_raw") if data.get(k)}
-    return {
-        "article_id": str(data["article_id"]),
-        "position": event.position,
-        "event_id": str(event.event_id),
-        "type": event.type,
-        "hash": event.hash,
-        "recorded_at": event.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "version": int(data.get("version") or 1) if article else None,
-        "source_id": str(data.get("source_id") or ""),
-        "source_kind": data.get("source_kind"),
-        "url": data.get("url"),
-        "content_hash": data.get("content_hash"),
-        "previous_hash": data.get("previous_hash"),
-        "title": data.get("title"),
-        "previous_text": previous_text,
-        "published": _iso(data.get("published")),
-        "fetched": _iso(data.get("fetched")),
-        "dates": json.dumps(dates, sort_keys=True) if dates else None,
-    }
+    return (
+        str(data["article_id"]),
+        event.position,
+        str(event.event_id),
+        event.type,
+        event.hash,
+        event.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        int(data.get("version") or 1) if article else None,
+        str(data.get("source_id") or ""),
+        data.get("source_kind"),
+        data.get("url"),
+        data.get("content_hash"),
+        data.get("previous_hash"),
+        data.get("title"),
+        previous_text,
+        _iso(data.get("published")),
+        _iso(data.get("fetched")),
+        json.dumps(dates, sort_keys=True) if dates else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,10 +99,19 @@ def shingles(title: str, text: str, *, size: int = SHINGLE_WORDS, seed: int = SE
     if count >= size:
         combined = words[: count - size + 1].copy()
         for offset in range(1, size):
-            combined = combined * _COMBINE + words[offset : count - size + 1 + offset]
+            combined *= _COMBINE
+            combined += words[offset : count - size + 1 + offset]
         inside = paragraph[: count - size + 1] == paragraph[size - 1 :]
         parts.append(combined[inside])
-    parts.extend(_short_paragraphs(words, paragraph, size))
+    # The first word of each paragraph, and the end of the last one.
+    first = np.flatnonzero(breaks)
+    first += 1
+    bounds = np.empty(len(first) + 2, dtype=np.intp)
+    bounds[0], bounds[1:-1], bounds[-1] = 0, first, count
+    lengths = bounds[1:] - bounds[:-1]
+    short = lengths < size
+    if short.any():
+        parts.extend(_short_paragraphs(words, bounds[:-1][short], lengths[short]))
     if not parts:
         return np.zeros(0, dtype=np.uint64)
     hashed = mix(np.concatenate(parts) if len(parts) > 1 else parts[0])
@@ -112,19 +121,19 @@ def shingles(title: str, text: str, *, size: int = SHINGLE_WORDS, seed: int = SE
     return hashed[keep]
 
 
-def _short_paragraphs(words: Hashes, paragraph: npt.NDArray[np.intp], size: int) -> list[Hashes]:
-    """One shingle for each paragraph with fewer than `size` words (Python ints: numpy warns
-    on scalar overflow, and these are few)."""
-    first = np.flatnonzero(np.diff(paragraph, prepend=-1))
-    counts = np.diff(first, append=len(paragraph))
+def _short_paragraphs(
+    words: Hashes, first: npt.NDArray[np.intp], counts: npt.NDArray[np.intp]
+) -> list[Hashes]:
+    """One shingle for each paragraph with fewer than SHINGLE_WORDS words, given their first
+    words and lengths (Python ints: numpy warns on scalar overflow, and these are few)."""
     found: list[int] = []
     combine = int(_COMBINE)
-    for start, count in zip(first[counts < size], counts[counts < size], strict=True):
-        combined = int(count)  # the length, so "a b" and "a b c" never collide by construction
+    for start, count in zip(first.tolist(), counts.tolist(), strict=True):
+        combined = count  # the length, so "a b" and "a b c" never collide by construction
         for value in words[start : start + count].tolist():
             combined = (combined * combine + value) & 0xFFFF_FFFF_FFFF_FFFF
         found.append(combined)
-    return [np.array(found, dtype=np.uint64)] if found else []
+    return [np.array(found, dtype=np.uint64)]
 
 
 def signature(hashes: Hashes, *, size: int = SIGNATURE_SIZE, seed: int = SEED) -> Hashes:

@@ -5,12 +5,12 @@ similarity that joined each — a derived view, so changing the thresholds and r
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import (
     Column,
     Connection,
@@ -20,15 +20,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
     select,
-    update,
 )
 
 from feeds.articles import ArticleVersion
-from feeds.neardup import Grouper, Join, Settings
+from feeds.neardup import Grouper, Join, Settings, band_keys_of
 from feeds.shingles import Hashes, shingles
 from feeds.story_meetings import MeetingIndex, MeetingKey, meeting_events, meeting_key
+from feeds.story_rows import StoryRows, pack_body
 from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED, ARTICLE_TYPES
 from store import Projection, RecordedEvent, view_table
 
@@ -88,6 +87,16 @@ class _State:
     next_member: int
 
 
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What grouping needs of one article version, computed from the event alone (so a
+    long catch-up or replay computes it in worker processes, `Projection.prepare`)."""
+
+    hashes: Hashes
+    keys: npt.NDArray[np.uint32]  # LSH band keys
+    meeting: MeetingKey | None  # its main meeting, when stories across languages are on
+
+
 #: The meeting events of an article version, as `Meeting.as_json()` dicts.
 MeetingsOf = Callable[[ArticleVersion], list[dict[str, Any]]]
 
@@ -98,7 +107,7 @@ def article_meetings(article: ArticleVersion) -> list[dict[str, Any]]:
 
 
 class StoriesProjection(Projection):
-    """Each article version, in log order, joins the story of its closest earlier copy."""
+    """Each article version, in log order, joins the story of its earlier copies."""
 
     name = "stories"
     types = ARTICLE_TYPES
@@ -111,22 +120,55 @@ class StoriesProjection(Projection):
         self._states: dict[str, _State] = {}
         shingles("", "")  # build the normalisation tables now, not inside the first poll
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to the worker processes of `prepare`: the settings, not the grouper.
+        return {"settings": self.settings, "meetings_of": self.meetings_of, "_states": {}}
+
     def tables(self, generation: int) -> dict[str, Table]:
         return stories_tables(generation)
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> list[Fingerprint | None]:
+        """The fingerprint of each ingested article version: pure, the expensive part of
+        grouping (a long catch-up or replay runs it in worker processes)."""
+        return [
+            self._fingerprint(ArticleVersion.from_data(e.data))
+            if e.type == ARTICLE_INGESTED.name
+            else None
+            for e in events
+        ]
+
+    def _fingerprint(self, article: ArticleVersion) -> Fingerprint:
+        hashes = shingles(article.title, article.text)
+        meeting = None
+        if self.meetings_of is not None:
+            meeting = meeting_key(self.meetings_of(article), article.published)
+        keys = band_keys_of(hashes, self.settings)
+        return Fingerprint(hashes, keys, meeting)
+
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
+        self.apply_prepared(conn, tables, events, None)
+
+    def apply_prepared(
+        self,
+        conn: Connection,
+        tables: Tables,
+        events: Sequence[RecordedEvent],
+        prepared: Sequence[Fingerprint | None] | None,
+    ) -> None:
         state = self._state(conn, tables)
-        batch = _Batch(conn, tables)
+        rows = StoryRows(conn, tables)
         try:
-            for event in events:
+            for i, event in enumerate(events):
                 if event.type == ARTICLE_SIGHTED.name:
-                    batch.sightings.append(_sighting(event))
+                    rows.sightings.append(_sighting(event))
                 elif event.type == ARTICLE_INGESTED.name:
                     version = ArticleVersion.from_data(event.data)
-                    self._article(batch, state, version, event.position)
+                    fingerprint = prepared[i] if prepared is not None else None
+                    fingerprint = fingerprint or self._fingerprint(version)
+                    self._article(rows, state, version, fingerprint, event.position)
                 # A revision keeps its article's story (a feed entry's id never moves); its
                 # new text is not re-grouped.
-            batch.flush()
+            rows.flush()
         except BaseException:
             # The transaction rolls back: the in-memory grouper is ahead of the tables, so
             # forget it and rebuild it from them next time.
@@ -151,32 +193,37 @@ class StoriesProjection(Projection):
                 state.grouper.restore(article_id, keys, story_id)
                 if meeting:
                     key = MeetingKey.from_json(json.loads(meeting))
-                    state.meetings.add(key, article_id, story_id, language)
+                    state.meetings.add(key, article_id, language)
                 state.next_member += 1
             self._states = {members.name: state}  # one generation at a time in memory
         return state
 
-    def _article(self, batch: _Batch, state: _State, article: ArticleVersion, at: int) -> None:
-        hashes = shingles(article.title, article.text)
-        join: Join = state.grouper.add(article.article_id, hashes, batch.shingles_of)
+    def _article(
+        self,
+        rows: StoryRows,
+        state: _State,
+        article: ArticleVersion,
+        fingerprint: Fingerprint,
+        at: int,
+    ) -> None:
+        join: Join = state.grouper.add(
+            article.article_id, fingerprint.hashes, rows.shingles_of, keys=fingerprint.keys
+        )
         similarity = join.similarity
         story, via, why = join.story, join.via, None
         reason = "first" if join.via is None else "copy"
-        meeting = None
-        # Only an article that copies nothing is read for meetings: a copy's story already
-        # holds the meeting of the text it copies.
-        if self.meetings_of is not None and join.via is None:
-            meeting = meeting_key(self.meetings_of(article), article.published)
+        # Only an article that copies nothing is matched by its meeting: a copy's story
+        # already holds the meeting of the text it copies.
+        meeting = fingerprint.meeting if join.via is None else None
         if meeting is not None:
             found = state.meetings.find(meeting, article.language)
             if found is not None:
-                story, via, reason, why = found.story, found.via, "meeting", found.why
+                story = state.grouper.story_of(found.via)
+                via, reason, why = found.via, "meeting", found.why
                 state.grouper.move_last(story)
-            state.meetings.add(meeting, article.article_id, story, article.language)
-        # Level 1: a third of the size of the text for a fifth of level 6's time (measured).
-        body = zlib.compress(f"{article.title}\n\n{article.text}".encode(), 1)
-        batch.bodies[article.article_id] = body
-        batch.members.append(
+            state.meetings.add(meeting, article.article_id, article.language)
+        body = rows.bodies[article.article_id] = pack_body(article.title, article.text)
+        rows.members.append(
             {
                 "article_id": article.article_id,
                 "member": state.next_member,
@@ -193,84 +240,14 @@ class StoriesProjection(Projection):
                 "title": article.title,
                 "language": article.language,
                 "published": article.published,
-                "bands": join.keys.tobytes(),
+                "bands": fingerprint.keys.tobytes(),
                 "body": body,
             }
         )
         state.next_member += 1
-        batch.story(story, article, at, new=story == article.article_id)
-
-
-class _Batch:
-    """The rows of one batch of events, written with one statement per table at the end."""
-
-    def __init__(self, conn: Connection, tables: Tables) -> None:
-        self.conn, self.tables = conn, tables
-        self.members: list[dict[str, Any]] = []
-        self.sightings: list[dict[str, Any]] = []
-        self.bodies: dict[str, bytes] = {}
-        self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
-        self.changed: dict[str, dict[str, Any]] = {}  # earlier stories that grew
-
-    def shingles_of(self, article_id: str) -> Hashes:
-        """An earlier article's shingles, from its stored title and text."""
-        body = self.bodies.get(article_id)
-        if body is None:
-            members = self.tables["story_members"]
-            query = select(members.c.body).where(members.c.article_id == article_id)
-            body = self.conn.execute(query).scalar_one()
-        title, _, text = zlib.decompress(body).decode("utf-8").partition("\n\n")
-        return shingles(title, text)
-
-    def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
-        row = self.new.get(story_id) or self.changed.get(story_id)
-        if row is None and new:  # the article starts its own story: no row to look up
-            row = self.new[story_id] = {
-                "story_id": story_id,
-                "first_position": at,
-                "last_position": at,
-                "members": 0,
-                "languages": "",
-                "title": article.title,
-            }
-        if row is None:
-            stories = self.tables["stories"]
-            found = self.conn.execute(select(stories).where(stories.c.story_id == story_id)).first()
-            if found is None:
-                row = self.new[story_id] = {
-                    "story_id": story_id,
-                    "first_position": at,
-                    "last_position": at,
-                    "members": 0,
-                    "languages": "",
-                    "title": article.title,
-                }
-            else:
-                row = self.changed[story_id] = dict(found._mapping)
-        row["last_position"] = at
-        row["members"] += 1
-        languages = {*filter(None, row["languages"].split(",")), *filter(None, [article.language])}
-        row["languages"] = ",".join(sorted(languages))
-
-    def flush(self) -> None:
-        t = self.tables
-        if self.members:
-            self.conn.execute(insert(t["story_members"]), self.members)
-        if self.sightings:
-            self.conn.execute(insert(t["story_sightings"]), self.sightings)
-        if self.new:
-            self.conn.execute(insert(t["stories"]), list(self.new.values()))
-        stories = t["stories"]
-        for row in self.changed.values():
-            self.conn.execute(
-                update(stories)
-                .where(stories.c.story_id == row["story_id"])
-                .values(
-                    last_position=row["last_position"],
-                    members=row["members"],
-                    languages=row["languages"],
-                )
-            )
+        rows.story(story, article, at, new=story == article.article_id)
+        for younger in join.merged:
+            rows.merge(story, younger)
 
 
 def _sighting(event: RecordedEvent) -> dict[str, Any]:

@@ -69,8 +69,7 @@ def _day(value: Any) -> date | None:
 
 @dataclass(frozen=True, slots=True)
 class MeetingJoin:
-    story: str
-    via: str  # the earlier article whose meeting matched
+    via: str  # the earlier article whose meeting matched (its story is the grouper's)
     why: str
 
 
@@ -78,7 +77,7 @@ class MeetingIndex:
     """Earlier articles' meeting keys by (countries, kind), in log order."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[str, str], str], list[tuple[date, str, str, str]]] = {}
+        self._seen: dict[tuple[tuple[str, str], str], list[tuple[date, str, str]]] = {}
 
     def find(self, key: MeetingKey, language: str | None) -> MeetingJoin | None:
         """The earliest article in another language reporting the same meeting: same two
@@ -87,12 +86,12 @@ class MeetingIndex:
         meetings that the key alone cannot tell apart, and copies are found by their words."""
         if not language:
             return None
-        for day, article, story, theirs in self._seen.get((key.countries, key.kind), ()):
+        for day, article, theirs in self._seen.get((key.countries, key.kind), ()):
             if theirs != language and abs((day - key.day).days) <= MAX_DAYS:
                 why = f"same meeting: {key.describe()} / {day.isoformat()}"
-                return MeetingJoin(story, article, why)
+                return MeetingJoin(article, why)
         return None
 
-    def add(self, key: MeetingKey, article: str, story: str, language: str | None) -> None:
-        entry = (key.day, article, story, language or "")
+    def add(self, key: MeetingKey, article: str, language: str | None) -> None:
+        entry = (key.day, article, language or "")
         self._seen.setdefault((key.countries, key.kind), []).append(entry)

@@ -3,7 +3,6 @@ closely it joined — and, for a copy in the first report's language, what it ch
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from feeds.files import write_if_changed
 from feeds.provenance import word_diff
 from feeds.render import Site
 from feeds.site import CSP, _environment
+from feeds.story_rows import unpack_body
 from feeds.story_views import Member, Story, stories
 
 Tables = Mapping[str, Table]
@@ -50,7 +50,7 @@ def story_pages(conn: Connection, tables: Tables, *, since: int | None) -> Itera
         chunk = stories(conn, tables, ids=wanted[start : start + 200])
         ids = [member.article_id for story in chunk for member in story.members]
         bodies = {
-            a: zlib.decompress(b).decode("utf-8").partition("\n\n")[2]
+            a: unpack_body(b)[1]
             for a, b in conn.execute(
                 select(m.c.article_id, m.c.body).where(m.c.article_id.in_(ids))
             )

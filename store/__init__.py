@@ -6,6 +6,7 @@ module is its public face; everything outside `store/` imports from here.
 """
 
 from store.append import StreamAppend
+from store.canonical import canonical_json
 from store.chain import VerifyResult
 from store.engine import check_url, make_engine, normalise_url
 from store.errors import (
@@ -22,7 +23,6 @@ from store.events import (
     GENESIS_HASH,
     NewEvent,
     RecordedEvent,
-    canonical_json,
     format_time,
     parse_time,
 )

@@ -28,26 +28,32 @@ def _start(projection: Projection) -> None:
     _PROJECTION = projection
 
 
-def _prepare(events: Sequence[RecordedEvent]) -> Any:
+def _prepare(batch: Any) -> Any:
     assert _PROJECTION is not None
-    return _PROJECTION.prepare(events)
+    return _PROJECTION.prepare(batch)
 
 
 def prepared_batches(
-    projection: Projection, batches: Iterable[Sequence[RecordedEvent]], *, workers: int
+    projection: Projection,
+    batches: Iterable[Sequence[RecordedEvent]],
+    *,
+    workers: int,
+    lazy: bool = False,
 ) -> Iterator[tuple[Sequence[RecordedEvent], Any]]:
-    """Each batch with `projection.prepare(batch)`, in order; with more than one worker the
-    preparation runs in `workers` processes, up to 2 x `workers` batches ahead."""
+    """Each batch with `projection.prepare(projection.prepare_input(batch))`, in order; with
+    more than one worker the preparation runs in `workers` processes, up to 2 x `workers`
+    batches ahead, and only `prepare_input` is pickled to them. `lazy`, in one process:
+    None instead, and `apply` prepares what it needs."""
     if workers <= 1:
         for batch in batches:
-            yield batch, projection.prepare(batch)
+            yield batch, None if lazy else projection.prepare(projection.prepare_input(batch))
         return
     # Spawned, not forked: the worker process that replays has threads of its own.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, context, initializer=_start, initargs=(projection,)) as pool:
         pending: deque[tuple[Sequence[RecordedEvent], Future[Any]]] = deque()
         for batch in batches:
-            pending.append((batch, pool.submit(_prepare, batch)))
+            pending.append((batch, pool.submit(_prepare, projection.prepare_input(batch))))
             if len(pending) > 2 * workers:
                 done, future = pending.popleft()
                 yield done, future.result()

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from store import schema
+from store.canonical import canonical_bytes
 from store.errors import ConcurrencyError, DuplicateKeyError, StoreError
-from store.events import GENESIS_HASH, NewEvent, canonical_json, event_hash
+from store.events import GENESIS_HASH, NewEvent, event_hash
 from store.sql import chunks, insert_rows, lookup
 
 _events = schema.events
@@ -55,7 +56,7 @@ def append_locked(
             raise ConcurrencyError(append.stream_id, append.expected_version, version)
         positions, versions[append.stream_id] = chain.add(append.stream_id, version, events, stored)
         result.append(positions)
-    insert_rows(conn, _events, chain.rows)
+    insert_rows(conn, _events, chain.text_rows())
     insert_rows(conn, _keys, chain.key_rows)
     return result
 
@@ -106,7 +107,11 @@ def _refuse_claimed_keys(conn: Connection, named: Named, stored: dict[str, int])
 
 
 class _Chain:
-    """The rows to insert, each hashed over the one before, from the log's head on."""
+    """The rows to insert, each hashed over the one before, from the log's head on.
+
+    The JSON columns are held as the UTF-8 bytes that were hashed; the direct path hands
+    them to the driver as they are (`store/direct_sql.py`), others take `text_rows()`.
+    """
 
     def __init__(self, position: int, previous: str, recorded_at: str) -> None:
         self.position = position
@@ -115,7 +120,7 @@ class _Chain:
         self.rows: list[dict[str, Any]] = []
         self.key_rows: list[dict[str, Any]] = []
         # Writers pass one metadata dict to many events; encode each dict once per call.
-        self._metadata_texts: dict[int, str] = {}
+        self._metadata_texts: dict[int, bytes] = {}
 
     @classmethod
     def at_head(cls, conn: Connection, recorded_at: str) -> _Chain:
@@ -144,11 +149,11 @@ class _Chain:
 
     def _row(self, stream_id: str, version: int, eid: str, new: NewEvent) -> int:
         self.position += 1
-        data_json = canonical_json(new.data)
+        data_json = canonical_bytes(new.data)
         # Most events have no metadata, each its own empty dict (so the cache never hits).
-        metadata_json = self._metadata_texts.get(id(new.metadata)) if new.metadata else "{}"
+        metadata_json = self._metadata_texts.get(id(new.metadata)) if new.metadata else b"{}"
         if metadata_json is None:
-            metadata_json = self._metadata_texts[id(new.metadata)] = canonical_json(new.metadata)
+            metadata_json = self._metadata_texts[id(new.metadata)] = canonical_bytes(new.metadata)
         self.previous = event_hash(
             self.previous,
             position=self.position,
@@ -178,3 +183,10 @@ class _Chain:
         )
         self.key_rows.extend({"key": k, "position": self.position} for k in new.keys)
         return self.position
+
+    def text_rows(self) -> list[dict[str, Any]]:
+        """The rows with their JSON columns as text, for inserts through SQLAlchemy."""
+        return [
+            {**row, "data": row["data"].decode(), "metadata": row["metadata"].decode()}
+            for row in self.rows
+        ]

@@ -172,8 +172,12 @@ def _pg_insert(
             position, digest = head if head is not None else (0, None)
             lock.execute(q.PG_LOCK, prepare=True)
             streams = sorted(expect)
-            state = [position, position, digest, streams, [expect[s] for s in streams]]
-            events.execute(q.PG_EVENTS_IF, [*columns, *state], prepare=True)
+            if len(chain.rows) == 1 and len(streams) == 1 and first is not None:
+                one: list[Any] = [position, position, digest, streams[0], expect[streams[0]]]
+                events.execute(q.PG_EVENT_IF, [*first.values(), *one], prepare=True)
+            else:
+                state = [position, position, digest, streams, [expect[s] for s in streams]]
+                events.execute(q.PG_EVENTS_IF, [*columns, *state], prepare=True)
             if chain.key_rows and first is not None:
                 more.execute(q.PG_KEYS_IF, [*keys, first["position"], first["event_id"]])
         conn.commit()

@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from store.events import canonical_json, parse_time
+from store.canonical import canonical_json
+from store.events import parse_time
 
 #: What the caller knows of event data: given (type, schema version, data), a problem in
 #: a few words, or None. `store` knows no event types; `newsledger` passes the vocabulary's.

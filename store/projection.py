@@ -41,11 +41,17 @@ class Projection(ABC):
     ) -> None:
         """Apply `events` (in log order) to `tables`."""
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> Any:
-        """The part of applying `events` that reads nothing but the events (parsing,
-        classifying). A long replay runs it in worker processes ahead of the batch's
-        `apply_prepared`, which gets the result; the projection must then be picklable.
-        The default has no such part."""
+    def prepare_input(self, events: Sequence[RecordedEvent]) -> Any:
+        """What `prepare` reads of `events`, and what a replay sends to its worker processes:
+        by default the events; a projection reading a few fields sends only those (pickling
+        whole events cost a parallel replay more than the fields, README's feeds benchmark)."""
+        return events
+
+    def prepare(self, batch: Any) -> Any:
+        """The part of applying a batch that reads nothing but its events (parsing,
+        classifying), given `prepare_input(events)`. A long replay runs it in worker
+        processes ahead of the batch's `apply_prepared`, which gets the result; the
+        projection must then be picklable. The default has no such part."""
         return None
 
     def apply_prepared(

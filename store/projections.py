@@ -93,21 +93,31 @@ class ProjectionRunner:
         start = self.checkpoint(projection.name)
         head = self.store.head()
         applied = 0
-        for batch in self.store.read_batches(
+        batches = self.store.read_batches(
             after=start.position, types=projection.types, batch_size=self.batch_size, until=head
+        )
+        # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
+        ahead = type(projection).prepare is not Projection.prepare
+        ahead = ahead and head - start.position >= self.ahead_from
+        for batch, prepared in prepared_batches(
+            projection, batches, workers=self.workers if ahead else 0, lazy=not ahead
         ):
-            applied += self._apply_batch(projection, batch, batch[-1].position)
+            applied += self._apply_batch(projection, batch, batch[-1].position, prepared)
         if self.checkpoint(projection.name).position < head:
             self._apply_batch(projection, [], head)
         return applied
 
     def _apply_batch(
-        self, projection: Projection, events: Sequence[RecordedEvent], through: int
+        self,
+        projection: Projection,
+        events: Sequence[RecordedEvent],
+        through: int,
+        prepared: Any = None,
     ) -> int:
         """Apply `events` and move the checkpoint to `through`; an event that cannot be
         applied is recorded as a fault and skipped (store/faults.py says why)."""
         try:
-            return self._apply_together(projection, events, through)
+            return self._apply_together(projection, events, through, prepared)
         except StoreUnavailableError:
             raise
         except Exception:
@@ -127,7 +137,11 @@ class ProjectionRunner:
         return applied
 
     def _apply_together(
-        self, projection: Projection, events: Sequence[RecordedEvent], through: int
+        self,
+        projection: Projection,
+        events: Sequence[RecordedEvent],
+        through: int,
+        prepared: Any = None,
     ) -> int:
         """Apply `events` and move the checkpoint to `through`, in one transaction."""
         with write_transaction(self.store.engine, append_lock=False) as conn:
@@ -137,7 +151,9 @@ class ProjectionRunner:
             row = conn.execute(query).one()
             # Another runner may have moved the checkpoint while we read: skip what it applied.
             fresh = [e for e in events if e.position > row.position]
-            if fresh:
+            if fresh and prepared is not None and len(fresh) == len(events):
+                projection.apply_prepared(conn, projection.tables(row.generation), fresh, prepared)
+            elif fresh:
                 projection.apply(conn, projection.tables(row.generation), fresh)
             if through > row.position:
                 conn.execute(

@@ -19,12 +19,16 @@ COLUMNS = (
     '"position", event_id, stream_id, stream_version, "type", schema_version, data,'
     ' metadata, recorded_at, "hash"'
 )
+# SQLite reads `data` as the stored UTF-8 bytes: its driver's own decoding of a ~5 KB text
+# cost more than `bytes.decode` (replay on SQLite: 3 µs an event less, README).
+_SQLITE_COLUMNS = COLUMNS.replace(" data,", " CAST(data AS BLOB),")
 
 
 def select_sql(*, postgres: bool, until: bool, types: int) -> str:
     """The batch query: events after a position (up to another), of some types, in order."""
     mark = "%s" if postgres else "?"
-    sql = f'SELECT {COLUMNS} FROM events WHERE "position" > {mark}'
+    columns = COLUMNS if postgres else _SQLITE_COLUMNS
+    sql = f'SELECT {columns} FROM events WHERE "position" > {mark}'
     if until:
         sql += f' AND "position" <= {mark}'
     if types:
@@ -78,6 +82,8 @@ def to_events(rows: list[tuple[Any, ...]], upcasters: Upcasters) -> list[Recorde
     times: dict[str, Any] = {}
     events = []
     for position, event_id, stream, version, kind, schema, data, meta, recorded, digest in rows:
+        if data.__class__ is bytes:
+            data = data.decode()
         schema, payload = upcast(kind, schema, _loads(data))
         moment = times.get(recorded)
         if moment is None:

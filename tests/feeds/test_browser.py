@@ -9,10 +9,8 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import socket
 import struct
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +21,6 @@ from lxml import html as lxml_html  # type: ignore[import-untyped]
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
-from feeds.server import create_app, make_server
 from store import EventStore, ProjectionRunner
 from tests.feeds.chromium import load, screenshot
 from tests.feeds.conftest import (
@@ -34,6 +31,7 @@ from tests.feeds.conftest import (
     labelled,
     sighted,
 )
+from tests.feeds.serving import bound_socket, serving
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HOSTILE = '<img src=x onerror="console.error(1)"> Tin <b>đậm</b> & "trích"'
@@ -43,9 +41,7 @@ SHOWN = "en-visit-trade"  # an article with figures, a revision and a sighting
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FeedsConfig]]:
     tmp_path = tmp_path_factory.mktemp("browser")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    sock, port = bound_socket()
     base = f"http://127.0.0.1:{port}"
     names = {"baodientu": "Báo Điện tử", "vientiane": "Vientiane Times"}
     config = replace(feeds_config(tmp_path), base_url=base, source_names=names)
@@ -70,18 +66,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FeedsC
     runner.catch_up()
     publish_all(runner, config)
     store.close()
-    server = make_server(config, create_app(config), log_level="warning")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
+    with serving(config, sock):
         yield base, config
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def test_the_index_in_chromium_is_newest_first_escaped_and_silent(

@@ -130,8 +130,9 @@ def test_pair_precision_and_recall_of_the_whole_grouping_meet_the_targets(
     rng.shuffle(copies)
     hashes = {d.key: _hashes(d) for d in [*first, *copies]}
     grouper = Grouper()
-    story = {d.key: grouper.add(d.key, hashes[d.key], hashes.__getitem__).story for d in first}
-    story |= {d.key: grouper.add(d.key, hashes[d.key], hashes.__getitem__).story for d in copies}
+    for d in [*first, *copies]:
+        grouper.add(d.key, hashes[d.key], hashes.__getitem__)
+    story = {d.key: grouper.story_of(d.key) for d in [*first, *copies]}
     same = [story[p.a.key] == story[p.b.key] for p in pairs]
     tp = sum(s for s, p in zip(same, pairs, strict=True) if p.copy)
     fp = sum(s for s, p in zip(same, pairs, strict=True) if not p.copy)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,18 +17,17 @@ from lxml import html as lxml_html  # type: ignore[import-untyped]
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
-from feeds.server import create_app, make_server
+from feeds.server import create_app
 from store import EventStore, ProjectionRunner
 from tests.feeds.conftest import append_labelled, article_uuid, feeds_config, ingested, labelled
+from tests.feeds.serving import bound_socket, serving
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FeedsConfig]]:
     tmp_path = tmp_path_factory.mktemp("served")
     sqlite_url = f"sqlite:///{tmp_path}/store.db"
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    sock, port = bound_socket()
     config = replace(feeds_config(tmp_path, {"serve": {"port": port}}), entries_per_feed=20)
     store = EventStore.open(sqlite_url)
     append_labelled(store)
@@ -39,18 +35,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Feed
     runner.catch_up()
     publish_all(runner, config)
     store.close()
-    server = make_server(config, create_app(config), log_level="warning")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", config
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(config, sock) as base:
+        yield base, config
 
 
 def test_a_topic_feed_is_atom_with_validators_and_cache_control(

@@ -133,6 +133,28 @@ def test_a_story_keeps_its_first_articles_key_as_copies_join_and_records_why() -
     assert (again.story, again.via) == ("first", "second")  # the closest copy, same story
 
 
+def test_an_article_that_copies_two_stories_merges_the_younger_into_the_older() -> None:
+    first_half = shingles("Hội đàm", "\n\n".join([LEAD, *BODY[:4]]))
+    second_half = shingles("Ký kết", "\n\n".join(BODY[4:]))
+    both = np.union1d(first_half, second_half)  # e.g. a roundup quoting both reports whole
+    known = {"older": first_half, "younger": second_half, "bridge": both}
+    grouper = Grouper()
+    assert grouper.add("older", first_half, known.__getitem__).story == "older"
+    assert grouper.add("younger", second_half, known.__getitem__).story == "younger"
+    bridge = grouper.add("bridge", both, known.__getitem__)
+    assert (bridge.story, bridge.merged) == ("older", ("younger",))
+    assert [grouper.story_of(k) for k in known] == ["older", "older", "older"]
+    # Later copies of the younger story's text now join the older story too.
+    late = grouper.add("late", second_half, known.__getitem__)
+    assert (late.story, late.via, late.merged) == ("older", "younger", ())
+    # Restored from its stored rows (story ids as they are after the merge): the same state.
+    restored = Grouper()
+    for key in ("older", "younger", "bridge", "late"):
+        restored.restore(key, grouper.band_keys(known.get(key, second_half)), "older")
+    assert restored.story_of("late") == "older"
+    assert restored.add("again", first_half, known.__getitem__).story == "older"
+
+
 def test_settings_refuse_impossible_values() -> None:
     with pytest.raises(ValueError, match="bands x rows"):
         Settings(bands=100, rows=2)

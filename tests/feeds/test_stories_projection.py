@@ -175,3 +175,31 @@ def test_the_stories_view_lists_each_story_with_its_members_and_sightings(
     )
     assert all(m.reason == "copy" and m.via and m.jaccard is not None for m in copies)
     assert story.as_json()["members"][1]["source_id"] == "site0"
+
+
+def test_an_article_bridging_two_stories_merges_the_younger_into_the_older(
+    store: EventStore,
+) -> None:
+    meeting = load_meetings()[0]
+    half = len(meeting.paragraphs) // 2
+    older = replace(meeting, paragraphs=meeting.paragraphs[:half])
+    younger = replace(meeting, title="Tiếp theo", paragraphs=meeting.paragraphs[half:])
+    _append(store, "older", older, 0)
+    runner = ProjectionRunner(store, [StoriesProjection()], batch_size=1)
+    runner.catch_up()  # the older story is in the table before the bridge arrives
+    _append(store, "younger", younger, 1, source="site1")
+    _append(store, "bridge", meeting, 2, source="site2")  # the whole report: both halves
+    _append(store, "late", younger, 3, source="site3")
+    runner.catch_up()
+    assert set(_stories(runner).values()) == {article_uuid("older")}
+    tables = runner.tables("stories")
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(tables["stories"])).all()
+    assert [(r.story_id, r.members) for r in rows] == [(article_uuid("older"), 4)]
+    with store.engine.connect() as conn:
+        listed = stories(conn, tables)
+    assert [m.reason for m in listed[0].members] == ["first", "first", "copy", "copy"]
+    # A replay in one batch and a restarted process reach the same rows.
+    before = _rows(runner)
+    ProjectionRunner(store, [StoriesProjection()]).replay("stories")
+    assert _rows(runner) == before

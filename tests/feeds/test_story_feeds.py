@@ -4,10 +4,7 @@ listing every copy and sighting as "also reported by"; valid Atom throughout."""
 from __future__ import annotations
 
 import random
-import socket
 import subprocess
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,12 +16,12 @@ from sqlalchemy import select
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
-from feeds.server import create_app, make_server
 from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.conftest import require_tool
 from tests.feeds.conftest import ATOM_RNG, feeds_config
 from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.feeds.serving import bound_socket, serving
 from tests.support.articles import article_uuid, ingested, sighted
 
 
@@ -99,9 +96,7 @@ def test_feeds_with_stories_validate_with_jing(store: EventStore, config: FeedsC
 def test_the_story_page_shows_every_report_and_what_each_copy_changed(
     store: EventStore, tmp_path: Path
 ) -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    sock, port = bound_socket()
     config = feeds_config(
         tmp_path, {"serve": {"port": port}, "stories": {"across_languages": True}}
     )
@@ -114,22 +109,11 @@ def test_the_story_page_shows_every_report_and_what_each_copy_changed(
     entry = next(e for e in parsed.entries if e.id == f"urn:uuid:{article_uuid(first.key)}")
     page_url = f"{config.base_url}/stories/{article_uuid(first.key)}"
     assert page_url in {link.href for link in entry.links}
-    server = make_server(config, create_app(config), log_level="warning")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        base = f"http://127.0.0.1:{port}"
+    with serving(config, sock) as base:
         response = httpx.get(f"{base}/stories/{article_uuid(first.key)}")
         assert response.status_code == 200
         assert httpx.get(f"{base}/stories/no-such-story").status_code == 404
         assert httpx.get(f"{base}/stories/..%2Fstore.db").status_code == 404
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
     page = lxml_html.fromstring(response.content)
     rows = page.xpath("//table[@class='reports']/tr[td]")
     assert len(rows) == 3

@@ -55,6 +55,21 @@ def test_a_stale_expected_version_fails_even_when_the_writer_remembers_the_strea
         second.close()
 
 
+def test_a_writer_guessing_a_stream_is_new_is_corrected_by_the_insert(store_url: str) -> None:
+    """The writer's head is current but its guess of the stream's version (0: unseen) is
+    wrong: the single-event INSERT's version check refuses, and the append lands after."""
+    first, second = EventStore.open(store_url), EventStore.open(store_url)
+    try:
+        first.append("s", [NewEvent("X", {"n": 1})])
+        second.append("t", [NewEvent("X", {"n": 2})])  # second now knows the head, not "s"
+        assert second.append("s", [NewEvent("X", {"n": 3})]) == [3]
+        assert [e.stream_version for e in second.read_stream("s")] == [1, 2]
+        assert second.verify().ok
+    finally:
+        first.close()
+        second.close()
+
+
 def test_retrying_a_stored_append_with_its_expected_version_returns_its_positions(
     store: EventStore,
 ) -> None:

@@ -1,0 +1,162 @@
+"""The rows one batch of the stories projection writes: members, sightings and stories,
+collected in memory and written with one statement per table, plus the merge of a younger
+story into an older one when an article bridges them."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+
+from feeds.articles import ArticleVersion
+from feeds.shingles import Hashes, shingles
+
+Tables = Mapping[str, Table]
+
+
+def pack_body(title: str, text: str) -> bytes:
+    """What the projection keeps of an article's words, for later confirmations and the
+    story page: the UTF-8 text, not compressed (zlib cost 90 µs of CPU per article, a sixth
+    of the whole projection's, to save ~3 KB of disk per article)."""
+    return f"{title}\n\n{text}".encode()
+
+
+def unpack_body(body: bytes) -> tuple[str, str]:
+    """(title, text) of a packed body; also reads a body written zlib-compressed by an
+    earlier version (a deflate stream at level 1 starts with 0x78 0x01, no text does)."""
+    if body[:2] == b"\x78\x01":
+        body = zlib.decompress(body)
+    title, _, text = body.decode("utf-8").partition("\n\n")
+    return title, text
+
+
+class StoryRows:
+    """The rows of one batch of events, written with one statement per table at the end:
+    the stories this batch started as whole rows, the earlier stories it changed as
+    changes, read and applied together at the flush (no look-up per copy)."""
+
+    def __init__(self, conn: Connection, tables: Tables) -> None:
+        self.conn, self.tables = conn, tables
+        self.members: list[dict[str, Any]] = []
+        self.sightings: list[dict[str, Any]] = []
+        self.bodies: dict[str, bytes] = {}
+        self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
+        self.grown: dict[str, _Growth] = {}  # earlier stories that grew
+        self.gone: list[str] = []  # earlier stories merged into older ones
+        members = tables["story_members"]
+        # Built once per batch, not once per candidate (building it cost more than running it).
+        self._body_query = select(members.c.body).where(members.c.article_id == bindparam("a"))
+
+    def shingles_of(self, article_id: str) -> Hashes:
+        """An earlier article's shingles, from its stored title and text."""
+        body = self.bodies.get(article_id)
+        if body is None:
+            body = self.conn.execute(self._body_query, {"a": article_id}).scalar_one()
+        return shingles(*unpack_body(body))
+
+    def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
+        """Article `article`, at position `at`, joined story `story_id` (which it starts
+        when `new`)."""
+        row = self.new.get(story_id)
+        if row is None and new:
+            row = self.new[story_id] = {
+                "story_id": story_id,
+                "first_position": at,
+                "last_position": at,
+                "members": 0,
+                "languages": "",
+                "title": article.title,
+            }
+        if row is not None:
+            row["last_position"] = at
+            row["members"] += 1
+            row["languages"] = _languages(row["languages"], article.language or "")
+        else:
+            self.grown.setdefault(story_id, _Growth()).add(1, at, article.language or "")
+
+    def merge(self, into: str, younger: str) -> None:
+        """Move every member of story `younger` to the older story `into`."""
+        members = self.tables["story_members"]
+        self.conn.execute(
+            update(members).where(members.c.story_id == younger).values(story_id=into)
+        )
+        for member in self.members:
+            if member["story_id"] == younger:
+                member["story_id"] = into
+        row = self.new.pop(younger, None)
+        growth = self.grown.pop(younger, None) or _Growth()
+        if row is not None:  # started in this batch: its row becomes growth of `into`
+            growth.add(row["members"], row["last_position"], row["languages"])
+        else:  # a stored row: read and deleted at the flush
+            growth.absorbed.append(younger)
+            self.gone.append(younger)
+        target = self.new.get(into)
+        if target is None:
+            self.grown.setdefault(into, _Growth()).fold(growth)
+        else:  # both started in this batch (never a stored row into a newer story)
+            target["members"] += growth.members
+            target["last_position"] = max(target["last_position"], growth.last_position)
+            target["languages"] = _languages(target["languages"], *growth.languages)
+
+    def flush(self) -> None:
+        t = self.tables
+        stories = t["stories"]
+        if self.members:
+            self.conn.execute(insert(t["story_members"]), self.members)
+        if self.sightings:
+            self.conn.execute(insert(t["story_sightings"]), self.sightings)
+        if self.new:
+            self.conn.execute(insert(stories), list(self.new.values()))
+        if not self.grown:
+            return
+        wanted = sorted({*self.grown, *(a for g in self.grown.values() for a in g.absorbed)})
+        stored: dict[str, Any] = {}
+        for start in range(0, len(wanted), 500):
+            query = select(stories).where(stories.c.story_id.in_(wanted[start : start + 500]))
+            stored.update((row.story_id, row) for row in self.conn.execute(query))
+        changes = []
+        for story_id, growth in sorted(self.grown.items()):
+            for absorbed in growth.absorbed:
+                old = stored[absorbed]
+                growth.add(old.members, old.last_position, old.languages)
+            row = stored[story_id]
+            changes.append(
+                {
+                    "key": story_id,
+                    "last_position": max(row.last_position, growth.last_position),
+                    "members": row.members + growth.members,
+                    "languages": _languages(row.languages, *growth.languages),
+                }
+            )
+        if self.gone:
+            self.conn.execute(delete(stories).where(stories.c.story_id.in_(self.gone)))
+        key = stories.c.story_id == bindparam("key")
+        self.conn.execute(update(stories).where(key), changes)
+
+
+class _Growth:
+    """What a stored story gained in one batch."""
+
+    def __init__(self) -> None:
+        self.members = 0
+        self.last_position = 0
+        self.languages: list[str] = []
+        self.absorbed: list[str] = []  # stored stories merged into it
+
+    def add(self, members: int, last_position: int, languages: str) -> None:
+        self.members += members
+        self.last_position = max(self.last_position, last_position)
+        self.languages.append(languages)
+
+    def fold(self, other: _Growth) -> None:
+        self.members += other.members
+        self.last_position = max(self.last_position, other.last_position)
+        self.languages.extend(other.languages)
+        self.absorbed.extend(other.absorbed)
+
+
+def _languages(*lists: str) -> str:
+    """The union of comma-separated language lists, sorted."""
+    return ",".join(sorted({lang for part in lists for lang in part.split(",") if lang}))
