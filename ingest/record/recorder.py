@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from ingest.normalise.items import Item
@@ -22,7 +22,7 @@ CHUNK = 500
 #: ... and at most this many characters of text and HTML: the events of a chunk are held
 #: as JSON until it commits, so 500 long articles would cost several times a feed's size
 #: (issue 10, finding 4); one item longer than this is a chunk of its own.
-CHUNK_CHARS = 1_000_000
+CHUNK_CHARS = 250_000
 _RETRIES = 6
 #: Article ids remembered by the position of an event of theirs. A stored event never
 #: changes, so the entry stays true; bounded so a long-running worker does not grow.
@@ -64,7 +64,15 @@ class ArticleRecorder:
         *,
         fetched: datetime,
         correlation_id: str,
+        consume: bool = False,
     ) -> Counter[str]:
+        """Append the items' events in chunks; with `consume`, `items` (a list) is emptied
+        at once and each chunk's items are freed as soon as it is appended.
+
+        A poll's items are its largest objects, and encoding an event to JSON leaves a
+        UTF-8 copy cached on each non-ASCII text: consumed, a 10 MB feed's items and those
+        copies are never all held at once (issue 10, finding 4).
+        """
         ambiguous = ambiguous_urls(items)
         if ambiguous:
             log.warning(
@@ -76,9 +84,12 @@ class ArticleRecorder:
             (item, item_keys(source.id, item, claim_url=revision_identity(item) not in ambiguous))
             for item in items
         ]
+        if consume and isinstance(items, list):
+            items.clear()
+        keyed.reverse()  # chunks are taken from the end, in order, and freed once appended
         counts: Counter[str] = Counter()
-        for chunk in _chunks(keyed):
-            counts += self._record_chunk(source, chunk, fetched, correlation_id)
+        while keyed:
+            counts += self._record_chunk(source, _next_chunk(keyed), fetched, correlation_id)
         return counts
 
     def _record_chunk(
@@ -142,18 +153,16 @@ class ArticleRecorder:
         )
 
 
-def _chunks(
-    keyed: list[tuple[Item, ItemKeys]],
-) -> Iterator[list[tuple[Item, ItemKeys]]]:
-    """Runs of consecutive items within CHUNK items and CHUNK_CHARS characters."""
+def _next_chunk(reversed_keyed: list[tuple[Item, ItemKeys]]) -> list[tuple[Item, ItemKeys]]:
+    """The next run of items, taken off the end of the list, within CHUNK items and
+    CHUNK_CHARS characters (at least one item)."""
     chunk: list[tuple[Item, ItemKeys]] = []
     chars = 0
-    for pair in keyed:
-        size = len(pair[0].text) + len(pair[0].html or "")
+    while reversed_keyed:
+        item = reversed_keyed[-1][0]
+        size = len(item.text) + len(item.html or "")
         if chunk and (len(chunk) == CHUNK or chars + size > CHUNK_CHARS):
-            yield chunk
-            chunk, chars = [], 0
-        chunk.append(pair)
+            break
+        chunk.append(reversed_keyed.pop())
         chars += size
-    if chunk:
-        yield chunk
+    return chunk
