@@ -17,6 +17,7 @@ import hashlib
 import math
 import os
 import random
+import resource
 import threading
 import time
 import uuid
@@ -151,17 +152,23 @@ def compare(url: str, root: Path, articles: int, sizes: str, workers: int) -> No
     digests, rates = {}, {}
     for mode in (0, workers):
         runner = ProjectionRunner(store, build_projections(config), workers=mode)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         with PeakRss() as rss:
             began, cpu = time.perf_counter(), time.process_time()
             runner.replay(TOPICS)
             took, cpu = time.perf_counter() - began, time.process_time() - cpu
+        # The pool's processes have ended (and been waited for) when replay returns.
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pool_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         rates[mode] = articles / took
         digests[mode] = view_digest(runner)
         label = "one process" if mode == 0 else f"{mode} worker processes"
         print(
-            f"  replay, {label:<20} {rates[mode]:7,.0f} articles/s ({took:.0f}s; CPU of the"
-            f" replaying process {cpu:.0f}s); peak RSS {rss.own / 2**20:.0f} MB,"
-            f" with workers {rss.total / 2**20:.0f} MB; load {os.getloadavg()[0]:.1f}",
+            f"  replay, {label:<20} {rates[mode]:7,.0f} articles/s ({took:.0f}s); CPU: replaying"
+            f" process {cpu:.0f}s, worker processes {pool_cpu:.0f}s,"
+            f" {(cpu + pool_cpu) / articles * 1e6:.0f} us per article in all; peak RSS"
+            f" {rss.own / 2**20:.0f} MB, with workers {rss.total / 2**20:.0f} MB;"
+            f" load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
     same = "identical" if digests[0] == digests[workers] else "DIFFERENT"

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from feeds.analysis import FIGURE_COLUMNS, Derived
 from feeds.articles import ArticleVersion
-from feeds.bulk import insert_rows
+from feeds.bulk import insert_rows, select_in
 
 Tables = Mapping[str, Table]
 ARTICLE_COLUMNS = (
@@ -29,23 +29,13 @@ class Batch:
         articles, entries = tables["feed_articles"], tables["topic_entries"]
         self.known: dict[str, dict[str, Any]] = {}
         self.entries: dict[str, dict[str, tuple[int, float, str]]] = {}
-        for chunk in _chunks(sorted(ids), 500):
-            for row in conn.execute(
-                select(
-                    articles.c.article_id,
-                    articles.c.position,
-                    articles.c.version,
-                    articles.c.published,
-                    articles.c.updated,
-                ).where(articles.c.article_id.in_(chunk))
-            ):
-                self.known[row.article_id] = dict(row._mapping)
-            for row in conn.execute(select(entries).where(entries.c.article_id.in_(chunk))):
-                self.entries.setdefault(row.article_id, {})[row.topic_id] = (
-                    row.seq,
-                    row.score,
-                    row.explanation,
-                )
+        known = ("article_id", "position", "version", "published", "updated")
+        for row in select_in(conn, articles, known, "article_id", sorted(ids)):
+            self.known[row[0]] = dict(zip(known, row, strict=True))
+        for topic_id, aid, seq, score, explanation in select_in(
+            conn, entries, ENTRY_COLUMNS, "article_id", sorted(ids)
+        ):
+            self.entries.setdefault(aid, {})[topic_id] = (seq, score, explanation)
         self.original = {a: dict(e) for a, e in self.entries.items()}
         self.heads = {
             r.topic_id: [r.next_seq, r.stamp] for r in conn.execute(select(tables["topic_heads"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, insert, select
 
 
 def insert_rows(
@@ -26,3 +26,24 @@ def insert_rows(
         conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
         return
     conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def select_in(
+    conn: Connection, table: Table, columns: Sequence[str], key: str, values: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `key` is one of `values`, as tuples (in no set order).
+
+    On SQLite plain driver SQL, 500 values a statement: compiling an expanding IN of 500
+    parameters through SQLAlchemy cost more than SQLite answering it (as in store/sql.py)."""
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        if conn.dialect.name == "sqlite":
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" for _ in chunk)
+            sql = f'SELECT {names} FROM "{table.name}" WHERE "{key}" IN ({marks})'
+            found.extend(tuple(row) for row in conn.exec_driver_sql(sql, tuple(chunk)))
+        else:
+            query = select(*(table.c[c] for c in columns)).where(table.c[key].in_(chunk))
+            found.extend(tuple(row) for row in conn.execute(query))
+    return found

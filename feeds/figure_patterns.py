@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from feeds.text import trie_regex
+
 NUMBER = r"\d{1,3}(?:[.,\u00a0 ]\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?"
 
 #: Scale words multiply the number; the longest spelling is tried first.
@@ -204,6 +206,12 @@ FOLLOWERS = tuple(
     )
 )
 
+
+#: Each digit run (`DIGITS`, taken whole), with an empty group `follows` where a follower
+#: comes next past white space: one scan, where testing each run in Python cost more.
+DIGIT_RUNS = re.compile(
+    r"\d[\d.,\u00a0 ]*+(?:(?=\s*(?:" + trie_regex(sorted(FOLLOWERS)) + r"))(?P<follows>))?"
+)
 
 #: The last character of every currency lead (`us$`, `$`, `€`, `£`, usd, eur, vnd, vnđ, lak).
 CURRENCY_LEAD_ENDS = frozenset("$€£drđk")

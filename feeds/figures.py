@@ -13,10 +13,9 @@ from feeds.figure_patterns import (
     COUNT_UNITS,
     CURRENCY_LEAD_ENDS,
     DECREASE,
-    DIGITS,
+    DIGIT_RUNS,
     FIGURE,
     FIGURE_LOWER,
-    FOLLOWERS,
     PREFIX_CURRENCY,
     SCALES,
     SUFFIX_CURRENCY,
@@ -24,7 +23,7 @@ from feeds.figure_patterns import (
 )
 from feeds.measures import ECONOMIC, MACRO, UNSPECIFIED, frame_of, measure_of, period_of
 from feeds.numbers import guess_language, parse_number
-from feeds.text import nfc, sentence_around
+from feeds.text import nfc_lower, sentence_around
 
 MONEY, PERCENT, COUNT = "money", "percent", "count"
 KINDS = (MONEY, PERCENT, COUNT)
@@ -109,13 +108,12 @@ def article_figures(title: str, text: str, *, language: str | None = None) -> li
 
 def extract_figures(text: str, *, language: str | None = None, field: str = "text") -> list[Figure]:
     """Every figure in `text`, in order of appearance (economic or not: see `measure`)."""
-    text = nfc(text)
+    text, lowered = nfc_lower(text)
     if not text:
         return []
     language = language or guess_language(text)
     found: list[Figure] = []
     paragraphs: dict[int, list[tuple[int, int]]] = {}
-    lowered = text.lower()
     if len(lowered) == len(text):  # offsets still line up (not so for "İ" and a few others)
         matches = _candidates(lowered, FIGURE_LOWER)
     else:
@@ -132,25 +130,20 @@ def _candidates(text: str, figure: re.Pattern[str]) -> Iterator[re.Match[str]]:
     # Only the lower-cased pattern may skip by `FOLLOWERS` (lower-case letters); under
     # IGNORECASE a few other letters ("K", the Kelvin sign…) would match too.
     may_skip = figure is FIGURE_LOWER
-    size = len(text)
     pos = 0
-    for digits in DIGITS.finditer(text):
+    for digits in DIGIT_RUNS.finditer(text):
         start = digits.start()
         if start < pos:
             continue  # inside the figure just found
-        follows = True
-        if may_skip:
-            # The digit run is [\d.,  ]* at its longest, so whatever the number's own
-            # length, a figure that is not money written currency-first goes on after the
-            # run, past white space, with a follower ("%", "tỷ", "dự án", "per cent"…).
-            # "12/3", "276th", "năm 2024." fail here, and then only a currency just before
-            # the number could still make a figure (the lead check, then the big pattern).
-            after = digits.end()
-            while after < size and text[after].isspace():
-                after += 1
-            follows = text.startswith(FOLLOWERS, after)
-            if not follows and not _after_currency(text, start):
-                continue
+        # The digit run is [\d.,  ]* at its longest, so whatever the number's own length, a
+        # figure that is not money written currency-first goes on after the run, past white
+        # space, with a follower ("%", "tỷ", "dự án", "per cent"…: group `follows`, found
+        # by the scan itself). "12/3", "276th", "năm 2024." have none, and then only a
+        # currency just before the number could still make a figure (the lead check, then
+        # the big pattern).
+        follows = not may_skip or digits.start("follows") >= 0
+        if not follows and not _after_currency(text, start):
+            continue
         begin = lead(text, start, pos)
         match = figure.match(text, begin) if begin is not None else None
         if match is None and follows:

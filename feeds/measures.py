@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from feeds.text import WordScanner, word_regex
+from feeds.text import WordScanner, lower, word_regex
 
 #: Measures of the economy: a figure with one of these is an economic figure.
 ECONOMIC = frozenset(
@@ -246,7 +246,9 @@ _FRAME = WordScanner([*_FRAME_MEASURE, *_ECONOMY_WORDS])
 def frame_of(title: str, text: str) -> tuple[str, str] | None:
     """(measure, words) when the article is a crime, court, fine, charity, prize or celebrity
     story rather than one about the economy: its words outnumber the economy's, at least 3."""
-    lowered = f"{title}\n{text}".lower()
+    # The same as lower-casing "title\ntext": a line break stops the final-sigma rule, the
+    # one rule of `str.lower` that looks at neighbouring letters.
+    lowered = f"{title.lower()}\n{lower(text)}"
     counts: dict[str, list[str]] = {}
     economy = 0
     for start, end in _FRAME.find(lowered):

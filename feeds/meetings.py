@@ -18,7 +18,7 @@ from feeds.meeting_status import (
 )
 from feeds.mentions import People, find_mentions
 from feeds.sides import Mention, Side
-from feeds.text import nfc, sentence_around
+from feeds.text import nfc_lower, sentence_around
 from feeds.triggers import (
     CALL,
     COMMITTEE,
@@ -114,8 +114,7 @@ def extract_meetings(title: str, text: str, *, language: str | None = None) -> l
     found: list[Meeting] = []
     fields = []
     for field, raw in (("text", text), ("title", title)):
-        body = nfc(raw)
-        lowered = body.lower()
+        body, lowered = nfc_lower(raw)
         if len(lowered) != len(body):
             lowered = body  # offsets must line up; such text is rare
         # Cheap first: most articles have no trigger, or only "thăm hỏi", "đến thăm một

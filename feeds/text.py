@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 #: A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by white
@@ -21,6 +22,21 @@ def normalise(text: str) -> str:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=4)
+def nfc_lower(text: str) -> tuple[str, str]:
+    """`text` in NFC, and that lower-cased: the figure and meeting extractors and the story
+    frame each read both of the same article, and on a 5 KB text each copy costs more than
+    the cache's look-up (the title's and the text's stay while one article is read)."""
+    body = nfc(text)
+    return body, body.lower()
+
+
+def lower(text: str) -> str:
+    """`text.lower()`, from `nfc_lower` when `text` is already in NFC (most text is)."""
+    body, lowered = nfc_lower(text)
+    return lowered if body is text else text.lower()
 
 
 class Matcher:
@@ -231,14 +247,17 @@ class WordScanner:
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """(start, end) of non-overlapping matches in text order (the longest at one start)."""
         stop = len(text) if end is None else end
-        found: list[tuple[int, int]] = []
+        first = None
         if start == 0 or text[start - 1] in self.after:
             first = self.anchored.match(text, start, stop)
-            if first is not None:
-                found.append(first.span())
         for char in self.after[1:]:
             text = text.replace(char, self.after[0])
-        found.extend(m.span(1) for m in self.scan.finditer(text, max(0, start - 1), stop))
+        found = [m.span(1) for m in self.scan.finditer(text, max(0, start - 1), stop)]
+        if first is None:
+            # Each scan match holds its own leading character: the spans are already in
+            # order and apart, and only a match at `start` may need sorting in.
+            return found
+        found.append(first.span())
         found.sort(key=lambda span: (span[0], -span[1]))
         kept: list[tuple[int, int]] = []
         for span in found:
