@@ -80,20 +80,26 @@ def row(label: str, durability: str, our_rate: float, peer_rate: float) -> None:
 
 
 def replays(store: EventStore, peer: Any, runs: int = 2) -> tuple[float, float]:
-    """Events/s reading the whole log back with its JSON decoded, A B B A: ours through
-    `read_batches` (upcast `RecordedEvent`s), the peer through `select_notifications`."""
-    totals = {"ours": [0, 0.0], "peer": [0, 0.0]}
+    """Events/s reading the whole log back with its JSON decoded, A B C C B A: ours through
+    `read_batches` (upcast `RecordedEvent`s), the peer through `select_notifications`, and
+    the peer again holding each decoded page as ours does (printed, not in the table)."""
+    totals = {"ours": [0, 0.0], "peer": [0, 0.0], "kept": [0, 0.0]}
     for r in range(runs):
-        for who in ("ours", "peer") if r % 2 == 0 else ("peer", "ours"):
+        for who in list(totals) if r % 2 == 0 else list(totals)[::-1]:
             if who == "ours":
                 started = time.perf_counter()
                 events = sum(len(batch) for batch in store.read_batches(batch_size=1000))
                 seconds = time.perf_counter() - started
             else:
-                events, seconds = replay(peer)
+                events, seconds = replay(peer, keep=who == "kept")
             totals[who][0] += events
             totals[who][1] += seconds
-    return totals["ours"][0] / totals["ours"][1], totals["peer"][0] / totals["peer"][1]
+    rate = {who: events / seconds for who, (events, seconds) in totals.items()}
+    print(
+        f"  (peer holding each decoded page, as read_batches does: {rate['kept']:,.0f} events/s,"
+        f" ours / that {rate['ours'] / rate['kept']:.2f})"
+    )
+    return rate["ours"], rate["peer"]
 
 
 def projection_replay(store: EventStore) -> None:
@@ -161,6 +167,7 @@ def bench_pg(args: argparse.Namespace, schema: str, dsn: str) -> None:
     row("PostgreSQL append, batches of 100", sync, batched["ours"], batched["peer"])
     single = rounds(writers, args.single, 1, args.rounds)
     row("PostgreSQL append, one per transaction", sync, single["ours"], single["peer"])
+    _pg_single_off(args, schema)
     ours_rate, peer_rate = replays(store, peer)
     row("PostgreSQL replay (read back + json.loads)", "", ours_rate, peer_rate)
     raw = store_raw.rows(texts(), args.events)
@@ -173,6 +180,28 @@ def bench_pg(args: argparse.Namespace, schema: str, dsn: str) -> None:
     _memory(args, url, store)
     store.close()
     peer.close()
+
+
+def _pg_single_off(args: argparse.Namespace, schema: str) -> None:
+    """Single appends again at the second durability setting the issue allows,
+    `synchronous_commit=off` for both (a crash may lose the last commits, never order):
+    a fresh log each, on connections that set it (ours in its URL, the peer's through
+    libpq's PGOPTIONS, which its pool reads on connect)."""
+    os.environ["PGOPTIONS"] = "-c synchronous_commit=off"
+    try:
+        store = EventStore.open(
+            f"{PG_URL}?options=-csearch_path%3D{schema}_off%20-csynchronous_commit%3Doff"
+        )
+        peer = PostgresPeer(PG_URL, schema=f"{schema}_peer_off")
+        with store.reading() as conn:
+            sync = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+        print(f"  newsledger synchronous_commit={sync}; peer {peer.settings()}")
+        single = rounds(dict(_pair(store, peer)), args.single, 1, args.rounds)
+        row("PostgreSQL append, one per transaction", str(sync), single["ours"], single["peer"])
+        store.close()
+        peer.close()
+    finally:
+        del os.environ["PGOPTIONS"]
 
 
 def _pair(store: EventStore, peer: Any) -> Iterator[tuple[str, Append]]:
@@ -226,18 +255,20 @@ def _replay_here(url: str) -> None:
 
 @contextmanager
 def pg_schemas() -> Iterator[tuple[str, str]]:
-    """A throwaway schema for us and one for the peer, dropped afterwards."""
+    """Throwaway schemas for us and the peer (and for both at synchronous_commit=off),
+    dropped afterwards."""
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL)
+    names = [schema, f"{schema}_peer", f"{schema}_off", f"{schema}_peer_off"]
     with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-        conn.execute(text(f"CREATE SCHEMA {schema}_peer"))
+        for name in names:
+            conn.execute(text(f"CREATE SCHEMA {name}"))
     try:
         yield schema, PG_URL.replace("postgresql+psycopg", "postgresql")
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            conn.execute(text(f"DROP SCHEMA {schema}_peer CASCADE"))
+            for name in names:
+                conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
         admin.dispose()
 
 

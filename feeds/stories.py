@@ -55,7 +55,7 @@ def stories_tables(generation: int) -> dict[str, Table]:
             Column("language", String(35)),
             Column("published", String(20)),
             Column("bands", LargeBinary, nullable=False),  # LSH band keys, uint32
-            Column("body", LargeBinary, nullable=False),  # zlib of title + text, for copies
+            Column("body", LargeBinary, nullable=False),  # UTF-8 title + text, for copies
         ),
         "story_sightings": view_table(
             "story_sightings",

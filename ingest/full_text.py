@@ -61,7 +61,7 @@ class FullText:
                 raise FetchError("http_status", f"HTTP {result.status}", status=result.status)
             page: Item = await self._blocking(
                 extract_page,
-                result.body,
+                result.body.take(),
                 url=entry.url,
                 content_type=result.content_type,
                 language=entry.language,

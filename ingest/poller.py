@@ -207,17 +207,19 @@ class Poller:
                 self.facts.failed, source, mem, exc, now, cid, host=host, result=result
             )
         ref = SourceRef(source.id, source.kind, source.zone)
+        count = len(items)
+        # Consumed: each chunk's items are freed once appended (ingest/record/recorder.py).
         counts = await self._blocking(
-            self.recorder.record, ref, items, fetched=now, correlation_id=cid
+            self.recorder.record, ref, items, fetched=now, correlation_id=cid, consume=True
         )
         events = await self._blocking(
-            self.facts.succeeded, source, mem, result, now, cid, counts, items=len(items),
+            self.facts.succeeded, source, mem, result, now, cid, counts, items=count,
             skipped=skipped, force_event=skipped > 0,
         )  # fmt: skip
         outcome = "moved" if events.get(SOURCE_MOVED.name) else "ok"
         return PollReport(
             source.id, outcome, result.url, result.status, result.latency, result.bytes,
-            len(items), events,
+            count, events,
         )  # fmt: skip
 
     async def _blocking(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -230,14 +232,14 @@ class Poller:
         if source.kind == "page":
             return [
                 extract_page(
-                    result.body,
+                    result.body.take(),
                     url=result.final_url,
                     content_type=result.content_type,
                     language=source.language,
                 )
             ], 0
         parsed = parse_feed(
-            result.body,
+            result.body.take(),
             url=result.final_url,
             content_type=result.content_type,
             language=source.language,

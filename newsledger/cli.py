@@ -10,6 +10,7 @@ import click
 from feeds import FeedsError
 from ingest import IngestError
 from newsledger import __version__
+from newsledger.allocator import fix_mmap_threshold
 from newsledger.app import App
 from newsledger.commands import feeds as feeds_commands
 from newsledger.commands import ingest as ingest_commands
@@ -63,6 +64,7 @@ for module in (
 
 
 def main(argv: list[str] | None = None) -> None:
+    fix_mmap_threshold()  # before any large feed is read (newsledger/allocator.py)
     cli.main(args=argv, prog_name="newsledger")
 
 

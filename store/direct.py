@@ -47,6 +47,10 @@ class DirectWriter:
         # the lock, and inserts nothing when another writer has appended since.
         self._head: tuple[int, str] | None = None
         self._versions: dict[str, int] = {}
+        # SQLite: the connection's `PRAGMA data_version` when that state was left. It
+        # changes whenever another connection (or process) commits, so under the write
+        # lock an unchanged value proves the remembered head and versions current.
+        self._data_version: int | None = None
 
     def append(self, appends: Sequence[StreamAppend], *, recorded_at: str) -> list[list[int]]:
         """Store `appends` in one transaction; raises `Refused` (nothing stored) when an
@@ -60,7 +64,7 @@ class DirectWriter:
                     if self.engine.dialect.name == "postgresql":
                         result = self._postgres(driver, appends, recorded_at, dbapi)
                     else:
-                        result = _sqlite(driver, appends, recorded_at, dbapi.IntegrityError)
+                        result = self._sqlite(driver, appends, recorded_at, dbapi.IntegrityError)
                 except dbapi.Error as exc:
                     self._head = None
                     if not self.engine.dialect.is_disconnect(exc, driver, None):
@@ -149,6 +153,43 @@ class DirectWriter:
             )
         self._head = (chain.position, chain.previous)
 
+    def _sqlite(
+        self, conn: Any, appends: Sequence[StreamAppend], recorded_at: str, integrity: Any
+    ) -> list[list[int]]:
+        streams = sorted({a.stream_id for a in appends})
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+            remembered = self._versions
+            head: tuple[int, str] | None
+            if (
+                self._head is not None
+                and data_version == self._data_version
+                and all(s in remembered for s in streams)
+            ):
+                # Nobody else committed since this writer's last append, and nobody can
+                # while it holds the lock: the head and versions it left are the log's.
+                head, versions = self._head, {s: remembered[s] for s in streams}
+            else:
+                head, versions = _sqlite_state(conn, streams)
+            chain, result = _chain(appends, head, versions, recorded_at)
+            conn.executemany(q.SQLITE_EVENTS, [tuple(r.values()) for r in chain.rows])
+            if chain.key_rows:
+                keys = [(k["key"], k["position"]) for k in chain.key_rows]
+                conn.executemany(q.SQLITE_KEYS, keys)
+            conn.execute("COMMIT")
+        except integrity as exc:
+            conn.execute("ROLLBACK")
+            raise Refused from exc
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        # Its own commits leave the connection's data_version as it was.
+        self._data_version = data_version
+        self._remember(chain, appends, versions)
+        return result
+
 
 def _pg_insert(
     conn: Any,
@@ -184,36 +225,18 @@ def _pg_insert(
         return bool(events.rowcount == len(chain.rows))
 
 
-def _sqlite(
-    conn: Any, appends: Sequence[StreamAppend], recorded_at: str, integrity: Any
-) -> list[list[int]]:
-    streams = sorted({a.stream_id for a in appends})
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if len(streams) == 1:
-            position, digest, found = conn.execute(q.SQLITE_STATE, streams).fetchone()
-            head = (position, digest) if position is not None else None
-            versions = {streams[0]: found} if found is not None else {}
-        else:
-            row = conn.execute(q.HEAD).fetchone()
-            head = (row[0], row[1]) if row is not None else None
-            versions = {}
-            for chunk in chunks(streams, 500):
-                sql = q.SQLITE_VERSIONS.format(", ".join("?" for _ in chunk))
-                versions.update(conn.execute(sql, chunk).fetchall())
-        chain, result = _chain(appends, head, versions, recorded_at)
-        conn.executemany(q.SQLITE_EVENTS, [tuple(r.values()) for r in chain.rows])
-        if chain.key_rows:
-            conn.executemany(q.SQLITE_KEYS, [(k["key"], k["position"]) for k in chain.key_rows])
-        conn.execute("COMMIT")
-    except integrity as exc:
-        conn.execute("ROLLBACK")
-        raise Refused from exc
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
+def _sqlite_state(conn: Any, streams: list[str]) -> tuple[tuple[int, str] | None, dict[str, int]]:
+    """The log's head and the versions of those of `streams` that exist."""
+    if len(streams) == 1:
+        position, digest, found = conn.execute(q.SQLITE_STATE, streams).fetchone()
+        head = (position, digest) if position is not None else None
+        return head, ({streams[0]: found} if found is not None else {})
+    row = conn.execute(q.HEAD).fetchone()
+    versions: dict[str, int] = {}
+    for chunk in chunks(streams, 500):
+        sql = q.SQLITE_VERSIONS.format(", ".join("?" for _ in chunk))
+        versions.update(conn.execute(sql, chunk).fetchall())
+    return ((row[0], row[1]) if row is not None else None), versions
 
 
 def _chain(

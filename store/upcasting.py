@@ -19,6 +19,10 @@ class Upcasters:
             raise ValueError(f"an upcaster for {event_type} v{from_version} is already registered")
         self._steps[(event_type, from_version)] = step
 
+    def __bool__(self) -> bool:
+        """Whether any step is registered (replay skips `upcast` per event when none is)."""
+        return bool(self._steps)
+
     def current_version(self, event_type: str, stored_version: int = 1) -> int:
         version = stored_version
         while (event_type, version) in self._steps:

@@ -74,13 +74,18 @@ def make_item(
     place, author = cap_short(place), cap_short(author)
     clean_title = collapse(title)
     body, collapsed = clean_and_collapse(text)
+    html = nfc(html) if html else None
+    if html == body:
+        # HTML without markup (most RSS descriptions): one string, not two equal ones, so
+        # a feed's items hold its text once (issue 10, finding 4).
+        html = body
     return Item(
         url=nfc(url.strip()) if url and url.strip() else None,
         canonical_url=canonical_url(url),
         guid=collapse(guid) or None if guid else None,
         title=clean_title,
         text=body,
-        html=nfc(html) if html else None,
+        html=html,
         language=language.lower() if language else None,
         published=published.astimezone(UTC) if published is not None else None,
         extractor=extractor,

@@ -6,6 +6,7 @@ import io
 import logging
 import time
 from calendar import timegm
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.limits import refuse_entity_declarations, shorten_text_runs
 from ingest.normalise.sanitise import html_to_text, looks_like_html, sanitise
 from ingest.parse.headlines import headline
+from ingest.parse.slices import find_entries
 from ingest.parse.textparts import (
     dateline_place,
     guess_language,
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 #: Entries read from one document; a feed with more is truncated (newest first in practice).
 MAX_ENTRIES = 2000
+#: A larger document is parsed in slices of about this many bytes of entries (slices.py).
+SLICE_BYTES = 256_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,12 @@ def parse_feed(
     content_type: str | None = None,
     language: str | None = None,
     headline_rule: str = "sentence",
+    slice_bytes: int = SLICE_BYTES,
 ) -> ParsedFeed:
-    """Parse a fetched feed; raises FetchError('parse'|'decode') when it is no feed at all."""
+    """Parse a fetched feed; raises FetchError('parse'|'decode') when it is no feed at all.
+
+    A document over `slice_bytes` is parsed in slices of about that many bytes of entries.
+    """
     if not body.strip():
         raise FetchError("parse", "empty body")
     decoded = decode(body, content_type, language=language)
@@ -59,7 +67,6 @@ def parse_feed(
     head = decoded.text.lstrip()[:512].lower()
     if head.startswith("<!doctype html") or head.startswith("<html"):
         raise FetchError("parse", "the server sent an HTML page, not a feed")
-    headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
     text = shorten_text_runs(decoded.text)
     if (
         text is decoded.text
@@ -67,25 +74,66 @@ def parse_feed(
         and decoded.encoding == "utf-8"
         and utf8_declared(text)
     ):
-        # Already the UTF-8 document the parser needs: hand it the fetched bytes rather
-        # than a re-encoded copy (a 10 MB feed then peaks ~25 MB lower; issue 10, finding 4).
-        document = io.BytesIO(body)
+        # Already the UTF-8 document the parser needs: use the fetched bytes rather than
+        # a re-encoded copy (issue 10, finding 4).
+        document = body
     else:
-        document = io.BytesIO(as_utf8_xml(text))
-    del decoded, text  # the parser needs only the bytes: the decoded copies can go
+        document = as_utf8_xml(text)
+    del decoded, text, body  # the parser needs only `document`: the rest can go
+    headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
+    found = find_entries(document) if len(document) > slice_bytes else None
+    if found is None:
+        result = _feedparser(document, headers)
+        del document
+        # Taken out of the parser's result so that each entry is freed once it is an item.
+        entries: list[Any] = list(result.pop("entries", None) or [])
+        count = len(entries)
+        _check(result, entries=count, warnings=warnings)
+        slices: Iterator[list[Any]] = iter([entries])
+    else:
+        result = _feedparser(found.skeleton(document), headers)
+        count = found.entries
+        _check(result, entries=count, warnings=warnings)
+        # Cut up front so the document can go: the slices not yet parsed shrink as the
+        # items grow, rather than the whole document staying until the last slice.
+        pieces = list(found.slices(document, size=slice_bytes, limit=MAX_ENTRIES))
+        del document
+        slices = _entries_by_slice(pieces, headers, warnings)
+    feed_language = primary_language((result.get("feed") or {}).get("language")) or language
+    del result
+    if count > MAX_ENTRIES:
+        warnings.append(f"the feed holds {count} entries; only the first {MAX_ENTRIES} are read")
+    items: list[Item] = []
+    read = 0
+    for entries in slices:
+        del entries[MAX_ENTRIES - read :]
+        read += len(entries)
+        entries.reverse()  # popped from the end, in document order
+        while entries:
+            item = _entry_item(
+                entries.pop(), feed_language=feed_language, hint=language,
+                headline_rule=headline_rule,
+            )  # fmt: skip
+            if item is not None:
+                items.append(item)
+    return ParsedFeed(tuple(items), count, tuple(warnings))
+
+
+def _feedparser(document: bytes, headers: dict[str, str]) -> Any:
     try:
-        result = feedparser.parse(
-            document,
+        return feedparser.parse(
+            io.BytesIO(document),
             response_headers=headers,
             sanitize_html=True,
             resolve_relative_uris=True,
         )
     except Exception as exc:  # feedparser raises arbitrary errors on hostile input
         raise FetchError("parse", f"feed parser failed: {type(exc).__name__}: {exc}") from exc
-    del document
+
+
+def _check(result: Any, *, entries: int, warnings: list[str]) -> None:
+    """Raise FetchError('parse') for a document that is no feed; note a recovered one."""
     version = result.get("version") or ""
-    # Taken out of the parser's result so that each entry is freed once it is an item.
-    entries: list[Any] = list(result.pop("entries", None) or [])
     if result.get("bozo"):
         problem = result.get("bozo_exception")
         if not entries and not version:
@@ -93,22 +141,22 @@ def parse_feed(
         warnings.append(f"malformed feed recovered: {problem}")
     elif not version and not entries:
         raise FetchError("parse", "not a feed: no RSS or Atom root element")
-    feed_language = primary_language((result.get("feed") or {}).get("language")) or language
-    items = []
-    if len(entries) > MAX_ENTRIES:
-        warnings.append(
-            f"the feed holds {len(entries)} entries; only the first {MAX_ENTRIES} are read"
-        )
-    count = len(entries)
-    del entries[MAX_ENTRIES:], result
-    entries.reverse()  # popped from the end, in document order
-    while entries:
-        item = _entry_item(
-            entries.pop(), feed_language=feed_language, hint=language, headline_rule=headline_rule
-        )
-        if item is not None:
-            items.append(item)
-    return ParsedFeed(tuple(items), count, tuple(warnings))
+
+
+def _entries_by_slice(
+    pieces: list[bytes], headers: dict[str, str], warnings: list[str]
+) -> Iterator[list[Any]]:
+    """The entries of each slice (ingest/parse/slices.py), each slice freed once parsed."""
+    pieces.reverse()
+    while pieces:
+        result = _feedparser(pieces.pop(), headers)
+        if result.get("bozo"):
+            warning = f"malformed feed recovered: {result.get('bozo_exception')}"
+            if warning not in warnings:
+                warnings.append(warning)
+        entries: list[Any] = list(result.pop("entries", None) or [])
+        del result
+        yield entries
 
 
 def _entry_item(

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 #: Items appended per transaction: large enough to amortise a commit, small enough that a
 #: lost race only re-decides a few hundred items.
 CHUNK = 500
+#: ... and at most this many characters of text and HTML: the events of a chunk are held
+#: as JSON until it commits, so 500 long articles would cost several times a feed's size
+#: (issue 10, finding 4); one item longer than this is a chunk of its own.
+CHUNK_CHARS = 250_000
 _RETRIES = 6
 #: Article ids remembered by the position of an event of theirs. A stored event never
 #: changes, so the entry stays true; bounded so a long-running worker does not grow.
@@ -60,7 +64,15 @@ class ArticleRecorder:
         *,
         fetched: datetime,
         correlation_id: str,
+        consume: bool = False,
     ) -> Counter[str]:
+        """Append the items' events in chunks; with `consume`, `items` (a list) is emptied
+        at once and each chunk's items are freed as soon as it is appended.
+
+        A poll's items are its largest objects, and encoding an event to JSON leaves a
+        UTF-8 copy cached on each non-ASCII text: consumed, a 10 MB feed's items and those
+        copies are never all held at once (issue 10, finding 4).
+        """
         ambiguous = ambiguous_urls(items)
         if ambiguous:
             log.warning(
@@ -72,11 +84,12 @@ class ArticleRecorder:
             (item, item_keys(source.id, item, claim_url=revision_identity(item) not in ambiguous))
             for item in items
         ]
+        if consume and isinstance(items, list):
+            items.clear()
+        keyed.reverse()  # chunks are taken from the end, in order, and freed once appended
         counts: Counter[str] = Counter()
-        for start in range(0, len(keyed), CHUNK):
-            counts += self._record_chunk(
-                source, keyed[start : start + CHUNK], fetched, correlation_id
-            )
+        while keyed:
+            counts += self._record_chunk(source, _next_chunk(keyed), fetched, correlation_id)
         return counts
 
     def _record_chunk(
@@ -138,3 +151,18 @@ class ArticleRecorder:
         return Article(
             article_id, version, content_hash, events[-1].stream_version if events else 0
         )
+
+
+def _next_chunk(reversed_keyed: list[tuple[Item, ItemKeys]]) -> list[tuple[Item, ItemKeys]]:
+    """The next run of items, taken off the end of the list, within CHUNK items and
+    CHUNK_CHARS characters (at least one item)."""
+    chunk: list[tuple[Item, ItemKeys]] = []
+    chars = 0
+    while reversed_keyed:
+        item = reversed_keyed[-1][0]
+        size = len(item.text) + len(item.html or "")
+        if chunk and (len(chunk) == CHUNK or chars + size > CHUNK_CHARS):
+            break
+        chunk.append(reversed_keyed.pop())
+        chars += size
+    return chunk

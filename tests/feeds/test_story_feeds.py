@@ -122,3 +122,27 @@ def test_the_story_page_shows_every_report_and_what_each_copy_changed(
     assert "same meeting" in rows[2].text_content()  # the English report: why it joined
     assert page.xpath("//section[@class='report']//del")  # the dropped paragraph, struck out
     assert page.xpath("//section[@class='report'][@lang='en']")
+
+
+def test_when_an_article_bridges_two_stories_the_older_entry_stays_and_the_younger_leaves(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    meeting = next(m for m in load_meetings() if m.language == "vi")
+    half = len(meeting.paragraphs) // 2
+    older = replace(meeting, paragraphs=meeting.paragraphs[:half])
+    younger = replace(meeting, title="Tiếp theo", paragraphs=meeting.paragraphs[half:])
+    _append(store, "older", older, 0, "vna")
+    _append(store, "younger", younger, 1, "nhandan")
+    before = _publish(store, config)
+    ids = {e.id for e in before.entries}
+    older_id, younger_id = (f"urn:uuid:{article_uuid(k)}" for k in ("older", "younger"))
+    assert {older_id, younger_id} <= ids  # two stories so far: nothing joins them
+    _append(store, "bridge", meeting, 2, "baochinhphu")  # the whole report: both halves
+    after = _publish(store, config)
+    assert after.bozo == 0
+    assert {e.id for e in after.entries} == ids - {younger_id}
+    entry = next(e for e in after.entries if e.id == older_id)
+    lead = next(e for e in before.entries if e.id == older_id)
+    assert entry.updated == lead.updated  # a merge, like a copy joining, is not news
+    also = {link.href for link in entry.links if link.get("title", "").startswith("Also")}
+    assert also == {f"https://news.example.vn/{k}.html" for k in ("younger", "bridge")}

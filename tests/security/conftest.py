@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +42,28 @@ def serve(config: Path, port: int, *options: str, stderr: Any = subprocess.DEVNU
         stdout=subprocess.DEVNULL,
         stderr=stderr,
     )
+
+
+def healthz(port: int) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of a worker's `/healthz` on 127.0.0.1:`port`."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def start_metrics_worker(config: Path, cwd: Path) -> tuple[Any, int]:
+    """A real `newsledger run --no-serve` worker and the port of its metrics and /healthz."""
+    from tests.worker.conftest import free_port, start_worker, worker_env
+
+    port = free_port()
+    worker = start_worker(
+        ["--config", str(config), "run", "--no-serve", "--metrics-port", str(port)],
+        env=worker_env(),
+        cwd=cwd,
+    )
+    return worker, port
 
 
 @dataclass(frozen=True)

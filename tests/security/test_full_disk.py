@@ -4,17 +4,14 @@ with the reason; one log line per change of state, not a traceback every few sec
 
 from __future__ import annotations
 
-import json
 import random
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.security.conftest import newsledger
+from tests.security.conftest import healthz, newsledger, start_metrics_worker
 from tests.security.disk import fill, small_disk
-from tests.worker.conftest import free_port, start_worker, wait_for, worker_env
+from tests.worker.conftest import wait_for
 
 ARTICLES = 1200
 
@@ -75,14 +72,6 @@ def test_fetch_onto_a_disk_that_fills_up_reports_the_true_count_and_fails(tmp_pa
         assert newsledger("verify", config=config).out.startswith(f"OK: {ARTICLES + 1} events")
 
 
-def _health(port: int) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, json.loads(refused.read())
-
-
 def test_a_worker_on_a_full_disk_is_degraded_with_the_reason_and_logs_each_change_once(
     tmp_path: Path,
 ) -> None:
@@ -91,16 +80,11 @@ def test_a_worker_on_a_full_disk_is_degraded_with_the_reason_and_logs_each_chang
         config = _config(tmp_path, disk, interval="1s")
         newsledger("db", "upgrade", config=config)
         filler = fill(disk, leave=200_000)
-        port = free_port()
-        worker = start_worker(
-            ["--config", str(config), "run", "--no-serve", "--metrics-port", str(port)],
-            env=worker_env(),
-            cwd=tmp_path,
-        )
+        worker, port = start_metrics_worker(config, tmp_path)
         try:
             worker.wait_logged("database unavailable", timeout=60)
             status, body = wait_for(
-                lambda: (h := _health(port))[1].get("status") == "degraded" and h, timeout=30
+                lambda: (h := healthz(port))[1].get("status") == "degraded" and h, timeout=30
             )
             assert status == 503
             assert "no space left" in body["reason"]
@@ -110,7 +94,7 @@ def test_a_worker_on_a_full_disk_is_degraded_with_the_reason_and_logs_each_chang
             assert "Traceback" not in worker.log_text()
             filler.unlink()
             worker.wait_logged("database reachable again", timeout=60)
-            wait_for(lambda: _health(port)[0] == 200, timeout=30)
+            wait_for(lambda: healthz(port)[0] == 200, timeout=30)
             assert len(worker.logged("database reachable again")) == 1
             assert "Traceback" not in worker.log_text()
         finally:

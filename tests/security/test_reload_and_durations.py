@@ -4,14 +4,10 @@ fail and the process exit non-zero instead of hanging."""
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,15 +16,12 @@ from newsledger.metrics import Metrics
 from newsledger.worker import lifecycle
 from newsledger.worker.scheduler import Worker
 from newsledger.worker.settings import parse_worker_settings
-from tests.security.conftest import newsledger
+from tests.security.conftest import healthz, newsledger, start_metrics_worker
 from tests.worker.conftest import (
     FeedServer,
-    free_port,
     news_item,
     now_utc,
-    start_worker,
     wait_for,
-    worker_env,
 )
 
 SOURCE = '[[sources]]\nid = "a"\nkind = "feed"\nurl = "http://x.example/"\ninterval = '
@@ -55,14 +48,6 @@ def test_an_impossible_duration_is_refused_in_one_line(case: str, tmp_path: Path
     assert line.startswith("Error: ") and field in line, line
 
 
-def _health(port: int) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, json.loads(refused.read())
-
-
 def test_a_reload_with_interval_inf_keeps_the_old_schedule_and_sigterm_still_works(
     tmp_path: Path,
 ) -> None:
@@ -75,12 +60,7 @@ def test_a_reload_with_interval_inf_keeps_the_old_schedule_and_sigterm_still_wor
         '[fetch]\nhost_gap = "0s"\n\n[worker]\njitter = "0s"\nstagger = "0s"\n'
     )
     config.write_text(good, encoding="utf-8")
-    port = free_port()
-    worker = start_worker(
-        ["--config", str(config), "run", "--no-serve", "--metrics-port", str(port)],
-        env=worker_env(),
-        cwd=tmp_path,
-    )
+    worker, port = start_metrics_worker(config, tmp_path)
     try:
         worker.wait_logged("worker started", timeout=60)
         wait_for(lambda: feeds.requests.get("vn", 0) >= 2, timeout=30)
@@ -91,7 +71,7 @@ def test_a_reload_with_interval_inf_keeps_the_old_schedule_and_sigterm_still_wor
         before = feeds.requests.get("vn", 0)
         time.sleep(4)
         assert feeds.requests.get("vn", 0) >= before + 2  # the old schedule still polls
-        assert _health(port)[0] == 200
+        assert healthz(port)[0] == 200
         worker.signal(signal.SIGTERM)
         assert worker.wait(15) == 0
         assert "Traceback" not in worker.log_text()

@@ -160,7 +160,7 @@ def test_dns_rebinding_cannot_turn_a_checked_name_into_an_internal_address() -> 
             fetcher = Fetcher(FetchSettings(), guard=guard)
             try:
                 result = await fetcher.fetch(f"http://rebind.test:{port}/page", accept="*/*")
-                results.append(result.body.decode())
+                results.append(result.body.take().decode())
             except FetchError as exc:
                 results.append(f"{exc.reason}: {exc.message}")
             finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 import uuid
 from datetime import UTC
@@ -138,3 +139,19 @@ def test_one_call_may_append_to_the_same_stream_twice(store: EventStore) -> None
     )
     assert positions == [[2], [3], [4]]
     assert [e.stream_version for e in store.read_stream("a")] == [1, 2, 3]
+
+
+def test_replay_reads_each_event_exactly_as_get_does(store: EventStore) -> None:
+    """read_batches builds event ids without uuid.UUID's constructor and skips upcasting
+    when none is registered: the events must still equal what `get` returns, ids included
+    (equal, hashed, printed and pickled alike)."""
+    ids = [uuid.uuid4(), uuid.UUID("12345678-1234-5678-1234-567812345678"), uuid.uuid1()]
+    events = [NewEvent("X", {"n": n}, {"m": n} if n else {}, event_id=i) for n, i in enumerate(ids)]
+    store.append("a", events)
+    read = [e for batch in store.read_batches(batch_size=2) for e in batch]
+    assert read == [store.get(position) for position in (1, 2, 3)]
+    for event, expected in zip(read, ids, strict=True):
+        assert event.event_id == expected and hash(event.event_id) == hash(expected)
+        assert repr(event.event_id) == repr(expected)
+        assert event.event_id.is_safe == uuid.UUID(str(expected)).is_safe
+        assert pickle.loads(pickle.dumps(event.event_id)) == expected

@@ -5,6 +5,7 @@ kept connection that died while idle is replaced without losing the append."""
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
 
 import pytest
@@ -107,3 +108,54 @@ def test_an_append_on_a_kept_connection_that_died_is_retried_on_a_new_one(pg_url
     finally:
         store.close()
         admin.dispose()
+
+
+def test_a_writer_remembering_the_head_sees_another_writers_append_to_its_stream(
+    store_url: str,
+) -> None:
+    """The first writer's remembered head and version are stale after the second writer's
+    append: its next append must chain on the second writer's event, not on its own."""
+    first, second = EventStore.open(store_url), EventStore.open(store_url)
+    try:
+        assert first.append("s", [NewEvent("X", {"n": 1})]) == [1]
+        assert first.append("s", [NewEvent("X", {"n": 2})]) == [2]
+        assert second.append("s", [NewEvent("X", {"n": 3})]) == [3]
+        assert first.append("s", [NewEvent("X", {"n": 4})]) == [4]
+        assert [e.stream_version for e in first.read_stream("s")] == [1, 2, 3, 4]
+        assert first.verify().ok
+    finally:
+        first.close()
+        second.close()
+
+
+def _append_in_turns(url: str, writer: int, appends: int) -> None:
+    """Single events to streams shared with the other processes, as fast as it can."""
+    store = EventStore.open(url)
+    for n in range(appends):
+        store.append(f"shared-{n % 3}", [NewEvent("X", {"writer": writer, "n": n})])
+    store.close()
+
+
+def test_writer_processes_sharing_streams_keep_the_chain_and_versions(store_url: str) -> None:
+    """Each process's writer remembers the head it left; the others' commits in between
+    must be noticed every time (gapless positions, contiguous versions, intact chain)."""
+    EventStore.open(store_url).close()  # the schema, before the writers race to create it
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_append_in_turns, args=(store_url, w, 60)) for w in range(3)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+        assert process.exitcode == 0
+    store = EventStore.open(store_url)
+    try:
+        events = list(store.read_all())
+        assert [e.position for e in events] == list(range(1, 181))
+        for stream in ("shared-0", "shared-1", "shared-2"):
+            versions = [e.stream_version for e in store.read_stream(stream)]
+            assert versions == list(range(1, len(versions) + 1))
+        assert store.verify().ok
+    finally:
+        store.close()

@@ -7,7 +7,14 @@ import socket
 import pytest
 from sqlalchemy import inspect, text
 
-from store import EventStore, SchemaTooNewError, StoreUnavailableError, make_engine, schema_state
+from store import (
+    EventStore,
+    NewEvent,
+    SchemaTooNewError,
+    StoreUnavailableError,
+    make_engine,
+    schema_state,
+)
 
 
 def test_the_schema_is_created_on_first_use(store_url: str) -> None:
@@ -45,3 +52,25 @@ def test_an_unreachable_database_is_a_one_line_store_error() -> None:
 def test_a_sqlite_path_in_a_missing_folder_is_a_store_error(tmp_path: object) -> None:
     with pytest.raises(StoreUnavailableError, match="unable to open"):
         EventStore.open(f"sqlite:///{tmp_path}/no/such/folder/store.db")
+
+
+@pytest.mark.postgres
+def test_postgres_compresses_new_documents_with_lz4_when_the_server_has_it(pg_url: str) -> None:
+    store = EventStore.open(pg_url)
+    document = {"text": "Hà Nội tăng trưởng " * 400}
+    [position] = store.append("a", [NewEvent("ArticleIngested", document)])
+    with store.reading() as conn:
+        has_lz4 = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_settings WHERE name = 'default_toast_compression'"
+                " AND 'lz4' = ANY(enumvals)"
+            )
+        ).scalar()
+        methods = conn.execute(
+            text("SELECT pg_column_compression(data), pg_column_compression(metadata) FROM events")
+        ).one()
+    stored = store.get(position)
+    store.close()
+    assert stored is not None and stored.data == document
+    # metadata "{}" is too short to be compressed at all.
+    assert methods == (("lz4" if has_lz4 else "pglz"), None)
