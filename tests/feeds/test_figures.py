@@ -224,3 +224,14 @@ def test_in_a_crime_or_celebrity_story_the_amounts_are_not_economic() -> None:
     figures = article_figures("Khởi tố vụ lừa đảo", text, language="vi")
     assert figures and not any(f.economic for f in figures)
     assert {f.measure for f in figures} == {"fraud-loss"}
+
+
+@given(
+    st.text(alphabet="aΣσς'’.İiIßﬁǅ \n"),
+    st.text(alphabet="aΣσς'’.İiIßﬁǅ \n"),
+)
+def test_title_and_text_lower_cased_apart_read_as_lower_casing_them_joined(
+    title: str, text: str
+) -> None:
+    # The story frame lower-cases them apart, reusing the extractors' copy of the text.
+    assert f"{title.lower()}\n{text.lower()}" == f"{title}\n{text}".lower()
