@@ -31,7 +31,7 @@ FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
 STORIES_KEYS: tuple[tuple[str, object, str], ...] = (
     ("jaccard", 0.7, "a copy shares at least this Jaccard similarity of word shingles"),
     ("containment", 0.9, "or at least this share of the shorter text's shingles"),
-    ("across_languages", False, "join reports of one meeting in other languages (meetings)"),
+    ("across_languages", True, "join reports of one meeting in other languages (meetings)"),
 )
 SERVE_KEYS: tuple[tuple[str, object, str], ...] = (
     ("host", "127.0.0.1", "address `newsledger serve` listens on"),
@@ -55,7 +55,7 @@ class FeedsConfig:
     #: when two articles are copies of one story (`[stories]`)
     stories: Settings = field(default_factory=Settings)
     #: whether reports of one meeting in different languages join one story
-    stories_across_languages: bool = False
+    stories_across_languages: bool = True
     #: False when `base_url` was derived from [serve] rather than set: `served_at` may move it.
     base_url_set: bool = True
 
@@ -178,7 +178,7 @@ def _int(
 
 
 def _across_languages(raw: dict[str, Any], file: str) -> bool:
-    value = _table(raw, "stories", file).get("across_languages", False)
+    value = _table(raw, "stories", file).get("across_languages", True)
     if not isinstance(value, bool):
         raise ConfigError(f"{file}: [stories] across_languages must be true or false")
     return value

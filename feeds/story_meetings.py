@@ -1,7 +1,7 @@
 """Stories across languages: two reports of one meeting share no words when one is in
 Vietnamese and one in English, but their meeting events agree — the same two countries, the
-same kind of meeting, dates within a day. Meeting events in (as `Meeting.as_json()` dicts,
-from the topics' extractor), the story to join and why out."""
+same kind of meeting, the same day read from both texts. Meeting events in (as
+`Meeting.as_json()` dicts, from the topics' extractor), the story to join and why out."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from feeds.meeting_dates import anchor_day, date_words, meeting_day
 from feeds.meetings import extract_meetings
 
-#: How far apart two reports may date one meeting (time zones, a report the next morning).
-MAX_DAYS = 1
+#: How far apart two reports may date one meeting. Both days are read from the texts and
+#: name the meeting's own day (anchored in UTC+7), so they must agree: a day's slack joined
+#: two different ministers' talks on consecutive days (tests/fixtures/stories/meetings.toml).
+MAX_DAYS = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,44 +24,78 @@ class MeetingKey:
     countries: tuple[str, str]  # ISO 3166 alpha-2, sorted
     kind: str
     day: date
+    read: bool = True  # the day was read from the text; else it is the publication day
 
     def describe(self) -> str:
         return f"{self.kind} {'–'.join(self.countries)} on {self.day.isoformat()}"
 
     def as_json(self) -> dict[str, Any]:
-        return {"countries": list(self.countries), "kind": self.kind, "day": self.day.isoformat()}
+        day = self.day.isoformat()
+        return {"countries": list(self.countries), "kind": self.kind, "day": day, "read": self.read}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MeetingKey:
         a, b = data["countries"]
-        return cls((str(a), str(b)), str(data["kind"]), date.fromisoformat(str(data["day"])))
+        day = date.fromisoformat(str(data["day"]))
+        # Keys stored before days were read from the text were all publication days.
+        return cls((str(a), str(b)), str(data["kind"]), day, bool(data.get("read", False)))
 
 
 def meeting_events(title: str, text: str, language: str | None) -> list[dict[str, Any]]:
-    """The meeting events the topics' extractor finds in an article, as JSON dicts."""
-    return [m.as_json() for m in extract_meetings(title, text, language=language)]
+    """The meeting events the topics' extractor finds in an article, as JSON dicts, each with
+    `date_words`: the first words naming one day in the meeting's sentence. Read from the
+    sentence rather than from the extractor's "when", which has no "on January 8" and may
+    be one end of a span ("từ ngày 24 - 27/4")."""
+    found = []
+    for meeting in extract_meetings(title, text, language=language):
+        event = meeting.as_json()
+        event["date_words"] = date_words(meeting.sentence)
+        found.append(event)
+    return found
 
 
 def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) -> MeetingKey | None:
     """The article's main meeting: the first one that happened (not only recalled in the
-    background) between officials of two named countries; dated by its own date when the
-    extractor found one, else by the article's publication day."""
-    for meeting in meetings:
-        if meeting.get("status") != "happened" or meeting.get("background"):
+    background) between officials of two named countries. Its day is read from the words
+    of that meeting, or of the article's other reports of it (a headline has no date, its
+    lead has "Chiều 8/1"), anchored on the publication day; else it is the publication day
+    itself, marked as not read."""
+    events = [m for m in meetings if _happened_between_two(m)]
+    if not events:
+        return None
+    main = events[0]
+    a, b = _countries(main)
+    countries = (a, b)
+    kind = str(main.get("kind"))
+    anchor = anchor_day(published)
+    for meeting in events:
+        if _countries(meeting) != countries or meeting.get("kind") != kind:
             continue
-        if not meeting.get("bilateral"):
-            continue
-        countries = sorted({s.get("country") for s in meeting.get("sides", ()) if s.get("country")})
-        if len(countries) != 2:
-            continue
-        day = _day(meeting.get("when")) or _day(published)
-        if day is None:
-            continue
-        return MeetingKey((countries[0], countries[1]), str(meeting.get("kind")), day)
-    return None
+        day = _iso_day(meeting.get("when")) or meeting_day(_words(meeting), anchor)
+        if day is not None:
+            return MeetingKey(countries, kind, day)
+    if anchor is None:
+        return None
+    return MeetingKey(countries, kind, anchor, read=False)
 
 
-def _day(value: Any) -> date | None:
+def _happened_between_two(meeting: Mapping[str, Any]) -> bool:
+    if meeting.get("status") != "happened" or meeting.get("background"):
+        return False
+    return bool(meeting.get("bilateral")) and len(_countries(meeting)) == 2
+
+
+def _countries(meeting: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted({s.get("country") for s in meeting.get("sides", ()) if s.get("country")}))
+
+
+def _words(meeting: Mapping[str, Any]) -> str | None:
+    words = meeting["date_words"] if "date_words" in meeting else meeting.get("when")
+    return words if isinstance(words, str) else None
+
+
+def _iso_day(value: Any) -> date | None:
+    """A "when" that is already a date (events written by hand, or by a future extractor)."""
     if not value or not isinstance(value, str) or len(value) < 10:
         return None
     try:
@@ -77,21 +114,25 @@ class MeetingIndex:
     """Earlier articles' meeting keys by (countries, kind), in log order."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[str, str], str], list[tuple[date, str, str]]] = {}
+        self._seen: dict[tuple[tuple[str, str], str], list[tuple[MeetingKey, str, str]]] = {}
 
     def find(self, key: MeetingKey, language: str | None) -> MeetingJoin | None:
         """The earliest article in another language reporting the same meeting: same two
-        countries, same kind, dates at most MAX_DAYS apart. In one language the text decides:
-        two reports of a state visit's talks, reception and visit on one day are different
-        meetings that the key alone cannot tell apart, and copies are found by their words."""
-        if not language:
+        countries, same kind, days read from both texts at most MAX_DAYS apart. A day that
+        is only the publication day joins nothing: on the feeds tests' labelled set it
+        joined reports of different meetings published within a day (docs/stories.md). In one
+        language the text decides: two reports of a state visit's talks, reception and visit
+        on one day are different meetings that the key alone cannot tell apart, and copies
+        are found by their words."""
+        if not language or not key.read:
             return None
-        for day, article, theirs in self._seen.get((key.countries, key.kind), ()):
-            if theirs != language and abs((day - key.day).days) <= MAX_DAYS:
-                why = f"same meeting: {key.describe()} / {day.isoformat()}"
+        for theirs, article, their_language in self._seen.get((key.countries, key.kind), ()):
+            if their_language == language or not theirs.read:
+                continue
+            if abs((theirs.day - key.day).days) <= MAX_DAYS:
+                why = f"same meeting: {key.describe()} / {theirs.day.isoformat()}"
                 return MeetingJoin(article, why)
         return None
 
     def add(self, key: MeetingKey, article: str, language: str | None) -> None:
-        entry = (key.day, article, language or "")
-        self._seen.setdefault((key.countries, key.kind), []).append(entry)
+        self._seen.setdefault((key.countries, key.kind), []).append((key, article, language or ""))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import subprocess
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -22,12 +23,16 @@ from tests.conftest import require_tool
 from tests.feeds.conftest import ATOM_RNG, feeds_config
 from tests.feeds.copies import EDITS, Doc, load_meetings
 from tests.feeds.serving import bound_socket, serving
-from tests.support.articles import article_uuid, ingested, sighted
+from tests.support.articles import article_uuid, ingested, iso, sighted
 
 
 def _append(store: EventStore, name: str, doc: Doc, n: int, source: str) -> None:
     event = ingested(name, title=doc.title, text=doc.text, language=doc.language, n=n)
-    data = {**event.data, "source_id": source}
+    # Published on the report's own day: its "Chiều 8/1" or "on Wednesday" counts from it.
+    assert doc.day is not None
+    published = datetime(doc.day.year, doc.day.month, doc.day.day, 9, tzinfo=UTC)
+    published += timedelta(minutes=n)
+    data = {**event.data, "source_id": source, "published": iso(published)}
     store.append(article_stream(str(data["article_id"])), [replace(event, data=data)])
 
 
