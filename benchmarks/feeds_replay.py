@@ -165,7 +165,7 @@ def compare(url: str, root: Path, articles: int, sizes: str, workers: int) -> No
         label = "one process" if mode == 0 else f"{mode} worker processes"
         print(
             f"  replay, {label:<20} {rates[mode]:7,.0f} articles/s ({took:.0f}s); CPU: replaying"
-            f" process {cpu:.0f}s, worker processes {pool_cpu:.0f}s,"
+            f" process {cpu:.1f}s, worker processes {pool_cpu:.1f}s,"
             f" {(cpu + pool_cpu) / articles * 1e6:.0f} us per article in all; peak RSS"
             f" {rss.own / 2**20:.0f} MB, with workers {rss.total / 2**20:.0f} MB;"
             f" load {os.getloadavg()[0]:.1f}",

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Index,
     Table,
     and_,
     func,
@@ -101,6 +102,18 @@ class TopicsProjection(Projection):
                 batch.sighting(event.data, event.position)
         batch.flush()
         insert_rows(conn, tables["article_events"], EVENT_COLUMNS, provenance)
+
+    def deferred_indexes(self, tables: Tables) -> list[Index]:
+        """Built after a replay has loaded the rows: the non-unique indexes, except the entries'
+        by article, which `Batch` reads through for every batch (all the others serve the
+        pages and feeds, which read the generation only once it is switched in)."""
+        return [
+            index
+            for base, table in tables.items()
+            if base != "topic_entries"
+            for index in sorted(table.indexes, key=lambda i: str(i.name))
+            if not index.unique
+        ]
 
     def compare(self, conn: Connection, old: Tables, new: Tables) -> dict[str, Any]:
         """Per topic, how many articles entered and left between two generations."""

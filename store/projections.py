@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, Index, Table, func, select, update
 from sqlalchemy import insert as sa_insert
+from sqlalchemy.schema import CreateTable
 
 from store import schema
 from store.ahead import prepared_batches
@@ -72,7 +73,7 @@ class ProjectionRunner:
             row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
             if row is not None:
                 return Checkpoint(row.name, row.position, row.generation)
-            self._create(conn, projection, 1)
+            self._create(conn, projection.tables(1))
             conn.execute(sa_insert(_checkpoints).values(name=name, position=0, generation=1))
         return Checkpoint(name, 0, 1)
 
@@ -176,10 +177,11 @@ class ProjectionRunner:
         current = self.checkpoint(projection.name)
         generation = current.generation + 1
         new_tables = projection.tables(generation)
+        deferred = projection.deferred_indexes(new_tables)
         with write_transaction(self.store.engine, append_lock=False) as conn:
             for table in reversed(list(new_tables.values())):
                 table.drop(conn, checkfirst=True)  # left over by an interrupted replay
-            self._create(conn, projection, generation)
+            self._create(conn, new_tables, without=deferred)
         head = self.store.head()
         total = self._count(projection, head)
         applied = 0
@@ -194,6 +196,9 @@ class ProjectionRunner:
             applied += len(batch)
             if progress is not None:
                 progress(applied, total)
+        with write_transaction(self.store.engine, append_lock=False) as conn:
+            for index in deferred:
+                index.create(conn)
         # What arrived during the rebuild, outside the swap too: a fault there needs its
         # own transaction, and the swap then has (almost) nothing left to apply.
         caught_up = self.store.head()
@@ -270,6 +275,17 @@ class ProjectionRunner:
             return int(conn.execute(query).scalar() or 0)
 
     @staticmethod
-    def _create(conn: Connection, projection: Projection, generation: int) -> None:
-        for table in projection.tables(generation).values():
-            table.create(conn, checkfirst=True)
+    def _create(
+        conn: Connection, tables: Mapping[str, Table], *, without: Sequence[Index] = ()
+    ) -> None:
+        """Create `tables` with their indexes, except those in `without` (which the caller
+        creates later); with `without`, the tables must not exist yet."""
+        later = {id(index) for index in without}
+        for table in tables.values():
+            if not later:
+                table.create(conn, checkfirst=True)
+                continue
+            conn.execute(CreateTable(table))
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                if id(index) not in later:
+                    index.create(conn)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
@@ -62,3 +62,41 @@ def test_a_replay_in_worker_processes_equals_one_in_a_single_process(
     assert pool_view == single_view
     assert pool_files == single_files
     assert len(single_files) > 3
+
+
+def _indexes(runner: ProjectionRunner, generation: int) -> dict[str, set[tuple[Any, ...]]]:
+    """Each table's indexes as the database's catalog has them: (name, columns, unique)."""
+    with runner.store.reading() as conn:
+        catalog = inspect(conn)
+        return {
+            base: {
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in catalog.get_indexes(table.name)
+            }
+            for base, table in runner.projections["topics"].tables(generation).items()
+        }
+
+
+def test_a_replay_builds_its_indexes_after_the_rows_and_ends_with_the_full_schema(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    append_labelled(store, labelled(classes=True))
+    own = replace(config, output_dir=tmp_path / "out")
+    runner = ProjectionRunner(store, build_projections(own), batch_size=5)
+    topics = runner.projections["topics"]
+    assert topics.deferred_indexes(topics.tables(2))  # the replay does defer some
+    created = _indexes(runner, runner.checkpoint("topics").generation)  # made whole, at once
+    runner.replay("topics")
+    generation = runner.checkpoint("topics").generation
+    assert generation == 2
+    declared = {
+        base: {(i.name, tuple(c.name for c in i.columns), bool(i.unique)) for i in t.indexes}
+        for base, t in topics.tables(generation).items()
+    }
+    replayed = _indexes(runner, generation)
+    assert replayed == declared
+    renamed = {
+        base: {(name.replace("_g1_", "_g2_"), cols, u) for name, cols, u in found}
+        for base, found in created.items()
+    }
+    assert renamed == replayed
