@@ -1,0 +1,48 @@
+"""A SQLite store's write-ahead log is checkpointed at about the same size whatever the
+file's page size, so a bulk load does not leave a huge WAL for every later commit to pay for."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from store import EventStore, NewEvent
+from store.engine import WAL_CHECKPOINT_BYTES
+
+DOCUMENT = "Hà Nội và Viêng Chăn ký kết thỏa thuận hợp tác. " * 120  # ~6 KB of UTF-8
+
+
+def _bulk_load(store: EventStore, megabytes: int) -> None:
+    per_batch = 100
+    batches = megabytes * 1024 * 1024 // (len(DOCUMENT.encode()) * per_batch) + 1
+    for batch in range(batches):
+        events = [NewEvent("Noted", {"text": DOCUMENT, "n": n}) for n in range(per_batch)]
+        store.append(f"bulk-{batch}", events)
+
+
+@pytest.mark.parametrize("page_size", [4096, 16384])
+def test_a_bulk_load_leaves_a_wal_near_the_checkpoint_size_whatever_the_page_size(
+    tmp_path: Path, page_size: int
+) -> None:
+    db = tmp_path / "store.db"
+    if page_size != 16384:  # a file made before the store chose 16 KiB pages keeps its own
+        with sqlite3.connect(db) as conn:
+            conn.execute(f"PRAGMA page_size={page_size}")
+            conn.execute("CREATE TABLE older (x)")
+    store = EventStore.open(f"sqlite:///{db}")
+    try:
+        _bulk_load(store, megabytes=5 * WAL_CHECKPOINT_BYTES // (1024 * 1024))
+        # Measured while the store is open: closing the last connection checkpoints and
+        # deletes the WAL, which would hide its size. The WAL file is reused after each
+        # checkpoint, so it holds the checkpoint size plus the last transaction; a fixed
+        # page count let it reach 160 MB with 16 KiB pages.
+        size = Path(f"{db}-wal").stat().st_size
+        assert size < WAL_CHECKPOINT_BYTES * 1.25, f"WAL {size / 2**20:.0f} MiB"
+        assert os.path.getsize(db) > 2 * WAL_CHECKPOINT_BYTES  # the events did reach the file
+    finally:
+        store.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == page_size
