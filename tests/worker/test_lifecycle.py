@@ -185,8 +185,14 @@ def test_a_signal_stops_the_worker_and_its_server_with_status_0_within_10_second
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read())["scheduler"] == "running"
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        metrics = response.read().decode()
+
+    def metrics_after_catch_up() -> str | None:
+        # The lag is set by the catch-up that follows the poll, which "polled vn: ok" precedes.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return text if "newsledger_projection_lag_events" in text else None
+
+    metrics = wait_for(metrics_after_catch_up, timeout=20)
     assert 'newsledger_events_appended_total{type="ArticleIngested"} 5.0' in metrics
     assert 'newsledger_fetches_total{outcome="ok"}' in metrics
     assert "newsledger_fetch_duration_seconds_bucket" in metrics
