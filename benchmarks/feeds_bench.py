@@ -116,9 +116,11 @@ FILLER = {
 KIND_SHARES = ["meeting"] * 25 + ["economy"] * 25 + ["sport"] * 10 + ["other"] * 40
 
 
-def article_event(i: int, rng: random.Random) -> NewEvent:
+def draw(i: int, rng: random.Random, shares: list[str]) -> tuple[str, str, dict[str, int]]:
+    """Article `i`'s language, its kind drawn from `shares`, and the values its templates
+    are filled with (the draws in this order, so that a seed gives the same articles)."""
     language = "vi" if i % 3 else "en"
-    kind = rng.choice(KIND_SHARES)
+    kind = rng.choice(shares)
     values = {
         "d": rng.randint(1, 28),
         "m": rng.randint(1, 12),
@@ -128,12 +130,13 @@ def article_event(i: int, rng: random.Random) -> NewEvent:
         "n": rng.randint(2, 400),
         "y": rng.randint(2015, 2025),
     }
-    own = [t.format(**values) for t in rng.sample(KINDS[kind][language], 2)]
-    sentences = own + [rng.choice(FILLER[language]).format(**values) for _ in range(16)]
-    rng.shuffle(sentences)
-    paragraphs = [" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4)]
-    text = "\n\n".join(paragraphs)
-    title = own[0][:100]
+    return language, kind, values
+
+
+def ingested_event(
+    i: int, rng: random.Random, title: str, text: str, language: str, fetch_delay: timedelta
+) -> NewEvent:
+    """Article `i` as an `ArticleIngested` event published `i` minutes after START."""
     moment = START + timedelta(minutes=i)
     data = article_data(
         article_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -142,10 +145,20 @@ def article_event(i: int, rng: random.Random) -> NewEvent:
         text=text,
         language=language,
         published=moment,
-        fetched=moment + timedelta(minutes=3),
+        fetched=moment + fetch_delay,
         source_id=f"source-{i % 7}",
     )
     return ARTICLE_INGESTED.new(data, metadata={})
+
+
+def article_event(i: int, rng: random.Random) -> NewEvent:
+    language, kind, values = draw(i, rng, KIND_SHARES)
+    own = [t.format(**values) for t in rng.sample(KINDS[kind][language], 2)]
+    sentences = own + [rng.choice(FILLER[language]).format(**values) for _ in range(16)]
+    rng.shuffle(sentences)
+    paragraphs = [" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4)]
+    text = "\n\n".join(paragraphs)
+    return ingested_event(i, rng, own[0][:100], text, language, timedelta(minutes=3))
 
 
 def append_articles(store: EventStore, start: int, count: int, seed: int = 7) -> float:

@@ -20,20 +20,18 @@ import random
 import resource
 import threading
 import time
-import uuid
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
-from feeds_bench import FILLER, KINDS, START, article_event
+from feeds_bench import FILLER, KINDS, article_event, draw, ingested_event
 from sqlalchemy import select
 
 from feeds.config import parse_config
 from feeds.projections import TOPICS, build_projections
-from newsfacts import ARTICLE_INGESTED, article_stream
+from newsfacts import article_stream
 from store import EventStore, NewEvent, ProjectionRunner, StreamAppend
-from tests.support.articles import article_data
 
 REAL_SHARES = ["meeting"] * 7 + ["economy"] * 35 + ["sport"] * 10 + ["other"] * 48
 MEDIAN_BYTES, SIGMA = 4600, 0.46  # p90 ≈ 1.8 x the median, as in news-vi
@@ -41,17 +39,7 @@ MEDIAN_BYTES, SIGMA = 4600, 0.46  # p90 ≈ 1.8 x the median, as in news-vi
 
 def real_article(i: int, rng: random.Random) -> NewEvent:
     """One article of the real-size distribution: its kind's sentences among fillers."""
-    language = "vi" if i % 3 else "en"
-    kind = rng.choice(REAL_SHARES)
-    values = {
-        "d": rng.randint(1, 28),
-        "m": rng.randint(1, 12),
-        "a": rng.randint(1, 999),
-        "b": rng.randint(1, 9),
-        "p": rng.randint(1, 40),
-        "n": rng.randint(2, 400),
-        "y": rng.randint(2015, 2025),
-    }
+    language, kind, values = draw(i, rng, REAL_SHARES)
     target = min(60_000, int(MEDIAN_BYTES * math.exp(rng.gauss(0, SIGMA))))
     own = [t.format(**values) for t in rng.sample(KINDS[kind][language], 2)]
     sentences, size = list(own), sum(len(s.encode()) for s in own)
@@ -61,18 +49,7 @@ def real_article(i: int, rng: random.Random) -> NewEvent:
         size += len(filler.encode()) + 1
     rng.shuffle(sentences)
     text = "\n\n".join(" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4))
-    moment = START + timedelta(minutes=i)
-    data = article_data(
-        article_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        url=f"https://news.example.vn/{i}.html",
-        title=own[0][:100],
-        text=text,
-        language=language,
-        published=moment,
-        fetched=moment,
-        source_id=f"source-{i % 7}",
-    )
-    return ARTICLE_INGESTED.new(data, metadata={})
+    return ingested_event(i, rng, own[0][:100], text, language, timedelta(0))
 
 
 def fill(store: EventStore, count: int, sizes: str) -> tuple[float, list[int]]:
