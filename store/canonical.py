@@ -27,25 +27,27 @@ _INT_END = 1 << 64
 
 def canonical_bytes(value: Any) -> bytes:
     """The canonical JSON of `value` as UTF-8 bytes."""
+    fast = _orjson(value)
+    return fast if fast is not None else _standard(value).encode("utf-8")
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical JSON of `value` as text: one text for one value, so hashes are stable."""
+    fast = _orjson(value)
+    return fast.decode("utf-8") if fast is not None else _standard(value)
+
+
+def _orjson(value: Any) -> bytes | None:
+    """orjson's bytes for a plain `value`, else None (the standard library's path)."""
     if _plain(value):
         try:
             return orjson.dumps(value, option=_SORTED)
         except orjson.JSONEncodeError:
             # A lone surrogate in a text (orjson refuses it; the standard library writes
-            # it and the UTF-8 encoding below refuses it, as the store always did),
-            # or a nesting deeper than orjson's limit.
+            # it, and encoding it to UTF-8 then refuses it, as the store always did), or a
+            # nesting deeper than orjson's limit.
             pass
-    return _standard(value).encode("utf-8")
-
-
-def canonical_json(value: Any) -> str:
-    """The canonical JSON of `value` as text: one text for one value, so hashes are stable."""
-    if _plain(value):
-        try:
-            return orjson.dumps(value, option=_SORTED).decode("utf-8")
-        except orjson.JSONEncodeError:
-            pass
-    return _standard(value)
+    return None
 
 
 def _standard(value: Any) -> str:

@@ -98,8 +98,7 @@ class ProjectionRunner:
             after=start.position, types=projection.types, batch_size=self.batch_size, until=head
         )
         # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
-        ahead = type(projection).prepare is not Projection.prepare
-        ahead = ahead and head - start.position >= self.ahead_from
+        ahead = _prepares(projection) and head - start.position >= self.ahead_from
         for batch, prepared in prepared_batches(
             projection, batches, workers=self.workers if ahead else 0, lazy=not ahead
         ):
@@ -188,7 +187,7 @@ class ProjectionRunner:
         batches = self.store.read_batches(
             types=projection.types, batch_size=self.batch_size, until=head
         )
-        ahead = type(projection).prepare is not Projection.prepare and total >= self.ahead_from
+        ahead = _prepares(projection) and total >= self.ahead_from
         for batch, prepared in prepared_batches(
             projection, batches, workers=self.workers if ahead else 0
         ):
@@ -289,3 +288,8 @@ class ProjectionRunner:
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
                 if id(index) not in later:
                     index.create(conn)
+
+
+def _prepares(projection: Projection) -> bool:
+    """Whether `projection` has pure work (`prepare`) that worker processes can do ahead."""
+    return type(projection).prepare is not Projection.prepare
