@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
 )
 
@@ -178,6 +179,14 @@ class StoriesProjection(Projection):
     def _state(self, conn: Connection, tables: Tables) -> _State:
         members = tables["story_members"]
         state = self._states.get(members.name)
+        if state is not None:
+            # Another process (the worker's projection process, another replica) may have
+            # applied events since: the grouper in memory lacks its members, and its member
+            # numbers would collide with theirs (the batch would fail and be retried event by
+            # event). Member numbers are dense, so the last one says whether the tables moved.
+            last = conn.execute(select(func.max(members.c.member))).scalar_one()
+            if (-1 if last is None else last) != state.next_member - 1:
+                state = None
         if state is None:
             state = _State(Grouper(self.settings), MeetingIndex(), 0)
             columns = (

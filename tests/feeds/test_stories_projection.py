@@ -136,6 +136,30 @@ def test_a_restarted_projection_goes_on_grouping_from_its_tables(store: EventSto
     assert _stories(restarted)[article_uuid("late-copy")] == article_uuid(meetings[0].key)
 
 
+def test_two_processes_taking_turns_group_as_one(store: EventStore) -> None:
+    # The worker's projection process and the worker itself (or two replicas) may both
+    # apply: each must see the members the other added, not only those it remembers.
+    meetings = load_meetings()
+    first = ProjectionRunner(store, [StoriesProjection()])
+    _append(store, meetings[0].key, meetings[0], 0)
+    first.catch_up()  # `first` now holds a grouper in memory
+    second = ProjectionRunner(store, [StoriesProjection()])
+    copy = EDITS["dropped-lead"](meetings[0], random.Random(2))
+    _append(store, "copy-one", copy, 1, source="site1")
+    second.catch_up()
+    again = EDITS["byline-and-caption"](meetings[0], random.Random(3))
+    _append(store, "copy-two", again, 2, source="site2")
+    first.catch_up()  # its grouper in memory lacks "copy-one": it must reload, not collide
+    grouped = _stories(first)
+    story = article_uuid(meetings[0].key)
+    assert grouped[article_uuid("copy-one")] == story
+    assert grouped[article_uuid("copy-two")] == story
+    members = first.tables("stories")["story_members"]
+    with store.engine.connect() as conn:
+        numbers = sorted(conn.execute(select(members.c.member)).scalars())
+    assert numbers == list(range(len(numbers)))  # no member number given twice
+
+
 def test_the_stories_thresholds_come_from_the_configuration(tmp_path: Path) -> None:
     config = parse_config(
         {"stories": {"jaccard": 0.8, "containment": 1}}, file="x.toml", base_dir=tmp_path
