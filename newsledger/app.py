@@ -91,3 +91,12 @@ class App:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def projection_runner(settings: Settings) -> ProjectionRunner:
+    """The app's runner, built in the worker's projection process (store/follow.py) from the
+    same settings as the worker's, so both apply the same projections to the same store."""
+    from newsledger.logs import configure_logging
+
+    configure_logging()
+    return App(settings=settings).runner

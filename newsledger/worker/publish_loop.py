@@ -19,6 +19,10 @@ from store import StoreUnavailableError
 log = logging.getLogger("newsledger.worker")
 
 
+class PublishCancelled(Exception):
+    """The worker is stopping while a publish waited for the projections: end quietly."""
+
+
 class Publisher:
     """Runs `publish_once` on request, coalescing requests that arrive while it works."""
 
@@ -68,6 +72,8 @@ class Publisher:
             try:
                 self._record(self._publish_once())
                 failures = 0
+            except PublishCancelled:
+                return
             except Exception as exc:
                 failures += 1
                 delay = self._backoff.delay(failures)

@@ -9,12 +9,15 @@ every replica schedules every source; the lease decides who polls it (DESIGN.md,
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor as ThreadPoolExecutor_
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -22,17 +25,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest import ConcurrencyBudget, SourceConfig
-from newsledger.app import App
+from newsledger.app import App, projection_runner
 from newsledger.metrics import Metrics
 from newsledger.publishing import PublishResult, catch_up_and_publish
 from newsledger.worker.hosts import HostShares
 from newsledger.worker.observe import observe_poll
 from newsledger.worker.outage import StoreOutage
 from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
-from newsledger.worker.publish_loop import Publisher
+from newsledger.worker.publish_loop import PublishCancelled, Publisher
 from newsledger.worker.settings import WorkerSettings
 from newsledger.worker.sharing import SourceSharing
 from store import StoreUnavailableError
+from store.follow import ProjectionProcess, ProjectionProcessGone
 
 log = logging.getLogger("newsledger.worker")
 
@@ -63,6 +67,8 @@ class Worker:
         self.publisher = Publisher(
             self._publish_once, metrics=self.metrics, backoff=settings.publish_backoff
         )
+        self.projector = _projector(app, settings)
+        self._closing = threading.Event()  # stop(), not --once's interrupt: publishing ends
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
         self.hosts = HostShares(max(2, self._concurrency() // 2))  # threads per host
@@ -163,9 +169,31 @@ class Worker:
 
     def _publish_once(self) -> PublishResult:
         runner = self.app.runner
+        applied = self._projected(runner.store.head())
         result = catch_up_and_publish(runner, self.app.feeds_config)
+        if applied:  # the projection process did the work this catch-up found done
+            result = replace(result, applied=dict(Counter(applied) + Counter(result.applied)))
         self.metrics.record_lag({name: runner.lag(name) for name in runner.projections})
         return result
+
+    def _projected(self, head: int) -> dict[str, int]:
+        """Wait for the projection process to apply the log up to `head`; the events it
+        applied. When it is gone, the catch-up that follows does the work here."""
+        projector = self.projector
+        if projector is None:
+            return {}
+        try:
+            return projector.wait_through(head, cancel=self._closing)
+        except ProjectionProcessGone as exc:
+            if self._closing.is_set():
+                raise PublishCancelled from exc
+            if projector is self.projector:  # not replaced by a reload meanwhile
+                log.warning(
+                    "projection process gone; catching up here and starting it again",
+                    extra={"error": str(exc)},
+                )
+                projector.start()
+            return {}
 
     # -- scheduling ------------------------------------------------------------------
 
@@ -181,6 +209,8 @@ class Worker:
             executor="heartbeat",
             next_run_time=_utcnow(),
         )
+        if self.projector is not None:
+            self.projector.start()
         self.publisher.start()
         self.scheduler.start()
         # Feeds from what is already in the log, before the first poll lands.
@@ -230,6 +260,8 @@ class Worker:
 
     def run_once(self) -> list[PollReport]:
         """Poll every due enabled source once, publish, and return the reports."""
+        if self.projector is not None:  # a long folder poll is projected as it appends
+            self.projector.start()
         due = self.poller.due(self.sources())
         self.hosts.share = max(self.hosts.share, len(due))  # --once polls every due source
         with ThreadPoolExecutor_(
@@ -245,6 +277,8 @@ class Worker:
             self.sharing.release()
         finally:
             self.poller.close()
+            if self.projector is not None:
+                self.projector.stop()
         return reports
 
     def interrupt(self) -> None:
@@ -254,6 +288,7 @@ class Worker:
     def stop(self) -> bool:
         """Stop polling; wait for polls under way up to the grace period. True if all ended."""
         self._stopping.set()
+        self._closing.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         deadline = time.monotonic() + self.settings.shutdown_grace
@@ -265,6 +300,8 @@ class Worker:
         with self._lock:
             unfinished = sorted(self._inflight)
         published = self.publisher.stop(max(0.1, deadline - time.monotonic()))
+        if self.projector is not None:  # after its batch: one transaction, nothing half-done
+            self.projector.stop(max(0.5, deadline - time.monotonic()))
         # Give the sources back so other replicas take over at once; a database that does
         # not answer within a second gets no say (the leases then simply expire).
         releasing = threading.Thread(target=self._release_quietly, daemon=True)
@@ -293,8 +330,22 @@ class Worker:
         self.sharing.set_ttl(settings.lease_ttl)
         self.outage.settings = settings
         old_poller.close()
+        # The projections are built from the configuration: a new process for the new one.
+        old_projector, self.projector = self.projector, _projector(app, settings)
+        if old_projector is not None:
+            old_projector.stop()
+        if self.projector is not None and self.scheduler.running:
+            self.projector.start()
         new = {s.id: s for s in self.sources()}
         for gone in sorted(set(old) - set(new)):
             self.scheduler.remove_job(f"source:{gone}")
         self.sharing.release(set(old) - set(new))
         self._schedule([s for s in new.values() if old.get(s.id) != s])
+
+
+def _projector(app: App, settings: WorkerSettings) -> ProjectionProcess | None:
+    """The projection process of `app`'s projections, unless `[worker] projection_process`
+    is off."""
+    if not settings.projection_process:
+        return None
+    return ProjectionProcess(functools.partial(projection_runner, app.settings))

@@ -45,6 +45,9 @@ class WorkerSettings:
     store_retry_cap: float = 60.0
     shutdown_grace: float = 3.0
     replica_id: str = ""
+    # Catch the projections up in a child process that follows the log while polls append
+    # (store/follow.py); off: after each poll, in this process.
+    projection_process: bool = True
 
     def jitter_for(self, interval: float) -> float:
         return min(self.jitter, interval / 10)
@@ -82,12 +85,18 @@ def parse_worker_settings(
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: expected a whole number ≥ 1, got {value!r}")
             values[name] = value
+        elif name == "projection_process":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            values[name] = value
         elif name == "replica_id":
             if not isinstance(value, str) or not value.strip() or len(value) > 150:
                 raise ConfigError(f"{where}: expected a name of 1-150 characters, got {value!r}")
             values[name] = value.strip()
         else:
-            known = ", ".join(sorted((*_DURATIONS, "concurrency", "replica_id")))
+            known = ", ".join(
+                sorted((*_DURATIONS, "concurrency", "projection_process", "replica_id"))
+            )
             raise ConfigError(f"{where}: unknown setting (known: {known})")
     if values.get("lease_ttl", 1.0) < 1:
         raise ConfigError(f"{file}: [worker] field 'lease_ttl': must be at least 1s")

@@ -190,7 +190,8 @@ def test_a_signal_stops_the_worker_and_its_server_with_status_0_within_10_second
         # The lag is set by the catch-up that follows the poll, which "polled vn: ok" precedes.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             text = response.read().decode()
-        return text if "newsledger_projection_lag_events" in text else None
+        # (The HELP line is there from the start: wait for a projection's own line.)
+        return text if "newsledger_projection_lag_events{" in text else None
 
     metrics = wait_for(metrics_after_catch_up, timeout=20)
     assert 'newsledger_events_appended_total{type="ArticleIngested"} 5.0' in metrics
@@ -247,3 +248,45 @@ def test_a_broken_configuration_on_reload_keeps_the_old_one_and_says_why(
     worker.signal(signal.SIGTERM)
     assert worker.wait(10) == 0
     assert {e["source_id"] for e in events_of(url, "ArticleIngested")} == {"vn", "en"}
+
+
+# -- the projection process ------------------------------------------------------------
+
+
+def test_the_projections_follow_in_a_child_process_and_a_killed_one_is_replaced(
+    tmp_path: Path, feed_server: FeedServer, processes: list[WorkerProcess]
+) -> None:
+    import psutil
+
+    now = now_utc()
+    feed_server.publish("vn", [news_item("vn", n, now=now) for n in range(3)])
+    url = f"sqlite:///{tmp_path}/p.db"
+    source = {"id": "vn", "kind": "feed", "url": feed_server.url("vn"), "interval": "1s"}
+    write_config(tmp_path, store_url=url, sources=[source])
+    worker = start_worker(["run", "--no-serve"], env=worker_env(), cwd=tmp_path)
+    processes.append(worker)
+
+    def projection_process() -> psutil.Process | None:
+        children = psutil.Process(worker.process.pid).children()
+        # (not multiprocessing's resource tracker, the other child of a spawning process)
+        found = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+        return found[0] if found else None
+
+    first = wait_for(projection_process, timeout=20)
+    [published] = wait_for(
+        lambda: [e for e in worker.logged("feeds published") if e["events_applied"]], timeout=30
+    )[:1]
+    assert published["events_applied"] >= 3  # applied in the child, counted by the worker
+
+    first.kill()  # a zombie until the worker notices (it is the worker's child, not ours)
+    feed_server.publish("vn", [news_item("vn", n, now=now) for n in range(3, 6)])
+    [gone] = worker.wait_logged("projection process gone", timeout=1)
+    assert "catching up here" in gone["message"]
+    # Two polls of 3 new articles and a SourceFetched each: the second is published anyway.
+    second = wait_for(projection_process, timeout=20)
+    assert second.pid != first.pid
+    wait_for(lambda: [e for e in worker.logged("feeds published") if e["through"] >= 8], timeout=30)
+    worker.signal(signal.SIGTERM)
+    assert worker.wait(10) == 0
+    assert not second.is_running()
+    assert len(events_of(url, "ArticleIngested")) == 6

@@ -1,0 +1,185 @@
+"""A projection process: the projections caught up in a child process while the log grows.
+
+Catching up after each poll, in the process that polls, made a long poll (a folder of
+100,000 files) cost twice its time: first the ingest, then as long a catch-up, while the
+ingest had left part of the second core idle (its recorder keeps one core busy, its reader
+process about half of the other). This child follows the log instead: whenever the head
+moves it applies what is new, at a lower CPU priority than the polls, so it runs on the
+time they leave idle and never slows them down much; the publisher asks it to reach a
+position and finds most of the work done.
+
+The child owns the projections' state in memory (the stories grouper). The caller keeps its
+own runner for reading and as the fallback when the child is gone: two runners applying at
+once stay correct, since each batch's transaction re-reads the checkpoint and applies only
+what is past it (store/projections.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from store.errors import StoreError, StoreUnavailableError
+from store.projections import ProjectionRunner
+
+log = logging.getLogger("newsledger.store")
+
+#: Builds, in the child, the runner whose projections it keeps up to date. It is pickled to
+#: the child (spawned, not forked: the parent has threads), so a module-level function or a
+#: `functools.partial` of one.
+RunnerFactory = Callable[[], ProjectionRunner]
+
+
+class ProjectionProcessGone(StoreError):
+    """The projection process is not running (it died, or it is being stopped)."""
+
+
+class ProjectionProcess:
+    """A child process applying new events to the projections of `factory()`'s runner.
+
+    `interval` is how often an idle child looks at the head; `niceness` is added to its CPU
+    priority (ingest first, projections on the time it leaves). Thread-safe.
+    """
+
+    def __init__(
+        self, factory: RunnerFactory, *, interval: float = 0.25, niceness: int = 10
+    ) -> None:
+        self._factory = factory
+        self._interval = interval
+        self._niceness = niceness
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._conn: Connection | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        """Start the child (again, if it died)."""
+        with self._lock:
+            if self.alive:
+                return
+            self._closing.clear()
+            context = multiprocessing.get_context("spawn")
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_follow,
+                args=(self._factory, child, self._interval, self._niceness),
+                name="newsledger-projections",
+                daemon=True,
+            )
+            process.start()
+            child.close()
+            self._conn, self._process = parent, process
+
+    def wait_through(
+        self, position: int, *, cancel: threading.Event | None = None
+    ) -> dict[str, int]:
+        """Wait until every projection has applied the log up to `position`; returns the
+        events the child applied, per projection, since the last call. Raises the child's
+        error (StoreUnavailableError when the database is unreachable, else StoreError), or
+        ProjectionProcessGone when it is not running or `cancel` is set."""
+        with self._lock:
+            conn, process = self._conn, self._process
+            if conn is None or process is None or not process.is_alive():
+                raise ProjectionProcessGone("the projection process is not running")
+            try:
+                conn.send(("through", position))
+                while True:
+                    if self._closing.is_set() or (cancel is not None and cancel.is_set()):
+                        raise ProjectionProcessGone("the projection process is stopping")
+                    if conn.poll(0.1):
+                        kind, through, detail = conn.recv()
+                        if kind == "error":
+                            unavailable, message = detail
+                            raise (StoreUnavailableError if unavailable else StoreError)(message)
+                        if through >= position:  # an answer to an earlier, cancelled wait
+                            return dict(detail)
+                    elif not process.is_alive():
+                        raise ProjectionProcessGone(
+                            f"the projection process ended (exit code {process.exitcode})"
+                        )
+            except (EOFError, OSError) as exc:
+                raise ProjectionProcessGone(f"the projection process is gone: {exc}") from exc
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop the child after the batch it is applying (a batch is one transaction, so
+        killing it would lose nothing either); True if it ended within `timeout`."""
+        self._closing.set()
+        with self._lock:
+            conn, process = self._conn, self._process
+            self._conn = self._process = None
+        if process is None:
+            return True
+        if conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(("stop", 0, None))
+        process.join(timeout)
+        ended = not process.is_alive()
+        if not ended:
+            process.terminate()
+            process.join(1.0)
+        if conn is not None:
+            conn.close()
+        return ended
+
+
+def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness: int) -> None:
+    """The child: catch up, answer a waiting parent, sleep while nothing is new."""
+    # The parent decides when to stop (a Ctrl-C reaches the whole process group).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.nice(niceness)
+    runner = factory()
+    applied: Counter[str] = Counter()
+    wanted: int | None = None
+    failures = 0
+    while True:
+        busy, error = False, None
+        try:
+            done = runner.catch_up()
+            applied.update(done)
+            busy, failures = any(done.values()), 0
+        except Exception as exc:  # reported to a waiting parent, tried again after a pause
+            failures += 1
+            error = (isinstance(exc, StoreUnavailableError), f"{exc}")
+            if failures == 1:
+                log.warning("projection process: catching up failed", extra={"error": f"{exc}"})
+        if wanted is not None:
+            if error is not None:
+                conn.send(("error", wanted, error))
+                wanted = None
+            else:
+                through = min(runner.checkpoint(n).position for n in runner.projections)
+                if through >= wanted:
+                    conn.send(("done", through, dict(applied)))
+                    applied.clear()
+                    wanted = None
+        pause = 0.0 if busy else interval * min(2**failures, 40)
+        if conn.poll(pause):
+            try:
+                kind, position, _ = _message(conn.recv())
+            except EOFError:  # the parent is gone
+                return
+            if kind == "stop":
+                return
+            wanted = position if wanted is None else max(wanted, position)
+
+
+def _message(value: Any) -> tuple[str, int, Any]:
+    kind, position, *rest = value
+    return str(kind), int(position), rest[0] if rest else None

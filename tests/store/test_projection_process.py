@@ -1,0 +1,102 @@
+"""The projection process (store/follow.py), a real spawned child on SQLite and PostgreSQL:
+it follows the log as it grows, answers a wait once every projection has reached the
+position, leaves the views as a catch-up in this process would, and when it is gone the
+caller is told and its own runner carries on."""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from store import EventStore, ProjectionRunner
+from store.follow import ProjectionProcess, ProjectionProcessGone
+from tests.store.test_projections import StreamCounts, _fill, _view
+
+
+def counting_runner(url: str) -> ProjectionRunner:
+    """Built in the child (module level, so that it pickles)."""
+    return ProjectionRunner(EventStore.open(url), [StreamCounts()], batch_size=7)
+
+
+def _process(url: str) -> ProjectionProcess:
+    return ProjectionProcess(functools.partial(counting_runner, url), interval=0.05)
+
+
+def test_the_child_follows_the_log_while_it_grows_and_answers_a_wait_at_the_head(
+    store_url: str,
+) -> None:
+    store = EventStore.open(store_url)
+    here = ProjectionRunner(store, [StreamCounts()])
+    process = _process(store_url)
+    process.start()
+    try:
+        _fill(store, 40)
+        # Without being asked, the child catches up as the head moves.
+        deadline = time.monotonic() + 30
+        while here.checkpoint("stream_counts").position < store.head():
+            assert time.monotonic() < deadline, "the child never caught up on its own"
+            time.sleep(0.05)
+        _fill(store, 25, start=40)
+        applied = process.wait_through(store.head())
+        assert here.checkpoint("stream_counts").position == store.head() == 65
+        assert sum(applied.values()) == 52  # every Counted event, each applied once
+        # The caller's own catch-up finds nothing left, and the view is what it would build.
+        assert here.catch_up() == {"stream_counts": 0}
+        expected = {f"s-{s}": sum(1 for n in range(65) if n % 7 == s and n % 5) for s in range(7)}
+        assert {row[0]: row[1] for row in _view(here)} == expected
+    finally:
+        assert process.stop()
+        store.close()
+    assert not process.alive
+
+
+def test_a_dead_child_is_reported_and_the_callers_runner_carries_on(sqlite_url: str) -> None:
+    store = EventStore.open(sqlite_url)
+    process = _process(sqlite_url)
+    process.start()
+    try:
+        _fill(store, 10)
+        process.wait_through(store.head())
+        assert process.pid is not None
+        os.kill(process.pid, signal.SIGKILL)
+        _fill(store, 10, start=10)
+        with pytest.raises(ProjectionProcessGone):
+            process.wait_through(store.head())
+        here = ProjectionRunner(store, [StreamCounts()])
+        assert here.catch_up() == {"stream_counts": 8}
+        process.start()  # started again, it finds nothing to do
+        assert process.wait_through(store.head()) == {"stream_counts": 0}
+    finally:
+        process.stop()
+        store.close()
+
+
+def test_a_child_that_cannot_open_its_store_is_reported_gone(tmp_path: object) -> None:
+    process = ProjectionProcess(
+        functools.partial(counting_runner, f"sqlite:///{tmp_path}/missing/dir/store.db")
+    )
+    process.start()
+    try:
+        with pytest.raises(ProjectionProcessGone):
+            process.wait_through(1)
+    finally:
+        process.stop()
+
+
+def test_a_wait_is_cancelled_when_the_caller_stops(sqlite_url: str) -> None:
+    store = EventStore.open(sqlite_url)
+    process = _process(sqlite_url)
+    process.start()
+    cancel = threading.Event()
+    cancel.set()
+    try:
+        with pytest.raises(ProjectionProcessGone, match="stopping"):
+            process.wait_through(store.head() + 1000, cancel=cancel)  # a position never reached
+    finally:
+        process.stop()
+        store.close()
