@@ -27,14 +27,15 @@ class SchemaState:
         return self.current == self.head
 
 
-def _config() -> Config:
+def migrations_config() -> Config:
+    """Alembic's configuration for the store's migrations (the caller sets the connection)."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     return config
 
 
 def _script() -> ScriptDirectory:
-    return ScriptDirectory.from_config(_config())
+    return ScriptDirectory.from_config(migrations_config())
 
 
 def _known(revision: str | None) -> bool:
@@ -70,7 +71,7 @@ def upgrade(engine: Engine) -> SchemaState:
 
 
 def _run_upgrade(conn: Connection) -> None:
-    config = _config()
+    config = migrations_config()
     config.attributes["connection"] = conn
     command.upgrade(config, "head")
 

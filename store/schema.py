@@ -20,8 +20,15 @@ events = Table(
     "events",
     metadata,
     # Positions are assigned by the writer while it holds the append lock, so they are
-    # gapless and commit order equals position order (see DESIGN.md, "Ordering").
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    # gapless and commit order equals position order (see DESIGN.md, "Ordering"). On
+    # SQLite the position is the rowid (INTEGER PRIMARY KEY, migration 0005): one B-tree
+    # fewer per append, and replay reads the table in its own order.
+    Column(
+        "position",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("stream_id", String(200), nullable=False),
     Column("stream_version", Integer, nullable=False),
@@ -41,6 +48,8 @@ event_keys = Table(
     metadata,
     Column("key", String(600), primary_key=True),
     Column("position", BigInteger, nullable=False),
+    # One B-tree keyed by the text on SQLite, not a rowid table beside an index.
+    sqlite_with_rowid=False,
 )
 
 projection_checkpoints = Table(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import socket
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DatabaseError
 
 from store import (
+    DuplicateKeyError,
     EventStore,
     NewEvent,
     SchemaTooNewError,
@@ -15,6 +18,8 @@ from store import (
     make_engine,
     schema_state,
 )
+from store.migrate import migrations_config
+from store.sql import write_transaction
 
 
 def test_the_schema_is_created_on_first_use(store_url: str) -> None:
@@ -74,3 +79,41 @@ def test_postgres_compresses_new_documents_with_lz4_when_the_server_has_it(pg_ur
     assert stored is not None and stored.data == document
     # metadata "{}" is too short to be compressed at all.
     assert methods == (("lz4" if has_lz4 else "pglz"), None)
+
+
+def test_a_sqlite_log_from_before_0005_is_rebuilt_with_the_position_as_rowid(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    with write_transaction(engine, append_lock=False) as conn:
+        config = migrations_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+    older = EventStore(engine, migrate=False)
+    older.append("a", [NewEvent("X", {"n": n}, keys=(f"k{n}",)) for n in range(3)])
+    older.append("b", [NewEvent("Y", {"n": 3})])
+    before = [(e.position, e.event_id, e.hash) for e in older.read_all()]
+
+    store = EventStore(engine)
+    assert schema_state(engine).up_to_date
+    with store.reading() as conn:
+        columns = {c[1]: c for c in conn.exec_driver_sql("PRAGMA table_info(events)")}
+        keys_sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'event_keys'"
+        ).scalar()
+        rowids = conn.exec_driver_sql('SELECT rowid, "position" FROM events').fetchall()
+    assert columns["position"][2] == "INTEGER" and columns["position"][5] == 1
+    assert "WITHOUT ROWID" in str(keys_sql)
+    assert all(rowid == position for rowid, position in rowids)
+    assert [(e.position, e.event_id, e.hash) for e in store.read_all()] == before
+    assert store.verify().ok
+    assert store.claimed(["k0", "k2"]) == {"k0": 1, "k2": 3}
+    with pytest.raises(DuplicateKeyError):
+        store.append("c", [NewEvent("X", {}, keys=("k1",))])
+    with pytest.raises(DatabaseError, match="immutable"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM events WHERE position = 1"))
+    with pytest.raises(DatabaseError, match="immutable"), engine.begin() as conn:
+        conn.execute(text("UPDATE event_keys SET position = 9"))
+    assert store.append("a", [NewEvent("X", {"n": 4})]) == [5]
+    assert store.verify().ok
+    store.close()
