@@ -51,6 +51,8 @@ class DirectWriter:
         # changes whenever another connection (or process) commits, so under the write
         # lock an unchanged value proves the remembered head and versions current.
         self._data_version: int | None = None
+        # PostgreSQL: whether the schema has `newsledger_append_one` (migration 0006).
+        self._one_statement = True
 
     def append(self, appends: Sequence[StreamAppend], *, recorded_at: str) -> list[list[int]]:
         """Store `appends` in one transaction; raises `Refused` (nothing stored) when an
@@ -106,7 +108,11 @@ class DirectWriter:
         try:
             if assumed is not None:
                 chain, result = _chain(appends, self._head, assumed, recorded_at)
-                if _pg_insert(conn, chain, expect=assumed, head=self._head):
+                if self._one_statement and len(chain.rows) == 1 and len(assumed) == 1:
+                    inserted = self._pg_append_one(conn, chain, assumed, dbapi)
+                else:
+                    inserted = _pg_insert(conn, chain, expect=assumed, head=self._head)
+                if inserted:
                     self._remember(chain, appends, assumed)
                     return result
             with conn.pipeline(), conn.cursor() as lock, conn.cursor() as cursor:
@@ -125,6 +131,27 @@ class DirectWriter:
             raise
         self._remember(chain, appends, versions)
         return result
+
+    def _pg_append_one(self, conn: Any, chain: _Chain, assumed: dict[str, int], dbapi: Any) -> bool:
+        """Insert the one chained row with `newsledger_append_one` (migration 0006): one
+        statement in autocommit, so one round trip with the commit; False when the head
+        or the stream's version has moved (nothing is inserted). A schema from before that
+        migration (a store opened with `migrate=False`) keeps the pipelined path."""
+        assert self._head is not None
+        keys = [k["key"] for k in chain.key_rows] or None
+        conn.autocommit = True
+        try:
+            row = conn.execute(
+                q.PG_APPEND_ONE, [*chain.rows[0].values(), self._head[1], keys], prepare=True
+            ).fetchone()
+        except dbapi.errors.UndefinedFunction:
+            self._one_statement = False
+            row = None
+        finally:
+            conn.autocommit = False
+        if row is None:
+            return _pg_insert(conn, chain, expect=assumed, head=self._head)
+        return bool(row[0])
 
     def _assumed(self, appends: Sequence[StreamAppend]) -> dict[str, int] | None:
         """Each stream's version as the writer expects it, or as remembered, or else 0: a

@@ -86,3 +86,11 @@ PG_EVENT_IF = (
     " AND coalesce((SELECT max(stream_version) FROM events WHERE stream_id = %b::text), 0)"
     " = %b::int"
 )
+
+# The same in one statement (migration 0006), run in autocommit: one round trip, commit
+# included. Arguments: the row's columns, the hash before it, its keys (NULL for none).
+PG_APPEND_ONE = (
+    "SELECT newsledger_append_one("
+    + ", ".join(f"%b::{t}" for t in (*_TYPES, "text", "text[]"))
+    + ")"
+)

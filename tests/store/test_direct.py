@@ -159,3 +159,40 @@ def test_writer_processes_sharing_streams_keep_the_chain_and_versions(store_url:
         assert store.verify().ok
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_single_appends_in_one_statement_keep_keys_ids_and_the_chain(pg_url: str) -> None:
+    """One event to one stream goes through `newsledger_append_one` (one round trip): its
+    keys are claimed, a repeated key or id is settled by the checked path as before."""
+    store = EventStore.open(pg_url)
+    try:
+        assert store.append("s", [NewEvent("X", {"n": 0})]) == [1]  # learns the head
+        event = NewEvent("X", {"n": 1}, keys=("a", "b"))
+        assert store.append("s", [event]) == [2]
+        assert store.append("s", [event]) == [2]
+        assert store.claimed(["a", "b"]) == {"a": 2, "b": 2}
+        with pytest.raises(DuplicateKeyError):
+            store.append("t", [NewEvent("X", {}, keys=("b",))])
+        with pytest.raises(ConcurrencyError):
+            store.append("s", [NewEvent("X", {})], expected_version=1)
+        assert store.append("s", [NewEvent("X", {"n": 2})], expected_version=2) == [3]
+        assert [e.stream_version for e in store.read_stream("s")] == [1, 2, 3]
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_a_schema_without_the_one_statement_append_keeps_the_pipelined_path(pg_url: str) -> None:
+    store = EventStore.open(pg_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP FUNCTION newsledger_append_one"))
+    try:
+        assert store.append("s", [NewEvent("X", {"n": 1})]) == [1]
+        assert store.append("s", [NewEvent("X", {"n": 2}, keys=("k",))]) == [2]
+        assert store.append("s", [NewEvent("X", {"n": 3})]) == [3]
+        assert store.claimed(["k"]) == {"k": 2}
+        assert store.verify().ok
+    finally:
+        store.close()
