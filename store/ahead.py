@@ -38,15 +38,13 @@ def prepared_batches(
     batches: Iterable[Sequence[RecordedEvent]],
     *,
     workers: int,
-    lazy: bool = False,
 ) -> Iterator[tuple[Sequence[RecordedEvent], Any]]:
     """Each batch with `projection.prepare(projection.prepare_input(batch))`, in order; with
     more than one worker the preparation runs in `workers` processes, up to 2 x `workers`
-    batches ahead, and only `prepare_input` is pickled to them. `lazy`, in one process:
-    None instead, and `apply` prepares what it needs."""
+    batches ahead, and only `prepare_input` is pickled to them."""
     if workers <= 1:
         for batch in batches:
-            yield batch, None if lazy else projection.prepare(projection.prepare_input(batch))
+            yield batch, projection.prepare(projection.prepare_input(batch))
         return
     # Spawned, not forked: the worker process that replays has threads of its own.
     context = multiprocessing.get_context("spawn")

@@ -98,9 +98,13 @@ class ProjectionRunner:
             after=start.position, types=projection.types, batch_size=self.batch_size, until=head
         )
         # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
+        # Either way the pure work is done before the batch's write transaction, which then
+        # holds the database's write lock only for the writing: on SQLite that lock is the
+        # log's too, and a catch-up running beside a poll (store/follow.py) must not hold
+        # the poll's appends back while it fingerprints a thousand articles.
         ahead = _prepares(projection) and head - start.position >= self.ahead_from
         for batch, prepared in prepared_batches(
-            projection, batches, workers=self.workers if ahead else 0, lazy=not ahead
+            projection, batches, workers=self.workers if ahead else 0
         ):
             applied += self._apply_batch(projection, batch, batch[-1].position, prepared)
         if self.checkpoint(projection.name).position < head:
