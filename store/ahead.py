@@ -30,7 +30,10 @@ def _start(projection: Projection) -> None:
 
 def _prepare(batch: Any) -> Any:
     assert _PROJECTION is not None
-    return _PROJECTION.prepare(batch)
+    try:
+        return _PROJECTION.prepare(batch)
+    except Exception:  # as in `_prepared_here`: applied unprepared, the fault recorded
+        return None
 
 
 def prepared_batches(
@@ -44,7 +47,7 @@ def prepared_batches(
     batches ahead, and only `prepare_input` is pickled to them."""
     if workers <= 1:
         for batch in batches:
-            yield batch, projection.prepare(projection.prepare_input(batch))
+            yield batch, _prepared_here(projection, batch)
         return
     # Spawned, not forked: the worker process that replays has threads of its own.
     context = multiprocessing.get_context("spawn")
@@ -58,3 +61,13 @@ def prepared_batches(
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
+
+
+def _prepared_here(projection: Projection, batch: Sequence[RecordedEvent]) -> Any:
+    """`prepare` in this process; None when an event of the batch makes it raise (a poison
+    event in an immutable log): the batch is then applied unprepared, and the runner
+    records the event that fails as a projection fault (store/faults.py)."""
+    try:
+        return projection.prepare(projection.prepare_input(batch))
+    except Exception:
+        return None
