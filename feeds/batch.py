@@ -125,16 +125,9 @@ class Batch:
             return None if found is None else f"{found.title}\n\n{found.text}"
         return f"{row['title']}\n\n{row['text']}"
 
-    def sighting(self, data: dict[str, Any], position: int) -> None:
-        aid = str(data["article_id"])
-        url = data.get("canonical_url") or data.get("url")
+    def sighting(self, aid: str, source_id: str, url: str | None, position: int) -> None:
         self.sightings.append(
-            {
-                "article_id": aid,
-                "position": position,
-                "source_id": str(data.get("source_id") or ""),
-                "url": url,
-            }
+            {"article_id": aid, "position": position, "source_id": source_id, "url": url}
         )
         for topic_id, (seq, _, _) in self.entries.get(aid, {}).items():
             self._touch(topic_id, seq, position)

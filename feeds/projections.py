@@ -8,7 +8,7 @@ entries and figures can never be at different positions of the log."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -20,11 +20,11 @@ from sqlalchemy import (
 )
 
 from feeds.analysis import Derived, derive
-from feeds.articles import AnalysedText, ArticleVersion, analysed_text
+from feeds.articles import ArticleVersion
 from feeds.batch import Batch
 from feeds.bulk import insert_rows
 from feeds.config import FeedsConfig
-from feeds.provenance import EVENT_COLUMNS, event_row
+from feeds.provenance import EVENT_COLUMNS, event_row, with_previous_text
 from feeds.stories import StoriesProjection, article_meetings
 from feeds.tables import topics_tables
 from feeds.topics import Topic
@@ -48,6 +48,32 @@ def build_projections(config: FeedsConfig) -> list[Projection]:
     ]
 
 
+class EventFacts(NamedTuple):
+    """What applying one event of an article's stream needs of it (`prepare`)."""
+
+    type: str
+    position: int
+    article_id: str
+    provenance: tuple[Any, ...]  # its `event_row`, without a revision's previous text
+    version: ArticleVersion | None  # a content event's fields
+    sighting: tuple[str, str | None] | None  # a sighting's source id and URL
+    derived: Derived | None  # a content event's analysis; None: made when applied
+
+
+def _facts(event: RecordedEvent, topics: Sequence[Topic] | None) -> EventFacts:
+    """`event`'s facts; with `topics`, a content event's analysis too."""
+    data = event.data
+    version = ArticleVersion.from_data(data) if event.type in CONTENT_TYPES else None
+    derived = None
+    if version is not None and topics is not None:
+        derived = derive(version.title, version.text, version.language, topics)
+    sighting = None
+    if event.type == ARTICLE_SIGHTED.name:
+        sighting = (str(data.get("source_id") or ""), data.get("canonical_url") or data.get("url"))
+    row = event_row(event)
+    return EventFacts(event.type, event.position, row[0], row, version, sighting, derived)
+
+
 class TopicsProjection(Projection):
     """Which article is in which topic, why, in what order; plus what an entry shows."""
 
@@ -61,45 +87,37 @@ class TopicsProjection(Projection):
     def tables(self, generation: int) -> dict[str, Table]:
         return topics_tables(generation)
 
-    def prepare_input(self, events: Sequence[RecordedEvent]) -> list[AnalysedText | None]:
-        """What `prepare` reads: the title, text and language of each content event."""
-        return [analysed_text(e.data) if e.type in CONTENT_TYPES else None for e in events]
-
-    def prepare(self, batch: Sequence[AnalysedText | None]) -> list[Derived | None]:
-        """Figures, meetings and topics of each content event: pure, so that a replay runs
-        it in worker processes ahead of `apply_prepared` (store/ahead.py)."""
-        return [None if t is None else derive(*t, self.topics) for t in batch]
+    def prepare(self, events: Sequence[RecordedEvent]) -> list[EventFacts]:
+        """Every event's facts, with each content event's figures, meetings and topics:
+        pure, so that a long replay runs it in worker processes that read the events
+        themselves (store/ahead.py), and the applying process never decodes them."""
+        return [_facts(event, self.topics) for event in events]
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
-        self.apply_prepared(conn, tables, events, None)
+        # Analysed only when applied: an older or repeated version is never analysed.
+        self.apply_prepared(conn, tables, [_facts(event, None) for event in events])
 
     def apply_prepared(
-        self,
-        conn: Connection,
-        tables: Tables,
-        events: Sequence[RecordedEvent],
-        prepared: Sequence[Derived | None] | None,
+        self, conn: Connection, tables: Tables, prepared: Sequence[EventFacts]
     ) -> None:
-        batch = Batch(conn, tables, {str(e.data["article_id"]) for e in events}, self.page_size)
+        batch = Batch(conn, tables, {f.article_id for f in prepared}, self.page_size)
         provenance = []  # every event of the streams, for the article pages
-        for i, event in enumerate(events):
-            # A revision's row keeps the text it replaces: the page's diff needs it.
-            before = (
-                batch.shown_text(str(event.data["article_id"]))
-                if event.type == ARTICLE_REVISED.name
-                else None
-            )
-            provenance.append(event_row(event, previous_text=before))
-            if event.type in CONTENT_TYPES:
-                version = ArticleVersion.from_data(event.data)
-                derived = prepared[i] if prepared is not None else None
+        for facts in prepared:
+            row = facts.provenance
+            if facts.type == ARTICLE_REVISED.name:
+                # A revision's row keeps the text it replaces: the page's diff needs it.
+                row = with_previous_text(row, batch.shown_text(facts.article_id))
+            provenance.append(row)
+            version = facts.version
+            if version is not None:
+                derived = facts.derived
                 if derived is None:
                     if batch.is_stale(version):
                         continue  # the view shows this version or a newer one already
                     derived = derive(version.title, version.text, version.language, self.topics)
-                batch.article(version, event.position, derived)
-            elif event.type == ARTICLE_SIGHTED.name:
-                batch.sighting(event.data, event.position)
+                batch.article(version, facts.position, derived)
+            elif facts.sighting is not None:
+                batch.sighting(facts.article_id, *facts.sighting, facts.position)
         batch.flush()
         insert_rows(conn, tables["article_events"], EVENT_COLUMNS, provenance)
 

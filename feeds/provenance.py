@@ -69,6 +69,14 @@ def event_row(event: RecordedEvent, *, previous_text: str | None = None) -> tupl
     )
 
 
+def with_previous_text(row: tuple[Any, ...], previous_text: str | None) -> tuple[Any, ...]:
+    """`row` (an `event_row`) with the revision's `previous_text`."""
+    return (*row[:_PREVIOUS_TEXT], previous_text, *row[_PREVIOUS_TEXT + 1 :])
+
+
+_PREVIOUS_TEXT = EVENT_COLUMNS.index("previous_text")
+
+
 # The replay writes one row per event in the one replaying process: the two values below
 # repeat (a batch of appends shares one time; most dates come "from the feed"), so each is
 # made once. The offset is part of the key: equal instants in two zones print differently.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -107,6 +107,15 @@ def article_meetings(article: ArticleVersion) -> list[dict[str, Any]]:
     return meeting_events(article.title, article.text, article.language)
 
 
+class StoryFacts(NamedTuple):
+    """What grouping needs of one event of an article's stream (`prepare`)."""
+
+    position: int
+    sighting: dict[str, Any] | None  # a sighting's row
+    version: ArticleVersion | None  # an ingested article version
+    fingerprint: Fingerprint | None  # its fingerprint; None: made when applied
+
+
 class StoriesProjection(Projection):
     """Each article version, in log order, joins the story of its earlier copies."""
 
@@ -128,15 +137,22 @@ class StoriesProjection(Projection):
     def tables(self, generation: int) -> dict[str, Table]:
         return stories_tables(generation)
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> list[Fingerprint | None]:
-        """The fingerprint of each ingested article version: pure, the expensive part of
-        grouping (a long catch-up or replay runs it in worker processes)."""
-        return [
-            self._fingerprint(ArticleVersion.from_data(e.data))
-            if e.type == ARTICLE_INGESTED.name
-            else None
-            for e in events
-        ]
+    def prepare(self, events: Sequence[RecordedEvent]) -> list[StoryFacts]:
+        """Each event's facts, with the fingerprint of each ingested article version: pure,
+        the expensive part of grouping (a long catch-up or replay runs it in worker
+        processes that read the events themselves)."""
+        return [self._facts(event, fingerprint=True) for event in events]
+
+    def _facts(self, event: RecordedEvent, *, fingerprint: bool) -> StoryFacts:
+        if event.type == ARTICLE_SIGHTED.name:
+            return StoryFacts(event.position, _sighting(event), None, None)
+        if event.type == ARTICLE_INGESTED.name:
+            version = ArticleVersion.from_data(event.data)
+            found = self._fingerprint(version) if fingerprint else None
+            return StoryFacts(event.position, None, version, found)
+        # A revision keeps its article's story (a feed entry's id never moves); its new
+        # text is not re-grouped.
+        return StoryFacts(event.position, None, None, None)
 
     def _fingerprint(self, article: ArticleVersion) -> Fingerprint:
         hashes = shingles(article.title, article.text)
@@ -147,28 +163,20 @@ class StoriesProjection(Projection):
         return Fingerprint(hashes, keys, meeting)
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
-        self.apply_prepared(conn, tables, events, None)
+        self.apply_prepared(conn, tables, [self._facts(e, fingerprint=False) for e in events])
 
     def apply_prepared(
-        self,
-        conn: Connection,
-        tables: Tables,
-        events: Sequence[RecordedEvent],
-        prepared: Sequence[Fingerprint | None] | None,
+        self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts]
     ) -> None:
         state = self._state(conn, tables)
         rows = StoryRows(conn, tables)
         try:
-            for i, event in enumerate(events):
-                if event.type == ARTICLE_SIGHTED.name:
-                    rows.sightings.append(_sighting(event))
-                elif event.type == ARTICLE_INGESTED.name:
-                    version = ArticleVersion.from_data(event.data)
-                    fingerprint = prepared[i] if prepared is not None else None
-                    fingerprint = fingerprint or self._fingerprint(version)
-                    self._article(rows, state, version, fingerprint, event.position)
-                # A revision keeps its article's story (a feed entry's id never moves); its
-                # new text is not re-grouped.
+            for facts in prepared:
+                if facts.sighting is not None:
+                    rows.sightings.append(facts.sighting)
+                elif facts.version is not None:
+                    fingerprint = facts.fingerprint or self._fingerprint(facts.version)
+                    self._article(rows, state, facts.version, fingerprint, facts.position)
             rows.flush()
         except BaseException:
             # The transaction rolls back: the in-memory grouper is ahead of the tables, so

@@ -1,73 +1,163 @@
-"""A projection's pure work on the batches of a replay, done ahead in worker processes.
+"""A projection's pure work on the batches of a replay or a long catch-up, done ahead in
+worker processes that read their batches from the log themselves.
 
-A replay spends most of its time in work that needs neither the database nor the view's
-state (the feeds' classification and extraction). `Projection.prepare` is that work;
-during `ProjectionRunner.replay` these worker processes run it on the next batches while
-the runner's own process reads the log and applies earlier batches, and the results come
-back in log order, so the view is built exactly as by one process.
+A replay spends most of its time in work that needs neither the view's state nor the
+other batches (the feeds' decoding, classification and extraction). `Projection.prepare`
+is that work. The applying process only finds where each batch starts and ends (its
+positions: a few integers) and hands the range to a worker; the worker reads and decodes
+the batch's events from the database, runs `prepare` on them and sends the result back;
+the applying process applies the results in log order (`Projection.apply_prepared`), so
+the view is built exactly as by one process. It never decodes the events nor pickles
+their ~5 KB texts: with real-size articles that was half of its work, and it was the
+bottleneck of a parallel replay (README, feeds benchmark).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import pickle
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Engine, func, select
+
+from store import schema
+from store.engine import make_engine
 from store.events import RecordedEvent
+from store.reads import row_batches, to_events
+from store.sql import reading
+from store.upcasting import Upcasters
 
 if TYPE_CHECKING:
     from store.projection import Projection
 
-_PROJECTION: Projection | None = None
+log = logging.getLogger(__name__)
 
 
-def _start(projection: Projection) -> None:
-    global _PROJECTION
-    _PROJECTION = projection
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """One batch of the log: the events of the projection's types in (`after`, `last`]."""
+
+    after: int
+    last: int
+    count: int
 
 
-def _prepare(batch: Any) -> Any:
-    assert _PROJECTION is not None
-    try:
-        return _PROJECTION.prepare(batch)
-    except Exception:  # as in `_prepared_here`: applied unprepared, the fault recorded
+@dataclass(frozen=True, slots=True)
+class LogSource:
+    """What a worker process needs to read batches of the log as the store reads them."""
+
+    url: str
+    types: frozenset[str] | None
+    upcasters: Upcasters
+
+    def read(self, engine: Engine, part: Slice) -> list[RecordedEvent]:
+        rows = next(
+            row_batches(
+                engine, after=part.after, types=self.types, batch_size=part.count, until=part.last
+            ),
+            [],
+        )
+        if len(rows) != part.count:  # the applying process then reads it and applies it
+            raise RuntimeError(f"read {len(rows)} events of {part}, expected {part.count}")
+        return to_events(rows, self.upcasters)
+
+
+def log_source(
+    engine: Engine, types: frozenset[str] | None, upcasters: Upcasters
+) -> LogSource | None:
+    """How worker processes can read this store's log; None if they cannot (an in-memory
+    SQLite database is private to its process; an upcaster that does not pickle)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and (url.database or ":memory:") == ":memory:":
         return None
-
-
-def prepared_batches(
-    projection: Projection,
-    batches: Iterable[Sequence[RecordedEvent]],
-    *,
-    workers: int,
-) -> Iterator[tuple[Sequence[RecordedEvent], Any]]:
-    """Each batch with `projection.prepare(projection.prepare_input(batch))`, in order; with
-    more than one worker the preparation runs in `workers` processes, up to 2 x `workers`
-    batches ahead, and only `prepare_input` is pickled to them."""
-    if workers <= 1:
-        for batch in batches:
-            yield batch, _prepared_here(projection, batch)
-        return
-    # Spawned, not forked: the worker process that replays has threads of its own.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, initializer=_start, initargs=(projection,)) as pool:
-        pending: deque[tuple[Sequence[RecordedEvent], Future[Any]]] = deque()
-        for batch in batches:
-            pending.append((batch, pool.submit(_prepare, projection.prepare_input(batch))))
-            if len(pending) > 2 * workers:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
-
-
-def _prepared_here(projection: Projection, batch: Sequence[RecordedEvent]) -> Any:
-    """`prepare` in this process; None when an event of the batch makes it raise (a poison
-    event in an immutable log): the batch is then applied unprepared, and the runner
-    records the event that fails as a projection fault (store/faults.py)."""
     try:
-        return projection.prepare(projection.prepare_input(batch))
+        pickle.dumps(upcasters)
     except Exception:
         return None
+    return LogSource(url.render_as_string(hide_password=False), types, upcasters)
+
+
+def slices(
+    engine: Engine,
+    *,
+    after: int,
+    until: int,
+    types: frozenset[str] | None,
+    batch_size: int,
+) -> Iterator[Slice]:
+    """The log's batches as `EventStore.read_batches` makes them, as position ranges: one
+    short query per batch, reading positions only (a long-open read would keep SQLite's
+    WAL from being checkpointed while the replay writes)."""
+    events = schema.events
+    while after < until:
+        page = select(events.c.position).where(events.c.position > after)
+        page = page.where(events.c.position <= until)
+        if types is not None:
+            page = page.where(events.c.type.in_(sorted(types)))
+        batch = page.order_by(events.c.position).limit(batch_size).subquery()
+        with reading(engine) as conn:
+            last, count = conn.execute(select(func.max(batch.c.position), func.count())).one()
+        if not count:
+            return
+        yield Slice(after, int(last), int(count))
+        after = int(last)
+
+
+# The worker process's state: its projection and its own connection to the log.
+_WORKER: tuple[Projection, LogSource, Engine] | None = None
+
+
+def _start(projection: Projection, source: LogSource) -> None:
+    global _WORKER
+    _WORKER = (projection, source, make_engine(source.url))
+
+
+def _prepare(part: Slice) -> Any:
+    assert _WORKER is not None
+    projection, source, engine = _WORKER
+    return projection.prepare(source.read(engine, part))
+
+
+#: What `prepared_slices` yields for a batch whose worker failed (`prepare` raised, the
+#: pool broke): the applying process reads and applies that batch itself, recording its
+#: faults as it does without workers. (`prepare` itself never returns None: that is the
+#: default of a projection without one.)
+FAILED = None
+
+
+def prepared_slices(
+    projection: Projection, source: LogSource, parts: Iterator[Slice], *, workers: int
+) -> Iterator[tuple[Slice, Any]]:
+    """Each slice with `projection.prepare` of its events, in order, computed in `workers`
+    processes up to 2 x `workers` batches ahead; FAILED (None) where that raised."""
+    # Spawned, not forked: the worker process that replays has threads of its own.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, context, initializer=_start, initargs=(projection, source)
+    ) as pool:
+        pending: deque[tuple[Slice, Future[Any] | None]] = deque()
+        for part in parts:
+            try:
+                future: Future[Any] | None = pool.submit(_prepare, part)
+            except Exception:  # a broken pool (a worker was killed) takes no more work
+                future = None
+            pending.append((part, future))
+            if len(pending) > 2 * workers:
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
+
+
+def _result(part: Slice, future: Future[Any] | None) -> tuple[Slice, Any]:
+    try:
+        if future is None:
+            raise RuntimeError("the worker processes have stopped")
+        return part, future.result()
+    except Exception as exc:
+        log.warning("events %d-%d are prepared without workers: %r", part.after + 1, part.last, exc)
+        return part, FAILED

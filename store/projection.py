@@ -41,28 +41,18 @@ class Projection(ABC):
     ) -> None:
         """Apply `events` (in log order) to `tables`."""
 
-    def prepare_input(self, events: Sequence[RecordedEvent]) -> Any:
-        """What `prepare` reads of `events`, and what a replay sends to its worker processes:
-        by default the events; a projection reading a few fields sends only those (pickling
-        whole events cost a parallel replay more than the fields, README's feeds benchmark)."""
-        return events
-
-    def prepare(self, batch: Any) -> Any:
-        """The part of applying a batch that reads nothing but its events (parsing,
-        classifying), given `prepare_input(events)`. A long replay runs it in worker
-        processes ahead of the batch's `apply_prepared`, which gets the result; the
-        projection must then be picklable. The default has no such part."""
+    def prepare(self, events: Sequence[RecordedEvent]) -> Any:
+        """The part of applying a batch that needs neither the view nor other batches
+        (decoding, parsing, classifying), and whatever else `apply_prepared` needs of the
+        events. A long replay or catch-up runs it in worker processes, each reading its
+        batches from the log itself (store/ahead.py); the applying process gets only the
+        result, never the events. So the result must pickle, be worth less to pickle than
+        the events, and never be None. The default, None, means no such part."""
         return None
 
-    def apply_prepared(
-        self,
-        conn: Connection,
-        tables: Mapping[str, Table],
-        events: Sequence[RecordedEvent],
-        prepared: Any,
-    ) -> None:
-        """`apply`, given what `prepare(events)` returned."""
-        self.apply(conn, tables, events)
+    def apply_prepared(self, conn: Connection, tables: Mapping[str, Table], prepared: Any) -> None:
+        """Apply a batch given only `prepare(events)`: exactly what `apply(events)` does."""
+        raise NotImplementedError(f"{type(self).__name__} has no prepare")
 
     def deferred_indexes(self, tables: Mapping[str, Table]) -> list[Index]:
         """Indexes of `tables` that a replay creates only once the new generation is loaded

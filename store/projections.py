@@ -18,7 +18,7 @@ from sqlalchemy import insert as sa_insert
 from sqlalchemy.schema import CreateTable
 
 from store import schema
-from store.ahead import prepared_batches
+from store.ahead import FAILED, LogSource, Slice, log_source, prepared_slices, slices
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
@@ -94,34 +94,79 @@ class ProjectionRunner:
         start = self.checkpoint(projection.name)
         head = self.store.head()
         applied = 0
-        batches = self.store.read_batches(
-            after=start.position, types=projection.types, batch_size=self.batch_size, until=head
-        )
         # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
-        # Either way the pure work is done before the batch's write transaction, which then
-        # holds the database's write lock only for the writing: on SQLite that lock is the
-        # log's too, and a catch-up running beside a poll (store/follow.py) must not hold
-        # the poll's appends back while it fingerprints a thousand articles.
-        ahead = _prepares(projection) and head - start.position >= self.ahead_from
-        for batch, prepared in prepared_batches(
-            projection, batches, workers=self.workers if ahead else 0
-        ):
-            applied += self._apply_batch(projection, batch, batch[-1].position, prepared)
+        ahead = self._ahead(projection, head - start.position)
+        if ahead is not None:
+            parts = slices(
+                self.store.engine,
+                after=start.position,
+                until=head,
+                types=projection.types,
+                batch_size=self.batch_size,
+            )
+            for part, prepared in prepared_slices(projection, ahead, parts, workers=self.workers):
+                applied += self._apply_slice(projection, part, prepared)
+        else:
+            for batch in self.store.read_batches(
+                after=start.position, types=projection.types, batch_size=self.batch_size, until=head
+            ):
+                applied += self._apply_batch(projection, batch, batch[-1].position)
         if self.checkpoint(projection.name).position < head:
             self._apply_batch(projection, [], head)
         return applied
 
+    def _ahead(self, projection: Projection, events: int) -> LogSource | None:
+        """How worker processes read the log for `projection`'s `prepare`, if `events` are
+        enough to be worth starting them (`ahead_from`) and they can read it at all."""
+        if self.workers <= 1 or events < self.ahead_from or not _prepares(projection):
+            return None
+        return log_source(self.store.engine, projection.types, self.store.upcasters)
+
+    def _read(self, projection: Projection, part: Slice) -> list[RecordedEvent]:
+        """The events of `part`, read here (when its worker could not prepare it)."""
+        return list(
+            self.store.read_all(
+                after=part.after, types=projection.types, batch_size=part.count, until=part.last
+            )
+        )
+
+    def _apply_slice(self, projection: Projection, part: Slice, prepared: Any) -> int:
+        """Apply a batch a worker prepared and move the checkpoint to its end; if that is
+        not possible as it is (the worker failed, another runner moved the checkpoint, the
+        batch has a fault), read the batch and apply it as `_apply_batch` does."""
+        if prepared is not FAILED:
+            try:
+                with write_transaction(self.store.engine, append_lock=False) as conn:
+                    row = self._locked_checkpoint(conn, projection)
+                    if row.position == part.after:
+                        tables = projection.tables(row.generation)
+                        projection.apply_prepared(conn, tables, prepared)
+                        conn.execute(
+                            update(_checkpoints)
+                            .where(_checkpoints.c.name == projection.name)
+                            .values(position=part.last)
+                        )
+                        return part.count
+            except StoreUnavailableError:
+                raise
+            except Exception:
+                pass  # rolled back; applied again below, event by event if need be
+        return self._apply_batch(projection, self._read(projection, part), part.last)
+
+    @staticmethod
+    def _locked_checkpoint(conn: Connection, projection: Projection) -> Any:
+        query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return conn.execute(query).one()
+
     def _apply_batch(
-        self,
-        projection: Projection,
-        events: Sequence[RecordedEvent],
-        through: int,
-        prepared: Any = None,
+        self, projection: Projection, events: Sequence[RecordedEvent], through: int
     ) -> int:
         """Apply `events` and move the checkpoint to `through`; an event that cannot be
         applied is recorded as a fault and skipped (store/faults.py says why)."""
         try:
-            return self._apply_together(projection, events, through, prepared)
+            return self._apply_together(projection, events, through)
         except StoreUnavailableError:
             raise
         except Exception:
@@ -141,23 +186,14 @@ class ProjectionRunner:
         return applied
 
     def _apply_together(
-        self,
-        projection: Projection,
-        events: Sequence[RecordedEvent],
-        through: int,
-        prepared: Any = None,
+        self, projection: Projection, events: Sequence[RecordedEvent], through: int
     ) -> int:
         """Apply `events` and move the checkpoint to `through`, in one transaction."""
         with write_transaction(self.store.engine, append_lock=False) as conn:
-            query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-            row = conn.execute(query).one()
+            row = self._locked_checkpoint(conn, projection)
             # Another runner may have moved the checkpoint while we read: skip what it applied.
             fresh = [e for e in events if e.position > row.position]
-            if fresh and prepared is not None and len(fresh) == len(events):
-                projection.apply_prepared(conn, projection.tables(row.generation), fresh, prepared)
-            elif fresh:
+            if fresh:
                 projection.apply(conn, projection.tables(row.generation), fresh)
             if through > row.position:
                 conn.execute(
@@ -188,17 +224,28 @@ class ProjectionRunner:
         head = self.store.head()
         total = self._count(projection, head)
         applied = 0
-        batches = self.store.read_batches(
-            types=projection.types, batch_size=self.batch_size, until=head
-        )
-        ahead = _prepares(projection) and total >= self.ahead_from
-        for batch, prepared in prepared_batches(
-            projection, batches, workers=self.workers if ahead else 0
-        ):
-            self._rebuild(projection, new_tables, generation, batch, prepared)
-            applied += len(batch)
-            if progress is not None:
-                progress(applied, total)
+        ahead = self._ahead(projection, total)
+        if ahead is not None:
+            parts = slices(
+                self.store.engine,
+                after=0,
+                until=head,
+                types=projection.types,
+                batch_size=self.batch_size,
+            )
+            for part, prepared in prepared_slices(projection, ahead, parts, workers=self.workers):
+                self._rebuild_slice(projection, new_tables, generation, part, prepared)
+                applied += part.count
+                if progress is not None:
+                    progress(applied, total)
+        else:
+            for batch in self.store.read_batches(
+                types=projection.types, batch_size=self.batch_size, until=head
+            ):
+                self._rebuild(projection, new_tables, generation, batch)
+                applied += len(batch)
+                if progress is not None:
+                    progress(applied, total)
         with write_transaction(self.store.engine, append_lock=False) as conn:
             for index in deferred:
                 index.create(conn)
@@ -247,7 +294,6 @@ class ProjectionRunner:
         tables: Mapping[str, Table],
         generation: int,
         events: Sequence[RecordedEvent],
-        prepared: Any = None,
     ) -> None:
         """Apply `events` to a generation being rebuilt, recording the ones that fail."""
 
@@ -256,14 +302,32 @@ class ProjectionRunner:
 
         try:
             with write_transaction(self.store.engine, append_lock=False) as conn:
-                if prepared is None:
-                    apply(conn, events)
-                else:
-                    projection.apply_prepared(conn, tables, events, prepared)
+                apply(conn, events)
         except StoreUnavailableError:
             raise
         except Exception:
             apply_each(self.store.engine, projection.name, generation, events, apply)
+
+    def _rebuild_slice(
+        self,
+        projection: Projection,
+        tables: Mapping[str, Table],
+        generation: int,
+        part: Slice,
+        prepared: Any,
+    ) -> None:
+        """`_rebuild` of a batch a worker prepared; read here and rebuilt as without
+        workers if the worker failed or the prepared batch does not apply."""
+        if prepared is not FAILED:
+            try:
+                with write_transaction(self.store.engine, append_lock=False) as conn:
+                    projection.apply_prepared(conn, tables, prepared)
+                return
+            except StoreUnavailableError:
+                raise
+            except Exception:
+                pass  # rolled back; applied again below, event by event if need be
+        self._rebuild(projection, tables, generation, self._read(projection, part))
 
     def faults(self, name: str) -> list[ProjectionFault]:
         """The events the current generation of projection `name` could not apply."""

@@ -1,19 +1,22 @@
 """A replay that classifies and extracts in worker processes (store/ahead.py) builds the very
-same view, and publishes byte-identical files, as a replay in one process."""
+same view, publishes byte-identical files and records the same faults as a replay in one
+process; so does a long catch-up."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import inspect, select
 
 from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
-from store import EventStore, ProjectionRunner
+from store import EventStore, NewEvent, ProjectionRunner
 from tests.feeds.conftest import append_labelled, article_uuid, ingested, labelled, sighted
 
 
@@ -37,7 +40,7 @@ def _files(folder: Path) -> dict[str, str]:
 
 
 def test_a_replay_in_worker_processes_equals_one_in_a_single_process(
-    store: EventStore, config: FeedsConfig, tmp_path: Path
+    store: EventStore, config: FeedsConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     articles = labelled(classes=True)
     append_labelled(store, articles)
@@ -62,6 +65,52 @@ def test_a_replay_in_worker_processes_equals_one_in_a_single_process(
     assert pool_view == single_view
     assert pool_files == single_files
     assert len(single_files) > 3
+    # The workers did the work: no batch fell back to the applying process.
+    assert not [r for r in caplog.records if r.name == "store.ahead"]
+
+
+def test_a_long_catch_up_in_worker_processes_builds_the_view_of_a_replay_in_one_process(
+    store: EventStore, config: FeedsConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    append_labelled(store, labelled(classes=True))
+    store.append(f"article-{article_uuid('vi-growth')}", [sighted("vi-growth", source_id="vov")])
+    ahead = ProjectionRunner(
+        store, build_projections(config), batch_size=5, workers=2, ahead_from=0
+    )
+    ahead.catch_up()
+    caught_up = _dump(ahead)
+    ProjectionRunner(store, build_projections(config), batch_size=5, workers=0).replay()
+    assert _dump(ahead) == caught_up
+    assert sum(len(rows) for rows in caught_up.values()) > 0
+    assert not [r for r in caplog.records if r.name == "store.ahead"]
+
+
+def test_a_replay_in_worker_processes_records_the_faults_of_one_in_a_single_process(
+    store: EventStore, config: FeedsConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    articles = labelled()
+    append_labelled(store, articles[:7])
+    # An event no projection can apply (no article id): its worker fails on its batch,
+    # which the applying process then reads and applies event by event.
+    poison = ingested("poison", title="Bài độc", text="Không có mã bài.")
+    bad = {k: v for k, v in poison.data.items() if k != "article_id"}
+    store.append("article-poison", [NewEvent(poison.type, bad)])
+    append_labelled(store, articles[7:14])
+    results = []
+    for workers in (0, 2):
+        runner = ProjectionRunner(
+            store, build_projections(config), batch_size=5, workers=workers, ahead_from=0
+        )
+        runner.replay()
+        faults = {
+            n: [(f.position, f.type) for f in runner.faults(n)] for n in ("topics", "stories")
+        }
+        results.append((_dump(runner), faults))
+    assert results[1] == results[0]
+    assert results[0][1]["topics"] == [(8, "ArticleIngested")]
+    assert results[0][1]["stories"] == [(8, "ArticleIngested")]
+    fell_back = [r for r in caplog.records if r.name == "store.ahead"]
+    assert fell_back and all(r.levelno == logging.WARNING for r in fell_back)
 
 
 def _indexes(runner: ProjectionRunner, generation: int) -> dict[str, set[tuple[Any, ...]]]:
