@@ -15,7 +15,7 @@
     python benchmarks/feeds_bench.py [--articles 100000] [--duration 5] [--pg URL]
                                      [--batch-size N]
     python benchmarks/feeds_bench.py --replay-compare [--articles N] [--sizes legacy,real]
-                                     [--workers 2]   # see benchmarks/feeds_replay.py
+                                     [--workers 1]   # see benchmarks/feeds_replay.py
 """
 
 from __future__ import annotations
@@ -267,7 +267,12 @@ def main() -> None:
         help="only replay, in one process and with --workers, for each of --sizes",
     )
     parser.add_argument("--sizes", default="legacy,real", help="legacy (~1.5 KB), real (4.6 KB)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="worker processes besides the replaying one (the runner's default)",
+    )
     args = parser.parse_args()
     if args.replay_compare:
         from feeds_replay import compare

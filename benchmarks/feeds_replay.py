@@ -1,6 +1,7 @@
 """Topic replay on every core: `feeds_bench.py --replay-compare` replays the topics projection
-in one process and with its classification and extraction in worker processes, in the
-same run on the same log, checks that both build the same view, and prints both rates.
+in one process and with its classification and extraction also in worker processes
+(`--workers`, besides the replaying process, which prepares batches too), in the same run
+on the same log, checks that both build the same view, and prints both rates.
 (The stories projection, replayed by `newsledger replay` too, is not measured here.)
 
 Articles come in two size distributions: `legacy` (the ~1.5 KB articles the benchmark
@@ -139,7 +140,7 @@ def compare(url: str, root: Path, articles: int, sizes: str, workers: int) -> No
         pool_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         rates[mode] = articles / took
         digests[mode] = view_digest(runner)
-        label = "one process" if mode == 0 else f"{mode} worker processes"
+        label = "one process" if mode == 0 else f"{mode + 1} processes"
         print(
             f"  replay, {label:<20} {rates[mode]:7,.0f} articles/s ({took:.0f}s); CPU: replaying"
             f" process {cpu:.1f}s, worker processes {pool_cpu:.1f}s,"

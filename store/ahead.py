@@ -131,26 +131,74 @@ FAILED = None
 
 
 def prepared_slices(
-    projection: Projection, source: LogSource, parts: Iterator[Slice], *, workers: int
+    projection: Projection,
+    source: LogSource,
+    parts: Iterator[Slice],
+    *,
+    workers: int,
+    engine: Engine,
 ) -> Iterator[tuple[Slice, Any]]:
-    """Each slice with `projection.prepare` of its events, in order, computed in `workers`
-    processes up to 2 x `workers` batches ahead; FAILED (None) where that raised."""
+    """Each slice with `projection.prepare` of its events, in order, computed ahead in
+    `workers` processes; FAILED (None) where that raised.
+
+    The applying process prepares batches too: whenever the next batch's result is not
+    back yet, it takes the furthest batch no worker has started (reading it through
+    `engine`) instead of waiting. So one worker beside it keeps two cores busy: two
+    workers on two cores made three busy processes, and the CPU time each spent grew with
+    the switching between them (README, feeds benchmark)."""
     # Spawned, not forked: the worker process that replays has threads of its own.
     context = multiprocessing.get_context("spawn")
+    # Deep enough that, past the batches the workers hold (one running and one queued
+    # each), some are left for the applying process to take.
+    depth = 3 * workers + 2
     with ProcessPoolExecutor(
         workers, context, initializer=_start, initargs=(projection, source)
     ) as pool:
         pending: deque[tuple[Slice, Future[Any] | None]] = deque()
         for part in parts:
-            try:
-                future: Future[Any] | None = pool.submit(_prepare, part)
-            except Exception:  # a broken pool (a worker was killed) takes no more work
-                future = None
-            pending.append((part, future))
-            if len(pending) > 2 * workers:
-                yield _result(*pending.popleft())
+            pending.append((part, _submit(pool, part)))
+            if len(pending) >= depth:
+                yield _result(*_ready(pending, projection, source, engine))
         while pending:
-            yield _result(*pending.popleft())
+            yield _result(*_ready(pending, projection, source, engine))
+
+
+def _submit(pool: ProcessPoolExecutor, part: Slice) -> Future[Any] | None:
+    try:
+        return pool.submit(_prepare, part)
+    except Exception:  # a broken pool (a worker was killed) takes no more work
+        return None
+
+
+def _ready(
+    pending: deque[tuple[Slice, Future[Any] | None]],
+    projection: Projection,
+    source: LogSource,
+    engine: Engine,
+) -> tuple[Slice, Future[Any] | None]:
+    """The first pending batch, once prepared; until then, prepare the last ones that no
+    worker has started here (a future cancelled before it starts never will)."""
+    part, future = pending[0]
+    while future is not None and not future.done():
+        for i in range(len(pending) - 1, 0, -1):
+            later, queued = pending[i]
+            if queued is not None and queued.cancel():
+                pending[i] = (later, _here(projection, source, engine, later))
+                break
+        else:
+            break  # every later batch is taken: wait for the first
+    pending.popleft()
+    return part, future
+
+
+def _here(projection: Projection, source: LogSource, engine: Engine, part: Slice) -> Future[Any]:
+    """`_prepare(part)` in this process, as a finished future."""
+    done: Future[Any] = Future()
+    try:
+        done.set_result(projection.prepare(source.read(engine, part)))
+    except Exception as exc:
+        done.set_exception(exc)
+    return done
 
 
 def _result(part: Slice, future: Future[Any] | None) -> tuple[Slice, Any]:

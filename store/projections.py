@@ -48,8 +48,9 @@ class ProjectionRunner:
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
         # A replay of at least `ahead_from` events runs `prepare` in `workers` processes
-        # (default: one per CPU); a shorter one is not worth starting them.
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        # besides its own, which prepares too when it would otherwise wait (default: one
+        # per CPU but its own; 0: all in one process); a shorter one is not worth them.
+        self.workers = workers if workers is not None else (os.cpu_count() or 1) - 1
         self.ahead_from = ahead_from
 
     def _select(self, name: str | None) -> list[Projection]:
@@ -104,7 +105,9 @@ class ProjectionRunner:
                 types=projection.types,
                 batch_size=self.batch_size,
             )
-            for part, prepared in prepared_slices(projection, ahead, parts, workers=self.workers):
+            for part, prepared in prepared_slices(
+                projection, ahead, parts, workers=self.workers, engine=self.store.engine
+            ):
                 applied += self._apply_slice(projection, part, prepared)
         else:
             for batch in self.store.read_batches(
@@ -118,7 +121,7 @@ class ProjectionRunner:
     def _ahead(self, projection: Projection, events: int) -> LogSource | None:
         """How worker processes read the log for `projection`'s `prepare`, if `events` are
         enough to be worth starting them (`ahead_from`) and they can read it at all."""
-        if self.workers <= 1 or events < self.ahead_from or not _prepares(projection):
+        if self.workers < 1 or events < self.ahead_from or not _prepares(projection):
             return None
         return log_source(self.store.engine, projection.types, self.store.upcasters)
 
@@ -233,7 +236,9 @@ class ProjectionRunner:
                 types=projection.types,
                 batch_size=self.batch_size,
             )
-            for part, prepared in prepared_slices(projection, ahead, parts, workers=self.workers):
+            for part, prepared in prepared_slices(
+                projection, ahead, parts, workers=self.workers, engine=self.store.engine
+            ):
                 self._rebuild_slice(projection, new_tables, generation, part, prepared)
                 applied += part.count
                 if progress is not None:
