@@ -96,6 +96,10 @@ class ProjectionRunner:
         head = self.store.head()
         applied = 0
         # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
+        # Either way the pure work is done before the batch's write transaction, which then
+        # holds the database's write lock only for the writing: on SQLite that lock is the
+        # log's too, and a catch-up running beside a poll (store/follow.py) must not hold
+        # the poll's appends back while it fingerprints a thousand articles.
         ahead = self._ahead(projection, head - start.position)
         if ahead is not None:
             parts = slices(
@@ -110,10 +114,14 @@ class ProjectionRunner:
             ):
                 applied += self._apply_slice(projection, part, prepared)
         else:
+            after = start.position
             for batch in self.store.read_batches(
-                after=start.position, types=projection.types, batch_size=self.batch_size, until=head
+                after=after, types=projection.types, batch_size=self.batch_size, until=head
             ):
-                applied += self._apply_batch(projection, batch, batch[-1].position)
+                part = Slice(after, batch[-1].position, len(batch))
+                prepared = _prepared_here(projection, batch)
+                applied += self._apply_slice(projection, part, prepared, batch)
+                after = part.last
         if self.checkpoint(projection.name).position < head:
             self._apply_batch(projection, [], head)
         return applied
@@ -133,10 +141,16 @@ class ProjectionRunner:
             )
         )
 
-    def _apply_slice(self, projection: Projection, part: Slice, prepared: Any) -> int:
-        """Apply a batch a worker prepared and move the checkpoint to its end; if that is
-        not possible as it is (the worker failed, another runner moved the checkpoint, the
-        batch has a fault), read the batch and apply it as `_apply_batch` does."""
+    def _apply_slice(
+        self,
+        projection: Projection,
+        part: Slice,
+        prepared: Any,
+        events: Sequence[RecordedEvent] | None = None,
+    ) -> int:
+        """Apply a prepared batch and move the checkpoint to its end; if that is not
+        possible as it is (its preparing failed, another runner moved the checkpoint, the
+        batch has a fault), apply its `events` (read here if not given) as `_apply_batch`."""
         if prepared is not FAILED:
             try:
                 with write_transaction(self.store.engine, append_lock=False) as conn:
@@ -154,7 +168,9 @@ class ProjectionRunner:
                 raise
             except Exception:
                 pass  # rolled back; applied again below, event by event if need be
-        return self._apply_batch(projection, self._read(projection, part), part.last)
+        if events is None:
+            events = self._read(projection, part)
+        return self._apply_batch(projection, events, part.last)
 
     @staticmethod
     def _locked_checkpoint(conn: Connection, projection: Projection) -> Any:
@@ -244,11 +260,16 @@ class ProjectionRunner:
                 if progress is not None:
                     progress(applied, total)
         else:
+            after = 0
             for batch in self.store.read_batches(
                 types=projection.types, batch_size=self.batch_size, until=head
             ):
-                self._rebuild(projection, new_tables, generation, batch)
+                # Prepared before the write transaction, as in a catch-up.
+                part = Slice(after, batch[-1].position, len(batch))
+                prepared = _prepared_here(projection, batch)
+                self._rebuild_slice(projection, new_tables, generation, part, prepared, batch)
                 applied += len(batch)
+                after = part.last
                 if progress is not None:
                     progress(applied, total)
         with write_transaction(self.store.engine, append_lock=False) as conn:
@@ -320,9 +341,10 @@ class ProjectionRunner:
         generation: int,
         part: Slice,
         prepared: Any,
+        events: Sequence[RecordedEvent] | None = None,
     ) -> None:
-        """`_rebuild` of a batch a worker prepared; read here and rebuilt as without
-        workers if the worker failed or the prepared batch does not apply."""
+        """`_rebuild` of a prepared batch; if its preparing failed or it does not apply,
+        its `events` (read here if not given) are rebuilt event by event if need be."""
         if prepared is not FAILED:
             try:
                 with write_transaction(self.store.engine, append_lock=False) as conn:
@@ -332,7 +354,9 @@ class ProjectionRunner:
                 raise
             except Exception:
                 pass  # rolled back; applied again below, event by event if need be
-        self._rebuild(projection, tables, generation, self._read(projection, part))
+        if events is None:
+            events = self._read(projection, part)
+        self._rebuild(projection, tables, generation, events)
 
     def faults(self, name: str) -> list[ProjectionFault]:
         """The events the current generation of projection `name` could not apply."""
@@ -361,6 +385,17 @@ class ProjectionRunner:
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
                 if id(index) not in later:
                     index.create(conn)
+
+
+def _prepared_here(projection: Projection, events: Sequence[RecordedEvent]) -> Any:
+    """`projection.prepare(events)` in this process; FAILED if it has none or it raised
+    (then `apply` meets the bad event, and records it as a fault)."""
+    if not _prepares(projection):
+        return FAILED
+    try:
+        return projection.prepare(events)
+    except Exception:
+        return FAILED
 
 
 def _prepares(projection: Projection) -> bool:
