@@ -110,11 +110,25 @@ class ProjectionProcess:
                         if through >= position:  # an answer to an earlier, cancelled wait
                             return dict(detail)
                     elif not process.is_alive():
+                        self._forget()
                         raise ProjectionProcessGone(
                             f"the projection process ended (exit code {process.exitcode})"
                         )
             except (EOFError, OSError) as exc:
+                self._forget()
                 raise ProjectionProcessGone(f"the projection process is gone: {exc}") from exc
+
+    def _forget(self) -> None:
+        """Drop a child found gone: its pipe broke, so it is dying even if the kernel has
+        not reaped it yet (`is_alive` would still say yes, and `start` would keep it)."""
+        conn, process = self._conn, self._process
+        self._conn = self._process = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop the child after the batch it is applying (a batch is one transaction, so

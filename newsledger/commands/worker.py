@@ -99,6 +99,7 @@ def run(
 
 def _run_once(worker: Worker, stop: threading.Event) -> None:
     """Poll every due source once, publish, and print one line per source polled."""
+    from newsledger.worker import lifecycle
 
     # A signal skips the polls not started yet; what was polled is still published.
     def interrupt_on_signal() -> None:
@@ -106,7 +107,7 @@ def _run_once(worker: Worker, stop: threading.Event) -> None:
         worker.interrupt()
 
     threading.Thread(target=interrupt_on_signal, daemon=True).start()
-    for report in worker.run_once():
+    for report in lifecycle.run_once(worker):
         counts = (
             ", ".join(f"{n} {t}" for t, n in sorted(report.events.items()) if n) or "nothing new"
         )

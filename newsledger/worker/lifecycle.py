@@ -8,11 +8,13 @@ import random
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import FrameType
 from typing import Any
 
 from newsledger.app import App
+from newsledger.worker.poll_bridge import PollReport
 from newsledger.worker.scheduler import Worker
 from newsledger.worker.settings import WorkerSettings, parse_worker_settings
 from store import StoreUnavailableError
@@ -88,6 +90,26 @@ def reload(worker: Worker) -> None:
         worker.reschedule(old, previous)
         return
     log.info("configuration reloaded", extra={"sources": len(worker.sources())})
+
+
+def run_once(worker: Worker) -> list[PollReport]:
+    """`--once`: poll every due enabled source once, publish, and return the reports."""
+    worker.projecting.start()  # a long folder poll is projected as it appends
+    due = worker.poller.due(worker.sources())
+    worker.hosts.share = max(worker.hosts.share, len(due))  # --once polls every due source
+    with ThreadPoolExecutor(worker.concurrency(), thread_name_prefix="poll") as pool:
+        results = list(pool.map(lambda s: worker.poll(s.id), due))
+    reports = [r for r in results if r is not None]
+    try:
+        if worker.store_error is not None:
+            # Cron must see it: what was polled is safe, what was not is polled next time.
+            raise StoreUnavailableError(worker.store_error)
+        worker.publisher.publish_now()
+        worker.sharing.release()
+    finally:
+        worker.poller.close()
+        worker.projecting.stop()
+    return reports
 
 
 def supervise(worker: Worker, stop: threading.Event, reload_wanted: threading.Event) -> int:

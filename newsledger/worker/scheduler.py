@@ -9,15 +9,11 @@ every replica schedules every source; the lease decides who polls it (DESIGN.md,
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor as ThreadPoolExecutor_
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -25,18 +21,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest import ConcurrencyBudget, SourceConfig
-from newsledger.app import App, projection_runner
+from newsledger.app import App
 from newsledger.metrics import Metrics
-from newsledger.publishing import PublishResult, catch_up_and_publish
+from newsledger.publishing import PublishResult
 from newsledger.worker.hosts import HostShares
 from newsledger.worker.observe import observe_poll
 from newsledger.worker.outage import StoreOutage
 from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
-from newsledger.worker.publish_loop import PublishCancelled, Publisher
+from newsledger.worker.projecting import Projecting
+from newsledger.worker.publish_loop import Publisher
 from newsledger.worker.settings import WorkerSettings
 from newsledger.worker.sharing import SourceSharing
 from store import StoreUnavailableError
-from store.follow import ProjectionProcess, ProjectionProcessGone
 
 log = logging.getLogger("newsledger.worker")
 
@@ -67,18 +63,17 @@ class Worker:
         self.publisher = Publisher(
             self._publish_once, metrics=self.metrics, backoff=settings.publish_backoff
         )
-        self.projector = _projector(app, settings)
-        self._closing = threading.Event()  # stop(), not --once's interrupt: publishing ends
+        self.projecting = Projecting(app, settings)
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
-        self.hosts = HostShares(max(2, self._concurrency() // 2))  # threads per host
+        self.hosts = HostShares(max(2, self.concurrency() // 2))  # threads per host
         self._stopping = threading.Event()
         self.outage = StoreOutage(settings, self.metrics)
         self.started_at: float | None = None
         self.scheduler = BackgroundScheduler(
             # Lease renewal has a thread of its own: behind a queue of polls it comes too late.
             executors={
-                "default": ThreadPoolExecutor(self._concurrency()),
+                "default": ThreadPoolExecutor(self.concurrency()),
                 "heartbeat": ThreadPoolExecutor(1),
                 "folders": ThreadPoolExecutor(2),  # no HTTP: never behind slow hosts
             },
@@ -95,7 +90,7 @@ class Worker:
     def sources(self) -> list[SourceConfig]:
         return [s for s in self.app.ingest_config.sources if s.enabled]
 
-    def _concurrency(self) -> int:
+    def concurrency(self) -> int:
         """Polls at once (see ingest.budget for how this stacks with requests and work)."""
         budget = ConcurrencyBudget(
             requests=self.app.ingest_config.fetch.concurrency, polls=self.settings.concurrency
@@ -169,31 +164,9 @@ class Worker:
 
     def _publish_once(self) -> PublishResult:
         runner = self.app.runner
-        applied = self._projected(runner.store.head())
-        result = catch_up_and_publish(runner, self.app.feeds_config)
-        if applied:  # the projection process did the work this catch-up found done
-            result = replace(result, applied=dict(Counter(applied) + Counter(result.applied)))
+        result = self.projecting.publish(runner, self.app.feeds_config)
         self.metrics.record_lag({name: runner.lag(name) for name in runner.projections})
         return result
-
-    def _projected(self, head: int) -> dict[str, int]:
-        """Wait for the projection process to apply the log up to `head`; the events it
-        applied. When it is gone, the catch-up that follows does the work here."""
-        projector = self.projector
-        if projector is None:
-            return {}
-        try:
-            return projector.wait_through(head, cancel=self._closing)
-        except ProjectionProcessGone as exc:
-            if self._closing.is_set():
-                raise PublishCancelled from exc
-            if projector is self.projector:  # not replaced by a reload meanwhile
-                log.warning(
-                    "projection process gone; catching up here and starting it again",
-                    extra={"error": str(exc)},
-                )
-                projector.start()
-            return {}
 
     # -- scheduling ------------------------------------------------------------------
 
@@ -209,8 +182,7 @@ class Worker:
             executor="heartbeat",
             next_run_time=_utcnow(),
         )
-        if self.projector is not None:
-            self.projector.start()
+        self.projecting.start()
         self.publisher.start()
         self.scheduler.start()
         # Feeds from what is already in the log, before the first poll lands.
@@ -220,7 +192,7 @@ class Worker:
             extra={
                 "replica_id": self.settings.replica_id,
                 "sources": len(self.sources()),
-                "concurrency": self._concurrency(),
+                "concurrency": self.concurrency(),
             },
         )
 
@@ -258,29 +230,6 @@ class Worker:
         self.metrics.leases_held.set(len(held))
         self.outage.up()
 
-    def run_once(self) -> list[PollReport]:
-        """Poll every due enabled source once, publish, and return the reports."""
-        if self.projector is not None:  # a long folder poll is projected as it appends
-            self.projector.start()
-        due = self.poller.due(self.sources())
-        self.hosts.share = max(self.hosts.share, len(due))  # --once polls every due source
-        with ThreadPoolExecutor_(
-            max_workers=self._concurrency(), thread_name_prefix="poll"
-        ) as pool:
-            results = list(pool.map(lambda s: self.poll(s.id), due))
-        reports = [r for r in results if r is not None]
-        try:
-            if self.store_error is not None:
-                # Cron must see it: what was polled is safe, what was not is polled next time.
-                raise StoreUnavailableError(self.store_error)
-            self.publisher.publish_now()
-            self.sharing.release()
-        finally:
-            self.poller.close()
-            if self.projector is not None:
-                self.projector.stop()
-        return reports
-
     def interrupt(self) -> None:
         """Start no further polls (those under way finish); for `--once` on a signal."""
         self._stopping.set()
@@ -288,7 +237,7 @@ class Worker:
     def stop(self) -> bool:
         """Stop polling; wait for polls under way up to the grace period. True if all ended."""
         self._stopping.set()
-        self._closing.set()
+        self.projecting.closing.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         deadline = time.monotonic() + self.settings.shutdown_grace
@@ -300,8 +249,7 @@ class Worker:
         with self._lock:
             unfinished = sorted(self._inflight)
         published = self.publisher.stop(max(0.1, deadline - time.monotonic()))
-        if self.projector is not None:  # after its batch: one transaction, nothing half-done
-            self.projector.stop(max(0.5, deadline - time.monotonic()))
+        self.projecting.stop(max(0.5, deadline - time.monotonic()))
         # Give the sources back so other replicas take over at once; a database that does
         # not answer within a second gets no say (the leases then simply expire).
         releasing = threading.Thread(target=self._release_quietly, daemon=True)
@@ -331,21 +279,12 @@ class Worker:
         self.outage.settings = settings
         old_poller.close()
         # The projections are built from the configuration: a new process for the new one.
-        old_projector, self.projector = self.projector, _projector(app, settings)
-        if old_projector is not None:
-            old_projector.stop()
-        if self.projector is not None and self.scheduler.running:
-            self.projector.start()
+        old_projecting, self.projecting = self.projecting, Projecting(app, settings)
+        old_projecting.stop()
+        if self.scheduler.running:
+            self.projecting.start()
         new = {s.id: s for s in self.sources()}
         for gone in sorted(set(old) - set(new)):
             self.scheduler.remove_job(f"source:{gone}")
         self.sharing.release(set(old) - set(new))
         self._schedule([s for s in new.values() if old.get(s.id) != s])
-
-
-def _projector(app: App, settings: WorkerSettings) -> ProjectionProcess | None:
-    """The projection process of `app`'s projections, unless `[worker] projection_process`
-    is off."""
-    if not settings.projection_process:
-        return None
-    return ProjectionProcess(functools.partial(projection_runner, app.settings))

@@ -1,0 +1,72 @@
+"""The worker's side of its projection process (store/follow.py): start it, wait for it
+before publishing, replace it when it died or the configuration changed, stop it last."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections import Counter
+from dataclasses import replace
+
+from feeds import FeedsConfig
+from newsledger.app import App, projection_runner
+from newsledger.publishing import PublishResult, catch_up_and_publish
+from newsledger.worker.publish_loop import PublishCancelled
+from newsledger.worker.settings import WorkerSettings
+from store import ProjectionRunner
+from store.follow import ProjectionProcess, ProjectionProcessGone
+
+log = logging.getLogger("newsledger.worker")
+
+
+class Projecting:
+    """The projection process of one configuration, or nothing when `[worker]
+    projection_process` is off (the publisher's catch-up then does all the work)."""
+
+    def __init__(self, app: App, settings: WorkerSettings) -> None:
+        self.process: ProjectionProcess | None = None
+        if settings.projection_process:
+            self.process = ProjectionProcess(functools.partial(projection_runner, app.settings))
+        # Set by the worker's stop (not by --once's interrupt, whose polls still publish).
+        self.closing = threading.Event()
+        self._stopped = False  # stopped for good (the worker's stop, or a reload's new one)
+
+    def start(self) -> None:
+        if self.process is not None:
+            self.process.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """After the batch it is applying: one transaction, so nothing is left half-done."""
+        self._stopped = True
+        if self.process is not None:
+            self.process.stop(timeout)
+
+    def wait_through(self, head: int) -> dict[str, int]:
+        """Wait for the projection process to apply the log up to `head`; the events it
+        applied. When it is gone, the catch-up that follows does the work in the worker and
+        a new process is started (unless this one was stopped: a reload replaced it)."""
+        process = self.process
+        if process is None:
+            return {}
+        try:
+            return process.wait_through(head, cancel=self.closing)
+        except ProjectionProcessGone as exc:
+            if self.closing.is_set():
+                raise PublishCancelled from exc
+            if not self._stopped:
+                log.warning(
+                    "projection process gone; catching up here and starting it again",
+                    extra={"error": str(exc)},
+                )
+                process.start()
+            return {}
+
+    def publish(self, runner: ProjectionRunner, config: FeedsConfig) -> PublishResult:
+        """Wait for the projection process to reach the head, catch up what is left (after
+        it, nothing; without it, everything) and republish the feeds that changed."""
+        applied = self.wait_through(runner.store.head())
+        result = catch_up_and_publish(runner, config)
+        if applied:  # the projection process did the work this catch-up found done
+            result = replace(result, applied=dict(Counter(applied) + Counter(result.applied)))
+        return result
