@@ -66,7 +66,14 @@ def _plain(value: Any) -> bool:
     if kind is int:
         return bool(_INT_MIN <= value < _INT_END)
     if kind is dict:
-        return all(type(key) is str and _plain(item) for key, item in value.items())
+        # A loop, text values checked inline: an article is a dict of a few long texts,
+        # and a call per value cost more than orjson writing the whole document.
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
     if kind is list or kind is tuple:
         return all(_plain(item) for item in value)
     return False

@@ -106,14 +106,52 @@ def event_hash(
     """
     data = data_json if isinstance(data_json, bytes) else data_json.encode("utf-8")
     meta = metadata_json if isinstance(metadata_json, bytes) else metadata_json.encode("utf-8")
-    head = [
-        str(position).encode(),
-        str(event_id).encode(),
-        stream_id.encode("utf-8"),
-        str(stream_version).encode(),
-        type.encode("utf-8"),
-        str(schema_version).encode(),
-    ]
+    eid = str(event_id)
+    if not (
+        previous_hash.isascii()
+        and eid.isascii()
+        and stream_id.isascii()
+        and type.isascii()
+        and recorded_at.isascii()
+    ):
+        return _hash_fields(
+            previous_hash,
+            [str(position), eid, stream_id, str(stream_version), type, str(schema_version)],
+            data,
+            meta,
+            recorded_at,
+            keys,
+        )
+    # ASCII text has as many UTF-8 bytes as characters: the fields before the document
+    # as one formatted text, and the digest fed in three pieces without joining the ~6 KB
+    # document into a new buffer (the field-by-field form below cost 12 us an event
+    # against 5 us for SHA-256 itself; both give the same digest, tests/store/test_chain).
+    pos, ver, schema = str(position), str(stream_version), str(schema_version)
+    head = (
+        f"{previous_hash}{len(pos)}:{pos}{len(eid)}:{eid}{len(stream_id)}:{stream_id}"
+        f"{len(ver)}:{ver}{len(type)}:{type}{len(schema)}:{schema}{len(data)}:"
+    )
+    digest = hashlib.sha256(head.encode())
+    digest.update(data)
+    tail = b"%d:%b%d:%b" % (len(meta), meta, len(recorded_at), recorded_at.encode())
+    if keys:
+        for key in sorted(keys):
+            encoded = key.encode("utf-8")
+            tail += b"%d:%b" % (len(encoded), encoded)
+    digest.update(tail)
+    return digest.hexdigest()
+
+
+def _hash_fields(
+    previous_hash: str,
+    head_fields: list[str],
+    data: bytes,
+    meta: bytes,
+    recorded_at: str,
+    keys: tuple[str, ...],
+) -> str:
+    """`event_hash` field by field: each as `<length in UTF-8 bytes>:<value>`."""
+    head = [value.encode("utf-8") for value in head_fields]
     tail = [recorded_at.encode("utf-8"), *(k.encode("utf-8") for k in sorted(keys))]
     parts = [previous_hash.encode("ascii")]
     for value in (*head, data, meta, *tail):
