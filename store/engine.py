@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 IMMEDIATE = "newsledger_immediate"
 
 #: The page size of a new SQLite database (an existing one keeps its own).
-SQLITE_PAGE_SIZE = 8192
+SQLITE_PAGE_SIZE = 4096
 #: How much WAL a SQLite store lets grow before a commit checkpoints it.
 WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024
 
@@ -67,12 +67,13 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # Takes effect only on a new, empty database (before WAL is switched on); an
-        # existing one keeps its page size. 8 KiB pages hold a ~6 KB event without an
-        # overflow chain (the default 4 KiB needs one), and a commit writes each page it
-        # dirties whole to the WAL: a single-event append wrote 4-6 pages, ~100 KB with
-        # 16 KiB pages. With the position as the rowid (migration 0005), 8 KiB pages cut
-        # its SQLite time by ~20 % against 16 KiB; batched appends and replay were no
-        # slower (16 KiB pages held two ~6 KB events, no denser). README, store benchmark.
+        # existing one keeps its page size. A commit writes every page it dirties whole
+        # to the WAL: a single-event append dirties 6-7 pages whatever their size (the
+        # table's leaf and interior, three indexes, the header), 52 KB with 8 KiB pages
+        # and 30 KB with 4 KiB. With the position as the rowid (migration 0005), 4 KiB
+        # pages made single appends 12-15 % faster than 8 KiB (16 KiB: slower still),
+        # batches of 100 no slower, and replay 5-15 % slower (a ~6 KB event spills onto
+        # an overflow page). README, store benchmark.
         cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
