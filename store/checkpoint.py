@@ -17,11 +17,13 @@ on at `WAL_CHECKPOINT_BYTES` as the bound, should the estimates here fall short.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
+from collections.abc import Sequence
 from typing import Any
 
-from store.engine import WAL_CHECKPOINT_BYTES
+from sqlalchemy import Engine
+
+from store.engine import SQLITE_PAGE_SIZE, WAL_CHECKPOINT_BYTES
 
 #: WAL bytes (estimated) added by appends before the thread is woken.
 WAKE_BYTES = WAL_CHECKPOINT_BYTES // 8
@@ -40,8 +42,9 @@ class Checkpointer:
     stretch before the writer's turn.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, dbapi: Any) -> None:
         self.path = path
+        self._dbapi = dbapi  # the engine's sqlite3 module (only store/errors.py names it)
         self._pending = 0
         self._since_restart = 0
         self._busy = threading.Lock()
@@ -49,6 +52,25 @@ class Checkpointer:
         self._stop = False
         self._pid = os.getpid()
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> Checkpointer | None:
+        """One for a SQLite file named by a plain path (not in memory, not a `file:` URI,
+        which the thread's own connection would read as a file name)."""
+        url = engine.url
+        database = url.database or ""
+        if engine.dialect.name != "sqlite" or database in ("", ":memory:"):
+            return None
+        if database.startswith("file:") or url.query.get("uri"):
+            return None
+        return cls(database, engine.dialect.loaded_dbapi)
+
+    def committed(self, rows: Sequence[dict[str, Any]], conn: Any) -> None:
+        """The writer committed `rows` on `conn`. What that wrote to the WAL, estimated:
+        the rows and their overflow pages, and a page for each index, the table's interior
+        and the header (7 frames for a single append, README)."""
+        written = sum(len(r["data"]) + len(r["metadata"]) + 200 for r in rows)
+        self.added(written * 5 // 4 + 6 * SQLITE_PAGE_SIZE, conn)
 
     def added(self, wal_bytes: int, conn: Any) -> None:
         """The writer committed about `wal_bytes` to the WAL on `conn` (a sqlite3
@@ -59,7 +81,7 @@ class Checkpointer:
             if self._busy.acquire(blocking=False):  # else: after the next append
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error:
+                except self._dbapi.Error:
                     pass  # the append is committed; SQLite's own checkpoint is the bound
                 finally:
                     self._busy.release()
@@ -90,7 +112,7 @@ class Checkpointer:
 
     def _run(self) -> None:
         wake, busy = self._wake, self._busy
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn = self._dbapi.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             while True:
                 wake.wait()
@@ -100,7 +122,7 @@ class Checkpointer:
                 with busy:
                     try:
                         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    except sqlite3.Error:
+                    except self._dbapi.Error:
                         continue  # a busy or vanished file: the writer's turn still comes
         finally:
             conn.close()

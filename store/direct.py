@@ -22,7 +22,6 @@ from sqlalchemy import Engine
 from store import direct_sql as q
 from store.append import StreamAppend, _Chain
 from store.checkpoint import Checkpointer
-from store.engine import SQLITE_PAGE_SIZE
 from store.events import GENESIS_HASH
 from store.sql import chunks
 
@@ -56,7 +55,7 @@ class DirectWriter:
         # PostgreSQL: whether the schema has `newsledger_append_one` (migration 0006).
         self._one_statement = True
         # SQLite (a file): the thread that checkpoints the WAL beside the appends.
-        self._checkpointer = _checkpointer(engine)
+        self._checkpointer = Checkpointer.for_engine(engine)
 
     def append(self, appends: Sequence[StreamAppend], *, recorded_at: str) -> list[list[int]]:
         """Store `appends` in one transaction; raises `Refused` (nothing stored) when an
@@ -224,26 +223,8 @@ class DirectWriter:
         # Its own commits leave the connection's data_version as it was.
         self._data_version = data_version
         if self._checkpointer is not None:
-            # About what the commit wrote to the WAL: the rows and their overflow pages,
-            # and a page for each index, the table's interior and the header (counted in
-            # frames: 7 a single append, README). An estimate: SQLite's own checkpoint
-            # remains the bound.
-            written = sum(len(r["data"]) + len(r["metadata"]) + 200 for r in chain.rows)
-            self._checkpointer.added(written * 5 // 4 + 6 * SQLITE_PAGE_SIZE, conn)
-        self._remember(chain, appends, versions)
+            self._checkpointer.committed(chain.rows, conn)
         return result
-
-
-def _checkpointer(engine: Engine) -> Checkpointer | None:
-    """A WAL checkpointer for a SQLite file named by a plain path (not in memory, not a
-    `file:` URI, which the thread's own connection would read as a file name)."""
-    url = engine.url
-    database = url.database or ""
-    if engine.dialect.name != "sqlite" or database in ("", ":memory:"):
-        return None
-    if database.startswith("file:") or url.query.get("uri"):
-        return None
-    return Checkpointer(database)
 
 
 def _pg_insert(
