@@ -1,0 +1,216 @@
+"""Replay: a projection rebuilt from position 0 into generation N+1 beside the current one,
+then swapped in with one update of its checkpoint row (store/projections.py runs it), and
+the table and preparation helpers the runner shares with it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Index, Table, func, select, update
+from sqlalchemy.schema import CreateTable
+
+from store import schema
+from store.ahead import FAILED, LogSource, Slice, prepared_slices, slices
+from store.errors import StoreUnavailableError
+from store.events import RecordedEvent
+from store.eventstore import EventStore
+from store.faults import apply_each, clear_faults
+from store.projection import Checkpoint, Projection, ReplayResult
+from store.sql import reading, write_transaction
+
+
+class ProjectionRunner(Protocol):
+    """What a replay needs of the runner (store/projections.py, which imports this module)."""
+
+    store: EventStore
+    batch_size: int
+    workers: int
+
+    def checkpoint(self, name: str) -> Checkpoint: ...
+
+    def ahead_for(self, projection: Projection, events: int) -> LogSource | None: ...
+
+    def read_part(self, projection: Projection, part: Slice) -> list[RecordedEvent]: ...
+
+
+_checkpoints = schema.projection_checkpoints
+
+Progress = Callable[[int, int], None]
+"""Called with (events applied so far, events to apply in all)."""
+
+
+def replay(
+    runner: ProjectionRunner, projection: Projection, progress: Progress | None
+) -> ReplayResult:
+    """Rebuild `projection` from position 0 into a new generation, then swap it in."""
+    started = time.perf_counter()
+    current = runner.checkpoint(projection.name)
+    generation = current.generation + 1
+    new_tables = projection.tables(generation)
+    deferred = projection.deferred_indexes(new_tables)
+    with write_transaction(runner.store.engine, append_lock=False) as conn:
+        for table in reversed(list(new_tables.values())):
+            table.drop(conn, checkfirst=True)  # left over by an interrupted replay
+        create_tables(conn, new_tables, without=deferred)
+    head = runner.store.head()
+    total = _count(runner, projection, head)
+    applied = 0
+    ahead = runner.ahead_for(projection, total)
+    if ahead is not None:
+        parts = slices(
+            runner.store.engine,
+            after=0,
+            until=head,
+            types=projection.types,
+            batch_size=runner.batch_size,
+        )
+        for part, prepared in prepared_slices(
+            projection, ahead, parts, workers=runner.workers, engine=runner.store.engine
+        ):
+            _rebuild_slice(runner, projection, new_tables, generation, part, prepared)
+            applied += part.count
+            if progress is not None:
+                progress(applied, total)
+    else:
+        after = 0
+        for batch in runner.store.read_batches(
+            types=projection.types, batch_size=runner.batch_size, until=head
+        ):
+            # Prepared before the write transaction, as in a catch-up.
+            part = Slice(after, batch[-1].position, len(batch))
+            prepared = prepared_here(projection, batch)
+            _rebuild_slice(runner, projection, new_tables, generation, part, prepared, batch)
+            applied += len(batch)
+            after = part.last
+            if progress is not None:
+                progress(applied, total)
+    with write_transaction(runner.store.engine, append_lock=False) as conn:
+        for index in deferred:
+            index.create(conn)
+    # What arrived during the rebuild, outside the swap too: a fault there needs its
+    # own transaction, and the swap then has (almost) nothing left to apply.
+    caught_up = runner.store.head()
+    for batch in runner.store.read_batches(
+        after=head, types=projection.types, batch_size=runner.batch_size, until=caught_up
+    ):
+        _rebuild(runner, projection, new_tables, generation, batch)
+        applied += len(batch)
+    head = caught_up
+    # Swap: events appended during the rebuild are applied in the swapping transaction.
+    with write_transaction(runner.store.engine, append_lock=False) as conn:
+        query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).one()
+        tail = list(runner.store.read_all(after=head, types=projection.types))
+        if tail:
+            projection.apply(conn, new_tables, tail)
+            applied += len(tail)
+        through = max([head, *(e.position for e in tail)])
+        old_tables = projection.tables(row.generation)
+        changes = projection.compare(conn, old_tables, new_tables)
+        conn.execute(
+            update(_checkpoints)
+            .where(_checkpoints.c.name == projection.name)
+            .values(position=max(through, row.position), generation=generation)
+        )
+        clear_faults(conn, projection.name, except_generation=generation)
+    with write_transaction(runner.store.engine, append_lock=False) as conn:
+        for table in reversed(list(old_tables.values())):
+            table.drop(conn, checkfirst=True)
+    return ReplayResult(
+        name=projection.name,
+        events=applied,
+        seconds=time.perf_counter() - started,
+        generation=generation,
+        changes=changes,
+    )
+
+
+def _rebuild(
+    runner: ProjectionRunner,
+    projection: Projection,
+    tables: Mapping[str, Table],
+    generation: int,
+    events: Sequence[RecordedEvent],
+) -> None:
+    """Apply `events` to a generation being rebuilt, recording the ones that fail."""
+
+    def apply(conn: Connection, batch: Sequence[RecordedEvent]) -> None:
+        projection.apply(conn, tables, batch)
+
+    try:
+        with write_transaction(runner.store.engine, append_lock=False) as conn:
+            apply(conn, events)
+    except StoreUnavailableError:
+        raise
+    except Exception:
+        apply_each(runner.store.engine, projection.name, generation, events, apply)
+
+
+def _rebuild_slice(
+    runner: ProjectionRunner,
+    projection: Projection,
+    tables: Mapping[str, Table],
+    generation: int,
+    part: Slice,
+    prepared: Any,
+    events: Sequence[RecordedEvent] | None = None,
+) -> None:
+    """`_rebuild` of a prepared batch; if its preparing failed or it does not apply,
+    its `events` (read here if not given) are rebuilt event by event if need be."""
+    if prepared is not FAILED:
+        try:
+            with write_transaction(runner.store.engine, append_lock=False) as conn:
+                projection.apply_prepared(conn, tables, prepared)
+            return
+        except StoreUnavailableError:
+            raise
+        except Exception:
+            pass  # rolled back; applied again below, event by event if need be
+    if events is None:
+        events = runner.read_part(projection, part)
+    _rebuild(runner, projection, tables, generation, events)
+
+
+def _count(runner: ProjectionRunner, projection: Projection, head: int) -> int:
+    events = schema.events
+    query = select(func.count()).select_from(events).where(events.c.position <= head)
+    if projection.types is not None:
+        query = query.where(events.c.type.in_(sorted(projection.types)))
+    with reading(runner.store.engine) as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+def create_tables(
+    conn: Connection, tables: Mapping[str, Table], *, without: Sequence[Index] = ()
+) -> None:
+    """Create `tables` with their indexes, except those in `without` (which the caller
+    creates later); with `without`, the tables must not exist yet."""
+    later = {id(index) for index in without}
+    for table in tables.values():
+        if not later:
+            table.create(conn, checkfirst=True)
+            continue
+        conn.execute(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if id(index) not in later:
+                index.create(conn)
+
+
+def prepared_here(projection: Projection, events: Sequence[RecordedEvent]) -> Any:
+    """`projection.prepare(events)` in this process; FAILED if it has none or it raised
+    (then `apply` meets the bad event, and records it as a fault)."""
+    if not prepares(projection):
+        return FAILED
+    try:
+        return projection.prepare(events)
+    except Exception:
+        return FAILED
+
+
+def prepares(projection: Projection) -> bool:
+    """Whether `projection` has pure work (`prepare`) that worker processes can do ahead."""
+    return type(projection).prepare is not Projection.prepare
