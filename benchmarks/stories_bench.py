@@ -1,7 +1,7 @@
 """Stories benchmark: near-duplicate detection measured, not guessed.
 
     .venv/bin/python benchmarks/stories_bench.py [--articles N] [--skip-quality]
-        [--skip-speed] [--skip-e2e] [--plot docs/stories-pr.png]
+        [--skip-speed] [--skip-e2e] [--e2e-pg URL] [--plot docs/stories-pr.png]
 
 (1) quality: pair precision/recall on the labelled set (tests/feeds/copies.py, built from
 ../shared/corpus/news-vi at run time), per edit operation and hard negative, and the plot of
@@ -248,6 +248,7 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--e2e-pg", metavar="URL", help="end to end on PostgreSQL, not SQLite")
     args = parser.parse_args()
     print(f"load {os.getloadavg()}")
     if not args.skip_quality:
@@ -259,7 +260,7 @@ def main() -> None:
         if not args.skip_e2e:
             from stories_e2e import bench_end_to_end
 
-            bench_end_to_end(args.articles, Path(work), Articles())
+            bench_end_to_end(args.articles, Path(work), Articles(), pg=args.e2e_pg)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from worker_bench import drop_pg, fresh_pg
 
 from feeds.config import parse_config as feeds_config
 from feeds.projections import build_projections
@@ -136,15 +137,23 @@ def _child(*args: Any) -> dict[str, Any]:
     return result
 
 
-def bench_end_to_end(count: int, work: Path, articles: Any) -> None:
+def bench_end_to_end(count: int, work: Path, articles: Any, *, pg: str | None = None) -> None:
+    """The three runs on SQLite files, or on fresh schemas of the PostgreSQL server `pg`."""
     folder = work / "folder"
     write_folder(folder, count, articles)
-    print(f"(4) end to end: a folder of {count} generated files into SQLite, until grouped")
+    where = "PostgreSQL" if pg else "SQLite"
+    print(f"(4) end to end: a folder of {count} generated files into {where}, until grouped")
     results = {}
     for mode in MODES:
         load = os.getloadavg()[0]
         db = work / f"e2e-{uuid.uuid4().hex[:6]}.db"
-        got = _child(f"sqlite:///{db}", str(folder), mode)
+        url, schema = fresh_pg(pg) if pg else (f"sqlite:///{db}", "")
+        try:
+            got = _child(url, str(folder), mode)
+        finally:
+            if pg:
+                drop_pg(pg, schema)
+            db.unlink(missing_ok=True)
         results[mode] = got
         print(
             f"    {LABELS[mode]}: {got['seconds']:6.1f} s ({count / got['seconds']:5.0f} "
@@ -157,7 +166,6 @@ def bench_end_to_end(count: int, work: Path, articles: Any) -> None:
                 f"        when the poll ended, the projection process had grouped "
                 f"{got['followed']:,} of {got['head']:,} events"
             )
-        db.unlink(missing_ok=True)
     base = results["without"]["seconds"]
     for mode in ("after", "follow"):
         slower = results[mode]["seconds"] / base - 1

@@ -16,6 +16,7 @@ what is past it (store/projections.py).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import multiprocessing
@@ -59,6 +60,7 @@ class ProjectionProcess:
         self._closing = threading.Event()
         self._conn: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
+        self._registered = False  # its stop is registered to run at the interpreter's exit
 
     @property
     def alive(self) -> bool:
@@ -80,11 +82,17 @@ class ProjectionProcess:
                 target=_follow,
                 args=(self._factory, child, self._interval, self._niceness),
                 name="newsledger-projections",
-                daemon=True,
+                # Not a daemon: a daemonic process may not start processes, and a long
+                # catch-up prepares in worker processes (store/ahead.py). It still ends with
+                # its parent: at exit (below), or when its pipe closes.
+                daemon=False,
             )
             process.start()
             child.close()
             self._conn, self._process = parent, process
+            if not self._registered:
+                atexit.register(self.stop, 1.0)
+                self._registered = True
 
     def wait_through(
         self, position: int, *, cancel: threading.Event | None = None

@@ -22,11 +22,12 @@ log = logging.getLogger("newsledger.worker")
 
 class Projecting:
     """The projection process of one configuration, or nothing when `[worker]
-    projection_process` is off (the publisher's catch-up then does all the work)."""
+    projection_process` is off, as it is by default on SQLite (the publisher's catch-up
+    then does all the work)."""
 
     def __init__(self, app: App, settings: WorkerSettings) -> None:
         self.process: ProjectionProcess | None = None
-        if settings.projection_process:
+        if settings.projects_in_a_process(postgres=app.store.is_postgres):
             self.process = ProjectionProcess(functools.partial(projection_runner, app.settings))
         # Set by the worker's stop (not by --once's interrupt, whose polls still publish).
         self.closing = threading.Event()

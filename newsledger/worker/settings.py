@@ -46,8 +46,12 @@ class WorkerSettings:
     shutdown_grace: float = 3.0
     replica_id: str = ""
     # Catch the projections up in a child process that follows the log while polls append
-    # (store/follow.py); off: after each poll, in this process.
-    projection_process: bool = True
+    # (store/follow.py); off: after each poll, in this process; None ("auto"): on with
+    # PostgreSQL, off with SQLite, whose one writer at a time it would hold back.
+    projection_process: bool | None = None
+
+    def projects_in_a_process(self, *, postgres: bool) -> bool:
+        return postgres if self.projection_process is None else self.projection_process
 
     def jitter_for(self, interval: float) -> float:
         return min(self.jitter, interval / 10)
@@ -86,9 +90,9 @@ def parse_worker_settings(
                 raise ConfigError(f"{where}: expected a whole number ≥ 1, got {value!r}")
             values[name] = value
         elif name == "projection_process":
-            if not isinstance(value, bool):
-                raise ConfigError(f"{where}: expected true or false, got {value!r}")
-            values[name] = value
+            if not isinstance(value, bool) and value != "auto":
+                raise ConfigError(f'{where}: expected true, false or "auto", got {value!r}')
+            values[name] = None if value == "auto" else value
         elif name == "replica_id":
             if not isinstance(value, str) or not value.strip() or len(value) > 150:
                 raise ConfigError(f"{where}: expected a name of 1-150 characters, got {value!r}")

@@ -262,7 +262,8 @@ def test_the_projections_follow_in_a_child_process_and_a_killed_one_is_replaced(
     feed_server.publish("vn", [news_item("vn", n, now=now) for n in range(3)])
     url = f"sqlite:///{tmp_path}/p.db"
     source = {"id": "vn", "kind": "feed", "url": feed_server.url("vn"), "interval": "1s"}
-    write_config(tmp_path, store_url=url, sources=[source])
+    # On by default with PostgreSQL only; asked for here on SQLite.
+    write_config(tmp_path, store_url=url, sources=[source], worker={"projection_process": True})
     worker = start_worker(["run", "--no-serve"], env=worker_env(), cwd=tmp_path)
     processes.append(worker)
 

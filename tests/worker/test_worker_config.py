@@ -37,12 +37,28 @@ def test_jitter_never_exceeds_a_tenth_of_the_interval() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "on_sqlite", "on_postgres"),
+    [(None, False, True), ("auto", False, True), (True, True, True), (False, False, False)],
+)
+def test_the_projection_process_is_on_with_postgresql_unless_the_file_says(
+    value: object, on_sqlite: bool, on_postgres: bool
+) -> None:
+    # SQLite has one writer at a time: a process applying views beside a long poll held
+    # the poll's appends back (README, "The worker"), so there it is off unless asked for.
+    table = {} if value is None else {"projection_process": value}
+    settings = parse_worker_settings({"worker": table}, file="n.toml", environ={})
+    assert settings.projects_in_a_process(postgres=False) is on_sqlite
+    assert settings.projects_in_a_process(postgres=True) is on_postgres
+
+
+@pytest.mark.parametrize(
     ("table", "field"),
     [
         ({"jitter": "soon"}, "jitter"),
         ({"concurrency": 0}, "concurrency"),
         ({"lease_ttl": "0s"}, "lease_ttl"),
         ({"colour": "blue"}, "colour"),
+        ({"projection_process": "yes"}, "projection_process"),
     ],
 )
 def test_bad_values_are_refused_naming_the_file_and_the_field(
