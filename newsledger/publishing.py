@@ -22,10 +22,13 @@ class PublishResult:
         return len(self.report.written)
 
 
-def catch_up_and_publish(runner: ProjectionRunner, config: FeedsConfig) -> PublishResult:
-    """Apply new events to the runner's projections, then rewrite the files that changed."""
+def catch_up_and_publish(
+    runner: ProjectionRunner, config: FeedsConfig, *, catch_up: bool = True
+) -> PublishResult:
+    """Apply new events to the runner's projections (unless another process keeps them up
+    to date: `catch_up` false), then rewrite the files that changed."""
     started = time.perf_counter()
-    applied = runner.catch_up()
+    applied = runner.catch_up() if catch_up else {}
     # What the views hold at least, read before rendering: the files written next include
     # every event up to here (the benchmark's latency figures rely on it).
     through = min((runner.checkpoint(n).position for n in runner.projections), default=0)

@@ -222,6 +222,7 @@ class DirectWriter:
             raise
         # Its own commits leave the connection's data_version as it was.
         self._data_version = data_version
+        self._remember(chain, appends, versions)
         if self._checkpointer is not None:
             self._checkpointer.committed(chain.rows, conn)
         return result

@@ -61,6 +61,7 @@ class ProjectionProcess:
         self._conn: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._registered = False  # its stop is registered to run at the interpreter's exit
+        self._stopped = False  # stopped for good: a late `start` (a racing publish) is ignored
 
     @property
     def alive(self) -> bool:
@@ -71,9 +72,9 @@ class ProjectionProcess:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
-        """Start the child (again, if it died)."""
+        """Start the child (again, if it died); never once `stop` was called."""
         with self._lock:
-            if self.alive:
+            if self.alive or self._stopped:
                 return
             self._closing.clear()
             context = multiprocessing.get_context("spawn")
@@ -143,8 +144,12 @@ class ProjectionProcess:
         killing it would lose nothing either); True if it ended within `timeout`."""
         self._closing.set()
         with self._lock:
+            self._stopped = True
             conn, process = self._conn, self._process
             self._conn = self._process = None
+        if self._registered:
+            atexit.unregister(self.stop)
+            self._registered = False
         if process is None:
             return True
         if conn is not None:
@@ -162,8 +167,10 @@ class ProjectionProcess:
 
 def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness: int) -> None:
     """The child: catch up, answer a waiting parent, sleep while nothing is new."""
-    # The parent decides when to stop (a Ctrl-C reaches the whole process group).
+    # The parent decides when to stop (a Ctrl-C reaches the whole process group); its
+    # SIGTERM unwinds, so that a catch-up's prepare workers are shut down, not orphaned.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     with contextlib.suppress(OSError):
         os.nice(niceness)
     runner = factory()
@@ -171,11 +178,14 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
     wanted: int | None = None
     failures = 0
     while True:
-        busy, error = False, None
+        busy, error, through = False, None, 0
         try:
             done = runner.catch_up()
             applied.update(done)
             busy, failures = any(done.values()), 0
+            if wanted is not None:
+                positions = [runner.checkpoint(n).position for n in runner.projections]
+                through = min(positions, default=wanted)
         except Exception as exc:  # reported to a waiting parent, tried again after a pause
             failures += 1
             error = (isinstance(exc, StoreUnavailableError), f"{exc}")
@@ -185,12 +195,10 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
             if error is not None:
                 conn.send(("error", wanted, error))
                 wanted = None
-            else:
-                through = min(runner.checkpoint(n).position for n in runner.projections)
-                if through >= wanted:
-                    conn.send(("done", through, dict(applied)))
-                    applied.clear()
-                    wanted = None
+            elif through >= wanted:
+                conn.send(("done", through, dict(applied)))
+                applied.clear()
+                wanted = None
         pause = 0.0 if busy else interval * min(2**failures, 40)
         if conn.poll(pause):
             try:
@@ -200,6 +208,10 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
             if kind == "stop":
                 return
             wanted = position if wanted is None else max(wanted, position)
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _message(value: Any) -> tuple[str, int, Any]:

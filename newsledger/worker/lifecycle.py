@@ -94,13 +94,13 @@ def reload(worker: Worker) -> None:
 
 def run_once(worker: Worker) -> list[PollReport]:
     """`--once`: poll every due enabled source once, publish, and return the reports."""
-    worker.projecting.start()  # a long folder poll is projected as it appends
-    due = worker.poller.due(worker.sources())
-    worker.hosts.share = max(worker.hosts.share, len(due))  # --once polls every due source
-    with ThreadPoolExecutor(worker.concurrency(), thread_name_prefix="poll") as pool:
-        results = list(pool.map(lambda s: worker.poll(s.id), due))
-    reports = [r for r in results if r is not None]
     try:
+        worker.projecting.start()  # a long folder poll is projected as it appends
+        due = worker.poller.due(worker.sources())
+        worker.hosts.share = max(worker.hosts.share, len(due))  # --once polls every due one
+        with ThreadPoolExecutor(worker.concurrency(), thread_name_prefix="poll") as pool:
+            results = list(pool.map(lambda s: worker.poll(s.id), due))
+        reports = [r for r in results if r is not None]
         if worker.store_error is not None:
             # Cron must see it: what was polled is safe, what was not is polled next time.
             raise StoreUnavailableError(worker.store_error)

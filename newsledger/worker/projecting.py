@@ -28,7 +28,11 @@ class Projecting:
     def __init__(self, app: App, settings: WorkerSettings) -> None:
         self.process: ProjectionProcess | None = None
         if settings.projects_in_a_process(postgres=app.store.is_postgres):
-            self.process = ProjectionProcess(functools.partial(projection_runner, app.settings))
+            # The store the worker has open: a reload keeps it even if the file names
+            # another (restart to switch), and the child must follow the same log.
+            url = app.store.engine.url.render_as_string(hide_password=False)
+            same = replace(app.settings, store_url=url)
+            self.process = ProjectionProcess(functools.partial(projection_runner, same))
         # Set by the worker's stop (not by --once's interrupt, whose polls still publish).
         self.closing = threading.Event()
         self._stopped = False  # stopped for good (the worker's stop, or a reload's new one)
@@ -43,13 +47,14 @@ class Projecting:
         if self.process is not None:
             self.process.stop(timeout)
 
-    def wait_through(self, head: int) -> dict[str, int]:
+    def wait_through(self, head: int) -> dict[str, int] | None:
         """Wait for the projection process to apply the log up to `head`; the events it
-        applied. When it is gone, the catch-up that follows does the work in the worker and
-        a new process is started (unless this one was stopped: a reload replaced it)."""
+        applied, or None when there is no process or it is gone (then the worker catches
+        up itself, and a new process is started unless this one was stopped: a reload
+        replaced it)."""
         process = self.process
         if process is None:
-            return {}
+            return None
         try:
             return process.wait_through(head, cancel=self.closing)
         except ProjectionProcessGone as exc:
@@ -60,14 +65,20 @@ class Projecting:
                     "projection process gone; catching up here and starting it again",
                     extra={"error": str(exc)},
                 )
-                process.start()
-            return {}
+                try:
+                    process.start()
+                except Exception as failed:  # no process (no memory, no descriptors): later
+                    log.warning("projection process not started", extra={"error": str(failed)})
+            return None
 
     def publish(self, runner: ProjectionRunner, config: FeedsConfig) -> PublishResult:
         """Wait for the projection process to reach the head, catch up what is left (after
         it, nothing; without it, everything) and republish the feeds that changed."""
         applied = self.wait_through(runner.store.head())
-        result = catch_up_and_publish(runner, config)
-        if applied:  # the projection process did the work this catch-up found done
-            result = replace(result, applied=dict(Counter(applied) + Counter(result.applied)))
-        return result
+        if applied is None:
+            return catch_up_and_publish(runner, config)
+        # The child has applied the log up to the head: publish what it built. Catching up
+        # here too would apply what polls appended meanwhile with this process's own
+        # grouper, which then reloads from the tables, and the child's after it.
+        result = catch_up_and_publish(runner, config, catch_up=False)
+        return replace(result, applied=dict(Counter(applied)))
