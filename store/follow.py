@@ -68,6 +68,11 @@ class ProjectionProcess:
         return self._process is not None and self._process.is_alive()
 
     @property
+    def stopped(self) -> bool:
+        """`stop` was called: it will not start again."""
+        return self._stopped
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections import Counter
 from dataclasses import replace
 
 from feeds import FeedsConfig
@@ -35,7 +34,6 @@ class Projecting:
             self.process = ProjectionProcess(functools.partial(projection_runner, same))
         # Set by the worker's stop (not by --once's interrupt, whose polls still publish).
         self.closing = threading.Event()
-        self._stopped = False  # stopped for good (the worker's stop, or a reload's new one)
 
     def start(self) -> None:
         if self.process is not None:
@@ -43,7 +41,6 @@ class Projecting:
 
     def stop(self, timeout: float = 5.0) -> None:
         """After the batch it is applying: one transaction, so nothing is left half-done."""
-        self._stopped = True
         if self.process is not None:
             self.process.stop(timeout)
 
@@ -60,7 +57,7 @@ class Projecting:
         except ProjectionProcessGone as exc:
             if self.closing.is_set():
                 raise PublishCancelled from exc
-            if not self._stopped:
+            if not process.stopped:  # a reload's stop: the new process takes over
                 log.warning(
                     "projection process gone; catching up here and starting it again",
                     extra={"error": str(exc)},
@@ -72,8 +69,8 @@ class Projecting:
             return None
 
     def publish(self, runner: ProjectionRunner, config: FeedsConfig) -> PublishResult:
-        """Wait for the projection process to reach the head, catch up what is left (after
-        it, nothing; without it, everything) and republish the feeds that changed."""
+        """Wait for the projection process to reach the head (without one, catch up here)
+        and republish the feeds that changed."""
         applied = self.wait_through(runner.store.head())
         if applied is None:
             return catch_up_and_publish(runner, config)
@@ -81,4 +78,4 @@ class Projecting:
         # here too would apply what polls appended meanwhile with this process's own
         # grouper, which then reloads from the tables, and the child's after it.
         result = catch_up_and_publish(runner, config, catch_up=False)
-        return replace(result, applied=dict(Counter(applied)))
+        return replace(result, applied=applied)
