@@ -52,13 +52,18 @@ class Batch:
         known = self.known.get(version.article_id)
         return known is not None and version.version <= known["version"]
 
-    def article(self, version: ArticleVersion, position: int, derived: Derived) -> None:
-        """A new version of an article: its row, its figures and its topics (`derived`)."""
+    def article(
+        self, version: ArticleVersion, position: int, derived: Derived, text: bytes | None = None
+    ) -> None:
+        """A new version of an article: its row, its figures and its topics (`derived`);
+        `text`, if given, is its text in UTF-8 (and `version.text` is not read)."""
         aid = version.article_id
         known = self.known.get(aid)
         if known is not None and version.version <= known["version"]:
             return  # an older or repeated version: the view already shows a newer one
         row = self._article_row(version, position, known)
+        if text is not None:
+            row["text"] = text
         row["meetings"], row["countries"] = derived.meetings, derived.countries
         self.figures[aid] = [(aid, i, position, *f) for i, f in enumerate(derived.figures)]
         self._classify(version, position, derived.memberships)
@@ -123,7 +128,7 @@ class Batch:
             query = select(a.c.title, a.c.text).where(a.c.article_id == aid)
             found = self.conn.execute(query).first()
             return None if found is None else f"{found.title}\n\n{found.text}"
-        return f"{row['title']}\n\n{row['text']}"
+        return f"{row['title']}\n\n{_str(row['text'])}"
 
     def sighting(self, aid: str, source_id: str, url: str | None, position: int) -> None:
         self.sightings.append(
@@ -141,10 +146,10 @@ class Batch:
         conn, t = self.conn, self.t
         row_of = itemgetter(*ARTICLE_COLUMNS)
         rows = [row_of(row) for row in self.new_articles.values()]
-        insert_rows(conn, t["feed_articles"], ARTICLE_COLUMNS, rows)
+        insert_rows(conn, t["feed_articles"], ARTICLE_COLUMNS, rows, utf8=("text",))
         articles = t["feed_articles"]
         for aid, row in self.changed_articles.items():
-            values = {k: v for k, v in row.items() if k != "article_id"}
+            values = {k: _str(v) for k, v in row.items() if k != "article_id"}
             conn.execute(update(articles).where(articles.c.article_id == aid).values(**values))
         figures = t["figures"]
         replaced = [aid for aid in self.figures if aid not in self.new_articles]
@@ -212,6 +217,11 @@ class Batch:
                     .where(pages.c.topic_id == r["topic_id"], pages.c.page == r["page"])
                     .values(stamp=r["stamp"])
                 )
+
+
+def _str(value: Any) -> Any:
+    """`value`, or the text it is if it is UTF-8 bytes (a prepared article's text)."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

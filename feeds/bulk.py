@@ -10,9 +10,15 @@ from sqlalchemy import Connection, Table, insert, select
 
 
 def insert_rows(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    utf8: Sequence[str] = (),
 ) -> None:
-    """INSERT `rows` (values in `columns` order) in the caller's transaction.
+    """INSERT `rows` (values in `columns` order) in the caller's transaction; the
+    `utf8` columns' values may be text or its UTF-8 bytes, and are stored as text.
 
     On SQLite the driver's executemany with the tuples as they are: SQLAlchemy's per-row
     parameter processing cost a replay a fifth as much again as SQLite's own inserts. Other
@@ -22,9 +28,17 @@ def insert_rows(
         return
     if conn.dialect.name == "sqlite":
         names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
+        # CAST(blob AS TEXT) reads the bytes as the database's UTF-8: the same text, without
+        # decoding it into Python and encoding it again to bind it.
+        marks = ", ".join("CAST(? AS TEXT)" if c in utf8 else "?" for c in columns)
         conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
         return
+    if utf8:
+        at = [i for i, c in enumerate(columns) if c in utf8]
+        rows = [
+            [v.decode() if i in at and isinstance(v, bytes) else v for i, v in enumerate(row)]
+            for row in rows
+        ]
     conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 

@@ -7,6 +7,7 @@ entries and figures can never be at different positions of the log."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -58,6 +59,17 @@ class EventFacts(NamedTuple):
     version: ArticleVersion | None  # a content event's fields
     sighting: tuple[str, str | None] | None  # a sighting's source id and URL
     derived: Derived | None  # a content event's analysis; None: made when applied
+    # Sent back by a worker: the version's text as UTF-8, and `version.text` empty. The
+    # applying process only stores it, and bytes cost it neither decoding when unpickled
+    # nor encoding when bound (SQLite stores them with CAST(? AS TEXT): the same text).
+    text: bytes | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        version = self.version
+        if version is None or self.text is not None:
+            return EventFacts, tuple(self)
+        blank = dataclasses.replace(version, text="")
+        return EventFacts, (*self[:4], blank, *self[5:7], version.text.encode())
 
 
 def _facts(event: RecordedEvent, topics: Sequence[Topic] | None) -> EventFacts:
@@ -114,8 +126,9 @@ class TopicsProjection(Projection):
                 if derived is None:
                     if batch.is_stale(version):
                         continue  # the view shows this version or a newer one already
-                    derived = derive(version.title, version.text, version.language, self.topics)
-                batch.article(version, facts.position, derived)
+                    text = version.text if facts.text is None else facts.text.decode()
+                    derived = derive(version.title, text, version.language, self.topics)
+                batch.article(version, facts.position, derived, facts.text)
             elif facts.sighting is not None:
                 batch.sighting(facts.article_id, *facts.sighting, facts.position)
         batch.flush()

@@ -154,3 +154,30 @@ def test_a_replay_builds_its_indexes_after_the_rows_and_ends_with_the_full_schem
         for base, found in created.items()
     }
     assert renamed == replayed
+
+
+def test_a_revision_in_the_batch_of_a_worker_prepared_version_keeps_the_text_it_replaced(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    # A worker sends a prepared article's text back as UTF-8 bytes: the revision applied
+    # in the same batch must still diff against that text, and the view store it as text.
+    append_labelled(store)
+    name = "bản-sửa"
+    stream = f"article-{article_uuid(name)}"
+    texts = ["Hội nghị thượng đỉnh ở Viêng Chăn.", "Hội nghị ở Hà Nội, 27.000 tỷ đồng."]
+    store.append(stream, [ingested(name, title="Tin", text=texts[0])])
+    store.append(
+        stream, [ingested(name, title="Tin", text=texts[1], version=2)], expected_version=1
+    )
+    views = []
+    for processes in (0, 1):
+        runner = ProjectionRunner(
+            store, build_projections(config), batch_size=1_000, workers=processes, ahead_from=0
+        )
+        runner.replay()
+        views.append(_dump(runner))
+    assert views[1] == views[0]
+    events = [r for r in views[1]["article_events"] if r[0] == article_uuid(name)]
+    assert [r[13] for r in events] == [None, f"Tin\n\n{texts[0]}"]
+    (article,) = [r for r in views[1]["feed_articles"] if r[0] == article_uuid(name)]
+    assert article[6] == texts[1] and isinstance(article[6], str)
