@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from feeds.meeting_dates import date_words  # noqa: E402
-from feeds.meetings import extract_meetings  # noqa: E402
+from feeds.meetings import extract_meetings, may_meet_two_countries  # noqa: E402
 
 NEWS_VI = ROOT.parent / "shared" / "corpus" / "news-vi"
 Article = tuple[str, str, str | None]  # title, text, language
@@ -122,6 +122,25 @@ def outputs(extract: Extract, articles: list[Article]) -> Iterator[str]:
         yield json.dumps(found, ensure_ascii=False, sort_keys=True)
 
 
+def keyed(title: str, text: str, *, language: str | None) -> list[Any]:
+    """What a story's meeting key needs (meetings of two countries), as the stories projection
+    could read it: the extractor only where `may_meet_two_countries` lets it find one."""
+    if not may_meet_two_countries(title, text):
+        return []
+    return [m for m in extract_meetings(title, text, language=language) if len(m.countries) == 2]
+
+
+def turned_down(articles: list[Article]) -> tuple[int, int]:
+    """Articles `may_meet_two_countries` turns down, and those of them holding a meeting of two
+    countries all the same (must be none)."""
+    down = [(t, x, lang) for t, x, lang in articles if not may_meet_two_countries(t, x)]
+    wrong = sum(
+        any(len(m.countries) == 2 for m in extract_meetings(t, x, language=lang))
+        for t, x, lang in down
+    )
+    return len(down), wrong
+
+
 def cpu_per_article(extract: Extract, articles: list[Article]) -> tuple[float, int]:
     """µs of CPU per article, and the meetings found."""
     began = time.process_time()
@@ -151,11 +170,12 @@ def main() -> None:
         "real-size": real_size(args.real),
         "legacy": legacy(args.legacy),
     }
-    extractors: dict[str, Extract] = {"this": extract_meetings}
+    extractors: dict[str, Extract] = {"this": extract_meetings, "key-only": keyed}
     if args.baseline is not None:
         sys.path.insert(0, str(args.baseline))
         extractors = {"baseline": importlib.import_module("oldfeeds.meetings").extract_meetings}
         extractors["this"] = extract_meetings
+        extractors["key-only"] = keyed
 
     lines: list[str] = []
     for name, articles in sets.items():
@@ -163,7 +183,13 @@ def main() -> None:
         for line in outputs(extract_meetings, articles):
             digest.update(line.encode() + b"\n")
             lines.append(f"{name}\t{line}")
-        print(f"{name:<10} {len(articles):6d} articles, output sha256 {digest.hexdigest()[:16]}")
+        down, wrong = turned_down(articles)
+        print(
+            f"{name:<10} {len(articles):6d} articles, output sha256 {digest.hexdigest()[:16]};"
+            f" turned down by may_meet_two_countries {down}, of which with two countries {wrong}"
+        )
+        if wrong:
+            sys.exit(1)
     if args.dump is not None:
         args.dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if args.check is not None:

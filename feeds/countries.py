@@ -9,7 +9,7 @@ from functools import cache
 
 from babel import Locale
 
-from feeds.text import WordFinder, WordScanner, word_regex
+from feeds.text import WordFinder, WordScanner, trie_regex, word_regex
 from feeds.titles import TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.
@@ -183,6 +183,22 @@ def find_countries(text: str) -> list[CountryHit]:
             continue
         hits.append(CountryHit(start, end, table[" ".join(word.split())], word))
     return hits
+
+
+@cache
+def _any_name() -> re.Pattern[str]:
+    # Every name with no boundary, its spaces matching white space or any character the
+    # scanner reads as a space: wherever the pattern or the scanner finds a name, this finds
+    # one (a single search, which skips to capitals).
+    words = sorted({" ".join(n.split()) for n in names()})
+    return re.compile(trie_regex(words).replace(r"\s+", r"[\s(\"“'/]+"))
+
+
+def may_name_country(text: str) -> bool:
+    """Whether `find_countries` could find a country in `text` (NFC) or in any part of it (a
+    sentence), before ambiguous names are weighed. False: no part of `text` names a country
+    for `find_countries`. (A name a sentence's scan finds is there in the whole text.)"""
+    return _any_name().search(text) is not None
 
 
 def _plausible(text: str, start: int, end: int) -> bool:

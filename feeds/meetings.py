@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from feeds.countries import find_countries
+from feeds.countries import find_countries, may_name_country
 from feeds.meeting_status import (
     ANNOUNCED,
     HAPPENED,
@@ -18,7 +18,7 @@ from feeds.meeting_status import (
 )
 from feeds.mentions import People, find_mentions
 from feeds.sides import Mention, Side
-from feeds.text import nfc_lower, sentence_around
+from feeds.text import nfc, nfc_lower, sentence_around
 from feeds.triggers import (
     CALL,
     COMMITTEE,
@@ -43,6 +43,7 @@ __all__ = [
     "VISIT",
     "Meeting",
     "extract_meetings",
+    "may_meet_two_countries",
 ]
 
 
@@ -104,6 +105,15 @@ class Meeting:
 def _describe(side: Side) -> str:
     who = side.text if len(side.text) <= 60 else side.text[:57] + "…"
     return f"{who} [{side.country or '?'}]"
+
+
+def may_meet_two_countries(title: str, text: str) -> bool:
+    """Cheap and exact: False only when no meeting `extract_meetings(title, text)` finds (in
+    any language) has two countries, so a caller that wants only those (a story's meeting key)
+    can skip the extractor. A side's country is "VN" by default or read from a country's name
+    (in its sentence, a host or committee's countries, a person named with a country elsewhere
+    in the article): two different countries need a name somewhere."""
+    return any(may_name_country(nfc(raw)) for raw in (title, text))
 
 
 def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:
