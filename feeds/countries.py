@@ -9,7 +9,8 @@ from functools import cache
 
 from babel import Locale
 
-from feeds.text import WordFinder, WordScanner, trie_regex, word_regex
+from feeds.finders import WordFinder
+from feeds.text import WordScanner, trie_regex, word_regex
 from feeds.titles import TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.

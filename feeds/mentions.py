@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from feeds.actors import country_actors
 from feeds.countries import CountryHit, find_countries
+from feeds.finders import WordFinder
 from feeds.sides import Mention, Side
-from feeds.text import WordFinder, sentence_bounds
+from feeds.text import sentence_bounds
 from feeds.titles import (
     CONNECTORS,
     DOMESTIC,

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.countries import find_countries, names
+from feeds.finders import WordFinder
 from feeds.mentions import _TITLES
-from feeds.text import WordFinder, WordScanner, sentence_bounds, word_regex
+from feeds.text import WordScanner, sentence_bounds, word_regex
 from feeds.titles import TITLE
 from feeds.triggers import _TRIGGERS_SCAN, TRIGGERS
 from tests.feeds import news_vi
