@@ -187,19 +187,19 @@ def find_countries(text: str) -> list[CountryHit]:
 
 
 @cache
-def _any_name() -> re.Pattern[str]:
-    # Every name with no boundary, its spaces matching white space or any character the
-    # scanner reads as a space: wherever the pattern or the scanner finds a name, this finds
-    # one (a single search, which skips to capitals).
-    words = sorted({" ".join(n.split()) for n in names()})
+def _any_name(other_than: str | None) -> re.Pattern[str]:
+    # Every name (of a country other than `other_than`) with no boundary, its spaces matching
+    # white space or any character the scanner reads as a space: wherever the pattern or the
+    # scanner finds such a name, this finds one (one search, which skips to capitals).
+    words = sorted({" ".join(n.split()) for n, iso in names().items() if iso != other_than})
     return re.compile(trie_regex(words).replace(r"\s+", r"[\s(\"“'/]+"))
 
 
-def may_name_country(text: str) -> bool:
-    """Whether `find_countries` could find a country in `text` (NFC) or in any part of it (a
-    sentence), before ambiguous names are weighed. False: no part of `text` names a country
-    for `find_countries`. (A name a sentence's scan finds is there in the whole text.)"""
-    return _any_name().search(text) is not None
+def may_name_country(text: str, *, other_than: str | None = None) -> bool:
+    """Whether `find_countries` could find a country (other than `other_than`) in `text` (NFC)
+    or in any part of it (a sentence), before ambiguous names are weighed. False: no part of
+    `text` names one for `find_countries` (every hit is the text of a name of its country)."""
+    return _any_name(other_than).search(text) is not None
 
 
 def _plausible(text: str, start: int, end: int) -> bool:

@@ -112,8 +112,8 @@ def may_meet_two_countries(title: str, text: str) -> bool:
     any language) has two countries, so a caller that wants only those (a story's meeting key)
     can skip the extractor. A side's country is "VN" by default or read from a country's name
     (in its sentence, a host or committee's countries, a person named with a country elsewhere
-    in the article): two different countries need a name somewhere."""
-    return any(may_name_country(nfc(raw)) for raw in (title, text))
+    in the article): two different countries need the name of one other than Việt Nam."""
+    return any(may_name_country(nfc(raw), other_than="VN") for raw in (title, text))
 
 
 def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:

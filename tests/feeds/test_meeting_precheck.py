@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.countries import _pattern, _scanner, may_name_country
+from feeds.countries import _pattern, _scanner, may_name_country, names
 from feeds.meetings import extract_meetings, may_meet_two_countries
 from feeds.text import sentence_around
 from tests.feeds import news_vi
@@ -74,6 +74,7 @@ def test_an_article_turned_down_holds_no_meeting_of_two_countries(title: str, te
 
 def test_an_article_naming_no_country_is_turned_down_and_one_naming_laos_is_not() -> None:
     assert not may_meet_two_countries("Thủ tướng hội đàm", "Thủ tướng gặp Bộ trưởng Tài chính.")
+    assert not may_meet_two_countries("Việt Nam", "Thủ tướng Việt Nam tiếp Bộ trưởng tại Hà Nội.")
     assert may_meet_two_countries("", "Thủ tướng hội đàm với Thủ tướng Lào.")
     assert may_meet_two_countries("Lao Prime Minister visits", "")
 
@@ -98,3 +99,23 @@ def test_a_text_said_to_name_no_country_has_no_sentence_naming_one(text: str) ->
         sentence = text[start:end]
         assert _pattern().spans(sentence) == [], sentence
         assert _scanner().find(sentence) == [], sentence
+
+
+@settings(max_examples=800, deadline=None)
+@given(_NAMED)
+def test_a_text_said_to_name_no_country_but_vietnam_has_no_sentence_naming_another(
+    text: str,
+) -> None:
+    # Every country the extractor gives a side is Việt Nam by default or that of a name found.
+    if may_name_country(text, other_than="VN"):
+        return
+    paragraphs: dict[int, list[tuple[int, int]]] = {}
+    spans = [(0, _pattern().spans(text)), (0, _scanner().find(text))]
+    for offset in range(len(text)):
+        start, end = sentence_around(text, offset, paragraphs)
+        spans += [(start, _pattern().spans(text[start:end]))]
+        spans += [(start, _scanner().find(text[start:end]))]
+    table = names()
+    for shift, found in spans:
+        for a, b in found:
+            assert table.get(" ".join(text[shift + a : shift + b].split()), "VN") == "VN"
