@@ -182,8 +182,14 @@ def find_countries(text: str) -> list[CountryHit]:
         word = text[start:end]
         if word in AMBIGUOUS and not _plausible(text, start, end):
             continue
-        hits.append(CountryHit(start, end, table[" ".join(word.split())], word))
+        # The scanner reads "/", "(", quotes as spaces inside a name ("Hoa/Kỳ"): look the name
+        # up as it reads it, not only with its white space folded (that raised KeyError).
+        hits.append(CountryHit(start, end, table[_SCANNED_SPACES.sub(" ", word)], word))
     return hits
+
+
+#: What the scanner reads as the space between a name's words (see `_any_name`).
+_SCANNED_SPACES = re.compile(r"[\s(\"“'/]+")
 
 
 @cache
@@ -192,7 +198,7 @@ def _any_name(other_than: str | None) -> re.Pattern[str]:
     # white space or any character the scanner reads as a space: wherever the pattern or the
     # scanner finds such a name, this finds one (one search, which skips to capitals).
     words = sorted({" ".join(n.split()) for n, iso in names().items() if iso != other_than})
-    return re.compile(trie_regex(words).replace(r"\s+", r"[\s(\"“'/]+"))
+    return re.compile(trie_regex(words).replace(r"\s+", _SCANNED_SPACES.pattern))
 
 
 def may_name_country(text: str, *, other_than: str | None = None) -> bool:
