@@ -119,3 +119,23 @@ def test_a_text_said_to_name_no_country_but_vietnam_has_no_sentence_naming_anoth
     for shift, found in spans:
         for a, b in found:
             assert table.get(" ".join(text[shift + a : shift + b].split()), "VN") == "VN"
+
+
+def test_the_stories_meeting_key_is_the_same_with_the_precheck_corpus_and_fixtures() -> None:
+    # What the stories projection stores: `article_meetings` skips the extractor where the
+    # pre-check turns the article down; the key must be the one the extractor alone gives.
+    from feeds.articles import ArticleVersion
+    from feeds.stories import article_meetings
+    from feeds.story_meetings import meeting_events, meeting_key
+
+    published = "2024-10-24T03:00:00Z"
+    keys = 0
+    for title, text in _articles():
+        for language in ("vi", "en"):
+            article = ArticleVersion(
+                "a", 1, "s", None, title, text, None, language, published, published, None, None
+            )
+            expected = meeting_key(meeting_events(title, text, language), published)
+            assert meeting_key(article_meetings(article), published) == expected, title
+            keys += expected is not None
+    assert keys > 20  # the set holds meetings the key reads, not only turned-down articles
