@@ -157,6 +157,14 @@ def display_name(iso: str, language: str = "en") -> str:
     return _variants(name)[0]
 
 
+#: What the scanner reads as the space between a name's words ("Hoa/Kỳ", "Hoa (Kỳ"); the
+#: look-up of a name it found and `_any_name` read them so too (white space of any kind).
+_NAME_SPACES = " \n(\"“'/"
+_SCANNED_SPACES = re.compile(
+    "[\\s" + "".join(re.escape(c) for c in _NAME_SPACES if not c.isspace()) + "]+"
+)
+
+
 @cache
 def _pattern() -> WordFinder:
     # `word_regex(names(), left=r"(?<![\w.-])")`, without the look-behind the engine would
@@ -168,7 +176,7 @@ def _pattern() -> WordFinder:
 def _scanner() -> WordScanner:
     # Case-sensitive: country names are capitalised in both languages ("china" is porcelain);
     # every name starts with a capital, rarer than a space (`sparse`).
-    return WordScanner(names(), after=" \n(\"“'/", sparse=True)
+    return WordScanner(names(), after=_NAME_SPACES, sparse=True)
 
 
 def find_countries(text: str) -> list[CountryHit]:
@@ -186,10 +194,6 @@ def find_countries(text: str) -> list[CountryHit]:
         # up as it reads it, not only with its white space folded (that raised KeyError).
         hits.append(CountryHit(start, end, table[_SCANNED_SPACES.sub(" ", word)], word))
     return hits
-
-
-#: What the scanner reads as the space between a name's words (see `_any_name`).
-_SCANNED_SPACES = re.compile(r"[\s(\"“'/]+")
 
 
 @cache

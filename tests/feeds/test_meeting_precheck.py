@@ -10,8 +10,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds.articles import ArticleVersion
 from feeds.countries import _pattern, _scanner, may_name_country, names
 from feeds.meetings import extract_meetings, may_meet_two_countries
+from feeds.stories import article_meetings
+from feeds.story_meetings import meeting_events, meeting_key
 from feeds.text import sentence_around
 from tests.feeds import news_vi
 
@@ -124,10 +127,6 @@ def test_a_text_said_to_name_no_country_but_vietnam_has_no_sentence_naming_anoth
 def test_the_stories_meeting_key_is_the_same_with_the_precheck_corpus_and_fixtures() -> None:
     # What the stories projection stores: `article_meetings` skips the extractor where the
     # pre-check turns the article down; the key must be the one the extractor alone gives.
-    from feeds.articles import ArticleVersion
-    from feeds.stories import article_meetings
-    from feeds.story_meetings import meeting_events, meeting_key
-
     published = "2024-10-24T03:00:00Z"
     keys = 0
     for title, text in _articles():
