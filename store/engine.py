@@ -79,6 +79,14 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Debian's SQLite (the Docker image's and CI's) is built with secure_delete on:
+        # every page a DROP or DELETE frees is overwritten with zeros, i.e. written whole
+        # to the WAL. Dropping the replaced generation of a replayed view (100,000
+        # real-size articles) then took 6.75 s, a fifth of the replay; a 50,000-row
+        # table wrote 359 MB of WAL in 1.5 s, and 0 MB in 0.04 s with FAST, which zeroes
+        # deleted content only in pages written anyway. Nothing is hidden by erasing
+        # more: the views are derived from the log, which is kept whole in the same file.
+        cursor.execute("PRAGMA secure_delete=FAST")
         # Checkpoint the WAL every ~40 MB rather than every ~4 MB: bulk appends measured
         # 0.7 s of checkpoint I/O in 6 s with the default 1,000 pages. The setting counts
         # pages, so it follows the file's own page size (an older file keeps 4 KiB pages):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ def test_a_replay_in_worker_processes_equals_one_in_a_single_process(
     config: FeedsConfig,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
     workers: int,
 ) -> None:
     articles = labelled(classes=True)
@@ -56,6 +58,10 @@ def test_a_replay_in_worker_processes_equals_one_in_a_single_process(
             sighted("vi-growth", source_id="vov"),
         ],
     )
+    # The workers hand their results over in files of a folder of the replay's own.
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
     results = []
     for processes, folder in ((0, "single"), (workers, "pool")):
         own = replace(config, output_dir=tmp_path / folder, entries_per_feed=7)
@@ -72,6 +78,7 @@ def test_a_replay_in_worker_processes_equals_one_in_a_single_process(
     assert len(single_files) > 3
     # The workers did the work: no batch fell back to the applying process.
     assert not [r for r in caplog.records if r.name == "store.ahead"]
+    assert not list(spill.iterdir())  # every handed-over file and the folder are gone
 
 
 def test_a_long_catch_up_in_worker_processes_builds_the_view_of_a_replay_in_one_process(
