@@ -133,18 +133,20 @@ class Spilled:
 
 # The worker process's state: its projection, its own connection to the log and the
 # folder its results go to.
-_WORKER: tuple[Projection, LogSource, Engine, str] | None = None
+_WORKER: tuple[Projection, LogSource, Engine, str | None] | None = None
 
 
-def _start(projection: Projection, source: LogSource, folder: str) -> None:
+def _start(projection: Projection, source: LogSource, folder: str | None) -> None:
     global _WORKER
     _WORKER = (projection, source, make_engine(source.url), folder)
 
 
-def _prepare(part: Slice) -> Spilled:
+def _prepare(part: Slice) -> Any:
     assert _WORKER is not None
     projection, source, engine, folder = _WORKER
     prepared = projection.prepare(source.read(engine, part))
+    if folder is None:  # no temporary folder could be made: through the pipe, slower
+        return prepared
     path = os.path.join(folder, f"{part.after}-{part.last}.pickle")
     with open(path, "wb") as file:
         pickle.dump(prepared, file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -183,9 +185,7 @@ def prepared_slices(
     depth = 4 * workers + 5
     with ExitStack() as stack:
         # Entered first, so left last: the pool has stopped before its folder goes.
-        folder = stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="newsledger-replay-", ignore_cleanup_errors=True)
-        )
+        folder = _spill_folder(stack)
         pool = stack.enter_context(
             ProcessPoolExecutor(
                 workers, context, initializer=_start, initargs=(projection, source, folder)
@@ -198,6 +198,18 @@ def prepared_slices(
                 yield _result(*_ready(pending, projection, source, engine))
         while pending:
             yield _result(*_ready(pending, projection, source, engine))
+
+
+def _spill_folder(stack: ExitStack) -> str | None:
+    """A temporary folder for the workers' results, removed when `stack` closes; None
+    (results through the pool's pipe) where none can be made, e.g. a read-only /tmp."""
+    try:
+        return stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="newsledger-replay-", ignore_cleanup_errors=True)
+        )
+    except OSError as exc:
+        log.warning("worker results go through a pipe (no temporary folder: %s)", exc)
+        return None
 
 
 def _submit(pool: ProcessPoolExecutor, part: Slice) -> Future[Any] | None:

@@ -97,6 +97,30 @@ def test_a_long_catch_up_in_worker_processes_builds_the_view_of_a_replay_in_one_
     assert not [r for r in caplog.records if r.name == "store.ahead"]
 
 
+def test_without_a_temporary_folder_the_workers_results_come_through_the_pipe(
+    store: EventStore,
+    config: FeedsConfig,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    append_labelled(store, labelled(classes=True))
+    single = ProjectionRunner(store, build_projections(config), batch_size=5, workers=0)
+    single.replay()
+    expected = _dump(single)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # as a read-only /tmp
+    ahead = ProjectionRunner(
+        store, build_projections(config), batch_size=5, workers=1, ahead_from=0
+    )
+    with caplog.at_level(logging.WARNING, logger="store.ahead"):
+        ahead.replay()
+    assert _dump(ahead) == expected
+    # A warning for the folder (one per projection replayed); no batch fell back to the
+    # applying process.
+    messages = [r.getMessage() for r in caplog.records if r.name == "store.ahead"]
+    assert messages and all("through a pipe" in m for m in messages)
+
+
 def test_a_replay_in_worker_processes_records_the_faults_of_one_in_a_single_process(
     store: EventStore, config: FeedsConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
