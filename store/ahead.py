@@ -119,7 +119,9 @@ def slices(
 
 @dataclass(frozen=True, slots=True)
 class Spilled:
-    """A worker's result, pickled into a file of the replay's own temporary folder."""
+    """A worker's result, pickled into a file of the replay's own temporary folder. The
+    folder is the user's alone (mkdtemp makes it 0700): nobody else can put a pickle in it
+    for the replaying process to load."""
 
     path: str
 
