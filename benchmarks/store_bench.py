@@ -15,7 +15,7 @@ SELECT with `json.loads` per row. Ours is also replayed in a fresh child process
 peak RSS.
 
     python benchmarks/store_bench.py [--events 100000] [--single 5000] [--rounds 4]
-        [--scale] [--no-pg] [--no-sqlite] [--profile batched|single|replay]
+        [--scale] [--no-pg] [--no-sqlite]
 """
 
 from __future__ import annotations
