@@ -30,6 +30,7 @@ import time
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,22 +40,24 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from feeds.meeting_dates import date_words  # noqa: E402
 from feeds.meetings import extract_meetings, may_meet_two_countries  # noqa: E402
+from tests.feeds import news_vi as news_vi_part  # noqa: E402
 
-NEWS_VI = ROOT.parent / "shared" / "corpus" / "news-vi"
+NEWS_VI = news_vi_part.CORPUS
 Article = tuple[str, str, str | None]  # title, text, language
 Extract = Callable[..., list[Any]]
 
 
 def news_vi() -> list[Article]:
-    labels = json.loads((NEWS_VI / "labels.json").read_text(encoding="utf-8"))["articles"]
+    """Both parts, as the tests read them (`tests/feeds/news_vi.py`), in the order of their
+    ids; each article also with one paragraph per line, as the stories tests split it."""
+    every = sorted(
+        news_vi_part.load("tuning") + news_vi_part.load("validation"), key=attrgetter("id")
+    )
     found: list[Article] = []
-    for article_id in sorted(labels):
-        raw = (NEWS_VI / f"{article_id}.txt").read_text(encoding="utf-8")
-        title, _, text = raw.partition("\n")
-        language = labels[article_id].get("language") or "vi"
-        found.append((title.strip(), text.strip(), language))
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
-        found.append((title.strip(), "\n\n".join(lines), language))
+    for article in every:
+        found.append((article.title, article.text, article.language))
+        lines = [line.strip() for line in article.text.split("\n") if line.strip()]
+        found.append((article.title, "\n\n".join(lines), article.language))
     return found
 
 
