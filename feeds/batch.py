@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from feeds.analysis import FIGURE_COLUMNS, Derived
 from feeds.articles import ArticleVersion
-from feeds.bulk import insert_rows, select_in
+from feeds.bulk import as_text, insert_rows, select_in
 
 Tables = Mapping[str, Table]
 ARTICLE_COLUMNS = (
@@ -128,7 +128,7 @@ class Batch:
             query = select(a.c.title, a.c.text).where(a.c.article_id == aid)
             found = self.conn.execute(query).first()
             return None if found is None else f"{found.title}\n\n{found.text}"
-        return f"{row['title']}\n\n{_str(row['text'])}"
+        return f"{row['title']}\n\n{as_text(row['text'])}"
 
     def sighting(self, aid: str, source_id: str, url: str | None, position: int) -> None:
         self.sightings.append(
@@ -149,7 +149,7 @@ class Batch:
         insert_rows(conn, t["feed_articles"], ARTICLE_COLUMNS, rows, utf8=("text",))
         articles = t["feed_articles"]
         for aid, row in self.changed_articles.items():
-            values = {k: _str(v) for k, v in row.items() if k != "article_id"}
+            values = {k: as_text(v) for k, v in row.items() if k != "article_id"}
             conn.execute(update(articles).where(articles.c.article_id == aid).values(**values))
         figures = t["figures"]
         replaced = [aid for aid in self.figures if aid not in self.new_articles]
@@ -217,11 +217,6 @@ class Batch:
                     .where(pages.c.topic_id == r["topic_id"], pages.c.page == r["page"])
                     .values(stamp=r["stamp"])
                 )
-
-
-def _str(value: Any) -> Any:
-    """`value`, or the text it is if it is UTF-8 bytes (a prepared article's text)."""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

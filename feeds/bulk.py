@@ -9,6 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select
 
 
+def as_text(value: Any) -> Any:
+    """`value`, or the text it is if it is UTF-8 bytes (a prepared article's text)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def insert_rows(
     conn: Connection,
     table: Table,
@@ -35,10 +40,7 @@ def insert_rows(
         return
     if utf8:
         at = [i for i, c in enumerate(columns) if c in utf8]
-        rows = [
-            [v.decode() if i in at and isinstance(v, bytes) else v for i, v in enumerate(row)]
-            for row in rows
-        ]
+        rows = [[as_text(v) if i in at else v for i, v in enumerate(row)] for row in rows]
     conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
