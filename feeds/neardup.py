@@ -6,14 +6,14 @@ same log and settings always give the same groups."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from feeds.bands import BandIndex
-from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, signature
+from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, signatures
 
 #: How many shingles a copy's smaller side needs before containment alone can join it: a
 #: two-line brief is "contained" in many long articles that share a stock phrase.
@@ -71,9 +71,14 @@ def similarity(a: Hashes, b: Hashes) -> Similarity:
 def band_keys_of(hashes: Hashes, settings: Settings) -> npt.NDArray[np.uint32]:
     """The LSH band keys of a shingle set under `settings` (stored by the projection, so a
     restart rebuilds the index without re-reading any text); none for an empty set."""
-    if not len(hashes):
-        return _NO_KEYS
-    return band_keys(signature(hashes), bands=settings.bands, rows=settings.rows)
+    [keys] = band_keys_many([hashes], settings)
+    return keys
+
+
+def band_keys_many(sets: Sequence[Hashes], settings: Settings) -> list[npt.NDArray[np.uint32]]:
+    """`band_keys_of` each shingle set, the signatures computed together."""
+    keys = band_keys(signatures(sets), bands=settings.bands, rows=settings.rows)
+    return [row if len(hashes) else _NO_KEYS for row, hashes in zip(keys, sets, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from sqlalchemy import (
 
 from feeds.articles import ArticleVersion
 from feeds.meetings import may_meet_two_countries
-from feeds.neardup import Grouper, Join, Settings, band_keys_of
-from feeds.shingles import Hashes, shingles
+from feeds.neardup import Grouper, Join, Settings, band_keys_many
+from feeds.shingles import Hashes, shingles, shingles_many
 from feeds.story_meetings import MeetingIndex, MeetingKey, meeting_events, meeting_key
 from feeds.story_rows import StoryRows, pack_body
 from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED, ARTICLE_TYPES
@@ -147,30 +147,36 @@ class StoriesProjection(Projection):
     def prepare(self, events: Sequence[RecordedEvent]) -> list[StoryFacts]:
         """Each event's facts, with the fingerprint of each ingested article version: pure,
         the expensive part of grouping (a long catch-up or replay runs it in worker
-        processes that read the events themselves)."""
-        return [self._facts(event, fingerprint=True) for event in events]
+        processes that read the events themselves). The batch's fingerprints are computed
+        together (`shingles_many`)."""
+        facts = [self._facts(event) for event in events]
+        versions = [f.version for f in facts if f.version is not None]
+        found = iter(self._fingerprints(versions))
+        return [f._replace(fingerprint=next(found)) if f.version else f for f in facts]
 
-    def _facts(self, event: RecordedEvent, *, fingerprint: bool) -> StoryFacts:
+    def _facts(self, event: RecordedEvent) -> StoryFacts:
         if event.type == ARTICLE_SIGHTED.name:
             return StoryFacts(event.position, _sighting(event), None, None)
         if event.type == ARTICLE_INGESTED.name:
             version = ArticleVersion.from_data(event.data)
-            found = self._fingerprint(version) if fingerprint else None
-            return StoryFacts(event.position, None, version, found)
+            return StoryFacts(event.position, None, version, None)
         # A revision keeps its article's story (a feed entry's id never moves); its new
         # text is not re-grouped.
         return StoryFacts(event.position, None, None, None)
 
-    def _fingerprint(self, article: ArticleVersion) -> Fingerprint:
-        hashes = shingles(article.title, article.text)
-        meeting = None
-        if self.meetings_of is not None:
-            meeting = meeting_key(self.meetings_of(article), article.published)
-        keys = band_keys_of(hashes, self.settings)
-        return Fingerprint(hashes, keys, meeting)
+    def _fingerprints(self, articles: Sequence[ArticleVersion]) -> list[Fingerprint]:
+        hashes = shingles_many([(article.title, article.text) for article in articles])
+        keys = band_keys_many(hashes, self.settings)
+        found = []
+        for article, own, own_keys in zip(articles, hashes, keys, strict=True):
+            meeting = None
+            if self.meetings_of is not None:
+                meeting = meeting_key(self.meetings_of(article), article.published)
+            found.append(Fingerprint(own, own_keys, meeting))
+        return found
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
-        self.apply_prepared(conn, tables, [self._facts(e, fingerprint=False) for e in events])
+        self.apply_prepared(conn, tables, [self._facts(event) for event in events])
 
     def apply_prepared(
         self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts]
@@ -182,7 +188,7 @@ class StoriesProjection(Projection):
                 if facts.sighting is not None:
                     rows.sightings.append(facts.sighting)
                 elif facts.version is not None:
-                    fingerprint = facts.fingerprint or self._fingerprint(facts.version)
+                    fingerprint = facts.fingerprint or self._fingerprints([facts.version])[0]
                     self._article(rows, state, facts.version, fingerprint, facts.position)
             rows.flush()
         except BaseException:

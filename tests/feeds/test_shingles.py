@@ -4,6 +4,7 @@ process; an LSH index that loses nothing across its merges; stable story keys.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -17,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.bands import BandIndex
-from feeds.neardup import Grouper, Settings, similarity
-from feeds.shingles import band_keys, shingles, signature
+from feeds.neardup import Grouper, Settings, band_keys_many, band_keys_of, similarity
+from feeds.shingles import PASS_CHARS, band_keys, shingles, shingles_many, signature, signatures
+from tests.feeds import news_vi
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAD = (
@@ -98,6 +100,66 @@ def test_fingerprints_are_the_same_in_another_process_with_another_hash_seed() -
         here.tolist(),
         band_keys(signature(here), bands=42, rows=3).tolist(),
     ]
+
+
+#: Articles whose edges a pass of several must keep apart: empty, a title alone, one word, a
+#: byline-sized paragraph first and last, characters outside the BMP, NFD and combining
+#: marks at either end, and text with no blank line at its end.
+EDGES = [
+    ("", ""),
+    ("Tin", ""),
+    ("", "một"),
+    ("Ngắn", "Phóng viên\n\n" + LEAD + "\n\nẢnh: TTXVN"),
+    ("Ｅｍｏｊｉ 😀", "Cafe\u0301 Hà Nội 😀 x\n\ny"),
+    ("\u0301mở đầu", unicodedata.normalize("NFD", LEAD) + "\u0301"),
+    ("Không xuống dòng", " ".join(BODY)),
+]
+
+
+def test_fingerprints_of_a_batch_are_each_articles_own() -> None:
+    """A pass over several articles (`shingles_many`, `signatures`, `band_keys_many`) gives
+    each article exactly what it gets alone: no shingle spans two articles, none is lost at
+    an edge, and passes split wherever PASS_CHARS falls."""
+    articles = list(EDGES)
+    if news_vi.CORPUS.is_dir():  # real text: long paragraphs, English and Vietnamese
+        articles += [(a.title, a.text) for a in news_vi.load("tuning")[:60]]
+    articles += [(f"Bài {n}", "\n\n".join([LEAD, *BODY[:n]])) for n in range(9)]
+    articles += [("Dài", "\n\n".join(BODY * (PASS_CHARS // 800)))]  # a pass of its own
+    articles += EDGES
+    alone = [shingles(title, text) for title, text in articles]
+    together = shingles_many(articles)
+    assert len(together) == len(articles)
+    for own, found in zip(alone, together, strict=True):
+        assert found.dtype == np.uint64 and np.array_equal(own, found)
+        assert (np.diff(found.astype(np.float64)) >= 0).all() and len(set(found.tolist())) == len(
+            found
+        )
+    signed = signatures(together)
+    assert signed.shape == (len(articles), 128)
+    for own, row in zip(alone, signed, strict=True):
+        assert np.array_equal(signature(own), row)
+    settings = Settings()
+    for own, keys in zip(alone, band_keys_many(together, settings), strict=True):
+        assert np.array_equal(band_keys_of(own, settings), keys)
+        assert len(keys) == (settings.bands if len(own) else 0)
+    assert shingles_many([]) == [] and signatures([]).shape == (0, 128)
+
+
+def test_fingerprints_stay_those_an_earlier_version_stored() -> None:
+    """The stories view stores each article's band keys and rebuilds its index from them after
+    a restart, without re-reading any text: a fingerprint that changed between versions would
+    stop old articles from matching new copies. Digest of the fingerprints of fixed texts
+    as the code of commit 97becde computed them, one article at a time."""
+    digest = hashlib.sha256()
+    cases = [("Hội đàm Việt Nam - Lào", "\n\n".join([LEAD, *BODY])), *EDGES[:1]]
+    cases += [("T", "hai nước"), ("Tin ngắn", "Một\n\nhai ba\n\n" + LEAD), EDGES[4]]
+    for title, text in cases:
+        hashes = shingles(title, text)
+        digest.update(hashes.tobytes())
+        digest.update(band_keys(signature(hashes), bands=42, rows=3).tobytes())
+    assert digest.hexdigest() == (
+        "9eebb64de78c700810e2d01d461a70847ae622912a2695f0611e3daaf3c1eb47"
+    )
 
 
 def test_band_index_finds_every_member_under_a_key_across_buffer_merges() -> None:
