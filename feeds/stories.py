@@ -120,7 +120,7 @@ class StoryFacts(NamedTuple):
     position: int
     sighting: dict[str, Any] | None  # a sighting's row
     version: ArticleVersion | None  # an ingested article version
-    fingerprint: Fingerprint | None  # its fingerprint; None: made when applied
+    fingerprint: Fingerprint | None  # its fingerprint (`prepare`); None for a sighting or revision
 
 
 class StoriesProjection(Projection):
@@ -152,7 +152,7 @@ class StoriesProjection(Projection):
         facts = [self._facts(event) for event in events]
         versions = [f.version for f in facts if f.version is not None]
         found = iter(self._fingerprints(versions))
-        return [f._replace(fingerprint=next(found)) if f.version else f for f in facts]
+        return [f if f.version is None else f._replace(fingerprint=next(found)) for f in facts]
 
     def _facts(self, event: RecordedEvent) -> StoryFacts:
         if event.type == ARTICLE_SIGHTED.name:
@@ -176,7 +176,7 @@ class StoriesProjection(Projection):
         return found
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
-        self.apply_prepared(conn, tables, [self._facts(event) for event in events])
+        self.apply_prepared(conn, tables, self.prepare(events))
 
     def apply_prepared(
         self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts]
@@ -188,8 +188,8 @@ class StoriesProjection(Projection):
                 if facts.sighting is not None:
                     rows.sightings.append(facts.sighting)
                 elif facts.version is not None:
-                    fingerprint = facts.fingerprint or self._fingerprints([facts.version])[0]
-                    self._article(rows, state, facts.version, fingerprint, facts.position)
+                    assert facts.fingerprint is not None  # `prepare` made one for each version
+                    self._article(rows, state, facts.version, facts.fingerprint, facts.position)
             rows.flush()
         except BaseException:
             # The transaction rolls back: the in-memory grouper is ahead of the tables, so
