@@ -81,7 +81,14 @@ class BandIndex:
             self.flush()
 
     def flush(self) -> None:
-        """Merge the buffered entries into the sorted array."""
+        """Merge the buffered entries into the sorted array.
+
+        Memory, not time, shapes this: at 100,000 articles the array is 34 MB, and merging
+        by concatenating and sorting, then bucketing every entry, held four arrays of its
+        size at once (old, merged, the sort's buffer, each entry's bucket), the grouping
+        step's peak (docs/stories.md). Inserting the run where `searchsorted` puts it
+        allocates only the merged array; the bucket offsets are searched for, one per
+        bucket, not counted from a bucket per entry."""
         buffer, more = self._buffer, self._more
         if not buffer:
             return
@@ -91,12 +98,12 @@ class BandIndex:
         run = np.concatenate(((keys << _SHIFT) | members, np.array(extra, dtype=np.uint64)))
         run.sort()
         self._buffer, self._more = {}, {}
-        merged = np.concatenate((self._entries, run))
-        merged.sort(kind="stable")  # timsort: two sorted runs merge in linear time
+        merged = np.insert(self._entries, np.searchsorted(self._entries, run), run)
         self._entries = merged
-        # About 16 entries per bucket; 2**bits + 1 offsets.
+        # About 16 entries per bucket; 2**bits + 1 offsets: where each bucket's first key
+        # would go, and the end.
         self._bits = max(1, min(24, (len(merged) // 16).bit_length()))
-        bucket = (merged >> np.uint64(64 - self._bits)).astype(np.intp)
-        counts = np.bincount(bucket, minlength=1 << self._bits)
-        self._offsets = np.zeros((1 << self._bits) + 1, dtype=np.int64)
-        np.cumsum(counts, out=self._offsets[1:])
+        firsts = np.arange(1 << self._bits, dtype=np.uint64) << np.uint64(64 - self._bits)
+        self._offsets = np.empty((1 << self._bits) + 1, dtype=np.int64)
+        self._offsets[:-1] = np.searchsorted(merged, firsts)
+        self._offsets[-1] = len(merged)

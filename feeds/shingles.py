@@ -32,6 +32,8 @@ _COMBINE = np.uint64(0x9E37_79B9_7F4A_7C15)
 #: in the CPU's caches. Measured on the benchmark's articles: 162 µs an article alone, 76-84
 #: µs in passes of 8-16 articles, 100-220 µs in passes of 64-1,000 (docs/stories.md).
 PASS_CHARS = 48_000
+#: Shingle sets whose signatures are computed together (about 1.5 MB of shingles).
+SIGNATURE_CHUNK = 256
 _EMPTY = np.uint64(1 << 32)  # above every 32-bit bin value: marks a bin no shingle fell into
 _NEWLINE = 10
 
@@ -89,14 +91,15 @@ def shingles_many(
     """`shingles(title, text)` of each (title, text), the same arrays, computed a pass of
     several articles at a time: one numpy call per step for the pass instead of per article
     (about 40 calls, most of an article's cost when it is alone)."""
-    texts = [unicodedata.normalize("NFC", f"{title}\n\n{text}") for title, text in articles]
     found: list[Hashes] = []
-    start, chars = 0, 0
-    for end, whole in enumerate(texts, 1):
-        chars += len(whole)
-        if chars >= PASS_CHARS or end == len(texts):
-            found.extend(_shingles_pass(texts[start:end], size, seed))
-            start, chars = end, 0
+    texts: list[str] = []  # one pass's: normalising the whole batch first held a copy of it
+    chars = 0
+    for end, (title, text) in enumerate(articles, 1):
+        texts.append(unicodedata.normalize("NFC", f"{title}\n\n{text}"))
+        chars += len(texts[-1])
+        if chars >= PASS_CHARS or end == len(articles):
+            found.extend(_shingles_pass(texts, size, seed))
+            texts, chars = [], 0
     return found
 
 
@@ -193,7 +196,20 @@ def signature(hashes: Hashes, *, size: int = SIGNATURE_SIZE, seed: int = SEED) -
 def signatures(
     sets: Sequence[Hashes], *, size: int = SIGNATURE_SIZE, seed: int = SEED
 ) -> npt.NDArray[np.uint64]:
-    """`signature` of each shingle set, one row each, computed together."""
+    """`signature` of each shingle set, one row each, computed together (in chunks: the
+    step below holds a few arrays the size of all the chunk's shingles, and a projection's
+    batch of 1,000-2,000 articles at once made them the grouping step's peak of memory)."""
+    if len(sets) <= SIGNATURE_CHUNK:
+        return _signatures(sets, size, seed)
+    return np.concatenate(
+        [
+            _signatures(sets[start : start + SIGNATURE_CHUNK], size, seed)
+            for start in range(0, len(sets), SIGNATURE_CHUNK)
+        ]
+    )
+
+
+def _signatures(sets: Sequence[Hashes], size: int, seed: int) -> npt.NDArray[np.uint64]:
     bins = np.full((len(sets), size), _EMPTY, dtype=np.uint64)
     if not sets:
         return bins

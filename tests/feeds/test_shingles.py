@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 
 from feeds.bands import BandIndex
 from feeds.neardup import Grouper, Settings, band_keys_many, band_keys_of, similarity
-from feeds.shingles import PASS_CHARS, band_keys, shingles, shingles_many, signature, signatures
+from feeds.shingles import (
+    PASS_CHARS,
+    SIGNATURE_CHUNK,
+    band_keys,
+    shingles,
+    shingles_many,
+    signature,
+    signatures,
+)
 from tests.feeds import news_vi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +146,13 @@ def test_fingerprints_of_a_batch_are_each_articles_own() -> None:
     assert signed.shape == (len(articles), 128)
     for own, row in zip(alone, signed, strict=True):
         assert np.array_equal(signature(own), row)
+    # Signatures are computed SIGNATURE_CHUNK sets at a time: a batch of several chunks,
+    # with an empty set at a chunk's edge, gives each set its own row too.
+    many = [*together] * (2 * SIGNATURE_CHUNK // len(together) + 1)
+    many.insert(SIGNATURE_CHUNK - 1, np.zeros(0, dtype=np.uint64))
+    assert len(many) > 2 * SIGNATURE_CHUNK
+    for own, row in zip(many, signatures(many), strict=True):
+        assert np.array_equal(signature(own), row)
     settings = Settings()
     for own, keys in zip(alone, band_keys_many(together, settings), strict=True):
         assert np.array_equal(band_keys_of(own, settings), keys)
@@ -222,3 +237,22 @@ def test_settings_refuse_impossible_values() -> None:
         Settings(bands=100, rows=2)
     with pytest.raises(ValueError, match="jaccard"):
         Settings(jaccard=0.0)
+
+
+def test_band_index_answers_as_a_plain_dictionary_after_many_merges() -> None:
+    # Keys from a small range, so that buckets hold many entries and members share keys.
+    rng = np.random.default_rng(11)
+    index = BandIndex(buffer_entries=500)
+    plain: dict[int, list[int]] = {}
+    for member in range(2_000):
+        keys = rng.choice(5_000, 6, replace=False).astype(np.uint32)  # an article's are distinct
+        index.add(member, keys)
+        for key in keys.tolist():
+            plain.setdefault(key, []).append(member)
+    for _ in range(200):
+        query = rng.choice(5_000, 6, replace=False).astype(np.uint32)
+        expected: dict[int, int] = {}
+        for key in query.tolist():
+            for member in plain.get(key, ()):
+                expected[member] = expected.get(member, 0) + 1
+        assert index.matches(query) == expected
