@@ -178,9 +178,14 @@ class StoriesProjection(Projection):
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
         self.apply_prepared(conn, tables, self.prepare(events))
 
-    def apply_prepared(
-        self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts]
-    ) -> None:
+    def plan(self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts]) -> StoryRows:
+        """Group a prepared batch: the grouper's decisions and the rows they make, reading
+        the view on `conn` (earlier articles' texts) and writing nothing. The runner calls
+        it before the write transaction, so that the transaction, on SQLite the log's one
+        write lock, holds a poll's appends back only while the rows are written: grouping
+        a thousand articles inside it kept the poll waiting for most of the time a
+        projection process followed it (docs/stories.md, end to end). The grouper in
+        memory moves ahead; if the rows are not written, `forget` drops it."""
         state = self._state(conn, tables)
         rows = StoryRows(conn, tables)
         try:
@@ -190,12 +195,26 @@ class StoriesProjection(Projection):
                 elif facts.version is not None:
                     assert facts.fingerprint is not None  # `prepare` made one for each version
                     self._article(rows, state, facts.version, facts.fingerprint, facts.position)
-            rows.flush()
         except BaseException:
-            # The transaction rolls back: the in-memory grouper is ahead of the tables, so
-            # forget it and rebuild it from them next time.
-            self._states.clear()
+            self.forget()
             raise
+        return rows
+
+    def apply_prepared(
+        self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts] | StoryRows
+    ) -> None:
+        """Write a batch's rows: planned already (`plan`), or planned here on `conn`."""
+        rows = prepared if isinstance(prepared, StoryRows) else self.plan(conn, tables, prepared)
+        try:
+            rows.flush(conn)
+        except BaseException:
+            # The transaction rolls back: the in-memory grouper is ahead of the tables.
+            self.forget()
+            raise
+
+    def forget(self) -> None:
+        """Drop the grouper in memory; it is rebuilt from the tables when next needed."""
+        self._states.clear()
 
     def _state(self, conn: Connection, tables: Tables) -> _State:
         members = tables["story_members"]

@@ -35,7 +35,12 @@ def unpack_body(body: bytes) -> tuple[str, str]:
 class StoryRows:
     """The rows of one batch of events, written with one statement per table at the end:
     the stories this batch started as whole rows, the earlier stories it changed as
-    changes, read and applied together at the flush (no look-up per copy)."""
+    changes, read and applied together at the flush (no look-up per copy).
+
+    Collected by reading on `conn` only (earlier articles' texts), and written by `flush`
+    on the connection of the write transaction: the grouping that decides the rows runs
+    before that transaction, which holds SQLite's one write lock (the log's too) only
+    for the writing (StoriesProjection.plan)."""
 
     def __init__(self, conn: Connection, tables: Tables) -> None:
         self.conn, self.tables = conn, tables
@@ -45,6 +50,7 @@ class StoryRows:
         self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
         self.grown: dict[str, _Growth] = {}  # earlier stories that grew
         self.gone: list[str] = []  # earlier stories merged into older ones
+        self.merges: list[tuple[str, str]] = []  # (into, younger), in order, for stored members
         members = tables["story_members"]
         # Built once per batch, not once per candidate (building it cost more than running it).
         self._body_query = select(members.c.body).where(members.c.article_id == bindparam("a"))
@@ -78,10 +84,7 @@ class StoryRows:
 
     def merge(self, into: str, younger: str) -> None:
         """Move every member of story `younger` to the older story `into`."""
-        members = self.tables["story_members"]
-        self.conn.execute(
-            update(members).where(members.c.story_id == younger).values(story_id=into)
-        )
+        self.merges.append((into, younger))
         for member in self.members:
             if member["story_id"] == younger:
                 member["story_id"] = into
@@ -100,22 +103,28 @@ class StoryRows:
             target["last_position"] = max(target["last_position"], growth.last_position)
             target["languages"] = _languages(target["languages"], *growth.languages)
 
-    def flush(self) -> None:
+    def flush(self, conn: Connection) -> None:
+        """Write the batch's rows on `conn`, in the write transaction."""
         t = self.tables
-        stories = t["stories"]
+        stories, members = t["stories"], t["story_members"]
+        # The stored members of merged stories, in the order the merges happened (a story
+        # that absorbed another may itself be absorbed later in the batch); this batch's
+        # own members were moved in memory.
+        for into, younger in self.merges:
+            conn.execute(update(members).where(members.c.story_id == younger).values(story_id=into))
         if self.members:
-            self.conn.execute(insert(t["story_members"]), self.members)
+            conn.execute(insert(members), self.members)
         if self.sightings:
-            self.conn.execute(insert(t["story_sightings"]), self.sightings)
+            conn.execute(insert(t["story_sightings"]), self.sightings)
         if self.new:
-            self.conn.execute(insert(stories), list(self.new.values()))
+            conn.execute(insert(stories), list(self.new.values()))
         if not self.grown:
             return
         wanted = sorted({*self.grown, *(a for g in self.grown.values() for a in g.absorbed)})
         stored: dict[str, Any] = {}
         for start in range(0, len(wanted), 500):
             query = select(stories).where(stories.c.story_id.in_(wanted[start : start + 500]))
-            stored.update((row.story_id, row) for row in self.conn.execute(query))
+            stored.update((row.story_id, row) for row in conn.execute(query))
         changes = []
         for story_id, growth in sorted(self.grown.items()):
             for absorbed in growth.absorbed:
@@ -131,9 +140,9 @@ class StoryRows:
                 }
             )
         if self.gone:
-            self.conn.execute(delete(stories).where(stories.c.story_id.in_(self.gone)))
+            conn.execute(delete(stories).where(stories.c.story_id.in_(self.gone)))
         key = stories.c.story_id == bindparam("key")
-        self.conn.execute(update(stories).where(key), changes)
+        conn.execute(update(stories).where(key), changes)
 
 
 class _Growth:

@@ -51,8 +51,23 @@ class Projection(ABC):
         return None
 
     def apply_prepared(self, conn: Connection, tables: Mapping[str, Table], prepared: Any) -> None:
-        """Apply a batch given only `prepare(events)`: exactly what `apply(events)` does."""
+        """Apply a batch given only `prepare(events)`, or `plan`'s result for it: exactly
+        what `apply(events)` does."""
         raise NotImplementedError(f"{type(self).__name__} has no prepare")
+
+    def plan(self, conn: Connection, tables: Mapping[str, Table], prepared: Any) -> Any:
+        """The part of `apply_prepared` that only reads the view (on `conn`), run by the
+        runner before the write transaction, which `apply_prepared` then gets the result
+        of: on SQLite that transaction holds the one write lock, the log's too, so what
+        is decided here does not hold a poll's appends back. It may move state kept in
+        memory ahead of the tables; `forget` is called when its result is not applied.
+        The default decides nothing here."""
+        return prepared
+
+    def forget(self) -> None:
+        """Drop state kept in memory: a `plan` was not applied (another runner moved the
+        checkpoint first, or the write failed). Nothing to drop by default."""
+        return
 
     def deferred_indexes(self, tables: Mapping[str, Table]) -> list[Index]:
         """Indexes of `tables` that a replay creates only once the new generation is loaded

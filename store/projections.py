@@ -149,24 +149,42 @@ class ProjectionRunner:
         batch has a fault), apply its `events` (read here if not given) as `_apply_batch`."""
         if prepared is not FAILED:
             try:
-                with write_transaction(self.store.engine, append_lock=False) as conn:
-                    row = self._locked_checkpoint(conn, projection)
-                    if row.position == part.after:
-                        tables = projection.tables(row.generation)
-                        projection.apply_prepared(conn, tables, prepared)
-                        conn.execute(
-                            update(_checkpoints)
-                            .where(_checkpoints.c.name == projection.name)
-                            .values(position=part.last)
-                        )
-                        return part.count
+                planned = self._plan(projection, part, prepared)
+                if planned is not None:
+                    generation, plan = planned
+                    with write_transaction(self.store.engine, append_lock=False) as conn:
+                        row = self._locked_checkpoint(conn, projection)
+                        if (row.position, row.generation) == (part.after, generation):
+                            tables = projection.tables(generation)
+                            projection.apply_prepared(conn, tables, plan)
+                            conn.execute(
+                                update(_checkpoints)
+                                .where(_checkpoints.c.name == projection.name)
+                                .values(position=part.last)
+                            )
+                            return part.count
+                    projection.forget()  # planned for a view another runner has moved
             except StoreUnavailableError:
+                projection.forget()
                 raise
             except Exception:
-                pass  # rolled back; applied again below, event by event if need be
+                projection.forget()  # rolled back; applied again below, event by event
         if events is None:
             events = self.read_part(projection, part)
         return self._apply_batch(projection, events, part.last)
+
+    def _plan(self, projection: Projection, part: Slice, prepared: Any) -> tuple[int, Any] | None:
+        """`projection.plan` of a prepared batch, on a read connection (outside the write
+        transaction), with the generation it was planned for; None if the view's
+        checkpoint is no longer where the batch starts."""
+        with reading(self.store.engine) as conn:
+            query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
+            row = conn.execute(query).one()
+            if row.position != part.after:
+                return None
+            return row.generation, projection.plan(
+                conn, projection.tables(row.generation), prepared
+            )
 
     @staticmethod
     def _locked_checkpoint(conn: Connection, projection: Projection) -> Any:

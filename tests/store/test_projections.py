@@ -3,6 +3,7 @@ replay into a fresh generation ends identical to incremental processing."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -148,6 +149,69 @@ def test_two_runners_catching_up_at_once_apply_each_event_once(store: EventStore
     for thread in threads:
         thread.join()
     assert sum(row[1] for row in _view(runners[0])) == 48
+
+
+class PlannedCounts(StreamCounts):
+    """StreamCounts whose batches are prepared, then planned before the write transaction
+    (`Projection.plan`); `during_plan` runs inside the first plan."""
+
+    def __init__(self, during_plan: Any = None) -> None:
+        super().__init__()
+        self.during_plan = during_plan
+        self.planned = self.forgotten = 0
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        return list(events)
+
+    def plan(self, conn: Connection, tables: Mapping[str, Table], prepared: Any) -> Any:
+        self.planned += 1
+        if self.during_plan is not None:
+            during, self.during_plan = self.during_plan, None
+            during()
+        return ("planned", prepared)
+
+    def apply_prepared(self, conn: Connection, tables: Mapping[str, Table], prepared: Any) -> None:
+        self.apply(conn, tables, prepared[1] if prepared[0] == "planned" else prepared)
+
+    def forget(self) -> None:
+        self.forgotten += 1
+
+
+def test_a_projections_plan_runs_before_the_write_lock_is_taken(store: EventStore) -> None:
+    # On SQLite the write transaction is the log's one write lock: a plan made inside it
+    # would hold a poll's appends back. Another connection takes the lock during the plan,
+    # without waiting.
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the write lock shared with appends is SQLite's")
+    _fill(store, 12)
+    path = store.engine.url.database
+    assert path
+    taken: list[str] = []
+
+    def take_the_write_lock() -> None:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            taken.append("free")
+        finally:
+            other.close()
+
+    projection = PlannedCounts(during_plan=take_the_write_lock)
+    runner = ProjectionRunner(store, [projection], batch_size=50)
+    assert runner.catch_up() == {"stream_counts": 9}
+    assert taken == ["free"] and projection.planned == 1 and projection.forgotten == 0
+
+
+def test_a_plan_made_for_a_checkpoint_another_runner_moved_is_dropped(store: EventStore) -> None:
+    _fill(store, 30)
+    other = ProjectionRunner(store, [StreamCounts()], batch_size=100)
+    projection = PlannedCounts(during_plan=other.catch_up)  # it applies everything first
+    runner = ProjectionRunner(store, [projection], batch_size=100)
+    runner.catch_up()
+    assert projection.planned == 1 and projection.forgotten == 1
+    assert sum(row[1] for row in _view(runner)) == 24  # each event applied once
+    assert runner.checkpoint("stream_counts").position == 30
 
 
 def test_an_unknown_projection_name_is_a_clear_error(store: EventStore) -> None:
