@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -97,6 +97,7 @@ class Fingerprint:
     hashes: Hashes
     keys: npt.NDArray[np.uint32]  # LSH band keys
     meeting: MeetingKey | None  # its main meeting, when stories across languages are on
+    body: bytes  # its title and text as the view keeps them (`pack_body`)
 
 
 #: The meeting events of an article version, as `Meeting.as_json()` dicts.
@@ -119,7 +120,7 @@ class StoryFacts(NamedTuple):
 
     position: int
     sighting: dict[str, Any] | None  # a sighting's row
-    version: ArticleVersion | None  # an ingested article version
+    version: ArticleVersion | None  # an ingested article version (without its text: `prepare`)
     fingerprint: Fingerprint | None  # its fingerprint (`prepare`); None for a sighting or revision
 
 
@@ -152,7 +153,16 @@ class StoriesProjection(Projection):
         facts = [self._facts(event) for event in events]
         versions = [f.version for f in facts if f.version is not None]
         found = iter(self._fingerprints(versions))
-        return [f if f.version is None else f._replace(fingerprint=next(found)) for f in facts]
+        # The version goes on without its text, whose words are in the fingerprint's body:
+        # a worker process pickles UTF-8 bytes back at the cost of a copy, where a text
+        # was encoded there and decoded again by the applying process, the one a parallel
+        # catch-up waits for.
+        return [
+            f
+            if f.version is None
+            else f._replace(version=replace(f.version, text="", html=None), fingerprint=next(found))
+            for f in facts
+        ]
 
     def _facts(self, event: RecordedEvent) -> StoryFacts:
         if event.type == ARTICLE_SIGHTED.name:
@@ -172,7 +182,8 @@ class StoriesProjection(Projection):
             meeting = None
             if self.meetings_of is not None:
                 meeting = meeting_key(self.meetings_of(article), article.published)
-            found.append(Fingerprint(own, own_keys, meeting))
+            body = pack_body(article.title, article.text)
+            found.append(Fingerprint(own, own_keys, meeting, body))
         return found
 
     def apply(self, conn: Connection, tables: Tables, events: Sequence[RecordedEvent]) -> None:
@@ -271,7 +282,7 @@ class StoriesProjection(Projection):
                 via, reason, why = found.via, "meeting", found.why
                 state.grouper.move_last(story)
             state.meetings.add(meeting, article.article_id, article.language)
-        body = rows.bodies[article.article_id] = pack_body(article.title, article.text)
+        body = rows.bodies[article.article_id] = fingerprint.body
         rows.members.append(
             {
                 "article_id": article.article_id,
