@@ -5,6 +5,7 @@ sorted numpy array (8 bytes per band and article) instead of Python dicts (~70 b
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,9 @@ Entries = npt.NDArray[np.uint64]  # key << 32 | member, sorted
 
 #: Entries buffered in a dict before they are merged into the sorted array.
 BUFFER_ENTRIES = 1 << 17
+#: Rows of keys looked up together among the merged entries (~10,000 keys: a few MB of
+#: temporaries).
+LOOKUP_ROWS = 256
 _SHIFT = np.uint64(32)
 _MEMBER = np.uint64(0xFFFF_FFFF)
 
@@ -47,26 +51,49 @@ class BandIndex:
 
     def matches(self, keys: Keys) -> Counter[int]:
         """For each member sharing at least one band key with `keys`: how many it shares."""
-        found: Counter[int] = Counter()
+        [merged] = self.merged_matches([keys])
+        return self.buffered_matches(keys, merged)
+
+    def buffered_matches(self, keys: Keys, found: Counter[int]) -> Counter[int]:
+        """`found` (the matches among the merged entries) plus those still in the buffer."""
         buffer = self._buffer
         for key in buffer.keys() & keys.tolist():
             found[buffer[key]] += 1
             found.update(self._more.get(key, ()))
-        if len(self._entries):
-            wanted = keys.astype(np.uint64)
+        return found
+
+    def merged_matches(self, rows: Sequence[Keys]) -> list[Counter[int]]:
+        """For each array of keys in `rows`, the matches among the merged entries only,
+        looked up together (a dozen numpy calls for a chunk of rows instead of for each;
+        a story batch's look-ups, its applying process's largest cost after confirming)."""
+        found: list[Counter[int]] = [Counter() for _ in rows]
+        if not len(self._entries):
+            return found
+        for start in range(0, len(rows), LOOKUP_ROWS):
+            chunk = rows[start : start + LOOKUP_ROWS]
+            lengths = np.fromiter(map(len, chunk), dtype=np.intp, count=len(chunk))
+            if not lengths.sum():
+                continue
+            wanted = np.concatenate(chunk).astype(np.uint64)
+            owner = np.repeat(np.arange(start, start + len(chunk)), lengths)
             bucket = (wanted >> np.uint64(32 - self._bits)).astype(np.intp)
             low, high = self._offsets[bucket], self._offsets[bucket + 1]
             width = int((high - low).max())
-            if width:
-                at = low[:, None] + np.arange(width)
-                inside = at < high[:, None]
-                values = self._entries[np.where(inside, at, 0)]
-                hit = inside & ((values >> _SHIFT) == wanted[:, None])
-                if hit.any():
-                    found.update((values[hit] & _MEMBER).tolist())
+            if not width:
+                continue
+            at = low[:, None] + np.arange(width)
+            inside = at < high[:, None]
+            values = self._entries[np.where(inside, at, 0)]
+            hit = inside & ((values >> _SHIFT) == wanted[:, None])
+            row, _ = np.nonzero(hit)  # row-major, as values[hit]
+            members = (values[hit] & _MEMBER).tolist()
+            for index, member in zip(owner[row].tolist(), members, strict=True):
+                found[index][member] += 1
         return found
 
-    def add(self, member: int, keys: Keys) -> None:
+    def add(self, member: int, keys: Keys, *, merge: bool = True) -> None:
+        """Add `member` under `keys`; the buffer is merged once full, unless not `merge`
+        (look-ups made ahead among the merged entries must stay valid)."""
         wanted = keys.tolist()
         buffer = self._buffer
         if buffer.keys().isdisjoint(wanted):
@@ -77,7 +104,7 @@ class BandIndex:
                     self._more.setdefault(key, []).append(member)
                 else:
                     buffer[key] = member
-        if len(buffer) >= self._limit:
+        if merge and len(buffer) >= self._limit:
             self.flush()
 
     def flush(self) -> None:

@@ -5,14 +5,14 @@ same log and settings always give the same groups."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from feeds.bands import BandIndex
+from feeds.bands import BUFFER_ENTRIES, BandIndex
 from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, signatures
 
 #: How many shingles a copy's smaller side needs before containment alone can join it: a
@@ -101,15 +101,19 @@ class Grouper:
     An article that is a confirmed copy of articles in two or more stories bridges them: the
     younger stories are merged into the oldest, whose key stays (docs/stories.md says why)."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, index_buffer: int = BUFFER_ENTRIES
+    ) -> None:
         self.settings = settings or Settings()
-        self._index = BandIndex()
+        self._index = BandIndex(buffer_entries=index_buffer)
         self._keys: list[str] = []
         # member -> an earlier member of its story (union-find); a story's first article,
         # the root, points at itself.
         self._parent: list[int] = []
         self._members: dict[str, int] = {}  # key -> member number
         self._cache: OrderedDict[int, Hashes] = OrderedDict()
+        # `expect`: (band keys, their matches among the index's merged entries), in order.
+        self._expected: deque[tuple[npt.NDArray[np.uint32], Counter[int]]] = deque()
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -120,6 +124,24 @@ class Grouper:
 
     def band_keys(self, hashes: Hashes) -> npt.NDArray[np.uint32]:
         return band_keys_of(hashes, self.settings)
+
+    def expect(self, rows: Sequence[npt.NDArray[np.uint32]]) -> None:
+        """The band keys of the articles `add` is given next, in order (those with any):
+        their matches among the index's merged entries are looked up together now, and
+        the index merges its buffer only once they are all added, so that stays their
+        answer. An `add` with other keys drops the rest and looks up its own."""
+        self._expected.clear()
+        rows = [keys for keys in rows if len(keys)]
+        found = self._index.merged_matches(rows)
+        self._expected.extend(zip(rows, found, strict=True))
+
+    def _matches(self, keys: npt.NDArray[np.uint32]) -> Counter[int]:
+        if self._expected:
+            expected, merged = self._expected.popleft()
+            if expected is keys:
+                return self._index.buffered_matches(keys, merged)
+            self._expected.clear()  # not the keys announced: look up as if none were
+        return self._index.matches(keys)
 
     def story_of(self, key: str) -> str:
         """The key of the story article `key` belongs to now (after any merges)."""
@@ -159,7 +181,7 @@ class Grouper:
         best_similarity: Similarity | None = None
         stories: set[int] = set()
         if len(hashes):
-            matches = self._index.matches(keys)
+            matches = self._matches(keys)
             ranked = sorted(matches.items(), key=lambda item: (-item[1], item[0]))
             for candidate, _ in ranked[:MAX_CANDIDATES]:
                 found = similarity(hashes, self._shingles(candidate, shingles_of))
@@ -169,7 +191,7 @@ class Grouper:
                 rank = (found.jaccard, found.containment, -candidate)
                 if best is None or rank > best:
                     best, best_similarity = rank, found
-            self._index.add(member, keys)
+            self._index.add(member, keys, merge=not self._expected)
         else:
             keys = _NO_KEYS
         self._keys.append(key)

@@ -200,6 +200,7 @@ class StoriesProjection(Projection):
         state = self._state(conn, tables)
         rows = StoryRows(conn, tables)
         try:
+            state.grouper.expect([f.fingerprint.keys for f in prepared if f.fingerprint])
             for facts in prepared:
                 if facts.sighting is not None:
                     rows.sightings.append(facts.sighting)

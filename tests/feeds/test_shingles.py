@@ -256,3 +256,35 @@ def test_band_index_answers_as_a_plain_dictionary_after_many_merges() -> None:
             for member in plain.get(key, ()):
                 expected[member] = expected.get(member, 0) + 1
         assert index.matches(query) == expected
+
+
+def test_a_batch_looked_up_ahead_groups_as_articles_added_one_by_one() -> None:
+    """`Grouper.expect` looks a batch's band keys up in the index's merged entries at once;
+    the index then merges its buffer only after the batch. Copies within the batch, copies
+    of articles merged before it, and buffer merges inside it give the same joins."""
+    texts = [("Gốc", "\n\n".join([LEAD, *BODY]))]
+    texts += [(f"Tin {n}", f"Đoạn riêng {n} về chủ đề số {n * 7919}.") for n in range(60)]
+    texts += [(f"Bản {n}", "\n\n".join([LEAD, *BODY[: 3 + n % 5]])) for n in range(40)]
+    rng = np.random.default_rng(5)
+    order = rng.permutation(len(texts))
+    sets = [shingles(*texts[i]) for i in order]
+    keys = band_keys_many(sets, Settings())
+    known = {f"k{n}": own for n, own in enumerate(sets)}
+    alone, ahead = Grouper(index_buffer=200), Grouper(index_buffer=200)
+    one_by_one = [
+        alone.add(f"k{n}", own, known.__getitem__, keys=k)
+        for n, (own, k) in enumerate(zip(sets, keys, strict=True))
+    ]
+    batched = []
+    for start in range(0, len(sets), 17):  # batches across several buffer merges
+        ahead.expect(keys[start : start + 17])
+        for n in range(start, min(start + 17, len(sets))):
+            batched.append(ahead.add(f"k{n}", sets[n], known.__getitem__, keys=keys[n]))
+    assert [(j.story, j.via, j.merged) for j in batched] == [
+        (j.story, j.via, j.merged) for j in one_by_one
+    ]
+    assert sum(j.via is not None for j in batched) >= 39
+    # Keys other than those announced: looked up afresh, the same answer.
+    ahead.expect([keys[0]])
+    again = ahead.add("late", sets[0], known.__getitem__, keys=keys[0].copy())
+    assert (again.story, again.via) == (alone.add("late", sets[0], known.__getitem__).story, "k0")
