@@ -60,6 +60,13 @@ class EventStore:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
+    @property
+    def is_shared(self) -> bool:
+        """Whether another process can open this store (not an in-memory SQLite database)."""
+        url = self.engine.url
+        in_memory = (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
+        return self.is_postgres or not in_memory
+
     def close(self) -> None:
         self._direct.close()
         self.engine.dispose()

@@ -21,12 +21,12 @@ log = logging.getLogger("newsledger.worker")
 
 class Projecting:
     """The projection process of one configuration, or nothing when `[worker]
-    projection_process` is off, as it is by default on SQLite (the publisher's catch-up
-    then does all the work)."""
+    projection_process` is off, or the store is an in-memory SQLite database (the
+    publisher's catch-up then does all the work)."""
 
     def __init__(self, app: App, settings: WorkerSettings) -> None:
         self.process: ProjectionProcess | None = None
-        if settings.projects_in_a_process(postgres=app.store.is_postgres):
+        if settings.projects_in_a_process(shared=app.store.is_shared):
             # The store the worker has open: a reload keeps it even if the file names
             # another (restart to switch), and the child must follow the same log.
             url = app.store.engine.url.render_as_string(hide_password=False)

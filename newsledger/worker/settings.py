@@ -46,12 +46,13 @@ class WorkerSettings:
     shutdown_grace: float = 3.0
     replica_id: str = ""
     # Catch the projections up in a child process that follows the log while polls append
-    # (store/follow.py); off: after each poll, in this process; None ("auto"): on with
-    # PostgreSQL, off with SQLite, whose one writer at a time it would hold back.
+    # (store/follow.py); off: after each poll, in this process; None ("auto"): on, unless
+    # the store is an in-memory SQLite database, which no other process can open.
     projection_process: bool | None = None
 
-    def projects_in_a_process(self, *, postgres: bool) -> bool:
-        return postgres if self.projection_process is None else self.projection_process
+    def projects_in_a_process(self, *, shared: bool) -> bool:
+        """Whether to, for a store another process can open (`shared`) or not."""
+        return shared if self.projection_process is None else self.projection_process
 
     def jitter_for(self, interval: float) -> float:
         return min(self.jitter, interval / 10)

@@ -36,7 +36,12 @@ def test_a_stopped_projection_process_never_starts_again(tmp_path: Path) -> None
     store = EventStore.open(f"sqlite:///{tmp_path}/s.db")
     settings = Settings(path=None, store_url=f"sqlite:///{tmp_path}/s.db", raw={})
     projecting = Projecting(App(settings=settings, store=store), WorkerSettings())
-    assert projecting.process is None  # "auto" on SQLite: off
+    assert projecting.process is not None  # "auto" on a SQLite file: on
+    projecting.stop()
+    memory = EventStore.open("sqlite://")
+    alone = Projecting(App(settings=settings, store=memory), WorkerSettings())
+    assert alone.process is None  # no other process can open an in-memory database
+    memory.close()
     forced = Projecting(
         App(settings=settings, store=store), replace(WorkerSettings(), projection_process=True)
     )

@@ -37,18 +37,18 @@ def test_jitter_never_exceeds_a_tenth_of_the_interval() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "on_sqlite", "on_postgres"),
-    [(None, False, True), ("auto", False, True), (True, True, True), (False, False, False)],
+    ("value", "shared", "in_memory"),
+    [(None, True, False), ("auto", True, False), (True, True, True), (False, False, False)],
 )
-def test_the_projection_process_is_on_with_postgresql_unless_the_file_says(
-    value: object, on_sqlite: bool, on_postgres: bool
+def test_the_projection_process_is_on_unless_the_file_says_or_the_store_is_in_memory(
+    value: object, shared: bool, in_memory: bool
 ) -> None:
-    # SQLite has one writer at a time: a process applying views beside a long poll held
-    # the poll's appends back (README, "The worker"), so there it is off unless asked for.
+    # A SQLite file or PostgreSQL: on by default (README, "The worker"); an in-memory
+    # SQLite database is private to its process, so the child could not follow it.
     table = {} if value is None else {"projection_process": value}
     settings = parse_worker_settings({"worker": table}, file="n.toml", environ={})
-    assert settings.projects_in_a_process(postgres=False) is on_sqlite
-    assert settings.projects_in_a_process(postgres=True) is on_postgres
+    assert settings.projects_in_a_process(shared=True) is shared
+    assert settings.projects_in_a_process(shared=False) is in_memory
 
 
 @pytest.mark.parametrize(
