@@ -12,6 +12,8 @@ IMMEDIATE = "newsledger_immediate"
 
 #: The page size of a new SQLite database (an existing one keeps its own).
 SQLITE_PAGE_SIZE = 4096
+#: How long a SQLite connection waits for another's lock before it fails.
+BUSY_TIMEOUT_MS = 30_000
 #: How much WAL a SQLite store lets grow before a commit checkpoints it.
 WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024
 
@@ -50,7 +52,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         in_memory = database in ("", ":memory:")
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             **kwargs,
         )
         _configure_sqlite(engine, wal=not in_memory)
@@ -78,7 +80,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Debian's SQLite (the Docker image's and CI's) is built with secure_delete on:
         # every page a DROP or DELETE frees is overwritten with zeros, i.e. written whole
         # to the WAL. Dropping the replaced generation of a replayed view (100,000
