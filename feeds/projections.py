@@ -26,7 +26,8 @@ from feeds.batch import Batch
 from feeds.bulk import insert_rows
 from feeds.config import FeedsConfig
 from feeds.provenance import EVENT_COLUMNS, event_row, with_previous_text
-from feeds.stories import StoriesProjection, article_meetings
+from feeds.stories import StoriesProjection
+from feeds.story_facts import article_meetings
 from feeds.tables import topics_tables
 from feeds.topics import Topic
 from newsfacts import ARTICLE_REVISED, ARTICLE_SIGHTED, ARTICLE_TYPES, CONTENT_TYPES

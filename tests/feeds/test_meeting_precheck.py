@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from feeds.articles import ArticleVersion
 from feeds.countries import _pattern, _scanner, may_name_country, names
 from feeds.meetings import extract_meetings, may_meet_two_countries
-from feeds.stories import article_meetings
+from feeds.story_facts import article_meetings
 from feeds.story_meetings import meeting_events, meeting_key
 from feeds.text import sentence_around
 from tests.feeds import news_vi

@@ -1,0 +1,113 @@
+"""What the stories projection needs of each event of an article's stream, computed from
+the event alone: its fingerprint (shingles, LSH band keys, main meeting) and the words the
+view keeps. Pure, so a long catch-up or replay computes it in worker processes
+(`Projection.prepare`, store/ahead.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from feeds.articles import ArticleVersion
+from feeds.meetings import may_meet_two_countries
+from feeds.neardup import Settings, band_keys_many
+from feeds.shingles import Hashes, shingles_many
+from feeds.story_meetings import MeetingKey, meeting_events, meeting_key
+from feeds.story_rows import pack_body
+from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED
+from store import RecordedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What grouping needs of one article version, computed from the event alone (so a
+    long catch-up or replay computes it in worker processes, `Projection.prepare`)."""
+
+    hashes: Hashes
+    keys: npt.NDArray[np.uint32]  # LSH band keys
+    meeting: MeetingKey | None  # its main meeting, when stories across languages are on
+    body: bytes  # its title and text as the view keeps them (`pack_body`)
+
+
+#: The meeting events of an article version, as `Meeting.as_json()` dicts.
+MeetingsOf = Callable[[ArticleVersion], list[dict[str, Any]]]
+
+
+def article_meetings(article: ArticleVersion) -> list[dict[str, Any]]:
+    """The meeting events of an article version that a story's meeting key can read (the
+    topics' extractor). The key reads only meetings between two countries, so an article
+    naming no country but Việt Nam skips the extractor: `may_meet_two_countries` is exact
+    for that (tests/feeds/test_meeting_precheck.py), and it turns down most articles that
+    are not about foreign relations at a fifth of the extractor's cost."""
+    if not may_meet_two_countries(article.title, article.text):
+        return []
+    return meeting_events(article.title, article.text, article.language)
+
+
+class StoryFacts(NamedTuple):
+    """What grouping needs of one event of an article's stream (`prepare`)."""
+
+    position: int
+    sighting: dict[str, Any] | None  # a sighting's row
+    version: ArticleVersion | None  # an ingested article version (without its text: `prepare`)
+    fingerprint: Fingerprint | None  # its fingerprint (`prepare`); None for a sighting or revision
+
+
+def story_facts(
+    events: Sequence[RecordedEvent], settings: Settings, meetings_of: MeetingsOf | None
+) -> list[StoryFacts]:
+    """Each event's facts, with the fingerprint of each ingested article version; the
+    batch's fingerprints are computed together (`shingles_many`)."""
+    facts = [_facts(event) for event in events]
+    versions = [f.version for f in facts if f.version is not None]
+    found = iter(_fingerprints(versions, settings, meetings_of))
+    # The version goes on without its text, whose words are in the fingerprint's body:
+    # a worker process pickles UTF-8 bytes back at the cost of a copy, where a text
+    # was encoded there and decoded again by the applying process, the one a parallel
+    # catch-up waits for.
+    return [
+        f
+        if f.version is None
+        else f._replace(version=replace(f.version, text="", html=None), fingerprint=next(found))
+        for f in facts
+    ]
+
+
+def _facts(event: RecordedEvent) -> StoryFacts:
+    if event.type == ARTICLE_SIGHTED.name:
+        return StoryFacts(event.position, _sighting(event), None, None)
+    if event.type == ARTICLE_INGESTED.name:
+        version = ArticleVersion.from_data(event.data)
+        return StoryFacts(event.position, None, version, None)
+    # A revision keeps its article's story (a feed entry's id never moves); its new
+    # text is not re-grouped.
+    return StoryFacts(event.position, None, None, None)
+
+
+def _fingerprints(
+    articles: Sequence[ArticleVersion], settings: Settings, meetings_of: MeetingsOf | None
+) -> list[Fingerprint]:
+    hashes = shingles_many([(article.title, article.text) for article in articles])
+    keys = band_keys_many(hashes, settings)
+    found = []
+    for article, own, own_keys in zip(articles, hashes, keys, strict=True):
+        meeting = None
+        if meetings_of is not None:
+            meeting = meeting_key(meetings_of(article), article.published)
+        body = pack_body(article.title, article.text)
+        found.append(Fingerprint(own, own_keys, meeting, body))
+    return found
+
+
+def _sighting(event: RecordedEvent) -> dict[str, Any]:
+    data = event.data
+    return {
+        "article_id": str(data["article_id"]),
+        "position": event.position,
+        "source_id": str(data.get("source_id") or ""),
+        "url": data.get("canonical_url") or data.get("url") or None,
+    }
