@@ -83,13 +83,17 @@ class Checkpointer:
         self._pending += wal_bytes
         if self._since_restart >= FINAL_BYTES:
             if self._busy.acquire(blocking=False):  # else: after the next append
+                done = True
                 try:
-                    self._writers_checkpoint(conn)
+                    done = self._writers_checkpoint(conn)
                 except self._dbapi.Error:
                     pass  # the append is committed; SQLite's own checkpoint is the bound
                 finally:
                     self._busy.release()
-                self._since_restart = self._pending = 0
+                # A TRUNCATE that found readers still there is tried again soon, not after
+                # another FINAL_BYTES: the WAL is already past its bound.
+                self._since_restart = 0 if done else FINAL_BYTES - WAKE_BYTES
+                self._pending = 0
             return
         if self._pending < WAKE_BYTES or self._since_restart >= FINAL_BYTES - WAKE_BYTES:
             return
@@ -106,7 +110,7 @@ class Checkpointer:
             self._thread.start()
         self._wake.set()
 
-    def _writers_checkpoint(self, conn: Any) -> None:
+    def _writers_checkpoint(self, conn: Any) -> bool:
         """PASSIVE, as a rule. But a WAL restarts only when no reader is using it, and
         readers that overlap without pause (a projection process and its prepare workers
         reading batches beside a long poll) kept it from ever restarting: it reached 671
@@ -114,19 +118,20 @@ class Checkpointer:
         readers of the moment (new ones read the database file, every frame being
         copied), then empties the file. For at most `TRUNCATE_WAIT_MS`, so a long read
         cannot stall the appends: a checkpoint that could not finish is tried again
-        after the next `FINAL_BYTES`."""
+        after the next `WAKE_BYTES` (False: it could not finish)."""
         try:
             grown = os.path.getsize(f"{self.path}-wal") > GROWN_WAL_BYTES
         except OSError:
             grown = False
         if not grown:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            return
+            return True
         conn.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            [(busy, _, _)] = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         finally:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return not busy
 
     def close(self) -> None:
         thread, self._thread = self._thread, None

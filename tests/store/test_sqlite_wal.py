@@ -107,7 +107,8 @@ def test_the_wal_restarts_though_readers_overlap_without_pause(tmp_path: Path) -
     # A WAL restarts from its beginning only when no reader is using it. Two readers whose
     # transactions overlap (as a projection process and its prepare worker read batches
     # beside a long poll) never leave it idle: with passive checkpoints alone it grew to
-    # ~10 times its bound here (671 MB in the stories benchmark's poll).
+    # several times its bound here (671 MB in the stories benchmark's poll); with TRUNCATE
+    # past twice the bound it peaked at 98-112 MiB with a busy core beside it.
     db = tmp_path / "store.db"
     store = EventStore.open(f"sqlite:///{db}")
     store.append("first", [NewEvent("Noted", {})])
@@ -128,7 +129,7 @@ def test_the_wal_restarts_though_readers_overlap_without_pause(tmp_path: Path) -
         reader.start()
     largest = 0
     try:
-        for batch in range(4 * WAL_CHECKPOINT_BYTES // (len(DOCUMENT.encode()) * 100)):
+        for batch in range(6 * WAL_CHECKPOINT_BYTES // (len(DOCUMENT.encode()) * 100)):
             events = [NewEvent("Noted", {"text": DOCUMENT, "n": n}) for n in range(100)]
             store.append(f"bulk-{batch}", events)
             largest = max(largest, Path(f"{db}-wal").stat().st_size)
@@ -137,4 +138,4 @@ def test_the_wal_restarts_though_readers_overlap_without_pause(tmp_path: Path) -
         for reader in readers:
             reader.join()
         store.close()
-    assert largest < GROWN_WAL_BYTES + WAL_CHECKPOINT_BYTES, f"WAL {largest / 2**20:.0f} MiB"
+    assert largest < GROWN_WAL_BYTES + 2 * WAL_CHECKPOINT_BYTES, f"WAL {largest / 2**20:.0f} MiB"
