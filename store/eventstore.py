@@ -20,7 +20,7 @@ from store.errors import translated
 from store.events import NewEvent, RecordedEvent, format_time, parse_time
 from store.leases import Lease, Leases, all_leases
 from store.migrate import upgrade
-from store.reads import row_batches, to_events
+from store.reads import iter_events, row_batches, to_events
 from store.sql import reading, write_transaction
 from store.upcasting import Upcasters
 
@@ -164,11 +164,12 @@ class EventStore:
         batch_size: int = 1000,
         until: int | None = None,
     ) -> Iterator[RecordedEvent]:
-        """Every event after `after` (up to `until`), in order, fetched in batches."""
-        for batch in self.read_batches(
-            after=after, types=types, batch_size=batch_size, until=until
+        """Every event after `after` (up to `until`), in order, fetched in batches and
+        decoded one at a time (`iter_events`)."""
+        for rows in row_batches(
+            self.engine, after=after, types=types, batch_size=batch_size, until=until
         ):
-            yield from batch
+            yield from iter_events(rows, self.upcasters)
 
     def read_batches(
         self,

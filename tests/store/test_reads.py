@@ -1,0 +1,110 @@
+"""Reading the log back: stored documents decode to the standard library's values, and
+`read_all` hands over the events `read_batches` does, decoding each only when reached."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from store import EventStore, NewEvent, Upcasters
+from store.canonical import canonical_bytes
+from store.reads import _loads
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of equal types all the way down (1 and 1.0 and True differ)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b) and (not isinstance(a, float) or math.copysign(1, a) == math.copysign(1, b))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_a_stored_document_decodes_to_the_standard_librarys_value(value: Any) -> None:
+    try:
+        stored = canonical_bytes(value)
+    except UnicodeEncodeError:  # a lone surrogate is never stored
+        return
+    expected = json.loads(stored)
+    assert _same(_loads(stored), expected)
+    assert _same(_loads(stored.decode("utf-8")), expected)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [b"NaN", b"[Infinity,-Infinity]", b"1e400", b'{"a":NaN}', b'"\\ud800"', b"-0.0", b"2e-324"],
+)
+def test_what_msgspec_refuses_and_the_standard_library_reads_is_read_as_before(
+    stored: bytes,
+) -> None:
+    # The standard library writes NaN and infinities (canonical JSON is its form).
+    assert _same(_loads(stored), json.loads(stored))
+
+
+@pytest.mark.parametrize("stored", [b"{", b'{"a":1,}', b"01", b"[1] 2", b""])
+def test_a_malformed_document_raises_the_standard_librarys_error(stored: bytes) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        _loads(stored)
+
+
+def test_a_document_that_is_not_utf8_raises_a_decode_error() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        _loads(b'"\xe9"')
+
+
+def test_read_all_gives_the_events_read_batches_gives(store: EventStore) -> None:
+    values: list[Any] = [{"t": "Hội đàm Việt Nam – Lào", "n": 476.8}, [1, None, True], "x", 2**70]
+    for n, value in enumerate(values):
+        store.append(f"s{n % 2}", [NewEvent("Noted", value, metadata={"m": n})])
+    one_by_one = list(store.read_all(batch_size=3))
+    paged = [event for batch in store.read_batches(batch_size=3) for event in batch]
+    assert one_by_one == paged
+    assert [e.data for e in one_by_one] == values
+    assert [e.metadata for e in one_by_one] == [{"m": n} for n in range(len(values))]
+    assert all(type(e.event_id.int) is int and e.event_id.version == 7 for e in one_by_one)
+    assert str(one_by_one[0].event_id) == str(store.get(1).event_id)  # type: ignore[union-attr]
+
+
+def test_read_all_decodes_an_event_only_when_the_reader_reaches_it(store_url: str) -> None:
+    writer = EventStore.open(store_url)
+    writer.append("a", [NewEvent("Noted", {"n": n}) for n in range(5)])
+    writer.close()
+    decoded: list[int] = []
+
+    def upcast(data: dict[str, Any]) -> dict[str, Any]:
+        decoded.append(data["n"])
+        return data
+
+    upcasters = Upcasters()
+    upcasters.register("Noted", 1, upcast)
+    reader = EventStore.open(store_url, upcasters=upcasters)
+    events = reader.read_all(batch_size=1000)
+    first = next(events)
+    # One page of five rows was fetched; only the first was decoded.
+    assert first.data == {"n": 0} and decoded == [0]
+    assert [e.data["n"] for e in events] == [1, 2, 3, 4] and decoded == [0, 1, 2, 3, 4]
+    reader.close()
