@@ -88,9 +88,10 @@ def iter_events(rows: Iterable[tuple[Any, ...]], upcasters: Upcasters) -> Iterat
     keeps one decoded document in the CPU's caches, not a page of a thousand (~10 MB of
     text; reading the log back: 0.84 of the peer's rate as a page, 1.0 one by one, README).
 
-    The event and its id are made without their constructors, each field set directly:
-    `RecordedEvent`'s frozen `__init__` and `_uuid`'s call cost 1.9 µs of a ~23 µs event
-    (0.9 µs this way), and replay does this for every event of the log."""
+    The event and its id are made without their constructors, each field set directly
+    (as a frozen dataclass's `__init__` does, through `object.__setattr__`): with a tiny
+    document, 2.3-2.4 µs an event became 1.5 (timeit, old and new in one process), of a
+    ~22 µs event of the benchmark's; replay does this for every event of the log."""
     upcast = upcasters.upcast if upcasters else None
     times: dict[str, Any] = {}
     (put_position, put_id, put_stream, put_version, put_type, put_schema, put_data,
@@ -102,8 +103,10 @@ def iter_events(rows: Iterable[tuple[Any, ...]], upcasters: Upcasters) -> Iterat
         moment = times.get(recorded)
         if moment is None:
             moment = times[recorded] = parse_time(recorded)
+        # `uuid.UUID(event_id)` does this for 32 digits in 36 characters and nothing else,
+        # in Python; any other text goes to it, and so does one that is not hexadecimal.
         digits = event_id.replace("-", "")
-        if len(digits) == 32 and len(event_id) == 36:  # as `_uuid`, inline
+        if len(digits) == 32 and len(event_id) == 36:
             try:
                 value = int(digits, 16)
             except ValueError:
@@ -128,30 +131,12 @@ def iter_events(rows: Iterable[tuple[Any, ...]], upcasters: Upcasters) -> Iterat
 
 
 _new = object.__new__
-_set = object.__setattr__
 _UNKNOWN = uuid.SafeUUID.unknown
 # The slot setters of a frozen dataclass's fields (what its `__init__` calls through
 # `object.__setattr__`), in field order, and the two of `uuid.UUID`.
 _EVENT_FIELDS = tuple(getattr(RecordedEvent, f.name).__set__ for f in fields(RecordedEvent))
 _put_int = vars(uuid.UUID)["int"].__set__
 _put_safe = vars(uuid.UUID)["is_safe"].__set__
-
-
-def _uuid(text: str) -> uuid.UUID:
-    """`uuid.UUID(text)`, for replay: its constructor in Python cost 1.5 µs, the most of any
-    field. For 32 digits in 36 characters it computes `int(digits, 16)` and nothing else;
-    that is done here and set directly. Anything else goes to the constructor."""
-    digits = text.replace("-", "")
-    if len(digits) == 32 and len(text) == 36:
-        try:
-            value = int(digits, 16)
-        except ValueError:
-            return uuid.UUID(text)  # raises its own error
-        made: uuid.UUID = _new(uuid.UUID)
-        _set(made, "int", value)
-        _set(made, "is_safe", _UNKNOWN)
-        return made
-    return uuid.UUID(text)
 
 
 _decode = msgspec.json.Decoder().decode
