@@ -86,7 +86,8 @@ def to_events(rows: list[tuple[Any, ...]], upcasters: Upcasters) -> list[Recorde
 def iter_events(rows: Iterable[tuple[Any, ...]], upcasters: Upcasters) -> Iterator[RecordedEvent]:
     """`to_events`, one event at a time: a reader that handles each event and drops it
     keeps one decoded document in the CPU's caches, not a page of a thousand (~10 MB of
-    text; reading the log back: 0.84 of the peer's rate as a page, 1.0 one by one, README).
+    text). Reading the log back on SQLite, against the peer's one-at-a-time loop: 1.15-1.29
+    one by one, 1.10-1.18 as pages against the peer holding pages (README, store benchmark).
 
     The event and its id are made without their constructors, each field set directly
     (as a frozen dataclass's `__init__` does, through `object.__setattr__`): with a tiny
