@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from store import EventStore, NewEvent, canonical_json
 from store.canonical import canonical_bytes
 from store.transfer import export_lines, import_lines
+from tests.support.json_values import json_values
 
 # Exported by the store of commit 45034e5 (json.dumps, hashes over encoded text): floats
 # that orjson writes differently, integers beyond 64 bits, controls, non-ASCII, keys.
@@ -33,22 +33,8 @@ def _standard(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text()
-)
-_values = st.recursive(
-    _scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)
-
-
 @settings(max_examples=400, deadline=None)
-@given(_values)
+@given(json_values)
 def test_canonical_json_is_the_standard_librarys_form_for_any_json_value(value: Any) -> None:
     try:
         expected = _standard(value).encode("utf-8")

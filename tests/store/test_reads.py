@@ -9,24 +9,11 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from store import EventStore, NewEvent, Upcasters
 from store.canonical import canonical_bytes
 from store.reads import _loads
-
-_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**80), max_value=2**80)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text()
-)
-_values = st.recursive(
-    _scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)
+from tests.support.json_values import json_values
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -43,7 +30,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @settings(max_examples=400, deadline=None)
-@given(_values)
+@given(json_values)
 def test_a_stored_document_decodes_to_the_standard_librarys_value(value: Any) -> None:
     try:
         stored = canonical_bytes(value)
