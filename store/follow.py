@@ -201,13 +201,16 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
             if failures == 1:
                 log.warning("projection process: catching up failed", extra={"error": f"{exc}"})
         if wanted is not None:
-            if error is not None:
-                conn.send(("error", wanted, error))
-                wanted = None
-            elif through >= wanted:
-                conn.send(("done", through, dict(applied)))
-                applied.clear()
-                wanted = None
+            try:
+                if error is not None:
+                    conn.send(("error", wanted, error))
+                    wanted = None
+                elif through >= wanted:
+                    conn.send(("done", through, dict(applied)))
+                    applied.clear()
+                    wanted = None
+            except OSError:  # the parent is gone (killed): nobody to answer, so end
+                return
         pause = 0.0 if busy else interval * min(2**failures, 40)
         if conn.poll(pause):
             try:

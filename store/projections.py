@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, select, text, update
 from sqlalchemy import insert as sa_insert
 
 from store import schema
@@ -23,7 +23,10 @@ from store.eventstore import EventStore
 from store.faults import ProjectionFault, list_faults, skip_event
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.rebuild import Progress, create_tables, prepared_here, prepares, replay
-from store.sql import reading, write_transaction
+from store.sql import reading, schema_lock, write_transaction
+
+#: Advisory lock id (PostgreSQL) held while a projection registers, i.e. creates its tables.
+REGISTER_LOCK = 7_262_002
 
 _checkpoints = schema.projection_checkpoints
 
@@ -67,6 +70,11 @@ class ProjectionRunner:
         if row is not None:
             return Checkpoint(row.name, row.position, row.generation)
         with write_transaction(self.store.engine, append_lock=False) as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas' projection processes start together, and two concurrent
+                # CREATE TABLE IF NOT EXISTS collide (a unique violation in pg_type): one
+                # registration at a time. SQLite's IMMEDIATE transaction already is.
+                conn.execute(text(f"SELECT {schema_lock(REGISTER_LOCK)}"))
             row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
             if row is not None:
                 return Checkpoint(row.name, row.position, row.generation)

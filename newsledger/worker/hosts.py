@@ -1,6 +1,13 @@
 """Each host's share of the polling threads: a host that is slow right now holds at most
 half of them (its HTTP requests are held to `[fetch] host_concurrency` by the gate), so it
-cannot keep every other source waiting."""
+cannot keep every other source waiting.
+
+A poll that finds its host's share full is not dropped: it waits in the host's queue, and
+the next poll of that host to finish hands its thread slot to the oldest waiter. Dropping
+it starved sources: sources on one interval fire together every period, always in the
+same order, so with polls slower than the share allowed the same ones lost every time
+and were never polled (a replica then never took over a dead one's sources).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,15 @@ from ingest import SourceConfig
 
 
 class HostShares:
-    """Counts polls in flight per host; `enter` says whether one more may start."""
+    """Counts polls in flight per host and queues, in order, the sources that wait."""
 
     def __init__(self, share: int) -> None:
         self.share = share
         self._lock = threading.Lock()
         self._busy: Counter[str] = Counter()
+        # Insertion-ordered and without duplicates: a source waits once, however often
+        # its job fires meanwhile, and keeps its place.
+        self._waiting: dict[str, dict[str, None]] = {}
 
     @staticmethod
     def host(source: SourceConfig | None) -> str | None:
@@ -27,18 +37,40 @@ class HostShares:
         parts = urlsplit(source.url)
         return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
 
-    def enter(self, source: SourceConfig | None) -> bool:
-        host = self.host(source)
+    def enter(self, host: str | None, source_id: str) -> bool:
+        """Take a slot of `host` for `source_id`; when none is free, queue it and say no."""
         if host is None:
             return True
         with self._lock:
+            # A slot is only ever free when nobody waits (`leave` hands it over), so an
+            # entrant never overtakes a waiter.
             if self._busy[host] >= self.share:
+                self._waiting.setdefault(host, {})[source_id] = None
                 return False
             self._busy[host] += 1
             return True
 
-    def leave(self, source: SourceConfig | None) -> None:
-        host = self.host(source)
-        if host is not None:
-            with self._lock:
-                self._busy[host] -= 1
+    def leave(self, host: str | None) -> str | None:
+        """Give back a slot of `host`: the source it is handed to (the oldest waiter, which
+        now holds it and must `leave` in turn), or None when nobody waits."""
+        if host is None:
+            return None
+        with self._lock:
+            waiting = self._waiting.get(host)
+            if waiting and self._busy[host] <= self.share:
+                handed = next(iter(waiting))
+                del waiting[handed]
+                if not waiting:
+                    del self._waiting[host]
+                return handed
+            self._busy[host] -= 1
+            return None
+
+    def waiting(self, host: str) -> list[str]:
+        """The sources queued for `host`, oldest first."""
+        with self._lock:
+            return list(self._waiting.get(host, ()))
+
+    def busy(self, host: str) -> int:
+        with self._lock:
+            return self._busy[host]

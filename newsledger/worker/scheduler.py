@@ -66,6 +66,7 @@ class Worker:
         self.projecting = Projecting(app, settings)
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
+        self._handed = 0  # host turns handed out, for unique job ids
         self.hosts = HostShares(max(2, self.concurrency() // 2))  # threads per host
         self._stopping = threading.Event()
         self.outage = StoreOutage(settings, self.metrics)
@@ -99,21 +100,49 @@ class Worker:
 
     # -- one poll --------------------------------------------------------------------
 
-    def poll(self, source_id: str) -> PollReport | None:
-        """Poll one source now if this replica may; None when it was left to another."""
-        if self._stopping.is_set():
-            return None
+    def poll(self, source_id: str, *, host_slot: str | None = None) -> PollReport | None:
+        """Poll one source now if this replica may; None when it was left to another.
+
+        `host_slot` is the host whose thread slot this poll was handed (`_hand_over`).
+        """
         source = self.app.ingest_config.source(source_id)
+        host = host_slot if host_slot is not None else self.hosts.host(source)
         with self._lock:  # nor while its host holds its share of the threads (hosts.py)
-            if source_id in self._inflight or not self.hosts.enter(source):
+            skip = self._stopping.is_set() or source_id in self._inflight
+            if not skip and host_slot is None and not self.hosts.enter(host, source_id):
+                log.debug("host busy: poll queued", extra={"source_id": source_id})
                 return None
-            self._inflight.add(source_id)
+            if not skip:
+                self._inflight.add(source_id)
+        if skip:
+            if host_slot is not None:
+                self._leave(host_slot)
+            return None
         try:
             return self._poll(source_id)
         finally:
             with self._lock:
                 self._inflight.discard(source_id)
-            self.hosts.leave(source)
+            self._leave(host)
+
+    def _leave(self, host: str | None) -> None:
+        """Give back a slot of `host`, to the oldest poll queued for it if there is one."""
+        handed = self.hosts.leave(host)
+        if handed is None or host is None:
+            return
+        if self._stopping.is_set() or not self.scheduler.running:
+            self._leave(host)  # nobody will run it: pass the slot on (or free it)
+            return
+        self._handed += 1
+        self.scheduler.add_job(
+            self.poll,
+            "date",
+            args=[handed],
+            kwargs={"host_slot": host},
+            id=f"host-turn:{self._handed}",
+            # However late its thread comes: a dropped turn would keep the slot forever.
+            misfire_grace_time=None,
+        )
 
     def _poll(self, source_id: str) -> PollReport | None:
         source = self.app.ingest_config.source(source_id)

@@ -100,3 +100,20 @@ def test_a_wait_is_cancelled_when_the_caller_stops(sqlite_url: str) -> None:
     finally:
         process.stop()
         store.close()
+
+
+def test_a_child_whose_parent_died_before_its_answer_ends_quietly(sqlite_url: str) -> None:
+    store = EventStore.open(sqlite_url)
+    _fill(store, 300)
+    process = _process(sqlite_url)
+    process.start()
+    conn, child = process._conn, process._process
+    assert conn is not None and child is not None
+    # As a killed worker leaves it: asked for the head, then the pipe's far end is gone
+    # before the child (still starting up) can answer.
+    conn.send(("through", store.head()))
+    conn.close()
+    child.join(60)
+    store.close()
+    process.stop(1.0)
+    assert child.exitcode == 0  # it ended on its own, without a broken-pipe traceback

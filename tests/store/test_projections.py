@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Column, Connection, Integer, String, Table, inspect, select
 
 from store import EventStore, NewEvent, Projection, ProjectionRunner, RecordedEvent, view_table
+from store.projection import Checkpoint
 
 
 class Crash(BaseException):
@@ -24,6 +25,7 @@ class StreamCounts(Projection):
 
     name = "stream_counts"
     types = frozenset({"Counted"})
+    table_name = "test_counts"
 
     def __init__(self, crash_at: int | None = None) -> None:
         self.crash_at = crash_at
@@ -31,7 +33,7 @@ class StreamCounts(Projection):
     def tables(self, generation: int) -> dict[str, Table]:
         return {
             "counts": view_table(
-                "test_counts",
+                self.table_name,
                 generation,
                 Column("stream_id", String(100), primary_key=True),
                 Column("count", Integer, nullable=False),
@@ -150,6 +152,43 @@ def test_two_runners_catching_up_at_once_apply_each_event_once(store: EventStore
     for thread in threads:
         thread.join()
     assert sum(row[1] for row in _view(runners[0])) == 48
+
+
+def _register_at_once(runners: list[ProjectionRunner], name: str) -> list[object]:
+    """Each runner's first `checkpoint(name)` (or its error), all started at one moment."""
+    barrier = threading.Barrier(len(runners))
+    got: list[object] = []
+
+    def register(runner: ProjectionRunner) -> None:
+        barrier.wait()
+        try:
+            got.append(runner.checkpoint(name))
+        except Exception as exc:
+            got.append(exc)
+
+    threads = [threading.Thread(target=register, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return got
+
+
+def test_runners_registering_a_projection_at_once_all_get_its_first_checkpoint(
+    store: EventStore,
+) -> None:
+    # Replicas' projection processes start together: on PostgreSQL two concurrent
+    # CREATE TABLE IF NOT EXISTS collide (a unique violation in pg_type), so one
+    # registration failed and was retried later.
+    for round_ in range(4):
+        projection = type(
+            f"Counts{round_}",
+            (StreamCounts,),
+            {"name": f"counts_{round_}", "table_name": f"test_counts_{round_}"},
+        )
+        runners = [ProjectionRunner(store, [projection()]) for _ in range(6)]
+        got = _register_at_once(runners, projection.name)
+        assert got == [Checkpoint(projection.name, 0, 1)] * len(runners)
 
 
 class PlannedCounts(StreamCounts):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ class FeedServer:
         self.bodies: dict[str, tuple[bytes, str]] = {}
         self.requests: dict[str, int] = {}
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds every answer waits: a slow host
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self.httpd.request_queue_size = 256
@@ -73,6 +75,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 server.requests[name] = server.requests.get(name, 0) + 1
                 entry = server.bodies.get(name)
+            if server.delay:
+                time.sleep(server.delay)
             if entry is None:
                 self.send_error(404)
                 return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,30 @@ class Log:
         self.store.close()
 
 
+def waiting_for(
+    predicate: Callable[[], Any], *, timeout: float, log: Log, workers: list[WorkerProcess]
+) -> Any:
+    """`wait_for`, failing with the leases and the replicas' last log lines."""
+    try:
+        return wait_for(predicate, timeout=timeout)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{replicas_report(log, workers)}") from None
+
+
+def replicas_report(log: Log, workers: list[WorkerProcess]) -> str:
+    """The lease rows and each replica's last log lines."""
+    now = datetime.now(UTC)
+    lines = [f"leases at {now.isoformat()}:"]
+    lines += [
+        f"  {r.name} {r.owner or '-'} expires {r.expires_at.isoformat()}"
+        for r in log.store.lease_rows()
+    ]
+    for n, worker in enumerate(workers, 1):
+        lines.append(f"--- replica r{n} (exit code {worker.process.poll()}) ---")
+        lines += [line.rstrip() for line in worker.raw[-15:]]
+    return "\n".join(lines)
+
+
 def publish_round(server: FeedServer, start: int, count: int) -> set[str]:
     now = now_utc()
     guids: set[str] = set()
@@ -120,7 +144,7 @@ def test_three_replicas_share_the_sources_and_take_over_from_one_killed(
             fair = len(held) == len(FEEDS) and sorted(owners.values()) == [4, 4, 4]
             return held if fair else None
 
-        held = wait_for(balanced, timeout=30)
+        held = waiting_for(balanced, timeout=30, log=log, workers=processes)
 
         victim = processes[1]
         victims_sources = sorted(k for k, v in held.items() if v == "r2")
@@ -132,7 +156,7 @@ def test_three_replicas_share_the_sources_and_take_over_from_one_killed(
             now_held = log.leases()
             return all(now_held.get(s) in ("r1", "r3") for s in victims_sources)
 
-        wait_for(taken_over, timeout=30)
+        waiting_for(taken_over, timeout=30, log=log, workers=processes)
         wait_for(lambda: set(log.guids()) == expected, timeout=60)
 
         guids = log.guids()
