@@ -9,6 +9,7 @@ every replica schedules every source; the lease decides who polls it (DESIGN.md,
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import random
 import threading
@@ -66,7 +67,7 @@ class Worker:
         self.projecting = Projecting(app, settings)
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
-        self._handed = 0  # host turns handed out, for unique job ids
+        self._turns = itertools.count()  # ids of the host turns handed out (`_leave`)
         self.hosts = HostShares(max(2, self.concurrency() // 2))  # threads per host
         self._stopping = threading.Event()
         self.outage = StoreOutage(settings, self.metrics)
@@ -103,7 +104,7 @@ class Worker:
     def poll(self, source_id: str, *, host_slot: str | None = None) -> PollReport | None:
         """Poll one source now if this replica may; None when it was left to another.
 
-        `host_slot` is the host whose thread slot this poll was handed (`_hand_over`).
+        `host_slot` is the host whose thread slot this poll was handed (`_leave`).
         """
         source = self.app.ingest_config.source(source_id)
         host = host_slot if host_slot is not None else self.hosts.host(source)
@@ -128,21 +129,23 @@ class Worker:
     def _leave(self, host: str | None) -> None:
         """Give back a slot of `host`, to the oldest poll queued for it if there is one."""
         handed = self.hosts.leave(host)
-        if handed is None or host is None:
+        while handed is not None and (self._stopping.is_set() or not self.scheduler.running):
+            handed = self.hosts.leave(host)  # nobody will run it: pass the slot on, or free it
+        if handed is None:
             return
-        if self._stopping.is_set() or not self.scheduler.running:
-            self._leave(host)  # nobody will run it: pass the slot on (or free it)
-            return
-        self._handed += 1
-        self.scheduler.add_job(
-            self.poll,
-            "date",
-            args=[handed],
-            kwargs={"host_slot": host},
-            id=f"host-turn:{self._handed}",
-            # However late its thread comes: a dropped turn would keep the slot forever.
-            misfire_grace_time=None,
-        )
+        try:
+            self.scheduler.add_job(
+                self.poll,
+                "date",
+                args=[handed],
+                kwargs={"host_slot": host},
+                id=f"host-turn:{next(self._turns)}",
+                # However late its thread comes: a dropped turn would keep the slot forever.
+                misfire_grace_time=None,
+            )
+        except Exception:  # the scheduler shutting down under us: pass the slot on
+            log.debug("host turn not scheduled", extra={"source_id": handed}, exc_info=True)
+            self._leave(host)
 
     def _poll(self, source_id: str) -> PollReport | None:
         source = self.app.ingest_config.source(source_id)
