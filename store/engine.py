@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import SingletonThreadPool
 
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 IMMEDIATE = "newsledger_immediate"
@@ -43,13 +44,22 @@ def check_url(url: str) -> str:
     return normalised
 
 
+def sqlite_in_memory(url: URL) -> bool:
+    """Whether a SQLite `url` names an in-memory database, which no other process can
+    open: no name, ":memory:", or a URI with `mode=memory` (shared within one process)."""
+    return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; on SQLite with WAL, a busy timeout and explicit BEGINs."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        in_memory = database in ("", ":memory:")
+        in_memory = sqlite_in_memory(parsed)
+        if parsed.query.get("mode") == "memory":
+            # What SQLAlchemy picks for such a URL today, said explicitly: it warns that
+            # it will pick another pool, which would change how threads see the database.
+            kwargs.setdefault("poolclass", SingletonThreadPool)
         engine = create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},

@@ -15,7 +15,7 @@ from store import schema
 from store.append import StreamAppend, append_locked, claimed_keys
 from store.chain import VerifyResult, verify
 from store.direct import DirectWriter, Refused
-from store.engine import make_engine
+from store.engine import make_engine, sqlite_in_memory
 from store.errors import translated
 from store.events import NewEvent, RecordedEvent, format_time, parse_time
 from store.leases import Lease, Leases, all_leases
@@ -63,9 +63,7 @@ class EventStore:
     @property
     def is_shared(self) -> bool:
         """Whether another process can open this store (not an in-memory SQLite database)."""
-        url = self.engine.url
-        in_memory = (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
-        return self.is_postgres or not in_memory
+        return self.is_postgres or not sqlite_in_memory(self.engine.url)
 
     def close(self) -> None:
         self._direct.close()

@@ -139,3 +139,28 @@ def test_the_wal_restarts_though_readers_overlap_without_pause(tmp_path: Path) -
             reader.join()
         store.close()
     assert largest < GROWN_WAL_BYTES + 2 * WAL_CHECKPOINT_BYTES, f"WAL {largest / 2**20:.0f} MiB"
+
+
+@pytest.mark.parametrize(
+    ("url", "shared"),
+    [
+        ("sqlite://", False),
+        ("sqlite:///:memory:", False),
+        ("sqlite:///file:nl_memory_test?mode=memory&cache=shared&uri=true", False),
+        ("sqlite:///{tmp}/n.db", True),
+    ],
+)
+def test_an_in_memory_database_is_told_apart_alike_by_the_engine_and_the_store(
+    tmp_path: Path, url: str, shared: bool
+) -> None:
+    # The store's is_shared (may the projections run in another process?) and the engine's
+    # WAL decision read the URL through one helper: a mode=memory URI was in memory for
+    # the one and not for the other.
+    store = EventStore.open(url.format(tmp=tmp_path))
+    try:
+        with store.engine.connect() as conn:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+        assert store.is_shared is shared
+        assert mode == ("wal" if shared else "memory")
+    finally:
+        store.close()
