@@ -45,13 +45,38 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+#: What `_clean_lines` would change besides splitting lines, one character at a time:
+#: a character `_STRIP` drops, or white space other than a space or a line feed (every
+#: character `str.split` splits on, so the class is exact by construction).
+_IRREGULAR = re.compile(
+    "["
+    + re.escape("".join(c for c in map(chr, range(0x110000)) if c.isspace() and c not in " \n"))
+    + _STRIP.pattern[1:-1]
+    + "]"
+)
+
+
 def _prepare(text: str) -> str:
     return _STRIP.sub("", nfc(text))
 
 
 def _clean_lines(text: str) -> list[str]:
     """The non-blank lines of `text`, each NFC with its whitespace runs collapsed."""
-    text = _prepare(text)
+    text = nfc(text)
+    if (
+        _IRREGULAR.search(text) is None
+        and "  " not in text
+        and " \n" not in text
+        and "\n " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    ):
+        # Already clean, as a folder's or a feed's text nearly always is: its only white
+        # space is single spaces inside lines. Splitting every line into words and joining
+        # them again was ~60 % of an ingested article's normalising (144 of ~200 µs for
+        # a 4 KB article), for nothing.
+        return [line for line in text.split("\n") if line]
+    text = _STRIP.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One C-level split per line: for articles (tens of lines per 5 KB) this measured

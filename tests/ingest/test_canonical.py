@@ -149,3 +149,15 @@ def test_clean_text_and_its_collapsed_form_match_the_reference_definitions(text:
     stored, collapsed = clean_and_collapse(text)
     assert stored == clean_text(text) == _clean_text_reference(text)
     assert collapsed == collapse(text) == " ".join(stored.split())
+
+
+#: Text whose only white space is spaces and line feeds: the already-clean fast path of
+#: `_clean_lines`, and every way out of it (two spaces, a space at a line's either end).
+_TIDY = st.text(alphabet=st.sampled_from(list("aăệ x.\n")), max_size=60)
+
+
+@given(_TIDY)
+def test_tidy_text_cleans_as_the_reference_definition_says(text: str) -> None:
+    stored, collapsed = clean_and_collapse(text)
+    assert stored == _clean_text_reference(text)
+    assert collapsed == " ".join(stored.split())
