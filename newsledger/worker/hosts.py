@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from ingest import SourceConfig
@@ -65,6 +66,14 @@ class HostShares:
                 return handed
             self._busy[host] -= 1
             return None
+
+    def pass_on(self, host: str | None, run: Callable[[str], bool]) -> None:
+        """`leave`, starting the waiter handed the slot with `run(source_id)`; when that
+        says no (nobody will run it: the worker is stopping), the next waiter gets the
+        slot, until it is freed."""
+        handed = self.leave(host)
+        while handed is not None and not run(handed):
+            handed = self.leave(host)
 
     def waiting(self, host: str) -> list[str]:
         """The sources queued for `host`, oldest first."""

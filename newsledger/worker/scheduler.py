@@ -9,16 +9,12 @@ every replica schedules every source; the lease decides who polls it (DESIGN.md,
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest import ConcurrencyBudget, SourceConfig
@@ -26,6 +22,7 @@ from newsledger.app import App
 from newsledger.metrics import Metrics
 from newsledger.publishing import PublishResult
 from newsledger.worker.hosts import HostShares
+from newsledger.worker.jobs import host_turn, new_scheduler, retry_later, schedule_source
 from newsledger.worker.observe import observe_poll
 from newsledger.worker.outage import StoreOutage
 from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
@@ -67,24 +64,12 @@ class Worker:
         self.projecting = Projecting(app, settings)
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
-        self._turns = itertools.count()  # ids of the host turns handed out (`_leave`)
         self.hosts = HostShares(max(2, self.concurrency() // 2))  # threads per host
         self._stopping = threading.Event()
         self.outage = StoreOutage(settings, self.metrics)
         self.started_at: float | None = None
-        self.scheduler = BackgroundScheduler(
-            # Lease renewal has a thread of its own: behind a queue of polls it comes too late.
-            executors={
-                "default": ThreadPoolExecutor(self.concurrency()),
-                "heartbeat": ThreadPoolExecutor(1),
-                "folders": ThreadPoolExecutor(2),  # no HTTP: never behind slow hosts
-            },
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": max(1, int(settings.misfire_grace)),
-            },
-            timezone=UTC,
+        self.scheduler = new_scheduler(
+            threads=self.concurrency(), misfire_grace=settings.misfire_grace
         )
 
     # -- the sources -----------------------------------------------------------------
@@ -128,24 +113,17 @@ class Worker:
 
     def _leave(self, host: str | None) -> None:
         """Give back a slot of `host`, to the oldest poll queued for it if there is one."""
-        handed = self.hosts.leave(host)
-        while handed is not None and (self._stopping.is_set() or not self.scheduler.running):
-            handed = self.hosts.leave(host)  # nobody will run it: pass the slot on, or free it
-        if handed is None:
-            return
+        self.hosts.pass_on(host, lambda source_id: self._take_turn(source_id, host))
+
+    def _take_turn(self, source_id: str, host: str | None) -> bool:
+        if host is None or self._stopping.is_set() or not self.scheduler.running:
+            return False
         try:
-            self.scheduler.add_job(
-                self.poll,
-                "date",
-                args=[handed],
-                kwargs={"host_slot": host},
-                id=f"host-turn:{next(self._turns)}",
-                # However late its thread comes: a dropped turn would keep the slot forever.
-                misfire_grace_time=None,
-            )
+            host_turn(self.scheduler, self.poll, source_id, host)
         except Exception:  # the scheduler shutting down under us: pass the slot on
-            log.debug("host turn not scheduled", extra={"source_id": handed}, exc_info=True)
-            self._leave(host)
+            log.debug("host turn not scheduled", extra={"source_id": source_id}, exc_info=True)
+            return False
+        return True
 
     def _poll(self, source_id: str) -> PollReport | None:
         source = self.app.ingest_config.source(source_id)
@@ -177,15 +155,7 @@ class Worker:
     def _store_down(self, exc: Exception, *, retry: str | None) -> None:
         delay = self.outage.down(exc, source_id=retry)
         if retry is not None and self.scheduler.running and not self._stopping.is_set():
-            # The source's own interval may be an hour: retry it on the store's back-off.
-            self.scheduler.add_job(
-                self.poll,
-                "date",
-                args=[retry],
-                id=f"retry:{retry}",
-                replace_existing=True,
-                run_date=_utcnow() + timedelta(seconds=delay),
-            )
+            retry_later(self.scheduler, self.poll, retry, delay)  # on the store's back-off
 
     @property
     def store_error(self) -> str | None:
@@ -229,24 +199,10 @@ class Worker:
         )
 
     def _schedule(self, sources: list[SourceConfig]) -> None:
-        now = _utcnow()
         for source in sources:
-            first = now + timedelta(
-                seconds=random.uniform(0, min(self.settings.stagger, source.interval))
-            )
-            self.scheduler.add_job(
-                self.poll,
-                IntervalTrigger(
-                    seconds=source.interval,
-                    jitter=self.settings.jitter_for(source.interval) or None,
-                    timezone=UTC,
-                ),
-                args=[source.id],
-                id=f"source:{source.id}",
-                name=f"poll {source.id}",
-                replace_existing=True,
-                next_run_time=first,
-                executor="folders" if source.kind == "folder" else "default",
+            jitter = self.settings.jitter_for(source.interval)
+            schedule_source(
+                self.scheduler, self.poll, source, stagger=self.settings.stagger, jitter=jitter
             )
         self.metrics.sources.set(len(self.sources()))
 
