@@ -29,6 +29,9 @@ class HostShares:
         # Insertion-ordered and without duplicates: a source waits once, however often
         # its job fires meanwhile, and keeps its place.
         self._waiting: dict[str, dict[str, None]] = {}
+        # Handed a slot, their poll not started yet: a firing meanwhile queues nothing
+        # (it would be handed a second slot and polled twice in a row).
+        self._turns: set[str] = set()
 
     @staticmethod
     def host(source: SourceConfig | None) -> str | None:
@@ -43,6 +46,8 @@ class HostShares:
         if host is None:
             return True
         with self._lock:
+            if source_id in self._turns:
+                return False  # its turn is coming
             # A slot is only ever free when nobody waits (`leave` hands it over), so an
             # entrant never overtakes a waiter.
             if self._busy[host] >= self.share:
@@ -63,6 +68,7 @@ class HostShares:
                 del waiting[handed]
                 if not waiting:
                     del self._waiting[host]
+                self._turns.add(handed)
                 return handed
             self._busy[host] -= 1
             return None
@@ -73,7 +79,13 @@ class HostShares:
         slot, until it is freed."""
         handed = self.leave(host)
         while handed is not None and not run(handed):
+            self.turn_taken(handed)
             handed = self.leave(host)
+
+    def turn_taken(self, source_id: str) -> None:
+        """The poll handed a slot for `source_id` has started (or will never run)."""
+        with self._lock:
+            self._turns.discard(source_id)
 
     def waiting(self, host: str) -> list[str]:
         """The sources queued for `host`, oldest first."""

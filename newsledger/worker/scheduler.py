@@ -94,6 +94,8 @@ class Worker:
         source = self.app.ingest_config.source(source_id)
         host = host_slot if host_slot is not None else self.hosts.host(source)
         with self._lock:  # nor while its host holds its share of the threads (hosts.py)
+            if host_slot is not None:
+                self.hosts.turn_taken(source_id)
             skip = self._stopping.is_set() or source_id in self._inflight
             if not skip and host_slot is None and not self.hosts.enter(host, source_id):
                 log.debug("host busy: poll queued", extra={"source_id": source_id})
@@ -118,9 +120,11 @@ class Worker:
     def _take_turn(self, source_id: str, host: str | None) -> bool:
         if host is None or self._stopping.is_set() or not self.scheduler.running:
             return False
+        # A turn added while `stop` shuts the scheduler down may never run, and its slot
+        # stays taken: harmless, as a stopped worker never polls again.
         try:
             host_turn(self.scheduler, self.poll, source_id, host)
-        except Exception:  # the scheduler shutting down under us: pass the slot on
+        except Exception:  # a job the scheduler refused: pass the slot on
             log.debug("host turn not scheduled", extra={"source_id": source_id}, exc_info=True)
             return False
         return True

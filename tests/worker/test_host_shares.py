@@ -39,6 +39,38 @@ def test_polls_beyond_the_share_queue_in_order_and_get_the_slots_handed_over() -
     assert shares.busy(HOST) == 0 and shares.waiting(HOST) == []
 
 
+def test_a_source_handed_a_slot_is_not_queued_again_before_its_turn_starts() -> None:
+    # Its job firing while the turn waits for a thread would otherwise hand it a second
+    # slot, and poll it twice in a row while another source waits.
+    shares = HostShares(1)
+    assert shares.enter(HOST, "a") and not shares.enter(HOST, "b")
+    assert not shares.enter(HOST, "c")
+    assert shares.leave(HOST) == "b"  # b's turn is scheduled, not yet started
+    assert not shares.enter(HOST, "b")
+    assert shares.waiting(HOST) == ["c"]
+    shares.turn_taken("b")  # b's poll starts
+    assert shares.leave(HOST) == "c"
+    shares.turn_taken("c")
+    assert shares.leave(HOST) is None and shares.busy(HOST) == 0
+
+
+def test_a_turn_nobody_runs_passes_its_slot_on_and_forgets_the_source() -> None:
+    shares = HostShares(1)
+    assert shares.enter(HOST, "a") and not shares.enter(HOST, "b") and not shares.enter(HOST, "c")
+    started: list[str] = []
+
+    def run(source_id: str) -> bool:
+        if source_id == "b":
+            return False  # e.g. the worker is stopping
+        started.append(source_id)
+        return True
+
+    shares.pass_on(HOST, run)
+    assert started == ["c"]  # b's turn could not run: c got the slot
+    assert not shares.enter(HOST, "b")  # b queues again (it was forgotten as a turn)
+    assert shares.waiting(HOST) == ["b"]
+
+
 def test_a_full_host_never_holds_back_another_host_or_a_folder() -> None:
     shares = HostShares(1)
     assert shares.enter(HOST, "a") and not shares.enter(HOST, "b")
