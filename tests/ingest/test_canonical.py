@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ingest.fetch.charset import decode
 from ingest.normalise.canonical import (
+    SPLIT_SPACES,
     canonical_url,
     clean_and_collapse,
     clean_text,
@@ -161,3 +162,9 @@ def test_tidy_text_cleans_as_the_reference_definition_says(text: str) -> None:
     stored, collapsed = clean_and_collapse(text)
     assert stored == _clean_text_reference(text)
     assert collapsed == " ".join(stored.split())
+
+
+def test_split_spaces_are_every_splitting_character_but_space_and_newline() -> None:
+    every = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" ", "\n"}
+    assert {c for c in every if re.fullmatch(f"[{SPLIT_SPACES}]", c)} == every
+    assert len(re.findall(f"[{SPLIT_SPACES}]", "".join(map(chr, range(0x110000))))) == len(every)
