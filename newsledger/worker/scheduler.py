@@ -115,10 +115,11 @@ class Worker:
 
     def _leave(self, host: str | None) -> None:
         """Give back a slot of `host`, to the oldest poll queued for it if there is one."""
-        self.hosts.pass_on(host, lambda source_id: self._take_turn(source_id, host))
+        if host is not None:  # a folder takes no slot
+            self.hosts.pass_on(host, lambda source_id: self._take_turn(source_id, host))
 
-    def _take_turn(self, source_id: str, host: str | None) -> bool:
-        if host is None or self._stopping.is_set() or not self.scheduler.running:
+    def _take_turn(self, source_id: str, host: str) -> bool:
+        if self._stopping.is_set() or not self.scheduler.running:
             return False
         # A turn added while `stop` shuts the scheduler down may never run, and its slot
         # stays taken: harmless, as a stopped worker never polls again.
