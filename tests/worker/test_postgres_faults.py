@@ -36,6 +36,7 @@ class SlowFeedServer(FeedServer):
 
     def __init__(self) -> None:
         super().__init__()
+        self.delay = 0.05
         self.in_flight: Counter[str] = Counter()
         self.most_at_once: Counter[str] = Counter()
         handler = self.httpd.RequestHandlerClass
@@ -48,8 +49,7 @@ class SlowFeedServer(FeedServer):
                 server.in_flight[name] += 1
                 server.most_at_once[name] = max(server.most_at_once[name], server.in_flight[name])
             try:
-                time.sleep(0.05)
-                original(request)
+                original(request)  # which waits `delay` first
             finally:
                 with server.lock:
                     server.in_flight[name] -= 1
