@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from feeds.bands import BUFFER_ENTRIES, BandIndex
-from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, signatures
+from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, distinct_hashes, signatures
 
 #: How many shingles a copy's smaller side needs before containment alone can join it: a
 #: two-line brief is "contained" in many long articles that share a stock phrase.
@@ -102,18 +102,26 @@ class Grouper:
     younger stories are merged into the oldest, whose key stays (docs/stories.md says why)."""
 
     def __init__(
-        self, settings: Settings | None = None, *, index_buffer: int = BUFFER_ENTRIES
+        self,
+        settings: Settings | None = None,
+        *,
+        index_buffer: int = BUFFER_ENTRIES,
+        cache_size: int = CACHE_SIZE,
     ) -> None:
         self.settings = settings or Settings()
+        self._cache_size = cache_size
         self._index = BandIndex(buffer_entries=index_buffer)
         self._keys: list[str] = []
         # member -> an earlier member of its story (union-find); a story's first article,
         # the root, points at itself.
         self._parent: list[int] = []
         self._members: dict[str, int] = {}  # key -> member number
-        self._cache: OrderedDict[int, Hashes] = OrderedDict()
+        # member -> its shingles, sorted and distinct, or as `add` was given them (False).
+        self._cache: OrderedDict[int, tuple[Hashes, bool]] = OrderedDict()
         # `expect`: (band keys, their matches among the index's merged entries), in order.
         self._expected: deque[tuple[npt.NDArray[np.uint32], Counter[int]]] = deque()
+        # `expect`'s fetch: candidates' shingles read back ahead of `add`, until it uses them.
+        self._fetched: dict[int, Hashes] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -125,15 +133,46 @@ class Grouper:
     def band_keys(self, hashes: Hashes) -> npt.NDArray[np.uint32]:
         return band_keys_of(hashes, self.settings)
 
-    def expect(self, rows: Sequence[npt.NDArray[np.uint32]]) -> None:
+    def expect(
+        self,
+        rows: Sequence[npt.NDArray[np.uint32]],
+        fetch: Callable[[list[str]], list[Hashes]] | None = None,
+    ) -> None:
         """The band keys of the articles `add` is given next, in order (those with any):
         their matches among the index's merged entries are looked up together now, and
         the index merges its buffer only once they are all added, so that stays their
-        answer. An `add` with other keys drops the rest and looks up its own."""
+        answer. An `add` with other keys drops the rest and looks up its own.
+
+        `fetch(keys)`, if given, returns the shingles (sorted, distinct) of earlier articles,
+        as `add`'s `shingles_of` does one at a time: the candidates those matches will bring
+        that are no longer in memory are fetched with it now, together. The merged entries
+        are the older articles, the ones a copy far behind its original needs read back;
+        one at a time, each cost a query and a pass of the fingerprint alone, about twice
+        its share of a pass over many (docs/stories.md)."""
         self._expected.clear()
+        self._fetched.clear()
         rows = [keys for keys in rows if len(keys)]
         found = self._index.merged_matches(rows)
         self._expected.extend(zip(rows, found, strict=True))
+        if fetch is None:
+            return
+        # Each row's first MAX_CANDIDATES among the merged entries, ranked as `add` ranks:
+        # a merged member that `add` will compare is among them, whatever the buffer adds
+        # (its members are other ones, so none ranks a merged member higher).
+        # Those in memory now are held here too: the batch's own articles may push them out
+        # of the cache before they are compared.
+        wanted = []
+        for member in sorted(
+            {m for matches in found for m, _ in _ranked(matches)[:MAX_CANDIDATES]}
+        ):
+            cached = self._cache.get(member)
+            if cached is None:
+                wanted.append(member)
+            else:
+                self._fetched[member] = cached[0] if cached[1] else distinct_hashes(cached[0])
+        if wanted:
+            shingled = fetch([self._keys[member] for member in wanted])
+            self._fetched.update(zip(wanted, shingled, strict=True))
 
     def _matches(self, keys: npt.NDArray[np.uint32]) -> Counter[int]:
         if self._expected:
@@ -172,19 +211,23 @@ class Grouper:
         keys: npt.NDArray[np.uint32] | None = None,
     ) -> Join:
         """Group article `key` with shingle hashes `hashes` (and their band keys `keys`, if
-        computed already); `shingles_of(k)` must return the shingles of an earlier article k
-        (needed only for confirmed-candidate checks)."""
+        computed already); `shingles_of(k)` must return the shingles of an earlier article k,
+        sorted and distinct (needed only for confirmed-candidate checks). `hashes` may hold
+        repeats in any order (`shingles_many(distinct=False)`): they are sorted only if a
+        candidate needs comparing, which most articles never have."""
         member = len(self._keys)
         if keys is None:
             keys = self.band_keys(hashes)
         best: tuple[float, float, int] | None = None
         best_similarity: Similarity | None = None
         stories: set[int] = set()
+        own: Hashes | None = None  # `hashes`, sorted and distinct, once a candidate needs it
         if len(hashes):
             matches = self._matches(keys)
-            ranked = sorted(matches.items(), key=lambda item: (-item[1], item[0]))
-            for candidate, _ in ranked[:MAX_CANDIDATES]:
-                found = similarity(hashes, self._shingles(candidate, shingles_of))
+            for candidate, _ in _ranked(matches)[:MAX_CANDIDATES]:
+                if own is None:
+                    own = distinct_hashes(hashes)
+                found = similarity(own, self._shingles(candidate, shingles_of))
                 if not found.is_copy(self.settings):
                     continue
                 stories.add(self._root(candidate))
@@ -196,7 +239,7 @@ class Grouper:
             keys = _NO_KEYS
         self._keys.append(key)
         self._members.setdefault(key, member)
-        self._remember(member, hashes)
+        self._remember(member, (hashes, False) if own is None else (own, True))
         if best is None or best_similarity is None:
             self._parent.append(member)
             return Join(story=key, keys=keys)
@@ -220,15 +263,27 @@ class Grouper:
         return member
 
     def _shingles(self, member: int, shingles_of: Callable[[str], Hashes]) -> Hashes:
+        """An earlier member's shingles, sorted and distinct."""
         cached = self._cache.get(member)
         if cached is None:
-            cached = shingles_of(self._keys[member])
-            self._remember(member, cached)
-        else:
+            fetched = self._fetched.get(member)  # kept: another article may need it too
+            hashes = shingles_of(self._keys[member]) if fetched is None else fetched
+        elif cached[1]:
             self._cache.move_to_end(member)
-        return cached
+            return cached[0]
+        else:
+            hashes = distinct_hashes(cached[0])
+        self._remember(member, (hashes, True))
+        return hashes
 
-    def _remember(self, member: int, hashes: Hashes) -> None:
+    def _remember(self, member: int, hashes: tuple[Hashes, bool]) -> None:
         self._cache[member] = hashes
-        if len(self._cache) > CACHE_SIZE:
+        self._cache.move_to_end(member)
+        if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def _ranked(matches: Counter[int]) -> list[tuple[int, int]]:
+    """Candidates, the most band agreements first, then the oldest: the order they are
+    compared in, which never depends on when they were found."""
+    return sorted(matches.items(), key=lambda item: (-item[1], item[0]))

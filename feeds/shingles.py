@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import functools
 import itertools
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from feeds.text import nfc
 
 Hashes = npt.NDArray[np.uint64]
 
@@ -40,11 +41,12 @@ _NEWLINE = 10
 
 def mix(values: Hashes) -> Hashes:
     """splitmix64's finaliser: every input bit moves every output bit (arrays wrap mod 2**64)."""
-    values = values ^ (values >> np.uint64(30))
-    values = values * _MIX1
-    values = values ^ (values >> np.uint64(27))
-    values = values * _MIX2
-    return values ^ (values >> np.uint64(31))
+    mixed = values ^ (values >> np.uint64(30))  # a new array; the steps below work in it
+    mixed *= _MIX1
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= _MIX2
+    mixed ^= mixed >> np.uint64(31)
+    return mixed
 
 
 @functools.cache
@@ -86,37 +88,66 @@ def shingles(title: str, text: str, *, size: int = SHINGLE_WORDS, seed: int = SE
 
 
 def shingles_many(
-    articles: Sequence[tuple[str, str]], *, size: int = SHINGLE_WORDS, seed: int = SEED
+    articles: Sequence[tuple[str, str]],
+    *,
+    size: int = SHINGLE_WORDS,
+    seed: int = SEED,
+    distinct: bool = True,
 ) -> list[Hashes]:
     """`shingles(title, text)` of each (title, text), the same arrays, computed a pass of
     several articles at a time: one numpy call per step for the pass instead of per article
-    (about 40 calls, most of an article's cost when it is alone)."""
+    (about 40 calls, most of an article's cost when it is alone).
+
+    With `distinct=False`, each article's shingle hashes as they come, in text order with
+    any repeats: the same set, without the sort that makes it sorted and distinct (a fifth
+    of the pass's time, measured in docs/stories.md). Its signature is the same; only an
+    exact comparison needs the sorted form (`distinct`), and the stories projection makes
+    one for the few articles that have candidates."""
     found: list[Hashes] = []
     texts: list[str] = []  # one pass's: normalising the whole batch first held a copy of it
     chars = 0
     for end, (title, text) in enumerate(articles, 1):
-        texts.append(unicodedata.normalize("NFC", f"{title}\n\n{text}"))
+        # Each part normalised alone is the whole normalised (a line break composes with
+        # nothing), and through `nfc`'s cache the pre-check and extractor that read the
+        # same article next do not normalise it again (feeds/story_facts.py).
+        texts.append(f"{nfc(title)}\n\n{nfc(text)}")
         chars += len(texts[-1])
         if chars >= PASS_CHARS or end == len(articles):
-            found.extend(_shingles_pass(texts, size, seed))
+            hashed, cuts = _shingles_pass(texts, size, seed)
+            for low, high in itertools.pairwise(cuts):
+                own = hashed[low:high]
+                # A copy, not a view: a view would keep its whole pass alive in a cache.
+                found.append(distinct_hashes(own) if distinct else own.copy())
             texts, chars = [], 0
     return found
 
 
-def _shingles_pass(texts: list[str], size: int, seed: int) -> list[Hashes]:
-    """The shingles of normalised texts, joined by a blank line: a paragraph break, so no
+def distinct_hashes(hashes: Hashes) -> Hashes:
+    """The sorted distinct values of a shingle-hash array (what `shingles` returns)."""
+    own = np.sort(hashes)
+    keep = np.ones(len(own), dtype=np.bool_)
+    np.not_equal(own[1:], own[:-1], out=keep[1:])
+    return own[keep]
+
+
+def _shingles_pass(texts: list[str], size: int, seed: int) -> tuple[Hashes, list[int]]:
+    """The shingle hashes of normalised texts, in text order, and where each text's begin
+    and end in them. The texts are joined by a blank line: a paragraph break, so no
     shingle spans two articles, and a word's hash does not depend on where it starts."""
     points = np.frombuffer("\n\n".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    codes = _fold().take(np.minimum(points, np.uint32(0xFFFF)))
+    # Clipped to U+FFFF (a separator) by `take` itself, not by a pass of its own.
+    codes = _fold().take(points, mode="clip")
     padded = np.zeros(len(codes) + 2, dtype=np.bool_)
     padded[1:-1] = codes != 0
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = edges[0::2], edges[1::2]
     if len(starts) == 0:
-        return [np.zeros(0, dtype=np.uint64) for _ in texts]
+        return np.zeros(0, dtype=np.uint64), [0] * (len(texts) + 1)
     forward, backward = _powers(1 << len(codes).bit_length())
-    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum(codes * forward[: len(codes)], out=prefix[1:])
+    prefix = np.empty(len(codes) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    np.multiply(codes, forward[: len(codes)], out=prefix[1:])
+    np.cumsum(prefix[1:], out=prefix[1:])
     # Polynomial hash of each word, shifted back to its own start: position-independent.
     words = mix((prefix[ends] - prefix[starts]) * backward[starts] ^ np.uint64(seed))
     # A paragraph ends at a blank line: two line breaks with no letter between them (the
@@ -165,13 +196,7 @@ def _shingles_pass(texts: list[str], size: int, seed: int) -> list[Hashes]:
     before = np.zeros(count + 1, dtype=np.intp)
     np.cumsum(taken, out=before[1:])
     cuts = [0, *before[np.searchsorted(starts, offsets)].tolist(), len(hashed)]
-    found: list[Hashes] = []
-    for low, high in itertools.pairwise(cuts):
-        own = np.sort(hashed[low:high])
-        keep = np.ones(len(own), dtype=np.bool_)
-        np.not_equal(own[1:], own[:-1], out=keep[1:])
-        found.append(own[keep])
-    return found
+    return hashed, cuts
 
 
 def _short_paragraphs(

@@ -129,7 +129,8 @@ class StoriesProjection(Projection):
         state = self._state(conn, tables)
         rows = StoryRows(conn, tables)
         try:
-            state.grouper.expect([f.fingerprint.keys for f in prepared if f.fingerprint])
+            keys = [f.fingerprint.keys for f in prepared if f.fingerprint]
+            state.grouper.expect(keys, rows.shingles_of_many)
             for facts in prepared:
                 if facts.sighting is not None:
                     rows.sightings.append(facts.sighting)

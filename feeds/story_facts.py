@@ -27,7 +27,7 @@ class Fingerprint:
     """What grouping needs of one article version, computed from the event alone (so a
     long catch-up or replay computes it in worker processes, `Projection.prepare`)."""
 
-    hashes: Hashes
+    hashes: Hashes  # its shingle hashes in text order, repeats kept (`shingles_many`)
     keys: npt.NDArray[np.uint32]  # LSH band keys
     meeting: MeetingKey | None  # its main meeting, when stories across languages are on
     body: bytes  # its title and text as the view keeps them (`pack_body`)
@@ -91,7 +91,9 @@ def _facts(event: RecordedEvent) -> StoryFacts:
 def _fingerprints(
     articles: Sequence[ArticleVersion], settings: Settings, meetings_of: MeetingsOf | None
 ) -> list[Fingerprint]:
-    hashes = shingles_many([(article.title, article.text) for article in articles])
+    # As they come, not sorted: the grouper sorts the few it compares (Grouper.add).
+    pairs = [(article.title, article.text) for article in articles]
+    hashes = shingles_many(pairs, distinct=False)
     keys = band_keys_many(hashes, settings)
     found = []
     for article, own, own_keys in zip(articles, hashes, keys, strict=True):

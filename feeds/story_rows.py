@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from feeds.articles import ArticleVersion
 from feeds.bulk import insert_rows
-from feeds.shingles import Hashes, shingles
+from feeds.shingles import Hashes, shingles, shingles_many
 
 Tables = Mapping[str, Table]
 
@@ -67,6 +67,19 @@ class StoryRows:
         elif body is None:
             body = self.conn.execute(self._body_query, {"a": article_id}).scalar_one()
         return shingles(*unpack_body(body))
+
+    def shingles_of_many(self, article_ids: list[str]) -> list[Hashes]:
+        """`shingles_of` each of earlier articles, read with one query per 500 and
+        fingerprinted in passes of several (`shingles_many`)."""
+        members = self.tables["story_members"]
+        stored: dict[str, bytes] = {}
+        for start in range(0, len(article_ids), 500):
+            part = article_ids[start : start + 500]
+            query = select(members.c.article_id, members.c.body).where(
+                members.c.article_id.in_(part)
+            )
+            stored.update((a, b) for a, b in self.conn.execute(query))
+        return shingles_many([unpack_body(stored[a]) for a in article_ids])
 
     def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
         """Article `article`, at position `at`, joined story `story_id` (which it starts

@@ -22,7 +22,9 @@ from feeds.neardup import Grouper, Settings, band_keys_many, band_keys_of, simil
 from feeds.shingles import (
     PASS_CHARS,
     SIGNATURE_CHUNK,
+    Hashes,
     band_keys,
+    distinct_hashes,
     shingles,
     shingles_many,
     signature,
@@ -288,3 +290,64 @@ def test_a_batch_looked_up_ahead_groups_as_articles_added_one_by_one() -> None:
     ahead.expect([keys[0]])
     again = ahead.add("late", sets[0], known.__getitem__, keys=keys[0].copy())
     assert (again.story, again.via) == (alone.add("late", sets[0], known.__getitem__).story, "k0")
+
+
+def test_unsorted_shingles_give_the_same_set_and_band_keys() -> None:
+    """`shingles_many(distinct=False)`, what the stories projection fingerprints with, is each
+    article's shingles as they come: sorted and made distinct, the default's; the same
+    signature and band keys (repeats change no bin's minimum)."""
+    articles = [*EDGES, ("Lặp lại", "\n\n".join([LEAD, LEAD, *BODY, LEAD]))]
+    plain, raw = shingles_many(articles), shingles_many(articles, distinct=False)
+    assert any(len(r) > len(p) for p, r in zip(plain, raw, strict=True))  # repeats kept
+    for own, found in zip(plain, raw, strict=True):
+        assert np.array_equal(distinct_hashes(found), own)
+    assert np.array_equal(signatures(plain), signatures(raw))
+    settings = Settings()
+    for own, found in zip(
+        band_keys_many(plain, settings), band_keys_many(raw, settings), strict=True
+    ):
+        assert np.array_equal(own, found)
+
+
+def test_candidates_read_back_ahead_are_read_together_and_group_the_same() -> None:
+    """With a cache smaller than the log (20 entries, batches of 16), copies of articles gone
+    from it need their shingles read back. `expect(keys, fetch)` reads those its look-up
+    brings in one call; `add` then asks `shingles_of` only for the few the buffer's matches
+    add. Unsorted shingles with the fetch group exactly as sorted ones read one at a time."""
+    texts = [(f"Gốc {n}", "\n\n".join([f"Mở đầu số {n}.", *BODY[n % 3 :]])) for n in range(6)]
+    texts += [(f"Tin {n}", f"Đoạn riêng {n} về chủ đề số {n * 7919}.") for n in range(60)]
+    texts += [(f"Bản {n}", "\n\n".join([f"Mở đầu số {n % 6}.", *BODY[n % 3 :]])) for n in range(30)]
+    order = [*range(6), *np.random.default_rng(9).permutation(np.arange(6, len(texts)))]
+    articles = [texts[i] for i in order]
+    plain = shingles_many(articles)
+    raw = shingles_many(articles, distinct=False)
+    keys = band_keys_many(plain, Settings())
+    known = {f"k{n}": own for n, own in enumerate(plain)}
+    asked: list[str] = []
+    fetched: list[list[str]] = []
+
+    def one(key: str) -> Hashes:
+        asked.append(key)
+        return known[key]
+
+    def many(wanted: list[str]) -> list[Hashes]:
+        fetched.append(wanted)
+        return [known[key] for key in wanted]
+
+    alone = Grouper(index_buffer=100, cache_size=20)
+    ahead = Grouper(index_buffer=100, cache_size=20)
+    one_by_one = [
+        alone.add(f"k{n}", own, known.__getitem__, keys=k)
+        for n, (own, k) in enumerate(zip(plain, keys, strict=True))
+    ]
+    batched = []
+    for start in range(0, len(raw), 16):
+        ahead.expect(keys[start : start + 16], many)
+        for n in range(start, min(start + 16, len(raw))):
+            batched.append(ahead.add(f"k{n}", raw[n], one, keys=keys[n]))
+    assert [(j.story, j.via, j.similarity, j.merged) for j in batched] == [
+        (j.story, j.via, j.similarity, j.merged) for j in one_by_one
+    ]
+    assert sum(j.via is not None for j in batched) >= 25
+    read_ahead = sum(map(len, fetched))
+    assert read_ahead >= 10 and len(asked) < read_ahead / 2, (read_ahead, len(asked))
