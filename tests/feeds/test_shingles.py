@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.bands import BandIndex
+from feeds.bands import LOOKUP_ROWS, BandIndex
 from feeds.neardup import Grouper, Settings, band_keys_many, band_keys_of, similarity
 from feeds.shingles import (
     PASS_CHARS,
@@ -258,6 +258,31 @@ def test_band_index_answers_as_a_plain_dictionary_after_many_merges() -> None:
             for member in plain.get(key, ()):
                 expected[member] = expected.get(member, 0) + 1
         assert index.matches(query) == expected
+
+
+def test_band_index_looks_many_rows_up_together_as_one_by_one() -> None:
+    """`merged_matches` over more rows than one look-up chunk, with keys spread over the
+    whole 32-bit range (full, empty and uneven buckets) and some shared: each row gets what
+    a plain dictionary gives, a row of no keys nothing."""
+    rng = np.random.default_rng(12)
+    index = BandIndex(buffer_entries=1_000)
+    plain: dict[int, list[int]] = {}
+    pool = rng.integers(0, 2**32, 3_000, dtype=np.uint64).astype(np.uint32)
+    for member in range(1_500):
+        keys = rng.choice(pool, 8, replace=False)
+        index.add(member, keys)
+        for key in keys.tolist():
+            plain.setdefault(key, []).append(member)
+    index.flush()
+    rows = [rng.choice(pool, 8, replace=False) for _ in range(LOOKUP_ROWS + 70)]
+    rows[5] = rng.integers(0, 2**32, 8, dtype=np.uint64).astype(np.uint32)  # likely no hit
+    rows[9] = np.zeros(0, dtype=np.uint32)
+    for query, found in zip(rows, index.merged_matches(rows), strict=True):
+        expected: dict[int, int] = {}
+        for key in query.tolist():
+            for member in plain.get(key, ()):
+                expected[member] = expected.get(member, 0) + 1
+        assert found == expected
 
 
 def test_a_batch_looked_up_ahead_groups_as_articles_added_one_by_one() -> None:
