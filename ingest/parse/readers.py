@@ -2,8 +2,8 @@
 
 Reading, decoding, cleaning and hashing files is CPU-bound Python, and so is appending,
 so threads only take turns on the GIL. A large folder poll therefore hands its batches
-to child processes. They are started with `subprocess` as `python -m ingest.parse.readers`,
-not through `multiprocessing`: a spawned or forkserver child imports the parent's
+to child processes. They are started with `subprocess` running `CHILD_COMMAND`, not
+through `multiprocessing`: a spawned or forkserver child imports the parent's
 `__main__` again, which re-runs (or crashes) any program that lacks an
 `if __name__ == "__main__"` guard; forking a threaded process can deadlock. A child here
 imports only `ingest`, whatever the parent's entry point is.
@@ -70,7 +70,7 @@ class ReaderProcess:
         )
         try:
             self._proc = subprocess.Popen(
-                [executable or sys.executable, "-m", "ingest.parse.readers"],
+                [executable or sys.executable, "-c", CHILD_COMMAND],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -147,8 +147,19 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         _send(stdout, reply)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The child's entry point, over its own stdin and stdout."""
     # The protocol owns the real stdout; anything a library prints goes to stderr.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     serve(sys.stdin.buffer, replies)
+
+
+#: What a child runs. Not `python -m ingest.parse.readers`: importing the package `ingest`
+#: imports this module, so runpy then ran it a second time as `__main__`, and every reader
+#: process printed a RuntimeWarning about it to the worker's log.
+CHILD_COMMAND = "from ingest.parse.readers import main; main()"
+
+
+if __name__ == "__main__":
+    main()

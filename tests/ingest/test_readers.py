@@ -183,3 +183,6 @@ def test_a_program_without_a_main_guard_polls_a_large_folder_once(tmp_path: Path
     lines = [line for line in done.stdout.splitlines() if line.startswith("polled")]
     assert len(lines) == 1
     assert int(lines[0].split()[2]) >= 12
+    # Its reader processes share its stderr and warn of nothing there: started with
+    # `python -m`, each printed runpy's RuntimeWarning that the module was imported already.
+    assert "Warning" not in done.stderr, done.stderr
