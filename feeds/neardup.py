@@ -237,6 +237,8 @@ class Grouper:
             self._index.add(member, keys, merge=not self._expected)
         else:
             keys = _NO_KEYS
+        if not self._expected:
+            self._fetched.clear()  # the batch `expect` fetched for is over
         self._keys.append(key)
         self._members.setdefault(key, member)
         self._remember(member, (hashes, False) if own is None else (own, True))
@@ -265,14 +267,12 @@ class Grouper:
     def _shingles(self, member: int, shingles_of: Callable[[str], Hashes]) -> Hashes:
         """An earlier member's shingles, sorted and distinct."""
         cached = self._cache.get(member)
-        if cached is None:
-            fetched = self._fetched.get(member)  # kept: another article may need it too
-            hashes = shingles_of(self._keys[member]) if fetched is None else fetched
-        elif cached[1]:
+        if cached is not None and cached[1]:
             self._cache.move_to_end(member)
             return cached[0]
-        else:
-            hashes = distinct_hashes(cached[0])
+        hashes = self._fetched.get(member)  # kept: another article may need it too
+        if hashes is None:
+            hashes = distinct_hashes(cached[0]) if cached else shingles_of(self._keys[member])
         self._remember(member, (hashes, True))
         return hashes
 

@@ -93,6 +93,7 @@ def shingles_many(
     size: int = SHINGLE_WORDS,
     seed: int = SEED,
     distinct: bool = True,
+    normalised: bool = False,
 ) -> list[Hashes]:
     """`shingles(title, text)` of each (title, text), the same arrays, computed a pass of
     several articles at a time: one numpy call per step for the pass instead of per article
@@ -102,15 +103,17 @@ def shingles_many(
     any repeats: the same set, without the sort that makes it sorted and distinct (a fifth
     of the pass's time, measured in docs/stories.md). Its signature is the same; only an
     exact comparison needs the sorted form (`distinct`), and the stories projection makes
-    one for the few articles that have candidates."""
+    one for the few articles that have candidates. With `normalised`, each title and text
+    is in NFC already (the caller normalised it, for other readers of the same text too)."""
     found: list[Hashes] = []
     texts: list[str] = []  # one pass's: normalising the whole batch first held a copy of it
     chars = 0
     for end, (title, text) in enumerate(articles, 1):
-        # Each part normalised alone is the whole normalised (a line break composes with
-        # nothing), and through `nfc`'s cache the pre-check and extractor that read the
-        # same article next do not normalise it again (feeds/story_facts.py).
-        texts.append(f"{nfc(title)}\n\n{nfc(text)}")
+        # Each part normalised alone is the whole normalised: a line break composes with
+        # nothing, on either side.
+        if not normalised:
+            title, text = nfc(title), nfc(text)
+        texts.append(f"{title}\n\n{text}")
         chars += len(texts[-1])
         if chars >= PASS_CHARS or end == len(articles):
             hashed, cuts = _shingles_pass(texts, size, seed)

@@ -11,10 +11,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from feeds.articles import ArticleVersion
-from feeds.bulk import insert_rows
+from feeds.bulk import insert_rows, select_in
 from feeds.shingles import Hashes, shingles, shingles_many
 
 Tables = Mapping[str, Table]
+
+#: Candidates' bodies decoded at once when read back together (a few passes' worth).
+_DECODED = 64
 
 
 def pack_body(title: str, text: str) -> bytes:
@@ -69,17 +72,18 @@ class StoryRows:
         return shingles(*unpack_body(body))
 
     def shingles_of_many(self, article_ids: list[str]) -> list[Hashes]:
-        """`shingles_of` each of earlier articles, read with one query per 500 and
-        fingerprinted in passes of several (`shingles_many`)."""
+        """`shingles_of` each of earlier articles, read with one query per 500
+        (`select_in`) and fingerprinted in passes of several (`shingles_many`), a few
+        dozen texts decoded at a time."""
         members = self.tables["story_members"]
-        stored: dict[str, bytes] = {}
-        for start in range(0, len(article_ids), 500):
-            part = article_ids[start : start + 500]
-            query = select(members.c.article_id, members.c.body).where(
-                members.c.article_id.in_(part)
-            )
-            stored.update((a, b) for a, b in self.conn.execute(query))
-        return shingles_many([unpack_body(stored[a]) for a in article_ids])
+        stored = dict(
+            select_in(self.conn, members, ("article_id", "body"), "article_id", article_ids)
+        )
+        found: list[Hashes] = []
+        for start in range(0, len(article_ids), _DECODED):
+            part = article_ids[start : start + _DECODED]
+            found.extend(shingles_many([unpack_body(stored[a]) for a in part]))
+        return found
 
     def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
         """Article `article`, at position `at`, joined story `story_id` (which it starts
