@@ -10,7 +10,8 @@ from functools import cache
 from babel import Locale
 
 from feeds.finders import WordFinder
-from feeds.text import WordScanner, trie_regex, word_regex
+from feeds.regex_parts import trie_regex
+from feeds.text import WordScanner, word_regex
 from feeds.titles import TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from feeds.text import trie_regex, word_regex
+from feeds.regex_parts import trie_regex
+from feeds.text import word_regex
 
 #: Offices of a state (government, parliament, party, army, diplomacy, sub-national
 #: government). Matched case-insensitively on whole words; the longest spelling wins.
