@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from feeds.articles import ArticleVersion
 from feeds.bulk import insert_rows, select_in
-from feeds.shingles import Hashes, shingles, shingles_many
+from feeds.shingles import Hashes, shingles_many
 
 Tables = Mapping[str, Table]
 
@@ -55,30 +55,21 @@ class StoryRows:
         self.grown: dict[str, _Growth] = {}  # earlier stories that grew
         self.gone: list[str] = []  # earlier stories merged into older ones
         self.merges: list[tuple[str, str]] = []  # (into, younger), in order, for stored members
-        members = tables["story_members"]
-        # Built once per batch, not once per candidate (building it cost more than running it).
-        self._body_query = select(members.c.body).where(members.c.article_id == bindparam("a"))
-        self._body_sql = f'SELECT body FROM "{members.name}" WHERE article_id = ?'
 
     def shingles_of(self, article_id: str) -> Hashes:
-        """An earlier article's shingles, from its stored title and text."""
-        body = self.bodies.get(article_id)
-        if body is None and self.conn.dialect.name == "sqlite":
-            # The driver's own cursor: SQLAlchemy's execution cost more than SQLite's look-up.
-            driver: Any = self.conn.connection.driver_connection
-            [(body,)] = driver.execute(self._body_sql, (article_id,)).fetchall()
-        elif body is None:
-            body = self.conn.execute(self._body_query, {"a": article_id}).scalar_one()
-        return shingles(*unpack_body(body))
+        """An earlier article's shingles, from its title and text (this batch's or stored)."""
+        [found] = self.shingles_of_many([article_id])
+        return found
 
     def shingles_of_many(self, article_ids: list[str]) -> list[Hashes]:
-        """`shingles_of` each of earlier articles, read with one query per 500
-        (`select_in`) and fingerprinted in passes of several (`shingles_many`), a few
-        dozen texts decoded at a time."""
-        members = self.tables["story_members"]
-        stored = dict(
-            select_in(self.conn, members, ("article_id", "body"), "article_id", article_ids)
-        )
+        """`shingles_of` each of earlier articles: those of this batch from memory, the
+        stored ones read with one query per 500 (`select_in`), fingerprinted in passes of
+        several (`shingles_many`), a few dozen texts decoded at a time."""
+        stored = {a: self.bodies[a] for a in article_ids if a in self.bodies}
+        if len(stored) < len(article_ids):
+            members = self.tables["story_members"]
+            rest = [a for a in article_ids if a not in stored]
+            stored.update(select_in(self.conn, members, ("article_id", "body"), "article_id", rest))
         found: list[Hashes] = []
         for start in range(0, len(article_ids), _DECODED):
             part = article_ids[start : start + _DECODED]
