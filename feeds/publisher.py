@@ -103,8 +103,8 @@ def _publish(
         # Article pages first: the feeds and the index written next link to them.
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
-            files, count = publish_story_pages(conn, stories, site, out, since=since)
-            article_pages = (article_pages[0] + files, article_pages[1] + count)
+            files, n = publish_story_pages(conn, stories, runner.store.events_at, site, out, since)
+            article_pages = (article_pages[0] + files, article_pages[1] + n)
         views = _Views(conn, tables, stories)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)

@@ -30,7 +30,7 @@ from feeds.story_facts import Fingerprint, MeetingsOf, StoryFacts, story_facts
 from feeds.story_meetings import MeetingIndex, MeetingKey
 from feeds.story_rows import StoryRows
 from newsfacts import ARTICLE_TYPES
-from store import Projection, RecordedEvent, view_table
+from store import EventsAt, Projection, RecordedEvent, view_table
 
 Tables = Mapping[str, Table]
 
@@ -56,7 +56,7 @@ def stories_tables(generation: int) -> dict[str, Table]:
             Column("language", String(35)),
             Column("published", String(20)),
             Column("bands", LargeBinary, nullable=False),  # LSH band keys, uint32
-            Column("body", LargeBinary, nullable=False),  # UTF-8 title + text, for copies
+            # No text: the event at `position` holds it (`StoryRows.shingles_of_many`).
         ),
         "story_sightings": view_table(
             "story_sightings",
@@ -100,11 +100,26 @@ class StoriesProjection(Projection):
         self.settings = settings or Settings()
         self.meetings_of = meetings_of
         self._states: dict[str, _State] = {}
+        self._events_at: EventsAt | None = None
         shingles("", "")  # build the normalisation tables now, not inside the first poll
 
     def __getstate__(self) -> dict[str, Any]:
-        # Sent to the worker processes of `prepare`: the settings, not the grouper.
-        return {"settings": self.settings, "meetings_of": self.meetings_of, "_states": {}}
+        # Sent to the worker processes of `prepare`: the settings, not the grouper nor
+        # the log's reader (which holds the store).
+        return {
+            "settings": self.settings,
+            "meetings_of": self.meetings_of,
+            "_states": {},
+            "_events_at": None,
+        }
+
+    def bind(self, events_at: EventsAt) -> None:
+        self._events_at = events_at
+
+    def _log(self) -> EventsAt:
+        if self._events_at is None:
+            raise RuntimeError("stories read earlier texts from the log: apply through a runner")
+        return self._events_at
 
     def tables(self, generation: int) -> dict[str, Table]:
         return stories_tables(generation)
@@ -127,7 +142,7 @@ class StoriesProjection(Projection):
         projection process followed it (docs/stories.md, end to end). The grouper in
         memory moves ahead; if the rows are not written, `forget` drops it."""
         state = self._state(conn, tables)
-        rows = StoryRows(conn, tables)
+        rows = StoryRows(conn, tables, self._log())
         try:
             keys = [f.fingerprint.keys for f in prepared if f.fingerprint]
             state.grouper.expect(keys, rows.shingles_of_many)
@@ -213,7 +228,7 @@ class StoriesProjection(Projection):
                 via, reason, why = found.via, "meeting", found.why
                 state.grouper.move_last(story)
             state.meetings.add(meeting, article.article_id, article.language)
-        body = rows.bodies[article.article_id] = fingerprint.body
+        rows.positions[article.article_id] = at
         rows.members.append(
             {
                 "article_id": article.article_id,
@@ -232,7 +247,6 @@ class StoriesProjection(Projection):
                 "language": article.language,
                 "published": article.published,
                 "bands": fingerprint.keys.tobytes(),
-                "body": body,
             }
         )
         state.next_member += 1

@@ -17,7 +17,6 @@ from feeds.meetings import may_meet_two_countries
 from feeds.neardup import Settings, band_keys_many
 from feeds.shingles import Hashes, shingles_many
 from feeds.story_meetings import MeetingKey, meeting_events, meeting_key
-from feeds.story_rows import pack_body
 from feeds.text import nfc
 from newsfacts import ARTICLE_INGESTED, ARTICLE_SIGHTED
 from store import RecordedEvent
@@ -31,7 +30,6 @@ class Fingerprint:
     hashes: Hashes  # its shingle hashes in text order, repeats kept (`shingles_many`)
     keys: npt.NDArray[np.uint32]  # LSH band keys
     meeting: MeetingKey | None  # its main meeting, when stories across languages are on
-    body: bytes  # its title and text as the view keeps them (`pack_body`)
 
 
 #: The meeting events of an article version, as `Meeting.as_json()` dicts.
@@ -66,10 +64,9 @@ def story_facts(
     facts = [_facts(event) for event in events]
     versions = [f.version for f in facts if f.version is not None]
     found = iter(_fingerprints(versions, settings, meetings_of))
-    # The version goes on without its text, whose words are in the fingerprint's body:
-    # a worker process pickles UTF-8 bytes back at the cost of a copy, where a text
-    # was encoded there and decoded again by the applying process, the one a parallel
-    # catch-up waits for.
+    # The version goes on without its text: grouping needs only its fingerprint, and the
+    # text stays in the log (the projection reads a candidate's back from there), so a
+    # worker process of a parallel catch-up pickles none of it back.
     return [
         f
         if f.version is None
@@ -109,8 +106,8 @@ def _fingerprints(
     hashes = shingles_many(texts, distinct=False, normalised=True)
     keys = band_keys_many(hashes, settings)
     return [
-        Fingerprint(own, own_keys, meeting, pack_body(article.title, article.text))
-        for article, own, own_keys, meeting in zip(articles, hashes, keys, meetings, strict=True)
+        Fingerprint(own, own_keys, meeting)
+        for own, own_keys, meeting in zip(hashes, keys, meetings, strict=True)
     ]
 
 

@@ -13,8 +13,9 @@ from feeds.files import write_if_changed
 from feeds.provenance import word_diff
 from feeds.render import Site
 from feeds.site import CSP, _environment
-from feeds.story_rows import unpack_body
+from feeds.story_rows import title_and_text
 from feeds.story_views import Member, Story, stories
+from store import EventsAt
 
 Tables = Mapping[str, Table]
 
@@ -38,25 +39,27 @@ class StoryPage:
     reports: tuple[Report, ...]
 
 
-def story_pages(conn: Connection, tables: Tables, *, since: int | None) -> Iterator[StoryPage]:
+def story_pages(
+    conn: Connection, tables: Tables, events_at: EventsAt, *, since: int | None
+) -> Iterator[StoryPage]:
     """The page of every story of several reports that grew after position `since` (all of
-    them when None)."""
-    s, m = tables["stories"], tables["story_members"]
+    them when None); each report's text read from its event in the log (`events_at`)."""
+    s = tables["stories"]
     query = select(s.c.story_id).where(s.c.members > 1).order_by(s.c.first_position)
     if since is not None:
         query = query.where(s.c.last_position > since)
     wanted = list(conn.execute(query).scalars())
     for start in range(0, len(wanted), 200):
         chunk = stories(conn, tables, ids=wanted[start : start + 200])
-        ids = [member.article_id for story in chunk for member in story.members]
-        bodies = {
-            a: unpack_body(b)[1]
-            for a, b in conn.execute(
-                select(m.c.article_id, m.c.body).where(m.c.article_id.in_(ids))
-            )
+        members = [member for story in chunk for member in story.members]
+        events = events_at([member.position for member in members], conn=conn)
+        texts = {
+            member.article_id: title_and_text(events[member.position].data)[1]
+            for member in members
+            if member.position in events
         }
         for story in chunk:
-            yield _page(story, bodies)
+            yield _page(story, texts)
 
 
 def _page(story: Story, bodies: Mapping[str, str]) -> StoryPage:
@@ -76,7 +79,12 @@ def render_story(page: StoryPage, site: Site) -> bytes:
 
 
 def publish_story_pages(
-    conn: Connection, tables: Tables | None, site: Site, out: Path, *, since: int | None
+    conn: Connection,
+    tables: Tables | None,
+    events_at: EventsAt,
+    site: Site,
+    out: Path,
+    since: int | None,
 ) -> tuple[list[str], int]:
     """Write `stories/<story id>.html` for the stories that grew since position `since`
     (every one when None); (paths written, pages rendered). No stories view: nothing. The
@@ -85,7 +93,7 @@ def publish_story_pages(
     rendered = 0
     if tables is None:
         return written, rendered
-    for page in story_pages(conn, tables, since=since):
+    for page in story_pages(conn, tables, events_at, since=since):
         rendered += 1
         rel = f"stories/{page.story.story_id}.html"
         if write_if_changed(out / rel, render_story(page, site)):

@@ -4,7 +4,6 @@ story into an older one when an article bridges them."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,27 +12,19 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from feeds.articles import ArticleVersion
 from feeds.bulk import insert_rows, select_in
 from feeds.shingles import Hashes, shingles_many
+from store import EventsAt
 
 Tables = Mapping[str, Table]
 
-#: Candidates' bodies decoded at once when read back together (a few passes' worth).
+#: Candidates' events decoded at once when read back together (a few passes' worth).
 _DECODED = 64
 
 
-def pack_body(title: str, text: str) -> bytes:
-    """What the projection keeps of an article's words, for later confirmations and the
-    story page: the UTF-8 text, not compressed (zlib cost 90 µs of CPU per article, a sixth
-    of the whole projection's, to save ~3 KB of disk per article)."""
-    return f"{title}\n\n{text}".encode()
-
-
-def unpack_body(body: bytes) -> tuple[str, str]:
-    """(title, text) of a packed body; also reads a body written zlib-compressed by an
-    earlier version (a deflate stream at level 1 starts with 0x78 0x01, no text does)."""
-    if body[:2] == b"\x78\x01":
-        body = zlib.decompress(body)
-    title, _, text = body.decode("utf-8").partition("\n\n")
-    return title, text
+def title_and_text(data: Mapping[str, Any]) -> tuple[str, str]:
+    """An ingested article version's title and text, read from its event's document as
+    the projection read them when it grouped the article (`ArticleVersion.from_data`)."""
+    version = ArticleVersion.from_data(data)
+    return version.title, version.text
 
 
 class StoryRows:
@@ -41,16 +32,17 @@ class StoryRows:
     the stories this batch started as whole rows, the earlier stories it changed as
     changes, read and applied together at the flush (no look-up per copy).
 
-    Collected by reading on `conn` only (earlier articles' texts), and written by `flush`
+    Collected by reading on `conn` only (earlier articles' positions in the view, their
+    texts in the log through `events_at`), and written by `flush`
     on the connection of the write transaction: the grouping that decides the rows runs
     before that transaction, which holds SQLite's one write lock (the log's too) only
     for the writing (StoriesProjection.plan)."""
 
-    def __init__(self, conn: Connection, tables: Tables) -> None:
-        self.conn, self.tables = conn, tables
+    def __init__(self, conn: Connection, tables: Tables, events_at: EventsAt) -> None:
+        self.conn, self.tables, self.events_at = conn, tables, events_at
         self.members: list[dict[str, Any]] = []
         self.sightings: list[dict[str, Any]] = []
-        self.bodies: dict[str, bytes] = {}
+        self.positions: dict[str, int] = {}  # this batch's articles: their events' positions
         self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
         self.grown: dict[str, _Growth] = {}  # earlier stories that grew
         self.gone: list[str] = []  # earlier stories merged into older ones
@@ -62,18 +54,20 @@ class StoryRows:
         return found
 
     def shingles_of_many(self, article_ids: list[str]) -> list[Hashes]:
-        """`shingles_of` each of earlier articles: those of this batch from memory, the
-        stored ones read with one query per 500 (`select_in`), fingerprinted in passes of
-        several (`shingles_many`), a few dozen texts decoded at a time."""
-        stored = {a: self.bodies[a] for a in article_ids if a in self.bodies}
-        if len(stored) < len(article_ids):
+        """`shingles_of` each of earlier articles, from their events in the log (the view
+        keeps no texts): positions of this batch's from memory, the stored ones' read with
+        one query per 500 (`select_in`); the events read and fingerprinted in passes of a
+        few dozen (`shingles_many`)."""
+        at = {a: self.positions[a] for a in article_ids if a in self.positions}
+        if len(at) < len(article_ids):
             members = self.tables["story_members"]
-            rest = [a for a in article_ids if a not in stored]
-            stored.update(select_in(self.conn, members, ("article_id", "body"), "article_id", rest))
+            rest = [a for a in article_ids if a not in at]
+            at.update(select_in(self.conn, members, ("article_id", "position"), "article_id", rest))
         found: list[Hashes] = []
         for start in range(0, len(article_ids), _DECODED):
             part = article_ids[start : start + _DECODED]
-            found.extend(shingles_many([unpack_body(stored[a]) for a in part]))
+            events = self.events_at([at[a] for a in part], conn=self.conn)
+            found.extend(shingles_many([title_and_text(events[at[a]].data) for a in part]))
         return found
 
     def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
@@ -127,7 +121,7 @@ class StoryRows:
         for into, younger in self.merges:
             conn.execute(update(members).where(members.c.story_id == younger).values(story_id=into))
         # As tuples through the driver (feeds/bulk.py): SQLAlchemy's per-row parameter
-        # processing of the members' 5 KB bodies cost as much as SQLite inserting them.
+        # processing cost as much as SQLite inserting them (when members held 5 KB texts).
         for table, rows in (
             (members, self.members),
             (t["story_sightings"], self.sightings),

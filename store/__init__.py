@@ -30,7 +30,7 @@ from store.eventstore import EventStore
 from store.faults import ProjectionFault
 from store.leases import Lease, Leases
 from store.migrate import SchemaState, schema_state, upgrade
-from store.projection import Checkpoint, Projection, ReplayResult, view_table
+from store.projection import Checkpoint, EventsAt, Projection, ReplayResult, view_table
 from store.projections import ProjectionRunner
 from store.transfer import export_lines, import_lines
 from store.upcasting import Upcasters
@@ -41,6 +41,7 @@ __all__ = [
     "ConcurrencyError",
     "DuplicateKeyError",
     "EventStore",
+    "EventsAt",
     "ImmutableEventError",
     "ImportRefusedError",
     "Lease",

@@ -20,7 +20,7 @@ from store.errors import translated
 from store.events import NewEvent, RecordedEvent, format_time, parse_time
 from store.leases import Lease, Leases, all_leases
 from store.migrate import upgrade
-from store.reads import iter_events, row_batches, to_events
+from store.reads import iter_events, row_batches, rows_at, to_events
 from store.sql import reading, write_transaction
 from store.upcasting import Upcasters
 
@@ -153,6 +153,20 @@ class EventStore:
         with reading(self.engine) as conn:
             row = conn.execute(select(_events).where(_events.c.position == position)).first()
         return self._to_event(row) if row else None
+
+    def events_at(
+        self, positions: Iterable[int], *, conn: Connection | None = None
+    ) -> dict[int, RecordedEvent]:
+        """The events at `positions`, upcast, by position; a position with no event is
+        left out. On `conn` when given: a projection reads earlier events inside its own
+        transaction (the stories projection its candidates' texts, which the log holds
+        and its view does not)."""
+        if conn is None:
+            with reading(self.engine) as own:
+                rows = rows_at(own, list(positions))
+        else:
+            rows = rows_at(conn, list(positions))
+        return {event.position: event for event in iter_events(rows, self.upcasters)}
 
     def read_all(
         self,

@@ -5,14 +5,23 @@ the runner (store/projections.py) reports about it."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Index, MetaData, Table
 from sqlalchemy.schema import SchemaItem
 
 from store.events import RecordedEvent
+
+
+class EventsAt(Protocol):
+    """The log's events at some positions, upcast, by position (`EventStore.events_at`),
+    read on `conn`: inside the projection's own transaction."""
+
+    def __call__(
+        self, positions: Iterable[int], *, conn: Connection | None = None
+    ) -> dict[int, RecordedEvent]: ...
 
 
 def view_table(base: str, generation: int, *items: SchemaItem) -> Table:
@@ -40,6 +49,13 @@ class Projection(ABC):
         self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
     ) -> None:
         """Apply `events` (in log order) to `tables`."""
+
+    def bind(self, events_at: EventsAt) -> None:
+        """Called by the runner that applies this projection, with its log's reader of
+        earlier events: a projection that needs an earlier event's document reads it from
+        the log rather than keeping a copy in its view. Ignored by default. A projection
+        that keeps it leaves it out of what it pickles (`prepare` runs in other processes)."""
+        return
 
     def prepare(self, events: Sequence[RecordedEvent]) -> Any:
         """The part of applying a batch that needs neither the view nor other batches

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, text, update
+from sqlalchemy import Connection, Table, inspect, select, text, update
 from sqlalchemy import insert as sa_insert
 
 from store import schema
@@ -45,12 +45,15 @@ class ProjectionRunner:
     ) -> None:
         self.store = store
         self.projections = {p.name: p for p in projections}
+        for projection in self.projections.values():
+            projection.bind(store.events_at)
         self.batch_size = batch_size
         # A replay of at least `ahead_from` events runs `prepare` in `workers` processes
         # besides its own, which prepares too when it would otherwise wait (default: one
         # per CPU but its own; 0: all in one process); a shorter one is not worth them.
         self.workers = workers if workers is not None else (os.cpu_count() or 1) - 1
         self.ahead_from = ahead_from
+        self._checked: set[tuple[str, int]] = set()  # (projection, generation): columns match
 
     def _select(self, name: str | None) -> list[Projection]:
         if name is None:
@@ -97,6 +100,7 @@ class ProjectionRunner:
 
     def _catch_up(self, projection: Projection) -> int:
         start = self.checkpoint(projection.name)
+        self._check_columns(projection, start.generation)
         head = self.store.head()
         applied = 0
         # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
@@ -129,6 +133,33 @@ class ProjectionRunner:
         if self.checkpoint(projection.name).position < head:
             self._apply_batch(projection, [], head)
         return applied
+
+    def _check_columns(self, projection: Projection, generation: int) -> None:
+        """Refuse to write to view tables made by another version of `projection` that its
+        rows cannot go into (a column it defines is missing, or one it does not define
+        must be filled): each batch would fail and its events be skipped as faults. A
+        replay builds the tables anew. Checked once per generation."""
+        if (projection.name, generation) in self._checked:
+            return
+        with reading(self.store.engine) as conn:
+            found = inspect(conn)
+            for table in projection.tables(generation).values():
+                if not found.has_table(table.name):
+                    continue  # created when first written
+                stored = {c["name"]: c for c in found.get_columns(table.name)}
+                defined = {c.name for c in table.columns}
+                differ = (defined - set(stored)) | {
+                    name
+                    for name, c in stored.items()
+                    if name not in defined and not c["nullable"] and c.get("default") is None
+                }
+                if differ:
+                    raise StoreError(
+                        f"projection {projection.name!r}: table {table.name} was made by"
+                        f" another version (columns {', '.join(sorted(differ))} differ); run"
+                        f" `newsledger replay --projection {projection.name}` to rebuild it"
+                    )
+        self._checked.add((projection.name, generation))
 
     def ahead_for(self, projection: Projection, events: int) -> LogSource | None:
         """How worker processes read the log for `projection`'s `prepare`, if `events` are

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from store.errors import translated
 from store.events import RecordedEvent, parse_time
@@ -26,6 +26,11 @@ COLUMNS = (
 _SQLITE_COLUMNS = COLUMNS.replace(" data,", " CAST(data AS BLOB),")
 
 
+#: Positions per statement of `rows_at` (SQLite's default limit of bound values is 999 on
+#: older builds).
+_AT_ONCE = 500
+
+
 def select_sql(*, postgres: bool, until: bool, types: int) -> str:
     """The batch query: events after a position (up to another), of some types, in order."""
     mark = "%s" if postgres else "?"
@@ -36,6 +41,21 @@ def select_sql(*, postgres: bool, until: bool, types: int) -> str:
     if types:
         sql += f' AND "type" IN ({", ".join(mark for _ in range(types))})'
     return sql + f' ORDER BY "position" LIMIT {mark}'
+
+
+def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The stored rows (columns as in `COLUMNS`) at `positions` that exist, in log order,
+    read on `conn` (inside its transaction), 500 positions a statement."""
+    postgres = conn.dialect.name == "postgresql"
+    columns, mark = (COLUMNS, "%s") if postgres else (_SQLITE_COLUMNS, "?")
+    wanted = sorted(set(positions))
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), _AT_ONCE):
+        chunk = wanted[start : start + _AT_ONCE]
+        marks = ", ".join(mark for _ in chunk)
+        sql = f'SELECT {columns} FROM events WHERE "position" IN ({marks}) ORDER BY "position"'
+        rows.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(chunk)))
+    return rows
 
 
 def row_batches(

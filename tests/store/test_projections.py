@@ -261,3 +261,38 @@ def test_an_unknown_projection_name_is_a_clear_error(store: EventStore) -> None:
     runner = ProjectionRunner(store, [StreamCounts()])
     with pytest.raises(StoreError, match="unknown projection 'nope'"):
         runner.replay("nope")
+
+
+class CountsWithoutLast(StreamCounts):
+    """The same projection in a later version whose table lost a NOT NULL column."""
+
+    def tables(self, generation: int) -> dict[str, Table]:
+        [old] = super().tables(generation).values()
+        kept = [Column(c.name, c.type, primary_key=c.primary_key) for c in old.columns]
+        return {"counts": view_table(self.table_name, generation, *kept[:2])}
+
+    def apply(
+        self, conn: Connection, tables: Mapping[str, Table], events: Sequence[RecordedEvent]
+    ) -> None:
+        counts = tables["counts"]
+        for event in events:
+            conn.execute(counts.insert().values(stream_id=f"{event.position}", count=1))
+
+
+def test_view_tables_made_by_another_version_are_refused_until_a_replay(store: EventStore) -> None:
+    from store import StoreError
+
+    _fill(store, 10)
+    ProjectionRunner(store, [StreamCounts()]).catch_up()
+    _fill(store, 5, start=10)
+    upgraded = ProjectionRunner(store, [CountsWithoutLast()])
+    # Writing on would fail each batch and skip its events as faults: refused, none skipped.
+    with pytest.raises(StoreError, match=r"last_position differ.*replay --projection stream_c"):
+        upgraded.catch_up()
+    assert upgraded.checkpoint("stream_counts").position == 10
+    assert upgraded.faults("stream_counts") == []
+    upgraded.replay("stream_counts")
+    assert upgraded.catch_up() == {"stream_counts": 0}
+    _fill(store, 5, start=15)
+    assert upgraded.catch_up() == {"stream_counts": 4}
+    assert upgraded.faults("stream_counts") == []

@@ -97,3 +97,27 @@ def test_read_all_decodes_an_event_only_when_the_reader_reaches_it(store_url: st
     assert first.data == {"n": 0} and decoded == [0]
     assert [e.data["n"] for e in events] == [1, 2, 3, 4] and decoded == [0, 1, 2, 3, 4]
     reader.close()
+
+
+def test_events_at_reads_the_events_at_those_positions_upcast_and_leaves_out_the_missing(
+    store_url: str,
+) -> None:
+    writer = EventStore.open(store_url)
+    # 1,203 events: positions asked for span three statements of 500.
+    writer.append("a", [NewEvent("Noted", {"n": n}, schema_version=1) for n in range(1203)])
+    writer.close()
+    upcasters = Upcasters()
+    upcasters.register("Noted", 1, lambda data: {**data, "v": 2})
+    reader = EventStore.open(store_url, upcasters=upcasters)
+    wanted = [1203, 7, 501, 502, 7, 1, 1000, 99_999]
+    found = reader.events_at(wanted)
+    assert sorted(found) == [1, 7, 501, 502, 1000, 1203]  # no event at 99,999: left out
+    assert all(e.data == {"n": p - 1, "v": 2} and e.schema_version == 2 for p, e in found.items())
+    assert found[501] == reader.get(501)
+    # Inside a caller's transaction, on its connection: what a projection does.
+    with reader.engine.connect() as conn, conn.begin():
+        assert reader.events_at(range(1, 1204), conn=conn) == {
+            e.position: e for e in reader.read_all()
+        }
+    assert reader.events_at([]) == {}
+    reader.close()
