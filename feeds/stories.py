@@ -135,12 +135,13 @@ class StoriesProjection(Projection):
 
     def plan(self, conn: Connection, tables: Tables, prepared: Sequence[StoryFacts]) -> StoryRows:
         """Group a prepared batch: the grouper's decisions and the rows they make, reading
-        the view on `conn` (earlier articles' texts) and writing nothing. The runner calls
-        it before the write transaction, so that the transaction, on SQLite the log's one
-        write lock, holds a poll's appends back only while the rows are written: grouping
-        a thousand articles inside it kept the poll waiting for most of the time a
-        projection process followed it (docs/stories.md, end to end). The grouper in
-        memory moves ahead; if the rows are not written, `forget` drops it."""
+        on `conn` (earlier articles' positions and their events' texts) and writing
+        nothing. The runner calls it before the write transaction, so that the
+        transaction, on SQLite the log's one write lock, holds a poll's appends back only
+        while the rows are written: grouping a thousand articles inside it kept the poll
+        waiting for most of the time a projection process followed it (docs/stories.md,
+        end to end). The grouper in memory moves ahead; if the rows are not written,
+        `forget` drops it."""
         state = self._state(conn, tables)
         rows = StoryRows(conn, tables, self._log())
         try:

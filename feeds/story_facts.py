@@ -1,7 +1,6 @@
 """What the stories projection needs of each event of an article's stream, computed from
-the event alone: its fingerprint (shingles, LSH band keys, main meeting) and the words the
-view keeps. Pure, so a long catch-up or replay computes it in worker processes
-(`Projection.prepare`, store/ahead.py)."""
+the event alone: its fingerprint (shingles, LSH band keys, main meeting). Pure, so a long
+catch-up or replay computes it in worker processes (`Projection.prepare`, store/ahead.py)."""
 
 from __future__ import annotations
 

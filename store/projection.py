@@ -17,7 +17,8 @@ from store.events import RecordedEvent
 
 class EventsAt(Protocol):
     """The log's events at some positions, upcast, by position (`EventStore.events_at`),
-    read on `conn`: inside the projection's own transaction."""
+    read on `conn`: the projection's own connection (its plan's read connection, or the
+    transaction that applies a batch)."""
 
     def __call__(
         self, positions: Iterable[int], *, conn: Connection | None = None

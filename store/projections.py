@@ -145,7 +145,9 @@ class ProjectionRunner:
             found = inspect(conn)
             for table in projection.tables(generation).values():
                 if not found.has_table(table.name):
-                    continue  # created when first written
+                    # Registration and replay create every table of a generation: one
+                    # missing was added by another version of the projection.
+                    raise StoreError(_another_version(projection.name, table.name, "its table"))
                 stored = {c["name"]: c for c in found.get_columns(table.name)}
                 defined = {c.name for c in table.columns}
                 differ = (defined - set(stored)) | {
@@ -154,11 +156,8 @@ class ProjectionRunner:
                     if name not in defined and not c["nullable"] and c.get("default") is None
                 }
                 if differ:
-                    raise StoreError(
-                        f"projection {projection.name!r}: table {table.name} was made by"
-                        f" another version (columns {', '.join(sorted(differ))} differ); run"
-                        f" `newsledger replay --projection {projection.name}` to rebuild it"
-                    )
+                    columns = f"columns {', '.join(sorted(differ))}"
+                    raise StoreError(_another_version(projection.name, table.name, columns))
         self._checked.add((projection.name, generation))
 
     def ahead_for(self, projection: Projection, events: int) -> LogSource | None:
@@ -286,3 +285,10 @@ class ProjectionRunner:
     def faults(self, name: str) -> list[ProjectionFault]:
         """The events the current generation of projection `name` could not apply."""
         return list_faults(self.store.engine, name, self.checkpoint(name).generation)
+
+
+def _another_version(name: str, table: str, what: str) -> str:
+    return (
+        f"projection {name!r}: table {table} was made by another version ({what} differ);"
+        f" run `newsledger replay --projection {name}` to rebuild it"
+    )

@@ -47,14 +47,18 @@ def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]
     """The stored rows (columns as in `COLUMNS`) at `positions` that exist, in log order,
     read on `conn` (inside its transaction), 500 positions a statement."""
     postgres = conn.dialect.name == "postgresql"
-    columns, mark = (COLUMNS, "%s") if postgres else (_SQLITE_COLUMNS, "?")
     wanted = sorted(set(positions))
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(wanted), _AT_ONCE):
         chunk = wanted[start : start + _AT_ONCE]
-        marks = ", ".join(mark for _ in chunk)
-        sql = f'SELECT {columns} FROM events WHERE "position" IN ({marks}) ORDER BY "position"'
-        rows.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(chunk)))
+        params: tuple[Any, ...]
+        if postgres:  # one array parameter: one statement, prepared once, whatever the length
+            where, params = '"position" = ANY(%s)', (chunk,)
+        else:
+            where, params = f'"position" IN ({", ".join("?" for _ in chunk)})', tuple(chunk)
+        columns = COLUMNS if postgres else _SQLITE_COLUMNS
+        sql = f'SELECT {columns} FROM events WHERE {where} ORDER BY "position"'
+        rows.extend(tuple(r) for r in conn.exec_driver_sql(sql, params))
     return rows
 
 

@@ -296,3 +296,39 @@ def test_view_tables_made_by_another_version_are_refused_until_a_replay(store: E
     _fill(store, 5, start=15)
     assert upgraded.catch_up() == {"stream_counts": 4}
     assert upgraded.faults("stream_counts") == []
+
+
+class CountsWithMore(StreamCounts):
+    """A later version with a new column, or a new table, the stored generation lacks."""
+
+    def __init__(self, *, table: bool) -> None:
+        super().__init__()
+        self.table = table
+
+    def tables(self, generation: int) -> dict[str, Table]:
+        [old] = super().tables(generation).values()
+        if self.table:
+            extra = view_table("test_extra", generation, Column("id", Integer, primary_key=True))
+            return {"counts": old, "extra": extra}
+        columns = [Column(c.name, c.type, primary_key=c.primary_key) for c in old.columns]
+        return {
+            "counts": view_table(self.table_name, generation, *columns, Column("note", String(9)))
+        }
+
+
+@pytest.mark.parametrize("table", [False, True], ids=["new column", "new table"])
+def test_view_tables_lacking_what_another_version_defines_are_refused(
+    store: EventStore, table: bool
+) -> None:
+    from store import StoreError
+
+    _fill(store, 10)
+    ProjectionRunner(store, [StreamCounts()]).catch_up()
+    _fill(store, 5, start=10)
+    upgraded = ProjectionRunner(store, [CountsWithMore(table=table)])
+    missing = "its table" if table else "columns note"
+    with pytest.raises(StoreError, match=f"test_(extra|counts)_g1 .*{missing} differ"):
+        upgraded.catch_up()
+    assert upgraded.faults("stream_counts") == []
+    upgraded.replay("stream_counts")
+    assert upgraded.checkpoint("stream_counts").position == 15

@@ -100,10 +100,10 @@ def test_read_all_decodes_an_event_only_when_the_reader_reaches_it(store_url: st
 
 
 def test_events_at_reads_the_events_at_those_positions_upcast_and_leaves_out_the_missing(
-    store_url: str,
+    store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("store.reads._AT_ONCE", 3)  # positions asked span several statements
     writer = EventStore.open(store_url)
-    # 1,203 events: positions asked for span three statements of 500.
     writer.append("a", [NewEvent("Noted", {"n": n}, schema_version=1) for n in range(1203)])
     writer.close()
     upcasters = Upcasters()
