@@ -33,10 +33,10 @@ class StoryRows:
     changes, read and applied together at the flush (no look-up per copy).
 
     Collected by reading on `conn` only (earlier articles' positions in the view, their
-    texts in the log through `events_at`), and written by `flush`
-    on the connection of the write transaction: the grouping that decides the rows runs
-    before that transaction, which holds SQLite's one write lock (the log's too) only
-    for the writing (StoriesProjection.plan)."""
+    texts in the log through `events_at`), and written by `flush` on the connection of
+    the write transaction: the grouping that decides the rows runs before that
+    transaction, which holds SQLite's one write lock (the log's too) only for the
+    writing (StoriesProjection.plan)."""
 
     def __init__(self, conn: Connection, tables: Tables, events_at: EventsAt) -> None:
         self.conn, self.tables, self.events_at = conn, tables, events_at

@@ -158,8 +158,8 @@ class EventStore:
         self, positions: Iterable[int], *, conn: Connection | None = None
     ) -> dict[int, RecordedEvent]:
         """The events at `positions`, upcast, by position; a position with no event is
-        left out. On `conn` when given: a projection reads earlier events inside its own
-        transaction (the stories projection its candidates' texts, which the log holds
+        left out. On `conn` when given: a projection reads earlier events on its own
+        connection (the stories projection its candidates' texts, which the log holds
         and its view does not)."""
         if conn is None:
             with reading(self.engine) as own:
