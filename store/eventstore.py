@@ -150,9 +150,7 @@ class EventStore:
 
     def get(self, position: int) -> RecordedEvent | None:
         """The event at `position`, upcast, or None."""
-        with reading(self.engine) as conn:
-            row = conn.execute(select(_events).where(_events.c.position == position)).first()
-        return self._to_event(row) if row else None
+        return self.events_at([position]).get(position)
 
     def events_at(
         self, positions: Iterable[int], *, conn: Connection | None = None

@@ -47,6 +47,7 @@ def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]
     """The stored rows (columns as in `COLUMNS`) at `positions` that exist, in log order,
     read on `conn` (inside its transaction), 500 positions a statement."""
     postgres = conn.dialect.name == "postgresql"
+    columns = COLUMNS if postgres else _SQLITE_COLUMNS
     wanted = sorted(set(positions))
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(wanted), _AT_ONCE):
@@ -56,7 +57,6 @@ def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]
             where, params = '"position" = ANY(%s)', (chunk,)
         else:
             where, params = f'"position" IN ({", ".join("?" for _ in chunk)})', tuple(chunk)
-        columns = COLUMNS if postgres else _SQLITE_COLUMNS
         sql = f'SELECT {columns} FROM events WHERE {where} ORDER BY "position"'
         rows.extend(tuple(r) for r in conn.exec_driver_sql(sql, params))
     return rows
