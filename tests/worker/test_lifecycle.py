@@ -267,10 +267,18 @@ def test_the_projections_follow_in_a_child_process_and_a_killed_one_is_replaced(
     worker = start_worker(["run", "--no-serve"], env=worker_env(), cwd=tmp_path)
     processes.append(worker)
 
+    def command_line(process: psutil.Process) -> str:
+        # A child may end between listing and reading (a loaded CI run saw one
+        # go): it is then not the projection process we wait for.
+        try:
+            return " ".join(process.cmdline())
+        except psutil.Error:
+            return ""
+
     def projection_process() -> psutil.Process | None:
         children = psutil.Process(worker.process.pid).children()
         # (not multiprocessing's resource tracker, the other child of a spawning process)
-        found = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+        found = [c for c in children if "spawn_main" in command_line(c)]
         return found[0] if found else None
 
     first = wait_for(projection_process, timeout=20)
