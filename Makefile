@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/worker_bench.py
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/stories_bench.py
+	$(BIN)/python benchmarks/catch_up_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from feeds.countries import find_countries, may_name_country
@@ -118,7 +119,13 @@ def may_meet_two_countries(title: str, text: str) -> bool:
 
 def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:
     """Every meeting reported in the title and the text, in order."""
-    language = language or "vi"
+    return list(_extract(title, text, language or "vi"))
+
+
+# The last articles' meetings: the topics and the stories views both read the meetings of
+# each new article version, one after the other (a catch-up reads each batch once for both).
+@lru_cache(maxsize=1024)
+def _extract(title: str, text: str, language: str) -> tuple[Meeting, ...]:
     people = People()
     context = Context(text)
     found: list[Meeting] = []
@@ -132,7 +139,7 @@ def extract_meetings(title: str, text: str, *, language: str | None = None) -> l
         triggers = find_triggers(body, lowered)
         fields.append((field, body, lowered, triggers))
     if not any(f[3] for f in fields):
-        return []
+        return ()
     people.sources = [f[1] for f in fields]
     # A title repeating a sentence of the text (a lead used as headline) is read once.
     read: dict[str, list[Meeting]] = {}
@@ -152,7 +159,7 @@ def extract_meetings(title: str, text: str, *, language: str | None = None) -> l
                 field, language, people, context, context.recent,
             )  # fmt: skip
             found.extend(read[sentence])
-    return [m for m in found if m.field == "title"] + [m for m in found if m.field == "text"]
+    return (*(m for m in found if m.field == "title"), *(m for m in found if m.field == "text"))
 
 
 def _in_sentence(

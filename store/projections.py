@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, inspect, select, text, update
+from sqlalchemy import Connection, Table, select, text, update
 from sqlalchemy import insert as sa_insert
 
 from store import schema
@@ -24,6 +24,7 @@ from store.faults import ProjectionFault, list_faults, skip_event
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.rebuild import Progress, create_tables, prepared_here, prepares, replay
 from store.sql import reading, schema_lock, write_transaction
+from store.view_columns import check_columns
 
 #: Advisory lock id (PostgreSQL) held while a projection registers, i.e. creates its tables.
 REGISTER_LOCK = 7_262_002
@@ -95,70 +96,81 @@ class ProjectionRunner:
     # -- incremental ---------------------------------------------------------------
 
     def catch_up(self, name: str | None = None) -> dict[str, int]:
-        """Apply every event after each projection's checkpoint; returns events applied."""
-        return {p.name: self._catch_up(p) for p in self._select(name)}
+        """Apply every event after each projection's checkpoint; returns events applied.
 
-    def _catch_up(self, projection: Projection) -> int:
-        start = self.checkpoint(projection.name)
-        self._check_columns(projection, start.generation)
+        Projections at the same checkpoint read the log together: each batch is read and
+        decoded once for all of them (a follower's usual case, every view one poll
+        behind: the topics and stories views each read and decoded every new event)."""
+        selected = self._select(name)
         head = self.store.head()
+        applied: dict[str, int] = {}
+        here: dict[int, list[Projection]] = {}  # by checkpoint position
+        for projection in selected:
+            start = self.checkpoint(projection.name)
+            if (projection.name, start.generation) not in self._checked:
+                check_columns(self.store.engine, projection, start.generation)
+                self._checked.add((projection.name, start.generation))
+            # A long one (a large folder poll) prepares ahead in worker processes, as a replay.
+            ahead = self.ahead_for(projection, head - start.position)
+            if ahead is None:
+                here.setdefault(start.position, []).append(projection)
+            else:
+                applied[projection.name] = self._catch_up_ahead(projection, ahead, start, head)
+        for after, together in here.items():
+            applied.update(self._catch_up_here(together, after, head))
+        return {p.name: applied[p.name] for p in selected}
+
+    def _catch_up_ahead(
+        self, projection: Projection, ahead: LogSource, start: Checkpoint, head: int
+    ) -> int:
+        parts = slices(
+            self.store.engine,
+            after=start.position,
+            until=head,
+            types=projection.types,
+            batch_size=self.batch_size,
+        )
         applied = 0
-        # A long catch-up (a large folder poll) prepares ahead in worker processes, as a replay.
-        # Either way the pure work is done before the batch's write transaction, which then
-        # holds the database's write lock only for the writing: on SQLite that lock is the
-        # log's too, and a catch-up running beside a poll (store/follow.py) must not hold
-        # the poll's appends back while it fingerprints a thousand articles.
-        ahead = self.ahead_for(projection, head - start.position)
-        if ahead is not None:
-            parts = slices(
-                self.store.engine,
-                after=start.position,
-                until=head,
-                types=projection.types,
-                batch_size=self.batch_size,
-            )
-            for part, prepared in prepared_slices(
-                projection, ahead, parts, workers=self.workers, engine=self.store.engine
-            ):
-                applied += self._apply_slice(projection, part, prepared)
-        else:
-            after = start.position
-            for batch in self.store.read_batches(
-                after=after, types=projection.types, batch_size=self.batch_size, until=head
-            ):
-                part = Slice(after, batch[-1].position, len(batch))
-                prepared = prepared_here(projection, batch)
-                applied += self._apply_slice(projection, part, prepared, batch)
-                after = part.last
-        if self.checkpoint(projection.name).position < head:
-            self._apply_batch(projection, [], head)
+        for part, prepared in prepared_slices(
+            projection, ahead, parts, workers=self.workers, engine=self.store.engine
+        ):
+            applied += self._apply_slice(projection, part, prepared)
+        self._move_to(projection, head)
         return applied
 
-    def _check_columns(self, projection: Projection, generation: int) -> None:
-        """Refuse to write to view tables made by another version of `projection` that its
-        rows cannot go into (a column it defines is missing, or one it does not define
-        must be filled): each batch would fail and its events be skipped as faults. A
-        replay builds the tables anew. Checked once per generation."""
-        if (projection.name, generation) in self._checked:
-            return
-        with reading(self.store.engine) as conn:
-            found = inspect(conn)
-            for table in projection.tables(generation).values():
-                if not found.has_table(table.name):
-                    # Registration and replay create every table of a generation: one
-                    # missing was added by another version of the projection.
-                    raise StoreError(_another_version(projection.name, table.name, "its table"))
-                stored = {c["name"]: c for c in found.get_columns(table.name)}
-                defined = {c.name for c in table.columns}
-                differ = (defined - set(stored)) | {
-                    name
-                    for name, c in stored.items()
-                    if name not in defined and not c["nullable"] and c.get("default") is None
-                }
-                if differ:
-                    columns = f"columns {', '.join(sorted(differ))}"
-                    raise StoreError(_another_version(projection.name, table.name, columns))
-        self._checked.add((projection.name, generation))
+    def _catch_up_here(
+        self, projections: Sequence[Projection], after: int, head: int
+    ) -> dict[str, int]:
+        """Catch `projections`, all at checkpoint `after`, up to `head`, reading each batch
+        of the log once for all of them; each applies its own events of the batch. As
+        ahead, the pure work is done before each write transaction, which then holds the
+        write lock (on SQLite the log's too: a poll's appends wait) only for the writing."""
+        types: frozenset[str] | None = frozenset()
+        for projection in projections:
+            wanted = projection.types
+            types = None if types is None or wanted is None else types | wanted
+        since = dict.fromkeys((p.name for p in projections), after)
+        applied = dict.fromkeys(since, 0)
+        for batch in self.store.read_batches(
+            after=after, types=types, batch_size=self.batch_size, until=head
+        ):
+            last = batch[-1].position
+            for projection in projections:
+                wanted = projection.types
+                own = batch if wanted is None else [e for e in batch if e.type in wanted]
+                if not own:
+                    continue  # its checkpoint moves past them with its next batch, or at the end
+                part = Slice(since[projection.name], last, len(own))
+                prepared = prepared_here(projection, own)
+                applied[projection.name] += self._apply_slice(projection, part, prepared, own)
+                since[projection.name] = last
+        for projection in projections:
+            self._move_to(projection, head)
+        return applied
+
+    def _move_to(self, projection: Projection, head: int) -> None:
+        if self.checkpoint(projection.name).position < head:
+            self._apply_batch(projection, [], head)
 
     def ahead_for(self, projection: Projection, events: int) -> LogSource | None:
         """How worker processes read the log for `projection`'s `prepare`, if `events` are
@@ -285,10 +297,3 @@ class ProjectionRunner:
     def faults(self, name: str) -> list[ProjectionFault]:
         """The events the current generation of projection `name` could not apply."""
         return list_faults(self.store.engine, name, self.checkpoint(name).generation)
-
-
-def _another_version(name: str, table: str, what: str) -> str:
-    return (
-        f"projection {name!r}: table {table} was made by another version ({what} differ);"
-        f" run `newsledger replay --projection {name}` to rebuild it"
-    )

@@ -1,0 +1,101 @@
+"""Projections at one checkpoint catch up together: each batch of the log is read and
+decoded once for all of them, and each view ends as if caught up alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from store import EventStore, ProjectionRunner, RecordedEvent
+from tests.store.test_projections import StreamCounts, _fill, _view
+
+
+class IgnoredCounts(StreamCounts):
+    """The same counts, of the events the other one leaves out."""
+
+    name = "ignored_counts"
+    types = frozenset({"Ignored"})
+    table_name = "test_ignored_counts"
+
+
+class AllCounts(StreamCounts):
+    """The same counts, of every event (types None)."""
+
+    name = "all_counts"
+    types = None
+    table_name = "test_all_counts"
+
+
+@contextmanager
+def events_read(store: EventStore) -> Iterator[list[int]]:
+    """The positions of the events the store reads from the log for projections (its
+    `read_batches`, which decodes them), as they are read."""
+    read: list[int] = []
+    real = store.read_batches
+
+    def counted(**kwargs: Any) -> Iterator[list[RecordedEvent]]:
+        for batch in real(**kwargs):
+            read.extend(e.position for e in batch)
+            yield batch
+
+    store.read_batches = counted  # type: ignore[method-assign]
+    try:
+        yield read
+    finally:
+        del store.read_batches
+
+
+def _rows(runner: ProjectionRunner, name: str) -> list[tuple[Any, ...]]:
+    counts = runner.tables(name)["counts"]
+    with runner.store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(counts.select().order_by(counts.c.stream_id))]
+
+
+def test_projections_at_one_checkpoint_read_each_batch_of_the_log_once(
+    store: EventStore,
+) -> None:
+    _fill(store, 40)
+    projections = [StreamCounts(), IgnoredCounts(), AllCounts()]
+    together = ProjectionRunner(store, projections, batch_size=7)
+    for projection in projections:
+        together.checkpoint(projection.name)  # registered: each at position 0
+    with events_read(store) as read:
+        assert together.catch_up() == {"stream_counts": 32, "ignored_counts": 8, "all_counts": 40}
+    assert read == list(range(1, 41))  # each event read (and decoded) once, for all three
+
+    # Each view is the one a replay of its projection alone builds.
+    views = {p.name: _rows(together, p.name) for p in projections}
+    for projection in projections:
+        ProjectionRunner(store, [type(projection)()], batch_size=5).replay(projection.name)
+        assert _rows(together, projection.name) == views[projection.name]
+    assert sum(row[1] for row in views["all_counts"]) == 40
+
+
+def test_a_projection_with_no_event_in_a_batch_still_ends_at_the_head(store: EventStore) -> None:
+    _fill(store, 40)
+    # Batches of 3 of every event: a fifth are "Ignored", so many hold none of them.
+    runner = ProjectionRunner(store, [StreamCounts(), IgnoredCounts()], batch_size=3)
+    assert runner.catch_up() == {"stream_counts": 32, "ignored_counts": 8}
+    assert runner.checkpoint("ignored_counts").position == 40
+    assert runner.checkpoint("stream_counts").position == 40
+    assert sum(row[1] for row in _rows(runner, "ignored_counts")) == 8
+    _fill(store, 3, start=40)  # n = 40 is "Ignored" (every fifth), 41 and 42 "Counted"
+    assert runner.catch_up() == {"stream_counts": 2, "ignored_counts": 1}
+    assert runner.checkpoint("ignored_counts").position == 43
+
+
+def test_a_projection_behind_the_others_catches_up_on_its_own(store: EventStore) -> None:
+    _fill(store, 30)
+    first = ProjectionRunner(store, [StreamCounts()], batch_size=4)
+    first.catch_up()
+    _fill(store, 10, start=30)
+    # A new projection starts at 0, the other at 30: each reads the log from its own.
+    both = ProjectionRunner(store, [StreamCounts(), IgnoredCounts()], batch_size=4)
+    with events_read(store) as read:
+        assert both.catch_up() == {"stream_counts": 8, "ignored_counts": 8}
+    counted = [n + 1 for n in range(30, 40) if n % 5]  # (event n is at position n + 1)
+    assert sorted(read) == sorted([*counted, *(n + 1 for n in range(0, 40, 5))])
+    assert sum(row[1] for row in _view(both)) == 32
+    assert sum(row[1] for row in _rows(both, "ignored_counts")) == 8
+    assert {both.checkpoint(n).position for n in ("stream_counts", "ignored_counts")} == {40}
