@@ -3,7 +3,7 @@ closely it joined — and, for a copy in the first report's language, what it ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from feeds.story_views import Member, Story, stories
 from store import EventsAt
 
 Tables = Mapping[str, Table]
+
+#: Reports whose texts a chunk of story pages holds at once, about.
+_REPORTS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +48,12 @@ def story_pages(
     """The page of every story of several reports that grew after position `since` (all of
     them when None); each report's text read from its event in the log (`events_at`)."""
     s = tables["stories"]
-    query = select(s.c.story_id).where(s.c.members > 1).order_by(s.c.first_position)
+    query = select(s.c.story_id, s.c.members).where(s.c.members > 1)
     if since is not None:
         query = query.where(s.c.last_position > since)
-    wanted = list(conn.execute(query).scalars())
-    for start in range(0, len(wanted), 200):
-        chunk = stories(conn, tables, ids=wanted[start : start + 200])
+    grown = [(r.story_id, r.members) for r in conn.execute(query.order_by(s.c.first_position))]
+    for ids in _chunks(grown):
+        chunk = stories(conn, tables, ids=ids)
         members = [member for story in chunk for member in story.members]
         events = events_at([member.position for member in members], conn=conn)
         texts = {
@@ -60,6 +63,22 @@ def story_pages(
         }
         for story in chunk:
             yield _page(story, texts)
+
+
+def _chunks(found: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
+    """Story ids in chunks of about `_REPORTS` reports (a story with more is a chunk of
+    its own): the texts of a chunk's reports are held together, and a story can be
+    reported thousands of times (a wire story), where the page's others have two."""
+    ids: list[str] = []
+    reports = 0
+    for story_id, members in found:
+        if ids and reports + members > _REPORTS:
+            yield ids
+            ids, reports = [], 0
+        ids.append(story_id)
+        reports += members
+    if ids:
+        yield ids
 
 
 def _page(story: Story, bodies: Mapping[str, str]) -> StoryPage:

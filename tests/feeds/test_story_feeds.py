@@ -11,6 +11,7 @@ from pathlib import Path
 
 import feedparser
 import httpx
+import pytest
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 from sqlalchemy import select
 
@@ -151,3 +152,36 @@ def test_when_an_article_bridges_two_stories_the_older_entry_stays_and_the_young
     assert entry.updated == lead.updated  # a merge, like a copy joining, is not news
     also = {link.href for link in entry.links if link.get("title", "").startswith("Also")}
     assert also == {f"https://news.example.vn/{k}.html" for k in ("younger", "bridge")}
+
+
+def test_story_pages_hold_about_a_thousand_reports_texts_at_once() -> None:
+    from feeds.story_page import _chunks
+
+    # A wire story reported 2,500 times is a chunk of its own; pairs fill chunks to 1,000.
+    grown = [("a", 600), ("b", 600), ("wire", 2500), *((f"p{n}", 2) for n in range(600))]
+    chunks = list(_chunks(grown))
+    assert chunks[:3] == [["a"], ["b"], ["wire"]]
+    assert [len(c) for c in chunks[3:]] == [500, 100]
+    assert [i for c in chunks for i in c] == [i for i, _ in grown]  # every story, in order
+
+
+def test_story_pages_are_the_same_whatever_the_chunks(
+    store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds import story_page
+
+    meetings = [m for m in load_meetings() if m.language == "vi"][:3]
+    for n, doc in enumerate(meetings):
+        _append(store, doc.key, doc, 10 * n, "vna")
+        copy = EDITS["dropped-paragraphs"](doc, random.Random(n))
+        _append(store, f"copy-{n}", copy, 10 * n + 1, "nhandan")
+    config = feeds_config(tmp_path, {})
+    _publish(store, config)
+    pages = sorted((config.output_dir / "stories").glob("*.html"))
+    assert len(pages) == 3
+    before = {p.name: p.read_bytes() for p in pages}
+    monkeypatch.setattr(story_page, "_REPORTS", 2)  # a chunk per story
+    again = feeds_config(tmp_path / "again", {})  # published afresh, from the same views
+    publish_all(ProjectionRunner(store, build_projections(again)), again)
+    after = {p.name: p.read_bytes() for p in (again.output_dir / "stories").glob("*.html")}
+    assert after == before
