@@ -1,7 +1,8 @@
 """Stories benchmark: near-duplicate detection measured, not guessed.
 
     .venv/bin/python benchmarks/stories_bench.py [--articles N] [--skip-quality]
-        [--skip-speed] [--skip-e2e] [--e2e-pg URL] [--plot docs/stories-pr.png]
+        [--skip-speed] [--skip-e2e] [--e2e-pg URL] [--worker-views]
+        [--plot docs/stories-pr.png]
 
 (1) quality: pair precision/recall on the labelled set (tests/feeds/copies.py, built from
 ../shared/corpus/news-vi at run time), per edit operation and hard negative, and the plot of
@@ -9,7 +10,9 @@ precision and recall against the thresholds; (2) fingerprint cost per article, o
 datasketch; (3) the grouping step over N generated ~5 KB articles (10 % edited copies), with
 peak RSS at N/4, N/2 and N, each in its own process, extrapolated to 1,000,000; (4) end to end:
 the same folder ingested into SQLite without grouping, then with the grouping pass over the
-log. Needs the `bench` extra (matplotlib, datasketch).
+log; (5) with `--worker-views`, the worker's projection process following the same ingest
+with grouping off (the topics view alone) and on (topics and stories). Needs the `bench`
+extra (matplotlib, datasketch).
 """
 
 from __future__ import annotations
@@ -257,6 +260,11 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--e2e-pg", metavar="URL", help="end to end on PostgreSQL, not SQLite")
+    parser.add_argument(
+        "--worker-views",
+        action="store_true",
+        help="also (5): the worker's projection process with grouping off and on",
+    )
     args = parser.parse_args()
     print(f"load {os.getloadavg()}")
     if not args.skip_quality:
@@ -269,6 +277,10 @@ def main() -> None:
             from stories_e2e import bench_end_to_end
 
             bench_end_to_end(args.articles, Path(work), Articles(), pg=args.e2e_pg)
+        if args.worker_views:
+            from stories_e2e import bench_worker_views
+
+            bench_worker_views(args.articles, Path(work), Articles(), pg=args.e2e_pg)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from feeds.projections import build_projections
 from feeds.stories import StoriesProjection
 from ingest.config import parse_config
 from ingest.poller import Poller
-from store import EventStore, ProjectionRunner
+from store import EventStore, Projection, ProjectionRunner
 from store.follow import ProjectionProcess
 
 MODES = ("without", "after", "follow")
@@ -44,9 +44,19 @@ def stories_projection() -> StoriesProjection:
     return stories
 
 
-def stories_runner(url: str) -> ProjectionRunner:
+def views_projections(views: str) -> list[Projection]:
+    """The views a run's projections build: `stories` alone, `topics` alone (the worker
+    without grouping), or `worker`: both, as the worker builds them by default."""
+    config = feeds_config({}, file="bench", base_dir=Path.cwd())
+    built = build_projections(config)
+    if views == "worker":
+        return built
+    return [p for p in built if isinstance(p, StoriesProjection) == (views == "stories")]
+
+
+def stories_runner(url: str, views: str = "stories") -> ProjectionRunner:
     """Built in the projection process."""
-    return ProjectionRunner(EventStore.open(url), [stories_projection()], batch_size=1000)
+    return ProjectionRunner(EventStore.open(url), views_projections(views), batch_size=1000)
 
 
 def _peak_rss_mib() -> float:
@@ -67,7 +77,7 @@ def write_folder(folder: Path, count: int, articles: Any) -> None:
         (folder / f"{n:06d}.txt").write_text(body, encoding="utf-8")
 
 
-def run(url: str, folder: str, mode: str, out: Any) -> None:
+def run(url: str, folder: str, mode: str, out: Any, views: str = "stories") -> None:
     store = EventStore.open(url)
     config = parse_config(
         {"sources": [{"id": "bench", "kind": "folder", "path": folder}]},
@@ -87,24 +97,25 @@ def run(url: str, folder: str, mode: str, out: Any) -> None:
 
     follower = None
     if mode == "follow":
-        follower = ProjectionProcess(functools.partial(stories_runner, url))
+        follower = ProjectionProcess(functools.partial(stories_runner, url, views))
         follower.start()  # as the worker starts it before its first poll
     start, cpu = time.perf_counter(), _cpu()
     report = asyncio.run(poll())
     ingest_seconds = time.perf_counter() - start
-    followed = 0  # how far the projection process had grouped when the poll ended
+    followed = 0  # how far the projection process had got when the poll ended (the slowest)
     if follower is not None:
-        followed = ProjectionRunner(store, [stories_projection()]).checkpoint("stories").position
+        runner = ProjectionRunner(store, views_projections(views))
+        followed = min(runner.checkpoint(name).position for name in runner.projections)
     applied = 0
     if mode == "after":
-        runner = ProjectionRunner(store, [stories_projection()], batch_size=1000)
-        applied = runner.catch_up("stories")["stories"]
+        runner = ProjectionRunner(store, views_projections(views), batch_size=1000)
+        applied = max(runner.catch_up().values())
     elif follower is not None:
-        applied = follower.wait_through(store.head()).get("stories", 0)
+        applied = max(follower.wait_through(store.head()).values(), default=0)
         follower.stop()  # its CPU time is counted once it has ended
     seconds = time.perf_counter() - start
     joined = 0
-    if mode != "without":
+    if mode != "without" and views != "topics":
         members = ProjectionRunner(store, [stories_projection()]).tables("stories")["story_members"]
         with store.engine.connect() as conn:
             joined = conn.execute(
@@ -127,10 +138,10 @@ def run(url: str, folder: str, mode: str, out: Any) -> None:
     store.close()
 
 
-def _child(*args: Any) -> dict[str, Any]:
+def _child(*args: Any, **kwargs: Any) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    proc = ctx.Process(target=run, args=(*args, out))
+    proc = ctx.Process(target=run, args=(*args, out), kwargs=kwargs)
     proc.start()
     result: dict[str, Any] = out.get(timeout=7200)
     proc.join()
@@ -139,22 +150,13 @@ def _child(*args: Any) -> dict[str, Any]:
 
 def bench_end_to_end(count: int, work: Path, articles: Any, *, pg: str | None = None) -> None:
     """The three runs on SQLite files, or on fresh schemas of the PostgreSQL server `pg`."""
-    folder = work / "folder"
-    write_folder(folder, count, articles)
+    folder = _folder(work, count, articles)
     where = "PostgreSQL" if pg else "SQLite"
     print(f"(4) end to end: a folder of {count} generated files into {where}, until grouped")
     results = {}
     for mode in MODES:
         load = os.getloadavg()[0]
-        db = work / f"e2e-{uuid.uuid4().hex[:6]}.db"
-        url, schema = fresh_pg(pg) if pg else (f"sqlite:///{db}", "")
-        try:
-            got = _child(url, str(folder), mode)
-        finally:
-            if pg:
-                drop_pg(pg, schema)
-            db.unlink(missing_ok=True)
-        results[mode] = got
+        got = results[mode] = _fresh(work, folder, mode, pg=pg)
         print(
             f"    {LABELS[mode]}: {got['seconds']:6.1f} s ({count / got['seconds']:5.0f} "
             f"articles/s; poll {got['ingest']:.1f} s, then {got['tail']:.1f} s until grouped; "
@@ -170,3 +172,45 @@ def bench_end_to_end(count: int, work: Path, articles: Any, *, pg: str | None = 
     for mode in ("after", "follow"):
         slower = results[mode]["seconds"] / base - 1
         print(f"    {LABELS[mode].strip()}: {slower * 100:.0f} % slower (target ≤ 25 %)")
+
+
+def bench_worker_views(count: int, work: Path, articles: Any, *, pg: str | None = None) -> None:
+    """The worker's own question: how much later does its projection process, following a
+    poll, have every view up to date with grouping on (the topics and stories views, the
+    default) than with it off (the topics view alone)? Two rounds, alternating."""
+    folder = _folder(work, count, articles)
+    where = "PostgreSQL" if pg else "SQLite"
+    print(f"(5) the worker's views: a folder of {count} generated files into {where}, the")
+    print("    projection process following the poll, until its views hold every article")
+    runs: dict[str, list[float]] = {"topics": [], "worker": []}
+    for order in (("topics", "worker"), ("worker", "topics")):
+        for views in order:
+            load = os.getloadavg()[0]
+            got = _fresh(work, folder, "follow", pg=pg, views=views)
+            runs[views].append(got["seconds"])
+            label = "topics only (grouping off)" if views == "topics" else "topics and stories"
+            print(
+                f"    {label:26}: {got['seconds']:6.1f} s (poll {got['ingest']:.1f} s, then "
+                f"{got['tail']:.1f} s), CPU {got['cpu']:.1f} s, load {load:.1f}"
+            )
+    slower = sum(runs["worker"]) / sum(runs["topics"]) - 1
+    print(f"    grouping on: {slower * 100:.0f} % slower, both rounds together")
+
+
+def _folder(work: Path, count: int, articles: Any) -> Path:
+    folder = work / "folder"
+    if not folder.is_dir():
+        write_folder(folder, count, articles)
+    return folder
+
+
+def _fresh(work: Path, folder: Path, mode: str, *, pg: str | None, **kwargs: Any) -> Any:
+    """One run of `run` in its own process, on a fresh SQLite file or PostgreSQL schema."""
+    db = work / f"e2e-{uuid.uuid4().hex[:6]}.db"
+    url, schema = fresh_pg(pg) if pg else (f"sqlite:///{db}", "")
+    try:
+        return _child(url, str(folder), mode, **kwargs)
+    finally:
+        if pg:
+            drop_pg(pg, schema)
+        db.unlink(missing_ok=True)
