@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from store_support import peak_rss_mb
 from stories_bench import Articles
 from stories_e2e import _child, write_folder
 
@@ -52,7 +52,7 @@ def catch_up(url: str, mode: str, out: Any) -> None:
     else:
         applied = {name: runner.catch_up(name)[name] for name in names}
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()  # this process's own (VmHWM): ru_maxrss survives exec
     out.put({"seconds": seconds, "cpu": cpu, "applied": applied, "rss": rss})
     store.close()
 

@@ -33,6 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, insert, text
+from store_support import peak_rss_mb
 
 from ingest.config import parse_config
 from ingest.normalise.canonical import collapse
@@ -95,10 +96,6 @@ def generate_folder(folder: Path, count: int, *, seed: int = 7) -> dict[str, int
     return kinds
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the reader processes)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -136,7 +133,7 @@ def run_pipeline(url: str, folder: str, out: Any) -> None:
             "events": dict(report.events),
             "head": head,
             "cpu": cpu,
-            "rss": _peak_rss_mib(),
+            "rss": peak_rss_mb(),
         }
     )
 
@@ -181,7 +178,7 @@ def run_baseline(url: str, folder: str, out: Any) -> None:
     cpu = _cpu_seconds() - cpu
     table.drop(engine)
     engine.dispose()
-    out.put({"seconds": seconds, "cpu": cpu, "items": len(files), "rss": _peak_rss_mib()})
+    out.put({"seconds": seconds, "cpu": cpu, "items": len(files), "rss": peak_rss_mb()})
 
 
 def in_child(target: Any, *args: Any) -> dict[str, Any]:
@@ -323,7 +320,7 @@ def run_rounds(url: str, base: str, feeds: int, out: Any) -> None:
         {
             "first": {"seconds": t1, "outcomes": _outcomes(r1), "events": e1},
             "second": {"seconds": t2, "outcomes": _outcomes(r2), "events": e2},
-            "rss": _peak_rss_mib(),
+            "rss": peak_rss_mb(),
         }
     )
 

@@ -23,7 +23,6 @@ import itertools
 import multiprocessing as mp
 import os
 import random
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from store_support import peak_rss_mb
 from stories_quality import (
     ORDERS,
     grouped_pairs,
@@ -94,10 +94,6 @@ class Articles:
 
 def _parts(doc: Doc) -> tuple[str, tuple[str, ...]]:
     return doc.title, doc.paragraphs
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_quality(plot_path: Path) -> None:
@@ -210,7 +206,7 @@ def run_grouping(db: str, count: int, out: Any) -> None:
             "seconds": spent,
             "cpu": cpu,
             "copies": copies,
-            "rss": _peak_rss_mib(),
+            "rss": peak_rss_mb(),
             "index": grouper.index_bytes() / 2**20,
         }
     )

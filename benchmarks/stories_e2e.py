@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from store_support import peak_rss_mb
 from worker_bench import drop_pg, fresh_pg
 
 from feeds.config import parse_config as feeds_config
@@ -57,10 +58,6 @@ def views_projections(views: str) -> list[Projection]:
 def stories_runner(url: str, views: str = "stories") -> ProjectionRunner:
     """Built in the projection process."""
     return ProjectionRunner(EventStore.open(url), views_projections(views), batch_size=1000)
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cpu() -> float:
@@ -132,7 +129,7 @@ def run(url: str, folder: str, mode: str, out: Any, views: str = "stories") -> N
             "followed": followed,
             "head": store.head(),
             "joined": joined,
-            "rss": _peak_rss_mib(),
+            "rss": peak_rss_mb(),
         }
     )
     store.close()

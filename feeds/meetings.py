@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 from feeds.countries import find_countries, may_name_country
@@ -18,6 +17,7 @@ from feeds.meeting_status import (
     circumstances,
 )
 from feeds.mentions import People, find_mentions
+from feeds.recent import RecentTexts
 from feeds.sides import Mention, Side
 from feeds.text import nfc, nfc_lower, sentence_around
 from feeds.triggers import (
@@ -119,12 +119,9 @@ def may_meet_two_countries(title: str, text: str) -> bool:
 
 def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:
     """Every meeting reported in the title and the text, in order."""
-    return list(_extract(title, text, language or "vi"))
+    return list(_recent(title, text, language or "vi"))
 
 
-# The last articles' meetings: the topics and the stories views both read the meetings of
-# each new article version, one after the other (a catch-up reads each batch once for both).
-@lru_cache(maxsize=1024)
 def _extract(title: str, text: str, language: str) -> tuple[Meeting, ...]:
     people = People()
     context = Context(text)
@@ -296,3 +293,8 @@ def _summit(lowered: str, kind: str, hits: list[Any]) -> bool:
         and _BILATERAL_HINT.search(lowered) is None
         and len({h.iso for h in hits}) > 2
     )
+
+
+# The last articles' meetings: the topics and the stories views read them of each new
+# article, one after the other (a catch-up reads a batch of ~500-1,000 once for both).
+_recent = RecentTexts(_extract, chars=8_000_000)

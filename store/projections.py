@@ -105,10 +105,15 @@ class ProjectionRunner:
         head = self.store.head()
         applied: dict[str, int] = {}
         here: dict[int, list[Projection]] = {}  # by checkpoint position
+        refused: list[StoreError] = []  # views made by another version: the others go on
         for projection in selected:
             start = self.checkpoint(projection.name)
             if (projection.name, start.generation) not in self._checked:
-                check_columns(self.store.engine, projection, start.generation)
+                try:
+                    check_columns(self.store.engine, projection, start.generation)
+                except StoreError as exc:
+                    refused.append(exc)
+                    continue
                 self._checked.add((projection.name, start.generation))
             # A long one (a large folder poll) prepares ahead in worker processes, as a replay.
             ahead = self.ahead_for(projection, head - start.position)
@@ -118,23 +123,17 @@ class ProjectionRunner:
                 applied[projection.name] = self._catch_up_ahead(projection, ahead, start, head)
         for after, together in here.items():
             applied.update(self._catch_up_here(together, after, head))
+        if refused:
+            raise refused[0]
         return {p.name: applied[p.name] for p in selected}
 
     def _catch_up_ahead(
         self, projection: Projection, ahead: LogSource, start: Checkpoint, head: int
     ) -> int:
-        parts = slices(
-            self.store.engine,
-            after=start.position,
-            until=head,
-            types=projection.types,
-            batch_size=self.batch_size,
-        )
-        applied = 0
-        for part, prepared in prepared_slices(
-            projection, ahead, parts, workers=self.workers, engine=self.store.engine
-        ):
-            applied += self._apply_slice(projection, part, prepared)
+        engine, types, size = self.store.engine, projection.types, self.batch_size
+        parts = slices(engine, after=start.position, until=head, types=types, batch_size=size)
+        ready = prepared_slices(projection, ahead, parts, workers=self.workers, engine=engine)
+        applied = sum(self._apply_slice(projection, part, prepared) for part, prepared in ready)
         self._move_to(projection, head)
         return applied
 

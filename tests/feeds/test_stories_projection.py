@@ -264,10 +264,9 @@ def test_the_stories_view_reads_the_meetings_the_topics_view_just_extracted(
     _log(store)  # seven articles, each naming Laos: past the stories' meeting pre-check
     config = parse_config({}, file="newsledger.toml", base_dir=tmp_path)
     runner = ProjectionRunner(store, build_projections(config))
-    meetings._extract.cache_clear()
+    meetings._recent.clear()
     assert runner.catch_up() == {"topics": 7, "stories": 7}
     # One extraction per article, the topics view's: the stories view finds each in the
-    # extractor's cache of recent articles (batch by batch on a long catch-up, as the two
+    # extractor's memo of recent articles (batch by batch on a long catch-up, as the two
     # read the log together: tests/store/test_catch_up_together.py).
-    assert meetings._extract.cache_info().misses == 7
-    assert meetings._extract.cache_info().hits == 7
+    assert (meetings._recent.misses, meetings._recent.hits) == (7, 7)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from store import EventStore, ProjectionRunner, RecordedEvent
 from tests.store.test_projections import StreamCounts, _fill, _view
 
@@ -99,3 +101,20 @@ def test_a_projection_behind_the_others_catches_up_on_its_own(store: EventStore)
     assert sum(row[1] for row in _view(both)) == 32
     assert sum(row[1] for row in _rows(both, "ignored_counts")) == 8
     assert {both.checkpoint(n).position for n in ("stream_counts", "ignored_counts")} == {40}
+
+
+def test_a_view_made_by_another_version_holds_back_only_itself(store: EventStore) -> None:
+    from store import StoreError
+    from tests.store.test_projections import CountsWithoutLast
+
+    _fill(store, 10)
+    ProjectionRunner(store, [StreamCounts(), IgnoredCounts()]).catch_up()
+    _fill(store, 10, start=10)
+    # stream_counts' stored table is the earlier version's: refused until replayed; the
+    # other view catches up all the same, and the error is still raised.
+    upgraded = ProjectionRunner(store, [CountsWithoutLast(), IgnoredCounts()])
+    with pytest.raises(StoreError, match="replay --projection stream_counts"):
+        upgraded.catch_up()
+    assert upgraded.checkpoint("stream_counts").position == 10
+    assert upgraded.checkpoint("ignored_counts").position == 20
+    assert sum(row[1] for row in _rows(upgraded, "ignored_counts")) == 4
