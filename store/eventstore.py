@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from store import schema
 from store.append import StreamAppend, append_locked, claimed_keys
@@ -17,10 +15,10 @@ from store.chain import VerifyResult, verify
 from store.direct import DirectWriter, Refused
 from store.engine import make_engine, sqlite_in_memory
 from store.errors import translated
-from store.events import NewEvent, RecordedEvent, format_time, parse_time
+from store.events import NewEvent, RecordedEvent, format_time
 from store.leases import Lease, Leases, all_leases
 from store.migrate import upgrade
-from store.reads import iter_events, row_batches, rows_at, to_events
+from store.reads import iter_events, row_batches, rows_at, stream_rows, to_events
 from store.sql import reading, write_transaction
 from store.upcasting import Upcasters
 
@@ -196,25 +194,6 @@ class EventStore:
             yield to_events(rows, self.upcasters)
 
     def read_stream(self, stream_id: str, *, after_version: int = 0) -> list[RecordedEvent]:
-        query = (
-            select(_events)
-            .where(_events.c.stream_id == stream_id, _events.c.stream_version > after_version)
-            .order_by(_events.c.stream_version)
-        )
+        """The events of one stream after `after_version`, in order, upcast."""
         with reading(self.engine) as conn:
-            return [self._to_event(row) for row in conn.execute(query)]
-
-    def _to_event(self, row: Row[Any]) -> RecordedEvent:
-        version, data = self.upcasters.upcast(row.type, row.schema_version, json.loads(row.data))
-        return RecordedEvent(
-            position=row.position,
-            event_id=uuid.UUID(row.event_id),
-            stream_id=row.stream_id,
-            stream_version=row.stream_version,
-            type=row.type,
-            schema_version=version,
-            data=data,
-            metadata=json.loads(row.metadata),
-            recorded_at=parse_time(row.recorded_at),
-            hash=row.hash,
-        )
+            return list(iter_events(stream_rows(conn, stream_id, after_version), self.upcasters))

@@ -62,6 +62,17 @@ def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]
     return rows
 
 
+def stream_rows(conn: Connection, stream_id: str, after_version: int) -> list[tuple[Any, ...]]:
+    """The stored rows (columns as in `COLUMNS`) of one stream after a version, in order."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    sql = (
+        f"SELECT {COLUMNS if postgres else _SQLITE_COLUMNS} FROM events"
+        f" WHERE stream_id = {mark} AND stream_version > {mark} ORDER BY stream_version"
+    )
+    return [tuple(r) for r in conn.exec_driver_sql(sql, (stream_id, after_version))]
+
+
 def row_batches(
     engine: Engine,
     *,

@@ -76,6 +76,9 @@ def test_read_all_gives_the_events_read_batches_gives(store: EventStore) -> None
     assert [e.metadata for e in one_by_one] == [{"m": n} for n in range(len(values))]
     assert all(type(e.event_id.int) is int and e.event_id.version == 7 for e in one_by_one)
     assert str(one_by_one[0].event_id) == str(store.get(1).event_id)  # type: ignore[union-attr]
+    # A stream read alone: the same events, through the same decoding.
+    assert store.read_stream("s1") == [e for e in one_by_one if e.stream_id == "s1"]
+    assert store.read_stream("s0", after_version=1) == [one_by_one[2]]
 
 
 def test_read_all_decodes_an_event_only_when_the_reader_reaches_it(store_url: str) -> None:
