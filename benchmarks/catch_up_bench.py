@@ -30,19 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from store_support import peak_rss_mb
 from stories_bench import Articles
-from stories_e2e import _child, write_folder
+from stories_e2e import _child, views_projections, write_folder
 
 MODES = ("together", "one by one")
 
 
 def catch_up(url: str, mode: str, out: Any) -> None:
-    from feeds.config import parse_config
-    from feeds.projections import build_projections
     from store import EventStore, ProjectionRunner
 
-    config = parse_config({}, file="bench", base_dir=Path.cwd())
     store = EventStore.open(url)
-    runner = ProjectionRunner(store, build_projections(config), batch_size=500, workers=0)
+    runner = ProjectionRunner(store, views_projections("worker"), batch_size=500, workers=0)
     names = list(runner.projections)
     for name in names:
         runner.checkpoint(name)  # registered before the clock starts

@@ -38,13 +38,6 @@ LABELS = {
 }
 
 
-def stories_projection() -> StoriesProjection:
-    """The stories projection as the worker builds it from a default configuration."""
-    config = feeds_config({}, file="bench", base_dir=Path.cwd())
-    [stories] = [p for p in build_projections(config) if isinstance(p, StoriesProjection)]
-    return stories
-
-
 def views_projections(views: str) -> list[Projection]:
     """The views a run's projections build: `stories` alone, `topics` alone (the worker
     without grouping), or `worker`: both, as the worker builds them by default."""
@@ -113,7 +106,8 @@ def run(url: str, folder: str, mode: str, out: Any, views: str = "stories") -> N
     seconds = time.perf_counter() - start
     joined = 0
     if mode != "without" and views != "topics":
-        members = ProjectionRunner(store, [stories_projection()]).tables("stories")["story_members"]
+        runner = ProjectionRunner(store, views_projections("stories"))
+        members = runner.tables("stories")["story_members"]
         with store.engine.connect() as conn:
             joined = conn.execute(
                 select(func.count()).select_from(members).where(members.c.reason != "first")

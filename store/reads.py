@@ -31,10 +31,14 @@ _SQLITE_COLUMNS = COLUMNS.replace(" data,", " CAST(data AS BLOB),")
 _AT_ONCE = 500
 
 
+def _dialect(postgres: bool) -> tuple[str, str]:
+    """A statement's parameter mark and the columns it selects, on one database or the other."""
+    return ("%s", COLUMNS) if postgres else ("?", _SQLITE_COLUMNS)
+
+
 def select_sql(*, postgres: bool, until: bool, types: int) -> str:
     """The batch query: events after a position (up to another), of some types, in order."""
-    mark = "%s" if postgres else "?"
-    columns = COLUMNS if postgres else _SQLITE_COLUMNS
+    mark, columns = _dialect(postgres)
     sql = f'SELECT {columns} FROM events WHERE "position" > {mark}'
     if until:
         sql += f' AND "position" <= {mark}'
@@ -47,7 +51,7 @@ def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]
     """The stored rows (columns as in `COLUMNS`) at `positions` that exist, in log order,
     read on `conn` (inside its transaction), 500 positions a statement."""
     postgres = conn.dialect.name == "postgresql"
-    columns = COLUMNS if postgres else _SQLITE_COLUMNS
+    _, columns = _dialect(postgres)
     wanted = sorted(set(positions))
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(wanted), _AT_ONCE):
@@ -64,10 +68,9 @@ def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]
 
 def stream_rows(conn: Connection, stream_id: str, after_version: int) -> list[tuple[Any, ...]]:
     """The stored rows (columns as in `COLUMNS`) of one stream after a version, in order."""
-    postgres = conn.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
+    mark, columns = _dialect(conn.dialect.name == "postgresql")
     sql = (
-        f"SELECT {COLUMNS if postgres else _SQLITE_COLUMNS} FROM events"
+        f"SELECT {columns} FROM events"
         f" WHERE stream_id = {mark} AND stream_version > {mark} ORDER BY stream_version"
     )
     return [tuple(r) for r in conn.exec_driver_sql(sql, (stream_id, after_version))]
