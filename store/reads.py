@@ -37,14 +37,25 @@ def _dialect(postgres: bool) -> tuple[str, str]:
 
 
 def select_sql(*, postgres: bool, until: bool, types: int) -> str:
-    """The batch query: events after a position (up to another), of some types, in order."""
+    """The batch query: events after a position (up to another), of some types, in order.
+
+    SQLite, with types: the batch's positions are found first, in the type index alone,
+    and its rows are then read by position. Asked for the rows directly, SQLite scanned the
+    index once per type and sorted the whole rows (each ~6 KB document copied into a
+    temporary B-tree and out again) to merge them in position order: 24-28 ms a batch of
+    1,000 articles against 6-7 ms untyped, a tenth of the stories view's catch-up (README,
+    design decisions). Sorting the positions alone costs next to nothing, and the rows then
+    come in rowid order. One statement: one snapshot of the log."""
     mark, columns = _dialect(postgres)
-    sql = f'SELECT {columns} FROM events WHERE "position" > {mark}'
+    where = f'"position" > {mark}'
     if until:
-        sql += f' AND "position" <= {mark}'
+        where += f' AND "position" <= {mark}'
     if types:
-        sql += f' AND "type" IN ({", ".join(mark for _ in range(types))})'
-    return sql + f' ORDER BY "position" LIMIT {mark}'
+        where += f' AND "type" IN ({", ".join(mark for _ in range(types))})'
+    if types and not postgres:
+        batch = f'SELECT "position" FROM events WHERE {where} ORDER BY "position" LIMIT {mark}'
+        return f'SELECT {columns} FROM events WHERE "position" IN ({batch}) ORDER BY "position"'
+    return f'SELECT {columns} FROM events WHERE {where} ORDER BY "position" LIMIT {mark}'
 
 
 def rows_at(conn: Connection, positions: Sequence[int]) -> list[tuple[Any, ...]]:
