@@ -172,9 +172,11 @@ class _Views:
     conn: Connection
     tables: Any
     stories: Any | None
+    leads: dict[str, dict[str, int | None]] = field(default_factory=dict)  # `story_entries`
 
-    def entries(self, topic_id: str, **options: Any) -> Any:
-        return entries(self.conn, self.tables, topic_id, stories=self.stories, **options)
+    def entries(self, topic: str, **options: Any) -> Any:
+        memo = self.leads.setdefault(topic, {})
+        return entries(self.conn, self.tables, topic, stories=self.stories, leads=memo, **options)
 
 
 def _publish_current(
@@ -290,9 +292,7 @@ def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Itera
 def _archive_topic(rel: str) -> str | None:
     """The topic of an archive page's path ("feeds/<topic>/archive/<n>.atom"), else None."""
     parts = rel.split("/")
-    if len(parts) == 4 and parts[0] == "feeds" and parts[2] == "archive":
-        return parts[1]
-    return None
+    return parts[1] if len(parts) == 4 and parts[0] == "feeds" and parts[2] == "archive" else None
 
 
 def _page_rows(views: _Views, topic_id: str, page: int, size: int, figs: Any) -> Any:

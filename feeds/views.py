@@ -83,6 +83,7 @@ def entries(
     figures: Table | None = None,
     by_published: bool = False,
     stories: Tables | None = None,
+    leads: dict[str, int | None] | None = None,
 ) -> list[EntryRow]:
     """A topic's entries, newest first: the newest `newest`, or those with seq in a range.
 
@@ -91,6 +92,7 @@ def entries(
     articles without a date come after the dated ones, newest entry first).
     With the `stories` tables, a story is one entry: the copies of an earlier entry of the
     topic are left out and listed, with their sightings, as "also reported by" of it.
+    `leads` is the topic's memo of each story's first entry (`story_entries`).
     """
     e, a = tables["topic_entries"], tables["feed_articles"]
     query = (
@@ -110,11 +112,12 @@ def entries(
             undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
             rest = newest - len(rows) if newest else None
             rows += conn.execute(undated.limit(rest) if rest else undated).all()
-        return _entry_rows(conn, tables, rows, figures, stories, topic_id)
+        return _entry_rows(conn, tables, rows, figures, stories, topic_id, leads)
     query = query.order_by(e.c.seq.desc())
     if newest is not None:
         query = query.limit(newest)
-    return _entry_rows(conn, tables, conn.execute(query).all(), figures, stories, topic_id)
+    newest_rows = conn.execute(query).all()
+    return _entry_rows(conn, tables, newest_rows, figures, stories, topic_id, leads)
 
 
 def _entry_rows(
@@ -124,9 +127,10 @@ def _entry_rows(
     figures: Table | None,
     stories: Tables | None,
     topic_id: str,
+    leads: dict[str, int | None] | None,
 ) -> list[EntryRow]:
     grouped = (
-        story_entries(conn, tables, stories, topic_id, [r.article_id for r in rows])
+        story_entries(conn, tables, stories, topic_id, [r.article_id for r in rows], leads)
         if stories is not None
         else {}
     )
