@@ -11,6 +11,10 @@ from sqlalchemy import Connection, Table, func, select
 
 Tables = Mapping[str, Table]
 
+#: Stories whose first entry in a topic `story_entries` remembers at most (~3 MB): a
+#: publish renders a topic's pages in order, and a story's entries are close together.
+FIRST_SEQS_KEPT = 20_000
+
 
 @dataclass(frozen=True, slots=True)
 class Member:
@@ -179,6 +183,9 @@ def story_entries(
     # database: a story of a thousand copies is one row here, not a thousand.
     first = {} if first_seqs is None else first_seqs
     missing = [story for story in wanted if story not in first]
+    if len(first) + len(missing) > FIRST_SEQS_KEPT:
+        first.clear()  # memory stays bounded; a story met again is looked up again
+        missing = wanted
     if missing:
         counted = dict(
             conn.execute(

@@ -232,3 +232,25 @@ def test_a_page_of_a_storys_copies_reads_only_the_stories_it_leads(
     )
     also = {link.href for link in entry.links if link.get("title", "").startswith("Also")}
     assert also == {f"https://news.example.vn/copy-{edit}.html" for edit in EDITS}
+
+
+def test_the_memo_of_first_entries_is_bounded_and_changes_no_byte(
+    store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feeds.story_views as story_views
+
+    meetings = [m for m in load_meetings() if m.language == "vi"][:3]
+    rng = random.Random(7)
+    for n, doc in enumerate(meetings):
+        _append(store, doc.key, doc, 10 * n, "vna")
+        for k, edit in enumerate(("dropped-lead", "truncated", "byline-and-caption")):
+            _append(store, f"{doc.key}-{edit}", EDITS[edit](doc, rng), 10 * n + 1 + k, f"s{k}")
+    published = {}
+    for kept in (story_views.FIRST_SEQS_KEPT, 1):
+        monkeypatch.setattr(story_views, "FIRST_SEQS_KEPT", kept)
+        config = feeds_config(tmp_path / str(kept), entries_per_feed=2)
+        _publish(store, config)
+        out = config.output_dir / "feeds"
+        published[kept] = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.atom")}
+    assert len(published[1]) > 4
+    assert published[1] == published[story_views.FIRST_SEQS_KEPT]
