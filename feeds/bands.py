@@ -18,6 +18,13 @@ BUFFER_ENTRIES = 1 << 17
 #: Rows of keys looked up together among the merged entries (~10,000 keys: a few MB of
 #: temporaries).
 LOOKUP_ROWS = 256
+#: Members of one key a look-up returns at most: its oldest. A story copied by a thousand
+#: feeds puts a thousand members under each of its keys, and every further copy read them
+#: all (the worker benchmark's projection process: 1 GB and minutes a round). The oldest
+#: are as good as any: they are copies of one story, and a copy joins it through them.
+KEY_MEMBERS = 64
+#: A bucket wider than this is not read whole: its key's own range is searched for.
+WIDE_BUCKET = 4 * KEY_MEMBERS
 _SHIFT = np.uint64(32)
 _MEMBER = np.uint64(0xFFFF_FFFF)
 
@@ -37,6 +44,7 @@ class BandIndex:
         self._limit = buffer_entries
         self._buffer: dict[int, int] = {}
         self._more: dict[int, list[int]] = {}
+        self._buffered = 0  # entries in `_buffer` and `_more`
         self._entries: Entries = np.zeros(0, dtype=np.uint64)
         self._bits = 0
         self._offsets = np.zeros(2, dtype=np.int64)
@@ -55,11 +63,23 @@ class BandIndex:
         return self.buffered_matches(keys, merged)
 
     def buffered_matches(self, keys: Keys, found: Counter[int]) -> Counter[int]:
-        """`found` (the matches among the merged entries) plus those still in the buffer."""
+        """`found` (the matches among the merged entries) plus those still in the buffer,
+        up to KEY_MEMBERS members a key in all: the merged ones are the older, so what a
+        look-up returns never depends on when the buffer was merged."""
         buffer = self._buffer
-        for key in buffer.keys() & keys.tolist():
-            found[buffer[key]] += 1
-            found.update(self._more.get(key, ()))
+        common = sorted(buffer.keys() & keys.tolist())
+        if not common:
+            return found
+        merged = [0] * len(common)
+        if len(self._entries):
+            keyed = np.array(common, dtype=np.uint64) << _SHIFT
+            ends = np.searchsorted(self._entries, keyed | _MEMBER, side="right")
+            merged = (ends - np.searchsorted(self._entries, keyed)).tolist()
+        for key, before in zip(common, merged, strict=True):
+            room = KEY_MEMBERS - before
+            if room > 0:
+                found[buffer[key]] += 1
+                found.update(self._more.get(key, ())[: room - 1])
         return found
 
     def merged_matches(self, rows: Sequence[Keys]) -> list[Counter[int]]:
@@ -79,6 +99,13 @@ class BandIndex:
             bucket = (wanted >> np.uint64(32 - self._bits)).astype(np.intp)
             low = self._offsets[bucket]
             widths = self._offsets[bucket + 1] - low
+            wide = widths > WIDE_BUCKET
+            if wide.any():  # a key of many members: its own range, its oldest members
+                keyed = wanted[wide] << _SHIFT
+                first = np.searchsorted(self._entries, keyed)
+                end = np.searchsorted(self._entries, keyed | _MEMBER, side="right")
+                low[wide] = first
+                widths[wide] = np.minimum(end - first, KEY_MEMBERS)
             total = int(widths.sum())
             if not total:
                 continue
@@ -89,6 +116,10 @@ class BandIndex:
             at = np.arange(total) + np.repeat(low - (ends - widths), widths)
             values = self._entries[at]
             hit = (values >> _SHIFT) == np.repeat(wanted, widths)
+            # A key's entries are in member order: its first KEY_MEMBERS hits are its oldest.
+            counted = np.concatenate(([0], np.cumsum(hit)))  # hits before each entry
+            rank = counted[1:] - np.repeat(counted[ends - widths], widths)
+            hit &= rank <= KEY_MEMBERS
             members = (values[hit] & _MEMBER).tolist()
             owners = np.repeat(owner, widths)[hit].tolist()
             for index, member in zip(owners, members, strict=True):
@@ -108,7 +139,9 @@ class BandIndex:
                     self._more.setdefault(key, []).append(member)
                 else:
                     buffer[key] = member
-        if merge and len(buffer) >= self._limit:
+        # Counted with the second members: copies of one story add few new keys.
+        self._buffered += len(wanted)
+        if merge and self._buffered >= self._limit:
             self.flush()
 
     def flush(self) -> None:
@@ -128,7 +161,7 @@ class BandIndex:
         extra = [(key << 32) | member for key, values in more.items() for member in values]
         run = np.concatenate(((keys << _SHIFT) | members, np.array(extra, dtype=np.uint64)))
         run.sort()
-        self._buffer, self._more = {}, {}
+        self._buffer, self._more, self._buffered = {}, {}, 0
         merged = np.insert(self._entries, np.searchsorted(self._entries, run), run)
         self._entries = merged
         # About 16 entries per bucket; 2**bits + 1 offsets: where each bucket's first key
