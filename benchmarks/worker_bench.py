@@ -23,6 +23,7 @@ includes the wait for the source's next poll, so it is bounded below by the inte
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -88,6 +89,7 @@ class Replica:
     process: subprocess.Popen[bytes]
     log_path: Path
     peak_rss: int = 0
+    peak_children: int = 0  # its projection process (and any other child), together
 
 
 @dataclass
@@ -99,6 +101,7 @@ class Result:
     articles: int = 0
     ingest_seconds: float = 0.0
     peak_rss: list[int] = field(default_factory=list)
+    peak_children: list[int] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     rounds_done: int = 0
 
@@ -209,10 +212,17 @@ def run_setup(name: str, url: str, replicas: int, args: argparse.Namespace) -> R
         while not stop.wait(0.25):
             for replica in procs:
                 try:
-                    rss = psutil.Process(replica.process.pid).memory_info().rss
+                    process = psutil.Process(replica.process.pid)
+                    rss = process.memory_info().rss
+                    children = 0
+                    for child in process.children(recursive=True):
+                        # A child that ended between the two calls counts nothing.
+                        with contextlib.suppress(psutil.Error):
+                            children += child.memory_info().rss
                 except psutil.Error:
                     continue
                 replica.peak_rss = max(replica.peak_rss, rss)
+                replica.peak_children = max(replica.peak_children, children)
 
     threading.Thread(target=sample_rss, daemon=True).start()
     tails = [LogTail(replica.log_path) for replica in procs]
@@ -271,6 +281,7 @@ def run_setup(name: str, url: str, replicas: int, args: argparse.Namespace) -> R
         result.polls += tail.polls
         publishes += tail.publishes
         result.peak_rss.append(replica.peak_rss)
+        result.peak_children.append(replica.peak_children)
     publishes.sort()
     for guid, position in positions.items():
         published = next((t for t, through in publishes if through >= position), None)
@@ -285,12 +296,15 @@ def report(result: Result, args: argparse.Namespace) -> None:
     lat = sorted(result.latencies)
     p50 = statistics.median(lat) if lat else float("nan")
     p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else float("nan")
-    rss = ", ".join(f"{r / 2**20:.0f}" for r in result.peak_rss)
+    rss = ", ".join(
+        f"{r / 2**20:.0f} + {c / 2**20:.0f}"
+        for r, c in zip(result.peak_rss, result.peak_children, strict=True)
+    )
     print(
         f"{result.name:<14} replicas={result.replicas}  rounds={result.rounds_done}/{args.rounds}  "
         f"polls/min={result.polls / result.minutes:,.0f}  "
         f"articles/s={result.articles / max(result.ingest_seconds, 1e-9):,.0f} "
-        f"({result.articles:,} articles)  peak RSS MB per replica=[{rss}]  "
+        f"({result.articles:,} articles)  peak RSS MB per replica, worker + children=[{rss}]  "
         f"appearance->feed p50={p50:.1f}s p95={p95:.1f}s (of {len(lat):,} articles)",
         flush=True,
     )
