@@ -152,12 +152,13 @@ def story_entries(
     topic_tables: Tables,
     story_tables: Tables,
     topic_id: str,
-    article_ids: list[str],
+    seqs: Mapping[str, int],
     first_seqs: dict[str, int | None] | None = None,
 ) -> dict[str, StoryEntry]:
-    """For the given entries of a topic that belong to a story of several members: whether
-    each is the story's lead in this topic (its earliest entry there), and for a lead what
-    else reported it. The lead's id never changes as copies join, since copies come later.
+    """For the given entries of a topic (article id -> its seq there, as the caller read
+    them) that belong to a story of several members: whether each is the story's lead in
+    this topic (its earliest entry there), and for a lead what else reported it. The
+    lead's id never changes as copies join, since copies come later.
 
     Only the leads' stories are read whole. An archive page of a topic that a wire story
     filled with its copies read that story's every member and sighting for each copy on
@@ -168,12 +169,12 @@ def story_entries(
     filled and reused: a publisher passes one per topic, so that a story spread over many
     pages is looked up once, not once per page (in one read transaction it cannot change)."""
     m, s, e = story_tables["story_members"], story_tables["stories"], topic_tables["topic_entries"]
-    if not article_ids:
+    if not seqs:
         return {}
     query = (
         select(m.c.article_id, m.c.story_id, s.c.languages)
         .join(s, s.c.story_id == m.c.story_id)
-        .where(m.c.article_id.in_(article_ids), s.c.members > 1)
+        .where(m.c.article_id.in_(list(seqs)), s.c.members > 1)
     )
     grouped = {str(a): (str(story), str(langs)) for a, story, langs in conn.execute(query)}
     if not grouped:
@@ -196,15 +197,7 @@ def story_entries(
             ).all()
         )
         first.update((story, counted.get(story)) for story in missing)
-    seqs = dict(
-        conn.execute(
-            select(e.c.article_id, e.c.seq).where(
-                e.c.topic_id == topic_id, e.c.article_id.in_(sorted(grouped))
-            )
-        ).all()
-    )
-    # An article not in the topic leads only a story with no entry there (as before).
-    leads = {a for a, (story, _) in grouped.items() if first[story] in (None, seqs.get(a))}
+    leads = {a for a, (story, _) in grouped.items() if first[story] in (None, seqs[a])}
     full = {
         story.story_id: story
         for story in stories(conn, story_tables, ids=sorted({grouped[a][0] for a in leads}))

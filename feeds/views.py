@@ -130,7 +130,7 @@ def _entry_rows(
     leads: dict[str, int | None] | None,
 ) -> list[EntryRow]:
     grouped = (
-        story_entries(conn, tables, stories, topic_id, [r.article_id for r in rows], leads)
+        story_entries(conn, tables, stories, topic_id, {r.article_id: r.seq for r in rows}, leads)
         if stories is not None
         else {}
     )
