@@ -46,7 +46,8 @@ class ProjectionProcessGone(StoreError):
 class ProjectionProcess:
     """A child process applying new events to the projections of `factory()`'s runner.
 
-    `interval` is how often an idle child looks at the head; `niceness` is added to its CPU
+    `interval` is how often an idle child looks at the head, and how long it lets the log
+    grow after a catch-up short of a full batch (`_more_waiting`); `niceness` is added to its CPU
     priority. By default none: the feeds are published once the projections have caught
     up, so a poll that runs ahead of them finishes nothing sooner for a reader. A folder
     of 100,000 articles was grouped 47.5-53.1 s after the poll began at equal priority,
@@ -191,7 +192,7 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
         try:
             done = runner.catch_up()
             applied.update(done)
-            busy, failures = any(done.values()), 0
+            busy, failures = _more_waiting(done, runner.batch_size), 0
             if wanted is not None:
                 positions = [runner.checkpoint(n).position for n in runner.projections]
                 through = min(positions, default=wanted)
@@ -220,6 +221,16 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
             if kind == "stop":
                 return
             wanted = position if wanted is None else max(wanted, position)
+
+
+def _more_waiting(done: dict[str, int], batch_size: int) -> bool:
+    """Whether to catch up again at once: only after a full batch, when more is likely
+    waiting. A catch-up that applied less had reached the head, which a poll moves a commit
+    (~65 articles) at a time: caught up commit by commit, the stories view spent a third
+    more CPU per article than in batches of 1,000 (docs/worker.md, "Batches while
+    following"): CPU the poll beside it needs. So the child lets the log grow for one
+    `interval` first, unless a parent asks it to reach a position (its message wakes it)."""
+    return any(count >= batch_size for count in done.values())
 
 
 def _exit_on_signal(signum: int, _frame: Any) -> None:
