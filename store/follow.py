@@ -4,9 +4,10 @@ Catching up after each poll, in the process that polls, made a long poll (a fold
 100,000 files) cost twice its time: first the ingest, then as long a catch-up, while the
 ingest had left part of the second core idle (its recorder keeps one core busy, its reader
 process about half of the other). This child follows the log instead: whenever the head
-moves it applies what is new, at a lower CPU priority than the polls, so it runs on the
-time they leave idle and never slows them down much; the publisher asks it to reach a
-position and finds most of the work done.
+moves it applies what is new, in batches (it lets a log growing a commit at a time gather
+first, `_more_waiting`), on the time the poll leaves idle and beside it; the publisher
+asks it to reach a position and finds most of the work done. It runs at the worker's own
+CPU priority unless told otherwise (`niceness`): the feeds wait for the projections.
 
 The child owns the projections' state in memory (the stories grouper). The caller keeps its
 own runner for reading and as the fallback when the child is gone: two runners applying at
