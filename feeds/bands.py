@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 Keys = npt.NDArray[np.uint32]
 Entries = npt.NDArray[np.uint64]  # key << 32 | member, sorted
+Positions = npt.NDArray[np.intp]
 
 #: Entries buffered in a dict before they are merged into the sorted array.
 BUFFER_ENTRIES = 1 << 17
@@ -72,9 +73,8 @@ class BandIndex:
             return found
         merged = [0] * len(common)
         if len(self._entries):
-            keyed = np.array(common, dtype=np.uint64) << _SHIFT
-            ends = np.searchsorted(self._entries, keyed | _MEMBER, side="right")
-            merged = (ends - np.searchsorted(self._entries, keyed)).tolist()
+            first, end = self._key_ranges(np.array(common, dtype=np.uint64))
+            merged = (end - first).tolist()
         for key, before in zip(common, merged, strict=True):
             room = KEY_MEMBERS - before
             if room > 0:
@@ -101,9 +101,7 @@ class BandIndex:
             widths = self._offsets[bucket + 1] - low
             wide = widths > WIDE_BUCKET
             if wide.any():  # a key of many members: its own range, its oldest members
-                keyed = wanted[wide] << _SHIFT
-                first = np.searchsorted(self._entries, keyed)
-                end = np.searchsorted(self._entries, keyed | _MEMBER, side="right")
+                first, end = self._key_ranges(wanted[wide])
                 low[wide] = first
                 widths[wide] = np.minimum(end - first, KEY_MEMBERS)
             total = int(widths.sum())
@@ -125,6 +123,13 @@ class BandIndex:
             for index, member in zip(owners, members, strict=True):
                 found[index][member] += 1
         return found
+
+    def _key_ranges(self, keys: npt.NDArray[np.uint64]) -> tuple[Positions, Positions]:
+        """Where each key's merged entries begin and end (entries are key << 32 | member,
+        sorted, so a key's are one range, in member order)."""
+        keyed = keys << _SHIFT
+        first = np.searchsorted(self._entries, keyed)
+        return first, np.searchsorted(self._entries, keyed | _MEMBER, side="right")
 
     def add(self, member: int, keys: Keys, *, merge: bool = True) -> None:
         """Add `member` under `keys`; the buffer is merged once full, unless not `merge`
