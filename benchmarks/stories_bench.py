@@ -1,7 +1,7 @@
 """Stories benchmark: near-duplicate detection measured, not guessed.
 
     .venv/bin/python benchmarks/stories_bench.py [--articles N] [--skip-quality]
-        [--skip-speed] [--skip-e2e] [--e2e-pg URL] [--worker-views]
+        [--skip-speed] [--skip-e2e] [--e2e-pg URL] [--e2e-rounds N] [--worker-views]
         [--plot docs/stories-pr.png]
 
 (1) quality: pair precision/recall on the labelled set (tests/feeds/copies.py, built from
@@ -257,6 +257,13 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--e2e-pg", metavar="URL", help="end to end on PostgreSQL, not SQLite")
     parser.add_argument(
+        "--e2e-rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="end to end: each mode N times, alternating the order; medians compared",
+    )
+    parser.add_argument(
         "--worker-views",
         action="store_true",
         help="also (5): the worker's projection process with grouping off and on",
@@ -272,7 +279,9 @@ def main() -> None:
         if not args.skip_e2e:
             from stories_e2e import bench_end_to_end
 
-            bench_end_to_end(args.articles, Path(work), Articles(), pg=args.e2e_pg)
+            bench_end_to_end(
+                args.articles, Path(work), Articles(), pg=args.e2e_pg, rounds=args.e2e_rounds
+            )
         if args.worker_views:
             from stories_e2e import bench_worker_views
 
