@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 from feeds.countries import display_name
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
+from feeds.xml_chars import xml_safe, xml_safe_optional
 from newsfacts import parse_timestamp
 
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -90,9 +91,9 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
     fg.newsledger.lang = site.language
     fg.id(feed_id(topic.id))
     suffix = "" if page.page is None else f" (archive {page.page})"
-    fg.title(f"{site.title}: {topic.title}{suffix}")
+    fg.title(xml_safe(f"{site.title}: {topic.title}{suffix}"))
     if topic.description:
-        fg.subtitle(topic.description)
+        fg.subtitle(xml_safe(topic.description))
     fg.author({"name": site.title, "uri": site.base_url + "/"})
     fg.generator("newsledger", version=site.version, uri=site.base_url + "/")
     fg.link(href=site.feed_url(topic.id, page.page), rel="self", type="application/atom+xml")
@@ -112,7 +113,23 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
     return data
 
 
+def _xml_row(row: EntryRow) -> EntryRow:
+    """The row's texts without what XML cannot hold (feeds/xml_chars.py)."""
+    return replace(
+        row,
+        title=xml_safe(row.title),
+        language=xml_safe_optional(row.language),
+        url=xml_safe_optional(row.url),
+        author=xml_safe_optional(row.author),
+        text=xml_safe(row.text),
+        html=xml_safe_optional(row.html),
+        place=xml_safe_optional(row.place),
+        sightings=tuple((s, xml_safe_optional(u)) for s, u in row.sightings),
+    )
+
+
 def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> None:
+    row = _xml_row(row)
     fe = fg.add_entry(order="append")
     fe.newsledger.lang = row.language
     fe.id(entry_id(row.article_id))
@@ -141,21 +158,22 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
     for source_id, url in row.sightings:
         if is_web_url(url) and url not in seen:
             seen.add(url)
-            name = site.source_name(source_id)
+            name = xml_safe(site.source_name(source_id))
             links.append({"href": str(url), "rel": "related", "title": f"Also reported by {name}"})
     if row.author:
         fe.author({"name": row.author})
     for topic_id in row.topics:
-        label = site.topic_titles.get(topic_id, topic_id)
+        label = xml_safe(site.topic_titles.get(topic_id, topic_id))
         fe.category(term=topic_id, scheme=f"{site.base_url}/topics", label=label)
     for iso in row.countries:  # the states that met, as ISO 3166 codes named in English
         fe.category(term=iso, scheme=f"{site.base_url}/countries", label=display_name(iso))
     fe.summary(summary(row.text), type="text")
-    fe.content(entry_html(row, show_figures=topic.show_figures, site=site), type="html")
+    html_text = entry_html(row, show_figures=topic.show_figures, site=site)
+    fe.content(xml_safe(html_text), type="html")  # figures quote the text too
     if row.source_id:
         fe.newsledger.source = {
             "id": source_uri(row.source_id),
-            "title": site.source_name(row.source_id),
+            "title": xml_safe(site.source_name(row.source_id)),
             "updated": row.updated,
             "link": _origin(row.url) or "",
         }

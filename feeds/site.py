@@ -16,6 +16,7 @@ from feeds.provenance import DATE_ORIGINS, ArticlePage
 from feeds.render import Site, is_web_url
 from feeds.topics import Topic
 from feeds.views import EntryRow
+from feeds.xml_chars import xml_safe
 
 SNIPPET_CHARS = 160
 #: Pages load nothing but themselves: no scripts at all, styles inline, images from the web
@@ -50,7 +51,7 @@ def render_opml(topics: Sequence[Topic], site: Site) -> bytes:
         rendered = " ".join(f"{k}={quoteattr(v)}" for k, v in attributes.items())
         lines.append(f"    <outline {rendered}/>")
     lines += ["  </body>", "</opml>", ""]
-    return "\n".join(lines).encode("utf-8")
+    return xml_safe("\n".join(lines)).encode("utf-8")
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:

@@ -34,8 +34,12 @@ TRACKING_PARAMS = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__hs", "_hs")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Control characters, and characters that look like nothing but that str.split() keeps
-# (zero-width spaces and joiners, word joiner, BOM, soft hyphen): dropped from text.
-_STRIP = re.compile("[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# (zero-width spaces and joiners, word joiner, BOM, soft hyphen): dropped from text. So are
+# the noncharacters U+FFFE and U+FFFF and lone surrogates, which no XML document (an Atom
+# feed) can hold: one in one title stopped every feed from publishing.
+_STRIP = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def nfc(text: str) -> str:

@@ -18,6 +18,11 @@ _BLOCKS = frozenset(
     | {"dd", "dt", "dl", "hr", "address", "aside", "main", "nav"}
 )
 _DROP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed"})
+# What XML 1.0 cannot hold (C0 controls but tab, line feed and carriage return; lone
+# surrogates; U+FFFE, U+FFFF): kept HTML is republished inside Atom documents, and one such
+# character in one entry made lxml refuse the whole feed. Dropped before nh3 too, which
+# cannot take a lone surrogate at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sanitise(html: str) -> str:
@@ -26,7 +31,9 @@ def sanitise(html: str) -> str:
     Removes script, style and iframe elements, `on*` attributes and `javascript:` or
     `data:` URLs; the result is stable (sanitising it again changes nothing).
     """
-    cleaned = nh3.clean(nfc(html), url_schemes=_SCHEMES, link_rel="noopener noreferrer")
+    cleaned = nh3.clean(
+        nfc(_NOT_XML.sub("", html)), url_schemes=_SCHEMES, link_rel="noopener noreferrer"
+    )
     return nfc(cleaned).strip()
 
 

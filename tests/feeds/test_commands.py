@@ -87,3 +87,33 @@ def test_a_bad_topic_in_the_config_is_a_one_line_error(config_file: Path) -> Non
     result = CliRunner().invoke(cli, ["--config", str(config_file), "publish"])
     assert result.exit_code == 1
     assert f"{config_file}: topic 'laos' rule 'x': field 'kind' must be" in result.output
+
+
+def test_a_character_xml_cannot_hold_in_one_article_does_not_stop_the_feeds(
+    config_file: Path,
+) -> None:
+    """U+FFFF in a title, U+FFFE and a control character in the text, a control character in
+    the kept HTML (stored so by an older version, or by any writer of the log): lxml refused
+    the whole Atom document, so every feed stopped publishing, for good. They are left out
+    of what is rendered; the entry and every other entry are published."""
+    from lxml import etree
+
+    store = EventStore.open(f"sqlite:///{config_file.parent}/store.db")
+    event = ingested(
+        "poison",
+        title="Tin\uffff hợp tác",
+        text="Việt Nam\ufffe và Lào\x01 ký kết.",
+        html="<p>Việt Nam\x0b và Lào ký kết.</p>",
+        n=90,
+    )
+    store.append("article-poison", [event])
+    store.close()
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "publish"])
+    assert result.exit_code == 0, result.output
+    feed = (config_file.parent / "out" / "feeds" / "all.atom").read_bytes()
+    root = etree.fromstring(feed)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = root.xpath("//a:entry/a:title/text()", namespaces=ns)
+    assert "Tin hợp tác" in titles
+    content = root.xpath("//a:entry[a:title='Tin hợp tác']/a:content/text()", namespaces=ns)
+    assert "Việt Nam và Lào ký kết." in content[0]

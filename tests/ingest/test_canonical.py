@@ -168,3 +168,13 @@ def test_split_spaces_are_every_splitting_character_but_space_and_newline() -> N
     every = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" ", "\n"}
     assert {c for c in every if re.fullmatch(f"[{SPLIT_SPACES}]", c)} == every
     assert len(re.findall(f"[{SPLIT_SPACES}]", "".join(map(chr, range(0x110000))))) == len(every)
+
+
+def test_text_and_kept_html_lose_what_no_xml_document_can_hold() -> None:
+    """U+FFFE, U+FFFF, lone surrogates and C0 controls reach a feed's Atom document through
+    the title, the text or the kept HTML, and lxml refuses the whole document for one of
+    them. Tab, line feed and carriage return are XML's own and stay where they belong."""
+    assert clean_text("Hợp\uffff tác\ufffe Việt\ud800 Nam") == "Hợp tác Việt Nam"
+    kept = sanitise("<p>Việt Nam\x01 và\x0b Lào\ud83d\uffff\tký</p>")
+    assert kept == "<p>Việt Nam và Lào\tký</p>"
+    assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", kept) is None
