@@ -31,7 +31,7 @@ ENVIRONMENT = {
 
 
 #: The top-level tables a configuration may have; anything else is a typo (`[feed]`).
-TABLES = ("store", "sources", "fetch", "feeds", "serve", "topics", "worker")
+TABLES = ("store", "sources", "fetch", "feeds", "serve", "topics", "stories", "worker")
 #: The keys of `[store]`.
 STORE_KEYS = ("url",)
 

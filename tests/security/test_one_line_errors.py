@@ -71,3 +71,17 @@ def test_impossible_ports_and_periods_are_one_line(args: tuple[str, ...], tmp_pa
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n', encoding="utf-8")
     error = _one_line(newsledger(*args, config=config, timeout=60))
     assert args[-1] in error
+
+
+def test_the_documented_stories_table_is_taken_and_its_values_checked(tmp_path: Path) -> None:
+    """`[stories]` (README, configuration): the top level refused it as an unknown table, so
+    the thresholds and `across_languages` could not be set at all."""
+    config = tmp_path / "newsledger.toml"
+    store = f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n'
+    config.write_text(store + "[stories]\njaccard = 0.5\nacross_languages = false\n", "utf-8")
+    for command in (["stories", "--json"], ["publish"], ["status"]):
+        ran = newsledger(*command, config=config)
+        assert ran.code == 0, ran
+    config.write_text(store + "[stories]\njaccard = 2\n", "utf-8")
+    error = _one_line(newsledger("stories", config=config))
+    assert "[stories] jaccard must be a number above 0 and at most 1" in error, error
