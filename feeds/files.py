@@ -96,3 +96,18 @@ def locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def stale_files(candidates: set[str], topics: set[str], archives: bool) -> set[str]:
+    """Files of the last publish not produced now, but the archive pages of a current topic
+    (one of `topics`) after a quick publish (not `archives`): not stale, maybe (the next full
+    publish decides)."""
+    if archives:
+        return candidates
+    return {rel for rel in candidates if archive_topic(rel) not in topics}
+
+
+def archive_topic(rel: str) -> str | None:
+    """The topic of an archive page's path ("feeds/<topic>/archive/<n>.atom"), else None."""
+    parts = rel.split("/")
+    return parts[1] if len(parts) == 4 and parts[0] == "feeds" and parts[2] == "archive" else None

@@ -16,7 +16,15 @@ from sqlalchemy import Connection, select
 
 from feeds.config import FeedsConfig
 from feeds.errors import PublishError
-from feeds.files import LOCK, locked, read_manifest, remove_stale, write_if_changed, write_manifest
+from feeds.files import (
+    LOCK,
+    locked,
+    read_manifest,
+    remove_stale,
+    stale_files,
+    write_if_changed,
+    write_manifest,
+)
 from feeds.jsonfeed import render_json_feed
 from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
@@ -108,8 +116,12 @@ def _publish(
         views = _Views(conn, tables, stories)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)
-    removed = remove_stale(out, _stale(set(old_files) - set(emitter.stamps), config, archives))
-    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": emitter.stamps}
+    gone = set(old_files) - set(emitter.stamps)
+    removed = remove_stale(out, stale := stale_files(gone, {t.id for t in config.topics}, archives))
+    # A quick publish's spared pages stay listed, with a stamp no page has: the next full one
+    # removes those no topic produces any more and renders again those still produced.
+    files = emitter.stamps | dict.fromkeys(sorted(gone - stale), "")
+    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": files}
     if archives:
         manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
     else:
@@ -238,15 +250,6 @@ def _render_archive(
     return render_feed(FeedPage(topic, rows(), page, count), site)
 
 
-def _stale(candidates: set[str], config: FeedsConfig, archives: bool) -> set[str]:
-    """Files of the last publish not produced now: removed, except that a quick publish
-    leaves a current topic's archive pages (not stale, just not refreshed yet)."""
-    if archives:
-        return candidates
-    topics = {t.id for t in config.topics}
-    return {rel for rel in candidates if _archive_topic(rel) not in topics}
-
-
 def _publish_articles(
     conn: Connection, tables: Any, site: Site, out: Path, *, since: int | None
 ) -> tuple[list[str], int]:
@@ -287,12 +290,6 @@ def _changed_articles(conn: Connection, tables: Any, since: int | None) -> Itera
         if len(batch) < 1000:
             return
         last = batch[-1]
-
-
-def _archive_topic(rel: str) -> str | None:
-    """The topic of an archive page's path ("feeds/<topic>/archive/<n>.atom"), else None."""
-    parts = rel.split("/")
-    return parts[1] if len(parts) == 4 and parts[0] == "feeds" and parts[2] == "archive" else None
 
 
 def _page_rows(views: _Views, topic_id: str, page: int, size: int, figs: Any) -> Any:

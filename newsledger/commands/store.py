@@ -87,7 +87,8 @@ def replay(app: App, name: str | None, no_publish: bool) -> None:
         click.echo(
             f"feeds: {len(written)} files written, "
             f"{len(set(published.unchanged) - written)} unchanged, "
-            f"{len(published.removed)} removed in {published.output_dir}"
+            f"{len(set(current.removed) | set(published.removed))} removed in"
+            f" {published.output_dir}"
         )
 
 

@@ -117,3 +117,22 @@ def test_a_character_xml_cannot_hold_in_one_article_does_not_stop_the_feeds(
     assert "Tin hợp tác" in titles
     content = root.xpath("//a:entry[a:title='Tin hợp tác']/a:content/text()", namespaces=ns)
     assert "Việt Nam và Lào ký kết." in content[0]
+
+
+def test_replay_removes_the_archive_pages_no_topic_produces_and_says_how_many(
+    config_file: Path,
+) -> None:
+    """`replay` publishes twice, quickly then in full; archive pages the quick publish spared
+    were dropped from its manifest, so the full one never removed them and they were served
+    on (a topic emptied by new rules kept its old archive pages)."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(config_file), "publish"]).exit_code == 0
+    out = config_file.parent / "out"
+    archives = sorted(out.glob("feeds/*/archive/*.atom"))
+    assert archives
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("entries_per_feed = 10", "entries_per_feed = 1000"))
+    result = runner.invoke(cli, ["--config", str(config_file), "replay"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(archives)} removed in" in result.output
+    assert not list(out.glob("feeds/*/archive/*.atom"))

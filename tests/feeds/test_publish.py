@@ -247,6 +247,27 @@ def test_after_a_replay_the_current_documents_can_be_published_before_the_archiv
     assert _files(fresh.output_dir) == _files(small.output_dir)
 
 
+def test_archive_pages_a_quick_publish_spares_are_removed_by_the_next_full_one(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    """A quick publish (after a replay) leaves a current topic's archive pages alone; those
+    no topic produces any more must still go with the next full publish. The quick one
+    wrote its manifest without them, so the full one never saw them: a topic emptied by new
+    rules kept serving its old archive pages."""
+    append_labelled(store)
+    runner, _ = _publish(store, replace(config, entries_per_feed=5))
+    archives = {rel for rel in _files(config.output_dir) if "/archive/" in rel}
+    assert archives
+    whole = replace(config, entries_per_feed=1_000)  # every entry on the current page
+    quick = publish_all(runner, whole, archives=False)
+    assert quick.removed == () and archives <= set(_files(config.output_dir))
+    full = publish_all(runner, whole)
+    assert set(full.removed) == archives
+    fresh = replace(whole, output_dir=config.output_dir.parent / "fresh")
+    publish_all(runner, fresh)
+    assert _files(fresh.output_dir) == _files(config.output_dir)
+
+
 def test_a_removed_topic_loses_its_published_files(store: EventStore, config: FeedsConfig) -> None:
     append_labelled(store)
     _publish(store, config)
