@@ -120,8 +120,8 @@ def _publish(
     removed = remove_stale(out, stale := stale_files(gone, {t.id for t in config.topics}, archives))
     # A quick publish's spared pages stay listed, with a stamp no page has: the next full one
     # removes those no topic produces any more and renders again those still produced.
-    files = emitter.stamps | dict.fromkeys(sorted(gone - stale), "")
-    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": files}
+    stamps = emitter.stamps | dict.fromkeys(sorted(gone - stale), "")
+    manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": stamps}
     if archives:
         manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
     else:
