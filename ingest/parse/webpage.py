@@ -7,12 +7,14 @@ import logging
 from datetime import UTC, datetime
 
 import trafilatura
+from trafilatura.settings import set_date_params
 
 from ingest.errors import FetchError
 from ingest.fetch.charset import decode
 from ingest.normalise.canonical import clean_text, collapse
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.sanitise import sanitise
+from ingest.parse.headlines import headline
 from ingest.parse.textparts import (
     dateline_place,
     guess_language,
@@ -49,6 +51,11 @@ def extract_html(text: str, *, url: str, language: str | None, extractor: str) -
             include_comments=False,
             include_tables=True,
             favor_precision=True,
+            # The date from the page's markup (meta tags, <time>, JSON-LD, the URL) only.
+            # trafilatura's default also searches the free text, and made "2019" in a
+            # sentence ("Con số 2019 …") the article's date: 2019-01-01, said to be from
+            # the page's metadata. An undated page is dated by its dateline or not at all.
+            date_extraction_params=set_date_params(extensive=False),
         )
     except Exception as exc:  # trafilatura wraps lxml, which raises many kinds of errors
         raise FetchError("parse", f"page extraction failed: {type(exc).__name__}: {exc}") from exc
@@ -62,6 +69,8 @@ def extract_html(text: str, *, url: str, language: str | None, extractor: str) -
     first, _, rest = body_text.partition("\n\n")
     if rest and title and collapse(first) == collapse(title):
         body_text = rest
+    if not title.strip():  # no <title>, no heading: its first sentence, as for feed items
+        title = headline(body_text)
     dated, place, _ = parse_dateline(body_text)
     if place is None:
         place = dateline_place(body_text)[0]

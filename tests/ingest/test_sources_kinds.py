@@ -172,3 +172,38 @@ def test_an_atom_feed_in_english_keeps_datelines_and_drops_tracking(
     )
     assert second["canonical_url"] == "https://news.example.com/world/lao-students-78"
     assert "<iframe" not in second["html"] and "style=" not in second["html"]
+
+
+def test_an_undated_untitled_page_gets_no_made_up_date_and_its_first_sentence_as_title(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """A page with no date in its markup and no <title> nor heading. trafilatura's date
+    search read "2019" in a sentence as the article's date (2019-01-01, "from the page's
+    metadata") and the feeds showed "(untitled)"."""
+    page = (
+        "<html><body><article><p>Kim ngạch thương mại giữa hai nước đạt 312,5 triệu USD"
+        " trong quý vừa qua. Hai bên cam kết mở rộng hợp tác.</p>"
+        "<p>Mã hồ sơ 2019 được dùng cho việc lưu trữ nội bộ của bộ phận thống kê.</p>"
+        "</article></body></html>"
+    )
+    httpserver.expect_request("/so-lieu").respond_with_data(page, content_type="text/html")
+    config = make_config([{"id": "page", "kind": "page", "url": httpserver.url_for("/so-lieu")}])
+    assert harness_factory(store, config).poll("page").events["ArticleIngested"] == 1
+    data = events(store, "ArticleIngested")[0].data
+    # Dated when fetched, and said so (README, "Dates"), not 2019-01-01 "from the page".
+    assert (data["published"], data["published_from"]) == ("2025-05-01T08:00:00Z", "fetch")
+    assert (
+        data["title"] == "Kim ngạch thương mại giữa hai nước đạt 312,5 triệu USD trong quý vừa qua"
+    )
+    # The same page with its date in the markup (and another text: the same would be a
+    # sighting of the first) is dated from it.
+    dated = page.replace("quý vừa qua", "quý trước").replace(
+        "<html>",
+        '<html><head><meta property="article:published_time"'
+        ' content="2025-03-04T08:00:00+07:00"></head>',
+    )
+    httpserver.expect_request("/co-ngay").respond_with_data(dated, content_type="text/html")
+    config = make_config([{"id": "dated", "kind": "page", "url": httpserver.url_for("/co-ngay")}])
+    harness_factory(store, config).poll("dated")
+    [later] = [e.data for e in events(store, "ArticleIngested") if e.data["source_id"] == "dated"]
+    assert later["published"].startswith("2025-03-04")
