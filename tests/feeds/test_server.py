@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
 from feeds.server import create_app
+from feeds.topics import Topic
 from store import EventStore, ProjectionRunner
 from tests.feeds.conftest import append_labelled, article_uuid, feeds_config, ingested, labelled
 from tests.feeds.serving import bound_socket, serving
@@ -219,4 +221,43 @@ def test_an_older_dated_article_still_moves_last_modified_so_if_modified_since_s
     )
     revalidated = get("/feeds/all.atom", {"If-Modified-Since": again.headers["last-modified"]})
     assert revalidated.status_code == 304
+    store.close()
+
+
+def test_the_opml_and_index_move_their_last_modified_forward_when_a_topic_goes(
+    tmp_path: Path,
+) -> None:
+    """The OPML file and the index page were dated by the newest topic feed: a topic removed
+    took that date back with it, and a client revalidating with If-Modified-Since got 304
+    for bytes that had changed (here an empty topic, whose removal changes no other feed)."""
+    config = feeds_config(tmp_path)
+    more = replace(config, topics=(*config.topics, Topic("quiet", "Quiet")))
+    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
+    append_labelled(store)
+    runner = ProjectionRunner(store, build_projections(more))
+    runner.catch_up()
+    publish_all(runner, more)
+
+    def get(app_config: FeedsConfig, path: str, since: str | None = None) -> httpx.Response:
+        headers = {"If-Modified-Since": since} if since else None
+
+        async def fetch() -> httpx.Response:
+            transport = httpx.ASGITransport(app=create_app(app_config))
+            async with httpx.AsyncClient(transport=transport, base_url="http://feeds.test") as c:
+                return await c.get(path, headers=headers)
+
+        return asyncio.run(fetch())
+
+    # Everything published an hour ago, the topic that goes ten minutes ago: the newest.
+    now = datetime.now(UTC).timestamp()
+    for path in config.output_dir.rglob("*"):
+        os.utime(path, (now - 3600, now - 3600))
+    os.utime(config.output_dir / "feeds/quiet.atom", (now - 600, now - 600))
+    first = {path: get(more, path) for path in ("/feeds.opml", "/")}
+    report = publish_all(ProjectionRunner(store, build_projections(config)), config)
+    assert "feeds/quiet.atom" in report.removed
+    for path, before in first.items():
+        again = get(config, path, before.headers["last-modified"])
+        assert again.status_code == 200, path
+        assert b"quiet" not in again.content.lower()
     store.close()
