@@ -48,7 +48,7 @@ def create_app(
     """The feeds web app; `refresh` (e.g. catch up + publish) runs every `refresh_seconds`."""
     site = _Site(config)
     methods = ["GET", "HEAD"]
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", site.index, methods=methods),
             Route("/feeds.opml", site.opml, methods=methods),
@@ -62,6 +62,11 @@ def create_app(
         exception_handlers={404: _not_found, 500: _server_error},
         lifespan=_refreshing(refresh, refresh_seconds),
     )
+    # Starlette answers a path with a slash too many or too few by a redirect built from the
+    # request's Host header: any Host a client sends came back as the Location. Every path
+    # here is exact: such a path is a 404.
+    app.router.redirect_slashes = False
+    return app
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -69,6 +69,18 @@ def test_an_if_modified_since_in_the_year_9999_is_ignored(served: tuple[int, Pat
     assert honest[0] == 304
 
 
+def test_a_slash_too_many_is_a_404_never_a_redirect_to_the_host_the_client_named(
+    served: tuple[int, Path],
+) -> None:
+    """Starlette redirected `/feeds/all.atom/` to `http://<the request's Host>/feeds/all.atom`:
+    any host a client or a cache in front sent came back as the Location."""
+    port, _ = served
+    for path in ("/feeds/all.atom/", "/feeds.opml/", "/healthz/"):
+        status, body, headers = _get(port, path, Host="evil.example")
+        assert status == 404, (path, status)
+        assert "location" not in {k.lower() for k in headers} and b"evil" not in body
+
+
 def test_a_404_does_not_echo_a_100_kb_path(served: tuple[int, Path]) -> None:
     port, config = served
     for path in (f"/feeds/{LONG}.atom", f"/feeds/all/archive/{'9' * 50_000}.atom", f"/{LONG}"):
