@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ def article_files(folder: Path) -> Iterator[tuple[Path, FileStamp]]:
     """Article files under `folder` (recursively, hidden files skipped), sorted by path."""
     if not folder.is_dir():
         raise FetchError("io", f"{folder} is not a readable directory")
+    inside = os.path.realpath(folder) + os.sep
     found: list[tuple[list[str], str, FileStamp]] = []
     try:
         for root, dirs, files in os.walk(folder):
@@ -62,6 +64,14 @@ def article_files(folder: Path) -> Iterator[tuple[Path, FileStamp]]:
                     st = os.stat(full)
                 except OSError:
                     continue  # removed while we looked
+                # Regular files only, and a link only to one inside the folder: a FIFO
+                # blocked the poll's reader for good, /dev/zero filled its memory (a size
+                # of 0 passed the cap), and a link to /proc/self/environ published the
+                # worker's environment.
+                if not stat.S_ISREG(st.st_mode) or (
+                    os.path.islink(full) and not os.path.realpath(full).startswith(inside)
+                ):
+                    continue
                 # Sorted by path components, as Paths compare: comparing 20,000 Path
                 # objects cost more than listing the folder.
                 found.append((full.split(os.sep), full, FileStamp(st.st_mtime_ns, st.st_size)))
@@ -92,10 +102,13 @@ def read_files(
     size = 0
     for path in paths:
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+            body = _read_regular(path)
+            if body is None:
+                warnings.append(f"{path}: not a regular file, skipped")
+                continue
+            if len(body) > MAX_FILE_BYTES:
                 warnings.append(f"{path}: larger than {MAX_FILE_BYTES} bytes, skipped")
                 continue
-            body = path.read_bytes()
         except OSError as exc:
             warnings.append(f"{path}: unreadable ({exc.strerror}), skipped")
             failed.add(str(path))
@@ -109,6 +122,17 @@ def read_files(
         if item is not None:
             items.append(item)
     return FolderBatch(tuple(items), size, tuple(warnings), frozenset(failed))
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The file's bytes, at most one more than MAX_FILE_BYTES; None if it is not a regular
+    file now (replaced since it was listed). Opened without blocking, so a FIFO put in its
+    place cannot hold the reader, and read up to the cap, not to a size the file reports."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def file_item(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from store import EventStore
@@ -45,6 +46,33 @@ def test_a_folder_of_text_markdown_and_html_files_is_ingested(
     page = by_file["004_page.html"]
     assert page["extractor"] == "folder-html" and "surgical wing" in page["text"]
     assert "document.write" not in page["text"] and "<script" not in (page["html"] or "")
+
+
+@pytest.mark.timeout(60)  # the FIFO hung the code before: fail, do not wait 300 s
+def test_only_regular_files_inside_the_folder_are_read(
+    store: EventStore, tmp_path: Path, harness_factory: Any
+) -> None:
+    """A FIFO blocked the poll's reader for good (the worker stalled with it), a link to
+    /dev/zero filled its memory (its size, 0, passed the cap), and a link to a file outside
+    the folder (/proc/self/environ) published the worker's environment."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "01-tin.txt").write_text("Tin một\n\nHai nước ký kết thỏa thuận.\n", "utf-8")
+    os.mkfifo(folder / "02-fifo.txt")
+    (folder / "03-zero.txt").symlink_to("/dev/zero")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Bí mật\n\nSECRET_TOKEN=abc123\n", "utf-8")
+    (folder / "04-outside.txt").symlink_to(secret)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "05-inner.txt").write_text("Tin năm\n\nNội dung năm.\n", "utf-8")
+    (folder / "06-link-inside.txt").symlink_to(folder / "sub" / "05-inner.txt")
+    report = harness_factory(store, folder_config(folder)).poll("samples")
+    assert report.outcome == "ok"
+    ingested = events(store, "ArticleIngested")
+    texts = " ".join(e.data["text"] for e in ingested)
+    assert "SECRET_TOKEN" not in texts and "\x00" not in texts
+    titles = sorted(e.data["title"] for e in ingested)
+    assert titles == ["Tin một", "Tin năm"]  # the link inside is a sighting of its target
 
 
 def test_new_and_changed_files_are_picked_up_on_the_next_poll(
