@@ -26,6 +26,7 @@ REASONS = frozenset(
         "redirect",
         "io",
         "blocked",
+        "internal",  # an unexpected error of ours, recorded so that status shows it
     }
 )
 

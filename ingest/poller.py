@@ -140,8 +140,8 @@ class Poller:
             raise
         except Exception as exc:  # a bug must not stop the other sources of the round
             log.exception("source %s: unexpected error", source.id)
-            return PollReport(
-                source.id, "error", source.location, message=f"{type(exc).__name__}: {exc}"
+            return await self._blocking(
+                self.facts.unexpected, source, self.memory(source), exc, now
             )
 
     async def _poll(self, source: SourceConfig, *, now: datetime, force: bool) -> PollReport:

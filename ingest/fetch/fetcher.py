@@ -35,6 +35,14 @@ class Validators:
     last_modified: str | None = None
 
 
+def usable_validator(value: str | None) -> str | None:
+    """`value` if a request header can carry it back (printable ASCII, at most 1,024
+    characters), else None: the source is then fetched whole, as if it had sent none."""
+    if value and len(value) <= 1024 and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
 class Body:
     """A response body that its one reader takes: once taken, nothing here keeps the bytes
     alive, so they are freed when the parser is done with them rather than when the poll
@@ -148,10 +156,12 @@ class Fetcher:
         self, url: str, validators: Validators, accept: str, started: float, trusted: bool
     ) -> FetchResult:
         headers = {"Accept": accept}
-        if validators.etag:
-            headers["If-None-Match"] = validators.etag
-        if validators.last_modified:
-            headers["If-Modified-Since"] = validators.last_modified
+        # Only validators a request can carry: one stored by a version that kept any
+        # (a server's ETag of raw UTF-8 bytes) made every later request of the source fail.
+        if etag := usable_validator(validators.etag):
+            headers["If-None-Match"] = etag
+        if modified := usable_validator(validators.last_modified):
+            headers["If-Modified-Since"] = modified
         current, seen = url, {url}
         permanent: str | None = None
         permanent_status: int | None = None
@@ -189,7 +199,8 @@ class Fetcher:
                         body=Body(body),
                         content_type=response.headers.get("content-type"),
                         validators=Validators(
-                            response.headers.get("etag"), response.headers.get("last-modified")
+                            usable_validator(response.headers.get("etag")),
+                            usable_validator(response.headers.get("last-modified")),
                         ),
                         permanent_redirect=permanent,
                         redirect_status=permanent_status,

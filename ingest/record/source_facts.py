@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TypedDict
@@ -26,7 +27,7 @@ from newsfacts import (
     source_stream,
     timestamp,
 )
-from store import EventStore, NewEvent
+from store import EventStore, NewEvent, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +214,22 @@ class SourceFacts:
             exc.message,
             retry_at,
         )
+
+    def unexpected(
+        self, source: SourceConfig, mem: SourceMemory, exc: Exception, now: datetime
+    ) -> PollReport:
+        """An error of ours (a bug), recorded as a failure like any other (back-off,
+        `sources`, `status`): with no fact, a source failing so on every poll showed as
+        healthy. A store outage is the caller's; nothing else stops the round."""
+        message = f"{type(exc).__name__}: {exc}"
+        failure = FetchError("internal", f"unexpected error: {message}")
+        try:
+            self.failed(source, mem, failure, now, str(uuid.uuid4()), host="")
+        except StoreError:
+            raise
+        except Exception:
+            log.exception("source %s: cannot record the failure", source.id)
+        return PollReport(source.id, "error", source.location, message=message)
 
     def _retry_at(self, failures: int, exc: FetchError, now: datetime, host: str) -> datetime:
         retry_at = now + timedelta(seconds=self.backoff.delay(failures, self._jitter()))

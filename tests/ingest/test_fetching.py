@@ -8,12 +8,13 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ingest.config import DEFAULT_USER_AGENT
 from ingest.projections import source_states
-from store import EventStore
+from store import EventStore, NewEvent
 from tests.ingest.conftest import T0, events, fixture_bytes, make_config
 
 RSS = fixture_bytes("vi_thoisu.rss")
@@ -320,3 +321,58 @@ def test_new_validators_without_new_items_are_kept_in_memory_only(
     assert store.head() == head
     assert h.poll("vn", now=T0 + timedelta(hours=2)).outcome == "not_modified"
     assert sent == [None, '"a"', '"b"']
+
+
+def test_a_validator_no_request_can_carry_back_is_dropped_not_kept_for_ever(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """An ETag of raw UTF-8 bytes was stored and sent back: every later request of the
+    source failed before leaving (httpx cannot encode it), in new processes too, and the
+    source still showed as healthy. Now the source is fetched whole, as if it sent none."""
+    sent: list[str | None] = []
+
+    def handler(request: Request) -> Response:
+        sent.append(request.headers.get("If-None-Match"))
+        return Response(RSS, headers={"ETag": '"caf\xc3\xa9-\xff"', "Last-Modified": "x\x7f"})
+
+    httpserver.expect_request("/rss").respond_with_handler(handler)
+    config = make_config([feed("vn", httpserver.url_for("/rss"))])
+    h = harness_factory(store, config)
+    assert h.poll("vn").outcome == "ok"
+    assert h.poll("vn", now=T0 + timedelta(hours=1)).outcome == "ok"
+    # A log written before: the unusable validators stored with the fetch.
+    store.append(
+        "source-vn",
+        [
+            NewEvent(
+                "SourceFetched",
+                {**events(store, "SourceFetched")[-1].data, "etag": '"caf\xc3\xa9"'},
+            )
+        ],
+    )
+    fresh = harness_factory(store, config)
+    assert fresh.poll("vn", now=T0 + timedelta(hours=2)).outcome == "ok"
+    assert sent == [None, None, None]
+
+
+def test_an_unexpected_error_is_recorded_as_a_failure_the_status_shows(
+    store: EventStore,
+    httpserver: HTTPServer,
+    harness_factory: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug while polling a source was logged and reported, but left no fact: `sources`
+    and `status` showed the source healthy however often it failed."""
+    httpserver.expect_request("/rss").respond_with_data(RSS)
+    h = harness_factory(store, make_config([feed("vn", httpserver.url_for("/rss"))]))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(h.poller, "_parse", broken)
+    report = h.poll("vn")
+    assert report.outcome == "error" and "ZeroDivisionError" in (report.message or "")
+    [failed] = events(store, "SourceFetchFailed")
+    assert failed.data["reason"] == "internal" and "a bug" in failed.data["message"]
+    state = source_states(h.runner)["vn"]
+    assert state.failures == 1 and "a bug" in (state.last_error or "")
