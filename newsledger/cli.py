@@ -19,6 +19,7 @@ from newsledger.commands import stories as stories_commands
 from newsledger.commands import topics as topics_commands
 from newsledger.commands import worker as worker_commands
 from newsledger.config import ConfigError
+from newsledger.logs import configure_command_logging
 from store import StoreError
 
 #: Errors a person can fix: shown as one line, exit status 1, no traceback.
@@ -48,6 +49,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_flag: str | None) -> None:
     """Event-sourced news ingestion with Atom feeds per topic."""
+    configure_command_logging()
     ctx.obj = App(config_flag)
 
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from newsledger.terminal import visible
+
 FORMATS = ("human", "json")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -56,7 +58,9 @@ class HumanFormatter(logging.Formatter):
             line = f"{line}  {pairs}"
         if record.exc_info and record.exc_info[1] is not None:
             line = f"{line}\n{self.formatException(record.exc_info)}"
-        return line
+        # What sources sent (a reason phrase, a feed's title) is shown, never obeyed by
+        # the terminal: escape sequences are written as escapes.
+        return visible(line)
 
 
 def _human(value: Any) -> str:
@@ -102,3 +106,25 @@ def configure_logging(
     # "skipped: maximum number of running instances reached" is max_instances=1 working.
     logging.getLogger("apscheduler").setLevel(max(logging.ERROR, root.level))
     return handler
+
+
+class _MessageFormatter(logging.Formatter):
+    """The message alone, as Python's last-resort handler writes it, shown with `visible`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record))
+
+
+def configure_command_logging() -> None:
+    """For a command that configures no logging of its own: warnings and errors on stderr,
+    message alone, as Python's last-resort handler wrote them (with what a source sent in
+    them written as text, not obeyed). The worker's and the server's `configure_logging`
+    replaces it."""
+    root = logging.getLogger()
+    if any(getattr(h, "_newsledger", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_MessageFormatter("%(message)s"))
+    handler._newsledger = True  # type: ignore[attr-defined]
+    root.addHandler(handler)

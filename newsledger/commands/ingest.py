@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ingest import (
     IngestConfig,
@@ -31,6 +29,7 @@ from newsfacts import (
     timestamp,
 )
 from newsledger.app import App
+from newsledger.terminal import TextConsole, TextTable
 from store import EventStore, ProjectionRunner, StoreError
 
 
@@ -86,7 +85,7 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
         # A full disk or a lost database mid-round: what was committed stays committed,
         # and the operator must be told how much (each append is one transaction).
         raise StoreError(f"{exc}; {_appended_since(app.store, before)} before it") from exc
-    table = Table(title=f"polling round at {timestamp(now)}")
+    table = TextTable(title=f"polling round at {timestamp(now)}")
     for name in ("source", "outcome", "status", "items", "ingested", "revised", "sighted", "note"):
         table.add_column(
             name,
@@ -105,7 +104,7 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
             str(r.events.get(ARTICLE_SIGHTED.name, 0)),
             r.message[:80],
         )
-    Console(width=160).print(table)
+    TextConsole(width=160).print(table)
     total = sum(r.appended for r in reports)
     failed = sum(1 for r in reports if r.outcome.startswith("failed:"))
     click.echo(f"{total} events appended; {failed} of {len(reports)} sources failed")
@@ -169,7 +168,7 @@ def _source_row(source: SourceConfig, state: SourceState | None, now: datetime) 
 
 
 def _print_sources(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="sources")
+    table = TextTable(title="sources")
     columns = ("id", "kind", "status", "last success", "last error", "failures", "next poll")
     for name in (*columns, "articles"):
         table.add_column(name, justify="right" if name in ("failures", "articles") else "left")
@@ -185,7 +184,7 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
             str(row["next_poll"] or "—"),
             str(row["articles"]),
         )
-    Console(width=200).print(table)
+    TextConsole(width=200).print(table)
 
 
 COMMANDS: list[click.Command] = [fetch, sources]

@@ -13,10 +13,10 @@ from typing import IO, Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from newsledger.app import App
 from newsledger.event_checks import check_event_data
+from newsledger.terminal import TextConsole, TextTable
 from store import (
     RecordedEvent,
     canonical_json,
@@ -104,7 +104,7 @@ class _progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=TextConsole(stderr=True),
             transient=True,
         )
         self._progress.__enter__()
@@ -189,7 +189,7 @@ def events(
     printed = 0
     position = after
     # Piped output is read by a person too (`| less`): give it a wide, fixed width.
-    console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    console = TextConsole(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     try:
         while True:
             for batch in store.read_batches(after=position, types=wanted, batch_size=500):
@@ -214,7 +214,7 @@ def _print_batch(console: Console, batch: list[RecordedEvent], *, as_json: bool)
         for event in batch:
             click.echo(canonical_json(event_to_dict(event)))
         return
-    table = Table(show_edge=False, box=None, pad_edge=False)
+    table = TextTable(show_edge=False, box=None, pad_edge=False)
     table.add_column("pos", justify="right", no_wrap=True, min_width=3)
     table.add_column("recorded", no_wrap=True, min_width=19)
     table.add_column("type", no_wrap=True, min_width=17)

@@ -161,12 +161,11 @@ def status(app: App, as_json: bool) -> None:
 
 
 def _print_status(report: Status, *, now: datetime) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from newsledger.terminal import TextConsole, TextTable
 
     # A pipe gets rich's 80 columns; the error column needs more to stay readable.
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
-    sources = Table(title=f"Sources (log head {report.head})")
+    console = TextConsole(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    sources = TextTable(title=f"Sources (log head {report.head})")
     for column in ("source", "kind", "health", "last success", "failures", "retry", "leased by"):
         sources.add_column(column, no_wrap=True)
     sources.add_column("last error", overflow="fold")
@@ -183,21 +182,21 @@ def _print_status(report: Status, *, now: datetime) -> None:
             s.error or "",
         )
     console.print(sources)
-    projections = Table(title="Projections")
+    projections = TextTable(title="Projections")
     for column in ("projection", "checkpoint", "generation", "lag (events)"):
         projections.add_column(column)
     for p in report.projections:
         projections.add_row(p.name, str(p.position), str(p.generation), str(p.lag))
     console.print(projections)
     if report.faults:
-        faults = Table(title="Projection faults (events skipped; `replay` retries them)")
+        faults = TextTable(title="Projection faults (events skipped; `replay` retries them)")
         for column in ("projection", "position", "type", "error"):
             faults.add_column(column, overflow="fold")
         for fault in report.faults:
             faults.add_row(fault.name, str(fault.position), fault.type, fault.error)
         console.print(faults)
     console.print(f"Live worker replicas: {', '.join(report.replicas) or 'none'}")
-    feeds = Table(title=f"Feed files in {report.feeds_dir or '(no output directory)'}")
+    feeds = TextTable(title=f"Feed files in {report.feeds_dir or '(no output directory)'}")
     for column in ("file", "bytes", "modified", "age"):
         feeds.add_column(column)
     for f in report.feeds:

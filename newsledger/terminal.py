@@ -1,0 +1,38 @@
+"""Text from sources on a person's terminal: shown as text, never obeyed.
+
+A source's feed title or an HTTP reason phrase reaches `fetch`, `sources`, `status` and
+`events` tables and the log. rich read `[/bogus]` in one as markup and raised (the command
+failed, and kept failing while the message was the source's last error), read `[blink red]`
+as a style, and passed escape sequences (`ESC ]0;…`, `ESC [2J`) through to the terminal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+#: C0 and C1 control characters but tab and line feed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character written as an escape (`\\x1b`), not sent."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class TextConsole(Console):
+    """A rich console that prints strings as they are: no markup, emoji codes or colouring
+    of what looks like numbers and URLs."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+
+class TextTable(Table):
+    """A rich table whose string cells are shown with `visible`."""
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        cells = (visible(cell) if isinstance(cell, str) else cell for cell in renderables)
+        super().add_row(*cells, **kwargs)
