@@ -53,6 +53,29 @@ def refuse_entity_declarations(text: str) -> None:
             return
 
 
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def drop_impossible_char_refs(text: str) -> str:
+    """The document without character references to what no text can hold: a surrogate
+    (`&#xD800;`) or a number past U+10FFFF. feedparser's loose parser raised on the first
+    one, and the whole feed failed with its valid items; now only the reference is lost.
+    The same string when there is none."""
+    if "&#" not in text:
+        return text
+
+    def keep(match: re.Match[str]) -> str:
+        hexa, digits = match.group(1), match.group(2)
+        number = (hexa or digits).lstrip("0")
+        if len(number) > 7:  # past U+10FFFF in either base, and no int() of 5,000 digits
+            return ""
+        value = int(number or "0", 16 if hexa else 10)
+        return "" if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF else match.group(0)
+
+    cleaned = _CHAR_REF.sub(keep, text)
+    return text if cleaned == text else cleaned
+
+
 # Tried only where a run starts (after "<" or at the start): tried at every position, a
 # run just under the limit made the search quadratic (25 runs of 300,000 characters took
 # minutes).

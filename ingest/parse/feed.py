@@ -16,7 +16,11 @@ import feedparser
 from ingest.errors import FetchError
 from ingest.fetch.charset import as_utf8_xml, decode, utf8_declared
 from ingest.normalise.items import Item, has_content, make_item
-from ingest.normalise.limits import refuse_entity_declarations, shorten_text_runs
+from ingest.normalise.limits import (
+    drop_impossible_char_refs,
+    refuse_entity_declarations,
+    shorten_text_runs,
+)
 from ingest.normalise.sanitise import html_to_text, looks_like_html, sanitise
 from ingest.parse.headlines import headline
 from ingest.parse.slices import find_entries
@@ -67,7 +71,7 @@ def parse_feed(
     head = decoded.text.lstrip()[:512].lower()
     if head.startswith("<!doctype html") or head.startswith("<html"):
         raise FetchError("parse", "the server sent an HTML page, not a feed")
-    text = shorten_text_runs(decoded.text)
+    text = shorten_text_runs(drop_impossible_char_refs(decoded.text))
     if (
         text is decoded.text
         and decoded.verbatim

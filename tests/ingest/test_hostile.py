@@ -358,6 +358,27 @@ def test_entity_declarations_after_markup_like_text_in_the_subset_are_still_refu
     assert not any("SECRET-TEXT" in str(e.data) for e in store.read_all())
 
 
+def test_character_references_no_text_can_hold_lose_only_themselves(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """`&#xD800;` (a surrogate), `&#0;`, `&#xFFFE;` in one item: feedparser hands them over
+    as characters, and encoding the item failed the whole feed (`failed:parse`), losing
+    its valid items too."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>S</title>'
+        "<link>https://s.example/</link><description>d</description>"
+        "<item><title>Tin &#xD800;một</title><link>https://s.example/1</link>"
+        "<description>Nội dung &#xDFFF; &#55296; &#0; &#x1; &#xFFFE; &#x110000;"
+        f"&#{'9' * 5000}; một.</description></item>"
+        "<item><title>Tin hai</title><link>https://s.example/2</link>"
+        "<description>Nội dung hai.</description></item></channel></rss>"
+    ).encode()
+    report = poll_body(store, httpserver, harness_factory, body)
+    assert report.outcome == "ok"
+    titles = sorted(e.data["title"] for e in events(store, "ArticleIngested"))
+    assert titles == ["Tin hai", "Tin một"]
+
+
 def test_every_stored_article_is_whole(
     store: EventStore, httpserver: HTTPServer, harness_factory: Any
 ) -> None:
