@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+#: How far past the fetch a source's date may be and still be taken: a day covers a time
+#: zone written wrong (a local time marked UTC is at most 14 hours off).
+FUTURE_TOLERANCE = timedelta(days=1)
 DEFAULT_ZONE: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)
 
 _AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?(?!\w)")
@@ -94,14 +97,17 @@ def choose(
     zone: tzinfo,
 ) -> tuple[Dated, bool]:
     """The publication date by precedence — the source's own (as parsed, else read loosely
-    from `raw`), the dateline, the text, the fetch time — and whether `raw` was unreadable."""
-    if given is not None:
+    from `raw`), the dateline, the text, the fetch time — and whether the source's own was
+    unusable: unreadable, or later than the fetch by more than FUTURE_TOLERANCE (a feed
+    dated 9999 pinned itself atop the index and every feed's `updated`)."""
+    latest = fetched + FUTURE_TOLERANCE
+    if given is not None and given <= latest:
         return Dated(given.astimezone(UTC), given_from), False
-    loose = parse_loose(raw, zone) if raw else None
-    if loose is not None:
+    loose = parse_loose(raw, zone) if raw and given is None else None
+    if loose is not None and loose <= latest:
         return Dated(loose, given_from), False
-    unreadable = bool(raw and raw.strip())
-    if dateline is not None:
+    unreadable = given is not None or bool(raw and raw.strip())
+    if dateline is not None and dateline <= latest:
         return Dated(dateline.astimezone(UTC), "dateline"), unreadable
     inferred = date_in_text(text, fetched=fetched, zone=zone)
     if inferred is not None:

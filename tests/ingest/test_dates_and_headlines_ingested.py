@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ from pytest_httpserver import HTTPServer
 from ingest.config import ConfigError
 from store import EventStore
 from tests.ingest.conftest import T0, events, make_config
+
+#: A poll after the dates of 14 September 2026 the tests read.
+AFTER = datetime(2026, 9, 20, tzinfo=UTC)
 
 
 def _rss(*items: tuple[str, str, str | None]) -> bytes:
@@ -31,11 +35,16 @@ def _rss(*items: tuple[str, str, str | None]) -> bytes:
 
 
 def _poll(
-    store: EventStore, httpserver: HTTPServer, harness_factory: Any, body: bytes, **source: Any
+    store: EventStore,
+    httpserver: HTTPServer,
+    harness_factory: Any,
+    body: bytes,
+    now: datetime = T0,
+    **source: Any,
 ) -> list[dict[str, Any]]:
     httpserver.expect_request("/feed").respond_with_data(body, content_type="application/rss+xml")
     entry = {"id": "vn", "kind": "feed", "url": httpserver.url_for("/feed"), **source}
-    harness_factory(store, make_config([entry])).poll(entry["id"])
+    harness_factory(store, make_config([entry])).poll(entry["id"], now=now)
     return [e.data for e in events(store, "ArticleIngested")]
 
 
@@ -48,7 +57,7 @@ def test_dates_feedparser_rejects_are_read_in_the_sources_time_zone(
         ("Ba", "Tin ba.", "14/09/2026 19:46"),
         ("Bốn", "Tin bốn.", "Mon, 14 Sep 2026 12:00:00 GMT"),
     )
-    data = _poll(store, httpserver, harness_factory, body)
+    data = _poll(store, httpserver, harness_factory, body, now=AFTER)
     assert [(d["published"], d["published_from"]) for d in data] == [
         ("2026-09-14T12:46:22Z", "feed"),
         ("2026-09-14T11:44:00Z", "feed"),  # 6:44 PM in Hồ Chí Minh City (UTC+7)
@@ -61,7 +70,7 @@ def test_a_sources_time_zone_decides_how_a_date_without_offset_is_read(
     store: EventStore, httpserver: HTTPServer, harness_factory: Any
 ) -> None:
     body = _rss(("Một", "Tin một.", "14/09/2026 19:46"))
-    (data,) = _poll(store, httpserver, harness_factory, body, timezone="Europe/London")
+    (data,) = _poll(store, httpserver, harness_factory, body, now=AFTER, timezone="Europe/London")
     assert data["published"] == "2026-09-14T18:46:00Z"  # British Summer Time, UTC+1
 
 
@@ -104,10 +113,35 @@ def test_an_unreadable_date_is_logged_once_per_source_and_never_dropped(
     source_id = f"unreadable-{uuid.uuid4().hex[:8]}"
     with caplog.at_level(logging.WARNING):
         data = _poll(store, httpserver, harness_factory, body, id=source_id)
-    warnings = [r.getMessage() for r in caplog.records if "cannot read the date" in r.getMessage()]
+    warnings = [r.getMessage() for r in caplog.records if "cannot use the date" in r.getMessage()]
     assert len(warnings) == 1 and f"source {source_id}" in warnings[0]
     assert "hôm qua lúc chiều" in warnings[0]
     assert [d["published_from"] for d in data] == ["fetch", "fetch"]
+
+
+def test_a_date_later_than_the_fetch_is_not_taken_and_is_logged(
+    store: EventStore,
+    httpserver: HTTPServer,
+    harness_factory: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A feed dated 9999 (or 2099) pinned its items atop the index and every feed's
+    `updated`. A day past the fetch is still taken (a time zone written wrong)."""
+    body = _rss(
+        ("Một", "Tin một.", "Fri, 01 Jan 2099 00:00:00 GMT"),
+        ("Hai", "Tin hai.", "99999-01-01T00:00:00Z"),
+        ("Ba", "Tin ba.", "Thu, 01 May 2025 20:00:00 GMT"),  # 12 hours after the fetch
+    )
+    source_id = f"future-{uuid.uuid4().hex[:8]}"
+    with caplog.at_level(logging.WARNING):
+        data = _poll(store, httpserver, harness_factory, body, id=source_id)
+    assert [(d["published"], d["published_from"]) for d in data] == [
+        ("2025-05-01T08:00:00Z", "fetch"),
+        ("2025-05-01T08:00:00Z", "fetch"),
+        ("2025-05-01T20:00:00Z", "feed"),
+    ]
+    warnings = [r.getMessage() for r in caplog.records if "cannot use the date" in r.getMessage()]
+    assert len(warnings) == 1 and "2099" in warnings[0]
 
 
 def test_a_dateline_place_in_capitals_becomes_the_place_field(
