@@ -15,6 +15,7 @@ from feeds.figures import KINDS
 from feeds.measures import ECONOMIC, NON_ECONOMIC, UNSPECIFIED
 from feeds.meetings import STATUSES
 from feeds.text import Matcher, normalise
+from feeds.topic_bases import check_bases
 
 FIELDS = ("title", "text", "lead")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -120,6 +121,7 @@ def load_topics(raw: dict[str, Any], *, file: str, base_dir: Path) -> tuple[Topi
         merged[topic.id] = topic
     if not merged:
         raise ConfigError(f"{file}: no topics are defined")
+    check_bases(merged, {str(e.get("id")) for e in disabled}, file)
     return tuple(merged.values())
 
 

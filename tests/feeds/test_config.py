@@ -126,3 +126,33 @@ def test_a_base_url_that_is_set_stays_whatever_the_address(tmp_path: Path) -> No
         "0.0.0.0",
         9000,
     )
+
+
+NARROWED = {"id": "lao-figures", "title": "Lao figures", "countries": ["LA"]}
+
+
+@pytest.mark.parametrize(
+    ("topics", "message"),
+    [
+        ([{**NARROWED, "base": "economic-figure"}], "its base 'economic-figure' is not a topic"),
+        (
+            [
+                {**NARROWED, "base": "economic-figures"},
+                {"id": "economic-figures", "enabled": False},
+            ],
+            "its base 'economic-figures' is disabled",
+        ),
+        (
+            [{**NARROWED, "base": "economic-figures", "countries": ["XX"]}],
+            "'XX' is not an ISO 3166 country code",
+        ),
+    ],
+)
+def test_a_topic_narrowing_a_missing_or_disabled_topic_or_no_country_is_refused(
+    topics: list[dict[str, Any]], message: str, tmp_path: Path
+) -> None:
+    """Accepted before, each gave a feed that stayed empty with no word why."""
+    with pytest.raises(ConfigError) as caught:
+        _parse({"topics": topics}, tmp_path)
+    assert str(caught.value) == f"nl.toml: topic 'lao-figures': {message}"
+    assert _parse({"topics": [{**NARROWED, "base": "economic-figures"}]}, tmp_path).topics
