@@ -5,16 +5,24 @@ code of no country matched nothing."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from feeds.countries import names
 from feeds.errors import ConfigError
 
-if TYPE_CHECKING:
-    from feeds.topics import Topic
+
+class Narrowing(Protocol):
+    """What is read of a topic here (feeds.topics.Topic, which imports this module)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def base(self) -> str | None: ...
+    @property
+    def countries(self) -> tuple[str, ...]: ...
 
 
-def check_bases(topics: Mapping[str, Topic], disabled: set[str], file: str) -> None:
+def check_bases(topics: Mapping[str, Narrowing], disabled: set[str], file: str) -> None:
     """Raise ConfigError naming the first topic whose base is not among `topics` (or was
     `disabled`), or whose countries hold a code no country has."""
     codes = set(names().values())
