@@ -10,7 +10,7 @@ import click
 
 from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections
 from newsledger.app import App
-from newsledger.commands import check_port, check_seconds
+from newsledger.commands import check_listen, check_port, check_seconds
 from newsledger.logs import configure_logging
 from newsledger.publishing import catch_up_and_publish
 from store import ProjectionRunner
@@ -122,6 +122,7 @@ def serve(app: App, host: str | None, port: int | None, no_publish: bool, refres
         refresh_seconds=refresh,
     )
     server = make_server(config, web, host=host, port=port)
+    check_listen(server.config.host, server.config.port)
     log.info(
         "serving feeds",
         extra={

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsledger.app import App
+from newsledger.commands import check_after
 from newsledger.event_checks import check_event_data
 from newsledger.terminal import TextConsole, TextTable
 from store import (
@@ -184,6 +185,7 @@ def events(
     app: App, after: int, types: tuple[str, ...], follow: bool, as_json: bool, limit: int | None
 ) -> None:
     """Print events for a person to read (a table), or as JSON Lines with --json."""
+    check_after(after, "--after")
     store = app.store
     wanted = list(types) or None
     printed = 0

@@ -85,3 +85,21 @@ def test_the_documented_stories_table_is_taken_and_its_values_checked(tmp_path: 
     config.write_text(store + "[stories]\njaccard = 2\n", "utf-8")
     error = _one_line(newsledger("stories", config=config))
     assert "[stories] jaccard must be a number above 0 and at most 1" in error, error
+
+
+def test_a_position_past_the_logs_range_and_a_port_in_use_are_one_line(tmp_path: Path) -> None:
+    """`events --after 2**63` raised OverflowError from the driver, and `serve` on a port
+    in use printed uvicorn's lines and exited with status 3."""
+    import socket
+
+    config = tmp_path / "newsledger.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n', encoding="utf-8")
+    error = _one_line(newsledger("events", "--after", str(2**63), config=config))
+    assert error == f"Error: --after {2**63} is not a log position (0 to 2^63-1)"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--no-publish")
+        error = _one_line(newsledger(*args, config=config, timeout=60))
+    assert error.startswith(f"Error: cannot listen on 127.0.0.1:{port}: "), error
