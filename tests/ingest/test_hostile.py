@@ -406,3 +406,22 @@ def test_every_stored_article_is_whole(
     for event in events(store, "ArticleIngested"):
         assert set(event.data) == expected
         assert event.data["title"] and event.data["text"]
+
+
+def test_a_huge_page_is_read_to_a_bound_after_its_scripts_and_styles_are_dropped() -> None:
+    """trafilatura's time and memory grow with the page (6 MB of one table: 20 s of CPU and
+    1 GB). A page is cut to PAGE_CHARS, after scripts, styles and comments, which pages
+    are mostly made of, are dropped: the article after 1.5 MB of them is still read."""
+    from ingest.parse.webpage import PAGE_CHARS, extract_html
+
+    script = "<script>var state = " + "[1,2,3]," * 200_000 + "0;</script>"
+    article = "".join(
+        f"<p>Đoạn {n}: kim ngạch thương mại Việt Nam – Lào tiếp tục tăng trong năm nay.</p>"
+        for n in range(40)
+    )
+    tail = "<p>" + "Phần cuối trang. " * 400_000 + "DẤU-CUỐI</p>"
+    page = f"<html><head>{script}<style>p{{}}</style></head><body><article>{article}{tail}"
+    assert len(script) > 1.5 * 10**6 and len(page) > 5 * PAGE_CHARS
+    item = extract_html(page, url="https://e.example/p", language="vi", extractor="trafilatura")
+    assert "Đoạn 0: kim ngạch" in item.text and "Đoạn 39" in item.text
+    assert "DẤU-CUỐI" not in item.text and "var state" not in item.text
