@@ -44,6 +44,7 @@ class Batch:
         self.new_articles: dict[str, dict[str, Any]] = {}
         self.changed_articles: dict[str, dict[str, Any]] = {}
         self.sightings: list[dict[str, Any]] = []
+        self.unsighted: set[str] = set()  # revised articles: their stored sightings go
         self.figures: dict[str, list[tuple[Any, ...]]] = {}  # article -> its newest version's
         self.pages: dict[tuple[str, int], int] = {}
 
@@ -62,6 +63,12 @@ class Batch:
         if known is not None and version.version <= known["version"]:
             return  # an older or repeated version: the view already shows a newer one
         row = self._article_row(version, position, known)
+        if known is not None:
+            # Sightings were of the text this version replaces: listed with the new text,
+            # they vouched for what those sources never published ("also reported by" a
+            # victim beside the copier's rewrite). Only later sightings are of this text.
+            self.unsighted.add(aid)
+            self.sightings = [s for s in self.sightings if s["article_id"] != aid]
         if text is not None:
             row["text"] = text
         row["meetings"], row["countries"] = derived.meetings, derived.countries
@@ -157,8 +164,11 @@ class Batch:
             conn.execute(delete(figures).where(figures.c.article_id.in_(chunk)))
         rows = [row for rows in self.figures.values() for row in rows]
         insert_rows(conn, figures, ("article_id", "ordinal", "position", *FIGURE_COLUMNS), rows)
+        seen = t["feed_sightings"]
+        for chunk in _chunks(sorted(self.unsighted), 500):
+            conn.execute(delete(seen).where(seen.c.article_id.in_(chunk)))
         if self.sightings:
-            conn.execute(insert(t["feed_sightings"]), self.sightings)
+            conn.execute(insert(seen), self.sightings)
         self._flush_entries()
         heads = t["topic_heads"]
         for topic_id, (next_seq, stamp) in self.heads.items():

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import feedparser
+import pytest
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 
 from feeds.config import FeedsConfig
@@ -195,3 +196,34 @@ def test_the_page_lists_the_meetings_found_with_their_sides(
     assert meetings, "the talks between the two prime ministers are a meeting"
     text = meetings[0].text_content()
     assert "talks" in text and "[LA]" in text
+
+
+@pytest.mark.parametrize("caught_up_between", [False, True])
+def test_a_revision_drops_the_sightings_of_the_text_it_replaces_from_the_feed_entry(
+    store: EventStore, config: FeedsConfig, caught_up_between: bool
+) -> None:
+    """A source that published a text first, then rewrote it, kept "Also reported by" the
+    sources that had published the first text: the victim's name vouched for the rewrite.
+    A sighting after the revision is of the text shown, and stays."""
+    name = "copied"
+    stream = f"article-{article_uuid(name)}"
+
+    def seen(source_id: str, n: int) -> NewEvent:
+        event = sighted(name, source_id=source_id, n=n)
+        event.data["url"] = event.data["canonical_url"] = f"https://{source_id}.example/{name}"
+        return event
+
+    text = "Hai nước ký kết thỏa thuận hợp tác."
+    store.append(stream, [ingested(name, title="Ký kết", text=text, source_id="copycat", n=1)])
+    store.append(stream, [seen("victim", 2)])
+    if caught_up_between:  # the sighting stored in the view, not in the revision's batch
+        _publish(store, config)
+    rewrite = ingested(
+        name, title="Ký kết", text="Đã hủy. Xem scam.example.", source_id="copycat", version=2, n=3
+    )
+    store.append(stream, [rewrite, seen("later", 4)])
+    _publish(store, config)
+    feed = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes())
+    [entry] = [e for e in feed.entries if e.title == "Ký kết"]
+    also = [link.href for link in entry.links if link.get("title", "").startswith("Also")]
+    assert also == [f"https://later.example/{name}"]
