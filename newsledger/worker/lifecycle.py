@@ -144,5 +144,7 @@ def health(worker: Worker) -> tuple[bool, dict[str, Any]]:
         details["status"] = "degraded" if running else "unavailable"
         details["reason"] = details["error"] = worker.store_error
     if worker.publisher.last_error:
+        # Still serving what was published, but the feeds stopped moving: "ok" hid that.
+        details.setdefault("status", "degraded")
         details["publish_error"] = worker.publisher.last_error
     return running and not worker.store_error, details

@@ -99,3 +99,22 @@ def test_a_worker_on_a_full_disk_is_degraded_with_the_reason_and_logs_each_chang
             assert "Traceback" not in worker.log_text()
         finally:
             worker.stop()
+
+
+def test_a_worker_that_cannot_publish_says_degraded_with_the_error(tmp_path: Path) -> None:
+    """/healthz said "ok", with only a `publish_error` field, while no feed moved."""
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a.txt").write_text("Tin\n\nHai nước hội đàm.\n", "utf-8")
+    config = _config(tmp_path, tmp_path, interval="1s")
+    (tmp_path / "blocker").write_text("a file where the output folder's parent should be")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(str(tmp_path / "public"), str(tmp_path / "blocker" / "out")))
+    worker, port = start_metrics_worker(config, tmp_path)
+    try:
+        worker.wait_logged("publishing failed", timeout=60)
+        status, body = wait_for(
+            lambda: (h := healthz(port))[1].get("status") == "degraded" and h, timeout=30
+        )
+        assert status == 200 and "blocker" in body["publish_error"]
+    finally:
+        worker.stop()
