@@ -168,7 +168,12 @@ def _entry_item(
 ) -> Item | None:
     html, text, lang = _body(entry)
     title_value = str(entry.get("title") or "")
-    title = html_to_text(title_value) if looks_like_html(title_value) else title_value
+    # A title the feed marks as HTML is read as HTML even without a tag: "Tom &amp; Jerry"
+    # (type="html") was kept with its entity.
+    detail = entry.get("title_detail") or {}
+    marked = "html" in str(detail.get("type", "")) and "&" in title_value
+    as_html = marked or looks_like_html(title_value)
+    title = html_to_text(title_value) if as_html else title_value
     if not title.strip() and not text.strip():
         return None
     published, place, lead = parse_dateline(text)

@@ -425,3 +425,26 @@ def test_a_huge_page_is_read_to_a_bound_after_its_scripts_and_styles_are_dropped
     item = extract_html(page, url="https://e.example/p", language="vi", extractor="trafilatura")
     assert "Đoạn 0: kim ngạch" in item.text and "Đoạn 39" in item.text
     assert "DẤU-CUỐI" not in item.text and "var state" not in item.text
+
+
+def test_an_atom_title_marked_html_is_read_as_html_even_without_a_tag(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """`<title type="html">Tom &amp;amp; Jerry</title>` was stored as "Tom &amp; Jerry":
+    only a title with both "<" and ">" was read as HTML. A text title stays as written."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>t</title><id>urn:x</id><updated>2025-01-06T00:00:00Z</updated>"
+        '<entry><title type="html">Tom &amp;amp; Jerry</title><id>urn:1</id>'
+        '<link href="https://e.example/1"/><updated>2025-01-06T00:00:00Z</updated>'
+        "<summary>Một.</summary></entry>"
+        '<entry><title type="text">AT&amp;amp;T</title><id>urn:2</id>'
+        '<link href="https://e.example/2"/><updated>2025-01-06T00:00:00Z</updated>'
+        "<summary>Hai.</summary></entry></feed>"
+    ).encode()
+    report = poll_body(
+        store, httpserver, harness_factory, body, content_type="application/atom+xml"
+    )
+    assert report.outcome == "ok"
+    titles = sorted(e.data["title"] for e in events(store, "ArticleIngested"))
+    assert titles == ["AT&amp;T", "Tom & Jerry"]
