@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import stat
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 #: Files larger than this are not articles (a log or a dump dropped in the folder).
 MAX_FILE_BYTES = 10 * 10**6
+#: Bytes looked at for NULs: text has none, but for UTF-16 and UTF-32, which start with a BOM.
+_SNIFF = 8192
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,10 @@ def _read_regular(path: Path) -> bytes | None:
 def file_item(
     path: Path, body: bytes, *, language: str | None = None, headline_rule: str = "sentence"
 ) -> Item | None:
-    """One article file to an item (None for an empty file)."""
+    """One article file to an item (None for an empty file); FetchError('decode') for a
+    file that is not text (an image or archive named .txt was stored as mojibake)."""
+    if b"\x00" in body[:_SNIFF] and not body.startswith(_WIDE_BOMS):
+        raise FetchError("decode", "not a text file (NUL bytes), skipped")
     kind = "text/html" if path.suffix.lower() in (".html", ".htm") else None
     decoded = decode(body, kind, language=language)
     if decoded.lossy:

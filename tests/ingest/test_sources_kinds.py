@@ -53,8 +53,9 @@ def test_only_regular_files_inside_the_folder_are_read(
     store: EventStore, tmp_path: Path, harness_factory: Any
 ) -> None:
     """A FIFO blocked the poll's reader for good (the worker stalled with it), a link to
-    /dev/zero filled its memory (its size, 0, passed the cap), and a link to a file outside
-    the folder (/proc/self/environ) published the worker's environment."""
+    /dev/zero filled its memory (its size, 0, passed the cap), a link to a file outside the
+    folder (/proc/self/environ) published the worker's environment, and an image named .txt
+    was stored as a mojibake article."""
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "01-tin.txt").write_text("Tin một\n\nHai nước ký kết thỏa thuận.\n", "utf-8")
@@ -66,13 +67,19 @@ def test_only_regular_files_inside_the_folder_are_read(
     (folder / "sub").mkdir()
     (folder / "sub" / "05-inner.txt").write_text("Tin năm\n\nNội dung năm.\n", "utf-8")
     (folder / "06-link-inside.txt").symlink_to(folder / "sub" / "05-inner.txt")
+    (folder / "07-image.txt").write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    )
+    wide = "Tin bảy\n\nVăn bản UTF-16 có BOM.\n".encode("utf-16")
+    (folder / "08-utf16.txt").write_bytes(wide)
     report = harness_factory(store, folder_config(folder)).poll("samples")
     assert report.outcome == "ok"
     ingested = events(store, "ArticleIngested")
     texts = " ".join(e.data["text"] for e in ingested)
     assert "SECRET_TOKEN" not in texts and "\x00" not in texts
     titles = sorted(e.data["title"] for e in ingested)
-    assert titles == ["Tin một", "Tin năm"]  # the link inside is a sighting of its target
+    # The link inside is a sighting of its target; the image is no article.
+    assert titles == ["Tin bảy", "Tin một", "Tin năm"]
 
 
 def test_new_and_changed_files_are_picked_up_on_the_next_poll(
