@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
-
-from newsledger.terminal import visible
 
 FORMATS = ("human", "json")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -23,6 +22,16 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # uvicorn adds an ANSI-coloured copy of its message; ours has no use for it.
 _STANDARD.add("color_message")
+#: C0 and C1 control characters but tab and line feed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character written as an escape (`\\x1b`), not sent: what
+    sources sent (a reason phrase, a feed's title) reaches logs and terminals as text.
+    Here rather than in newsledger/terminal.py, so that configuring logging, which every
+    worker process does, does not import rich."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -94,11 +103,7 @@ def configure_logging(
         raise ValueError(f"NEWSLEDGER_LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_newsledger", False)]:
-        root.removeHandler(old)
-    handler._newsledger = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+    root = _install(handler)
     root.setLevel(level)
     # Library chatter that would drown the worker's own lines at INFO.
     for noisy in ("httpx", "httpcore", "alembic"):
@@ -120,11 +125,23 @@ def configure_command_logging() -> None:
     message alone, as Python's last-resort handler wrote them (with what a source sent in
     them written as text, not obeyed). The worker's and the server's `configure_logging`
     replaces it."""
-    root = logging.getLogger()
-    if any(getattr(h, "_newsledger", False) for h in root.handlers):
+    if _ours(logging.getLogger()):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(_MessageFormatter("%(message)s"))
+    _install(handler)
+
+
+def _ours(root: logging.Logger) -> list[logging.Handler]:
+    return [h for h in root.handlers if getattr(h, "_newsledger", False)]
+
+
+def _install(handler: logging.Handler) -> logging.Logger:
+    """`handler` on the root logger in place of the one installed here before."""
+    root = logging.getLogger()
+    for old in _ours(root):
+        root.removeHandler(old)
     handler._newsledger = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+    return root

@@ -7,19 +7,12 @@ as a style, and passed escape sequences (`ESC ]0;…`, `ESC [2J`) through to the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-#: C0 and C1 control characters but tab and line feed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """`text` with each control character written as an escape (`\\x1b`), not sent."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+from newsledger.logs import visible
 
 
 class TextConsole(Console):
