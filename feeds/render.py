@@ -114,7 +114,10 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
 
 
 def _xml_row(row: EntryRow) -> EntryRow:
-    """The row's texts without what XML cannot hold (feeds/xml_chars.py)."""
+    """The row's fields written into the entry as they are, without what XML cannot hold
+    (feeds/xml_chars.py); the HTML before nh3 reads it (it cannot take a lone surrogate),
+    the text before the summary is cut from it. The dateline place reaches the entry only
+    through its content, which is cleaned once made (it also quotes figures)."""
     return replace(
         row,
         title=xml_safe(row.title),
@@ -123,7 +126,6 @@ def _xml_row(row: EntryRow) -> EntryRow:
         author=xml_safe_optional(row.author),
         text=xml_safe(row.text),
         html=xml_safe_optional(row.html),
-        place=xml_safe_optional(row.place),
         sightings=tuple((s, xml_safe_optional(u)) for s, u in row.sightings),
     )
 
@@ -169,7 +171,7 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
         fe.category(term=iso, scheme=f"{site.base_url}/countries", label=display_name(iso))
     fe.summary(summary(row.text), type="text")
     html_text = entry_html(row, show_figures=topic.show_figures, site=site)
-    fe.content(xml_safe(html_text), type="html")  # figures quote the text too
+    fe.content(xml_safe(html_text), type="html")  # the place, figures' quotes
     if row.source_id:
         fe.newsledger.source = {
             "id": source_uri(row.source_id),
