@@ -143,7 +143,8 @@ def export(app: App, output: Path | None) -> None:
     temporary = output.with_name(output.name + ".part")
     try:
         with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-            count = _write_lines(handle, export_lines(app.store))
+            # The format line and the end line are not events.
+            count = _write_lines(handle, export_lines(app.store)) - 2
         temporary.replace(output)
     except OSError as exc:  # a missing folder, no permission, a full disk
         with contextlib.suppress(OSError):
@@ -168,10 +169,18 @@ def import_command(app: App, file: Path) -> None:
     """Load an exported log into an empty store, verifying its hash chain."""
     try:
         with file.open(encoding="utf-8", newline="\n") as handle:
-            count = import_lines(app.store, handle, check=check_event_data)
+            loaded = import_lines(app.store, handle, check=check_event_data)
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason})") from None
-    click.echo(f"imported {count} events from {file}; hash chain verified")
+    if loaded.complete:
+        click.echo(f"imported {loaded.events} events from {file}; hash chain and end line verified")
+        return
+    click.echo(
+        f"imported {loaded.events} events from {file}; hash chain verified. The file has no"
+        " format line and no end line (an export of format version 1): that no events are"
+        " missing after the last cannot be checked; compare the count with the one"
+        " `export` printed"
+    )
 
 
 @click.command("events")

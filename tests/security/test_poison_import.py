@@ -27,7 +27,9 @@ def _genuine_export(tmp_path: Path) -> list[Row]:
             f"article-{event.data['article_id']}",
             [NewEvent(event.type, event.data, keys=(f"content:{n}", f"seen:{n}"))],
         )
-    rows = [json.loads(line) for line in export_lines(store)]
+    # The events, without the format and end lines: an attacker's file of format version 1,
+    # which has neither, so no end line has to be forged.
+    rows = [json.loads(line) for line in export_lines(store)][1:-1]
     store.close()
     return rows
 
@@ -118,7 +120,8 @@ def test_the_genuine_export_still_imports(tmp_path: Path) -> None:
     dump.write_text("\n".join(_rechain(_genuine_export(tmp_path))) + "\n", encoding="utf-8")
     target = f"sqlite:///{tmp_path}/target.db"
     ran = newsledger("import", str(dump), config=write_config(tmp_path, store_url=target))
-    assert (ran.code, ran.out.strip()) == (0, f"imported 3 events from {dump}; hash chain verified")
+    assert ran.code == 0
+    assert ran.out.startswith(f"imported 3 events from {dump}; hash chain verified.")
 
 
 def test_a_poison_event_already_in_the_log_is_recorded_as_a_fault_and_publishing_goes_on(

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from store import EventStore, ImportRefusedError, NewEvent
 from store.chain import verify
 from store.events import _hash_fields, event_hash
-from store.transfer import export_lines, import_lines
+from store.transfer import Imported, export_lines, import_lines
 
 
 def _fill(store: EventStore, count: int = 12) -> None:
@@ -58,7 +58,7 @@ def test_export_import_export_is_byte_identical(store_url: str, sqlite_url: str)
     _fill(source)
     first = list(export_lines(source))
     target = EventStore.open(sqlite_url.replace("store.db", "copy.db"))
-    assert import_lines(target, first) == 12
+    assert import_lines(target, first) == Imported(12, complete=True)
     assert list(export_lines(target)) == first
     assert verify(target.engine).ok
     assert target.claimed(["content:3"]) == {"content:3": 4}
@@ -74,13 +74,37 @@ def test_import_refuses_a_non_empty_store(store: EventStore) -> None:
     assert store.head() == 2
 
 
+def _end_with(lines: list[str], **changes: object) -> list[str]:
+    return [*lines[:-1], json.dumps({**json.loads(lines[-1]), **changes})]
+
+
+# The lines: the format line, six events, the end line.
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda lines: [*lines[:-1], lines[-1][:40]], "truncated"),
-        (lambda lines: [lines[0], lines[2]], "position 3, expected 2"),
+        (lambda lines: [*lines[:-2], lines[-2][:40]], "line 7: not a JSON object.*truncated"),
+        (lambda lines: [*lines[:2], lines[3]], "position 3, expected 2"),
         (lambda lines: [*lines[:3], lines[3].replace("Lào", "Lao")], "hash chain broken"),
         (lambda lines: [*lines[:2], json.dumps({"position": 3})], "missing"),
+        # Cut exactly between two lines: every event left is whole and chained.
+        (lambda lines: lines[:5], "ends after line 5 .4 events. without its end line"),
+        (lambda lines: lines[:-1], "ends after line 7 .6 events. without its end line"),
+        (
+            lambda lines: _end_with(lines, events=7),
+            "line 8: the end line counts 7 events, the file holds 6",
+        ),
+        (
+            lambda lines: _end_with(lines, head=json.loads(lines[-3])["hash"]),
+            "line 8: the end line's head hash is not the last event's",
+        ),
+        (lambda lines: [*lines, lines[1]], "line 9: more after the end line"),
+        (lambda lines: [*lines, *lines], "line 9: more after the end line"),
+        (
+            lambda lines: [lines[0].replace('"version":2', '"version":3'), *lines[1:]],
+            "line 1: an export in another version of the format",
+        ),
+        # An end line is only one after a format line: an unframed file has none.
+        (lambda lines: lines[1:], "line 7: field 'position' missing"),
     ],
 )
 def test_import_refuses_a_damaged_file_and_writes_nothing(
@@ -98,8 +122,10 @@ def test_import_refuses_a_damaged_file_and_writes_nothing(
 
 def test_export_lines_hold_canonical_json(store: EventStore, tmp_path: Path) -> None:
     _fill(store, 1)
-    [line] = export_lines(store)
+    first, line, end = export_lines(store)
+    assert first == '{"format":"newsledger-export","version":2}'
     record = json.loads(line)
+    assert json.loads(end) == {"end": "newsledger-export", "events": 1, "head": record["hash"]}
     assert record["keys"] == ["content:0"]
     assert json.loads(record["data"]) == {"n": 0, "title": "Tin số 0 – Lào"}
 

@@ -86,13 +86,36 @@ def test_a_truncated_import_file_is_refused_and_nothing_is_written(
     _fill(sqlite_url, 3)
     dump = tmp_path / "dump.jsonl"
     run(sqlite_url, "export", "-o", str(dump))
-    dump.write_bytes(dump.read_bytes()[:-30])
+    whole = dump.read_bytes()
+    last_event = whole.rstrip(b"\n").rfind(b"\n", 0, whole.rstrip(b"\n").rfind(b"\n"))
     target = f"sqlite:///{tmp_path}/target.db"
-    code, _, err = run(target, "import", str(dump))
-    assert code == 1
-    assert "line 3" in err and "truncated" in err
-    assert len(err.strip().splitlines()) == 1
-    assert EventStore.open(target).head() == 0
+    # Cut inside the third event's line, then exactly after it (the end line lost: a copy
+    # stopped between two writes).
+    for cut, said in [(last_event + 30, "line 4: not a JSON object"), (last_event + 1, "")]:
+        dump.write_bytes(whole[:cut])
+        code, _, err = run(target, "import", str(dump))
+        assert code == 1
+        assert said in err and "truncated" in err
+        assert len(err.strip().splitlines()) == 1
+        assert EventStore.open(target).head() == 0
+    assert "ends after line 3 (2 events) without its end line: truncated" in err
+
+
+def test_import_says_when_a_file_has_no_end_line_to_check(sqlite_url: str, tmp_path: Path) -> None:
+    _fill(sqlite_url, 3)
+    dump = tmp_path / "dump.jsonl"
+    run(sqlite_url, "export", "-o", str(dump))
+    code, out, _ = run(f"sqlite:///{tmp_path}/whole.db", "import", str(dump))
+    assert (code, out.strip()) == (
+        0,
+        f"imported 3 events from {dump}; hash chain and end line verified",
+    )
+    # An export written before the format and end lines (format version 1).
+    lines = dump.read_text(encoding="utf-8").splitlines()[1:-1]
+    dump.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    code, out, _ = run(f"sqlite:///{tmp_path}/old.db", "import", str(dump))
+    assert code == 0
+    assert "imported 3 events" in out and "no end line" in out and "cannot be checked" in out
 
 
 def test_verify_says_ok_then_names_the_tampered_position(sqlite_url: str) -> None:
