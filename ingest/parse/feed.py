@@ -23,13 +23,9 @@ from ingest.normalise.limits import (
 )
 from ingest.normalise.sanitise import html_to_text, looks_like_html, sanitise
 from ingest.parse.headlines import headline
+from ingest.parse.language import guess_language
 from ingest.parse.slices import find_entries
-from ingest.parse.textparts import (
-    dateline_place,
-    guess_language,
-    parse_dateline,
-    primary_language,
-)
+from ingest.parse.textparts import dateline_place, parse_dateline, primary_language
 
 log = logging.getLogger(__name__)
 

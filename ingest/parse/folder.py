@@ -13,7 +13,8 @@ from pathlib import Path
 from ingest.errors import FetchError
 from ingest.fetch.charset import decode
 from ingest.normalise.items import Item, has_content, make_item
-from ingest.parse.textparts import guess_language, parse_text_article
+from ingest.parse.language import guess_language
+from ingest.parse.textparts import parse_text_article
 from ingest.parse.webpage import extract_html
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Reading plain-text articles: dateline headers, titles, and a language guess."""
+"""Reading plain-text articles: dateline headers, titles, and language tags."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ _DATELINE = re.compile(
 )
 # `HÀ NỘI — …`, `VIENTIANE (VNA) – …`: a place in capitals, then a dash, with no date.
 _PLACE = re.compile(r"^\s*([^\W\d_][^\n—–(]{1,40}?)\s*(?:\([^)\n]{1,20}\))?\s*[—–]\s+")
-# Letters only Vietnamese uses among Latin scripts (with their tone-marked forms).
-_VI_LETTERS = re.compile("[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 MAX_TITLE = 200
 
 
@@ -77,22 +75,6 @@ def parse_text_article(
     place, lead = dateline_place(stripped.strip())
     title = headline(lead, rule=headline_rule)
     return TextArticle(title, stripped.strip(), None, place)
-
-
-def guess_language(text: str) -> str | None:
-    """`vi` when Vietnamese-only letters are frequent, `en` for plain ASCII text, else None.
-
-    Counted with C-level calls on a 500-character sample: this runs for every article
-    without a language hint, so it must cost microseconds, not a per-character loop.
-    """
-    sample = text[:500].lower()
-    visible = len(sample) - sample.count(" ") - sample.count("\n")
-    if visible < 20:
-        return None
-    if len(_VI_LETTERS.findall(sample)) / visible > 0.03:
-        return "vi"
-    non_ascii = len(sample) - len(sample.encode("ascii", "ignore"))
-    return "en" if non_ascii / visible < 0.05 else None
 
 
 def primary_language(tag: object) -> str | None:

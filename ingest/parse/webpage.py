@@ -15,12 +15,8 @@ from ingest.normalise.canonical import clean_text, collapse
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.sanitise import sanitise
 from ingest.parse.headlines import headline
-from ingest.parse.textparts import (
-    dateline_place,
-    guess_language,
-    parse_dateline,
-    primary_language,
-)
+from ingest.parse.language import guess_language
+from ingest.parse.textparts import dateline_place, parse_dateline, primary_language
 
 log = logging.getLogger(__name__)
 
