@@ -21,8 +21,9 @@ from feeds.figure_patterns import (
     SUFFIX_CURRENCY,
     lead,
 )
-from feeds.measures import ECONOMIC, MACRO, UNSPECIFIED, frame_of, measure_of, period_of
+from feeds.measures import ECONOMIC, MACRO, UNSPECIFIED, frame_of, measure_of
 from feeds.numbers import guess_language, parse_number
+from feeds.periods import period_of
 from feeds.text import nfc_lower, sentence_around
 
 MONEY, PERCENT, COUNT = "money", "percent", "count"
