@@ -13,7 +13,7 @@ from feeds.text import WordScanner, lower, word_regex
 ECONOMIC = frozenset(
     "trade exports imports investment capital gdp-growth prices inflation budget revenue profit "
     "tax debt aid-loans market-index wages interest-rates market-share sales output valuation "
-    "economic-loss cost assets".split()
+    "economic-loss cost assets exchange-rates".split()
 )
 #: Money and counts in a personal, crime, charity or prize story: not economic figures.
 NON_ECONOMIC = frozenset(
@@ -21,7 +21,7 @@ NON_ECONOMIC = frozenset(
 )
 UNSPECIFIED = "unspecified"
 #: Measures that are rates: a later percentage in their sentence is more of the same.
-_RATES = frozenset("inflation interest-rates gdp-growth market-share tax".split())
+_RATES = frozenset("inflation interest-rates gdp-growth market-share tax exchange-rates".split())
 
 _CUES: dict[str, tuple[str, ...]] = {
     "trade": ("kim ngạch", "thương mại", "trade", "two-way trade", "buôn bán"),
@@ -63,6 +63,10 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "wages": ("lương", "thu nhập", "salary", "salaries", "wage", "wages", "income"),
     "interest-rates": ("lãi suất", "interest rate", "interest rates"),
+    "exchange-rates": (
+        "tỷ giá", "exchange rate", "exchange rates", "currency", "mất giá", "đồng tiền",
+        "depreciated", "depreciation", "devalued", "devaluation",
+    ),
     "market-share": ("thị phần", "market share", "market shares"),
     "sales": ("doanh số", "bán ra", "sales", "sold", "lượng bán"),
     "output": ("sản lượng", "output", "production"),
