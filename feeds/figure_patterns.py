@@ -46,6 +46,19 @@ PREFIX_CURRENCY = {
     "vnd": "VND",
     "vnđ": "VND",
     "lak": "LAK",
+    **{f"{prefix}$": code for prefix, code in (("s", "SGD"), ("a", "AUD"), ("hk", "HKD"))},
+    **{f"{prefix}$": code for prefix, code in (("c", "CAD"), ("nz", "NZD"))},
+    **{code.lower(): code for code in ("SGD", "AUD", "HKD", "CAD", "NZD")},
+}
+#: Dollars other than the US dollar, by the country written after "đô la" or before
+#: "dollars": "25.000 đôla Singapore", "3 tỷ đô la Úc", "5 billion Hong Kong dollars".
+_OTHER_DOLLARS = {
+    "SGD": ("singapore",),
+    "AUD": ("úc", "australia", "australian"),
+    "HKD": ("hồng kông", "hong kong", "hongkong"),
+    "CAD": ("canada", "canadian"),
+    "NZD": ("new zealand",),
+    "TWD": ("đài loan", "taiwan", "new taiwan"),
 }
 SUFFIX_CURRENCY = {
     "usd": "USD",
@@ -73,7 +86,18 @@ SUFFIX_CURRENCY = {
     "bạt": "THB",
     "thb": "THB",
     "yen": "JPY",
+    "yên": "JPY",
     "jpy": "JPY",
+    "đô": "USD",  # "2,5 tỷ đô" (not "đô thị": `_DO_COMPOUNDS`)
+    **{
+        f"{dollar} {country}": code
+        for code, countries in _OTHER_DOLLARS.items()
+        for country in countries
+        for dollar in ("đô la", "đôla", "đô-la", "đô")
+    },
+    **{f"{c} dollars": code for code, countries in _OTHER_DOLLARS.items() for c in countries},
+    **{f"{c} dollar": code for code, countries in _OTHER_DOLLARS.items() for c in countries},
+    **{code.lower(): code for code in _OTHER_DOLLARS},
 }
 
 #: Countable economic things. Students, visitors, casualties and sessions are deliberately absent.
@@ -96,6 +120,14 @@ _DONG_COMPOUNDS = (
     "thời|chí|chủ|ý|bào|hương|minh|bằng|loạt|tình|thuận|đội|nghĩa|phục|cảm|hành|tâm|lòng|"
     "bộ|nhất|đều|hồ|sáng|tác|ca|môn|thanh|tiền|nghiệp|dao|cỏ|ruộng|quê|bọn|thau|xu"
 )
+
+
+#: "đô" is a dollar, but "đô thị" a city, "đô hộ" rule, "đô đốc" an admiral.
+_DO_COMPOUNDS = "thị|hộ|đốc|vật|thành"
+#: A minus sign right before a number ("-2,5%", "−1.8%"; not "4.000-4.500", "NĐ-CP") or
+#: "âm" ("âm 0,5%"): the figure is negative.
+_MINUS = r"(?<![\w.,])[-−–](?=\d)|(?<!\w)âm\s+"
+_MINUS_LEAD = r"(?<![\w.,])[-−–]|(?<!\w)âm\s+"  # the same, ending the lead at the number
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -128,48 +160,69 @@ _PER = (
     rf"|\s+(?:per|a|an|mỗi|một)\s+(?:barrel|tonne|ton|ounce|share|kg|year|month|day|thùng|tấn|"
     r"lít|năm|tháng|ngày|người|chiếc)(?!\w))?"
 )
+#: The lower end of a range, before its upper end: "từ 4 đến 4,5%", "between 10 and 15 per
+#: cent", "4.000-4.500 USD/tấn", "1,5 - 2 tỷ USD". The figure is its upper end.
+_LOW = rf"(?<![\w.,/])(?P<low>{NUMBER})(?:\s?(?P<lowscale>{_LONG_SCALES}))?"
+_RANGE = rf"(?:(?:between|từ|from)\s+)?{_LOW}(?:\s*[-–]\s*|\s+(?:đến|tới|to|and)\s+)"
+
+
+def _ranged(pattern: str, index: int) -> str:
+    """`_RANGE` with its groups named for alternative `index` of the figure pattern."""
+    return pattern.replace("?P<low>", f"?P<low{index}>").replace("?P<lowscale>", f"?P<ls{index}>")
+
+
+#: Change verbs before a percentage ("tăng 12%", "contracted 2.5%"); `DECREASE` go down.
+_VERBS = (
+    r"tăng\s+trưởng|tăng|sụt\s+giảm|suy\s+giảm|giảm|rose|fell|grew|increased|decreased|declined|"
+    r"dropped|contracted|shrank|shrunk|depreciated|appreciated|up|down|growth\s+of"
+)
 FIGURE = re.compile(
     rf"""
-    (?P<money_pre>(?P<cur1>us\$|\$|€|£|(?<!\w)(?:usd|eur|vnd|vnđ|lak)(?![^\W\d_]))\s?
+    (?P<money_pre>(?P<cur1>(?<![^\W\d_])(?:us|s|a|hk|c|nz)\$|\$|€|£
+        |(?<!\w)(?:usd|eur|vnd|vnđ|lak|sgd|aud|hkd|cad|nzd)(?![^\W\d_]))\s?
         (?P<num1>{NUMBER})(?:\s?(?P<scale1>{_ALL_SCALES})(?!\w))?(?P<per1>{_PER}))
-  | (?P<money_post>(?<![\w.,])(?P<num2>{NUMBER})\s?(?:(?P<scale2>{_LONG_SCALES})\s+)?
+  | (?P<money_post>(?:{_ranged(_RANGE, 2)})?(?P<neg2>{_MINUS})?
+        (?<![\w.,])(?P<num2>{NUMBER})\s?(?:(?P<scale2>{_LONG_SCALES})\s+)?
         (?P<cur2>{_alternation(SUFFIX_CURRENCY)})(?!\w)(?!\s+(?:{_DONG_COMPOUNDS})(?!\w))
-        (?P<per2>{_PER}))
-  | (?P<percent>(?:(?P<verb>tăng\s+trưởng|tăng|giảm|rose|fell|grew|increased|decreased|declined|
-                   dropped|up|down|growth\s+of)\s+(?:by\s+|khoảng\s+|gần\s+|hơn\s+|xấp\s+xỉ\s+)?)?
+        (?!(?<=đô)\s+(?:{_DO_COMPOUNDS})(?!\w))(?P<per2>{_PER}))
+  | (?P<percent>(?:(?P<verb>{_VERBS})\s+(?:by\s+|khoảng\s+|gần\s+|hơn\s+|xấp\s+xỉ\s+)?)?
+        (?:{_ranged(_RANGE, 3)})?(?P<neg3>{_MINUS})?
         (?<![\w.,])(?P<num3>{NUMBER})\s?(?P<pct>%|phần\s+trăm|per\s?cent|percent)(?!\w))
   | (?P<count>(?<![\w.,])(?P<num4>{NUMBER})\s+(?:(?P<scale4>{_LONG_SCALES})\s+)?
         (?:(?:{"|".join(_COUNT_QUALIFIERS)})\s+)?
         (?P<unit4>{_alternation(COUNT_UNITS)})(?!\w))
-  | (?P<money_bare>(?<![\w.,])(?P<num5>{NUMBER})\s?(?P<scale5>(?:nghìn|ngàn)\s+t[ỷỉ]|t[ỷỉ]|triệu)
+  | (?P<money_bare>(?:{_ranged(_RANGE, 5)})?(?P<neg5>{_MINUS})?
+        (?<![\w.,])(?P<num5>{NUMBER})\s?(?P<scale5>(?:nghìn|ngàn)\s+t[ỷỉ]|t[ỷỉ]|triệu)
         (?!\w))
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 #: The same pattern for lower-cased text: case-insensitive matching costs 2-3 times more.
 FIGURE_LOWER = re.compile(FIGURE.pattern, re.VERBOSE)
-DECREASE = {"giảm", "fell", "decreased", "declined", "dropped", "down"}
+DECREASE = {
+    "giảm", "sụt giảm", "suy giảm", "fell", "decreased", "declined", "dropped", "down",
+    "contracted", "shrank", "shrunk", "depreciated",
+}  # fmt: skip
 
 
 #: Every figure holds a number: the big pattern is only tried *at* each digit run, or at a
 #: currency sign or change verb just before it, never searched across the whole text
 #: (searching it was the slowest part of a replay).
 DIGITS = re.compile(r"\d[\d.,\u00a0 ]*")
-_LEAD_VERBS = (
-    r"tăng\s+trưởng|tăng|giảm|rose|fell|grew|increased|decreased|declined|dropped|up|down|"
-    r"growth\s+of"
-)
 #: What may stand right before a number and belong to the figure: a change verb (with a
 #: qualifier), or a currency written first. Anchored at the number (`$` at `endpos`).
 _LEAD = re.compile(
-    rf"(?:(?:{_LEAD_VERBS})\s+(?:(?:by|khoảng|gần|hơn|xấp\s+xỉ)\s+)?"
-    r"|us\$\s?|[$€£]\s?|(?<!\w)(?:usd|eur|vnd|vnđ|lak)\s?)$",
+    rf"(?:(?:{_VERBS})\s+(?:(?:by|khoảng|gần|hơn|xấp\s+xỉ)\s+)?(?:{_ranged(_RANGE, 8)})?"
+    rf"(?:{_MINUS_LEAD})?|{_ranged(_RANGE, 9)}|{_MINUS_LEAD}"
+    r"|(?<![^\W\d_])(?:us|s|a|hk|c|nz)\$\s?|[$€£]\s?"
+    r"|(?<!\w)(?:usd|eur|vnd|vnđ|lak|sgd|aud|hkd|cad|nzd)\s?)$",
     re.IGNORECASE,
 )
 #: The last word of every lead: only a number after one of these can have a lead.
 _LEAD_ENDS = frozenset(
     "tăng trưởng giảm rose fell grew increased decreased declined dropped up down of by khoảng "
-    "gần hơn xỉ usd eur vnd vnđ lak".split()
+    "gần hơn xỉ usd eur vnd vnđ lak contracted shrank shrunk depreciated appreciated âm sgd aud "
+    "hkd cad nzd đến tới to and - –".split()
 )
 _BEFORE = 32  # longer than any lead ("tăng trưởng xấp xỉ ")
 
@@ -179,7 +232,7 @@ def lead(text: str, start: int, floor: int) -> int | None:
     end = start - 1 if start and text[start - 1] == " " else start
     if end <= floor:
         return None
-    if text[end - 1] not in "$€£":
+    if text[end - 1] not in "$€£-−–":
         word = text[text.rfind(" ", 0, end) + 1 : end]
         if word not in _LEAD_ENDS and word.casefold() not in _LEAD_ENDS:
             return None

@@ -21,8 +21,9 @@ from feeds.figure_patterns import (
     SUFFIX_CURRENCY,
     lead,
 )
-from feeds.measures import ECONOMIC, MACRO, UNSPECIFIED, frame_of, measure_of, period_of
+from feeds.measures import ECONOMIC, MACRO, UNSPECIFIED, frame_of, measure_of
 from feeds.numbers import guess_language, parse_number
+from feeds.periods import period_of
 from feeds.text import nfc_lower, sentence_around
 
 MONEY, PERCENT, COUNT = "money", "percent", "count"
@@ -34,13 +35,23 @@ _BARE_FOLLOWERS = frozenset(
     "nên còn đã được thuộc vốn doanh lợi".split()
 )
 
+#: Words before a count of firms that make it a count of attendees.
+_ATTENDING = re.compile(
+    r"(?:tham\s+gia|tham\s+dự|góp\s+mặt|attended\s+by|participation\s+of|participants|"
+    r"gathered|brought\s+together)(?:\s+[^\W\d]+){0,3}\s+$",
+    re.IGNORECASE,
+)
+_TIME_UNITS = frozenset("năm tháng ngày year month day".split())
+
 
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One figure found in an article field."""
 
     kind: str  # money | percent | count
-    value: Decimal  # the amount in units (scale applied): "2,2 tỷ USD" -> 2200000000
+    value: (
+        Decimal  # the amount in units (scale applied): "2,2 tỷ USD" -> 2200000000; "-2,5%" -> -2.5
+    )
     unit: str  # ISO currency code (with "/tấn" for a price per unit), "%", or the counted thing
     text: str  # the exact span as written
     start: int  # offsets of the span in the field's text
@@ -80,19 +91,22 @@ class Figure:
 
 def article_figures(title: str, text: str, *, language: str | None = None) -> list[Figure]:
     """Every figure of an article, each once: a title repeating the text ("the same span or
-    the same kind, value and unit") gives no second figure, nor does a repeat in the text."""
+    the same kind, value and unit") gives no second figure, nor does a repeat in the text
+    (`_repeats`: the same amount of the same measure and period, as a lead restates it)."""
     body = extract_figures(text, language=language, field="text")
     heading = extract_figures(title, language=language, field="title")
-    seen: set[tuple[str, Decimal, str]] = set()
+    seen: dict[tuple[str, Decimal, str], list[Figure]] = {}
     unique: list[Figure] = []
     texts = {f.text for f in body}
     for figure in [*heading, *body]:
         key = (figure.kind, figure.value, figure.unit)
-        if key in seen or (figure.field == "title" and figure.text in texts):
+        if any(_repeats(figure, f) for f in seen.get(key, ())):
             continue
-        if figure.field == "title" and any((f.kind, f.value, f.unit) == key for f in body):
+        if figure.field == "title" and (
+            figure.text in texts or any((f.kind, f.value, f.unit) == key for f in body)
+        ):
             continue  # the text's copy, with its sentence, is the one kept
-        seen.add(key)
+        seen.setdefault(key, []).append(figure)
         unique.append(figure)
     # A story holding a trade, GDP or inflation figure is about the economy: only the others
     # may be a crime, court, charity or celebrity story (and reading that costs a scan).
@@ -104,6 +118,15 @@ def article_figures(title: str, text: str, *, language: str | None = None) -> li
             for f in unique
         ]
     return unique
+
+
+def _repeats(figure: Figure, earlier: Figure) -> bool:
+    """Whether `figure` restates `earlier` (same kind, value and unit): their measures and
+    their periods agree, or one of them does not say ("exports of US$1.2 billion in 2023"
+    and "imports of US$1.2 billion in 2024" are two figures)."""
+    return (
+        figure.measure == earlier.measure or UNSPECIFIED in (figure.measure, earlier.measure)
+    ) and (figure.period == earlier.period or None in (figure.period, earlier.period))
 
 
 def extract_figures(text: str, *, language: str | None = None, field: str = "text") -> list[Figure]:
@@ -186,6 +209,8 @@ def _figure(
         kind, unit, value = PERCENT, "%", parse_number(groups["num3"], language)
     elif groups["count"]:
         kind, unit = COUNT, COUNT_UNITS[" ".join(groups["unit4"].lower().split())]
+        if _ATTENDING.search(text, max(bounds[0], match.start() - 40), match.start()):
+            return None  # "với sự tham gia của hơn 200 doanh nghiệp": who came, not a figure
         value = _scaled(groups["num4"], groups["scale4"], language)
     else:  # an amount with no currency: VND in an economic sentence of Vietnamese news
         following = text[match.end() : match.end() + 12].split()
@@ -194,11 +219,27 @@ def _figure(
             return None
         kind, unit, inferred = MONEY, "VND", True
         value = _scaled(groups["num5"], groups["scale5"], language)
+    low_group = next((i for i in "235" if groups.get(f"low{i}")), None)
+    if low_group is not None and kind != COUNT:
+        low = _scaled(
+            groups[f"low{low_group}"], groups[f"ls{low_group}"] or _scale(groups), language
+        )
+        if low >= value:  # no range ("quý I/2024 - 5%"): the figure starts at its number
+            number = "num3" if kind == PERCENT else f"num{low_group}"
+            again = match.re.match(match.string, match.start(number))
+            return _figure(again, text, language, bounds, field) if again else None
+    if groups["neg2"] or groups["neg3"] or groups["neg5"]:
+        value = -value  # "-2,5%", "âm 0,5%", "−3 tỷ đồng"
     if per:
         unit = f"{unit}/{_per_unit(per)}"
+    # "USD/tấn" is a price, "USD mỗi năm" a yearly amount (a trade turnover, a wage…).
+    priced = bool(per) and _per_unit(per) not in _TIME_UNITS
     measure, cue = measure_of(
-        sentence, *at, per_unit=bool(per), near=kind == PERCENT, change=direction is not None
+        sentence, *at, per_unit=priced, near=kind == PERCENT, change=direction is not None
     )
+    if measure not in ECONOMIC and groups["verb"]:
+        # Nothing else names it: the change verb may ("tăng trưởng âm 10%", "depreciated by").
+        measure, cue = measure_of(sentence, match.start("num3") - bounds[0], at[1], near=True)
     if (inferred or kind == PERCENT) and measure not in ECONOMIC:
         # A percentage or a bare amount with nothing economic around it is no figure at
         # all ("99% cử tri", "95 per cent of graduates", "1,4 tỷ người").
@@ -231,6 +272,10 @@ def _scaled(number: str, scale: str | None, language: str) -> Decimal:
     if scale:
         value *= SCALES[" ".join(scale.lower().split())]
     return Decimal(int(value)) if value == value.to_integral_value() else value
+
+
+def _scale(groups: dict[str, str | None]) -> str | None:
+    return groups["scale2"] or groups["scale5"]
 
 
 def _looks_like_year(number: str, scale: str | None) -> bool:

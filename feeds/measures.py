@@ -1,5 +1,5 @@
-"""What a figure measures (trade, investment, prices… or a fine, a prize, a fraud loss) and the
-period it covers, read from the words around it in its sentence."""
+"""What a figure measures (trade, investment, prices… or a fine, a prize, a fraud loss), read
+from the words around it in its sentence (its period: feeds/periods.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from feeds.text import WordScanner, lower, word_regex
 ECONOMIC = frozenset(
     "trade exports imports investment capital gdp-growth prices inflation budget revenue profit "
     "tax debt aid-loans market-index wages interest-rates market-share sales output valuation "
-    "economic-loss cost assets".split()
+    "economic-loss cost assets exchange-rates".split()
 )
 #: Money and counts in a personal, crime, charity or prize story: not economic figures.
 NON_ECONOMIC = frozenset(
@@ -21,7 +21,7 @@ NON_ECONOMIC = frozenset(
 )
 UNSPECIFIED = "unspecified"
 #: Measures that are rates: a later percentage in their sentence is more of the same.
-_RATES = frozenset("inflation interest-rates gdp-growth market-share tax".split())
+_RATES = frozenset("inflation interest-rates gdp-growth market-share tax exchange-rates".split())
 
 _CUES: dict[str, tuple[str, ...]] = {
     "trade": ("kim ngạch", "thương mại", "trade", "two-way trade", "buôn bán"),
@@ -63,6 +63,10 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "wages": ("lương", "thu nhập", "salary", "salaries", "wage", "wages", "income"),
     "interest-rates": ("lãi suất", "interest rate", "interest rates"),
+    "exchange-rates": (
+        "tỷ giá", "exchange rate", "exchange rates", "currency", "mất giá", "đồng tiền",
+        "depreciated", "depreciation", "devalued", "devaluation",
+    ),
     "market-share": ("thị phần", "market share", "market shares"),
     "sales": ("doanh số", "bán ra", "sales", "sold", "lượng bán"),
     "output": ("sản lượng", "output", "production"),
@@ -98,23 +102,6 @@ _MEASURE = {" ".join(c.split()): m for m, cues in _CUES.items() for c in cues}
 _CUE = word_regex(_MEASURE)
 _CLAUSE = re.compile(r"[,;:(]|\s(?:và|còn|nhưng|while|and|but)\s")
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_PERIOD = re.compile(
-    r"(?<![\w-])(?:"
-    r"(?:\d+|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+tháng\s+(?:đầu|cuối)\s+năm(?:\s+(?:nay|\d{4}))?"
-    r"|quý\s+(?:i{1,3}|iv|\d)(?:\s*/\s*\d{4}|\s+năm\s+\d{4}|\s+năm\s+nay)?"
-    r"|(?:nửa\s+đầu|nửa\s+cuối)\s+năm(?:\s+\d{4}|\s+nay)?"
-    r"|tháng\s+\d{1,2}(?:\s*/\s*\d{4})?"
-    r"|giai\s+đoạn\s+\d{4}\s*[-–]\s*\d{4}"
-    r"|(?:năm|trong\s+năm)\s+(?:\d{4}|nay|ngoái|trước|qua|tới)"
-    r"|(?:cả\s+năm|mỗi\s+năm|hằng\s+năm|hàng\s+năm|một\s+năm|cùng\s+kỳ(?:\s+năm\s+(?:trước|ngoái))?)"
-    r"|(?:in\s+)?the\s+first\s+(?:\w+\s+)?(?:months|quarter|half)(?:\s+of\s+(?:\d{4}|this\s+year|the\s+year))?"
-    r"|(?:in\s+)?(?:q[1-4]|the\s+(?:first|second|third|fourth)\s+quarter)(?:\s+(?:of\s+)?\d{4})?"
-    r"|(?:last|this|next)\s+year|a\s+year|per\s+year|annually|year-on-year|in\s+\d{4}"
-    rf"|(?:in\s+)?(?:{_MONTHS})(?:\s+\d{{4}})?|\d{{4}}\s*[-–]\s*\d{{4}}"
-    r")(?![\w-])"
-)
-
 
 class _Cue(NamedTuple):
     start: int
@@ -123,18 +110,17 @@ class _Cue(NamedTuple):
 
 
 @lru_cache(maxsize=512)
-def _read(sentence: str) -> tuple[tuple[_Cue, ...], tuple[int, ...], tuple[tuple[int, int], ...]]:
-    """A sentence's cue words, clause boundaries and periods, read once for all its figures."""
+def _read(sentence: str) -> tuple[tuple[_Cue, ...], tuple[int, ...]]:
+    """A sentence's cue words and clause boundaries, read once for all its figures."""
     lowered = sentence.lower()
     if len(lowered) != len(sentence):
-        return (), (), ()
+        return (), ()
     cues = tuple(
         _Cue(m.start(), m.end(), _MEASURE[" ".join(m.group().split())])
         for m in _CUE.finditer(lowered)
     )
     clauses = tuple(m.end() for m in _CLAUSE.finditer(lowered))
-    periods = tuple(m.span() for m in _PERIOD.finditer(lowered))
-    return cues, clauses, periods
+    return cues, clauses
 
 
 def measure_of(
@@ -153,7 +139,7 @@ def measure_of(
     just after it. A per-unit amount ("USD/tấn") is a price; a fine, a fraud or a gift
     before the amount frames it.
     """
-    cues, clauses, _ = _read(sentence)
+    cues, clauses = _read(sentence)
     before = [c for c in cues if c.end <= start]
     clause_start = max((b for b in clauses if b <= start), default=0)
     in_clause = [c for c in before if c.start >= clause_start]
@@ -192,18 +178,6 @@ def measure_of(
         if chosen is None:
             return UNSPECIFIED, ""
     return chosen.measure, sentence[chosen.start : chosen.end]
-
-
-def period_of(sentence: str, start: int, end: int) -> str | None:
-    """The period stated nearest the figure in its sentence ("hai tháng đầu năm 2025")."""
-    best: tuple[int, str] | None = None
-    for a, b in _read(sentence)[2]:
-        distance = start - b if b <= start else a - end
-        if distance < 0:
-            continue
-        if best is None or distance < best[0]:
-            best = (distance, sentence[a:b])
-    return best[1] if best else None
 
 
 #: Measures that stay economic whatever the story around them.
