@@ -49,9 +49,8 @@ class Figure:
     """One figure found in an article field."""
 
     kind: str  # money | percent | count
-    value: (
-        Decimal  # the amount in units (scale applied): "2,2 tỷ USD" -> 2200000000; "-2,5%" -> -2.5
-    )
+    # The amount in units (scale applied): "2,2 tỷ USD" -> 2200000000; "-2,5%" -> -2.5.
+    value: Decimal
     unit: str  # ISO currency code (with "/tấn" for a price per unit), "%", or the counted thing
     text: str  # the exact span as written
     start: int  # offsets of the span in the field's text
