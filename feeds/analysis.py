@@ -36,12 +36,20 @@ class Derived(NamedTuple):
     memberships: tuple[tuple[str, float, str], ...]  # (topic, score, explanation JSON)
 
 
-def derive(title: str, text: str, language: str | None, topics: Sequence[Topic]) -> Derived:
-    """The figures, meetings and topics of an article's title and text, as view values."""
+def derive(
+    title: str,
+    text: str,
+    language: str | None,
+    topics: Sequence[Topic],
+    *,
+    published: str | None = None,
+) -> Derived:
+    """The figures, meetings and topics of an article's title and text, as view values
+    (`published`: its publication time, against which a meeting's own date is weighed)."""
     figures = article_figures(title, text, language=language)
-    meetings = extract_meetings(title, text, language=language)
+    meetings = extract_meetings(title, text, language=language, published=published)
     memberships = classify(
-        ArticleText(title, text, language), topics, figures=figures, meetings=meetings
+        ArticleText(title, text, language, published), topics, figures=figures, meetings=meetings
     )
     return Derived(
         _meetings_json(meetings),

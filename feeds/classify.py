@@ -28,6 +28,7 @@ class ArticleText:
     title: str
     text: str
     language: str | None = None
+    published: str | None = None  # a meeting dated well before it is background
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,9 @@ class _Prepared:
     def all_meetings(self) -> list[Meeting]:
         if self.meetings is None:
             a = self.article
-            self.meetings = extract_meetings(a.title, a.text, language=a.language)
+            self.meetings = extract_meetings(
+                a.title, a.text, language=a.language, published=a.published
+            )
         return self.meetings
 
     def article_countries(self) -> frozenset[str]:

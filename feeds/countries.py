@@ -12,7 +12,7 @@ from babel import Locale
 from feeds.finders import WordFinder
 from feeds.regex_parts import trie_regex
 from feeds.text import WordScanner, word_regex
-from feeds.titles import TITLE
+from feeds.titles import STOP_WORDS, TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.
 _NOT_STATES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "AC", "CP", "DG", "EA"})
@@ -180,8 +180,69 @@ def _scanner() -> WordScanner:
     return WordScanner(names(), after=_NAME_SPACES, sparse=True)
 
 
+#: Capital letters of the Latin script, Vietnamese ones included ("LÀO", "VIỆT NAM").
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isalpha() and c.isupper())
+#: Words written in capitals, one after another ("THỦ TƯỚNG LÀO SONEXAY", "Thủ tướng LÀO").
+_CAPS_RUN = re.compile(rf"(?<![\w-])[{_UPPER}]{{2,}}(?:[\s-]+[{_UPPER}]+)*(?![\w-])")
+_LETTERS = re.compile(r"[^\W\d_]+")
+#: Words before an ambiguous name in capitals that make it a country: "VIỆT NAM - LÀO".
+_PAIRING = frozenset(("và", "với", "and", "with", "-", "–"))
+
+
+def _recased(run: str) -> str:
+    """ "THỦ TƯỚNG LÀO" as "Thủ Tướng Lào": names in capitals read as names are written."""
+    return _LETTERS.sub(lambda w: w.group().capitalize(), run)
+
+
 def find_countries(text: str) -> list[CountryHit]:
-    """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible."""
+    """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible;
+    names written in capitals ("LÀO", "LAOS") count too."""
+    hits = _find(text)
+    if _CAPS_RUN.search(text) is not None:
+        hits = _with_capitals(text, hits)
+    return hits
+
+
+def _with_capitals(text: str, hits: list[CountryHit]) -> list[CountryHit]:
+    table = names()
+    found = list(hits)
+    for run in _CAPS_RUN.finditer(text):
+        recased = _recased(run.group())
+        if len(recased) != len(run.group()):
+            continue  # offsets would not line up (no such letter in Vietnamese or English)
+        for a, b in _pattern().spans(recased):
+            start, end = run.start() + a, run.start() + b
+            if any(h.start < end and start < h.end for h in found):
+                continue  # found as written ("US", "UAE")
+            word = recased[a:b]
+            if word in AMBIGUOUS and not _plausible_in_capitals(text, start, end):
+                continue
+            found.append(
+                CountryHit(start, end, table[_SCANNED_SPACES.sub(" ", word)], text[start:end])
+            )
+    return sorted(found, key=lambda h: h.start) if len(found) > len(hits) else hits
+
+
+def _plausible_in_capitals(text: str, start: int, end: int) -> bool:
+    """In capitals, case tells no name from a word: "THỦ TƯỚNG LÀO", "VIỆT NAM - LÀO" are
+    countries; "LÀO CAI", "NGƯỜI LAO ĐỘNG" ("người" introduces no country here), "BỆNH
+    LAO", "ANH ẤY" are not."""
+    before = text[max(0, start - 40) : start].split()
+    previous = before[-1].strip("\"'“”(").casefold() if before else ""
+    if previous in _KIN:
+        return False
+    after = text[end : end + 40].split()
+    following = after[0].casefold() if after else ""
+    if (previous in _INTRODUCERS and previous != "người") or (
+        following and TITLE.match(text[end:].lstrip()[:40].lower())
+    ):
+        return True
+    if following.isalpha() and following not in STOP_WORDS:
+        return False  # a name's or a word's next syllable
+    return previous in _PAIRING or not previous or not previous[-1].isalnum()
+
+
+def _find(text: str) -> list[CountryHit]:
     table = names()
     hits = []
     # A sentence: one pattern (its boundaries are not the scanner's: the output depends on
@@ -210,7 +271,10 @@ def may_name_country(text: str, *, other_than: str | None = None) -> bool:
     """Whether `find_countries` could find a country (other than `other_than`) in `text` (NFC)
     or in any part of it (a sentence), before ambiguous names are weighed. False: no part of
     `text` names one for `find_countries` (every hit is the text of a name of its country)."""
-    return _any_name(other_than).search(text) is not None
+    pattern = _any_name(other_than)
+    if pattern.search(text) is not None:
+        return True
+    return any(pattern.search(_recased(run.group())) for run in _CAPS_RUN.finditer(text))
 
 
 def _plausible(text: str, start: int, end: int) -> bool:

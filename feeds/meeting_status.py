@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from feeds.meeting_dates import date_words
 from feeds.sides import Side
 from feeds.text import word_regex
 
@@ -22,8 +23,8 @@ _ANNOUNCED = word_regex(
     left=r"(?<![\w-])(?<!lời )",  # "Nhận lời mời" (accepting an invitation) is no plan
 )
 _POSTPONED = word_regex(
-    "hoãn|trì hoãn|lùi|hủy|huỷ|hủy bỏ|không|chưa|postponed|delayed|cancelled|canceled|"
-    "called off|scrapped|not|never|no".split("|")
+    "hoãn|trì hoãn|lùi|hủy|huỷ|hủy bỏ|huỷ bỏ|bãi bỏ|không|chưa|postponed|delayed|cancelled|"
+    "canceled|called off|scrapped|not|never|no".split("|")
 )
 _AFTER_FUTURE = word_regex(
     "tuần tới|tháng tới|năm tới|sắp tới|thời gian tới|next week|next month|later this week|"
@@ -31,8 +32,16 @@ _AFTER_FUTURE = word_regex(
     "has been postponed|was cancelled|was canceled|has been cancelled|called off".split("|")
 )
 _CALLED_OFF = word_regex(
-    "hoãn|trì hoãn|hủy|huỷ|hủy bỏ|postponed|delayed|cancelled|canceled|called off|scrapped|"
-    "put off".split("|")
+    "hoãn|trì hoãn|hủy|huỷ|hủy bỏ|huỷ bỏ|bãi bỏ|postponed|delayed|cancelled|canceled|"
+    "called off|scrapped|put off".split("|")
+)
+#: A meeting named by a noun and then put off or cancelled, its predicate passive and past
+#: any clause set off by commas: "chuyến thăm …, dự kiến diễn ra từ ngày 10/5, đã bị hủy",
+#: "The visit …, scheduled for May 10, has been cancelled".
+_CALLED_OFF_PASSIVE = re.compile(
+    r"(?<![\w-])(?:bị\s+(?:trì\s+)?(?:hoãn|lùi|hủy|huỷ|bãi\s+bỏ)|(?:was|were|has\s+been|"
+    r"have\s+been|had\s+been|is\s+being|is|are)\s+(?:postponed|delayed|cancell?ed|canceled|"
+    r"called\s+off|scrapped|put\s+off))(?![\w-])"
 )
 _WILL = word_regex(["sẽ", "will", "is to", "are to", "is expected", "are expected"])
 _BY = re.compile(r"(?:by|until|till|through|đến|tới|trước)\s+(?:năm\s+|the end of\s+)?$")
@@ -44,7 +53,10 @@ _NOUNS = frozenset(
     "virtual talks|video call|courtesy call|farewell call|official visit|state visit|"
     "working visit".split("|")
 )
-_LIGHT_VERBS = frozenset("paid pays pay made makes make held holds hold had has have".split())
+_LIGHT_VERBS = frozenset(
+    "paid pays pay made makes make held holds hold had has have hosted hosts host gave gives "
+    "give".split()
+)
 _NOMINAL = frozenset("cuộc chuyến buổi lễ các the a an his her their its during at after".split())
 _WHEN = re.compile(
     r"(?<![\w-])(?:(?:sáng|chiều|tối|trưa|đêm|hôm|ngày)\s+(?:nay|qua|\d{1,2}(?:\s*/\s*\d{1,2}"
@@ -60,11 +72,24 @@ _WHERE = re.compile(
     r"to|for|của|từ|sáng|chiều|tối|hôm|đã|sẽ|the)(?![\w-]))[\w-]+){0,3})"
 )
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+#: A year that dates a day or a month ("8/11/2024", "tháng 5/2019", "ngày 5 tháng 5 năm
+#: 2025", "January 8, 2025", "8 January 2025"): the days an article reports, unlike the
+#: years of a plan or a slogan ("trong năm bản lề 2025", "Vision 2030").
+_MONTH_NAMES = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)"
+)
+_DATED_YEAR = re.compile(
+    r"(?:(?<![\w/])\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*|tháng\s+\d{1,2}\s*(?:/|năm)\s*|"
+    rf"{_MONTH_NAMES}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\d{{1,2}}\s+{_MONTH_NAMES},?\s+)"
+    r"(19[5-9]\d|20[0-4]\d)(?!\d)",
+    re.IGNORECASE,
+)
 
 
 class Context:
-    """What the sentences of one article share: the latest year it names (read on first
-    use), and the sides of the last meeting ("hai bên" refers to them)."""
+    """What the sentences of one article share: the latest year of a date it names (read on
+    first use), and the sides of the last meeting ("hai bên" refers to them)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -74,14 +99,10 @@ class Context:
     @property
     def latest(self) -> int:
         if self._latest is None:
-            # Years of plans ("by 2027", "đến năm 2030") say nothing of when it was written.
+            # Years of plans ("by 2027", "năm bản lề 2025") say nothing of when it was
+            # written: only the years of its dates count.
             self._latest = max(
-                (
-                    int(m.group())
-                    for m in _YEAR.finditer(self.text)
-                    if not _BY.search(self.text, max(0, m.start() - 12), m.start())
-                ),
-                default=0,
+                (int(m.group(1)) for m in _DATED_YEAR.finditer(self.text)), default=0
             )
         return self._latest
 
@@ -94,8 +115,10 @@ def status(lowered: str, start: int, end: int, *, nominal: bool) -> str:
     clause = re.split(r"[,;:]", window)[-1]
     after = lowered[end:] if nominal else lowered[end : end + 60]
     after = re.split(r"[,;:]", after)[0]  # its own clause: "…, Mỹ sẽ hỗ trợ" is not it
-    if _CALLED_OFF.search(after) or (
-        _POSTPONED.search(clause[-25:]) and _CALLED_OFF.search(clause[-25:] + after)
+    if (
+        (nominal and _CALLED_OFF_PASSIVE.search(lowered, end))
+        or _CALLED_OFF.search(after)
+        or (_POSTPONED.search(clause[-25:]) and _CALLED_OFF.search(clause[-25:] + after))
     ):
         return POSTPONED
     if _POSTPONED.search(clause[-25:]):
@@ -121,6 +144,19 @@ def nominal(lowered: str, start: int, word: str) -> bool:
     return False
 
 
+def _dated_by_year_alone(lowered: str, start: int) -> bool:
+    """A meeting whose sentence gives it a year before its trigger but no day ("Năm 2019,
+    Thủ tướng … đã hội đàm", "In 2019, the two leaders met"): a retrospective, as news
+    reports a meeting of its own with its day."""
+    return (
+        any(
+            not _BY.search(lowered, max(0, y.start() - 12), y.start())
+            for y in _YEAR.finditer(lowered, 0, start)
+        )
+        and date_words(lowered) is None
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Circumstances:
     status: str
@@ -137,8 +173,10 @@ def circumstances(
     state = status(lowered, start, end, nominal=is_nominal)
     when = _WHEN.search(lowered)
     years = [int(y) for y in _YEAR.findall(sentence)]
-    recalled = _RECALLED.search(lowered, max(0, start - 40), start) is not None or (
-        bool(years) and max(years) < context.latest
+    recalled = (
+        _RECALLED.search(lowered, max(0, start - 40), start) is not None
+        or (bool(years) and max(years) < context.latest)
+        or (when is None and _dated_by_year_alone(lowered, start))
     )
     where = _WHERE.search(sentence)
     return Circumstances(

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 from feeds.countries import find_countries, may_name_country
+from feeds.meeting_dates import anchor_day, date_words, meeting_day
+from feeds.meeting_sides import meeting_sides
 from feeds.meeting_status import (
     ANNOUNCED,
     HAPPENED,
@@ -18,12 +21,11 @@ from feeds.meeting_status import (
 )
 from feeds.mentions import People, find_mentions
 from feeds.recent import RecentTexts
-from feeds.sides import Mention, Side
+from feeds.sides import Side
 from feeds.text import nfc, nfc_lower, sentence_around
 from feeds.triggers import (
     CALL,
     COMMITTEE,
-    NEEDS_OBJECT,
     RECEPTION,
     TALKS,
     TRIGGERS,
@@ -117,9 +119,31 @@ def may_meet_two_countries(title: str, text: str) -> bool:
     return any(may_name_country(nfc(raw), other_than="VN") for raw in (title, text))
 
 
-def extract_meetings(title: str, text: str, *, language: str | None = None) -> list[Meeting]:
-    """Every meeting reported in the title and the text, in order."""
-    return list(_recent(title, text, language or "vi"))
+def extract_meetings(
+    title: str, text: str, *, language: str | None = None, published: str | None = None
+) -> list[Meeting]:
+    """Every meeting reported in the title and the text, in order. Given the publication
+    time, a meeting whose sentence dates it more than `RECALLED_AFTER` before it is
+    background: recalled, not reported ("Ngày 8/1/2023, …" in a 2025 article)."""
+    found = _recent(title, text, language or "vi")
+    anchor = anchor_day(published)
+    if anchor is None:
+        return list(found)
+    return [_against(m, anchor) for m in found]
+
+
+#: How long before its publication a report may date the meeting it reports (a weekly's
+#: round-up, a report of the weekend's talks on Thursday).
+RECALLED_AFTER = timedelta(days=30)
+
+
+def _against(meeting: Meeting, published: date) -> Meeting:
+    if meeting.background:
+        return meeting
+    day = meeting_day(date_words(meeting.sentence), published)
+    if day is None or published - day <= RECALLED_AFTER:
+        return meeting
+    return replace(meeting, background=True)
 
 
 def _extract(title: str, text: str, language: str) -> tuple[Meeting, ...]:
@@ -175,15 +199,15 @@ def _in_sentence(
     for trigger in triggers:
         word = " ".join(trigger.group().split())
         kind = TRIGGERS[word]
-        sides = _sides(sentence, trigger, mentions, hits, kind, word)
+        sides = meeting_sides(sentence, lowered, trigger, mentions, hits, kind, word)
         if (
             sides is None
             and recent
             and _BOTH.search(lowered, max(0, trigger.start() - 40), trigger.start())
         ):
             sides = recent[-1]
-        if sides is None:
-            continue
+        if sides is None or (sides[0].country is not None and sides[0].country == sides[1].country):
+            continue  # no two sides, or both of one state: no bilateral meeting
         if _summit(lowered, kind, hits):
             continue  # a summit of many: no encounter of two
         about = circumstances(sentence, lowered, trigger.start(), trigger.end(), word, context)
@@ -205,85 +229,6 @@ def _in_sentence(
         if found[-1].bilateral and about.status == HAPPENED and not about.background:
             break  # one clear event per sentence is enough
     return found
-
-
-def _sides(
-    sentence: str,
-    trigger: Trigger,
-    mentions: list[Mention],
-    hits: list[Any],
-    kind: str,
-    word: str,
-) -> tuple[Side, Side] | None:
-    before = [m for m in mentions if m.end <= trigger.start()]
-    after = [m for m in mentions if m.start >= trigger.end()]
-    if word in NEEDS_OBJECT:
-        # The object must follow at once: "tiếp Đại sứ Lào", not "tiếp tục", "đón con".
-        gap = sentence[trigger.end() : after[0].start] if after else None
-        near = gap is not None and len(gap.split()) <= (1 if word.isascii() is False else 3)
-        if not near and kind != VISIT:
-            return None
-    if kind == VISIT:
-        host = _host(sentence, trigger.start(), trigger.end(), hits)
-        if host is None:
-            return None
-        others = [*before[::-1], *after]
-        visitor = next(
-            (
-                m
-                for m in others
-                if m.side.country != host.country
-                and m.side.state
-                and (m.side.office or m.side.person)
-            ),
-            None,
-        )
-        return (visitor.side, host) if visitor is not None else None
-    if before and after:
-        return (before[-1].side, after[0].side)
-    if len(after) >= 2:
-        return (after[0].side, after[1].side)
-    if len(before) >= 2 and kind in (TALKS, CALL, COMMITTEE):
-        a, b = before[-2], before[-1]
-        joint = sentence[a.end : b.start].strip().casefold()
-        # "A và B", "A, B", "A đã nói với B trong cuộc điện đàm", "A spoke with B".
-        if joint in (",", "cùng", "together with") or joint.endswith(("và", "and", "với", "with")):
-            return (a.side, b.side)
-    if kind == COMMITTEE:
-        pair = [h for h in hits if h.start >= trigger.end()][:2]
-        if len(pair) == 2 and pair[0].iso != pair[1].iso:
-            return tuple(Side(h.iso, None, None, True, h.text) for h in pair)  # type: ignore[return-value]
-    return None
-
-
-def _host(sentence: str, begin: int, end: int, hits: list[Any]) -> Side | None:
-    """The country visited: "thăm (chính thức) Lào", "chuyến công du tới 3 nước châu Á gồm
-    Việt Nam…", "visit to Laos": the first country within a few words, before any stop."""
-    rest = sentence[end : end + 90]
-    if re.match(r"\s*(?:chính thức\s+|cấp nhà nước\s+)?(?:of|của)\s", rest):
-        # "the visit of the Lao Prime Minister to Hà Nội": the host follows "to".
-        to = re.search(r"\s(?:to|tới|đến|sang)\s", rest)
-        if to is None:
-            return None
-        end, rest = end + to.end(), rest[to.end() :]
-    stop = re.search(r"[,;:.(]|\s(?:và|của|with|and|để|nhằm)\s", rest)
-    limit = end + (stop.start() if stop else len(rest))
-    host = next((h for h in hits if end <= h.start < limit), None)
-    if host is None:
-        # "arrived in Hà Nội on Monday for a two-day visit", "đến Hà Nội, bắt đầu chuyến thăm"
-        host = next(
-            (
-                h
-                for h in reversed(hits)
-                if h.end <= begin
-                and re.search(
-                    r"(?:đến|tới|sang|in|to)\s+$", sentence[max(0, h.start - 8) : h.start]
-                )
-                and begin - h.end <= 60
-            ),
-            None,
-        )
-    return Side(host.iso, None, None, True, host.text) if host is not None else None
 
 
 def _summit(lowered: str, kind: str, hits: list[Any]) -> bool:

@@ -200,9 +200,16 @@ def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
         if not word[0].isupper() or word in NOT_NAMES:
             break
         words.insert(0, word)
-    if not words or words[0] in OFFICE_WORDS or any(w.isupper() and len(w) > 1 for w in words):
+    if not words or words[0] in OFFICE_WORDS:
         return None
+    if any(w.isupper() and len(w) > 1 for w in words) and not _name_in_capitals(words):
+        return None  # an acronym ("TNCS", "UBND")
     return " ".join(words)
+
+
+def _name_in_capitals(words: list[str]) -> bool:
+    """ "PHẠM MINH CHÍNH": a Vietnamese name written in capitals (two to four syllables)."""
+    return 2 <= len(words) <= 4 and all(VI_SYLLABLE.fullmatch(w) for w in words)
 
 
 def _merge_chains(sentence: str, mentions: list[Mention]) -> list[Mention]:

@@ -79,7 +79,9 @@ def _facts(event: RecordedEvent, topics: Sequence[Topic] | None) -> EventFacts:
     version = ArticleVersion.from_data(data) if event.type in CONTENT_TYPES else None
     derived = None
     if version is not None and topics is not None:
-        derived = derive(version.title, version.text, version.language, topics)
+        derived = derive(
+            version.title, version.text, version.language, topics, published=version.published
+        )
     sighting = None
     if event.type == ARTICLE_SIGHTED.name:
         sighting = (str(data.get("source_id") or ""), data.get("canonical_url") or data.get("url"))
@@ -128,7 +130,13 @@ class TopicsProjection(Projection):
                     if batch.is_stale(version):
                         continue  # the view shows this version or a newer one already
                     text = version.text if facts.text is None else facts.text.decode()
-                    derived = derive(version.title, text, version.language, self.topics)
+                    derived = derive(
+                        version.title,
+                        text,
+                        version.language,
+                        self.topics,
+                        published=version.published,
+                    )
                 batch.article(version, facts.position, derived, facts.text)
             elif facts.sighting is not None:
                 batch.sighting(facts.article_id, *facts.sighting, facts.position)

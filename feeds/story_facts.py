@@ -43,7 +43,7 @@ def article_meetings(article: ArticleVersion) -> list[dict[str, Any]]:
     are not about foreign relations at a fifth of the extractor's cost."""
     if not may_meet_two_countries(article.title, article.text):
         return []
-    return meeting_events(article.title, article.text, article.language)
+    return meeting_events(article.title, article.text, article.language, article.published)
 
 
 class StoryFacts(NamedTuple):

@@ -5,6 +5,7 @@ same kind of meeting, the same day read from both texts. Meeting events in (as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +13,8 @@ from typing import Any
 
 from feeds.meeting_dates import anchor_day, date_words, meeting_day
 from feeds.meetings import extract_meetings
+
+_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
 
 #: How far apart two reports may date one meeting. Both days are read from the texts and
 #: name the meeting's own day (anchored in UTC+7), so they must agree: a day's slack joined
@@ -41,15 +44,19 @@ class MeetingKey:
         return cls((str(a), str(b)), str(data["kind"]), day, bool(data.get("read", False)))
 
 
-def meeting_events(title: str, text: str, language: str | None) -> list[dict[str, Any]]:
+def meeting_events(
+    title: str, text: str, language: str | None, published: str | None = None
+) -> list[dict[str, Any]]:
     """The meeting events the topics' extractor finds in an article, as JSON dicts, each with
     `date_words`: the first words naming one day in the meeting's sentence. Read from the
     sentence rather than from the extractor's "when", which has no "on January 8" and may
     be one end of a span ("từ ngày 24 - 27/4")."""
     found = []
-    for meeting in extract_meetings(title, text, language=language):
+    for meeting in extract_meetings(title, text, language=language, published=published):
         event = meeting.as_json()
         event["date_words"] = date_words(meeting.sentence)
+        years = [int(y) for y in _YEAR.findall(meeting.sentence)]
+        event["year"] = min(years) if years else None
         found.append(event)
     return found
 
@@ -74,9 +81,14 @@ def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) ->
         day = _iso_day(meeting.get("when")) or meeting_day(_words(meeting), anchor)
         if day is not None:
             return MeetingKey(countries, kind, day)
-    if anchor is None:
-        return None
+    if anchor is None or _earlier_year(main, anchor):
+        return None  # a meeting the text dates in an earlier year never has its day
     return MeetingKey(countries, kind, anchor, read=False)
+
+
+def _earlier_year(meeting: Mapping[str, Any], anchor: date) -> bool:
+    year = meeting.get("year")
+    return isinstance(year, int) and year < anchor.year
 
 
 def _happened_between_two(meeting: Mapping[str, Any]) -> bool:

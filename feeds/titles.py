@@ -35,7 +35,7 @@ TITLES_EN = (
     "consul", "envoy", "special envoy", "national security adviser", "security adviser",
     "governor", "mayor", "senator", "lawmaker", "general", "lieutenant general", "admiral",
     "commander", "chief of general staff", "state councillor", "state councilor",
-    "spokesperson", "politburo member", "officials", "leader", "leaders",
+    "spokesperson", "politburo member", "official", "officials", "leader", "leaders",
     "counterpart", "head of state", "head of government",
 )  # fmt: skip
 #: Offices Vietnam does not have: without a country, their holder is foreign.
@@ -178,6 +178,6 @@ VI_SYLLABLE = re.compile(
 )
 #: Titles naming nobody in particular unless a country or a name comes with them.
 GENERIC_TITLES = frozenset(
-    "leaders|leader|officials|delegation|government|lãnh đạo|nhà lãnh đạo|quan chức|đoàn|"
+    "leaders|leader|official|officials|delegation|government|lãnh đạo|nhà lãnh đạo|quan chức|đoàn|"
     "phái đoàn|đoàn đại biểu|chính phủ".split("|")
 )

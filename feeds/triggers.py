@@ -10,11 +10,13 @@ from feeds.titles import TITLE, TITLE_FIRST_WORDS
 
 TALKS, CALL, RECEPTION, VISIT, COMMITTEE = "talks", "call", "reception", "visit", "committee"
 
-#: Trigger words (lower case) and the kind of meeting they report. `tiếp`, `đón`, `thăm`,
+#: Trigger words (lower case) and the kind of meeting they report. Talks held online are
+#: talks ("hội đàm trực tuyến", "online talks"), in both languages, so that two reports of
+#: them agree on the kind; a phone or video call is a call. `tiếp`, `đón`, `thăm`,
 #: `received`, `visit`… only count with a side (or, for a visit, a country) right after.
 TRIGGERS: dict[str, str] = {
-    "hội đàm trực tuyến": CALL, "điện đàm": CALL, "điện thoại với": CALL, "cuộc gọi": CALL,
-    "trao đổi qua điện thoại": CALL, "gặp trực tuyến": CALL, "hội đàm": TALKS,
+    "hội đàm trực tuyến": TALKS, "điện đàm": CALL, "điện thoại với": CALL, "cuộc gọi": CALL,
+    "trao đổi qua điện thoại": CALL, "gặp trực tuyến": TALKS, "hội đàm": TALKS,
     "hội kiến": RECEPTION, "gặp gỡ": TALKS, "gặp mặt": TALKS, "gặp": TALKS, "cuộc gặp": TALKS,
     "làm việc với": TALKS, "tiếp xã giao": RECEPTION, "chào xã giao": RECEPTION,
     "chào từ biệt": RECEPTION, "chào tạm biệt": RECEPTION, "tiếp kiến": RECEPTION,
@@ -24,7 +26,7 @@ TRIGGERS: dict[str, str] = {
     "chuyến thăm": VISIT, "chuyến công du": VISIT, "công du": VISIT, "đồng chủ trì": COMMITTEE,
     "phone call": CALL, "phone talks": CALL, "telephone conversation": CALL,
     "telephone talks": CALL, "spoke by phone": CALL, "spoke by telephone": CALL,
-    "online talks": CALL, "virtual talks": CALL, "video call": CALL, "held talks": TALKS,
+    "online talks": TALKS, "virtual talks": TALKS, "video call": CALL, "held talks": TALKS,
     "hold talks": TALKS, "holds talks": TALKS, "talks": TALKS, "met": TALKS, "meet": TALKS,
     "meets": TALKS, "meeting": TALKS, "received": RECEPTION, "receives": RECEPTION,
     "welcomed": RECEPTION, "welcomes": RECEPTION, "hosted": RECEPTION, "hosts": RECEPTION,
@@ -32,7 +34,7 @@ TRIGGERS: dict[str, str] = {
     "state visit": VISIT, "working visit": VISIT, "visit": VISIT, "visits": VISIT,
     "visited": VISIT, "visiting": VISIT, "arrived in": VISIT, "arrives in": VISIT,
     "talked by phone": CALL, "talked by telephone": CALL, "talked with": TALKS,
-    "banquet": RECEPTION, "presented credentials": RECEPTION,
+    "banquet": RECEPTION, "reception": RECEPTION, "presented credentials": RECEPTION,
     "presented his credentials": RECEPTION, "presented her credentials": RECEPTION,
     "co-chaired": COMMITTEE, "co-chairs": COMMITTEE,
     "co-chair": COMMITTEE,

@@ -74,7 +74,7 @@ def explain(app: App, article_id: str) -> None:
     if row is None:
         raise click.ClickException(f"no article {article_id!r} in the views")
     click.echo(f"{row.article_id}  «{row.title}»")
-    article = ArticleText(row.title, row.text, row.language)
+    article = ArticleText(row.title, row.text, row.language, row.published)
     for verdict in explain_article(article, app.feeds_config.topics):
         click.echo(f"{verdict.topic}: {'in' if verdict.member else 'not in'}")
         for reason in verdict.reasons:

@@ -134,7 +134,7 @@ def test_the_stories_meeting_key_is_the_same_with_the_precheck_corpus_and_fixtur
             article = ArticleVersion(
                 "a", 1, "s", None, title, text, None, language, published, published, None, None
             )
-            expected = meeting_key(meeting_events(title, text, language), published)
+            expected = meeting_key(meeting_events(title, text, language, published), published)
             assert meeting_key(article_meetings(article), published) == expected, title
             keys += expected is not None
     assert keys > 20  # the set holds meetings the key reads, not only turned-down articles
