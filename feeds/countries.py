@@ -9,6 +9,8 @@ from functools import cache
 
 from babel import Locale
 
+from feeds.capitals import CAPS_RUN
+from feeds.capitals import recased as recase
 from feeds.finders import WordFinder
 from feeds.regex_parts import trie_regex
 from feeds.text import WordScanner, word_regex
@@ -180,25 +182,17 @@ def _scanner() -> WordScanner:
     return WordScanner(names(), after=_NAME_SPACES, sparse=True)
 
 
-#: Capital letters of the Latin script, Vietnamese ones included ("LÀO", "VIỆT NAM").
-_UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isalpha() and c.isupper())
-#: Words written in capitals, one after another ("THỦ TƯỚNG LÀO SONEXAY", "Thủ tướng LÀO").
-_CAPS_RUN = re.compile(rf"(?<![\w-])[{_UPPER}]{{2,}}(?:[\s-]+[{_UPPER}]+)*(?![\w-])")
-_LETTERS = re.compile(r"[^\W\d_]+")
 #: Words before an ambiguous name in capitals that make it a country: "VIỆT NAM - LÀO".
 _PAIRING = frozenset(("và", "với", "and", "with", "-", "–"))
-
-
-def _recased(run: str) -> str:
-    """ "THỦ TƯỚNG LÀO" as "Thủ Tướng Lào": names in capitals read as names are written."""
-    return _LETTERS.sub(lambda w: w.group().capitalize(), run)
 
 
 def find_countries(text: str) -> list[CountryHit]:
     """Country mentions in `text` (NFC), with ambiguous short names kept only where plausible;
     names written in capitals ("LÀO", "LAOS") count too."""
     hits = _find(text)
-    if _CAPS_RUN.search(text) is not None:
+    # Most articles hold capitals (UBND, USD, ASEAN) but no name in capitals: one search
+    # for the names in capitals first.
+    if _in_capitals().search(text) is not None:
         hits = _with_capitals(text, hits)
     return hits
 
@@ -206,8 +200,8 @@ def find_countries(text: str) -> list[CountryHit]:
 def _with_capitals(text: str, hits: list[CountryHit]) -> list[CountryHit]:
     table = names()
     found = list(hits)
-    for run in _CAPS_RUN.finditer(text):
-        recased = _recased(run.group())
+    for run in CAPS_RUN.finditer(text):
+        recased = recase(run.group())
         if len(recased) != len(run.group()):
             continue  # offsets would not line up (no such letter in Vietnamese or English)
         for a, b in _pattern().spans(recased):
@@ -259,22 +253,30 @@ def _find(text: str) -> list[CountryHit]:
 
 
 @cache
+def _in_capitals() -> re.Pattern[str]:
+    # Names already in capitals ("US", "UAE") are found as written. No look-behind: with
+    # one, the engine tries at every character (`_pattern`); a name inside a longer word
+    # ("THANH") only costs `_with_capitals` a look.
+    return word_regex({n.upper() for n in names() if n.upper() != n}, left="")
+
+
+@cache
 def _any_name(other_than: str | None) -> re.Pattern[str]:
     # Every name (of a country other than `other_than`) with no boundary, its spaces matching
     # white space or any character the scanner reads as a space: wherever the pattern or the
-    # scanner finds such a name, this finds one (one search, which skips to capitals).
-    words = sorted({" ".join(n.split()) for n, iso in names().items() if iso != other_than})
-    return re.compile(trie_regex(words).replace(r"\s+", _SCANNED_SPACES.pattern))
+    # scanner finds such a name, this finds one (one search, which skips to capitals). Each
+    # name in capitals too: a caps run recased to "Lào" holds the name where the text holds
+    # "LÀO", so this finds whatever `_with_capitals` can, in the same one search.
+    words = {" ".join(n.split()) for n, iso in names().items() if iso != other_than}
+    every = sorted(words | {word.upper() for word in words})
+    return re.compile(trie_regex(every).replace(r"\s+", _SCANNED_SPACES.pattern))
 
 
 def may_name_country(text: str, *, other_than: str | None = None) -> bool:
     """Whether `find_countries` could find a country (other than `other_than`) in `text` (NFC)
     or in any part of it (a sentence), before ambiguous names are weighed. False: no part of
     `text` names one for `find_countries` (every hit is the text of a name of its country)."""
-    pattern = _any_name(other_than)
-    if pattern.search(text) is not None:
-        return True
-    return any(pattern.search(_recased(run.group())) for run in _CAPS_RUN.finditer(text))
+    return _any_name(other_than).search(text) is not None
 
 
 def _plausible(text: str, start: int, end: int) -> bool:
