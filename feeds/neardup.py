@@ -182,6 +182,10 @@ class Grouper:
             self._expected.clear()  # not the keys announced: look up as if none were
         return self._index.matches(keys)
 
+    def same_story(self, key: str, other: str) -> bool:
+        """Whether two grouped articles are in one story now."""
+        return other in self._members and self.story_of(key) == self.story_of(other)
+
     def story_of(self, key: str) -> str:
         """The key of the story article `key` belongs to now (after any merges)."""
         return self._keys[self._root(self._members[key])]
@@ -209,13 +213,16 @@ class Grouper:
         shingles_of: Callable[[str], Hashes],
         *,
         keys: npt.NDArray[np.uint32] | None = None,
+        apart_from: str | None = None,
     ) -> Join:
         """Group article `key` with shingle hashes `hashes` (and their band keys `keys`, if
         computed already); `shingles_of(k)` must return the shingles of an earlier article k,
         sorted and distinct (needed only for confirmed-candidate checks). `hashes` may hold
         repeats in any order (`shingles_many(distinct=False)`): they are sorted only if a
-        candidate needs comparing, which most articles never have."""
+        candidate needs comparing, which most articles never have. With `apart_from`, the
+        article joins anything but the story of that earlier article."""
         member = len(self._keys)
+        avoid = self._root(self._members[apart_from]) if apart_from in self._members else -1
         if keys is None:
             keys = self.band_keys(hashes)
         best: tuple[float, float, int] | None = None
@@ -225,6 +232,8 @@ class Grouper:
         if len(hashes):
             matches = self._matches(keys)
             for candidate, _ in _ranked(matches)[:MAX_CANDIDATES]:
+                if avoid >= 0 and self._root(candidate) == avoid:
+                    continue
                 if own is None:
                     own = distinct_hashes(hashes)
                 found = similarity(own, self._shingles(candidate, shingles_of))

@@ -152,7 +152,14 @@ class StoriesProjection(Projection):
                     rows.sightings.append(facts.sighting)
                 elif facts.version is not None:
                     assert facts.fingerprint is not None  # `prepare` made one for each version
-                    self._article(rows, state, facts.version, facts.fingerprint, facts.position)
+                    self._article(
+                        rows,
+                        state,
+                        facts.version,
+                        facts.fingerprint,
+                        facts.position,
+                        apart_from=facts.adopted_from,
+                    )
         except BaseException:
             self.forget()
             raise
@@ -212,9 +219,17 @@ class StoriesProjection(Projection):
         article: ArticleVersion,
         fingerprint: Fingerprint,
         at: int,
+        *,
+        apart_from: str | None = None,
     ) -> None:
+        # An adopted text (ingest/record/adoption.py) is the text its first publisher
+        # rewrote: in that article's story it would be listed beside the rewrite.
         join: Join = state.grouper.add(
-            article.article_id, fingerprint.hashes, rows.shingles_of, keys=fingerprint.keys
+            article.article_id,
+            fingerprint.hashes,
+            rows.shingles_of,
+            keys=fingerprint.keys,
+            apart_from=apart_from,
         )
         similarity = join.similarity
         story, via, why = join.story, join.via, None
@@ -224,7 +239,9 @@ class StoriesProjection(Projection):
         meeting = fingerprint.meeting if join.via is None else None
         if meeting is not None:
             found = state.meetings.find(meeting, article.language)
-            if found is not None:
+            if found is not None and not (
+                apart_from and state.grouper.same_story(found.via, apart_from)
+            ):
                 story = state.grouper.story_of(found.via)
                 via, reason, why = found.via, "meeting", found.why
                 state.grouper.move_last(story)

@@ -53,6 +53,9 @@ class StoryFacts(NamedTuple):
     sighting: dict[str, Any] | None  # a sighting's row
     version: ArticleVersion | None  # an ingested article version (without its text: `prepare`)
     fingerprint: Fingerprint | None  # its fingerprint (`prepare`); None for a sighting or revision
+    #: An ingested version that another source's text was adopted into: the article whose
+    #: rewrite it outlived (ingest/record/adoption.py), whose story it must not join.
+    adopted_from: str | None = None
 
 
 def story_facts(
@@ -79,7 +82,8 @@ def _facts(event: RecordedEvent) -> StoryFacts:
         return StoryFacts(event.position, _sighting(event), None, None)
     if event.type == ARTICLE_INGESTED.name:
         version = ArticleVersion.from_data(event.data)
-        return StoryFacts(event.position, None, version, None)
+        adopted_from = event.metadata.get("adopted_from")
+        return StoryFacts(event.position, None, version, None, adopted_from)
     # A revision keeps its article's story (a feed entry's id never moves); its new
     # text is not re-grouped.
     return StoryFacts(event.position, None, None, None)

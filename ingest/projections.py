@@ -169,12 +169,16 @@ def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
     """One event's effect on a source's row."""
     data = event.data
     kind = event.type
+    # An adoption (ingest/record/adoption.py) restates what the sources sighted before: the
+    # adopter's sighting becomes its article, the others' sightings are counted already.
+    adopted = bool(event.metadata.get("adopted_from"))
     if kind == ARTICLE_INGESTED.name:
         row["ingested"] += 1
+        row["sighted"] -= adopted
     elif kind == ARTICLE_REVISED.name:
         row["revised"] += 1
     elif kind == ARTICLE_SIGHTED.name:
-        row["sighted"] += 1
+        row["sighted"] += not adopted
     elif kind == SOURCE_FETCHED.name:
         row.update(
             url=data.get("url"),

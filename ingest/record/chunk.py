@@ -6,15 +6,17 @@ items before it in the chunk, as well as those already stored.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from ingest.normalise.dates import DEFAULT_ZONE
 from ingest.normalise.items import Item
+from ingest.record.adoption import adopted_key, adoption
 from ingest.record.article_data import article_data, sighted_data
 from ingest.record.dedup import Decision, ItemKeys, decide
 from newsfacts import (
@@ -22,9 +24,12 @@ from newsfacts import (
     ARTICLE_REVISED,
     ARTICLE_SIGHTED,
     ArticleContent,
+    ArticleSightedData,
     article_stream,
 )
 from store import NewEvent, StreamAppend
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,10 @@ class Article:
     events: list[NewEvent] = field(default_factory=list)
     revised: bool = False
     loaded: bool = True  # version, hash and stream_version are known
+    #: The newest content event's data, and the stored sightings of its text (in log
+    #: order): what an adoption needs when the article is revised (ingest/record/adoption.py).
+    content: ArticleContent | None = None
+    sightings: list[ArticleSightedData] = field(default_factory=list)
 
     def expected_version(self) -> int | None:
         """A new stream must not exist yet; a revision must see the version it read; a
@@ -61,7 +70,8 @@ class Chunk:
     """The articles a chunk touches, and the events each gets.
 
     `claimed` maps each key to the stored position claiming it, or to the `Article` of this
-    chunk that claimed it; `article_at(position)` and `load(article_id)` read the store.
+    chunk that claimed it; `article_at(position)`, `load(article_id)` and
+    `is_claimed(key)` read the store.
     """
 
     def __init__(
@@ -73,6 +83,7 @@ class Chunk:
         correlation_id: str,
         article_at: Callable[[int], str],
         load: Callable[[str], Article],
+        is_claimed: Callable[[str], bool],
     ) -> None:
         self.source = source
         self.claimed: dict[str, Any] = dict(claimed)
@@ -83,6 +94,7 @@ class Chunk:
         self.counts: Counter[str] = Counter()
         self._article_at = article_at
         self._load = load
+        self._is_claimed = is_claimed
 
     def add(self, item: Item, keys: ItemKeys) -> None:
         """Decide one item and add its event (if any) to its article."""
@@ -108,7 +120,8 @@ class Chunk:
         ]
 
     def _sight(self, item: Item, keys: ItemKeys) -> None:
-        article = self._known(self.claimed[keys.content])
+        # A text its first publisher rewrote belongs to the source that adopted it.
+        article = self._known(self.claimed.get(keys.adopted) or self.claimed[keys.content])
         data = sighted_data(
             item,
             article_id=article.article_id,
@@ -124,10 +137,12 @@ class Chunk:
     def _revise(self, item: Item, keys: ItemKeys) -> Article:
         assert keys.url is not None
         article = self._known(self.claimed[keys.url], versioned=True)
+        self._adopt(article)
         data = self._content(item, article.article_id, article.version + 1)
         data["previous_hash"] = article.content_hash
         article.version += 1
         article.content_hash = item.content_hash
+        article.content, article.sightings = data, []
         article.revised = True
         keys_claimed = (keys.content, keys.seen)
         article.events.append(ARTICLE_REVISED.new(data, metadata=self.meta, keys=keys_claimed))
@@ -140,11 +155,45 @@ class Chunk:
         self.articles[aid] = article
         new_keys = (keys.content, keys.seen) + ((keys.url,) if keys.url else ())
         data = self._content(item, aid, 1)
+        article.content = data
         article.events.append(ARTICLE_INGESTED.new(data, metadata=self.meta, keys=new_keys))
         if keys.url:
             self.claimed[keys.url] = article
         self.counts[ARTICLE_INGESTED.name] += 1
         return article
+
+    def _adopt(self, article: Article) -> None:
+        """Before `article` is revised: the earliest other source that sighted its text
+        publishes that text as an article of its own (ingest/record/adoption.py)."""
+        if article.content is None:
+            return
+        pending = [
+            cast(ArticleSightedData, e.data)
+            for e in article.events
+            if e.type == ARTICLE_SIGHTED.name
+        ]
+        aid = str(uuid.uuid4())
+        found = adoption(article.content, [*article.sightings, *pending], article_id=aid)
+        key = adopted_key(article.content_hash)
+        if found is None or key in self.claimed or self._is_claimed(key):
+            return
+        data, later = found
+        adopter = Article(aid, 1, article.content_hash, None, content=data)
+        self.articles[aid] = adopter
+        meta = {**self.meta, "adopted_from": article.article_id}
+        adopter.events.append(ARTICLE_INGESTED.new(data, metadata=meta, keys=(key,)))
+        adopter.events.extend(ARTICLE_SIGHTED.new(s, metadata=meta) for s in later)
+        self.claimed[key] = adopter
+        self.counts[ARTICLE_INGESTED.name] += 1
+        self.counts[ARTICLE_SIGHTED.name] += len(later)
+        log.info(
+            "source %s rewrote article %s; %s, which published its text too, keeps it as"
+            " article %s",
+            self.source.id,
+            article.article_id,
+            data["source_id"],
+            aid,
+        )
 
     def _content(self, item: Item, article_id: str, version: int) -> ArticleContent:
         return article_data(
@@ -175,4 +224,5 @@ class Chunk:
             stored = self._load(article.article_id)
             article.version, article.content_hash = stored.version, stored.content_hash
             article.stream_version, article.loaded = stored.stream_version, True
+            article.content, article.sightings = stored.content, stored.sightings
         return article

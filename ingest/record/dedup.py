@@ -25,6 +25,7 @@ from enum import Enum
 
 from ingest.normalise.canonical import url_key_digest
 from ingest.normalise.items import Item
+from ingest.record.adoption import adopted_key
 
 
 class Decision(Enum):
@@ -39,6 +40,8 @@ class ItemKeys:
     content: str
     seen: str
     url: str | None
+    #: claimed when another source adopted this text (ingest/record/adoption.py)
+    adopted: str
 
 
 def item_keys(source_id: str, item: Item, *, claim_url: bool = True) -> ItemKeys:
@@ -54,7 +57,12 @@ def item_keys(source_id: str, item: Item, *, claim_url: bool = True) -> ItemKeys
         if claim_url and identity is not None
         else None
     )
-    return ItemKeys(content=f"content:{item.content_hash}", seen=f"seen:{seen}", url=url)
+    return ItemKeys(
+        content=f"content:{item.content_hash}",
+        seen=f"seen:{seen}",
+        url=url,
+        adopted=adopted_key(item.content_hash),
+    )
 
 
 def revision_identity(item: Item) -> str | None:

@@ -11,7 +11,16 @@ from datetime import datetime
 from ingest.normalise.items import Item
 from ingest.record.chunk import Article, Chunk, SourceRef
 from ingest.record.dedup import ItemKeys, ambiguous_urls, item_keys, revision_identity
-from newsfacts import CONTENT_TYPES, article_of_stream, article_stream
+from newsfacts import (
+    ARTICLE_INGESTED,
+    ARTICLE_REVISED,
+    ARTICLE_SIGHTED,
+    CONTENT_TYPES,
+    ArticleContent,
+    ArticleSightedData,
+    article_of_stream,
+    article_stream,
+)
 from store import ConcurrencyError, DuplicateKeyError, EventStore
 
 log = logging.getLogger(__name__)
@@ -122,13 +131,19 @@ class ArticleRecorder:
     ) -> Counter[str]:
         """Decide the chunk against the keys stored now, and append it in one transaction."""
         wanted = {k for _, keys in keyed for k in (keys.content, keys.seen, keys.url) if k}
+        claimed = dict(self.store.claimed(wanted))
+        # Only a known text can have been adopted: a second look-up, for those alone.
+        adopted = {keys.adopted for _, keys in keyed if keys.content in claimed}
+        if adopted:
+            claimed.update(self.store.claimed(adopted))
         chunk = Chunk(
             source,
-            self.store.claimed(wanted),
+            claimed,
             fetched=fetched,
             correlation_id=correlation_id,
             article_at=self._article_id_at,
             load=self._load,
+            is_claimed=lambda key: bool(self.store.claimed({key})),
         )
         for item, keys in keyed:
             chunk.add(item, keys)
@@ -141,15 +156,30 @@ class ArticleRecorder:
         return chunk.counts
 
     def _load(self, article_id: str) -> Article:
-        """Newest version and hash of a stored article, and its stream version."""
+        """Newest version, hash and content of a stored article, the sightings of that
+        content, and its stream version."""
         events = self.store.read_stream(article_stream(article_id))
         version, content_hash = 1, ""
+        content: ArticleContent | None = None
+        sightings: list[ArticleSightedData] = []
         for event in events:
             if event.type in CONTENT_TYPES:
-                version = int(event.data.get("version", 1))
-                content_hash = str(event.data["content_hash"])
+                content = (
+                    ARTICLE_INGESTED.data(event)
+                    if event.type == ARTICLE_INGESTED.name
+                    else ARTICLE_REVISED.data(event)
+                )
+                version = int(content.get("version", 1))
+                content_hash = content["content_hash"]
+            elif event.type == ARTICLE_SIGHTED.name:
+                sightings.append(ARTICLE_SIGHTED.data(event))
         return Article(
-            article_id, version, content_hash, events[-1].stream_version if events else 0
+            article_id,
+            version,
+            content_hash,
+            events[-1].stream_version if events else 0,
+            content=content,
+            sightings=[s for s in sightings if s["content_hash"] == content_hash],
         )
 
 

@@ -142,4 +142,74 @@ def test_the_source_state_projection_replays_to_the_same_state(store: EventStore
     runner.replay("ingest_sources")
     assert source_states(runner) == before
     assert before["vn-feed"].ingested == 1 and before["vn-feed"].revised == 1
-    assert before["en-feed"].sighted == 1 and before["en-feed"].articles == 1
+    # en-feed's sighting became its own article when vn-feed rewrote the text it shared.
+    assert before["en-feed"].ingested == 1 and before["en-feed"].sighted == 0
+    assert before["en-feed"].articles == 1
+
+
+THIRD = SourceRef("third-feed", "feed")
+
+
+def _articles(store: EventStore) -> list[tuple[str, str, str]]:
+    """(type, source, article id) of each article event, in log order."""
+    return [
+        (e.type, e.data["source_id"], e.data["article_id"])
+        for e in events(store)
+        if e.type.startswith("Article")
+    ]
+
+
+def test_a_rewritten_text_stays_an_article_of_the_first_other_source_that_carried_it(
+    store: EventStore,
+) -> None:
+    record(store, FEED, item())
+    record(store, OTHER, item(url="https://news.example.com/x"))
+    record(store, THIRD, item(url="https://third.example.org/y"))
+    counts = record(store, FEED, item("Nội dung khác hẳn, viết lại toàn bộ."))
+    assert counts == {"ArticleRevised": 1, "ArticleIngested": 1, "ArticleSighted": 1}
+    first, *_, revised, adopted, restated = events(store)
+    assert revised.type == "ArticleRevised"
+    assert (
+        adopted.type == "ArticleIngested"
+        and adopted.metadata["adopted_from"] == (first.data["article_id"])
+    )
+    assert adopted.data["source_id"] == "en-feed"
+    assert adopted.data["url"] == "https://news.example.com/x"
+    assert adopted.data["content_hash"] == first.data["content_hash"]
+    assert adopted.data["text"] == first.data["text"] and adopted.data["guid"] is None
+    assert restated.type == "ArticleSighted" and restated.data["source_id"] == "third-feed"
+    assert restated.data["article_id"] == adopted.data["article_id"]
+    # The text is the adopter's now: a later source's copy is a sighting of it; the sources
+    # polled again append nothing.
+    late = SourceRef("late-feed", "feed")
+    assert record(store, late, item(url="https://late.example.net/z")) == {"ArticleSighted": 1}
+    assert events(store)[-1].data["article_id"] == adopted.data["article_id"]
+    assert record(store, OTHER, item(url="https://news.example.com/x")) == {}
+    assert record(store, FEED, item("Nội dung khác hẳn, viết lại toàn bộ.")) == {}
+
+
+def test_a_rewrite_no_other_source_carried_adopts_nothing(store: EventStore) -> None:
+    record(store, FEED, item())
+    # The same source's own copy at another link is no other source.
+    record(store, FEED, item(url="https://tin.example.vn/ban-sao.html"))
+    assert record(store, FEED, item(TEXT + " Sửa.")) == {"ArticleRevised": 1}
+    assert record(store, FEED, item(TEXT + " Sửa lần hai.")) == {"ArticleRevised": 1}
+    assert [t for t, _, _ in _articles(store)] == [
+        "ArticleIngested",
+        "ArticleSighted",
+        "ArticleRevised",
+        "ArticleRevised",
+    ]
+
+
+def test_only_the_text_others_carried_is_adopted_and_only_once(store: EventStore) -> None:
+    record(store, FEED, item())
+    record(store, OTHER, item(url="https://news.example.com/x"))
+    assert record(store, FEED, item(TEXT + " Sửa.")) == {
+        "ArticleRevised": 1,
+        "ArticleIngested": 1,
+    }
+    # The second rewrite replaces a text nobody else carried.
+    assert record(store, FEED, item(TEXT + " Sửa lần hai.")) == {"ArticleRevised": 1}
+    adopters = [s for t, s, _ in _articles(store) if t == "ArticleIngested"]
+    assert adopters == ["vn-feed", "en-feed"]
