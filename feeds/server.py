@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from feeds.config import FeedsConfig
 from feeds.files import MANIFEST
@@ -48,17 +49,25 @@ def create_app(
     """The feeds web app; `refresh` (e.g. catch up + publish) runs every `refresh_seconds`."""
     site = _Site(config)
     methods = ["GET", "HEAD"]
+    routes: list[BaseRoute] = [
+        Route("/", site.index, methods=methods),
+        Route("/feeds.opml", site.opml, methods=methods),
+        Route("/feeds/{topic}.atom", site.topic_file(".atom", ATOM), methods=methods),
+        Route("/feeds/{topic}.json", site.topic_file(".json", JSON_FEED), methods=methods),
+        Route("/articles/{page}", site.page("articles", "article"), methods=methods),
+        Route("/stories/{page}", site.page("stories", "story"), methods=methods),
+        Route("/feeds/{topic}/archive/{page}.atom", site.archive, methods=methods),
+        Route("/healthz", site.healthz, methods=methods),
+    ]
+    # A base URL with a path (`https://example.org/news/`) is where the links point: the
+    # files are served there too, so `serve` works without a proxy that strips the prefix
+    # (and still at the root, for one that does).
+    prefix = urlsplit(config.base_url).path.rstrip("/")
+    if prefix:
+        routes.append(Route(prefix, site.index, methods=methods))
+        routes.append(Mount(prefix, routes=list(routes[:-1])))
     app = Starlette(
-        routes=[
-            Route("/", site.index, methods=methods),
-            Route("/feeds.opml", site.opml, methods=methods),
-            Route("/feeds/{topic}.atom", site.topic_file(".atom", ATOM), methods=methods),
-            Route("/feeds/{topic}.json", site.topic_file(".json", JSON_FEED), methods=methods),
-            Route("/articles/{page}", site.page("articles", "article"), methods=methods),
-            Route("/stories/{page}", site.page("stories", "story"), methods=methods),
-            Route("/feeds/{topic}/archive/{page}.atom", site.archive, methods=methods),
-            Route("/healthz", site.healthz, methods=methods),
-        ],
+        routes=routes,
         exception_handlers={404: _not_found, 500: _server_error},
         lifespan=_refreshing(refresh, refresh_seconds),
     )
