@@ -28,17 +28,21 @@ from tests.feeds.serving import bound_socket, serving
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FeedsConfig]]:
     tmp_path = tmp_path_factory.mktemp("served")
-    sqlite_url = f"sqlite:///{tmp_path}/store.db"
     sock, port = bound_socket()
     config = replace(feeds_config(tmp_path, {"serve": {"port": port}}), entries_per_feed=20)
-    store = EventStore.open(sqlite_url)
+    _publish_labelled(tmp_path, config)
+    with serving(config, sock) as base:
+        yield base, config
+
+
+def _publish_labelled(tmp_path: Path, config: FeedsConfig) -> None:
+    """The labelled articles in a new SQLite log under `tmp_path`, their feeds published."""
+    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
     append_labelled(store)
     runner = ProjectionRunner(store, build_projections(config))
     runner.catch_up()
     publish_all(runner, config)
     store.close()
-    with serving(config, sock) as base:
-        yield base, config
 
 
 def test_a_topic_feed_is_atom_with_validators_and_cache_control(
@@ -269,12 +273,7 @@ def test_a_base_url_with_a_path_is_served_there_and_at_the_root(tmp_path: Path) 
     sock, port = bound_socket()
     base_url = f"http://127.0.0.1:{port}/news/"
     config = feeds_config(tmp_path, {"serve": {"port": port}, "feeds": {"base_url": base_url}})
-    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
-    append_labelled(store)
-    runner = ProjectionRunner(store, build_projections(config))
-    runner.catch_up()
-    publish_all(runner, config)
-    store.close()
+    _publish_labelled(tmp_path, config)
     with serving(config, sock) as base:
         index = httpx.get(f"{base}/news/")
         assert index.status_code == 200

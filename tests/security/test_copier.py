@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.security.conftest import CraftedServer, newsledger
-from tests.security.test_cross_source_revision import _item, _rss
+from tests.security.conftest import newsledger
+from tests.security.crafted_feeds import Poll, fetch_polls
+from tests.security.crafted_feeds import item as _item
 
 TITLE = "Khánh thành cầu hữu nghị qua sông Nặm Khan"
 TEXT = (
@@ -21,7 +22,7 @@ VICTIM = "https://victim.example/cau-nam-khan"
 THIRD = "https://third.example/tin/cau"
 LATE = "https://late.example/bai/cau"
 SPAM = "Mua ngay máy lọc nước giảm giá tại cửa hàng của chúng tôi."
-POLLS: list[dict[str, list[dict[str, str]]]] = [
+POLLS: list[Poll] = [
     # The copier carries the victim's text before the victim is polled.
     {"copier": [_item("c1", "https://copier.example/1", TITLE, TEXT)]},
     {
@@ -43,25 +44,7 @@ def _entries(feed: str) -> list[str]:
 def test_a_rewritten_copy_leaves_the_victims_text_published_by_the_victim(
     tmp_path: Path,
 ) -> None:
-    server = CraftedServer()
-    try:
-        urls = {name: server.serve(f"/{name}.rss", _rss([])) for name in SOURCES}
-        config = tmp_path / "newsledger.toml"
-        config.write_text(
-            f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n\n'
-            + "".join(
-                f'[[sources]]\nid = "{n}"\nkind = "feed"\nurl = "{urls[n]}"\n\n' for n in SOURCES
-            )
-            + f'[fetch]\nhost_gap = "0s"\n\n[feeds]\noutput_dir = "{tmp_path / "public"}"\n',
-            encoding="utf-8",
-        )
-        for number, poll in enumerate(POLLS):
-            for name in SOURCES:
-                server.serve(f"/{name}.rss", _rss(poll.get(name, [])))
-            ran = newsledger("fetch", config=config)
-            assert ran.code == 0, (number, ran.err[-2000:])
-    finally:
-        server.close()
+    config = fetch_polls(tmp_path, SOURCES, POLLS)
     out = newsledger("events", "--json", config=config).out
     log: list[dict[str, Any]] = [json.loads(line) for line in out.splitlines() if line]
     articles = [(e["type"], e["data"]) for e in log if e["type"].startswith("Article")]

@@ -8,33 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.security.conftest import CraftedServer, newsledger
-
-
-def _rss(items: list[dict[str, str]]) -> bytes:
-    body = "".join(
-        "<item>"
-        + (f'<guid isPermaLink="false">{i["guid"]}</guid>' if "guid" in i else "")
-        + f"<title>{i['title']}</title><link>{i['link']}</link>"
-        f"<description>{i['text']}</description></item>"
-        for i in items
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
-        f"<link>https://x.example/</link><description>d</description>{body}</channel></rss>"
-    ).encode()
-
-
-def _item(guid: str | None, link: str, title: str, text: str) -> dict[str, str]:
-    item = {"link": link, "title": title, "text": text}
-    if guid is not None:
-        item["guid"] = guid
-    return item
-
+from tests.security.conftest import newsledger
+from tests.security.crafted_feeds import Poll, fetch_polls
+from tests.security.crafted_feeds import item as _item
 
 LEGIT_LINK = "http://NEWS.example:80/article-42#x"
 SAME_AFTER_CANONICALISATION = "http://news.example/article-42?utm_source=rss"
-POLLS: list[dict[str, list[dict[str, str]]]] = [
+POLLS: list[Poll] = [
     {
         "legit": [_item("L42", LEGIT_LINK, "Hội đàm Việt – Lào", "Bản gốc của bài 42.")],
         "hostile": [],
@@ -58,26 +38,7 @@ def _events(config: Path) -> list[dict[str, Any]]:
 def test_a_revision_comes_only_from_the_same_source_and_the_same_guid_or_link(
     tmp_path: Path,
 ) -> None:
-    server = CraftedServer()
-    try:
-        names = list(POLLS[0])
-        urls = {name: server.serve(f"/{name}.rss", _rss(POLLS[0][name])) for name in names}
-        config = tmp_path / "newsledger.toml"
-        config.write_text(
-            f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n\n'
-            + "".join(
-                f'[[sources]]\nid = "{n}"\nkind = "feed"\nurl = "{urls[n]}"\n\n' for n in names
-            )
-            + f'[fetch]\nhost_gap = "0s"\n\n[feeds]\noutput_dir = "{tmp_path / "public"}"\n',
-            encoding="utf-8",
-        )
-        for number, poll in enumerate(POLLS):
-            for name in names:
-                server.serve(f"/{name}.rss", _rss(poll[name]))
-            ran = newsledger("fetch", config=config)
-            assert ran.code == 0, (number, ran.err[-2000:])
-    finally:
-        server.close()
+    config = fetch_polls(tmp_path, list(POLLS[0]), POLLS)
     articles = [e for e in _events(config) if e["type"].startswith("Article")]
     by_source: dict[str, list[tuple[str, str]]] = {}
     for event in articles:
