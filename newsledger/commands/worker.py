@@ -161,6 +161,8 @@ def status(app: App, as_json: bool) -> None:
 
 
 def _print_status(report: Status, *, now: datetime) -> None:
+    from rich.text import Text
+
     from newsledger.terminal import TextConsole, TextTable
 
     # A pipe gets rich's 80 columns; the error column needs more to stay readable.
@@ -174,7 +176,7 @@ def _print_status(report: Status, *, now: datetime) -> None:
         sources.add_row(
             s.id,
             s.kind,
-            f"[{colour}]{s.health}[/]" if colour else s.health,
+            Text(s.health, style=colour),  # a Text: the table shows strings as plain text
             _ago(s.last_success, now),
             str(s.failures),
             _until(s.retry_at, now),

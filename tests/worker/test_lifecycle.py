@@ -112,6 +112,7 @@ def test_status_prints_tables_of_sources_projections_and_feed_files(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "samples" in out and "ok" in out
+    assert "[" not in out  # the health is coloured on a terminal, never shown as markup
     assert "Projections" in out and "checkpoint" in out
     assert "Feed files in" in out and ".atom" in out
 
