@@ -4,8 +4,13 @@ the table and preparation helpers the runner shares with it."""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Index, Table, func, select, update
@@ -13,10 +18,11 @@ from sqlalchemy.schema import CreateTable
 
 from store import schema
 from store.ahead import FAILED, LogSource, Slice, prepared_slices, slices
-from store.errors import StoreUnavailableError
+from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import apply_each, clear_faults
+from store.leases import Leases
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.sql import reading, write_transaction
 
@@ -36,6 +42,11 @@ class ProjectionRunner(Protocol):
 
 
 _checkpoints = schema.projection_checkpoints
+#: One replay of a projection at a time: its lease, renewed at batch ends at most every
+#: RENEW; a replay that dies holds the name until REPLAY_TTL runs out.
+REPLAY_LEASE = "replay:"
+REPLAY_TTL = timedelta(minutes=10)
+RENEW = 30.0
 
 Progress = Callable[[int, int], None]
 """Called with (events applied so far, events to apply in all)."""
@@ -44,7 +55,48 @@ Progress = Callable[[int, int], None]
 def replay(
     runner: ProjectionRunner, projection: Projection, progress: Progress | None
 ) -> ReplayResult:
-    """Rebuild `projection` from position 0 into a new generation, then swap it in."""
+    """Rebuild `projection` from position 0 into a new generation, then swap it in. A
+    second replay of the same projection meanwhile is refused: both would build the same
+    generation, each dropping the other's tables, and the later swap would drop the live
+    ones."""
+    with _only_replay(runner.store, projection.name) as renew:
+
+        def report(done: int, total: int) -> None:
+            renew()
+            if progress is not None:
+                progress(done, total)
+
+        return _replay(runner, projection, report)
+
+
+@contextmanager
+def _only_replay(store: EventStore, name: str) -> Iterator[Callable[[], None]]:
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    leases = Leases(store.engine, owner=owner, ttl=REPLAY_TTL)
+    lease = REPLAY_LEASE + name
+    if not leases.acquire(lease):
+        now = datetime.now(UTC)
+        [held] = [found for found in leases.all(prefix=lease) if found.name == lease]
+        left = max(0, int((held.expires_at - now).total_seconds()))
+        raise StoreError(
+            f"another replay of projection {name!r} is running ({held.owner}); run this one"
+            f" when it has finished (if it died, its claim runs out in {left} s)"
+        )
+    renewed = time.monotonic()
+
+    def renew() -> None:
+        nonlocal renewed
+        if time.monotonic() - renewed >= RENEW:
+            leases.renew()
+            renewed = time.monotonic()
+
+    try:
+        yield renew
+    finally:
+        leases.release([lease])
+
+
+def _replay(runner: ProjectionRunner, projection: Projection, progress: Progress) -> ReplayResult:
     started = time.perf_counter()
     current = runner.checkpoint(projection.name)
     generation = current.generation + 1
@@ -71,8 +123,7 @@ def replay(
         ):
             _rebuild_slice(runner, projection, new_tables, generation, part, prepared)
             applied += part.count
-            if progress is not None:
-                progress(applied, total)
+            progress(applied, total)
     else:
         after = 0
         for batch in runner.store.read_batches(
@@ -84,8 +135,7 @@ def replay(
             _rebuild_slice(runner, projection, new_tables, generation, part, prepared, batch)
             applied += len(batch)
             after = part.last
-            if progress is not None:
-                progress(applied, total)
+            progress(applied, total)
     with write_transaction(runner.store.engine, append_lock=False) as conn:
         for index in deferred:
             index.create(conn)
@@ -104,6 +154,10 @@ def replay(
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
         row = conn.execute(query).one()
+        if row.generation != current.generation:  # pragma: no cover - the lease prevents it
+            raise StoreError(
+                f"projection {projection.name!r} was replayed by another process meanwhile"
+            )
         tail = list(runner.store.read_all(after=head, types=projection.types))
         if tail:
             projection.apply(conn, new_tables, tail)

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -59,6 +60,7 @@ def db_upgrade(app: App) -> None:
 def replay(app: App, name: str | None, no_publish: bool) -> None:
     """Rebuild views from position 0 into fresh tables, swap them in, republish feeds."""
     runner = app.runner
+    _warn_of_running_workers(app)
     with _progress() as progress:
         task: Any = None
 
@@ -90,6 +92,25 @@ def replay(app: App, name: str | None, no_publish: bool) -> None:
             f"{len(set(published.unchanged) - written)} unchanged, "
             f"{len(set(current.removed) | set(published.removed))} removed in"
             f" {published.output_dir}"
+        )
+
+
+def _warn_of_running_workers(app: App) -> None:
+    """A running worker applies its own configuration's rules to what arrives during and
+    after the replay: it must have been told of the new rules (SIGHUP) first, or the views
+    mix old and new rules and differ from a fresh build."""
+    from newsledger.worker.sharing import MEMBER_LEASE
+
+    now = datetime.now(UTC)
+    live = sorted(
+        lease.owner for lease in app.store.lease_rows(prefix=MEMBER_LEASE) if lease.held_at(now)
+    )
+    if live:
+        click.echo(
+            f"Warning: worker replicas are running ({', '.join(live)}): if the topic rules"
+            " changed, reload them first (SIGHUP, or restart), or they go on applying their"
+            " old rules to what arrives during and after this replay",
+            err=True,
         )
 
 

@@ -89,3 +89,26 @@ def test_a_new_topic_rule_is_applied_to_every_stored_article_by_replay(tmp_path:
     assert feed.count("<entry") == entered
     assert store.head() == head, "replay must not fetch or append anything"
     store.close()
+
+
+def test_replay_warns_when_a_running_worker_would_keep_its_old_rules(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    shutil.copytree(FOLDER, tmp_path / "articles")
+    config = tmp_path / "newsledger.toml"
+    config.write_text(BASE_CONFIG, encoding="utf-8")
+    _run(config, "fetch")
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "replay"], env={"DATABASE_URL": "", "NEWSLEDGER_CONFIG": ""}
+    )
+    assert result.exit_code == 0 and "Warning" not in result.stderr
+    # A worker replica's membership, as a running `newsledger run` holds it.
+    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
+    store.leases(owner="vm-7", ttl=timedelta(minutes=1)).acquire("worker:vm-7")
+    store.close()
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "replay"], env={"DATABASE_URL": "", "NEWSLEDGER_CONFIG": ""}
+    )
+    assert result.exit_code == 0
+    assert "Warning: worker replicas are running (vm-7)" in result.stderr
+    assert "SIGHUP" in result.stderr

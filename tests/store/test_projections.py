@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Column, Connection, Integer, String, Table, inspect, select
 
 from store import EventStore, NewEvent, Projection, ProjectionRunner, RecordedEvent, view_table
+from store.errors import StoreError
 from store.projection import Checkpoint
 
 
@@ -140,6 +141,31 @@ def test_events_appended_during_a_replay_end_up_in_the_new_view(store: EventStor
     assert ("late", 1, 21) in _view(runner)
     assert result.changes == {"streams": {"entered": 1}}
     assert runner.checkpoint("stream_counts").position == 21
+
+
+def test_a_second_replay_while_one_runs_is_refused_and_the_views_stay_whole(
+    store: EventStore,
+) -> None:
+    _fill(store, 30)
+    runner = ProjectionRunner(store, [StreamCounts()], batch_size=5)
+    runner.catch_up()
+    before = _view(runner)
+    refused: list[str] = []
+
+    def progress(done: int, total: int) -> None:
+        if not refused:  # another operator's replay, while this one builds generation 2
+            other = ProjectionRunner(store, [StreamCounts()], batch_size=5)
+            with pytest.raises(StoreError, match="another replay of projection 'stream_counts'"):
+                other.replay()
+            refused.append("once")
+
+    [result] = runner.replay(progress=progress)
+    assert refused and result.generation == 2
+    assert _view(runner) == before
+    assert {"test_counts_g2"} <= set(inspect(store.engine).get_table_names())
+    # Done, the claim is given back: the next replay runs.
+    [again] = ProjectionRunner(store, [StreamCounts()], batch_size=5).replay()
+    assert again.generation == 3 and _view(runner) == before
 
 
 def test_two_runners_catching_up_at_once_apply_each_event_once(store: EventStore) -> None:
