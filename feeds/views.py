@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, select
+from sqlalchemy import Connection, Row, Select, Table, select
 
-from feeds.story_views import story_entries
+from feeds.story_views import StoryEntry, story_entries
 
 Tables = Mapping[str, Table]
 
@@ -102,6 +102,34 @@ def entries(
     )
     if seq_range is not None:
         query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
+    limit = newest
+    while True:
+        rows = _newest(conn, query, e, a, limit, by_published=by_published)
+        grouped = (
+            story_entries(
+                conn, tables, stories, topic_id, {r.article_id: r.seq for r in rows}, leads
+            )
+            if stories is not None
+            else {}
+        )
+        kept = [r for r in rows if r.article_id not in grouped or grouped[r.article_id].lead]
+        # The newest `newest` entries can all be copies of an older story (a wire story
+        # reposted ten times): read further back until there are `newest` stories, or the
+        # topic ends. A feed document of copies alone was empty, dated 1970.
+        if limit is None or newest is None or len(kept) >= newest or len(rows) < limit:
+            return _entry_rows(conn, tables, kept[:newest], figures, grouped)
+        limit *= 4
+
+
+def _newest(
+    conn: Connection,
+    query: Select[Any],
+    e: Table,
+    a: Table,
+    newest: int | None,
+    *,
+    by_published: bool,
+) -> list[Row[Any]]:
     if by_published:
         # Two queries that each walk an index (published, article_id / topic, seq), where
         # one ordered by "published, else updated" sorted the whole topic on every publish.
@@ -112,12 +140,11 @@ def entries(
             undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
             rest = newest - len(rows) if newest else None
             rows += conn.execute(undated.limit(rest) if rest else undated).all()
-        return _entry_rows(conn, tables, rows, figures, stories, topic_id, leads)
+        return rows
     query = query.order_by(e.c.seq.desc())
     if newest is not None:
         query = query.limit(newest)
-    newest_rows = conn.execute(query).all()
-    return _entry_rows(conn, tables, newest_rows, figures, stories, topic_id, leads)
+    return list(conn.execute(query).all())
 
 
 def _entry_rows(
@@ -125,17 +152,8 @@ def _entry_rows(
     tables: Tables,
     rows: Sequence[Row[Any]],
     figures: Table | None,
-    stories: Tables | None,
-    topic_id: str,
-    leads: dict[str, int | None] | None,
+    grouped: Mapping[str, StoryEntry],
 ) -> list[EntryRow]:
-    grouped = (
-        story_entries(conn, tables, stories, topic_id, {r.article_id: r.seq for r in rows}, leads)
-        if stories is not None
-        else {}
-    )
-    if grouped:
-        rows = [r for r in rows if r.article_id not in grouped or grouped[r.article_id].lead]
     ids = [r.article_id for r in rows]
     topics = _many(conn, tables["topic_entries"], ids, "topic_id")
     sightings = _sightings(conn, tables["feed_sightings"], ids)
