@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store import check_url
+from sqlalchemy.engine import make_url
+
+from store import check_url, sqlite_in_memory
 
 DEFAULT_CONFIG = Path("newsledger.toml")
 DEFAULT_STORE_URL = "sqlite:///newsledger.db"
@@ -110,7 +112,28 @@ def load_settings(flag: str | None = None, environ: dict[str, str] | None = None
         raise ConfigError(f"{where}: {exc}") from None
     base = path.parent if path is not None else Path.cwd()
     raw = _with_base_url(raw, env.get("NEWSLEDGER_BASE_URL"), name)
-    return Settings(path=path, store_url=_absolute_sqlite(url, base), raw=raw)
+    store_url = _absolute_sqlite(url, base)
+    _check_sqlite_file(store_url, where)
+    return Settings(path=path, store_url=store_url, raw=raw)
+
+
+def _check_sqlite_file(url: str, where: str) -> None:
+    """A SQLite file newsledger can never open is a configuration error, said at once: the
+    driver only says "unable to open database file", which the worker took for a database
+    that is down and retried for ever (`run --once` too)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or sqlite_in_memory(parsed):
+        return
+    if parsed.query.get("uri") or (parsed.database or "").startswith("file:"):
+        return  # a URI names its file its own way
+    file = Path(parsed.database or "")
+    if file.is_dir():
+        raise ConfigError(f"{where}: {file} is a folder, not a database file")
+    if not file.parent.is_dir():
+        raise ConfigError(
+            f"{where}: the folder {file.parent} does not exist (newsledger creates the"
+            " database file, not its folder)"
+        )
 
 
 def _with_base_url(raw: dict[str, Any], base_url: str | None, name: str) -> dict[str, Any]:

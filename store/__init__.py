@@ -8,7 +8,7 @@ module is its public face; everything outside `store/` imports from here.
 from store.append import StreamAppend
 from store.canonical import canonical_json
 from store.chain import VerifyResult
-from store.engine import check_url, make_engine, normalise_url
+from store.engine import check_url, make_engine, normalise_url, sqlite_in_memory
 from store.errors import (
     ConcurrencyError,
     DuplicateKeyError,
@@ -69,6 +69,7 @@ __all__ = [
     "normalise_url",
     "parse_time",
     "schema_state",
+    "sqlite_in_memory",
     "upgrade",
     "view_table",
 ]

@@ -103,3 +103,24 @@ def test_a_position_past_the_logs_range_and_a_port_in_use_are_one_line(tmp_path:
         args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--no-publish")
         error = _one_line(newsledger(*args, config=config, timeout=60))
     assert error.startswith(f"Error: cannot listen on 127.0.0.1:{port}: "), error
+
+
+@pytest.mark.parametrize("command", [("run", "--once"), ("status",), ("fetch",)])
+def test_a_sqlite_file_that_can_never_open_is_one_line_at_once(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """The driver says only "unable to open database file", which the worker took for a
+    database that is down: `run --once` retried for ever."""
+    config = tmp_path / "newsledger.toml"
+    config.write_text("", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+    missing = newsledger(*command, config=config, DATABASE_URL="sqlite:///nodir/x.db", timeout=30)
+    assert _one_line(missing) == (
+        f"Error: DATABASE_URL: the folder {tmp_path / 'nodir'} does not exist (newsledger"
+        " creates the database file, not its folder)"
+    )
+    folder = newsledger(*command, config=config, DATABASE_URL="sqlite:///adir", timeout=30)
+    assert (
+        _one_line(folder)
+        == f"Error: DATABASE_URL: {tmp_path / 'adir'} is a folder, not a database file"
+    )
