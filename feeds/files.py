@@ -50,6 +50,25 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+#: Output folders swept of leftovers in this process.
+_SWEPT: set[Path] = set()
+
+
+def sweep_leftovers(out: Path) -> list[Path]:
+    """The temporary files of a publisher killed between writing and renaming, removed
+    (call it holding the lock). Once per process and folder: only a process that died
+    leaves them, and walking 100,000 pages on every publish would cost more than they do."""
+    if out in _SWEPT:
+        return []
+    _SWEPT.add(out)
+    removed = []
+    for path in sorted(out.rglob(".*.tmp")):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def _next_mtime(path: Path) -> int:
     """A whole-second mtime later than the file's current one and not before now.
 

@@ -22,6 +22,7 @@ from feeds.files import (
     read_manifest,
     remove_stale,
     stale_files,
+    sweep_leftovers,
     write_if_changed,
     write_manifest,
 )
@@ -76,6 +77,7 @@ def publish_all(
     except OSError as exc:
         raise PublishError(f"cannot create output folder {out}: {exc.strerror}") from exc
     with locked(out / LOCK):
+        sweep_leftovers(out)
         return _publish(runner, config, out, archives=archives)
 
 

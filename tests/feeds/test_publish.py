@@ -171,6 +171,19 @@ def test_publishing_again_writes_nothing_and_leaves_no_temporary_files(
     assert not [p for p in config.output_dir.rglob("*.tmp")]
 
 
+def test_the_temporary_files_of_a_killed_publisher_are_removed_by_the_next_one(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    append_labelled(store)
+    # What a publisher killed between writing a file and renaming it leaves behind.
+    pages = config.output_dir / "articles"
+    pages.mkdir(parents=True)
+    (pages / ".a8dd745f.html.sssvlhez.tmp").write_bytes(b"<html>half")
+    (config.output_dir / ".all.atom.k2j1.tmp").write_bytes(b"<feed")
+    _publish(store, config)
+    assert not [p for p in config.output_dir.rglob("*.tmp")]
+
+
 def test_one_new_article_rewrites_only_the_documents_it_appears_in(
     store: EventStore, config: FeedsConfig
 ) -> None:
