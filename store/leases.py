@@ -123,6 +123,21 @@ class Leases:
         with self._transaction() as conn:
             conn.execute(query.values(owner=NOBODY, expires_at=_EXPIRED))
 
+    def free_owner(self, owner: str) -> list[str]:
+        """Make every name `owner` holds claimable at once (an owner the caller knows to
+        be gone, which would otherwise hold them until they expire); returns the names."""
+        with self._transaction() as conn:
+            names = list(
+                conn.execute(select(leases.c.name).where(leases.c.owner == owner)).scalars()
+            )
+            if names:
+                conn.execute(
+                    update(leases)
+                    .where(leases.c.owner == owner)
+                    .values(owner=NOBODY, expires_at=_EXPIRED)
+                )
+        return sorted(names)
+
     def held(self) -> list[str]:
         """The names we hold now (unexpired)."""
         now = self._clock()

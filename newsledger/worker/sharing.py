@@ -4,6 +4,8 @@ and at most a fair share of the sources per replica."""
 from __future__ import annotations
 
 import math
+import os
+import socket
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -61,9 +63,34 @@ class SourceSharing:
             held = [s for s in held if s not in spare]
         return held
 
+    def free_gone_here(self) -> dict[str, list[str]]:
+        """Free the leases of replicas of this host whose process is gone (a worker killed
+        and restarted: its sources would wait out their leases, polled by nobody). A
+        replica is known here by the default id, host name and process id; another
+        host's, or one named in the configuration, is left to expire. Returns what was
+        freed, by replica."""
+        now = datetime.now(UTC)
+        freed: dict[str, list[str]] = {}
+        owners = {lease.owner for lease in self.leases.all() if lease.held_at(now)}
+        for owner in sorted(owners - {self.replica_id}):
+            host, _, pid = owner.rpartition("-")
+            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                freed[owner] = self.leases.free_owner(owner)
+        return freed
+
     def release(self, source_ids: Iterable[str] | None = None) -> None:
         """Give sources back at once (all, and the membership, when None)."""
         if source_ids is None:
             self.leases.release()
         else:
             self.leases.release([SOURCE_LEASE + s for s in source_ids])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True

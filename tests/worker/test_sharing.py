@@ -90,3 +90,28 @@ def test_the_same_content_polled_by_two_replicas_is_stored_once(workers: list[Wo
     w2.poll("s0")  # a new replica re-reads the folder it never saw
     ingested = list(w1.app.store.read_all(types=["ArticleIngested"]))
     assert len(ingested) == 1
+
+
+def test_the_leases_of_a_killed_replica_on_this_host_are_freed_at_once(
+    workers: list[Worker],
+) -> None:
+    """A worker killed (kill -9, a crash) and restarted gets a new process id: its sources
+    waited out the dead process's leases, polled by nobody, and `status` called it live."""
+    import socket
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    w1, _ = workers
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{socket.gethostname()}-{done.stdout.strip()}"  # a process that has exited
+    store = w1.app.store
+    ttl = timedelta(minutes=5)
+    store.leases(owner=dead, ttl=ttl).acquire_many(["source:s0", "source:s1", f"worker:{dead}"])
+    elsewhere = "other-host-12"  # another host's replica, or a named one: left to expire
+    store.leases(owner=elsewhere, ttl=ttl).acquire_many(["source:s2", f"worker:{elsewhere}"])
+    assert w1.poll("s0") is None  # held by the dead process
+    assert w1.sharing.free_gone_here() == {dead: ["source:s0", "source:s1", f"worker:{dead}"]}
+    assert w1.poll("s0") is not None and w1.poll("s1") is not None
+    assert leased(w1)["source:s2"] == elsewhere and w1.poll("s2") is None
