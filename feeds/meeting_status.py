@@ -43,8 +43,18 @@ _CALLED_OFF_PASSIVE = re.compile(
     r"have\s+been|had\s+been|is\s+being|is|are)\s+(?:postponed|delayed|cancell?ed|canceled|"
     r"called\s+off|scrapped|put\s+off))(?![\w-])"
 )
+#: What may stand between the last comma and a noun phrase's predicate.
+_OPENS_PREDICATE = re.compile(r"\s*(?:(?:đã|vừa|cũng|nay|now|then|also)\s+)?")
+#: Words that open another clause between a noun phrase and a later passive.
+_ANOTHER_CLAUSE = word_regex(
+    "khi|trong khi|sau khi|cho biết|nói|rằng|do|vì|which|that|who|where|while|when|said|"
+    "because|and|và".split("|")
+)
+#: A sentence opening with its year: "Năm 2019,", "Hồi năm 2016,", "In 2018,".
+_OPENING_YEAR = re.compile(
+    r"\s*(?:(?:hồi|vào|trong|in|back in)\s+)?(?:năm\s+)?(?:19[5-9]\d|20[0-4]\d)\s*,"
+)
 _WILL = word_regex(["sẽ", "will", "is to", "are to", "is expected", "are expected"])
-_BY = re.compile(r"(?:by|until|till|through|đến|tới|trước)\s+(?:năm\s+|the end of\s+)?$")
 _RECALLED = word_regex(
     "từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|last met".split("|")
 )
@@ -116,7 +126,7 @@ def status(lowered: str, start: int, end: int, *, nominal: bool) -> str:
     after = lowered[end:] if nominal else lowered[end : end + 60]
     after = re.split(r"[,;:]", after)[0]  # its own clause: "…, Mỹ sẽ hỗ trợ" is not it
     if (
-        (nominal and _CALLED_OFF_PASSIVE.search(lowered, end))
+        (nominal and _predicate_called_off(lowered, end))
         or _CALLED_OFF.search(after)
         or (_POSTPONED.search(clause[-25:]) and _CALLED_OFF.search(clause[-25:] + after))
     ):
@@ -144,17 +154,28 @@ def nominal(lowered: str, start: int, word: str) -> bool:
     return False
 
 
+def _predicate_called_off(lowered: str, end: int) -> bool:
+    """Whether the predicate of a meeting named by a noun (from `end` on) says it was put
+    off or cancelled: the passive must open the predicate, right after the noun phrase or
+    after clauses set off by commas ("chuyến thăm …, dự kiến diễn ra từ ngày 10/5, đã bị
+    hủy"), not belong to another clause ("…, hai bên cho biết dự án bị hoãn", "…, the
+    railway, which was delayed by floods, would open")."""
+    found = _CALLED_OFF_PASSIVE.search(lowered, end)
+    if found is None:
+        return False
+    between = lowered[end : found.start()]
+    if "," in between:
+        return _OPENS_PREDICATE.fullmatch(between.rsplit(",", 1)[1]) is not None
+    return len(between) <= 60 and _ANOTHER_CLAUSE.search(between) is None
+
+
 def _dated_by_year_alone(lowered: str, start: int) -> bool:
-    """A meeting whose sentence gives it a year before its trigger but no day ("Năm 2019,
-    Thủ tướng … đã hội đàm", "In 2019, the two leaders met"): a retrospective, as news
-    reports a meeting of its own with its day."""
-    return (
-        any(
-            not _BY.search(lowered, max(0, y.start() - 12), y.start())
-            for y in _YEAR.finditer(lowered, 0, start)
-        )
-        and date_words(lowered) is None
-    )
+    """A meeting whose sentence opens with a year and gives no day ("Năm 2019, Thủ tướng …
+    đã hội đàm", "In 2019, the two leaders met"): a retrospective, as news reports a
+    meeting of its own with its day. A year inside a name ("APEC 2025", "Năm Hữu nghị
+    2025") dates nothing."""
+    opening = _OPENING_YEAR.match(lowered)
+    return opening is not None and opening.end() <= start and date_words(lowered) is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,12 +138,21 @@ RECALLED_AFTER = timedelta(days=30)
 
 
 def _against(meeting: Meeting, published: date) -> Meeting:
-    if meeting.background:
+    # Only a held meeting dated with its year: a day without one is placed before the
+    # publication by `meeting_day`, so a meeting announced for "20/6" on 10 June read as
+    # last year's; and a planned meeting is no recollection.
+    if meeting.background or meeting.status != HAPPENED:
         return meeting
-    day = meeting_day(date_words(meeting.sentence), published)
+    words = date_words(meeting.sentence)
+    if words is None or _FULL_YEAR.search(words) is None:
+        return meeting
+    day = meeting_day(words, published)
     if day is None or published - day <= RECALLED_AFTER:
         return meeting
     return replace(meeting, background=True)
+
+
+_FULL_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def _extract(title: str, text: str, language: str) -> tuple[Meeting, ...]:

@@ -55,10 +55,21 @@ def meeting_events(
     for meeting in extract_meetings(title, text, language=language, published=published):
         event = meeting.as_json()
         event["date_words"] = date_words(meeting.sentence)
-        years = [int(y) for y in _YEAR.findall(meeting.sentence)]
+        # The years that may date the meeting: not "since 2019", "từ năm 1962", "by 2030".
+        years = [
+            int(y.group())
+            for y in _YEAR.finditer(meeting.sentence)
+            if not _NOT_ITS_YEAR.search(meeting.sentence.lower(), max(0, y.start() - 16), y.start())
+        ]
         event["year"] = min(years) if years else None
         found.append(event)
     return found
+
+
+_NOT_ITS_YEAR = re.compile(
+    r"(?:since|from|after|by|until|till|through|kể từ|từ|sau|đến|tới|trước)\s+"
+    r"(?:năm\s+|the end of\s+)?$"
+)
 
 
 def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) -> MeetingKey | None:

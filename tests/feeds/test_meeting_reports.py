@@ -162,3 +162,43 @@ def test_no_meeting_is_reported_between_two_sides_of_one_state() -> None:
     )
     found = extract_meetings("", text, language="vi")
     assert found and all(len(m.countries) != 1 for m in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Tại cuộc hội đàm chiều 5/3 giữa Thủ tướng Việt Nam và Thủ tướng Lào Sonexay Siphandone, hai bên cho biết dự án đường sắt bị hoãn do mưa lũ sẽ được khởi động lại.", "vi"),
+        ("During the talks between the Vietnamese Prime Minister and the Lao Prime Minister on Wednesday, the two sides said the railway, which was delayed by floods, would open next year.", "en"),
+    ],
+)  # fmt: skip
+def test_a_held_meeting_stays_held_when_another_clause_says_something_was_put_off(
+    text: str, language: str
+) -> None:
+    """A review found a passive anywhere later in the sentence read as the meeting's own."""
+    assert _held(text, language) != []
+
+
+def test_an_announced_meeting_dated_without_a_year_is_not_background() -> None:
+    text = "Ngày 20/6, Thủ tướng sẽ hội đàm với Thủ tướng Lào Sonexay Siphandone tại Viêng Chăn."
+    [planned] = [m for m in extract_meetings("", text, language="vi", published="2025-06-10T02:00:00Z") if m.bilateral]  # fmt: skip
+    assert planned.status == "announced" and not planned.background
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("On the sidelines of the APEC 2025 Summit, the Vietnamese President met Chinese President Xi Jinping on Thursday.", "en"),
+        ("Nhân dịp dự Hội nghị Cấp cao APEC 2025, chiều 31/10, Chủ tịch nước đã hội kiến Tổng thống Hàn Quốc.", "vi"),
+        ("Trong khuôn khổ Năm Hữu nghị Việt Nam - Lào 2025, sáng 6/2, Thủ tướng đã hội đàm với Thủ tướng Lào.", "vi"),
+    ],
+)  # fmt: skip
+def test_a_year_in_an_events_name_does_not_make_the_meeting_background(
+    text: str, language: str
+) -> None:
+    assert _held(text, language, published="2025-11-01T02:00:00Z") != []
+
+
+def test_a_year_the_meeting_is_counted_from_does_not_keep_it_from_its_story() -> None:
+    text = "The Vietnamese Prime Minister held talks with the Lao Prime Minister in Vientiane, the first such talks since 2019."
+    published = "2025-03-05T09:00:00Z"
+    assert meeting_key(meeting_events("", text, "en", published), published) is not None
