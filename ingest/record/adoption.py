@@ -12,6 +12,7 @@ sightings of other sources are sightings of it. Pure: the recorder reads the str
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from newsfacts import ArticleContent, ArticleSightedData
@@ -21,8 +22,22 @@ from newsfacts import ArticleContent, ArticleSightedData
 ADOPTED = "adopted:"
 
 
+#: A revision that keeps this share of the words of the text it replaces is a correction
+#: (a typo fixed, a line added): the other sources carried that article, not a text its
+#: publisher abandoned, and two entries for one wire story would follow.
+CORRECTION = 0.8
+
+
 def adopted_key(content_hash: str) -> str:
     return ADOPTED + content_hash
+
+
+def rewritten(before: str, after: str) -> bool:
+    """Whether `after` replaces `before` rather than correcting it: fewer than CORRECTION
+    of the words of the longer are shared (as multisets: word order and repeats aside)."""
+    old, new = Counter(before.split()), Counter(after.split())
+    shared = sum((old & new).values())
+    return shared < CORRECTION * max(old.total(), new.total(), 1)
 
 
 def adoption(

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from ingest.normalise.dates import DEFAULT_ZONE
 from ingest.normalise.items import Item
-from ingest.record.adoption import adopted_key, adoption
+from ingest.record.adoption import adopted_key, adoption, rewritten
 from ingest.record.article_data import article_data, sighted_data
 from ingest.record.dedup import Decision, ItemKeys, decide
 from newsfacts import (
@@ -137,7 +137,7 @@ class Chunk:
     def _revise(self, item: Item, keys: ItemKeys) -> Article:
         assert keys.url is not None
         article = self._known(self.claimed[keys.url], versioned=True)
-        self._adopt(article)
+        self._adopt(article, item)
         data = self._content(item, article.article_id, article.version + 1)
         data["previous_hash"] = article.content_hash
         article.version += 1
@@ -162,10 +162,14 @@ class Chunk:
         self.counts[ARTICLE_INGESTED.name] += 1
         return article
 
-    def _adopt(self, article: Article) -> None:
-        """Before `article` is revised: the earliest other source that sighted its text
-        publishes that text as an article of its own (ingest/record/adoption.py)."""
-        if article.content is None:
+    def _adopt(self, article: Article, revision: Item) -> None:
+        """Before `article` is revised by `revision`: if that rewrites its text, the earliest
+        other source that sighted the text publishes it as an article of its own
+        (ingest/record/adoption.py)."""
+        content = article.content
+        if content is None or not rewritten(
+            f"{content['title']} {content['text']}", f"{revision.title} {revision.text}"
+        ):
             return
         pending = [
             cast(ArticleSightedData, e.data)
@@ -183,9 +187,8 @@ class Chunk:
         meta = {**self.meta, "adopted_from": article.article_id}
         adopter.events.append(ARTICLE_INGESTED.new(data, metadata=meta, keys=(key,)))
         adopter.events.extend(ARTICLE_SIGHTED.new(s, metadata=meta) for s in later)
+        # Not counted in this poll's events: they are another source's, said in the log.
         self.claimed[key] = adopter
-        self.counts[ARTICLE_INGESTED.name] += 1
-        self.counts[ARTICLE_SIGHTED.name] += len(later)
         log.info(
             "source %s rewrote article %s; %s, which published its text too, keeps it as"
             " article %s",

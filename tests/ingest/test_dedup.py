@@ -142,9 +142,7 @@ def test_the_source_state_projection_replays_to_the_same_state(store: EventStore
     runner.replay("ingest_sources")
     assert source_states(runner) == before
     assert before["vn-feed"].ingested == 1 and before["vn-feed"].revised == 1
-    # en-feed's sighting became its own article when vn-feed rewrote the text it shared.
-    assert before["en-feed"].ingested == 1 and before["en-feed"].sighted == 0
-    assert before["en-feed"].articles == 1
+    assert before["en-feed"].sighted == 1 and before["en-feed"].articles == 1
 
 
 THIRD = SourceRef("third-feed", "feed")
@@ -166,7 +164,7 @@ def test_a_rewritten_text_stays_an_article_of_the_first_other_source_that_carrie
     record(store, OTHER, item(url="https://news.example.com/x"))
     record(store, THIRD, item(url="https://third.example.org/y"))
     counts = record(store, FEED, item("Nội dung khác hẳn, viết lại toàn bộ."))
-    assert counts == {"ArticleRevised": 1, "ArticleIngested": 1, "ArticleSighted": 1}
+    assert counts == {"ArticleRevised": 1}  # the adoption is the other sources' news
     first, *_, revised, adopted, restated = events(store)
     assert revised.type == "ArticleRevised"
     assert (
@@ -202,14 +200,32 @@ def test_a_rewrite_no_other_source_carried_adopts_nothing(store: EventStore) -> 
     ]
 
 
-def test_only_the_text_others_carried_is_adopted_and_only_once(store: EventStore) -> None:
+def test_only_a_rewritten_text_others_carried_is_adopted_and_only_once(
+    store: EventStore,
+) -> None:
     record(store, FEED, item())
     record(store, OTHER, item(url="https://news.example.com/x"))
-    assert record(store, FEED, item(TEXT + " Sửa.")) == {
-        "ArticleRevised": 1,
-        "ArticleIngested": 1,
+    # A correction (a word changed, a line added) is the same article: nothing adopted.
+    corrected = TEXT + " Sửa."
+    assert record(store, FEED, item(corrected)) == {"ArticleRevised": 1}
+    record(store, OTHER, item(corrected, url="https://news.example.com/x"))
+    assert record(store, FEED, item("Bài viết lại hoàn toàn, không còn câu nào của bản cũ.")) == {
+        "ArticleRevised": 1
     }
-    # The second rewrite replaces a text nobody else carried.
-    assert record(store, FEED, item(TEXT + " Sửa lần hai.")) == {"ArticleRevised": 1}
+    # The corrected text the other source carried is its article now; the next rewrite
+    # replaces a text nobody else carried.
+    assert record(store, FEED, item("Lần viết lại thứ hai, cũng khác hẳn bản trước.")) == {
+        "ArticleRevised": 1
+    }
     adopters = [s for t, s, _ in _articles(store) if t == "ArticleIngested"]
     assert adopters == ["vn-feed", "en-feed"]
+
+
+def test_adoption_events_are_not_counted_as_the_rewriting_sources_poll(
+    store: EventStore,
+) -> None:
+    record(store, FEED, item())
+    record(store, OTHER, item(url="https://news.example.com/x"))
+    counts = record(store, FEED, item("Bài viết lại hoàn toàn, không còn câu nào của bản cũ."))
+    assert counts == {"ArticleRevised": 1}
+    assert [t for t, _, _ in _articles(store)][-1] == "ArticleIngested"
