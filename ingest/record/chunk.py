@@ -177,7 +177,7 @@ class Chunk:
             if e.type == ARTICLE_SIGHTED.name
         ]
         aid = str(uuid.uuid4())
-        found = adoption(article.content, [*article.sightings, *pending], article_id=aid)
+        found = adoption(content, [*article.sightings, *pending], article_id=aid)
         key = adopted_key(article.content_hash)
         if found is None or key in self.claimed or self._is_claimed(key):
             return
