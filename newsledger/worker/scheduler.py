@@ -180,13 +180,6 @@ class Worker:
     def start(self) -> None:
         """Schedule every enabled source and start polling in background threads."""
         self.started_at = time.time()
-        for gone, names in self.sharing.free_gone_here().items():
-            log.info(
-                "replica %s stopped without giving its leases back; freed %d of them",
-                gone,
-                len(names),
-                extra={"replica_id": self.settings.replica_id},
-            )
         self._schedule(self.sources())
         heartbeat = max(0.5, self.settings.lease_ttl / 3)
         self.scheduler.add_job(

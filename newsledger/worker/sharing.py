@@ -3,6 +3,7 @@ and at most a fair share of the sources per replica."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import socket
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from store import EventStore
+
+log = logging.getLogger(__name__)
 
 SOURCE_LEASE = "source:"
 MEMBER_LEASE = "worker:"
@@ -52,6 +55,12 @@ class SourceSharing:
 
         Returns the sources still held.
         """
+        for gone, names in self.free_gone_here().items():
+            log.info(
+                "replica %s of this host stopped without giving its leases back; freed %d of them",
+                gone,
+                len(names),
+            )
         self.leases.acquire(MEMBER_LEASE + self.replica_id)
         held = [
             n.removeprefix(SOURCE_LEASE) for n in self.leases.renew() if n.startswith(SOURCE_LEASE)
@@ -66,15 +75,26 @@ class SourceSharing:
     def free_gone_here(self) -> dict[str, list[str]]:
         """Free the leases of replicas of this host whose process is gone (a worker killed
         and restarted: its sources would wait out their leases, polled by nobody). A
-        replica is known here by the default id, host name and process id; another
-        host's, or one named in the configuration, is left to expire. Returns what was
-        freed, by replica."""
+        replica is known here by the default id, host name and process id, and only once
+        its membership has missed a renewal: a live replica of another PID namespace that
+        shares the host name (host networking) renews on time. Another host's replica, or
+        one named in the configuration, is left to expire. Returns what was freed."""
         now = datetime.now(UTC)
+        # Renewed every third of the TTL, a live membership expires 2/3 of it ahead or
+        # later: one expiring within half of it has missed a renewal.
+        missed = now + self.leases.ttl / 2
         freed: dict[str, list[str]] = {}
-        owners = {lease.owner for lease in self.leases.all() if lease.held_at(now)}
-        for owner in sorted(owners - {self.replica_id}):
+        for lease in self.leases.all(prefix=MEMBER_LEASE):
+            owner = lease.owner
+            if owner in ("", self.replica_id) or not lease.held_at(now):
+                continue
             host, _, pid = owner.rpartition("-")
-            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            if (
+                host == socket.gethostname()
+                and pid.isdigit()
+                and lease.expires_at < missed
+                and not _alive(int(pid))
+            ):
                 freed[owner] = self.leases.free_owner(owner)
         return freed
 

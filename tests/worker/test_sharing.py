@@ -107,11 +107,38 @@ def test_the_leases_of_a_killed_replica_on_this_host_are_freed_at_once(
                           capture_output=True, text=True, check=True)  # fmt: skip
     dead = f"{socket.gethostname()}-{done.stdout.strip()}"  # a process that has exited
     store = w1.app.store
-    ttl = timedelta(minutes=5)
-    store.leases(owner=dead, ttl=ttl).acquire_many(["source:s0", "source:s1", f"worker:{dead}"])
+    w1.sharing.set_ttl(60.0)
+    # Its membership was last renewed 40 s ago (lease_ttl 60 s, renewed every 20 s).
+    store.leases(owner=dead, ttl=timedelta(seconds=20)).acquire_many(
+        ["source:s0", "source:s1", f"worker:{dead}"]
+    )
     elsewhere = "other-host-12"  # another host's replica, or a named one: left to expire
-    store.leases(owner=elsewhere, ttl=ttl).acquire_many(["source:s2", f"worker:{elsewhere}"])
+    store.leases(owner=elsewhere, ttl=timedelta(seconds=20)).acquire_many(
+        ["source:s2", f"worker:{elsewhere}"]
+    )
     assert w1.poll("s0") is None  # held by the dead process
-    assert w1.sharing.free_gone_here() == {dead: ["source:s0", "source:s1", f"worker:{dead}"]}
+    w1.heartbeat()
     assert w1.poll("s0") is not None and w1.poll("s1") is not None
     assert leased(w1)["source:s2"] == elsewhere and w1.poll("s2") is None
+
+
+def test_a_replica_that_renews_on_time_keeps_its_leases_whatever_its_process_id(
+    workers: list[Worker],
+) -> None:
+    """Host networking: containers share the host name, not their process ids. A replica
+    whose pid is not alive here but that renewed on time is someone else's, alive."""
+    import socket
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    w1, _ = workers
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    other = f"{socket.gethostname()}-{done.stdout.strip()}"
+    w1.sharing.set_ttl(60.0)
+    w1.app.store.leases(owner=other, ttl=timedelta(seconds=60)).acquire_many(
+        ["source:s0", f"worker:{other}"]
+    )
+    assert w1.sharing.free_gone_here() == {}
+    assert leased(w1)["source:s0"] == other
