@@ -171,12 +171,17 @@ def story_entries(
     m, s, e = story_tables["story_members"], story_tables["stories"], topic_tables["topic_entries"]
     if not seqs:
         return {}
-    query = (
-        select(m.c.article_id, m.c.story_id, s.c.languages)
-        .join(s, s.c.story_id == m.c.story_id)
-        .where(m.c.article_id.in_(list(seqs)), s.c.members > 1)
-    )
-    grouped = {str(a): (str(story), str(langs)) for a, story, langs in conn.execute(query)}
+    grouped: dict[str, tuple[str, str]] = {}
+    ids = list(seqs)
+    for start in range(0, len(ids), 5000):  # PostgreSQL takes 65,535 parameters at most
+        query = (
+            select(m.c.article_id, m.c.story_id, s.c.languages)
+            .join(s, s.c.story_id == m.c.story_id)
+            .where(m.c.article_id.in_(ids[start : start + 5000]), s.c.members > 1)
+        )
+        grouped.update(
+            (str(a), (str(story), str(langs))) for a, story, langs in conn.execute(query)
+        )
     if not grouped:
         return {}
     wanted = sorted({story for story, _ in grouped.values()})

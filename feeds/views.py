@@ -73,6 +73,11 @@ def topic_state(conn: Connection, tables: Tables, topic_id: str) -> TopicState:
     return TopicState(head.next_seq, head.stamp, stamps)
 
 
+#: The most entries a document reads back past copies of older stories (each publish, so
+#: bounded): ten thousand reposts of one story in a row still leave it empty.
+READ_BACK = 10_000
+
+
 def entries(
     conn: Connection,
     tables: Tables,
@@ -116,9 +121,15 @@ def entries(
         # The newest `newest` entries can all be copies of an older story (a wire story
         # reposted ten times): read further back until there are `newest` stories, or the
         # topic ends. A feed document of copies alone was empty, dated 1970.
-        if limit is None or newest is None or len(kept) >= newest or len(rows) < limit:
+        if (
+            limit is None
+            or newest is None
+            or len(kept) >= newest
+            or len(rows) < limit
+            or limit >= READ_BACK
+        ):
             return _entry_rows(conn, tables, kept[:newest], figures, grouped)
-        limit *= 4
+        limit = min(limit * 4, READ_BACK)
 
 
 def _newest(
