@@ -4,8 +4,10 @@ the table and preparation helpers the runner shares with it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,18 +61,19 @@ def replay(
     second replay of the same projection meanwhile is refused: both would build the same
     generation, each dropping the other's tables, and the later swap would drop the live
     ones."""
-    with _only_replay(runner.store, projection.name) as renew:
+    with _only_replay(runner.store, projection.name) as still_held:
+        return _replay(runner, projection, progress or _quiet, still_held)
 
-        def report(done: int, total: int) -> None:
-            renew()
-            if progress is not None:
-                progress(done, total)
 
-        return _replay(runner, projection, report)
+def _quiet(done: int, total: int) -> None:
+    pass
 
 
 @contextmanager
-def _only_replay(store: EventStore, name: str) -> Iterator[Callable[[], None]]:
+def _only_replay(store: EventStore, name: str) -> Iterator[Callable[[], bool]]:
+    """Hold the projection's replay lease, renewed by a thread every RENEW seconds (index
+    builds and the swap take as long as they take), released at the end; yields a check
+    that it is still ours."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     leases = Leases(store.engine, owner=owner, ttl=REPLAY_TTL)
     lease = REPLAY_LEASE + name
@@ -82,21 +85,29 @@ def _only_replay(store: EventStore, name: str) -> Iterator[Callable[[], None]]:
             f"another replay of projection {name!r} is running ({held.owner}); run this one"
             f" when it has finished (if it died, its claim runs out in {left} s)"
         )
-    renewed = time.monotonic()
+    done = threading.Event()
 
     def renew() -> None:
-        nonlocal renewed
-        if time.monotonic() - renewed >= RENEW:
-            leases.renew()
-            renewed = time.monotonic()
+        while not done.wait(RENEW):
+            with contextlib.suppress(StoreError):  # the store down: the next try renews
+                leases.renew()
 
+    renewing = threading.Thread(target=renew, name=f"replay-lease-{name}", daemon=True)
+    renewing.start()
     try:
-        yield renew
+        yield lambda: lease in leases.held()
     finally:
+        done.set()
+        renewing.join()
         leases.release([lease])
 
 
-def _replay(runner: ProjectionRunner, projection: Projection, progress: Progress) -> ReplayResult:
+def _replay(
+    runner: ProjectionRunner,
+    projection: Projection,
+    progress: Progress,
+    still_held: Callable[[], bool],
+) -> ReplayResult:
     started = time.perf_counter()
     current = runner.checkpoint(projection.name)
     generation = current.generation + 1
@@ -148,6 +159,8 @@ def _replay(runner: ProjectionRunner, projection: Projection, progress: Progress
         _rebuild(runner, projection, new_tables, generation, batch)
         applied += len(batch)
     head = caught_up
+    if not still_held():  # pragma: no cover - renewed every RENEW seconds by a thread
+        raise StoreError(f"projection {projection.name!r}: this replay lost its lease")
     # Swap: events appended during the rebuild are applied in the swapping transaction.
     with write_transaction(runner.store.engine, append_lock=False) as conn:
         query = select(_checkpoints).where(_checkpoints.c.name == projection.name)

@@ -168,6 +168,31 @@ def test_a_second_replay_while_one_runs_is_refused_and_the_views_stay_whole(
     assert again.generation == 3 and _view(runner) == before
 
 
+def test_the_replay_claim_is_renewed_while_a_replay_outlasts_it(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+    from datetime import timedelta
+
+    import store.rebuild as rebuild
+
+    monkeypatch.setattr(rebuild, "REPLAY_TTL", timedelta(seconds=0.4))
+    monkeypatch.setattr(rebuild, "RENEW", 0.05)
+    _fill(store, 10)
+    runner = ProjectionRunner(store, [StreamCounts()], batch_size=5)
+    refused: list[str] = []
+
+    def progress(done: int, total: int) -> None:
+        if not refused:
+            time.sleep(1.0)  # a slow step: two and a half times the claim's life
+            with pytest.raises(StoreError, match="another replay"):
+                ProjectionRunner(store, [StreamCounts()], batch_size=5).replay()
+            refused.append("once")
+
+    runner.replay(progress=progress)
+    assert refused
+
+
 def test_two_runners_catching_up_at_once_apply_each_event_once(store: EventStore) -> None:
     _fill(store, 60)
     runners = [ProjectionRunner(store, [StreamCounts()], batch_size=3) for _ in range(2)]
