@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -62,7 +62,8 @@ def create_app(
     # A base URL with a path (`https://example.org/news/`) is where the links point: the
     # files are served there too, so `serve` works without a proxy that strips the prefix
     # (and still at the root, for one that does).
-    prefix = urlsplit(config.base_url).path.rstrip("/")
+    # Decoded, as the router matches paths ("/my%20news" is served at "/my news").
+    prefix = unquote(urlsplit(config.base_url).path).rstrip("/")
     if prefix:
         routes.append(Route(prefix, site.index, methods=methods))
         routes.append(Mount(prefix, routes=list(routes[:-1])))

@@ -267,20 +267,21 @@ def test_the_opml_and_index_move_their_last_modified_forward_when_a_topic_goes(
     store.close()
 
 
-def test_a_base_url_with_a_path_is_served_there_and_at_the_root(tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", ["news", "my%20news"])
+def test_a_base_url_with_a_path_is_served_there_and_at_the_root(path: str, tmp_path: Path) -> None:
     """Links point under the base URL's path: `serve` answers there without a proxy that
     strips it, and at the root for one that does."""
     sock, port = bound_socket()
-    base_url = f"http://127.0.0.1:{port}/news/"
+    base_url = f"http://127.0.0.1:{port}/{path}/"
     config = feeds_config(tmp_path, {"serve": {"port": port}, "feeds": {"base_url": base_url}})
     _publish_labelled(tmp_path, config)
     with serving(config, sock) as base:
-        index = httpx.get(f"{base}/news/")
+        index = httpx.get(f"{base}/{path}/")
         assert index.status_code == 200
         links = lxml_html.fromstring(index.content).xpath("//link[@rel='alternate']/@href")
-        assert links and all(link.startswith(f"{base}/news/") for link in links)
+        assert links and all(link.startswith(f"{base}/{path}/") for link in links)
         for link in links:  # every feed the page links to, fetched where it points
             assert httpx.get(link).status_code == 200, link
-        assert httpx.get(f"{base}/news").status_code == 200
+        assert httpx.get(f"{base}/{path}").status_code == 200
         assert httpx.get(f"{base}/feeds/all.atom").status_code == 200
         assert httpx.get(f"{base}/other/feeds/all.atom").status_code == 404

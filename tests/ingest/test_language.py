@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ingest.parse.folder import read_files
 from ingest.parse.language import guess_language
+from tests.conftest import _missing
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 
@@ -46,8 +45,9 @@ def test_an_english_article_read_from_a_folder_is_tagged_english(tmp_path: Path)
     assert [item.language for item in batch.items] == ["vi", "en"]
 
 
-@pytest.mark.skipif(not (SHARED / "corpus" / "news-vi").is_dir(), reason="../shared missing")
 def test_real_news_is_told_apart_by_its_language() -> None:
+    if not (SHARED / "corpus" / "news-vi").is_dir():
+        _missing(f"the news-vi corpus is not at {SHARED / 'corpus'} (../shared beside the repo)")
     vietnamese = sorted((SHARED / "corpus" / "news-vi").glob("*.txt"))
     assert len(vietnamese) > 150
     assert {path.name: guess_language(path.read_text("utf-8")) for path in vietnamese} == {
