@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from feeds.regex_parts import MONTHS, WEEKDAYS
 from feeds.sides import Mention, Side
 from feeds.triggers import CALL, COMMITTEE, NEEDS_OBJECT, TALKS, VISIT, Trigger
 
@@ -16,8 +17,7 @@ from feeds.triggers import CALL, COMMITTEE, NEEDS_OBJECT, TALKS, VISIT, Trigger
 _TOPIC = re.compile(
     r"(?<![\w-])(?:(?:bàn|trao\s+đổi|thảo\s+luận|thông\s+tin)\s+về|về|xung\s+quanh|"
     r"about|regarding|concerning|to\s+discuss|(?<!call )(?<!calls )(?<!called )"
-    r"on(?!\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|\d|the\s+sidelines|the\s+occasion|behalf|(?:the\s+)?"
+    rf"on(?!\s+(?:{WEEKDAYS}|{MONTHS}|\d|the\s+sidelines|the\s+occasion|behalf|(?:the\s+)?"
     r"(?:morning|afternoon|evening|phone|telephone)|a\s+(?:visit|trip|tour)|an?\s+official)"
     r"(?![\w-])))(?![\w-])"
 )

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from feeds.meeting_dates import date_words
+from feeds.regex_parts import MONTHS, WEEKDAYS
 from feeds.sides import Side
 from feeds.text import word_regex
 
@@ -71,9 +72,8 @@ _NOMINAL = frozenset("cuộc chuyến buổi lễ các the a an his her their it
 _WHEN = re.compile(
     r"(?<![\w-])(?:(?:sáng|chiều|tối|trưa|đêm|hôm|ngày)\s+(?:nay|qua|\d{1,2}(?:\s*/\s*\d{1,2}"
     r"(?:\s*/\s*\d{4})?)?)|hôm qua|hôm nay|tuần (?:trước|qua|này)|tháng trước|vừa qua|mới đây|"
-    r"yesterday|today|last week|this week|earlier this (?:week|month)|on (?:monday|tuesday|"
-    r"wednesday|thursday|friday|saturday|sunday)|on \d{1,2} (?:january|february|march|april|"
-    r"may|june|july|august|september|october|november|december))(?![\w-])"
+    r"yesterday|today|last week|this week|earlier this (?:week|month)|"
+    rf"on (?:{WEEKDAYS})|on \d{{1,2}} (?:{MONTHS}))(?![\w-])"
 )
 #: A place: a capitalised name after "tại", "ở", "in", "at", up to a comma or a stop word
 #: ("tại Phủ Chủ tịch,", "in Vientiane on Friday").
@@ -85,10 +85,7 @@ _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
 #: A year that dates a day or a month ("8/11/2024", "tháng 5/2019", "ngày 5 tháng 5 năm
 #: 2025", "January 8, 2025", "8 January 2025"): the days an article reports, unlike the
 #: years of a plan or a slogan ("trong năm bản lề 2025", "Vision 2030").
-_MONTH_NAMES = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december)"
-)
+_MONTH_NAMES = f"(?:{MONTHS})"
 _DATED_YEAR = re.compile(
     r"(?:(?<![\w/])\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*|tháng\s+\d{1,2}\s*(?:/|năm)\s*|"
     rf"{_MONTH_NAMES}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\d{{1,2}}\s+{_MONTH_NAMES},?\s+)"

@@ -9,7 +9,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+from feeds.regex_parts import MONTHS
+
 _COUNT = r"(?:\d+|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mười\s+một)"
 _PERIOD = re.compile(
     r"(?<![\w-])(?:"
@@ -26,7 +27,7 @@ _PERIOD = re.compile(
     r"|(?:in\s+)?(?:q[1-4]|the\s+(?:first|second|third|fourth)\s+quarter)(?:\s+(?:of\s+)?\d{4})?"
     r"|(?:in\s+)?h[12](?:\s+|\s*/\s*)\d{4}|by\s+\d{4}"  # "in H1 2024"; a target "by 2030"
     r"|(?:last|this|next)\s+year|a\s+year|per\s+year|annually|year-on-year|in\s+\d{4}"
-    rf"|(?:in\s+)?(?:{_MONTHS})(?:\s+\d{{4}})?|\d{{4}}\s*[-–]\s*\d{{4}}"
+    rf"|(?:in\s+)?(?:{MONTHS})(?:\s+\d{{4}})?|\d{{4}}\s*[-–]\s*\d{{4}}"
     r")(?![\w-])"
 )
 #: Where a clause ends: punctuation (not the comma of "1,64"), or a conjunction.

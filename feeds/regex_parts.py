@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+#: English month and weekday names, each an alternation to put in a group (text lowered).
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+
 
 def literal_prefix(pattern: str) -> str:
     """The letters every match of `pattern` starts with ("" when unsure): a conservative
