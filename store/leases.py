@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, Update, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.events import format_time, parse_time
@@ -29,6 +29,11 @@ Clock = Callable[[], datetime]
 #: The owner of a row that exists but is not held by anyone.
 NOBODY = ""
 _EXPIRED = format_time(datetime(1970, 1, 1, tzinfo=UTC))
+
+
+def _freeing(owner: str) -> Update:
+    """The update that makes every name `owner` holds claimable at once."""
+    return update(leases).where(leases.c.owner == owner).values(owner=NOBODY, expires_at=_EXPIRED)
 
 
 def _utcnow() -> datetime:
@@ -114,14 +119,14 @@ class Leases:
 
     def release(self, names: Iterable[str] | None = None) -> None:
         """Give up `names` (all we hold when None) so others can claim them at once."""
-        query = update(leases).where(leases.c.owner == self.owner)
+        query = _freeing(self.owner)
         if names is not None:
             wanted = sorted(set(names))
             if not wanted:
                 return
             query = query.where(leases.c.name.in_(wanted))
         with self._transaction() as conn:
-            conn.execute(query.values(owner=NOBODY, expires_at=_EXPIRED))
+            conn.execute(query)
 
     def free_owner(self, owner: str) -> list[str]:
         """Make every name `owner` holds claimable at once (an owner the caller knows to
@@ -131,11 +136,7 @@ class Leases:
                 conn.execute(select(leases.c.name).where(leases.c.owner == owner)).scalars()
             )
             if names:
-                conn.execute(
-                    update(leases)
-                    .where(leases.c.owner == owner)
-                    .values(owner=NOBODY, expires_at=_EXPIRED)
-                )
+                conn.execute(_freeing(owner))
         return sorted(names)
 
     def held(self) -> list[str]:

@@ -44,8 +44,8 @@ class ProjectionRunner(Protocol):
 
 
 _checkpoints = schema.projection_checkpoints
-#: One replay of a projection at a time: its lease, renewed at batch ends at most every
-#: RENEW; a replay that dies holds the name until REPLAY_TTL runs out.
+#: One replay of a projection at a time: its lease, renewed by a thread every RENEW
+#: seconds; a replay that dies holds the name until REPLAY_TTL runs out.
 REPLAY_LEASE = "replay:"
 REPLAY_TTL = timedelta(minutes=10)
 RENEW = 30.0

@@ -99,12 +99,9 @@ def _warn_of_running_workers(app: App) -> None:
     """A running worker applies its own configuration's rules to what arrives during and
     after the replay: it must have been told of the new rules (SIGHUP) first, or the views
     mix old and new rules and differ from a fresh build."""
-    from newsledger.worker.sharing import MEMBER_LEASE
+    from newsledger.worker.sharing import MEMBER_LEASE, live_replicas
 
-    now = datetime.now(UTC)
-    live = sorted(
-        lease.owner for lease in app.store.lease_rows(prefix=MEMBER_LEASE) if lease.held_at(now)
-    )
+    live = live_replicas(app.store.lease_rows(prefix=MEMBER_LEASE), now=datetime.now(UTC))
     if live:
         click.echo(
             f"Warning: worker replicas are running ({', '.join(live)}): if the topic rules"

@@ -26,6 +26,13 @@ def default_replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def process_here(replica_id: str) -> int | None:
+    """The process id in a default replica id of this host (`default_replica_id`), else
+    None (another host's, or one named in the configuration)."""
+    host, _, pid = replica_id.rpartition("-")
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
 @dataclass(frozen=True, slots=True)
 class WorkerSettings:
     """Scheduling settings of one worker process (every duration in seconds).

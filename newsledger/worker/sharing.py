@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import math
 import os
-import socket
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from newsledger.worker.settings import process_here
+
 if TYPE_CHECKING:
-    from store import EventStore
+    from store import EventStore, Lease
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,7 @@ class SourceSharing:
     def fair_share(self, sources: int) -> int:
         """An even split of `sources` among the live replicas (this one included)."""
         now = datetime.now(UTC)
-        live = {lease.owner for lease in self.leases.all(prefix=MEMBER_LEASE) if lease.held_at(now)}
-        live.add(self.replica_id)
+        live = {*live_replicas(self.leases.all(prefix=MEMBER_LEASE), now=now), self.replica_id}
         return math.ceil(sources / len(live))
 
     def held(self) -> list[str]:
@@ -88,13 +88,8 @@ class SourceSharing:
             owner = lease.owner
             if owner in ("", self.replica_id) or not lease.held_at(now):
                 continue
-            host, _, pid = owner.rpartition("-")
-            if (
-                host == socket.gethostname()
-                and pid.isdigit()
-                and lease.expires_at < missed
-                and not _alive(int(pid))
-            ):
+            pid = process_here(owner)
+            if pid is not None and lease.expires_at < missed and not _alive(pid):
                 freed[owner] = self.leases.free_owner(owner)
         return freed
 
@@ -104,6 +99,11 @@ class SourceSharing:
             self.leases.release()
         else:
             self.leases.release([SOURCE_LEASE + s for s in source_ids])
+
+
+def live_replicas(leases: Iterable[Lease], *, now: datetime) -> tuple[str, ...]:
+    """The owners of the membership leases among `leases` still held at `now`."""
+    return tuple(sorted({lease.owner for lease in leases if lease.held_at(now)}))
 
 
 def _alive(pid: int) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest import SourceConfig, SourceState, health, source_states
-from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE
+from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE, live_replicas
 from store import Lease, ProjectionFault
 
 if TYPE_CHECKING:
@@ -99,10 +98,6 @@ def feed_files(directory: Path | None, *, now: datetime) -> tuple[FeedFile, ...]
             )
         )
     return tuple(files)
-
-
-def live_replicas(leases: Iterable[Lease], *, now: datetime) -> tuple[str, ...]:
-    return tuple(sorted({lease.owner for lease in leases if lease.held_at(now)}))
 
 
 def age(seconds: float) -> str:
