@@ -20,6 +20,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+#: The BOMs of the encodings whose text holds NUL bytes (UTF-16, UTF-32).
+WIDE_BOMS = tuple(bom for bom, codec in _BOMS if codec != "utf-8")
 # Without a BOM, the first character of an XML document is '<' in a wide encoding.
 _WIDE = (
     (b"<\x00\x00\x00", "utf-32-le"),

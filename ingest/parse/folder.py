@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
 import stat
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import FetchError
-from ingest.fetch.charset import decode
+from ingest.fetch.charset import WIDE_BOMS, decode
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.parse.language import guess_language
 from ingest.parse.textparts import parse_text_article
@@ -24,7 +23,6 @@ SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 MAX_FILE_BYTES = 10 * 10**6
 #: Bytes looked at for NULs: text has none, but for UTF-16 and UTF-32, which start with a BOM.
 _SNIFF = 8192
-_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +143,7 @@ def file_item(
 ) -> Item | None:
     """One article file to an item (None for an empty file); FetchError('decode') for a
     file that is not text (an image or archive named .txt was stored as mojibake)."""
-    if b"\x00" in body[:_SNIFF] and not body.startswith(_WIDE_BOMS):
+    if b"\x00" in body[:_SNIFF] and not body.startswith(WIDE_BOMS):
         raise FetchError("decode", "not a text file (NUL bytes), skipped")
     kind = "text/html" if path.suffix.lower() in (".html", ".htm") else None
     decoded = decode(body, kind, language=language)
