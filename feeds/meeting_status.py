@@ -51,10 +51,10 @@ _ANOTHER_CLAUSE = word_regex(
     "khi|trong khi|sau khi|cho biết|nói|rằng|do|vì|which|that|who|where|while|when|said|"
     "because|and|và".split("|")
 )
+#: The years news dates its meetings in (a four-digit number outside is an amount or a code).
+YEARS = r"(?:19[5-9]\d|20[0-4]\d)"
 #: A sentence opening with its year: "Năm 2019,", "Hồi năm 2016,", "In 2018,".
-_OPENING_YEAR = re.compile(
-    r"\s*(?:(?:hồi|vào|trong|in|back in)\s+)?(?:năm\s+)?(?:19[5-9]\d|20[0-4]\d)\s*,"
-)
+_OPENING_YEAR = re.compile(rf"\s*(?:(?:hồi|vào|trong|in|back in)\s+)?(?:năm\s+)?{YEARS}\s*,")
 _WILL = word_regex(["sẽ", "will", "is to", "are to", "is expected", "are expected"])
 _RECALLED = word_regex(
     "từng|trước đây|nhắc lại|nhớ lại|recalled|recalling|previously|once|had met|last met".split("|")
@@ -81,7 +81,7 @@ _WHERE = re.compile(
     r"(?<![\w-])(?:tại|ở|in|at)\s+([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+(?!(?:on|in|at|và|and|ngày|với|with|"
     r"to|for|của|từ|sáng|chiều|tối|hôm|đã|sẽ|the)(?![\w-]))[\w-]+){0,3})"
 )
-_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+YEAR = re.compile(rf"(?<!\d){YEARS}(?!\d)")
 #: A year that dates a day or a month ("8/11/2024", "tháng 5/2019", "ngày 5 tháng 5 năm
 #: 2025", "January 8, 2025", "8 January 2025"): the days an article reports, unlike the
 #: years of a plan or a slogan ("trong năm bản lề 2025", "Vision 2030").
@@ -89,7 +89,7 @@ _MONTH_NAMES = f"(?:{MONTHS})"
 _DATED_YEAR = re.compile(
     r"(?:(?<![\w/])\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*|tháng\s+\d{1,2}\s*(?:/|năm)\s*|"
     rf"{_MONTH_NAMES}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?|\d{{1,2}}\s+{_MONTH_NAMES},?\s+)"
-    r"(19[5-9]\d|20[0-4]\d)(?!\d)",
+    rf"({YEARS})(?!\d)",
     re.IGNORECASE,
 )
 
@@ -190,7 +190,7 @@ def circumstances(
     is_nominal = nominal(lowered, start, word)
     state = status(lowered, start, end, nominal=is_nominal)
     when = _WHEN.search(lowered)
-    years = [int(y) for y in _YEAR.findall(sentence)]
+    years = [int(y) for y in YEAR.findall(sentence)]
     recalled = (
         _RECALLED.search(lowered, max(0, start - 40), start) is not None
         or (bool(years) and max(years) < context.latest)

@@ -12,9 +12,8 @@ from datetime import date
 from typing import Any
 
 from feeds.meeting_dates import anchor_day, date_words, meeting_day
+from feeds.meeting_status import YEAR
 from feeds.meetings import extract_meetings
-
-_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
 
 #: How far apart two reports may date one meeting. Both days are read from the texts and
 #: name the meeting's own day (anchored in UTC+7), so they must agree: a day's slack joined
@@ -56,10 +55,11 @@ def meeting_events(
         event = meeting.as_json()
         event["date_words"] = date_words(meeting.sentence)
         # The years that may date the meeting: not "since 2019", "từ năm 1962", "by 2030".
+        lowered = meeting.sentence.lower()
         years = [
             int(y.group())
-            for y in _YEAR.finditer(meeting.sentence)
-            if not _NOT_ITS_YEAR.search(meeting.sentence.lower(), max(0, y.start() - 16), y.start())
+            for y in YEAR.finditer(meeting.sentence)
+            if not _NOT_ITS_YEAR.search(lowered, max(0, y.start() - 16), y.start())
         ]
         event["year"] = min(years) if years else None
         found.append(event)
