@@ -35,6 +35,11 @@ SCALES: dict[str, int] = {
 }
 SHORT_SCALES = {"tn", "bn", "mn", "m", "k", "b", "t"}  # only after a currency: "$5m", "$1.1B"
 
+#: Dollars written with a country's letters before "$": "S$1.5 billion", "HK$3 billion".
+_DOLLAR_SIGNS = {"s": "SGD", "a": "AUD", "hk": "HKD", "c": "CAD", "nz": "NZD"}
+_DOLLAR_PREFIXES = "|".join(("us", *_DOLLAR_SIGNS))
+#: Currency codes written before the number (lower case).
+_CODES = "|".join(("usd", "eur", "vnd", "vnđ", "lak", *map(str.lower, _DOLLAR_SIGNS.values())))
 #: Currency spellings written before the number, and words written after it.
 PREFIX_CURRENCY = {
     "us$": "USD",
@@ -46,9 +51,8 @@ PREFIX_CURRENCY = {
     "vnd": "VND",
     "vnđ": "VND",
     "lak": "LAK",
-    **{f"{prefix}$": code for prefix, code in (("s", "SGD"), ("a", "AUD"), ("hk", "HKD"))},
-    **{f"{prefix}$": code for prefix, code in (("c", "CAD"), ("nz", "NZD"))},
-    **{code.lower(): code for code in ("SGD", "AUD", "HKD", "CAD", "NZD")},
+    **{f"{prefix}$": code for prefix, code in _DOLLAR_SIGNS.items()},
+    **{code.lower(): code for code in _DOLLAR_SIGNS.values()},
 }
 #: Dollars other than the US dollar, by the country written after "đô la" or before
 #: "dollars": "25.000 đôla Singapore", "3 tỷ đô la Úc", "5 billion Hong Kong dollars".
@@ -126,8 +130,9 @@ _DONG_COMPOUNDS = (
 _DO_COMPOUNDS = "thị|hộ|đốc|vật|thành"
 #: A minus sign right before a number ("-2,5%", "−1.8%"; not "4.000-4.500", "NĐ-CP") or
 #: "âm" ("âm 0,5%"): the figure is negative.
-_MINUS = r"(?<![\w.,])[-−–](?=\d)|(?<!\w)âm\s+"
-_MINUS_LEAD = r"(?<![\w.,])[-−–]|(?<!\w)âm\s+"  # the same, ending the lead at the number
+_SIGN, _AM = r"(?<![\w.,])[-−–]", r"(?<!\w)âm\s+"
+_MINUS = rf"{_SIGN}(?=\d)|{_AM}"
+_MINUS_LEAD = rf"{_SIGN}|{_AM}"  # the same, ending the lead at the number
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -178,8 +183,8 @@ _VERBS = (
 )
 FIGURE = re.compile(
     rf"""
-    (?P<money_pre>(?P<cur1>(?<![^\W\d_])(?:us|s|a|hk|c|nz)\$|\$|€|£
-        |(?<!\w)(?:usd|eur|vnd|vnđ|lak|sgd|aud|hkd|cad|nzd)(?![^\W\d_]))\s?
+    (?P<money_pre>(?P<cur1>(?<![^\W\d_])(?:{_DOLLAR_PREFIXES})\$|\$|€|£
+        |(?<!\w)(?:{_CODES})(?![^\W\d_]))\s?
         (?P<num1>{NUMBER})(?:\s?(?P<scale1>{_ALL_SCALES})(?!\w))?(?P<per1>{_PER}))
   | (?P<money_post>(?:{_ranged(_RANGE, 2)})?(?P<neg2>{_MINUS})?
         (?<![\w.,])(?P<num2>{NUMBER})\s?(?:(?P<scale2>{_LONG_SCALES})\s+)?
@@ -214,15 +219,15 @@ DIGITS = re.compile(r"\d[\d.,\u00a0 ]*")
 _LEAD = re.compile(
     rf"(?:(?:{_VERBS})\s+(?:(?:by|khoảng|gần|hơn|xấp\s+xỉ)\s+)?(?:{_ranged(_RANGE, 8)})?"
     rf"(?:{_MINUS_LEAD})?|{_ranged(_RANGE, 9)}|{_MINUS_LEAD}"
-    r"|(?<![^\W\d_])(?:us|s|a|hk|c|nz)\$\s?|[$€£]\s?"
-    r"|(?<!\w)(?:usd|eur|vnd|vnđ|lak|sgd|aud|hkd|cad|nzd)\s?)$",
+    rf"|(?<![^\W\d_])(?:{_DOLLAR_PREFIXES})\$\s?|[$€£]\s?"
+    rf"|(?<!\w)(?:{_CODES})\s?)$",
     re.IGNORECASE,
 )
 #: The last word of every lead: only a number after one of these can have a lead.
 _LEAD_ENDS = frozenset(
     "tăng trưởng giảm rose fell grew increased decreased declined dropped up down of by khoảng "
-    "gần hơn xỉ usd eur vnd vnđ lak contracted shrank shrunk depreciated appreciated âm sgd aud "
-    "hkd cad nzd đến tới to and - –".split()
+    "gần hơn xỉ contracted shrank shrunk depreciated appreciated âm đến tới to and - –".split()
+    + _CODES.split("|")
 )
 _BEFORE = 32  # longer than any lead ("tăng trưởng xấp xỉ ")
 
