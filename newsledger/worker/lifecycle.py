@@ -147,4 +147,8 @@ def health(worker: Worker) -> tuple[bool, dict[str, Any]]:
         # Still serving what was published, but the feeds stopped moving: "ok" hid that.
         details.setdefault("status", "degraded")
         details["publish_error"] = worker.publisher.last_error
+    if worker.sharing.duplicate:
+        # Working, but another process polls under the same replica id (docs/worker.md).
+        details.setdefault("status", "degraded")
+        details["duplicate_replica"] = worker.sharing.duplicate
     return running and not worker.store_error, details

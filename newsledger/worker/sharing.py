@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import secrets
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 SOURCE_LEASE = "source:"
 MEMBER_LEASE = "worker:"
+#: One per replica id, held by one process: `<replica id>#<token>` (SourceSharing.instance).
+INSTANCE_LEASE = "instance:"
 
 
 class SourceSharing:
@@ -27,9 +30,17 @@ class SourceSharing:
     def __init__(self, store: EventStore, *, replica_id: str, ttl: float) -> None:
         self.replica_id = replica_id
         self.leases = store.leases(owner=replica_id, ttl=timedelta(seconds=ttl))
+        # Two processes given one replica id share every lease above without knowing it:
+        # both poll each source either holds. The instance lease, owned by this process
+        # alone, is how the second finds the first (`check_instance`).
+        self.instance = f"{replica_id}#{secrets.token_hex(6)}"
+        self._instance = store.leases(owner=self.instance, ttl=timedelta(seconds=ttl))
+        self._seen_expiry: datetime | None = None
+        #: The other process's instance while one is seen renewing under this replica id.
+        self.duplicate: str | None = None
 
     def set_ttl(self, ttl: float) -> None:
-        self.leases.ttl = timedelta(seconds=ttl)
+        self.leases.ttl = self._instance.ttl = timedelta(seconds=ttl)
 
     def fair_share(self, sources: int) -> int:
         """An even split of `sources` among the live replicas (this one included)."""
@@ -61,6 +72,7 @@ class SourceSharing:
                 gone,
                 len(names),
             )
+        self.check_instance()
         self.leases.acquire(MEMBER_LEASE + self.replica_id)
         held = [
             n.removeprefix(SOURCE_LEASE) for n in self.leases.renew() if n.startswith(SOURCE_LEASE)
@@ -93,10 +105,45 @@ class SourceSharing:
                 freed[owner] = self.leases.free_owner(owner)
         return freed
 
+    def check_instance(self) -> str | None:
+        """Hold this replica id's instance lease, or find who does: another process that
+        renews it runs under the same replica id (logged once, as an error, and kept in
+        `duplicate` until it is gone). A holder that does not renew (a process killed
+        without releasing) is only waited out: its lease expires within `lease_ttl`.
+        Returns the duplicate's instance, if any."""
+        name = INSTANCE_LEASE + self.replica_id
+        if self._instance.acquire(name):
+            if self.duplicate is not None:
+                log.warning(
+                    "replica %s: the other worker with this replica id (%s) has stopped",
+                    self.replica_id,
+                    self.duplicate,
+                )
+            self.duplicate, self._seen_expiry = None, None
+            return None
+        held = [lease for lease in self._instance.all(prefix=name) if lease.name == name]
+        if not held:
+            return self.duplicate
+        lease = held[0]
+        renewed = self._seen_expiry is not None and lease.expires_at > self._seen_expiry
+        self._seen_expiry = lease.expires_at
+        if renewed and self.duplicate != lease.owner:
+            self.duplicate = lease.owner
+            log.error(
+                "another worker is running as replica %s (%s; this one is %s): both poll "
+                "every source either holds. Give each worker its own replica id "
+                "(NEWSLEDGER_REPLICA_ID or [worker] replica_id)",
+                self.replica_id,
+                lease.owner,
+                self.instance,
+            )
+        return self.duplicate
+
     def release(self, source_ids: Iterable[str] | None = None) -> None:
-        """Give sources back at once (all, and the membership, when None)."""
+        """Give sources back at once (all, the membership and the instance, when None)."""
         if source_ids is None:
             self.leases.release()
+            self._instance.release()
         else:
             self.leases.release([SOURCE_LEASE + s for s in source_ids])
 

@@ -142,3 +142,73 @@ def test_a_replica_that_renews_on_time_keeps_its_leases_whatever_its_process_id(
     )
     assert w1.sharing.free_gone_here() == {}
     assert leased(w1)["source:s0"] == other
+
+
+@pytest.fixture
+def twins(config: Path) -> Iterator[list[Worker]]:
+    """Two workers given the same replica id, as two containers with one environment."""
+    made: list[Worker] = []
+    for _ in range(2):
+        app = App(settings=load_settings(str(config), environ={}))
+        settings = parse_worker_settings(
+            app.settings.raw, file=app.settings.name, environ={"NEWSLEDGER_REPLICA_ID": "same"}
+        )
+        made.append(Worker(app, settings))
+    yield made
+    for worker in made:
+        worker.poller.close()
+        worker.app.close()
+
+
+def test_a_second_worker_under_the_same_replica_id_is_reported_once_seen_renewing(
+    twins: list[Worker], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Both share every lease of the id, so both poll every source either holds: nothing
+    stops that but the operator, who is told by the log and /healthz."""
+    from newsledger.worker.lifecycle import health
+
+    first, second = twins
+    first.heartbeat()
+    second.heartbeat()  # the instance lease is held: seen, not yet known to be renewed
+    assert second.sharing.duplicate is None
+    first.heartbeat()  # renewed by a live process
+    with caplog.at_level("ERROR", logger="newsledger.worker.sharing"):
+        second.heartbeat()
+        second.heartbeat()
+    assert second.sharing.duplicate == first.sharing.instance
+    errors = [r for r in caplog.records if "another worker is running as replica same" in r.message]
+    assert len(errors) == 1  # once, not at every heartbeat
+    _, details = health(second)
+    assert details["status"] == "degraded"
+    assert details["duplicate_replica"] == first.sharing.instance
+    assert first.sharing.duplicate is None  # the holder cannot see the other; one report is enough
+
+    first.sharing.release()  # stopped (SIGTERM): its instance lease is free at once
+    with caplog.at_level("WARNING", logger="newsledger.worker.sharing"):
+        second.heartbeat()
+    assert second.sharing.duplicate is None
+    assert any("has stopped" in r.message for r in caplog.records)
+    assert "duplicate_replica" not in health(second)[1]
+
+
+def test_a_restart_under_the_same_replica_id_waits_out_the_killed_process_without_an_error(
+    twins: list[Worker], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker with a named id killed (kill -9) and started again: the dead process's
+    instance lease is not renewed, so it is no duplicate; the new one takes the lease
+    once it expires."""
+    import time
+
+    dead, restarted = twins
+    for worker in twins:
+        worker.sharing.set_ttl(0.6)
+    dead.heartbeat()  # then killed: never renews again
+    with caplog.at_level("ERROR", logger="newsledger.worker.sharing"):
+        restarted.heartbeat()
+        restarted.heartbeat()
+        time.sleep(0.7)
+        restarted.heartbeat()
+    assert restarted.sharing.duplicate is None
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    held = restarted.sharing.leases.all(prefix="instance:same")
+    assert [lease.owner for lease in held] == [restarted.sharing.instance]
