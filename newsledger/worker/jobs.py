@@ -73,6 +73,29 @@ def retry_later(
     )
 
 
+#: Seconds after a back-off's end that its retry starts: a poll that starts before the
+#: end is deferred, not made (`Poller.due`).
+RETRY_MARGIN = 0.5
+
+
+def retry_when_due(
+    scheduler: BackgroundScheduler,
+    poll: Callable[[str], Any],
+    source_id: str,
+    retry_at: datetime,
+) -> bool:
+    """Poll a failed source once its back-off ends, if that comes before its next interval
+    poll (a back-off longer than the interval defers the interval polls instead). True if
+    a retry was scheduled."""
+    job = scheduler.get_job(f"source:{source_id}") if scheduler.running else None
+    next_poll = getattr(job, "next_run_time", None)
+    if next_poll is None or retry_at >= next_poll:
+        return False
+    delay = (retry_at - datetime.now(UTC)).total_seconds() + RETRY_MARGIN
+    retry_later(scheduler, poll, source_id, max(RETRY_MARGIN, delay))
+    return True
+
+
 def host_turn(
     scheduler: BackgroundScheduler, poll: Callable[..., Any], source_id: str, host: str
 ) -> None:

@@ -22,7 +22,13 @@ from newsledger.app import App
 from newsledger.metrics import Metrics
 from newsledger.publishing import PublishResult
 from newsledger.worker.hosts import HostShares
-from newsledger.worker.jobs import host_turn, new_scheduler, retry_later, schedule_source
+from newsledger.worker.jobs import (
+    host_turn,
+    new_scheduler,
+    retry_later,
+    retry_when_due,
+    schedule_source,
+)
 from newsledger.worker.observe import observe_poll
 from newsledger.worker.outage import StoreOutage
 from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
@@ -153,6 +159,10 @@ class Worker:
         observe_poll(self.metrics, report, kind=source.kind, seconds=time.perf_counter() - started)
         if report.appended:
             self.publisher.request()
+        if report.outcome.startswith("failed") and report.retry_at and not self._stopping.is_set():
+            # The log and `status` say "retry at …": a first failure of an hourly feed
+            # backs off a minute, then polls again, not an hour later.
+            retry_when_due(self.scheduler, self.poll, source_id, report.retry_at)
         return report
 
     # -- the database going away -----------------------------------------------------
