@@ -106,9 +106,9 @@ def decode(body: bytes, content_type: str | None = None, *, language: str | None
 
     A declaration that does not fit the bytes (a wrong charset) falls through to the
     next one. Undeclared bytes that are not UTF-8 are read as the legacy charset of the
-    source's language (windows-1258 for `vi`, else windows-1252). Either way the result
-    is marked `lossy` so the caller logs a warning; bytes the charset cannot map become
-    U+FFFD.
+    source's language, or, without one, of the text (`_legacy_codec`). Bytes that charset
+    cannot map become U+FFFD, and the result is then marked `lossy` so the caller logs a
+    warning.
     """
     candidates = _candidates(body, content_type)
     for name, how in candidates:
@@ -119,9 +119,35 @@ def decode(body: bytes, content_type: str | None = None, *, language: str | None
         text = nfc(raw.lstrip("\ufeff"))
         return Decoded(text, name, how, lossy=False, verbatim=text is raw)
     first, how = candidates[0]
-    fallback = first if how != "utf-8" else ("cp1258" if language == "vi" else "cp1252")
-    text = body.decode(fallback, errors="replace").lstrip("\ufeff")
-    return Decoded(nfc(text), fallback, "fallback", lossy=True)
+    fallback = first if how != "utf-8" else _legacy_codec(body, language)
+    try:
+        text, lossy = body.decode(fallback), False
+    except UnicodeDecodeError:
+        text, lossy = body.decode(fallback, errors="replace"), True
+    return Decoded(nfc(text.lstrip("\ufeff")), fallback, "fallback", lossy=lossy)
+
+
+#: The tone marks windows-1258 writes as combining characters after a vowel (bytes CC, EC,
+#: DE, D2, F2; windows-1252 reads them as Ì ì Þ Ò ò).
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+#: Read as windows-1258 with at least this share of its letters followed by such a mark,
+#: undeclared bytes are Vietnamese: the 196 real articles of `news-vi`, so encoded, have
+#: 0.12 to 0.21; Western European text in windows-1252 has none, or 0.01 for Italian (its
+#: ì and ò).
+TONE_SHARE = 0.05
+
+
+def _legacy_codec(body: bytes, language: str | None) -> str:
+    """The legacy charset of undeclared bytes that are not UTF-8: windows-1258 for a
+    Vietnamese source, or, with no language given, for bytes that read as Vietnamese in it;
+    else windows-1252. Guessing windows-1252 for Vietnamese stored "Ðà NãÞng" for "Đà
+    Nẵng" in the log, for good."""
+    if language is not None:
+        return "cp1258" if language == "vi" else "cp1252"
+    head = body[:4096].decode("cp1258", errors="replace")
+    letters = sum(c.isalpha() for c in head)
+    tones = sum(c in _TONES for c in head)
+    return "cp1258" if letters and tones / letters >= TONE_SHARE else "cp1252"
 
 
 def utf8_declared(text: str) -> bool:

@@ -149,6 +149,8 @@ def file_item(
     decoded = decode(body, kind, language=language)
     if decoded.lossy:
         log.warning("%s: not valid %s; decoded with replacements", path, decoded.encoding)
+    elif decoded.source == "fallback":  # every byte mapped, but the charset is a guess
+        log.warning("%s: not UTF-8; read as %s", path, decoded.encoding)
     if not decoded.text.strip():
         return None
     url = (path if path.is_absolute() else path.resolve()).as_uri()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from ingest.normalise.canonical import (
     content_hash,
 )
 from ingest.normalise.sanitise import html_to_text, sanitise
+from tests.conftest import _missing
 from tests.ingest.conftest import to_cp1258
 
 VI = "Thủ tướng hai nước đã hội đàm tại Viêng Chăn về hợp tác đường sắt."
@@ -124,7 +126,57 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
 
 def test_undeclared_legacy_vietnamese_is_read_as_windows_1258_for_a_vi_source() -> None:
     decoded = decode(to_cp1258(VI), language="vi")
-    assert decoded.text == VI and decoded.encoding == "cp1258" and decoded.lossy
+    assert decoded.text == VI and decoded.encoding == "cp1258" and decoded.source == "fallback"
+    assert not decoded.lossy  # every byte mapped: nothing replaced, nothing to warn of
+
+
+# Western European text in windows-1252: its ã, õ, ð, ì, ò are bytes windows-1258 reads as
+# Vietnamese letters or tone marks.
+WESTERN = {
+    "pt": "As exportações não param: a missão comercial põe as mãos à obra em Março.",
+    "it": "Così il ministro: la cooperazione sarà più forte, perché l'università è pronta.",
+    "fr": "Le ministre a déclaré à Hanoï que la coopération s'était renforcée cet été.",
+    "is": "Ráðherrann sagði að samstarfið hefði aukist á síðasta ári, með þeirra aðstoð.",
+}
+
+
+def test_undeclared_legacy_vietnamese_is_read_as_windows_1258_without_a_language() -> None:
+    """A folder of old Vietnamese files with no `language` set: windows-1252 stored
+    "Ðà NãÞng" for "Đà Nẵng" in the log, where it can never be mended."""
+    text = "Đà Nẵng tăng cường hợp tác với tỉnh Savannakhet.\n\n" + VI
+    decoded = decode(to_cp1258(text))
+    assert decoded.text == text and decoded.encoding == "cp1258" and not decoded.lossy
+
+
+def test_undeclared_western_text_stays_windows_1252() -> None:
+    for language, text in WESTERN.items():
+        decoded = decode(text.encode("cp1252"))
+        assert (language, decoded.text) == (language, text)
+        assert decoded.encoding == "cp1252" and not decoded.lossy  # a clean file: no warning
+
+
+def test_real_vietnamese_news_in_windows_1258_is_recognised_without_a_language() -> None:
+    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "news-vi"
+    if not corpus.is_dir():
+        _missing(f"the news-vi corpus is not at {corpus.parent} (../shared beside the repo)")
+    articles = sorted(corpus.glob("*.txt"))
+    assert len(articles) > 150
+    wrong = []
+    for path in articles:
+        # The few characters windows-1258 has no byte for (µ, ⁰, an emoji selector) are
+        # what such a file could not hold either.
+        text = "".join(c for c in path.read_text("utf-8") if _in_cp1258(c))
+        if decode(to_cp1258(text)).text != unicodedata.normalize("NFC", text):
+            wrong.append(path.name)
+    assert wrong == []
+
+
+def _in_cp1258(char: str) -> bool:
+    try:
+        to_cp1258(char)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _clean_text_reference(text: str) -> str:
