@@ -140,6 +140,12 @@ class Chunk:
         self._adopt(article, item)
         data = self._content(item, article.article_id, article.version + 1)
         data["previous_hash"] = article.content_hash
+        previous = article.content
+        if data["published_from"] == "fetch" and previous is not None:
+            # An item that never said when it was published was published when first
+            # seen: an edit moves its `updated`, not its publication (docs/feeds.md).
+            data["published"] = previous["published"]
+            data["published_from"] = previous["published_from"]
         article.version += 1
         article.content_hash = item.content_hash
         article.content, article.sightings = data, []

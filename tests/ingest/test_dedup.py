@@ -82,6 +82,30 @@ def test_new_content_at_a_known_canonical_url_is_a_revision_of_the_same_article(
     assert events(store)[-1].data["version"] == 3
 
 
+def test_a_revision_of_an_undated_item_keeps_the_time_it_was_first_seen(
+    store: EventStore,
+) -> None:
+    """An edited folder file or feed item with no date of its own: its publication time
+    is when it was first seen, and an edit three hours later moved it, and the Atom entry's
+    `published` with it."""
+    from datetime import timedelta
+
+    undated = "Hai đoàn đại biểu đã thảo luận về tiến độ xây dựng cảng cạn.\nCông trình sắp xong."
+    recorder = ArticleRecorder(store)
+    recorder.record(FEED, [item(undated)], fetched=T0, correlation_id="c")
+    later = T0 + timedelta(hours=3)
+    recorder.record(FEED, [item(undated + " Ba bên đã ký.")], fetched=later, correlation_id="c")
+    first, revised = events(store)
+    assert (first.data["published_from"], revised.type) == ("fetch", "ArticleRevised")
+    assert revised.data["published"] == first.data["published"] == "2025-05-01T08:00:00Z"
+    assert revised.data["published_from"] == "fetch"
+    assert revised.data["fetched"] == "2025-05-01T11:00:00Z"
+    # A revision that now says when it was published is believed.
+    dated = "Sáng 30/4, " + undated
+    recorder.record(FEED, [item(dated)], fetched=later, correlation_id="c")
+    assert events(store)[-1].data["published_from"] == "body"
+
+
 def test_going_back_to_an_earlier_version_appends_nothing(store: EventStore) -> None:
     record(store, FEED, item())
     record(store, FEED, item(TEXT + " Sửa."))
