@@ -291,7 +291,7 @@ class ProjectionRunner:
         self, name: str | None = None, *, progress: Progress | None = None
     ) -> list[ReplayResult]:
         """Rebuild projections from position 0 into a new generation, then swap it in."""
-        return [replay(self, p, progress) for p in self._select(name)]
+        return replay(self, self._select(name), progress)
 
     def faults(self, name: str) -> list[ProjectionFault]:
         """The events the current generation of projection `name` could not apply."""

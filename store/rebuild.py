@@ -5,6 +5,7 @@ the table and preparation helpers the runner shares with it."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 import threading
@@ -55,14 +56,19 @@ Progress = Callable[[int, int], None]
 
 
 def replay(
-    runner: ProjectionRunner, projection: Projection, progress: Progress | None
-) -> ReplayResult:
-    """Rebuild `projection` from position 0 into a new generation, then swap it in. A
-    second replay of the same projection meanwhile is refused: both would build the same
+    runner: ProjectionRunner, projections: Sequence[Projection], progress: Progress | None
+) -> list[ReplayResult]:
+    """Rebuild each of `projections` from position 0 into a new generation, then swap it
+    in. A second replay of any of them meanwhile is refused: both would build the same
     generation, each dropping the other's tables, and the later swap would drop the live
-    ones."""
-    with _only_replay(runner.store, projection.name) as still_held:
-        return _replay(runner, projection, progress or _quiet, still_held)
+    ones. The leases of all are taken first, so a refused replay has rebuilt nothing (it
+    once rebuilt the views before the one it was refused at)."""
+    names = [p.name for p in projections]
+    with _only_replay(runner.store, names) as still_held:
+        return [
+            _replay(runner, p, progress or _quiet, functools.partial(still_held, p.name))
+            for p in projections
+        ]
 
 
 def _quiet(done: int, total: int) -> None:
@@ -70,19 +76,23 @@ def _quiet(done: int, total: int) -> None:
 
 
 @contextmanager
-def _only_replay(store: EventStore, name: str) -> Iterator[Callable[[], bool]]:
-    """Hold the projection's replay lease, renewed by a thread every RENEW seconds (index
-    builds and the swap take as long as they take), released at the end; yields a check
-    that it is still ours."""
+def _only_replay(store: EventStore, names: Sequence[str]) -> Iterator[Callable[[str], bool]]:
+    """Hold the replay leases of projections `names` (all or none), renewed by a thread
+    every RENEW seconds (index builds and the swap take as long as they take), released at
+    the end; yields a check that a projection's lease is still ours."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     leases = Leases(store.engine, owner=owner, ttl=REPLAY_TTL)
-    lease = REPLAY_LEASE + name
-    if not leases.acquire(lease):
+    wanted = [REPLAY_LEASE + name for name in names]
+    held = leases.acquire_many(wanted)
+    if len(held) < len(wanted):
+        leases.release(held)
         now = datetime.now(UTC)
-        [held] = [found for found in leases.all(prefix=lease) if found.name == lease]
-        left = max(0, int((held.expires_at - now).total_seconds()))
+        taken = {lease.name: lease for lease in leases.all(prefix=REPLAY_LEASE)}
+        lease = next(taken[n] for n in wanted if n not in held)
+        left = max(0, int((lease.expires_at - now).total_seconds()))
+        name = lease.name.removeprefix(REPLAY_LEASE)
         raise StoreError(
-            f"another replay of projection {name!r} is running ({held.owner}); run this one"
+            f"another replay of projection {name!r} is running ({lease.owner}); run this one"
             f" when it has finished (if it died, its claim runs out in {left} s)"
         )
     done = threading.Event()
@@ -92,14 +102,14 @@ def _only_replay(store: EventStore, name: str) -> Iterator[Callable[[], bool]]:
             with contextlib.suppress(StoreError):  # the store down: the next try renews
                 leases.renew()
 
-    renewing = threading.Thread(target=renew, name=f"replay-lease-{name}", daemon=True)
+    renewing = threading.Thread(target=renew, name="replay-leases", daemon=True)
     renewing.start()
     try:
-        yield lambda: lease in leases.held()
+        yield lambda name: REPLAY_LEASE + name in leases.held()
     finally:
         done.set()
         renewing.join()
-        leases.release([lease])
+        leases.release(wanted)
 
 
 def _replay(

@@ -168,6 +168,38 @@ def test_a_second_replay_while_one_runs_is_refused_and_the_views_stay_whole(
     assert again.generation == 3 and _view(runner) == before
 
 
+class OtherCounts(StreamCounts):
+    """The same view under another name, as the worker's views replay one after another."""
+
+    name = "other_counts"
+    table_name = "test_other_counts"
+
+
+def test_a_replay_of_several_views_refused_at_one_rebuilds_none_of_them(
+    store: EventStore,
+) -> None:
+    """`newsledger replay` beside a replay of the topics view was refused at topics, but
+    had rebuilt the views before it in the list first."""
+    _fill(store, 20)
+    runner = ProjectionRunner(store, [OtherCounts(), StreamCounts()], batch_size=5)
+    runner.catch_up()
+    refused: list[str] = []
+
+    def progress(done: int, total: int) -> None:
+        if not refused:  # another operator replays every view meanwhile
+            other = ProjectionRunner(store, [OtherCounts(), StreamCounts()], batch_size=5)
+            with pytest.raises(StoreError, match="another replay of projection 'stream_counts'"):
+                other.replay()
+            refused.append("once")
+
+    [result] = runner.replay("stream_counts", progress=progress)
+    assert refused and result.generation == 2
+    assert runner.checkpoint("other_counts").generation == 1  # not rebuilt by the refused one
+    # Its claims were given back with the refusal: replaying every view now runs.
+    results = ProjectionRunner(store, [OtherCounts(), StreamCounts()], batch_size=5).replay()
+    assert [r.generation for r in results] == [2, 3]
+
+
 def test_the_replay_claim_is_renewed_while_a_replay_outlasts_it(
     store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
