@@ -114,9 +114,10 @@ _KIN = frozenset(
 )
 #: A capitalised word right after an ambiguous name is a name syllable ("Lào Cai", "Mỹ Tho")
 #: unless a title or country-introducing word came just before ("Thủ tướng Đức Angela Merkel").
-_INTRODUCERS = frozenset(
+_INTRODUCERS = frozenset(  # and ministries' last syllables: "Bộ trưởng Giáo dục Lào Phout"
     "tướng thống trưởng sứ vương hoàng tịch thư viên sĩ chức đạo giao phòng nước phía người "
-    "quân đoàn cấp lệnh vụ khanh".split()
+    "quân đoàn cấp lệnh vụ khanh dục tạo thao dựng nghệ tế chính thương pháp nghiệp trường tư "
+    "tải lịch hóa hoá hội binh thông giáo tộc lợi mỏ lượng nguyên động".split()
 )
 
 
@@ -280,8 +281,7 @@ def may_name_country(text: str, *, other_than: str | None = None) -> bool:
 
 
 def _plausible(text: str, start: int, end: int) -> bool:
-    before = text[max(0, start - 40) : start].split()
-    previous = before[-1] if before else ""
+    previous = (text[max(0, start - 40) : start].split() or [""])[-1]
     bare = previous.strip("\"'“”(")
     if not bare:  # the start of a text or sentence: "Anh ấy…", "Mỹ Tho…"
         return text[start:end] not in ("Anh", "Ý", "Việt", "Thái", "Mỹ")
@@ -291,8 +291,9 @@ def _plausible(text: str, start: int, end: int) -> bool:
         # Inside a name ("Vũ Đức Đam", "Nguyễn Văn Nga"), unless the word before is itself
         # a country or a country-holding title ("Việt - Lào", "Quốc hội Đức").
         return bare in names() or bare in ("Quốc", "Hội", "Viện", "Phủ")
-    after = text[end : end + 20].split()
-    following = after[0] if after else ""
+    following = (text[end : end + 20].split() or [""])[0]
+    if following.startswith("động") and text[start:end] == "Lao":
+        return False  # "Bộ trưởng Lao động": labour (Vietnamese writes Laos "Lào")
     at = text.find(following, end) if following else -1
     if at >= 0 and TITLE.match(text[at : at + 40].lower()):
         return True  # "the Lao Prime Minister", "Thủ tướng Anh"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from feeds.actors import country_actors
 from feeds.countries import CountryHit, find_countries
+from feeds.descriptions import in_country, tail_end
 from feeds.finders import WordFinder
 from feeds.sides import Mention, Side
 from feeds.text import sentence_bounds
@@ -19,10 +20,7 @@ from feeds.titles import (
     OFFICE_WORDS,
     ORGANISATION,
     ORGANISATION_ACRONYM,
-    QUALIFIERS,
-    STOP_WORDS,
     TITLE,
-    TITLE_FIRST_WORDS,
     VI_SYLLABLE,
     foreign_only,
     is_group,
@@ -76,7 +74,9 @@ class People:
 
 #: `TITLE.finditer` without its look-behind, tried at every character of every sentence read.
 _TITLES = WordFinder.of(TITLE)
-_TOKEN = re.compile(r"[^\s,;:.!?()\"“”]+|[,;:.!?()\"“”]")
+#: What may stand between a country and its official: nothing, or a possessive ("Vietnam's
+#: Minister of Health", "Laos’ Prime Minister").
+_OWNED = frozenset(("", "'s", "’s", "'", "’"))
 
 
 def find_mentions(
@@ -115,7 +115,7 @@ def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> 
     raw: list[Mention] = []
     taken = -1
     for match in _TITLES.finditer(lowered):
-        if match.start() < taken or _in_country(match.start(), hits):
+        if match.start() < taken or in_country(match.start(), hits):
             continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
         mention = _titled(sentence, lowered, match, hits, language)
         raw.append(mention)
@@ -127,7 +127,7 @@ def _titled(
     sentence: str, lowered: str, match: re.Match[str], hits: list[CountryHit], lang: str
 ) -> Mention:
     office = " ".join(sentence[match.start() : match.end()].split())
-    end = _tail_end(sentence, lowered, match.end(), hits)
+    end = tail_end(sentence, lowered, match.end(), hits)
     country, explicit = None, False
     begin = match.start()
     inside = [h for h in hits if match.start() <= h.start < end]
@@ -137,7 +137,7 @@ def _titled(
         before = [
             h
             for h in hits
-            if h.end <= match.start() and not sentence[h.end : match.start()].strip()
+            if h.end <= match.start() and sentence[h.end : match.start()].strip() in _OWNED
         ]
         if before and lang != "vi":
             country, explicit = before[-1].iso, True
@@ -153,42 +153,6 @@ def _titled(
     return Mention(begin, end, side, explicit)
 
 
-def _in_country(offset: int, hits: list[CountryHit]) -> bool:
-    return any(h.start <= offset < h.end for h in hits)
-
-
-def _tail_end(sentence: str, lowered: str, start: int, hits: list[CountryHit]) -> int:
-    """Where the description after a title ends: a stop word, punctuation or another title."""
-    english = lowered[max(0, start - 12) : start].isascii()
-    end = start
-    previous_upper, previous = True, ""
-    for count, token in enumerate(_TOKEN.finditer(sentence, start)):
-        word = token.group()
-        if count >= 10 or not word[0].isalnum() or word.casefold() in STOP_WORDS:
-            break
-        if (
-            count
-            and word.casefold() in TITLE_FIRST_WORDS
-            and TITLE.match(lowered, token.start())
-            and not _in_country(token.start(), hits)
-        ):
-            break
-        if word in CONNECTORS:
-            continue  # "Minister of Foreign Affairs", "chairwoman of the … Association"
-        upper = word[0].isupper()
-        qualifier = word.casefold() in QUALIFIERS
-        # A lower-case syllable continues an office's name ("Bộ Quốc phòng"), never a
-        # person's ("Pompeo ngày 29/10", "Biden cam kết").
-        if not upper and not qualifier and not (previous_upper and previous in OFFICE_WORDS):
-            break
-        if not upper and not qualifier and english:
-            break  # English office names hold no lower-case word but "of", "the"
-        previous_upper = upper
-        previous = word
-        end = token.end()
-    return end
-
-
 def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
     """The capitalised words ending the description: "Thủ tướng Lào Sonexay Siphandone",
     "Secretary of the Đà Nẵng Party Committee Nguyễn Văn Quảng"; none after an office name
@@ -196,11 +160,14 @@ def _person(tail: str, country: CountryHit | None, offset: int) -> str | None:
     if country is not None:
         tail = tail[country.end - offset :]
     words: list[str] = []
-    for word in reversed(tail.split()):
+    every = tail.split()
+    for word in reversed(every):
         if not word[0].isupper() or word in NOT_NAMES:
             break
         words.insert(0, word)
-    if not words or words[0] in OFFICE_WORDS:
+    # "Minister of Education", "Minister of the Interior": the office's own name.
+    after_connector = len(every) > len(words) and every[-len(words) - 1] in CONNECTORS
+    if not words or words[0] in OFFICE_WORDS or after_connector:
         return None
     if any(w.isupper() and len(w) > 1 for w in words) and not _name_in_capitals(words):
         return None  # an acronym ("TNCS", "UBND")

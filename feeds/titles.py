@@ -116,8 +116,9 @@ TITLE = word_regex(
 )
 ORGANISATION = re.compile(
     rf"(?<![\w-])(?:{trie_regex(sorted(ORGANISATION_WORDS))}"
-    # "Hội Hữu nghị" but not "Hội đồng", "Quốc hội"; "Ngân hàng X" but not the central bank.
-    r"|(?<!quốc )hội(?!\s+(?:đồng|đàm|kiến|nghị|nhập|viên))"
+    # "Hội Hữu nghị" but not "Hội đồng", "Quốc hội", "Xã hội" (the labour ministries' name);
+    # "Ngân hàng X" but not the central bank.
+    r"|(?<!quốc )(?<!xã )hội(?!\s+(?:đồng|đàm|kiến|nghị|nhập|viên))"
     r"|ngân\s+hàng(?!\s+(?:nhà\s+nước|trung\s+ương|thế\s+giới)))(?![\w-])"
 )
 #: Acronyms of organisations are written in capitals; matched case-sensitively.
@@ -162,12 +163,21 @@ QUALIFIERS = frozenset(
 #: Capitalised words that open an office's name rather than a person's ("Bộ Quốc phòng").
 OFFICE_WORDS = frozenset(
     "Bộ Ban Ủy Uỷ Quốc Chính Nhà Cục Sở Hội Đảng Quân Tổng Học Viện Ngoại Kế Tài Công Giao "
+    "Giáo Xây Khoa Lao Năng Dân "
     "Nội Thông Văn Y Tư An Hải Không Lục Cảnh Biên Thường Trung Phó Hạ Thượng Nghị Thủ Lãnh "
     "Đại Ministry Department Office Committee Council Commission National Foreign Defence "
     "Defense State Central Party People's Assembly Congress Senate House Security Affairs "
     "Minister Secretary General Deputy Vice Prime President Republic Democratic Federal Union "
     "Kingdom Government Army Navy Air Force".split()
 )
+#: Offices whose first syllable is also a name ("Tổng Bí thư Nông Đức Mạnh") or whose second
+#: ends a description elsewhere ("hội"): read as an office's name only as a pair.
+OFFICE_PAIRS = frozenset(
+    ("Nông nghiệp", "Thanh tra", "Ngân hàng", "Kiểm toán", "Du lịch", "Lâm nghiệp", "Xã hội")
+)
+#: What joins the parts of a ministry's name: "Giáo dục và Đào tạo", "Văn hóa, Thể thao và
+#: Du lịch", "Lao động - Thương binh và Xã hội".
+OFFICE_JOINS = frozenset(("và", ",", "-", "–"))
 #: Letters of Vietnamese syllables; a name made of such syllables only is Vietnamese unless
 #: the article says otherwise ("Ngụy Phượng Hòa" is named with "Trung Quốc" first).
 VI_SYLLABLE = re.compile(

@@ -130,6 +130,40 @@ def test_meetings_the_old_rules_missed_are_found(
     assert [m.countries for m in _held(text, language)][:1] == [countries]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "sides"),
+    [
+        # Ministers of any portfolio: the ministry's name runs over its lower-case syllables
+        # and its "và", "," and "-" (a new user's article, once no meeting at all).
+        ("Ngày 5/11, Bộ trưởng Giáo dục Việt Nam Nguyễn Văn An đã hội đàm với Bộ trưởng Giáo dục Lào Phout Simmalavong.", "vi",
+         (("VN", "Nguyễn Văn An"), ("LA", "Phout Simmalavong"))),
+        ("Ngày 5/11, Bộ trưởng Bộ Giáo dục và Đào tạo Việt Nam hội đàm với Bộ trưởng Bộ Giáo dục và Thể thao Lào tại Hà Nội.", "vi",
+         (("VN", None), ("LA", None))),
+        ("Sáng 5/11, Bộ trưởng Xây dựng Việt Nam đã hội đàm với Bộ trưởng Công chính và Vận tải Lào tại Viêng Chăn.", "vi",
+         (("VN", None), ("LA", None))),
+        ("Sáng 5/11, Bộ trưởng Bộ Văn hóa, Thể thao và Du lịch Việt Nam hội đàm với Bộ trưởng Thông tin, Văn hóa và Du lịch Lào.", "vi",
+         (("VN", None), ("LA", None))),
+        ("Sáng 5/11, Bộ trưởng Bộ Lao động - Thương binh và Xã hội Việt Nam hội đàm với Bộ trưởng Lao động và Phúc lợi Xã hội Lào.", "vi",
+         (("VN", None), ("LA", None))),
+        # A name that starts like a ministry is still a name; a list of people is no ministry.
+        ("Tổng Bí thư Nông Đức Mạnh hội đàm với Tổng Bí thư Lào Chummaly Sayasone.", "vi",
+         (("VN", "Nông Đức Mạnh"), ("LA", "Chummaly Sayasone"))),
+        ("Bộ trưởng Ngoại giao Bùi Thanh Sơn, Nguyễn Văn An và Bộ trưởng Ngoại giao Lào đã hội đàm.", "vi",
+         (("VN", "Bùi Thanh Sơn"), ("LA", None))),
+        # English wire copy names the country with a possessive.
+        ("Vietnam's Minister of Education and Training held talks with Laos's Minister of Education and Sports in Vientiane on Wednesday.", "en",
+         (("VN", None), ("LA", None))),
+        ("Vietnam’s Minister of Health held talks with Laos’ Minister of Health on Wednesday.", "en",
+         (("VN", None), ("LA", None))),
+    ],
+)  # fmt: skip
+def test_ministers_of_every_portfolio_and_possessive_countries_make_a_meeting(
+    text: str, language: str, sides: tuple[tuple[str, str | None], ...]
+) -> None:
+    (meeting,) = _held(text, language)
+    assert tuple((s.country, s.person) for s in meeting.sides) == sides
+
+
 def test_talks_in_a_sentence_naming_no_country_take_the_countries_named_earlier() -> None:
     text = (
         "Thai Prime Minister Srettha Thavisin arrived in Hà Nội on Monday. On Tuesday morning, "
