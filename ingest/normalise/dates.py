@@ -101,6 +101,10 @@ def choose(
     unusable: unreadable, or later than the fetch by more than FUTURE_TOLERANCE (a feed
     dated 9999 pinned itself atop the index and every feed's `updated`)."""
     latest = fetched + FUTURE_TOLERANCE
+    if given is not None and given_from == "dateline":
+        # A dateline names a day (` date 2025-03-02 VIENTIANE —`), read without the source's
+        # zone: its midnight there, as for a day named in the lead ("Ngày 2/3/2025").
+        given = _midnight(given.date(), zone)
     if given is not None and given <= latest:
         return Dated(given.astimezone(UTC), given_from), False
     loose = parse_loose(raw, zone) if raw and given is None else None

@@ -39,7 +39,8 @@ def test_a_folder_of_text_markdown_and_html_files_is_ingested(
     assert titled["text"].startswith("Chiều 3/3") and titled["language"] == "vi"
     assert titled["extractor"] == "folder-text" and titled["html"] is None
     dated = by_file["002_expressway.txt"]
-    assert dated["published"] == "2025-03-10T00:00:00Z" and dated["place"] == "VIENTIANE"
+    # The dateline's day at midnight in the source's zone (UTC+7), as a day in the lead.
+    assert dated["published"] == "2025-03-09T17:00:00Z" and dated["place"] == "VIENTIANE"
     assert dated["title"].startswith("Lao and Vietnamese officials on Monday opened")
     assert dated["language"] == "en" and not dated["text"].startswith("date")
     assert by_file["003_ghi-chu.md"]["title"] == "Tuần lễ văn hóa Lào tại Đà Nẵng"
