@@ -96,6 +96,9 @@ def test_a_position_past_the_logs_range_and_a_port_in_use_are_one_line(tmp_path:
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n', encoding="utf-8")
     error = _one_line(newsledger("events", "--after", str(2**63), config=config))
     assert error == f"Error: --after {2**63} is not a log position (0 to 2^63-1)"
+    # A negative limit printed nothing and said nothing.
+    error = _one_line(newsledger("events", "--limit", "-1", config=config))
+    assert "'--limit': -1 is not in the range x>=0" in error, error
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
