@@ -206,15 +206,15 @@ def import_command(app: App, file: Path) -> None:
 @click.option("--type", "types", multiple=True, metavar="T", help="Only events of this type.")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they arrive.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of a table.")
-@click.option(
-    "--limit", type=click.IntRange(min=0), default=None, help="Stop after this many events."
-)
+@click.option("--limit", type=int, default=None, help="Stop after this many events.")
 @click.pass_obj
 def events(
     app: App, after: int, types: tuple[str, ...], follow: bool, as_json: bool, limit: int | None
 ) -> None:
     """Print events for a person to read (a table), or as JSON Lines with --json."""
     check_after(after, "--after")
+    if limit is not None and limit < 0:  # it printed nothing and said nothing
+        raise click.ClickException(f"--limit {limit} is not a number of events (0 or more)")
     store = app.store
     wanted = list(types) or None
     printed = 0
