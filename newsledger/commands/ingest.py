@@ -85,6 +85,12 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
         # A full disk or a lost database mid-round: what was committed stays committed,
         # and the operator must be told how much (each append is one transaction).
         raise StoreError(f"{exc}; {_appended_since(app.store, before)} before it") from exc
+    except KeyboardInterrupt:
+        # Ctrl-C: the batches committed stay (the next fetch goes on from them), and
+        # "Aborted!" alone left the operator guessing.
+        raise click.ClickException(
+            f"interrupted; {_appended_since(app.store, before)} before it"
+        ) from None
     table = TextTable(title=f"polling round at {timestamp(now)}")
     for name in ("source", "outcome", "status", "items", "ingested", "revised", "sighted", "note"):
         table.add_column(

@@ -127,3 +127,55 @@ def test_a_sqlite_file_that_can_never_open_is_one_line_at_once(
         _one_line(folder)
         == f"Error: DATABASE_URL: {tmp_path / 'adir'} is a folder, not a database file"
     )
+
+
+def test_ctrl_c_during_a_fetch_says_how_many_events_were_kept(tmp_path: Path) -> None:
+    """ "Aborted!" alone left the operator guessing what the interrupted round had stored;
+    each batch is one transaction, and the next fetch goes on from where it stopped."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from tests.security.conftest import REPO
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(20_000):
+        (folder / f"{n}.txt").write_text(
+            f"Tin số {n}\n\nHai bên trao đổi về dự án số {n} tại Viêng Chăn.\n", "utf-8"
+        )
+    db = tmp_path / "n.db"
+    config = tmp_path / "newsledger.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{db}"\n\n[[sources]]\nid = "many"\nkind = "folder"\n'
+        f'path = "{folder}"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLEDGER_")}
+    env["PYTHONPATH"] = str(REPO)
+    fetch = subprocess.Popen(
+        [sys.executable, "-m", "newsledger.cli", "--config", str(config), "fetch"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def stored() -> int:
+        try:
+            with sqlite3.connect(db) as conn:
+                return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+        except sqlite3.Error:
+            return 0
+
+    deadline = time.monotonic() + 120
+    while stored() == 0 and fetch.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    fetch.send_signal(signal.SIGINT)
+    _, err = fetch.communicate(timeout=120)
+    kept = stored()
+    assert 0 < kept < 20_000, "the round ended before it could be interrupted"
+    assert fetch.returncode == 1
+    assert err.strip().splitlines() == [
+        f"Error: interrupted; {kept} events were appended before it"
+    ]
