@@ -3,6 +3,7 @@ and `status` say "retry at …", and the worker keeps its word."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +23,26 @@ def server() -> Iterator[FeedServer]:
     served.close()
 
 
-def _worker(config: Path) -> Worker:
+@contextlib.contextmanager
+def running(tmp_path: Path, server: FeedServer, *, interval: str, backoff: str) -> Iterator[Worker]:
+    """A started worker polling one feed of `server`, stopped at the end."""
+    config = write_config(
+        tmp_path,
+        store_url=f"sqlite:///{tmp_path}/retry.db",
+        sources=[{"id": "news", "kind": "feed", "url": server.url("news"), "interval": interval}],
+    )
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('backoff_base = "1s"', f'backoff_base = "{backoff}"'), "utf-8")
     app = App(settings=load_settings(str(config), environ={}))
-    settings = parse_worker_settings(app.settings.raw, file=app.settings.name, environ={})
-    return Worker(app, settings)
+    worker = Worker(
+        app, parse_worker_settings(app.settings.raw, file=app.settings.name, environ={})
+    )
+    try:
+        worker.start()
+        yield worker
+    finally:
+        worker.stop()
+        app.close()
 
 
 def test_a_feed_that_failed_is_retried_when_its_back_off_ends_and_then_recovers(
@@ -33,45 +50,23 @@ def test_a_feed_that_failed_is_retried_when_its_back_off_ends_and_then_recovers(
 ) -> None:
     from datetime import UTC, datetime
 
-    config = write_config(
-        tmp_path,
-        store_url=f"sqlite:///{tmp_path}/retry.db",
-        # Hourly, as news feeds are: without the retry it would be polled again in an hour.
-        sources=[{"id": "news", "kind": "feed", "url": server.url("news"), "interval": "1h"}],
-    )
-    worker = _worker(config)  # backoff_base "1s" (write_config): retried within ~1.5 s
-    try:
-        worker.start()
+    # Hourly, as news feeds are: without the retry it would be polled again in an hour.
+    with running(tmp_path, server, interval="1h", backoff="1s") as worker:
         wait_for(lambda: server.requests.get("news", 0) >= 1, timeout=20)  # 404: not there
         server.publish("news", [news_item("news", 1, now=datetime.now(UTC))])
-        wait_for(lambda: server.requests.get("news", 0) >= 2, timeout=20)
+        wait_for(lambda: server.requests.get("news", 0) >= 2, timeout=20)  # retried in ~1.5 s
         store = worker.app.store
         wait_for(lambda: any(e.type == "ArticleIngested" for e in store.read_all()), timeout=20)
         failed = [e for e in store.read_all() if e.type == "SourceFetchFailed"]
         assert len(failed) == 1
         # Recovered: no further retry is due, only the hourly poll.
         assert worker.scheduler.get_job("retry:news") is None
-    finally:
-        worker.stop()
-        worker.app.close()
 
 
 def test_a_back_off_longer_than_the_interval_schedules_no_early_retry(
     tmp_path: Path, server: FeedServer
 ) -> None:
-    config = write_config(
-        tmp_path,
-        store_url=f"sqlite:///{tmp_path}/late.db",
-        sources=[{"id": "news", "kind": "feed", "url": server.url("news"), "interval": "2s"}],
-    )
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('backoff_base = "1s"', 'backoff_base = "1h"'), encoding="utf-8")
-    worker = _worker(config)
-    try:
-        worker.start()
+    with running(tmp_path, server, interval="2s", backoff="1h") as worker:
         wait_for(lambda: server.requests.get("news", 0) >= 1, timeout=20)
         wait_for(lambda: worker.app.store.head() >= 1, timeout=20)
         assert worker.scheduler.get_job("retry:news") is None  # the interval comes first
-    finally:
-        worker.stop()
-        worker.app.close()
