@@ -14,11 +14,10 @@ from feeds.capitals import recased as recase
 from feeds.finders import WordFinder
 from feeds.regex_parts import trie_regex
 from feeds.text import WordScanner, word_regex
-from feeds.titles import STOP_WORDS, TITLE
+from feeds.titles import MINISTRY_ENDS, STOP_WORDS, TITLE
 
 #: CLDR region codes that are not states (or are groupings), never a side of a meeting.
-_NOT_STATES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "AC", "CP", "DG", "EA"})
-_NOT_STATES |= frozenset({"IC", "TA", "BV", "HM", "UM"})
+_NOT_STATES = frozenset("EU EZ UN QO ZZ XA XB AQ AC CP DG EA IC TA BV HM UM".split())
 
 #: Short forms, older spellings and demonyms CLDR does not list (CLDR gives the official
 #: short name: "Hoa Kỳ", "United States"; the news writes "Mỹ", "US", "American").
@@ -114,10 +113,9 @@ _KIN = frozenset(
 )
 #: A capitalised word right after an ambiguous name is a name syllable ("Lào Cai", "Mỹ Tho")
 #: unless a title or country-introducing word came just before ("Thủ tướng Đức Angela Merkel").
-_INTRODUCERS = frozenset(  # and ministries' last syllables: "Bộ trưởng Giáo dục Lào Phout"
+_INTRODUCERS = frozenset(
     "tướng thống trưởng sứ vương hoàng tịch thư viên sĩ chức đạo giao phòng nước phía người "
-    "quân đoàn cấp lệnh vụ khanh dục tạo thao dựng nghệ tế chính thương pháp nghiệp trường tư "
-    "tải lịch hóa hoá hội binh thông giáo tộc lợi mỏ lượng nguyên động".split()
+    "quân đoàn cấp lệnh vụ khanh".split()
 )
 
 
@@ -297,4 +295,5 @@ def _plausible(text: str, start: int, end: int) -> bool:
     at = text.find(following, end) if following else -1
     if at >= 0 and TITLE.match(text[at : at + 40].lower()):
         return True  # "the Lao Prime Minister", "Thủ tướng Anh"
-    return not (following[:1].isupper() and bare.casefold() not in _INTRODUCERS)
+    ministry = bare.casefold() in MINISTRY_ENDS and "bộ" in text[max(0, start - 60) : start].lower()
+    return not (following[:1].isupper() and bare.casefold() not in _INTRODUCERS and not ministry)

@@ -178,6 +178,12 @@ OFFICE_PAIRS = frozenset(
 #: What joins the parts of a ministry's name: "Giáo dục và Đào tạo", "Văn hóa, Thể thao và
 #: Du lịch", "Lao động - Thương binh và Xã hội".
 OFFICE_JOINS = frozenset(("và", ",", "-", "–"))
+#: Ministries' last syllables ("Giáo dục", "Lao động"): a country may follow them inside a
+#: ministry's name ("Bộ trưởng Giáo dục Lào Phout"), never elsewhere ("sân vận động Mỹ Đình").
+MINISTRY_ENDS = frozenset(
+    "dục tạo thao dựng nghệ tế chính thương pháp nghiệp trường tư tải lịch hóa hoá hội binh "
+    "thông giáo tộc lợi mỏ lượng nguyên động".split()
+)
 #: Letters of Vietnamese syllables; a name made of such syllables only is Vietnamese unless
 #: the article says otherwise ("Ngụy Phượng Hòa" is named with "Trung Quốc" first).
 VI_SYLLABLE = re.compile(

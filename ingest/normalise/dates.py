@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -103,8 +104,10 @@ def choose(
     latest = fetched + FUTURE_TOLERANCE
     if given is not None and given_from == "dateline":
         # A dateline names a day (` date 2025-03-02 VIENTIANE —`), read without the source's
-        # zone: its midnight there, as for a day named in the lead ("Ngày 2/3/2025").
-        given = _midnight(given.date(), zone)
+        # zone: its midnight there, as for a day named in the lead ("Ngày 2/3/2025"). (Year
+        # 1 or 9999 in a zone that moves it out of range: as it was read.)
+        with contextlib.suppress(OverflowError, ValueError):
+            given = _midnight(given.date(), zone)
     if given is not None and given <= latest:
         return Dated(given.astimezone(UTC), given_from), False
     loose = parse_loose(raw, zone) if raw and given is None else None

@@ -64,6 +64,8 @@ def parse_feed(
         warnings.append(
             f"charset did not fit the bytes; decoded as {decoded.encoding} with replacements"
         )
+    elif decoded.source == "fallback":  # every byte mapped, but the charset is a guess
+        warnings.append(f"no charset declared and not UTF-8; read as {decoded.encoding}")
     head = decoded.text.lstrip()[:512].lower()
     if head.startswith("<!doctype html") or head.startswith("<html"):
         raise FetchError("parse", "the server sent an HTML page, not a feed")

@@ -35,6 +35,8 @@ def extract_page(
     decoded = decode(body, content_type, language=language)
     if decoded.lossy:
         log.warning("%s: charset did not fit the bytes; decoded with replacements", url)
+    elif decoded.source == "fallback":  # every byte mapped, but the charset is a guess
+        log.warning("%s: no charset declared and not UTF-8; read as %s", url, decoded.encoding)
     return extract_html(decoded.text, url=url, language=language, extractor=extractor)
 
 

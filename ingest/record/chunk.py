@@ -141,11 +141,12 @@ class Chunk:
         data = self._content(item, article.article_id, article.version + 1)
         data["previous_hash"] = article.content_hash
         previous = article.content
-        if data["published_from"] == "fetch" and previous is not None:
+        if data["published_from"] == "fetch" and previous and previous.get("published"):
             # An item that never said when it was published was published when first
-            # seen: an edit moves its `updated`, not its publication (docs/feeds.md).
+            # seen: an edit moves its `updated`, not its publication (docs/feeds.md). A v1
+            # event, upcast, does not say where its time came from: the fetch, then.
             data["published"] = previous["published"]
-            data["published_from"] = previous["published_from"]
+            data["published_from"] = previous.get("published_from") or "fetch"
         article.version += 1
         article.content_hash = item.content_hash
         article.content, article.sightings = data, []

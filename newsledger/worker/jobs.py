@@ -60,9 +60,15 @@ def schedule_source(
 
 
 def retry_later(
-    scheduler: BackgroundScheduler, poll: Callable[[str], Any], source_id: str, delay: float
+    scheduler: BackgroundScheduler,
+    poll: Callable[[str], Any],
+    source_id: str,
+    delay: float,
+    *,
+    executor: str = "default",
 ) -> None:
-    """Poll `source_id` once after `delay` seconds (its own interval may be an hour)."""
+    """Poll `source_id` once after `delay` seconds (its own interval may be an hour), on
+    `executor`, the source's own pool (folders have theirs)."""
     scheduler.add_job(
         poll,
         "date",
@@ -70,6 +76,7 @@ def retry_later(
         id=f"retry:{source_id}",
         replace_existing=True,
         run_date=datetime.now(UTC) + timedelta(seconds=delay),
+        executor=executor,
     )
 
 
@@ -92,7 +99,8 @@ def retry_when_due(
     if next_poll is None or retry_at >= next_poll:
         return False
     delay = (retry_at - datetime.now(UTC)).total_seconds() + RETRY_MARGIN
-    retry_later(scheduler, poll, source_id, max(RETRY_MARGIN, delay))
+    executor = getattr(job, "executor", "default")
+    retry_later(scheduler, poll, source_id, max(RETRY_MARGIN, delay), executor=executor)
     return True
 
 

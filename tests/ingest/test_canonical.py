@@ -137,6 +137,8 @@ WESTERN = {
     "it": "Così il ministro: la cooperazione sarà più forte, perché l'università è pronta.",
     "fr": "Le ministre a déclaré à Hanoï que la coopération s'était renforcée cet été.",
     "is": "Ráðherrann sagði að samstarfið hefði aukist á síðasta ári, með þeirra aðstoð.",
+    "it-short": "Così è più però sì.",
+    "it-place": "Città di Forlì",
 }
 
 

@@ -76,3 +76,16 @@ def test_the_source_date_wins_then_the_dateline_then_the_text_then_the_fetch_tim
     assert choose(given=None, given_from="feed", raw=None, dateline=None, **nothing)[0] == Dated(
         FETCHED, "fetch"
     )
+
+
+def test_a_datelines_day_is_midnight_in_the_sources_zone_and_year_1_does_not_break_it() -> None:
+    """` date 2025-03-02 VIENTIANE —` and "Ngày 2/3/2025" in the lead name one day: both
+    are its midnight where the source is. A dateline of year 1 in UTC+7 has no such
+    midnight in range: it is kept as read, not an OverflowError failing every poll."""
+    common = {"raw": None, "dateline": None, "text": "", "fetched": FETCHED, "zone": HCM}
+    day = datetime(2025, 3, 2, tzinfo=UTC)
+    assert choose(given=day, given_from="dateline", **common)[0] == Dated(
+        datetime(2025, 3, 1, 17, tzinfo=UTC), "dateline"
+    )
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    assert choose(given=first, given_from="dateline", **common)[0] == Dated(first, "dateline")
