@@ -146,6 +146,10 @@ class Leases:
             lease.name for lease in self.all() if lease.owner == self.owner and lease.held_at(now)
         )
 
+    def find(self, name: str) -> Lease | None:
+        """The row of lease `name` (whoever holds it, if anyone), or None if it has none."""
+        return next((lease for lease in self.all(prefix=name) if lease.name == name), None)
+
     def all(self, *, prefix: str = "") -> list[Lease]:
         """Every lease row (optionally those whose name starts with `prefix`), by name."""
         return all_leases(self.engine, prefix=prefix)

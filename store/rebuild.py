@@ -87,8 +87,8 @@ def _only_replay(store: EventStore, names: Sequence[str]) -> Iterator[Callable[[
     if len(held) < len(wanted):
         leases.release(held)
         now = datetime.now(UTC)
-        taken = {lease.name: lease for lease in leases.all(prefix=REPLAY_LEASE)}
-        lease = next(taken[n] for n in wanted if n not in held)
+        lease = leases.find(next(n for n in wanted if n not in held))
+        assert lease is not None  # `acquire_many` inserted the row of every name it was given
         left = max(0, int((lease.expires_at - now).total_seconds()))
         name = lease.name.removeprefix(REPLAY_LEASE)
         raise StoreError(

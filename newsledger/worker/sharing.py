@@ -121,10 +121,9 @@ class SourceSharing:
                 )
             self.duplicate, self._seen_expiry = None, None
             return None
-        held = [lease for lease in self._instance.all(prefix=name) if lease.name == name]
-        if not held:
+        lease = self._instance.find(name)
+        if lease is None:
             return self.duplicate
-        lease = held[0]
         renewed = self._seen_expiry is not None and lease.expires_at > self._seen_expiry
         self._seen_expiry = lease.expires_at
         if renewed and self.duplicate != lease.owner:
