@@ -114,6 +114,13 @@ def import_lines(
             if len(batch) >= _BATCH:
                 _load(conn, batch)
                 batch = []
+        if count == 0 and not framed:
+            # A v1 export of an empty store was empty too, but importing it changes nothing:
+            # an empty file is far likelier an export or a copy that failed.
+            raise ImportRefusedError(
+                "the file holds no events and no format line: not an export (an export,"
+                " even of an empty store, holds its format and end lines)"
+            )
         if framed and not ended:
             raise ImportRefusedError(
                 f"the file ends after line {number} ({count} events) without its end line: "

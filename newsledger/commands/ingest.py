@@ -114,6 +114,9 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
     total = sum(r.appended for r in reports)
     failed = sum(1 for r in reports if r.outcome.startswith("failed:"))
     click.echo(f"{total} events appended; {failed} of {len(reports)} sources failed")
+    if reports and failed == len(reports):
+        # As `run --once`: a failing source is news for `status`, every one failing is not.
+        raise click.ClickException(f"every source polled failed ({failed} of {failed})")
 
 
 def _appended_since(store: EventStore, before: int) -> str:

@@ -107,11 +107,18 @@ def _run_once(worker: Worker, stop: threading.Event) -> None:
         worker.interrupt()
 
     threading.Thread(target=interrupt_on_signal, daemon=True).start()
+    polled = failed = 0
     for report in lifecycle.run_once(worker):
         counts = (
             ", ".join(f"{n} {t}" for t, n in sorted(report.events.items()) if n) or "nothing new"
         )
         click.echo(f"{report.source_id}: {report.outcome} ({counts})")
+        polled += 1
+        failed += report.outcome.startswith("failed:")
+    if polled and failed == polled:
+        # Some sources failing is the usual day (their failures are facts in the log); all
+        # of them failing is a network, proxy or configuration problem cron should report.
+        raise click.ClickException(f"every source polled failed ({failed} of {polled})")
 
 
 def _start_server(

@@ -99,6 +99,22 @@ def test_fetch_of_an_unknown_source_is_a_one_line_error(tmp_path: Path, sqlite_u
     assert "unknown source 'nope'" in result.output and "Traceback" not in result.output
 
 
+def test_fetch_exits_1_when_every_source_polled_failed(
+    tmp_path: Path, sqlite_url: str, httpserver: HTTPServer
+) -> None:
+    # One source failing is a fact for `status` (exit 0, above); every one failing is the
+    # network or the configuration, which a cron job must hear about.
+    httpserver.expect_request("/missing").respond_with_data("no", status=404)
+    config = write_config(tmp_path, sqlite_url, httpserver.url_for("/rss"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(config), "fetch", "--source", "broken"])
+    assert result.exit_code == 1, result.output
+    assert "failed:http_status" in result.output
+    assert result.output.rstrip().endswith("Error: every source polled failed (1 of 1)")
+    both = ["fetch", "--source", "broken", "--source", "samples"]
+    assert runner.invoke(cli, ["--config", str(config), *both]).exit_code == 0
+
+
 def test_a_bad_configuration_is_rejected_naming_file_source_and_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(

@@ -117,3 +117,10 @@ def test_durations_accept_compound_forms() -> None:
     assert parse_duration("1d") == 86400
     with pytest.raises(ValueError):
         parse_duration("15 minutes")
+
+
+def test_a_bare_number_is_seconds_as_the_readme_says() -> None:
+    assert parse_duration(900) == parse_duration("15m") == 900
+    assert parse_duration(2.5) == 2.5
+    with pytest.raises(ValueError, match="at most 366d"):
+        parse_duration(367 * 86400)

@@ -120,6 +120,24 @@ def test_import_says_when_a_file_has_no_end_line_to_check(sqlite_url: str, tmp_p
     assert "imported 3 events" in out and "no end line" in out and "cannot be checked" in out
 
 
+def test_an_empty_file_or_blank_lines_are_refused_as_no_export(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # An export that failed or a copy cut to nothing: taken as an empty export it said
+    # "imported 0 events" and left the operator believing the log was moved.
+    for content in (b"", b"\n\n  \n"):
+        dump = tmp_path / "dump.jsonl"
+        dump.write_bytes(content)
+        code, out, err = run(sqlite_url, "import", str(dump))
+        assert code == 1, out
+        assert err.strip().startswith("Error: the file holds no events and no format line")
+    # An export of an empty store is still imported: it has its format and end lines.
+    empty = tmp_path / "empty.jsonl"
+    assert run(f"sqlite:///{tmp_path}/nothing.db", "export", "-o", str(empty))[0] == 0
+    code, out, _ = run(sqlite_url, "import", str(empty))
+    assert code == 0 and "imported 0 events" in out
+
+
 def test_verify_says_ok_then_names_the_tampered_position(sqlite_url: str) -> None:
     _fill(sqlite_url, 4)
     code, out, _ = run(sqlite_url, "verify")

@@ -100,6 +100,21 @@ def test_run_once_offline_with_the_shipped_configuration_publishes_topic_feeds(
     }
 
 
+def test_run_once_exits_1_when_every_source_it_polled_failed(tmp_path: Path) -> None:
+    # Nothing listens on port 9: both feeds fail, as with no network or a wrong proxy.
+    url = f"sqlite:///{tmp_path}/s.db"
+    feeds = [
+        {"id": name, "kind": "feed", "url": f"http://127.0.0.1:9/{name}.rss"}
+        for name in ("one", "two")
+    ]
+    write_config(tmp_path, store_url=url, sources=feeds)
+    result = newsledger("run", "--once", cwd=tmp_path, env=worker_env())
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "one: failed:connect" in result.stdout and "two: failed:connect" in result.stdout
+    assert result.stderr.rstrip().endswith("Error: every source polled failed (2 of 2)")
+    assert len(events_of(url, "SourceFetchFailed")) == 2  # the failures are still recorded
+
+
 def test_status_prints_tables_of_sources_projections_and_feed_files(tmp_path: Path) -> None:
     copy_samples(tmp_path)
     url = f"sqlite:///{tmp_path}/s.db"
