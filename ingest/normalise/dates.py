@@ -22,8 +22,11 @@ _AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?(?!\w)")
 _GMT = re.compile(r"\(?\s*(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?", re.IGNORECASE)
 _VI_WEEKDAY = re.compile(r"^\s*(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s*,?\s*", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# "ngày 14/3/2025", "14-3-2025", "14.3.2025" in a Vietnamese lead: a full date.
-_FULL = re.compile(r"(?<![\d/])(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)(?![\d/])")
+# "ngày 14/3/2025", "14-3-2025", "14.3.2025" in a Vietnamese lead: a full date. No digit or
+# "/" before the day, checked after its first digit: a pattern that opens with a look-behind
+# is tried at every character, one that opens with a digit only at digits (20 -> 7 µs a
+# lead; the recorder runs it on every undated article).
+_FULL = re.compile(r"(\d(?<![\d/]\d)\d?)[/.-](\d{1,2})[/.-]((?:19|20)\d\d)(?![\d/])")
 # "Sáng 14/3", "Chiều 5/10,", "Ngày 11/9": a day and month with the time of day first.
 _DAY_MONTH = re.compile(
     r"(?<!\w)(?:sáng|chiều|trưa|tối|đêm|ngày|hôm)(?:\s+nay)?\s+(\d{1,2})/(\d{1,2})(?![\d/])",
@@ -78,6 +81,8 @@ def date_in_text(text: str, *, fetched: datetime, zone: tzinfo) -> datetime | No
         day = _date(int(found[3]), int(found[2]), int(found[1]))
         if day is not None and day <= today + timedelta(days=1):
             return _midnight(day, zone)
+    if "/" not in lead:  # which "Sáng 14/3" needs: most leads have none (20 µs saved)
+        return None
     partial = _DAY_MONTH.search(lead)
     if partial is not None:
         for year in (today.year, today.year - 1):

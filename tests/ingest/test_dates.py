@@ -54,6 +54,25 @@ def test_numbers_that_are_not_dates_are_not_inferred() -> None:
         assert date_in_text(text, fetched=FETCHED, zone=HCM) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Ngày 14.3.2025, hai bên ký kết.", (2025, 3, 14)),
+        ("(14-3-2025) Hai bên ký kết.", (2025, 3, 14)),
+        ("Mã số A14/3/2025 được cấp.", (2025, 3, 14)),  # a letter before the day is no digit
+        ("Số 114/3/2025 được cấp.", None),  # three digits: a reference number, not a day
+        ("Văn bản 2/14/3/2025 được cấp.", None),  # a "/" before the day: a path, not a date
+        ("Hợp đồng 14/3/20255 được ký.", None),
+    ],
+)
+def test_a_full_date_needs_a_day_of_at_most_two_digits_with_no_digit_or_slash_before(
+    text: str, day: tuple[int, int, int] | None
+) -> None:
+    found = date_in_text(text, fetched=FETCHED, zone=HCM)
+    expected = None if day is None else datetime(*day, tzinfo=HCM).astimezone(UTC)
+    assert found == expected
+
+
 def test_the_source_date_wins_then_the_dateline_then_the_text_then_the_fetch_time() -> None:
     source = datetime(2026, 9, 14, 12, tzinfo=UTC)
     line = datetime(2025, 3, 2, tzinfo=UTC)
