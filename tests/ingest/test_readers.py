@@ -186,3 +186,29 @@ def test_a_program_without_a_main_guard_polls_a_large_folder_once(tmp_path: Path
     # Its reader processes share its stderr and warn of nothing there: started with
     # `python -m`, each printed runpy's RuntimeWarning that the module was imported already.
     assert "Warning" not in done.stderr, done.stderr
+
+
+def test_an_item_crosses_a_process_boundary_unchanged_whatever_its_text() -> None:
+    # Items are pickled with their texts in UTF-16 (Item.__reduce__): every field must come
+    # back equal, an astral character, a lone surrogate and a missing html included.
+    import pickle
+
+    from ingest.normalise.items import Item
+
+    texts = ["Hội đàm Việt Nam – Lào 🇻🇳🇱🇦", "plain ASCII", "half \ud83d of a pair", ""]
+    for n, text in enumerate(texts):
+        item = Item(
+            url=f"https://e.vn/{n}",
+            canonical_url=None,
+            guid=None,
+            title=text,
+            text=text * 3,
+            html=None if n % 2 else f"<p>{text}</p>",
+            language="vi",
+            published=None,
+            extractor="folder-text",
+            content_hash=f"{n:064d}",
+            author="Tác giả",
+        )
+        back = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == item and type(back) is Item
