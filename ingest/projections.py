@@ -88,12 +88,13 @@ def health(state: SourceState | None, *, enabled: bool, configured: str) -> str:
 def next_poll(
     *, interval: float, last_attempt: datetime | None, retry_at: datetime | None
 ) -> datetime | None:
-    """When a source is due next: its interval after the last attempt, and not before a
-    back-off or a host's Retry-After ends. None: at once."""
-    due = last_attempt + timedelta(seconds=interval) if last_attempt is not None else None
-    if retry_at is not None and (due is None or retry_at > due):
+    """When a source is due next: its interval after the last attempt; after a failure,
+    when its back-off or a host's Retry-After ends, earlier or later than that (the worker
+    retries a failed source then, newsledger/worker/jobs.py, and `sources` and `run --once`
+    must agree with it). None: at once."""
+    if retry_at is not None:
         return retry_at
-    return due
+    return last_attempt + timedelta(seconds=interval) if last_attempt is not None else None
 
 
 _TEXT_FIELDS = {

@@ -29,3 +29,13 @@ class TextTable(Table):
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
         cells = (visible(cell) if isinstance(cell, str) else cell for cell in renderables)
         super().add_row(*cells, **kwargs)
+
+
+#: A message longer than this (a hostile reason phrase, a whole HTML error page) is cut in a
+#: table; the JSON outputs and the log hold it whole.
+CELL_CHARS = 400
+
+
+def clip(text: str, limit: int = CELL_CHARS) -> str:
+    """`text` for a table cell that wraps: whole up to `limit` characters, else cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

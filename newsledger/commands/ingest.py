@@ -29,7 +29,7 @@ from newsfacts import (
     timestamp,
 )
 from newsledger.app import App
-from newsledger.terminal import TextConsole, TextTable
+from newsledger.terminal import TextConsole, TextTable, clip
 from store import EventStore, ProjectionRunner, StoreError
 
 
@@ -98,6 +98,8 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
             justify="right"
             if name in ("status", "items", "ingested", "revised", "sighted")
             else "left",
+            # An error is wrapped whole: cut at 80 characters, it lost what went wrong.
+            overflow="fold" if name == "note" else "ellipsis",
         )
     for r in reports:
         table.add_row(
@@ -108,7 +110,7 @@ def fetch(app: App, source_ids: tuple[str, ...]) -> None:
             str(r.events.get(ARTICLE_INGESTED.name, 0)),
             str(r.events.get(ARTICLE_REVISED.name, 0)),
             str(r.events.get(ARTICLE_SIGHTED.name, 0)),
-            r.message[:80],
+            clip(r.message),
         )
     TextConsole(width=160).print(table)
     total = sum(r.appended for r in reports)
@@ -180,7 +182,11 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
     table = TextTable(title="sources")
     columns = ("id", "kind", "status", "last success", "last error", "failures", "next poll")
     for name in (*columns, "articles"):
-        table.add_column(name, justify="right" if name in ("failures", "articles") else "left")
+        table.add_column(
+            name,
+            justify="right" if name in ("failures", "articles") else "left",
+            overflow="fold" if name == "last error" else "ellipsis",
+        )
     for row in rows:
         error = row["last_error"]
         table.add_row(
@@ -188,7 +194,7 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
             str(row["kind"]),
             str(row["status"]),
             str(row["last_success"] or "never"),
-            f"{str(error)[:60]} ({row['last_error_at']})" if error else "",
+            f"{clip(str(error))} ({row['last_error_at']})" if error else "",
             str(row["failures"]),
             str(row["next_poll"] or "—"),
             str(row["articles"]),

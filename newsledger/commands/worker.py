@@ -226,4 +226,25 @@ def _until(moment: str | None, now: datetime) -> str:
     return f"in {age(seconds)}" if seconds > 0 else "due"
 
 
-COMMANDS: list[click.Command] = [run, status]
+@click.command("check")
+@click.pass_obj
+def check(app: App) -> None:
+    """Check the configuration as `run` reads it, every section, without starting anything
+    or opening the database; exit 1 with the first problem in one line."""
+    from sqlalchemy.engine import make_url
+
+    settings = app.settings
+    parse_worker_settings(settings.raw, file=settings.name)
+    sources = app.ingest_config.sources
+    feeds = app.feeds_config
+    enabled = sum(1 for source in sources if source.enabled)
+    store = make_url(settings.store_url).render_as_string(hide_password=True)
+    click.echo(f"{settings.name}: ok")
+    click.echo(f"  store: {store}")
+    click.echo(f"  sources: {enabled} enabled of {len(sources)}")
+    click.echo(f"  topics: {', '.join(t.id for t in feeds.topics) or 'none'}")
+    click.echo(f"  feeds: written to {feeds.output_dir}, linked from {feeds.base_url}")
+    click.echo(f"  serve: {feeds.host}:{feeds.port}")
+
+
+COMMANDS: list[click.Command] = [run, status, check]

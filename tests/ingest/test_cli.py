@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -90,6 +91,11 @@ def test_fetch_polls_every_source_and_prints_what_it_appended(
     assert rows["broken"]["failures"] == 1 and rows["broken"]["last_success"] is None
     assert rows["broken"]["last_error"].startswith("http_status: HTTP 404")
     assert rows["vn-politics"]["next_poll"] is not None
+    # A failed source is polled again when its back-off ends, well before its interval
+    # (1 h), as the worker retries it: `sources` says so.
+    failed_at = datetime.fromisoformat(rows["broken"]["last_error_at"])
+    retry = datetime.fromisoformat(rows["broken"]["next_poll"])
+    assert retry - failed_at < timedelta(minutes=30)
 
 
 def test_fetch_of_an_unknown_source_is_a_one_line_error(tmp_path: Path, sqlite_url: str) -> None:
