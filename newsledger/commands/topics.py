@@ -4,6 +4,7 @@ figures and meetings; `explain` says, for each topic, why an article is in it or
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import click
 from sqlalchemy import select
@@ -24,9 +25,14 @@ def _line(row: ArticleListing) -> str:
         f"{f['text']} ({f['measure']}{', ' + f['period'] if f['period'] else ''})"
         for f in row.figures
     )
-    meetings = "; ".join(
+    # One line per article: the same meeting reported in many sentences (a long text
+    # retelling the talks) is one summary with its count, not the summary again and again.
+    said = Counter(
         f"{m['kind']} {m['status']} {'–'.join(s['country'] or '?' for s in m['sides'])}"
         for m in row.meetings
+    )
+    meetings = "; ".join(
+        f"{text} (×{count})" if count > 1 else text for text, count in said.items()
     )
     return "  ".join(
         [

@@ -149,3 +149,15 @@ def test_explain_says_why_an_article_is_in_a_topic_or_not(config_file: Path) -> 
     assert "economic-figures: in" in held.output and "(trade, năm 2024)" in held.output
     missing = runner.invoke(cli, ["--config", str(config_file), "explain", "nope"])
     assert missing.exit_code == 1 and "no article 'nope'" in missing.output
+
+
+def test_the_articles_line_counts_one_meeting_told_in_many_sentences_once() -> None:
+    from feeds import ArticleListing
+    from newsledger.commands.topics import _line
+
+    def meeting(kind: str, *countries: str) -> dict[str, object]:
+        return {"kind": kind, "status": "happened", "sides": [{"country": c} for c in countries]}
+
+    told = [meeting("talks", "VN", "LA")] * 12 + [meeting("call", "VN", "KH")]
+    row = ArticleListing("a1", "Hội đàm", "s", None, None, "vi", (), (), tuple(told))
+    assert "meetings: talks happened VN–LA (×12); call happened VN–KH  " in _line(row)
