@@ -49,6 +49,16 @@ class Decoded:
     #: in for it when the encoding is UTF-8, saving a re-encoded copy of the document.
     verbatim: bool = False
 
+    def doubt(self) -> str | None:
+        """What a reader of the text should be warned of, one line: replaced bytes, or a
+        charset that was guessed (every byte mapped, but maybe to the wrong letters). None
+        for text decoded as declared or as valid UTF-8."""
+        if self.lossy:
+            return f"charset did not fit the bytes; decoded as {self.encoding} with replacements"
+        if self.source == "fallback":
+            return f"no charset declared and not UTF-8; read as {self.encoding}"
+        return None
+
 
 def codec_name(label: str | None) -> str | None:
     """A Python codec for a charset label, or None for unknown labels."""

@@ -59,13 +59,8 @@ def parse_feed(
         raise FetchError("parse", "empty body")
     decoded = decode(body, content_type, language=language)
     refuse_entity_declarations(decoded.text)
-    warnings: list[str] = []
-    if decoded.lossy:
-        warnings.append(
-            f"charset did not fit the bytes; decoded as {decoded.encoding} with replacements"
-        )
-    elif decoded.source == "fallback":  # every byte mapped, but the charset is a guess
-        warnings.append(f"no charset declared and not UTF-8; read as {decoded.encoding}")
+    doubt = decoded.doubt()
+    warnings: list[str] = [] if doubt is None else [doubt]
     head = decoded.text.lstrip()[:512].lower()
     if head.startswith("<!doctype html") or head.startswith("<html"):
         raise FetchError("parse", "the server sent an HTML page, not a feed")

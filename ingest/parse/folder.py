@@ -147,10 +147,8 @@ def file_item(
         raise FetchError("decode", "not a text file (NUL bytes), skipped")
     kind = "text/html" if path.suffix.lower() in (".html", ".htm") else None
     decoded = decode(body, kind, language=language)
-    if decoded.lossy:
-        log.warning("%s: not valid %s; decoded with replacements", path, decoded.encoding)
-    elif decoded.source == "fallback":  # every byte mapped, but the charset is a guess
-        log.warning("%s: not UTF-8; read as %s", path, decoded.encoding)
+    if (doubt := decoded.doubt()) is not None:
+        log.warning("%s: %s", path, doubt)
     if not decoded.text.strip():
         return None
     url = (path if path.is_absolute() else path.resolve()).as_uri()

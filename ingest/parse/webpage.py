@@ -33,10 +33,8 @@ def extract_page(
     if not body.strip():
         raise FetchError("parse", "empty body")
     decoded = decode(body, content_type, language=language)
-    if decoded.lossy:
-        log.warning("%s: charset did not fit the bytes; decoded with replacements", url)
-    elif decoded.source == "fallback":  # every byte mapped, but the charset is a guess
-        log.warning("%s: no charset declared and not UTF-8; read as %s", url, decoded.encoding)
+    if (doubt := decoded.doubt()) is not None:
+        log.warning("%s: %s", url, doubt)
     return extract_html(decoded.text, url=url, language=language, extractor=extractor)
 
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -232,3 +233,31 @@ def test_text_and_kept_html_lose_what_no_xml_document_can_hold() -> None:
     kept = sanitise("<p>Việt Nam\x01 và\x0b Lào\ud83d\uffff\tký</p>")
     assert kept == "<p>Việt Nam và Lào\tký</p>"
     assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", kept) is None
+
+
+def test_a_guessed_charset_is_warned_of_alike_by_feeds_pages_and_folders(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ingest.parse.feed import parse_feed
+    from ingest.parse.folder import file_item
+    from ingest.parse.webpage import extract_page
+
+    said = "no charset declared and not UTF-8; read as cp1258"
+    title = "Đà Nẵng tăng cường hợp tác với tỉnh Savannakhet"
+    body = " ".join([VI] * 12)
+    feed = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item>"
+        f"<title>{title}</title><link>https://e.vn/1</link><description>{body}</description>"
+        "</item></channel></rss>"
+    )
+    parsed = parse_feed(to_cp1258(feed), url="https://e.vn/rss", content_type="application/xml")
+    assert parsed.warnings == (said,)
+    page = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+    page += "".join(f"<p>{VI} {n}</p>" for n in range(12)) + "</article></body></html>"
+    with caplog.at_level("WARNING"):
+        extract_page(to_cp1258(page), url="https://e.vn/a", content_type="text/html")
+        file_item(tmp_path / "old.txt", to_cp1258(f"{title}\n\n{body}\n"))
+    assert [r.getMessage() for r in caplog.records] == [
+        f"https://e.vn/a: {said}",
+        f"{tmp_path / 'old.txt'}: {said}",
+    ]
