@@ -18,7 +18,8 @@ def main() -> None:
     try:
         from newsledger.cli import main as run
     except KeyboardInterrupt:
-        # Nothing has started yet: the same line and status as click's own Ctrl-C.
-        print("Aborted!", file=sys.stderr)
+        # Nothing has started yet: the same lines and status as click's own Ctrl-C (a line
+        # break first, so the message does not follow the terminal's "^C").
+        print("\nAborted!", file=sys.stderr)
         raise SystemExit(1) from None
     run(argv)

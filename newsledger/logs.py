@@ -81,6 +81,26 @@ def _human(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
 
 
+def log_settings(
+    *,
+    fmt: str | None = None,
+    level: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, str]:
+    """The log format and level from arguments or NEWSLEDGER_LOG_FORMAT/LEVEL (`check`
+    validates them as `run` does); ValueError naming the variable for an unknown value."""
+    env = os.environ if environ is None else environ
+    fmt = (fmt or env.get("NEWSLEDGER_LOG_FORMAT") or "human").strip().lower()
+    if fmt in ("text", "plain"):
+        fmt = "human"
+    if fmt not in FORMATS:
+        raise ValueError(f"NEWSLEDGER_LOG_FORMAT must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    level = (level or env.get("NEWSLEDGER_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LEVELS:
+        raise ValueError(f"NEWSLEDGER_LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}")
+    return fmt, level
+
+
 def configure_logging(
     *,
     fmt: str | None = None,
@@ -92,15 +112,7 @@ def configure_logging(
 
     Raises ValueError naming the variable when a value is not one we know.
     """
-    env = os.environ if environ is None else environ
-    fmt = (fmt or env.get("NEWSLEDGER_LOG_FORMAT") or "human").strip().lower()
-    if fmt in ("text", "plain"):
-        fmt = "human"
-    if fmt not in FORMATS:
-        raise ValueError(f"NEWSLEDGER_LOG_FORMAT must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    level = (level or env.get("NEWSLEDGER_LOG_LEVEL") or "INFO").strip().upper()
-    if level not in LEVELS:
-        raise ValueError(f"NEWSLEDGER_LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}")
+    fmt, level = log_settings(fmt=fmt, level=level, environ=environ)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
     root = _install(handler)

@@ -118,8 +118,8 @@ def import_lines(
             # A v1 export of an empty store was empty too, but importing it changes nothing:
             # an empty file is far likelier an export or a copy that failed.
             raise ImportRefusedError(
-                "the file holds no events and no format line: not an export (an export,"
-                " even of an empty store, holds its format and end lines)"
+                "the file holds no events and no format line: not an export (an export"
+                " of this version holds its format and end lines even for an empty store)"
             )
         if framed and not ended:
             raise ImportRefusedError(

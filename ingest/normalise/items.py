@@ -48,7 +48,7 @@ class Item:
             f"guid:{self.guid}" if self.guid else f"hash:{self.content_hash}"
         )
 
-    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]:
+    def __reduce__(self) -> tuple[Any, tuple[type[Item], tuple[Any, ...]]]:
         # Pickled from the reader processes to the poller (ingest/parse/readers.py): pickle
         # writes text as UTF-8, whose encoding and decoding cost ~40 µs for a 5 KB
         # Vietnamese article, in UTF-16 ~9 µs (its letters are two bytes either way). A slots
@@ -56,21 +56,37 @@ class Item:
         values = [getattr(self, name) for name in _FIELDS]
         for at in _LONG_TEXT:
             if values[at] is not None:
-                values[at] = values[at].encode("utf-16-le", "surrogatepass")
-        return (_unpickle_item, (tuple(values),))
+                values[at] = _narrow(values[at])
+        if self.html is not None and self.html is self.text:
+            values[_HTML] = _SAME_AS_TEXT  # one string shared, not a second copy (issue 10)
+        return (_unpickle_item, (type(self), tuple(values)))
 
 
-def _unpickle_item(values: tuple[Any, ...]) -> Item:
+def _narrow(text: str) -> str | bytes:
+    """`text` in UTF-16, or as it is when it holds a lone surrogate: UTF-16 would pair a high
+    one with a low one that follows it into a different character."""
+    try:
+        return text.encode("utf-16-le")
+    except UnicodeEncodeError:
+        return text
+
+
+def _unpickle_item(kind: type[Item], values: tuple[Any, ...]) -> Item:
     wide = list(values)
     for at in _LONG_TEXT:
-        if wide[at] is not None:
-            wide[at] = wide[at].decode("utf-16-le", "surrogatepass")
-    return Item(*wide)
+        if wide[at].__class__ is bytes:
+            wide[at] = wide[at].decode("utf-16-le")
+    if wide[_HTML] == _SAME_AS_TEXT:
+        wide[_HTML] = wide[_FIELDS.index("text")]
+    return kind(*wide)
 
 
 _FIELDS = tuple(f.name for f in fields(Item))
 #: The fields that hold an article's text (the rest are short and mostly ASCII).
 _LONG_TEXT = tuple(_FIELDS.index(name) for name in ("title", "text", "html"))
+_HTML = _FIELDS.index("html")
+#: Stands for "the html is the text itself" (no text or html is an int).
+_SAME_AS_TEXT = 0
 
 
 def make_item(

@@ -151,17 +151,22 @@ def _source_row(source: SourceConfig, state: SourceState | None, now: datetime) 
     status = health(state, enabled=source.enabled, configured=source.location)
     if state is None:
         state = SourceState(source.id)
+    url = state.current_url(source.location)
+    # A back-off belongs to the URL that failed: a source moved to another (in the
+    # configuration, or by a permanent redirect) starts afresh, as the poller does
+    # (ingest/memory.py, `seed`).
+    retry_at = maybe_parse_timestamp(state.retry_at) if state.url == url else None
     due = next_poll(
         interval=source.interval,
         last_attempt=maybe_parse_timestamp(state.last_attempt),
-        retry_at=maybe_parse_timestamp(state.retry_at),
+        retry_at=retry_at,
     )
     error = f"{state.last_error_reason}: {state.last_error}" if state.last_error else None
     return {
         "id": source.id,
         "kind": source.kind,
         "enabled": source.enabled,
-        "url": state.current_url(source.location),
+        "url": url,
         "status": status,
         "last_success": state.last_success,
         "last_error": error,

@@ -159,9 +159,11 @@ class Worker:
         observe_poll(self.metrics, report, kind=source.kind, seconds=time.perf_counter() - started)
         if report.appended:
             self.publisher.request()
-        if report.outcome.startswith("failed") and report.retry_at and not self._stopping.is_set():
+        retrying = report.outcome.startswith("failed") or report.outcome == "deferred"
+        if retrying and report.retry_at and not self._stopping.is_set():
             # The log and `status` say "retry at …": a first failure of an hourly feed
-            # backs off a minute, then polls again, not an hour later.
+            # backs off a minute, then polls again, not an hour later. So does a poll
+            # deferred by that back-off (the first after a restart) or by a Retry-After.
             retry_when_due(self.scheduler, self.poll, source_id, report.retry_at)
         return report
 

@@ -67,3 +67,17 @@ def test_a_mistake_in_any_section_is_one_line_naming_it(
     code, out, err = _check(tmp_path, GOOD.replace("[serve]\nport = 8181\n", section))
     assert code == 1, out
     assert err.startswith("Error: ") and said in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_log_settings_run_would_refuse_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    path = tmp_path / "newsledger.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    for variable, value in (("NEWSLEDGER_LOG_LEVEL", "bogus"), ("NEWSLEDGER_LOG_FORMAT", "xml")):
+        env = {"DATABASE_URL": "", variable: value}
+        result = CliRunner().invoke(cli, ["--config", str(path), "check"], env=env)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"Error: {variable} must be one of")
+    fine = {"DATABASE_URL": "", "NEWSLEDGER_LOG_FORMAT": "json", "NEWSLEDGER_LOG_LEVEL": "debug"}
+    result = CliRunner().invoke(cli, ["--config", str(path), "check"], env=fine)
+    assert result.exit_code == 0 and "  log: json, DEBUG" in result.stdout

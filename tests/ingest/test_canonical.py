@@ -261,3 +261,7 @@ def test_a_guessed_charset_is_warned_of_alike_by_feeds_pages_and_folders(
         f"https://e.vn/a: {said}",
         f"{tmp_path / 'old.txt'}: {said}",
     ]
+    # Declared UTF-8, with a byte that is not: replaced, and said so in the same words.
+    broken = feed.replace(title, "Café \udcff").encode("utf-8", "surrogateescape")
+    utf8 = parse_feed(broken, url="https://e.vn/rss", content_type="text/xml; charset=utf-8")
+    assert utf8.warnings == ("charset did not fit the bytes; decoded as utf-8 with replacements",)

@@ -96,6 +96,11 @@ def test_fetch_polls_every_source_and_prints_what_it_appended(
     failed_at = datetime.fromisoformat(rows["broken"]["last_error_at"])
     retry = datetime.fromisoformat(rows["broken"]["next_poll"])
     assert retry - failed_at < timedelta(minutes=30)
+    # Pointed at another URL, the source starts afresh: the old URL's back-off is not its own.
+    config.write_text(config.read_text("utf-8").replace("/missing", "/elsewhere"), "utf-8")
+    moved = runner.invoke(cli, ["--config", str(config), "sources", "--json"]).output
+    [row] = [r for r in map(json.loads, moved.splitlines()) if r["id"] == "broken"]
+    assert datetime.fromisoformat(row["next_poll"]) - failed_at == timedelta(hours=1)
 
 
 def test_fetch_of_an_unknown_source_is_a_one_line_error(tmp_path: Path, sqlite_url: str) -> None:

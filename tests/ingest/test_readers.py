@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import subprocess
@@ -195,7 +196,13 @@ def test_an_item_crosses_a_process_boundary_unchanged_whatever_its_text() -> Non
 
     from ingest.normalise.items import Item
 
-    texts = ["Hội đàm Việt Nam – Lào 🇻🇳🇱🇦", "plain ASCII", "half \ud83d of a pair", ""]
+    texts = [
+        "Hội đàm Việt Nam – Lào 🇻🇳🇱🇦",
+        "plain ASCII",
+        "half \ud83d of a pair",
+        "a\ud83d\ude00b",  # two surrogates as two characters: not the emoji they would pair to
+        "",
+    ]
     for n, text in enumerate(texts):
         item = Item(
             url=f"https://e.vn/{n}",
@@ -212,3 +219,20 @@ def test_an_item_crosses_a_process_boundary_unchanged_whatever_its_text() -> Non
         )
         back = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
         assert back == item and type(back) is Item
+        assert [len(back.title), len(back.text)] == [len(text), 3 * len(text)]
+    # An html that is the text itself stays one string (not a second copy of the article).
+    shared = Item(
+        url=None,
+        canonical_url=None,
+        guid=None,
+        title="t",
+        text="<p>Hội đàm</p>",
+        html=None,
+        language=None,
+        published=None,
+        extractor="x",
+        content_hash="0" * 64,
+    )
+    shared = dataclasses.replace(shared, html=shared.text)
+    back = pickle.loads(pickle.dumps(shared))
+    assert back == shared and back.html is back.text

@@ -70,3 +70,16 @@ def test_a_back_off_longer_than_the_interval_schedules_no_early_retry(
         wait_for(lambda: server.requests.get("news", 0) >= 1, timeout=20)
         wait_for(lambda: worker.app.store.head() >= 1, timeout=20)
         assert worker.scheduler.get_job("retry:news") is None  # the interval comes first
+
+
+def test_a_worker_restarted_during_a_back_off_retries_when_it_ends(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    # The restarted worker's first poll finds the source backing off ("deferred"): it must
+    # still be retried at the back-off's end, which `sources` shows as its next poll.
+    with running(tmp_path, server, interval="1h", backoff="8s") as worker:
+        wait_for(lambda: server.requests.get("news", 0) >= 1, timeout=20)
+        wait_for(lambda: worker.app.store.head() >= 1, timeout=20)  # the failure is recorded
+    assert server.requests.get("news", 0) == 1  # stopped before its retry (4-8 s later)
+    with running(tmp_path, server, interval="1h", backoff="8s"):
+        wait_for(lambda: server.requests.get("news", 0) >= 2, timeout=30)

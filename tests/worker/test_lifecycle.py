@@ -111,8 +111,28 @@ def test_run_once_exits_1_when_every_source_it_polled_failed(tmp_path: Path) -> 
     result = newsledger("run", "--once", cwd=tmp_path, env=worker_env())
     assert result.returncode == 1, result.stderr[-3000:]
     assert "one: failed:connect" in result.stdout and "two: failed:connect" in result.stdout
-    assert result.stderr.rstrip().endswith("Error: every source polled failed (2 of 2)")
+    said = "Error: every source polled failed (2 of 2) and no enabled source is ok"
+    assert result.stderr.rstrip().endswith(said)
     assert len(events_of(url, "SourceFetchFailed")) == 2  # the failures are still recorded
+
+
+def test_run_once_exits_0_when_only_the_failing_source_was_due(tmp_path: Path) -> None:
+    # Cron every few minutes polls what is due: here only the broken feed, retried when its
+    # back-off (1 s) ends, while the folder polled fine and waits for its hour.
+    copy_samples(tmp_path)
+    url = f"sqlite:///{tmp_path}/s.db"
+    sources = [
+        {"id": "samples", "kind": "folder", "path": "articles", "interval": "1h"},
+        {"id": "broken", "kind": "feed", "url": "http://127.0.0.1:9/rss", "interval": "1h"},
+    ]
+    write_config(tmp_path, store_url=url, sources=sources)
+    first = newsledger("run", "--once", cwd=tmp_path, env=worker_env())
+    assert first.returncode == 0, first.stderr[-3000:]
+    time.sleep(1.5)
+    again = newsledger("run", "--once", cwd=tmp_path, env=worker_env())
+    assert again.stdout.strip().startswith("broken: failed:connect"), again.stdout
+    assert "samples" not in again.stdout
+    assert again.returncode == 0, again.stderr[-3000:]
 
 
 def test_status_prints_tables_of_sources_projections_and_feed_files(tmp_path: Path) -> None:
