@@ -77,14 +77,14 @@ def _unpickle_item(kind: type[Item], values: tuple[Any, ...]) -> Item:
         if wide[at].__class__ is bytes:
             wide[at] = wide[at].decode("utf-16-le")
     if wide[_HTML] == _SAME_AS_TEXT:
-        wide[_HTML] = wide[_FIELDS.index("text")]
+        wide[_HTML] = wide[_TEXT]
     return kind(*wide)
 
 
 _FIELDS = tuple(f.name for f in fields(Item))
 #: The fields that hold an article's text (the rest are short and mostly ASCII).
 _LONG_TEXT = tuple(_FIELDS.index(name) for name in ("title", "text", "html"))
-_HTML = _FIELDS.index("html")
+_TEXT, _HTML = _FIELDS.index("text"), _FIELDS.index("html")
 #: Stands for "the html is the text itself" (no text or html is an int).
 _SAME_AS_TEXT = 0
 

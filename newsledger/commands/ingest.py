@@ -19,13 +19,13 @@ from ingest import (
     build_projections,
     health,
     next_poll,
+    seed,
     source_states,
 )
 from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
     ARTICLE_SIGHTED,
-    maybe_parse_timestamp,
     timestamp,
 )
 from newsledger.app import App
@@ -151,22 +151,16 @@ def _source_row(source: SourceConfig, state: SourceState | None, now: datetime) 
     status = health(state, enabled=source.enabled, configured=source.location)
     if state is None:
         state = SourceState(source.id)
-    url = state.current_url(source.location)
-    # A back-off belongs to the URL that failed: a source moved to another (in the
-    # configuration, or by a permanent redirect) starts afresh, as the poller does
-    # (ingest/memory.py, `seed`).
-    retry_at = maybe_parse_timestamp(state.retry_at) if state.url == url else None
-    due = next_poll(
-        interval=source.interval,
-        last_attempt=maybe_parse_timestamp(state.last_attempt),
-        retry_at=retry_at,
-    )
+    # What the poller remembers of it (`seed`): the URL it polls, and a back-off only if
+    # that URL is the one that failed (a source moved to another starts afresh).
+    mem = seed(source.location, state)
+    due = next_poll(interval=source.interval, last_attempt=mem.last_attempt, retry_at=mem.retry_at)
     error = f"{state.last_error_reason}: {state.last_error}" if state.last_error else None
     return {
         "id": source.id,
         "kind": source.kind,
         "enabled": source.enabled,
-        "url": url,
+        "url": mem.url,
         "status": status,
         "last_success": state.last_success,
         "last_error": error,
