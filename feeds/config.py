@@ -4,11 +4,14 @@ file, the key and what was expected."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from feeds.errors import ConfigError
 from feeds.neardup import Settings
@@ -80,6 +83,10 @@ class FeedsConfig:
         return hashlib.sha256(json.dumps(body, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+#: A host name: dot-separated labels of letters, digits and inner hyphens.
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
 def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConfig:
     """Validate `[feeds]`, `[serve]` and `[[topics]]` of the whole parsed TOML document."""
     feeds = _table(raw, "feeds", file)
@@ -87,21 +94,33 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
     _no_unknown(feeds, {k for k, _, _ in FEEDS_KEYS}, "feeds", file)
     _no_unknown(serve, {k for k, _, _ in SERVE_KEYS}, "serve", file)
     host = serve.get("host", "127.0.0.1")
-    if not isinstance(host, str) or not host:
-        raise ConfigError(f"{file}: [serve] host must be a non-empty string")
+    if not isinstance(host, str) or not _listenable(host):
+        raise ConfigError(
+            f"{file}: [serve] host must be an IP address or a host name to listen on, got {host!r}"
+        )
     port = _int(serve, "port", 8080, "serve", file, low=0, high=65535)
+    if port == 0 and "base_url" not in feeds:
+        # Port 0 listens on any free port, which the links written into the files cannot
+        # know: every feed and page would point at port 0.
+        raise ConfigError(f"{file}: [serve] port 0 (any free port) needs [feeds] base_url set")
     output = feeds.get("output_dir", "public")
     if not isinstance(output, str) or not output:
         raise ConfigError(f"{file}: [feeds] output_dir must be a path string")
+    output_dir = (base_dir / output).resolve()
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ConfigError(f"{file}: [feeds] output_dir {output_dir} is a file, not a folder")
     base_url = feeds.get("base_url", derived_base_url(host, port))
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{file}: [feeds] base_url must be an http(s) URL, got {base_url!r}")
+    if not isinstance(base_url, str) or not _usable_base_url(base_url):
+        raise ConfigError(
+            f"{file}: [feeds] base_url must be an absolute http(s) URL with a host and no"
+            f" query or fragment, got {base_url!r}"
+        )
     title = feeds.get("site_title", "newsledger")
     if not isinstance(title, str) or not title.strip():
         raise ConfigError(f"{file}: [feeds] site_title must be a non-empty string")
     return FeedsConfig(
         topics=load_topics(raw, file=file, base_dir=base_dir),
-        output_dir=(base_dir / output).resolve(),
+        output_dir=output_dir,
         base_url=base_url.rstrip("/"),
         entries_per_feed=_int(feeds, "entries_per_feed", 50, "feeds", file, low=1, high=1000),
         site_title=title.strip(),
@@ -123,6 +142,32 @@ def derived_base_url(host: str, port: int) -> str:
     if ":" in name and not name.startswith("["):
         name = f"[{name}]"  # an IPv6 literal
     return f"http://{name}:{port}"
+
+
+def _listenable(host: str) -> bool:
+    """An IP literal, or a name made of DNS labels (what a socket can be bound to)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return _HOST_NAME.fullmatch(host) is not None
+
+
+def _usable_base_url(url: str) -> bool:
+    """Links are the base URL plus a path: it needs a scheme and a host, and a query or a
+    fragment would end up in the middle of every link."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not parts.query
+        and not parts.fragment
+        and not url.endswith(("?", "#"))
+    )
 
 
 def _stories(raw: dict[str, Any], file: str) -> Settings:

@@ -17,6 +17,7 @@ from newsledger.commands import ingest as ingest_commands
 from newsledger.commands import store as store_commands
 from newsledger.commands import stories as stories_commands
 from newsledger.commands import topics as topics_commands
+from newsledger.commands import transfer as transfer_commands
 from newsledger.commands import worker as worker_commands
 from newsledger.config import ConfigError
 from newsledger.logs import configure_command_logging
@@ -55,6 +56,7 @@ def cli(ctx: click.Context, config_flag: str | None) -> None:
 
 for module in (
     store_commands,
+    transfer_commands,
     ingest_commands,
     feeds_commands,
     topics_commands,

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
-from store import check_url, sqlite_in_memory
+from store import check_url, hide_secrets, sqlite_file
 
 DEFAULT_CONFIG = Path("newsledger.toml")
 DEFAULT_STORE_URL = "sqlite:///newsledger.db"
@@ -83,9 +81,17 @@ def load_settings(flag: str | None = None, environ: dict[str, str] | None = None
     raw: dict[str, Any] = {}
     if path is not None:
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            # utf-8-sig: Windows editors (Notepad) start a UTF-8 file with a byte-order
+            # mark, which tomllib refuses as a stray character on line 1.
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise ConfigError(f"{path}: configuration file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, not a configuration file") from None
+        except OSError as exc:  # permission denied, an unreadable device
+            raise ConfigError(
+                f"{path}: cannot read the configuration file: {exc.strerror}"
+            ) from None
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
         except tomllib.TOMLDecodeError as exc:
@@ -105,7 +111,8 @@ def load_settings(flag: str | None = None, environ: dict[str, str] | None = None
     where = "DATABASE_URL" if env.get("DATABASE_URL") else f"{name}: [store] url"
     url = env.get("DATABASE_URL") or store.get("url") or DEFAULT_STORE_URL
     if not isinstance(url, str) or "://" not in url:
-        raise ConfigError(f"{where} must be a database URL, got {url!r}")
+        shown = hide_secrets(url) if isinstance(url, str) else url
+        raise ConfigError(f"{where} must be a database URL, got {shown!r}")
     try:
         check_url(url)
     except ValueError as exc:
@@ -121,12 +128,9 @@ def _check_sqlite_file(url: str, where: str) -> None:
     """A SQLite file newsledger can never open is a configuration error, said at once: the
     driver only says "unable to open database file", which the worker took for a database
     that is down and retried for ever (`run --once` too)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or sqlite_in_memory(parsed):
+    file = sqlite_file(url)
+    if file is None:
         return
-    if parsed.query.get("uri") or (parsed.database or "").startswith("file:"):
-        return  # a URI names its file its own way
-    file = Path(parsed.database or "")
     if file.is_dir():
         raise ConfigError(f"{where}: {file} is a folder, not a database file")
     if not file.parent.is_dir():

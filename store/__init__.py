@@ -8,7 +8,7 @@ module is its public face; everything outside `store/` imports from here.
 from store.append import StreamAppend
 from store.canonical import canonical_json
 from store.chain import VerifyResult
-from store.engine import check_url, make_engine, normalise_url, sqlite_in_memory
+from store.engine import make_engine
 from store.errors import (
     ConcurrencyError,
     DuplicateKeyError,
@@ -34,6 +34,14 @@ from store.projection import Checkpoint, EventsAt, Projection, ReplayResult, vie
 from store.projections import ProjectionRunner
 from store.transfer import export_lines, import_lines
 from store.upcasting import Upcasters
+from store.urls import (
+    check_url,
+    display_url,
+    hide_secrets,
+    normalise_url,
+    sqlite_file,
+    sqlite_in_memory,
+)
 
 __all__ = [
     "GENESIS_HASH",
@@ -62,13 +70,16 @@ __all__ = [
     "VerifyResult",
     "canonical_json",
     "check_url",
+    "display_url",
     "export_lines",
     "format_time",
+    "hide_secrets",
     "import_lines",
     "make_engine",
     "normalise_url",
     "parse_time",
     "schema_state",
+    "sqlite_file",
     "sqlite_in_memory",
     "upgrade",
     "view_table",

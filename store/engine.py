@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import SingletonThreadPool
+
+from store.urls import normalise_url, sqlite_in_memory
 
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 IMMEDIATE = "newsledger_immediate"
@@ -17,37 +19,6 @@ SQLITE_PAGE_SIZE = 4096
 BUSY_TIMEOUT_MS = 30_000
 #: How much WAL a SQLite store lets grow before a commit checkpoints it.
 WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024
-
-
-def normalise_url(url: str) -> str:
-    """Accept `postgres://` and `postgresql://` (what Docker images hand out) for psycopg 3."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-#: The databases the store runs on (the append lock and the triggers exist for these two).
-SUPPORTED = {"sqlite": "sqlite:///path/to/file.db", "postgresql": "postgresql://user@host/db"}
-
-
-def check_url(url: str) -> str:
-    """`url` normalised if the store can use it; ValueError says why not in one line."""
-    normalised = normalise_url(url)
-    try:
-        backend = make_url(normalised).get_backend_name()
-    except Exception:  # SQLAlchemy's ArgumentError, or ValueError for a bad port
-        raise ValueError(f"not a database URL: {url!r}") from None
-    if backend not in SUPPORTED:
-        supported = " or ".join(f"{name} ({form})" for name, form in SUPPORTED.items())
-        raise ValueError(f"unsupported database {backend!r}: newsledger runs on {supported}")
-    return normalised
-
-
-def sqlite_in_memory(url: URL) -> bool:
-    """Whether a SQLite `url` names an in-memory database, which no other process can
-    open: no name, ":memory:", or a URI with `mode=memory` (shared within one process)."""
-    return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

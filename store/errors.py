@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from store.urls import display_url
+
 
 class StoreError(Exception):
     """Base of every error raised by `store`."""
@@ -133,4 +135,4 @@ def reason(exc: Exception) -> str:
 
 
 def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return display_url(engine.url)

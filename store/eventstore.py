@@ -13,7 +13,7 @@ from store import schema
 from store.append import StreamAppend, append_locked, claimed_keys
 from store.chain import VerifyResult, verify
 from store.direct import DirectWriter, Refused
-from store.engine import make_engine, sqlite_in_memory
+from store.engine import make_engine
 from store.errors import translated
 from store.events import NewEvent, RecordedEvent, format_time
 from store.leases import Lease, Leases, all_leases
@@ -21,6 +21,7 @@ from store.migrate import upgrade
 from store.reads import iter_events, row_batches, rows_at, stream_rows, to_events
 from store.sql import reading, write_transaction
 from store.upcasting import Upcasters
+from store.urls import sqlite_in_memory
 
 Clock = Callable[[], datetime]
 

@@ -110,8 +110,8 @@ def serve(app: App, host: str | None, port: int | None, no_publish: bool, refres
     try:
         # Like `run`: NEWSLEDGER_LOG_FORMAT=json makes every line, uvicorn's too, JSON.
         configure_logging()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    except ValueError as exc:  # exit 1 with `check`'s line: a setting, not a usage mistake
+        raise click.ClickException(str(exc)) from None
     app.serve_at(host, port)
     config = app.feeds_config
     if not no_publish:

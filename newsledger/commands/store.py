@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 from rich.console import Console
@@ -17,14 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from newsledger.app import App
 from newsledger.commands import check_after
-from newsledger.event_checks import check_event_data
 from newsledger.terminal import TextConsole, TextTable
 from store import (
     RecordedEvent,
     canonical_json,
-    export_lines,
     format_time,
-    import_lines,
     make_engine,
     schema_state,
     upgrade,
@@ -150,57 +144,6 @@ def verify_command(app: App) -> None:
     sys.exit(1)
 
 
-@click.command("export")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE")
-@click.pass_obj
-def export(app: App, output: Path | None) -> None:
-    """Write the log as JSON Lines to stdout or FILE."""
-    if output is None:
-        _write_lines(sys.stdout, export_lines(app.store))
-        return
-    temporary = output.with_name(output.name + ".part")
-    try:
-        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-            # The format line and the end line are not events.
-            count = _write_lines(handle, export_lines(app.store)) - 2
-        temporary.replace(output)
-    except OSError as exc:  # a missing folder, no permission, a full disk
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"exported {count} events to {output}", err=True)
-
-
-def _write_lines(handle: IO[str], lines: Iterator[str]) -> int:
-    count = 0
-    for line in lines:
-        handle.write(line)
-        handle.write("\n")
-        count += 1
-    return count
-
-
-@click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_obj
-def import_command(app: App, file: Path) -> None:
-    """Load an exported log into an empty store, verifying its hash chain."""
-    try:
-        with file.open(encoding="utf-8", newline="\n") as handle:
-            loaded = import_lines(app.store, handle, check=check_event_data)
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason})") from None
-    if loaded.complete:
-        click.echo(f"imported {loaded.events} events from {file}; hash chain and end line verified")
-        return
-    click.echo(
-        f"imported {loaded.events} events from {file}; hash chain verified. The file has no"
-        " format line and no end line (an export of format version 1): that no events are"
-        " missing after the last cannot be checked; compare the count with the one"
-        " `export` printed"
-    )
-
-
 @click.command("events")
 @click.option("--after", default=0, show_default=True, help="Only events after this position.")
 @click.option("--type", "types", multiple=True, metavar="T", help="Only events of this type.")
@@ -286,4 +229,4 @@ def _summary(event: RecordedEvent) -> str:
     return json.dumps(data, ensure_ascii=False)[:80]
 
 
-COMMANDS: list[click.Command] = [db, replay, verify_command, export, import_command, events]
+COMMANDS: list[click.Command] = [db, replay, verify_command, events]

@@ -60,8 +60,8 @@ def run(
 
     try:
         configure_logging()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    except ValueError as exc:  # exit 1 with `check`'s line: a setting, not a usage mistake
+        raise click.ClickException(str(exc)) from None
     stop = threading.Event()
     reload_wanted = threading.Event()
     lifecycle.install_signals(stop, reload_wanted)
@@ -70,7 +70,9 @@ def run(
         app.serve_at(host, port)  # feeds published by this worker link to where it serves
     app.ingest_config  # noqa: B018 - a broken configuration fails before anything starts
     app.feeds_config  # noqa: B018
-    if not lifecycle.wait_for_store(app, settings, stop):
+    if once:
+        _open_store_once(app)
+    elif not lifecycle.wait_for_store(app, settings, stop):
         return
     worker = Worker(app, settings, metrics=Metrics())
     if once:
@@ -96,6 +98,17 @@ def run(
     # SIGKILL (seen in tests/docker with no route to the feeds). The database rolls back
     # whatever transaction was open. A scheduler that died exits 1 (lifecycle.supervise).
     os._exit(code)
+
+
+def _open_store_once(app: App) -> None:
+    """`run --once` connects once: from cron, a database that is down is this run's failure
+    to report (exit 1), and the next run tries again; the worker waits for it instead."""
+    from store import StoreUnavailableError
+
+    try:
+        app.store  # noqa: B018 - connects and migrates
+    except StoreUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _run_once(worker: Worker, stop: threading.Event) -> None:
@@ -249,7 +262,7 @@ def _until(moment: str | None, now: datetime) -> str:
 def check(app: App) -> None:
     """Check the configuration as `run` reads it, every section, without starting anything
     or opening the database; exit 1 with the first problem in one line."""
-    from sqlalchemy.engine import make_url
+    from store import display_url
 
     settings = app.settings
     try:
@@ -260,7 +273,7 @@ def check(app: App) -> None:
     sources = app.ingest_config.sources
     feeds = app.feeds_config
     enabled = sum(1 for source in sources if source.enabled)
-    store = make_url(settings.store_url).render_as_string(hide_password=True)
+    store = display_url(settings.store_url)
     click.echo(f"{settings.name}: ok")
     click.echo(f"  store: {store}")
     click.echo(f"  sources: {enabled} enabled of {len(sources)}")

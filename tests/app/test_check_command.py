@@ -78,6 +78,11 @@ def test_the_log_settings_run_would_refuse_are_refused(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["--config", str(path), "check"], env=env)
         assert result.exit_code == 1, result.output
         assert result.stderr.startswith(f"Error: {variable} must be one of")
+        # `run` and `serve` refuse it in the same words and with the same status.
+        for command in (["run", "--once"], ["serve", "--no-publish"]):
+            ran = CliRunner().invoke(cli, ["--config", str(path), *command], env=env)
+            assert ran.exit_code == 1, ran.output
+            assert ran.stderr == result.stderr, ran.output
     fine = {"DATABASE_URL": "", "NEWSLEDGER_LOG_FORMAT": "json", "NEWSLEDGER_LOG_LEVEL": "debug"}
     result = CliRunner().invoke(cli, ["--config", str(path), "check"], env=fine)
     assert result.exit_code == 0 and "  log: json, DEBUG" in result.stdout

@@ -56,7 +56,14 @@ def test_a_topics_file_replaces_the_shipped_topics(tmp_path: Path) -> None:
             {"feeds": {"entries_per_feed": 0}},
             "nl.toml: [feeds] entries_per_feed must be an integer",
         ),
-        ({"feeds": {"base_url": "ftp://x"}}, "nl.toml: [feeds] base_url must be an http(s) URL"),
+        ({"feeds": {"base_url": "ftp://x"}}, "nl.toml: [feeds] base_url must be an absolute"),
+        # Links would read "http:///feeds/x.atom", or carry the query into every path.
+        ({"feeds": {"base_url": "http://"}}, "nl.toml: [feeds] base_url must be an absolute"),
+        ({"feeds": {"base_url": "http://x/?a=1"}}, "nl.toml: [feeds] base_url must be"),
+        ({"feeds": {"base_url": "http://x:8o8o"}}, "nl.toml: [feeds] base_url must be"),
+        ({"serve": {"host": "http://0.0.0.0"}}, "nl.toml: [serve] host must be an IP address"),
+        ({"serve": {"host": "feeds example"}}, "nl.toml: [serve] host must be an IP address"),
+        ({"serve": {"port": 0}}, "nl.toml: [serve] port 0 (any free port) needs [feeds] base_url"),
         ({"feeds": {"colour": "red"}}, "nl.toml: [feeds] has unknown key 'colour'"),
         ({"serve": {"port": "80"}}, "nl.toml: [serve] port must be an integer"),
         ({"topics": [{"id": "Bad Id"}]}, "nl.toml: topics[0]: field 'id' must be lower-case"),
@@ -156,3 +163,21 @@ def test_a_topic_narrowing_a_missing_or_disabled_topic_or_no_country_is_refused(
         _parse({"topics": topics}, tmp_path)
     assert str(caught.value) == f"nl.toml: topic 'lao-figures': {message}"
     assert _parse({"topics": [{**NARROWED, "base": "economic-figures"}]}, tmp_path).topics
+
+
+def test_an_output_dir_that_is_a_file_is_refused_and_a_set_base_url_allows_port_0(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "public").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"output_dir .*public is a file, not a folder"):
+        _parse({}, tmp_path)
+    config = _parse(
+        {"feeds": {"output_dir": "site", "base_url": "https://n.example/"}, "serve": {"port": 0}},
+        tmp_path,
+    )
+    assert (config.port, config.base_url) == (0, "https://n.example")
+
+
+def test_host_names_and_addresses_a_server_can_listen_on_are_taken(tmp_path: Path) -> None:
+    for host in ("0.0.0.0", "::", "::1", "localhost", "feeds.example.org", "web-1"):
+        assert _parse({"serve": {"host": host}}, tmp_path).host == host

@@ -110,9 +110,35 @@ def test_a_crafted_export_with_a_recomputed_chain_is_refused_in_one_line_and_wri
     assert len(ran.err.strip().splitlines()) == 1, ran.err
     assert ran.err.startswith(f"Error: line {line}: "), ran.err
     assert words in ran.err
+    # The import would have created the database: refused, it leaves none behind.
+    assert sorted(p.name for p in tmp_path.glob("target.db*")) == []
+
+
+def test_a_refused_import_into_an_existing_database_keeps_it_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    rows = _genuine_export(tmp_path)
+    _title_is_a_number(rows)
+    dump = tmp_path / "crafted.jsonl"
+    dump.write_text("\n".join(_rechain(rows)) + "\n", encoding="utf-8")
+    target = f"sqlite:///{tmp_path}/target.db"
+    EventStore.open(target).close()
+    ran = newsledger("import", str(dump), config=write_config(tmp_path, store_url=target))
+    assert ran.code == 1, ran
     store = EventStore.open(target)
     assert store.head() == 0, "a refused import wrote events"
     store.close()
+
+
+def test_an_export_saved_with_a_byte_order_mark_imports(tmp_path: Path) -> None:
+    """A Windows editor saves UTF-8 with a BOM: line 1 was refused as "not JSON"."""
+    dump = tmp_path / "genuine.jsonl"
+    text = "\n".join(_rechain(_genuine_export(tmp_path))) + "\n"
+    dump.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    target = f"sqlite:///{tmp_path}/target.db"
+    ran = newsledger("import", str(dump), config=write_config(tmp_path, store_url=target))
+    assert ran.code == 0, ran
+    assert ran.out.startswith(f"imported 3 events from {dump}; hash chain verified.")
 
 
 def test_the_genuine_export_still_imports(tmp_path: Path) -> None:

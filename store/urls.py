@@ -1,0 +1,81 @@
+"""Database URLs: which ones the store runs on, and how to show one without its password."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+#: The databases the store runs on, each with the one driver it is written for: PostgreSQL's
+#: bulk appends use psycopg 3's COPY and binary parameters (`%b`), and the store is
+#: synchronous, so an async driver (asyncpg) or another DB-API module (pg8000, psycopg2,
+#: pysqlcipher) would fail at the first connection or the first append, not here.
+SUPPORTED = {
+    "sqlite": ("pysqlite", "sqlite:///path/to/file.db"),
+    "postgresql": ("psycopg", "postgresql://user@host/db"),
+}
+#: Query parameters a driver takes as a password (libpq's and SQLAlchemy's spellings).
+_SECRET_KEYS = ("password", "passwd", "pwd", "sslpassword", "sslkey_password")
+_MASK = "***"
+
+
+def normalise_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` (what Docker images hand out) for psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_url(url: str) -> str:
+    """`url` normalised if the store can use it; ValueError says why not in one line (the
+    URL shown with its password hidden)."""
+    normalised = normalise_url(url)
+    try:
+        parsed = make_url(normalised)
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except Exception:  # SQLAlchemy's ArgumentError, or ValueError for a bad port
+        raise ValueError(f"not a database URL: {hide_secrets(url)!r}") from None
+    forms = " or ".join(f"{name} ({form})" for name, (_, form) in SUPPORTED.items())
+    if backend not in SUPPORTED:
+        raise ValueError(f"unsupported database {backend!r}: newsledger runs on {forms}")
+    wanted = SUPPORTED[backend][0]
+    if driver != wanted:
+        raise ValueError(
+            f"unsupported driver {driver!r} for {backend}: newsledger uses {wanted}"
+            f" (write {backend}:// without a driver, e.g. {SUPPORTED[backend][1]})"
+        )
+    return normalised
+
+
+def display_url(url: str | URL) -> str:
+    """`url` as it may be logged or printed: the password hidden, in the user part and in
+    the query string (`?password=`, which libpq accepts as well)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return hide_secrets(parsed.render_as_string(hide_password=True))
+
+
+def hide_secrets(text: str) -> str:
+    """A URL SQLAlchemy could not parse, shown with whatever looks like its password hidden:
+    the part between `user:` and `@`, and the value of a password query parameter."""
+    text = re.sub(r"(://[^/?#@:]*:)[^@]*@", rf"\g<1>{_MASK}@", text)
+    keys = "|".join(_SECRET_KEYS)
+    return re.sub(rf"([?&](?:{keys})=)[^&#]*", rf"\g<1>{_MASK}", text, flags=re.IGNORECASE)
+
+
+def sqlite_in_memory(url: URL) -> bool:
+    """Whether a SQLite `url` names an in-memory database, which no other process can
+    open: no name, ":memory:", or a URI with `mode=memory` (shared within one process)."""
+    return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite `url` names; None for another database, an in-memory one, or a
+    `file:` URI (which names its file its own way)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or sqlite_in_memory(parsed):
+        return None
+    if parsed.query.get("uri") or (parsed.database or "").startswith("file:"):
+        return None
+    return Path(parsed.database or "")

@@ -1,0 +1,77 @@
+"""An attack on the configuration's edges (fifteenth session): each mistake gave a
+traceback, showed a password, or made `run --once` wait for ever. Each is now one line
+`Error: …` and exit 1, with the password hidden, or is read as its author meant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.security.conftest import newsledger
+from tests.security.test_one_line_errors import _one_line
+
+#: Nothing listens on port 1 of this host: the connection is refused at once.
+REFUSED = "postgresql://newsledger:s3cr3t@127.0.0.1:1/test"
+
+
+def test_a_folder_given_as_the_configuration_file_is_one_line(tmp_path: Path) -> None:
+    for command in (["check"], ["status"], ["run", "--once"]):
+        error = _one_line(newsledger(*command, config=tmp_path, timeout=30))
+        assert error == f"Error: {tmp_path}: is a folder, not a configuration file"
+
+
+def test_a_configuration_file_written_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Notepad writes UTF-8 with a BOM; tomllib alone refuses it as "invalid statement"."""
+    config = tmp_path / "newsledger.toml"
+    text = f'[store]\nurl = "sqlite:///{tmp_path}/n.db"\n[serve]\nport = 8123\n'
+    config.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    ran = newsledger("check", config=config, timeout=30)
+    assert ran.code == 0, ran
+    assert "serve: 127.0.0.1:8123" in ran.out
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("postgresql+asyncpg://u@h/x", "unsupported driver 'asyncpg' for postgresql"),
+        ("postgresql+pg8000://u@h/x", "unsupported driver 'pg8000' for postgresql"),
+        ("sqlite+pysqlcipher:///x.db", "unsupported driver 'pysqlcipher' for sqlite"),
+    ],
+)
+def test_a_driver_the_store_is_not_written_for_is_refused_by_check(
+    url: str, words: str, tmp_path: Path
+) -> None:
+    """`check` passed these; `status` and `run` then printed the driver's ImportError (or,
+    with asyncpg installed, SQLAlchemy's greenlet error) as a traceback."""
+    config = tmp_path / "newsledger.toml"
+    config.write_text(f'[store]\nurl = "{url}"\n', encoding="utf-8")
+    for command in (["check"], ["status"], ["run", "--once"]):
+        error = _one_line(newsledger(*command, config=config, timeout=30))
+        assert words in error and "newsledger uses" in error, error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        REFUSED,
+        "postgresql://newsledger@127.0.0.1:1/test?password=s3cr3t&connect_timeout=2",
+        "postgresql://newsledger:s3cr3t@127.0.0.1:54x32/test",  # a mistyped port
+    ],
+)
+def test_the_password_is_never_printed_wherever_the_url_holds_it(url: str, tmp_path: Path) -> None:
+    config = tmp_path / "newsledger.toml"
+    config.write_text("", encoding="utf-8")
+    for command in (["check"], ["status"]):
+        ran = newsledger(*command, config=config, timeout=60, DATABASE_URL=url)
+        assert "s3cr3t" not in ran.out + ran.err, ran
+        assert "127.0.0.1" in ran.out + ran.err, ran  # the URL is still shown, masked
+
+
+def test_run_once_with_the_database_down_exits_1_at_once(tmp_path: Path) -> None:
+    """docs/worker.md: `--once` exits 1 when the database is unusable; it retried with
+    back-off for ever, so a cron job piled up behind a database that was down."""
+    config = tmp_path / "newsledger.toml"
+    config.write_text("", encoding="utf-8")
+    error = _one_line(newsledger("run", "--once", config=config, timeout=30, DATABASE_URL=REFUSED))
+    assert error.startswith("Error: cannot connect to postgresql+psycopg://newsledger:***@"), error
