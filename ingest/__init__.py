@@ -13,7 +13,7 @@ from ingest.backoff import Backoff
 from ingest.budget import ConcurrencyBudget
 from ingest.config import IngestConfig, SourceConfig, parse_config, parse_duration
 from ingest.errors import IngestError, UnknownSourceError
-from ingest.memory import seed
+from ingest.memory import poll_notes, seed
 from ingest.poller import Poller
 from ingest.projections import SourceState, build_projections, health, next_poll, source_states
 from ingest.reports import PollReport
@@ -33,6 +33,7 @@ __all__ = [
     "next_poll",
     "parse_config",
     "parse_duration",
+    "poll_notes",
     "seed",
     "source_states",
 ]

@@ -20,11 +20,9 @@ from ingest.fetch.fetcher import Fetcher, FetchResult, host_of
 from ingest.fetch.politeness import HostGate
 from ingest.folders import READERS_FROM, batches, close_all, read_and_record, start_readers
 from ingest.full_text import PAGE_ACCEPT, FullText
-from ingest.memory import SourceMemory, seed
-from ingest.normalise.items import Item
-from ingest.parse.feed import MAX_ENTRIES, parse_feed
+from ingest.memory import NOTE_PREFIX, SourceMemory, note_of, poll_notes, seed
 from ingest.parse.folder import list_folder, read_files
-from ingest.parse.webpage import extract_page
+from ingest.parse.response import parse_response
 from ingest.projections import SourceState, next_poll, source_states
 from ingest.record.recorder import ArticleRecorder, SourceRef
 from ingest.record.source_facts import SourceFacts
@@ -83,6 +81,7 @@ class Poller:
         self._work = asyncio.Semaphore(self.budget.work)
         self._memory: dict[str, SourceMemory] = {}
         self._states: dict[str, SourceState] | None = None
+        self._notes: dict[str, dict[str, Any]] = {}
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
@@ -96,7 +95,8 @@ class Poller:
             return mem
         if self._states is None:
             self._states = source_states(self._runner)
-        mem = seed(source.location, self._states.get(source.id))
+            self._notes = poll_notes(self.store)
+        mem = seed(source.location, self._states.get(source.id), self._notes.get(source.id))
         self._memory[source.id] = mem
         return mem
 
@@ -135,7 +135,7 @@ class Poller:
         """Poll one source; every failure becomes a report (and a SourceFetchFailed), never
         an exception, except a store outage, which the caller must see."""
         try:
-            return await self._poll(source, now=now, force=force)
+            report = await self._poll(source, now=now, force=force)
         except StoreError:
             raise
         except Exception as exc:  # a bug must not stop the other sources of the round
@@ -143,6 +143,22 @@ class Poller:
             return await self._blocking(
                 self.facts.unexpected, source, self.memory(source), exc, now
             )
+        await self._keep_note(source, now)
+        return report
+
+    async def _keep_note(self, source: SourceConfig, now: datetime) -> None:
+        """After a poll that made a request (or read the folder): the source's note, so the
+        next process knows when it was polled and with which validators (ingest/memory.py).
+        A note that cannot be written costs the next process a poll, never this one's facts,
+        which are appended already."""
+        mem = self._memory.get(source.id)
+        if mem is None or mem.last_attempt != now:
+            return
+        try:
+            notes = {NOTE_PREFIX + source.id: note_of(mem)}
+            await self._blocking(self.store.write_notes, notes, now)
+        except StoreError as exc:
+            log.warning("source %s: its poll note was not kept: %s", source.id, exc)
 
     async def _poll(self, source: SourceConfig, *, now: datetime, force: bool) -> PollReport:
         """Skip it (disabled, gone, backing off), or read the folder, or fetch the URL."""
@@ -199,7 +215,7 @@ class Poller:
     ) -> PollReport:
         """A body: parse it (and fetch full text), record the items, record the poll."""
         try:
-            items, skipped = await self._blocking(self._parse, source, result)
+            items, skipped = await self._blocking(parse_response, source, result)
             if source.full_text:
                 items = await self.full_text.fill(source, items)
         except FetchError as exc:
@@ -226,28 +242,6 @@ class Poller:
         """Run blocking work in a thread, within the work slots."""
         async with self._work:
             return await asyncio.to_thread(func, *args, **kwargs)
-
-    def _parse(self, source: SourceConfig, result: FetchResult) -> tuple[list[Item], int]:
-        """The items, and how many entries beyond `MAX_ENTRIES` were not read."""
-        if source.kind == "page":
-            return [
-                extract_page(
-                    result.body.take(),
-                    url=result.final_url,
-                    content_type=result.content_type,
-                    language=source.language,
-                )
-            ], 0
-        parsed = parse_feed(
-            result.body.take(),
-            url=result.final_url,
-            content_type=result.content_type,
-            language=source.language,
-            headline_rule=source.headline,
-        )
-        for warning in parsed.warnings:
-            log.warning("source %s: %s", source.id, warning)
-        return list(parsed.items), max(0, parsed.entries - MAX_ENTRIES)
 
     async def _poll_folder(
         self, source: SourceConfig, mem: SourceMemory, now: datetime, cid: str

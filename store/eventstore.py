@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from store.errors import translated
 from store.events import NewEvent, RecordedEvent, format_time
 from store.leases import Lease, Leases, all_leases
 from store.migrate import upgrade
+from store.notes import read_notes, write_notes
 from store.reads import iter_events, row_batches, rows_at, stream_rows, to_events
 from store.sql import reading, write_transaction
 from store.upcasting import Upcasters
@@ -83,6 +84,14 @@ class EventStore:
     def lease_rows(self, *, prefix: str = "") -> list[Lease]:
         """Every lease row (optionally those whose name starts with `prefix`), by name."""
         return all_leases(self.engine, prefix=prefix)
+
+    def notes(self, *, prefix: str = "") -> dict[str, dict[str, Any]]:
+        """The notes (store/notes.py) whose names start with `prefix`."""
+        return read_notes(self.engine, prefix=prefix)
+
+    def write_notes(self, values: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
+        """Replace the notes named in `values`: state kept beside the log, not a fact."""
+        write_notes(self.engine, values, now)
 
     # -- writing -------------------------------------------------------------------
 

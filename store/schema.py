@@ -87,3 +87,13 @@ projection_faults = Table(
     Column("error", Text, nullable=False),
     Column("recorded_at", String(27), nullable=False),
 )
+
+# Notes are what a process remembers across restarts that is not a fact (store/notes.py):
+# one JSON document per name, replaced in place, never exported, never replayed.
+notes = Table(
+    "notes",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", String(27), nullable=False),
+)

@@ -19,6 +19,7 @@ from ingest import (
     build_projections,
     health,
     next_poll,
+    poll_notes,
     seed,
     source_states,
 )
@@ -26,6 +27,7 @@ from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
     ARTICLE_SIGHTED,
+    maybe_timestamp,
     timestamp,
 )
 from newsledger.app import App
@@ -138,7 +140,11 @@ def sources(app: App, as_json: bool) -> None:
     config = app.ingest_config
     states = source_states(ProjectionRunner(app.store, build_projections(config)))
     now = datetime.now(UTC).replace(microsecond=0)
-    rows = [_source_row(source, states.get(source.id), now) for source in config.sources]
+    notes = poll_notes(app.store)
+    rows = [
+        _source_row(source, states.get(source.id), notes.get(source.id), now)
+        for source in config.sources
+    ]
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -146,14 +152,17 @@ def sources(app: App, as_json: bool) -> None:
     _print_sources(rows)
 
 
-def _source_row(source: SourceConfig, state: SourceState | None, now: datetime) -> dict[str, Any]:
+def _source_row(
+    source: SourceConfig, state: SourceState | None, note: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
     """One source as `sources --json` prints it, by the ingest projection's rules."""
     status = health(state, enabled=source.enabled, configured=source.location)
     if state is None:
         state = SourceState(source.id)
-    # What the poller remembers of it (`seed`): the URL it polls, and a back-off only if
-    # that URL is the one that failed (a source moved to another starts afresh).
-    mem = seed(source.location, state)
+    # What the poller remembers of it (`seed`): the URL it polls, a back-off only if that
+    # URL is the one that failed (a source moved to another starts afresh), and its last
+    # poll from its note when that brought nothing new (no fact in the log).
+    mem = seed(source.location, state, note)
     due = next_poll(interval=source.interval, last_attempt=mem.last_attempt, retry_at=mem.retry_at)
     error = f"{state.last_error_reason}: {state.last_error}" if state.last_error else None
     return {
@@ -162,7 +171,7 @@ def _source_row(source: SourceConfig, state: SourceState | None, now: datetime) 
         "enabled": source.enabled,
         "url": mem.url,
         "status": status,
-        "last_success": state.last_success,
+        "last_success": maybe_timestamp(mem.last_success),
         "last_error": error,
         "last_error_at": state.last_error_at,
         "failures": state.failures,

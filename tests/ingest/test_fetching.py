@@ -369,7 +369,7 @@ def test_an_unexpected_error_is_recorded_as_a_failure_the_status_shows(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(h.poller, "_parse", broken)
+    monkeypatch.setattr("ingest.poller.parse_response", broken)
     report = h.poll("vn")
     assert report.outcome == "error" and "ZeroDivisionError" in (report.message or "")
     [failed] = events(store, "SourceFetchFailed")

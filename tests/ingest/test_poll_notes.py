@@ -1,0 +1,93 @@
+"""A poll that brings nothing new appends no fact, yet the next process must know it
+happened: `run --once` from cron is a new process every time, and polled such a source on
+every run (unconditionally, its validators lost) whatever its interval. The poller keeps
+each source's last poll as a store note (not a fact); a new poller takes it up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from ingest.config import IngestConfig
+from store import EventStore
+from tests.ingest.conftest import T0, make_config
+
+EMPTY_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Tin trong ngày</title><link>http://example.org/</link>
+<description>Chưa có bài</description></channel></rss>""".encode()
+
+
+def _feed(source_id: str, url: str) -> dict[str, Any]:
+    return {"id": source_id, "kind": "feed", "url": url, "interval": "1h"}
+
+
+def _new_process(harness_factory: Any, store: EventStore, config: IngestConfig) -> Any:
+    """A fresh poller on the same store: what a new `run --once` starts from."""
+    return harness_factory(store, config, jitter=0.0)
+
+
+def test_a_feed_with_no_items_is_not_due_again_in_a_new_process_before_its_interval(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    httpserver.expect_request("/empty").respond_with_data(EMPTY_RSS)
+    config = make_config([_feed("empty", httpserver.url_for("/empty"))])
+    first = _new_process(harness_factory, store, config)
+    [report] = first.round(now=T0)
+    assert report.outcome == "ok" and report.appended == 0  # no fact: nothing happened
+    later = _new_process(harness_factory, store, config)
+    assert later.poller.due(T0 + timedelta(minutes=59)) == []
+    assert [s.id for s in later.poller.due(T0 + timedelta(hours=1))] == ["empty"]
+
+
+def test_a_new_process_polls_conditionally_with_the_validators_of_a_poll_that_brought_nothing(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    seen: list[str | None] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(request.headers.get("If-None-Match"))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(EMPTY_RSS, headers={"ETag": '"v1"'}, content_type="application/rss+xml")
+
+    httpserver.expect_request("/rss").respond_with_handler(handler)
+    config = make_config([_feed("quiet", httpserver.url_for("/rss"))])
+    _new_process(harness_factory, store, config).round(now=T0)
+    second = _new_process(harness_factory, store, config)
+    [report] = second.round(now=T0 + timedelta(hours=2))
+    assert report.outcome == "not_modified"
+    assert seen == [None, '"v1"']
+    # The 304 moved the last poll on too: a third process waits from it.
+    third = _new_process(harness_factory, store, config)
+    assert third.poller.due(T0 + timedelta(hours=2, minutes=30)) == []
+
+
+def test_a_source_whose_url_was_changed_is_due_at_once_in_a_new_process(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    httpserver.expect_request("/old").respond_with_data(EMPTY_RSS)
+    httpserver.expect_request("/new").respond_with_data(EMPTY_RSS)
+    old = make_config([_feed("s", httpserver.url_for("/old"))])
+    _new_process(harness_factory, store, old).round(now=T0)
+    new = make_config([_feed("s", httpserver.url_for("/new"))])
+    edited = _new_process(harness_factory, store, new)
+    # The last attempt was at another URL: the new one was never polled.
+    assert [s.id for s in edited.poller.due(T0 + timedelta(minutes=5))] == ["s"]
+    edited.round(now=T0 + timedelta(minutes=5))
+    after = _new_process(harness_factory, store, new)
+    assert after.poller.due(T0 + timedelta(minutes=30)) == []
+
+
+def test_notes_are_kept_beside_the_log_not_in_it(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    httpserver.expect_request("/empty").respond_with_data(EMPTY_RSS)
+    config = make_config([_feed("empty", httpserver.url_for("/empty"))])
+    _new_process(harness_factory, store, config).round(now=T0)
+    assert store.head() == 0
+    note = store.notes(prefix="poll:")["poll:empty"]
+    assert note["attempted"] == "2025-05-01T08:00:00Z"
+    assert note["url"] == httpserver.url_for("/empty")
