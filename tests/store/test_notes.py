@@ -16,7 +16,10 @@ def test_a_note_is_replaced_by_name_and_read_back_by_prefix(store_url: str) -> N
     store = EventStore.open(store_url)
     store.write_notes({"poll:a": {"url": "http://a/", "n": 1}, "poll:b": {"n": 2}}, NOW)
     store.write_notes({"poll:a": {"url": "http://a/", "n": 3}, "other:x": {"k": "Lào"}}, NOW)
-    assert store.notes(prefix="poll:") == {"poll:a": {"url": "http://a/", "n": 3}, "poll:b": {"n": 2}}
+    assert store.notes(prefix="poll:") == {
+        "poll:a": {"url": "http://a/", "n": 3},
+        "poll:b": {"n": 2},
+    }
     assert store.notes()["other:x"] == {"k": "Lào"}
     # A prefix is matched literally, not as a LIKE pattern.
     assert store.notes(prefix="poll%") == {}
