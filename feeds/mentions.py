@@ -27,6 +27,12 @@ from feeds.titles import (
 )
 
 
+#: A title right after "Phủ" or "Dinh" ends a building's name ("Phủ Chủ tịch", the
+#: Presidential Palace; "Dinh Thủ tướng"), not a person's; "phủ" after "chính" is the
+#: government, whose titles are people's ("Thủ tướng Chính phủ").
+_PLACE_BEFORE = re.compile(r"(?:(?<!chính )phủ|dinh)\s+$")
+
+
 @dataclass(slots=True)
 class People:
     """Names met with their country anywhere in the article ("Tổng thống Mỹ Joe Biden"), for
@@ -117,6 +123,8 @@ def _official_mentions(sentence: str, hits: list[CountryHit], language: str) -> 
     for match in _TITLES.finditer(lowered):
         if match.start() < taken or in_country(match.start(), hits):
             continue  # "Trung Quốc Vương Nghị" holds no "Quốc vương" (king)
+        if _PLACE_BEFORE.search(lowered, 0, match.start()):
+            continue  # "tại Phủ Chủ tịch": the Presidential Palace, a venue, not a person
         mention = _titled(sentence, lowered, match, hits, language)
         raw.append(mention)
         taken = mention.end

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -27,10 +28,9 @@ def _line(row: ArticleListing) -> str:
     )
     # One line per article: the same meeting reported in many sentences (a long text
     # retelling the talks) is one summary with its count, not the summary again and again.
-    said = Counter(
-        f"{m['kind']} {m['status']} {'–'.join(s['country'] or '?' for s in m['sides'])}"
-        for m in row.meetings
-    )
+    # Its date and place are in the summary, so two meetings of the same kind between the
+    # same countries (two visits a year apart) are two summaries, not one counted twice.
+    said = Counter(_meeting_summary(m) for m in row.meetings)
     meetings = "; ".join(
         f"{text} (×{count})" if count > 1 else text for text, count in said.items()
     )
@@ -47,6 +47,15 @@ def _line(row: ArticleListing) -> str:
             row.url or "-",
         ]
     )
+
+
+def _meeting_summary(meeting: dict[str, Any]) -> str:
+    countries = "–".join(side["country"] or "?" for side in meeting["sides"])
+    parts = [meeting["kind"], meeting["status"], countries]
+    parts += [f"{key} {meeting[key]}" for key in ("when", "where") if meeting.get(key)]
+    if meeting.get("background"):
+        parts.append("(background)")
+    return " ".join(parts)
 
 
 @click.command("articles")

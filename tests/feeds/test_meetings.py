@@ -231,3 +231,24 @@ def test_extraction_is_deterministic_and_does_not_depend_on_unicode_form() -> No
     first = extract_meetings("", text, language="vi")
     assert first == extract_meetings("", text, language="vi")
     assert first == extract_meetings("", unicodedata.normalize("NFD", text), language="vi")
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        (
+            "Chiều 9/1, tại Phủ Chủ tịch, Chủ tịch nước Trần Văn An tiếp Thủ tướng Lào Bounmy.",
+            "Chủ tịch nước Trần Văn An",
+        ),
+        ("Sáng 9/1, tại Phủ Chủ tịch, Phó Chủ tịch nước tiếp Đại sứ Lào.", "Phó Chủ tịch nước"),
+        (
+            "Tại Dinh Thủ tướng, Thủ tướng Lê Văn Bình hội đàm với Thủ tướng Lào Bounmy.",
+            "Thủ tướng Lê Văn Bình",
+        ),
+    ],
+)
+def test_a_title_that_ends_a_buildings_name_is_the_venue_not_a_side(text: str, host: str) -> None:
+    """ "Phủ Chủ tịch" is the Presidential Palace: the host's side read "Chủ tịch, Chủ tịch
+    nước …" (the palace's "Chủ tịch" chained to the President's title)."""
+    [meeting] = extract_meetings("Tin", text, language="vi")
+    assert meeting.sides[0].text == host and meeting.sides[0].country == "VN"

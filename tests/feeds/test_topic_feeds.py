@@ -161,3 +161,22 @@ def test_the_articles_line_counts_one_meeting_told_in_many_sentences_once() -> N
     told = [meeting("talks", "VN", "LA")] * 12 + [meeting("call", "VN", "KH")]
     row = ArticleListing("a1", "Hội đàm", "s", None, None, "vi", (), (), tuple(told))
     assert "meetings: talks happened VN–LA (×12); call happened VN–KH  " in _line(row)
+
+
+def test_the_articles_line_keeps_two_meetings_of_the_same_countries_apart_by_date_and_place() -> (
+    None
+):
+    """Two visits between the same two states, a year apart, were counted as one ×2."""
+    from feeds import ArticleListing
+    from newsledger.commands.topics import _line
+
+    def visit(when: str | None, where: str | None) -> dict[str, object]:
+        sides = [{"country": "VN"}, {"country": "LA"}]
+        return {"kind": "visit", "status": "happened", "sides": sides, "when": when, "where": where}
+
+    told = [visit("2023-01-09", "Viêng Chăn"), visit("2024-01-08", "Hà Nội")]
+    row = ArticleListing("a1", "Thăm", "s", None, None, "vi", (), (), tuple(told))
+    line = _line(row)
+    assert "visit happened VN–LA when 2023-01-09 where Viêng Chăn; " in line
+    assert "visit happened VN–LA when 2024-01-08 where Hà Nội  " in line
+    assert "×" not in line
