@@ -26,7 +26,6 @@ from feeds.titles import (
     is_group,
 )
 
-
 #: A title right after "Phủ" or "Dinh" ends a building's name ("Phủ Chủ tịch", the
 #: Presidential Palace; "Dinh Thủ tướng"), not a person's; "phủ" after "chính" is the
 #: government, whose titles are people's ("Thủ tướng Chính phủ").
