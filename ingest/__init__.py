@@ -15,7 +15,14 @@ from ingest.config import IngestConfig, SourceConfig, parse_config, parse_durati
 from ingest.errors import IngestError, UnknownSourceError
 from ingest.memory import poll_notes, seed
 from ingest.poller import Poller
-from ingest.projections import SourceState, build_projections, health, next_poll, source_states
+from ingest.projections import (
+    SourceState,
+    build_projections,
+    health,
+    last_success,
+    next_poll,
+    source_states,
+)
 from ingest.reports import PollReport
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "UnknownSourceError",
     "build_projections",
     "health",
+    "last_success",
     "next_poll",
     "parse_config",
     "parse_duration",

@@ -70,19 +70,41 @@ class SourceState:
         return self.gone_url is not None and self.gone_url == url
 
 
-def health(state: SourceState | None, *, enabled: bool, configured: str) -> str:
-    """`disabled`, `never polled`, `gone`, `failing` or `ok`: the one rule of a source's health."""
+def health(
+    state: SourceState | None,
+    *,
+    enabled: bool,
+    configured: str,
+    note: Mapping[str, Any] | None = None,
+) -> str:
+    """`disabled`, `never polled`, `gone`, `failing` or `ok`: the one rule of a source's health.
+    A poll that brought nothing new leaves no fact, only the source's note
+    (ingest/memory.py): a source whose every poll so far brought nothing is ok, not "never
+    polled". Failures are always facts, so the note never hides one."""
     if not enabled:
         return "disabled"
+    succeeded = last_success(state, note, configured) is not None
     if state is None:
-        return "never polled"
+        return "ok" if succeeded else "never polled"
     if state.gone_at(state.current_url(configured)):
         return "gone"
     if state.failures:
         return "failing"
-    if state.last_success is None:
+    if not succeeded:
         return "never polled" if state.last_error_at is None else "failing"
     return "ok"
+
+
+def last_success(
+    state: SourceState | None, note: Mapping[str, Any] | None, configured: str
+) -> str | None:
+    """The later of the log's last success and the note's (a note kept for the source as
+    configured now; timestamps in one form compare as text)."""
+    logged = state.last_success if state is not None else None
+    noted = note.get("last_success") if note and note.get("configured") == configured else None
+    if not isinstance(noted, str):
+        return logged
+    return max(logged, noted) if logged else noted
 
 
 def next_poll(

@@ -18,6 +18,7 @@ from ingest import (
     UnknownSourceError,
     build_projections,
     health,
+    last_success,
     next_poll,
     poll_notes,
     seed,
@@ -27,7 +28,6 @@ from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
     ARTICLE_SIGHTED,
-    maybe_timestamp,
     timestamp,
 )
 from newsledger.app import App
@@ -156,7 +156,7 @@ def _source_row(
     source: SourceConfig, state: SourceState | None, note: dict[str, Any] | None, now: datetime
 ) -> dict[str, Any]:
     """One source as `sources --json` prints it, by the ingest projection's rules."""
-    status = health(state, enabled=source.enabled, configured=source.location)
+    status = health(state, enabled=source.enabled, configured=source.location, note=note)
     if state is None:
         state = SourceState(source.id)
     # What the poller remembers of it (`seed`): the URL it polls, a back-off only if that
@@ -171,7 +171,7 @@ def _source_row(
         "enabled": source.enabled,
         "url": mem.url,
         "status": status,
-        "last_success": maybe_timestamp(mem.last_success),
+        "last_success": last_success(state, note, source.location),
         "last_error": error,
         "last_error_at": state.last_error_at,
         "failures": state.failures,

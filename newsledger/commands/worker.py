@@ -141,13 +141,15 @@ def _run_once(worker: Worker, stop: threading.Event) -> None:
 
 def _any_source_healthy(worker: Worker) -> bool:
     """Whether an enabled source's last poll succeeded (`sources` says "ok")."""
-    from ingest import build_projections, health, source_states
+    from ingest import build_projections, health, poll_notes, source_states
     from store import ProjectionRunner
 
     config = worker.app.ingest_config
     states = source_states(ProjectionRunner(worker.app.store, build_projections(config)))
+    notes = poll_notes(worker.app.store)
     return any(
-        health(states.get(s.id), enabled=s.enabled, configured=s.location) == "ok"
+        health(states.get(s.id), enabled=s.enabled, configured=s.location, note=notes.get(s.id))
+        == "ok"
         for s in config.sources
     )
 

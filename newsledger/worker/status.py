@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest import SourceConfig, SourceState, health, source_states
+from ingest import SourceConfig, SourceState, health, last_success, poll_notes, source_states
 from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE, live_replicas
 from store import Lease, ProjectionFault
 
@@ -61,16 +61,22 @@ class Status:
 
 
 def source_health(
-    source: SourceConfig, state: SourceState | None, *, lease: Lease | None, now: datetime
+    source: SourceConfig,
+    state: SourceState | None,
+    *,
+    lease: Lease | None,
+    now: datetime,
+    note: dict[str, Any] | None = None,
 ) -> SourceHealth:
-    """A source's health as the ingest projection folded it from the source's facts."""
+    """A source's health as the ingest projection folded it from the source's facts, and
+    its note (the last poll, when that brought nothing new)."""
     failing = state is not None and state.failures > 0
     return SourceHealth(
         id=source.id,
         kind=source.kind,
         enabled=source.enabled,
-        health=health(state, enabled=source.enabled, configured=source.location),
-        last_success=state.last_success if state else None,
+        health=health(state, enabled=source.enabled, configured=source.location, note=note),
+        last_success=last_success(state, note, source.location),
         last_failure=state.last_error_at if state else None,
         failures=state.failures if state else 0,
         retry_at=state.retry_at if state else None,
@@ -115,8 +121,15 @@ def collect_status(app: App, *, now: datetime) -> Status:
     by_name = {lease.name: lease for lease in leases}
     runner = app.runner
     states = source_states(runner)
+    notes = poll_notes(store)
     sources = tuple(
-        source_health(s, states.get(s.id), lease=by_name.get(SOURCE_LEASE + s.id), now=now)
+        source_health(
+            s,
+            states.get(s.id),
+            lease=by_name.get(SOURCE_LEASE + s.id),
+            now=now,
+            note=notes.get(s.id),
+        )
         for s in app.ingest_config.sources
     )
     head = store.head()

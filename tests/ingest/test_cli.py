@@ -138,3 +138,28 @@ def test_a_bad_configuration_is_rejected_naming_file_source_and_field(tmp_path: 
     result = CliRunner().invoke(cli, ["--config", str(path), "sources"])
     assert result.exit_code == 1
     assert f"{path}: source 'x': field 'interval'" in result.output
+
+
+def test_a_feed_whose_polls_brought_nothing_yet_is_ok_not_never_polled(
+    tmp_path: Path, sqlite_url: str, httpserver: HTTPServer
+) -> None:
+    """Such a poll appends no fact: `sources` and `status` said "never polled" for ever,
+    and `run --once` took the source as never polled too (its note says otherwise)."""
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+    httpserver.expect_request("/rss").respond_with_data(empty)
+    config = write_config(tmp_path, sqlite_url, httpserver.url_for("/rss"))
+    runner = CliRunner()
+    fetched = runner.invoke(cli, ["--config", str(config), "fetch", "--source", "vn-politics"])
+    assert fetched.exit_code == 0, fetched.output
+    listed = runner.invoke(cli, ["--config", str(config), "sources", "--json"]).output
+    [row] = [r for r in map(json.loads, listed.splitlines()) if r["id"] == "vn-politics"]
+    assert row["status"] == "ok" and row["last_success"] is not None, row
+    assert datetime.fromisoformat(row["next_poll"]) - datetime.fromisoformat(
+        row["last_success"]
+    ) == timedelta(minutes=30)
+    status = json.loads(runner.invoke(cli, ["--config", str(config), "status", "--json"]).output)
+    [health] = [s for s in status["sources"] if s["id"] == "vn-politics"]
+    assert health["health"] == "ok" and health["last_success"] == row["last_success"]
+    store = EventStore.open(sqlite_url)
+    assert store.head() == 0  # still no fact: nothing happened
+    store.close()
