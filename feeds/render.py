@@ -17,8 +17,8 @@ from feedgen.feed import FeedGenerator
 from feeds.countries import display_name
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
-from feeds.xml_chars import xml_safe, xml_safe_optional
 from newsfacts import parse_timestamp
+from newsfacts.xml_chars import xml_safe, xml_safe_optional
 
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -115,7 +115,7 @@ def render_feed(page: FeedPage, site: Site) -> bytes:
 
 def _xml_row(row: EntryRow) -> EntryRow:
     """The row's fields written into the entry as they are, without what XML cannot hold
-    (feeds/xml_chars.py); the HTML before nh3 reads it (it cannot take a lone surrogate),
+    (newsfacts/xml_chars.py); the HTML before nh3 reads it (it cannot take a lone surrogate),
     the text before the summary is cut from it. The dateline place reaches the entry only
     through its content, which is cleaned once made (it also quotes figures)."""
     return replace(

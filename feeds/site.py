@@ -16,7 +16,7 @@ from feeds.provenance import DATE_ORIGINS, ArticlePage
 from feeds.render import Site, is_web_url
 from feeds.topics import Topic
 from feeds.views import EntryRow
-from feeds.xml_chars import xml_safe
+from newsfacts.xml_chars import xml_safe
 
 SNIPPET_CHARS = 160
 #: Pages load nothing but themselves: no scripts at all, styles inline, images from the web

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import nh3
 
 from ingest.normalise.canonical import clean_text, nfc
+from newsfacts.xml_chars import xml_safe
 
 _SCHEMES = {"http", "https", "mailto"}
 # Elements whose end is a paragraph break in the text rendering.
@@ -18,11 +19,6 @@ _BLOCKS = frozenset(
     | {"dd", "dt", "dl", "hr", "address", "aside", "main", "nav"}
 )
 _DROP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed"})
-# What XML 1.0 cannot hold (C0 controls but tab, line feed and carriage return; lone
-# surrogates; U+FFFE, U+FFFF): kept HTML is republished inside Atom documents, and one such
-# character in one entry made lxml refuse the whole feed. Dropped before nh3 too, which
-# cannot take a lone surrogate at all.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sanitise(html: str) -> str:
@@ -31,9 +27,10 @@ def sanitise(html: str) -> str:
     Removes script, style and iframe elements, `on*` attributes and `javascript:` or
     `data:` URLs; the result is stable (sanitising it again changes nothing).
     """
-    cleaned = nh3.clean(
-        nfc(_NOT_XML.sub("", html)), url_schemes=_SCHEMES, link_rel="noopener noreferrer"
-    )
+    # Kept HTML is republished inside Atom documents, and one character XML 1.0 cannot hold
+    # in one entry made lxml refuse the whole feed: dropped first (nh3 cannot take a lone
+    # surrogate at all).
+    cleaned = nh3.clean(nfc(xml_safe(html)), url_schemes=_SCHEMES, link_rel="noopener noreferrer")
     return nfc(cleaned).strip()
 
 

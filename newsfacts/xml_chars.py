@@ -2,8 +2,10 @@
 
 lxml (under feedgen) refuses a document with any of them, so one article holding one (a
 U+FFFF in a title, a control character in a hostile feed's HTML) stopped every feed from
-publishing. The log keeps what was ingested; what is rendered leaves them out, the same
-way for the same rows (rendering stays a pure function)."""
+publishing. Both sides of the log keep to one rule: `ingest` drops them from the HTML it
+keeps (republished inside Atom documents), and `feeds` from whatever else it renders (the
+log keeps titles and texts as ingested; rendering leaves them out the same way for the
+same rows, so it stays a pure function)."""
 
 from __future__ import annotations
 
