@@ -283,6 +283,14 @@ def check(app: App) -> None:
     click.echo(f"  feeds: written to {feeds.output_dir}, linked from {feeds.base_url}")
     click.echo(f"  serve: {feeds.host}:{feeds.port}")
     click.echo(f"  log: {log_format}, {log_level}")
+    # Not a mistake in the file (a volume may be mounted later), but worth seeing before a
+    # deployment: each poll of such a source fails until the folder is there.
+    for source in sources:
+        if source.enabled and source.path is not None and not source.path.is_dir():
+            click.echo(
+                f"  warning: source {source.id!r}: the folder {source.path} does not exist"
+                " (yet): its polls fail until it does"
+            )
 
 
 COMMANDS: list[click.Command] = [run, status, check]

@@ -86,3 +86,18 @@ def test_the_log_settings_run_would_refuse_are_refused(tmp_path: Path) -> None:
     fine = {"DATABASE_URL": "", "NEWSLEDGER_LOG_FORMAT": "json", "NEWSLEDGER_LOG_LEVEL": "debug"}
     result = CliRunner().invoke(cli, ["--config", str(path), "check"], env=fine)
     assert result.exit_code == 0 and "  log: json, DEBUG" in result.stdout
+
+
+def test_a_folder_source_whose_folder_is_missing_is_a_warning_not_an_error(
+    tmp_path: Path,
+) -> None:
+    """A volume may be mounted after the check, so the file is not wrong; but every poll
+    of that source would fail, which the operator should see before deploying."""
+    code, out, err = _check(tmp_path, GOOD.replace('path = "articles"', 'path = "missing"'))
+    assert code == 0, err
+    assert (
+        f"  warning: source 'local': the folder {tmp_path / 'missing'} does not exist (yet)"
+        in out
+    )
+    code, out, _ = _check(tmp_path, GOOD)
+    assert code == 0 and "warning" not in out
