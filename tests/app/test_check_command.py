@@ -96,8 +96,7 @@ def test_a_folder_source_whose_folder_is_missing_is_a_warning_not_an_error(
     code, out, err = _check(tmp_path, GOOD.replace('path = "articles"', 'path = "missing"'))
     assert code == 0, err
     assert (
-        f"  warning: source 'local': the folder {tmp_path / 'missing'} does not exist (yet)"
-        in out
+        f"  warning: source 'local': the folder {tmp_path / 'missing'} does not exist (yet)" in out
     )
     code, out, _ = _check(tmp_path, GOOD)
     assert code == 0 and "warning" not in out
