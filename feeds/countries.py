@@ -115,7 +115,7 @@ _KIN = frozenset(
 #: unless a title or country-introducing word came just before ("Thủ tướng Đức Angela Merkel").
 _INTRODUCERS = frozenset(
     "tướng thống trưởng sứ vương hoàng tịch thư viên sĩ chức đạo giao phòng nước phía người "
-    "quân đoàn cấp lệnh vụ khanh".split()
+    "quân đoàn cấp lệnh vụ khanh phủ".split()
 )
 
 

@@ -252,3 +252,12 @@ def test_a_title_that_ends_a_buildings_name_is_the_venue_not_a_side(text: str, h
     nước …" (the palace's "Chủ tịch" chained to the President's title)."""
     [meeting] = extract_meetings("Tin", text, language="vi")
     assert meeting.sides[0].text == host and meeting.sides[0].country == "VN"
+
+
+def test_a_government_names_its_country_before_a_persons_name() -> None:
+    """ "Chính phủ Lào Bounmy": the capitalised name after "Lào" made it read as a place
+    ("Lào Cai"), so the guest's side had no country."""
+    text = "Thủ tướng Chính phủ Lê Văn Bình hội đàm với Thủ tướng Chính phủ Lào Bounmy Vongsa."
+    [meeting] = extract_meetings("Tin", text, language="vi")
+    assert [side.country for side in meeting.sides] == ["VN", "LA"]
+    assert [h.iso for h in find_countries("Tỉnh Lào Cai đón đoàn khách")] == []
