@@ -143,16 +143,17 @@ class Poller:
             return await self._blocking(
                 self.facts.unexpected, source, self.memory(source), exc, now
             )
-        await self._keep_note(source, now)
+        await self._keep_note(source, report, now)
         return report
 
-    async def _keep_note(self, source: SourceConfig, now: datetime) -> None:
+    async def _keep_note(self, source: SourceConfig, report: PollReport, now: datetime) -> None:
         """After a poll that made a request (or read the folder): the source's note, so the
         next process knows when it was polled and with which validators (ingest/memory.py).
-        A note that cannot be written costs the next process a poll, never this one's facts,
-        which are appended already."""
+        Not after one its host's Retry-After deferred: no request went out, and a note would
+        make the next process wait a whole interval. A note that cannot be written costs the
+        next process a poll, never this one's facts, which are appended already."""
         mem = self._memory.get(source.id)
-        if mem is None or mem.last_attempt != now:
+        if mem is None or mem.last_attempt != now or report.outcome == "deferred":
             return
         try:
             notes = {NOTE_PREFIX + source.id: note_of(mem)}

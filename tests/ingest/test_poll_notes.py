@@ -91,3 +91,22 @@ def test_notes_are_kept_beside_the_log_not_in_it(
     note = store.notes(prefix="poll:")["poll:empty"]
     assert note["attempted"] == "2025-05-01T08:00:00Z"
     assert note["url"] == httpserver.url_for("/empty")
+
+
+def test_a_poll_its_hosts_retry_after_deferred_leaves_no_note(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """No request went out: a note would make the next process wait a whole interval."""
+    httpserver.expect_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "120"}
+    )
+    httpserver.expect_request("/rss").respond_with_data(EMPTY_RSS)
+    config = make_config(
+        [_feed("busy", httpserver.url_for("/busy")), _feed("same-host", httpserver.url_for("/rss"))]
+    )
+    h = _new_process(harness_factory, store, config)
+    assert h.poll("busy").outcome == "failed:http_status"
+    assert h.poll("same-host", now=T0 + timedelta(seconds=60)).outcome == "deferred"
+    assert "poll:same-host" not in store.notes(prefix="poll:")
+    later = _new_process(harness_factory, store, config)
+    assert "same-host" in [s.id for s in later.poller.due(T0 + timedelta(minutes=5))]
