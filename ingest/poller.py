@@ -198,11 +198,9 @@ class Poller:
     ) -> PollReport:
         """A 304: nothing new; a fact only when it ends a run of failures."""
         mem.last_not_modified = now
-        recovered = mem.failures > 0
         events = await self._blocking(
-            self.facts.succeeded, source, mem, result, now, cid, Counter(), items=0,
-            force_event=recovered,
-        )  # fmt: skip
+            self.facts.succeeded, source, mem, result, now, cid, Counter(), items=0
+        )
         return PollReport(source.id, "not_modified", result.url, 304, result.latency, 0, 0, events)
 
     async def _fetched(

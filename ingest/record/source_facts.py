@@ -79,11 +79,13 @@ class SourceFacts:
         force_event: bool = False,
     ) -> dict[str, int]:
         """A 200 or a 304: `SourceFetched` when it brought something, recovered from
-        failures or came through a permanent redirect; `SourceMoved` once that is settled."""
+        failures (a 200 that brought nothing new too: the log must hear the source is
+        well) or came through a permanent redirect; `SourceMoved` once that is settled."""
         events = dict(counts)
+        recovered = mem.failures > 0 or mem.log_failing
         _remember_success(mem, result, now)
         target = result.permanent_redirect
-        if counts or force_event or target is not None:
+        if counts or force_event or recovered or target is not None:
             data: SourceFetchedData = {
                 "source_id": source.id,
                 "url": result.url,
@@ -117,8 +119,9 @@ class SourceFacts:
     ) -> dict[str, int]:
         """A folder read: `SourceFetched` when it brought something or recovered."""
         events = dict(counts)
-        recovered = mem.failures > 0
+        recovered = mem.failures > 0 or mem.log_failing
         mem.failures, mem.retry_at, mem.last_success = 0, None, now
+        mem.log_failing = False
         if counts or recovered:
             data: SourceFetchedData = {
                 "source_id": source.id,
@@ -271,6 +274,7 @@ def _remember_success(mem: SourceMemory, result: FetchResult, now: datetime) -> 
     if result.status == 200 or result.validators.etag or result.validators.last_modified:
         mem.validators = result.validators
     mem.failures, mem.retry_at, mem.last_success = 0, None, now
+    mem.log_failing = False
     target = result.permanent_redirect
     if target is not None:
         mem.redirect_streak = mem.redirect_streak + 1 if target == mem.redirect_target else 1

@@ -12,8 +12,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ingest.config import IngestConfig
+from ingest.projections import source_states
 from store import EventStore
-from tests.ingest.conftest import T0, make_config
+from tests.ingest.conftest import T0, fixture_bytes, make_config
 
 EMPTY_RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Tin trong ngày</title><link>http://example.org/</link>
@@ -110,3 +111,61 @@ def test_a_poll_its_hosts_retry_after_deferred_leaves_no_note(
     assert "poll:same-host" not in store.notes(prefix="poll:")
     later = _new_process(harness_factory, store, config)
     assert "same-host" in [s.id for s in later.poller.due(T0 + timedelta(minutes=5))]
+
+
+def test_a_200_that_ends_failures_with_nothing_new_records_the_recovery(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """A poll bringing only articles already stored appended nothing: the log's last word
+    stayed the failure, and the source showed "failing" for ever."""
+    body = fixture_bytes("vi_thoisu.rss")
+    responses = iter([Response(body), Response("x", status=503), Response(body)])
+    httpserver.expect_request("/rss").respond_with_handler(lambda request: next(responses))
+    h = _new_process(harness_factory, store, make_config([_feed("vn", httpserver.url_for("/rss"))]))
+    h.poll("vn")
+    h.poll("vn", now=T0 + timedelta(hours=1))
+    report = h.poll("vn", now=T0 + timedelta(days=1))
+    assert report.outcome == "ok" and report.events == {"SourceFetched": 1}
+    assert source_states(h.runner)["vn"].failures == 0
+
+
+def test_a_source_whose_failing_url_was_fixed_recovers_though_its_poll_brought_nothing(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    httpserver.expect_request("/good").respond_with_data(EMPTY_RSS)
+    httpserver.expect_request("/typo").respond_with_data("no", status=404)
+    good = make_config([_feed("s", httpserver.url_for("/good"))])
+    _new_process(harness_factory, store, good).round(now=T0)
+    typo = make_config([_feed("s", httpserver.url_for("/typo"))])
+    _new_process(harness_factory, store, typo).round(now=T0 + timedelta(minutes=5))
+    fixed = _new_process(harness_factory, store, good)
+    [report] = fixed.round(now=T0 + timedelta(minutes=10))
+    assert report.events == {"SourceFetched": 1}
+    state = source_states(fixed.runner)["s"]
+    assert state.failures == 0 and state.url == httpserver.url_for("/good")
+
+
+def test_a_note_edited_by_hand_or_dated_in_the_future_is_ignored(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """A number for a time crashed `sources`, `fetch` and `run --once` with a traceback; a
+    note a wrong clock dated next year held its source back until then."""
+    httpserver.expect_request("/empty").respond_with_data(EMPTY_RSS)
+    url = httpserver.url_for("/empty")
+    config = make_config([_feed("s", url)])
+    good = {"configured": url, "url": url, "attempted": "2025-05-01T08:00:00Z"}
+    edits: list[dict[str, Any]] = [
+        {**good, "attempted": 1746086400},
+        {**good, "last_success": ["2025"]},
+        {**good, "attempted": "yesterday"},
+        {**good, "etag": {"v": 1}},
+        {**good, "attempted": "2099-01-01T00:00:00Z"},
+        {**good, "last_success": "2099-01-01T00:00:00Z"},
+    ]
+    for edited in edits:
+        store.write_notes({"poll:s": edited}, T0)
+        h = _new_process(harness_factory, store, config)
+        assert [s.id for s in h.poller.due(T0 + timedelta(minutes=1))] == ["s"], edited
+        assert h.round(now=T0 + timedelta(minutes=1))[0].outcome == "ok"
+    store.write_notes({"poll:s": good}, T0)
+    assert _new_process(harness_factory, store, config).poller.due(T0 + timedelta(minutes=1)) == []
