@@ -40,6 +40,13 @@ def check_url(url: str) -> str:
     forms = " or ".join(f"{name} ({form})" for name, (_, form) in SUPPORTED.items())
     if backend not in SUPPORTED:
         raise ValueError(f"unsupported database {backend!r}: newsledger runs on {forms}")
+    if "@" in (parsed.host or ""):
+        # "user:p@ss@host": the URL ends the password at the first "@", so the rest of the
+        # password became the host (and would be printed as one in every error).
+        raise ValueError(
+            f"the host of {hide_secrets(url)!r} holds an '@': a password (or user name)"
+            " with an '@' must be percent-encoded in a URL, '@' as %40"
+        )
     wanted = SUPPORTED[backend][0]
     if driver != wanted:
         raise ValueError(
@@ -57,11 +64,27 @@ def display_url(url: str | URL) -> str:
 
 
 def hide_secrets(text: str) -> str:
-    """A URL SQLAlchemy could not parse, shown with whatever looks like its password hidden:
-    the part between `user:` and `@`, and the value of a password query parameter."""
-    text = re.sub(r"(://[^/?#@:]*:)[^@]*@", rf"\g<1>{_MASK}@", text)
+    """A URL, or a text a person meant as one, shown with whatever may be its password
+    hidden: a password key's value (`?password=x`, libpq's `host=db password=x`), and a
+    `user:password@` part, with or without a scheme. A password may hold ':', '/' and '@'
+    (raw, though a URL needs them percent-encoded), so everything from the user's ':' to
+    the last '@' before the host is hidden."""
     keys = "|".join(_SECRET_KEYS)
-    return re.sub(rf"([?&](?:{keys})=)[^&#]*", rf"\g<1>{_MASK}", text, flags=re.IGNORECASE)
+    text = re.sub(
+        rf"((?:^|[?&;\s])(?:{keys})\s*=\s*)('[^']*'|[^&#;\s]*)",
+        rf"\g<1>{_MASK}",
+        text,
+        flags=re.IGNORECASE,
+    )
+    head, at, tail = text.rpartition("@")
+    if not at:
+        return text
+    scheme, _, rest = head.rpartition("://")
+    prefix = f"{scheme}://" if scheme else ""
+    user = re.match(r"/*[^:/?#]*:", rest)
+    if user is None or "?" in rest[: user.end()] or rest.startswith(_MASK):
+        return text
+    return f"{prefix}{rest[: user.end()]}{_MASK}@{tail}"
 
 
 def sqlite_in_memory(url: URL) -> bool:

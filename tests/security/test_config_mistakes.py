@@ -52,19 +52,29 @@ def test_a_driver_the_store_is_not_written_for_is_refused_by_check(
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "secret"),
     [
-        REFUSED,
-        "postgresql://newsledger@127.0.0.1:1/test?password=s3cr3t&connect_timeout=2",
-        "postgresql://newsledger:s3cr3t@127.0.0.1:54x32/test",  # a mistyped port
+        (REFUSED, "s3cr3t"),
+        ("postgresql://newsledger@127.0.0.1:1/test?password=s3cr3t&connect_timeout=2", "s3cr3t"),
+        ("postgresql://newsledger:s3cr3t@127.0.0.1:54x32/test", "s3cr3t"),  # a mistyped port
+        # Not URLs, but what a person writes for one: libpq's key/value form, a slash
+        # short, no scheme at all.
+        ("host=127.0.0.1 user=newsledger password=s3cr3t dbname=test", "s3cr3t"),
+        ("postgresql:/newsledger:s3cr3t@127.0.0.1/test", "s3cr3t"),
+        ("newsledger:s3cr3t@127.0.0.1:5432/test", "s3cr3t"),
+        # A raw "@" in the password: the URL ended it there, and "cr3t@127.0.0.1" became
+        # the host, printed in every error.
+        ("postgresql://newsledger:s3@cr3t@127.0.0.1:1/test", "cr3t"),
     ],
 )
-def test_the_password_is_never_printed_wherever_the_url_holds_it(url: str, tmp_path: Path) -> None:
+def test_the_password_is_never_printed_wherever_the_url_holds_it(
+    url: str, secret: str, tmp_path: Path
+) -> None:
     config = tmp_path / "newsledger.toml"
     config.write_text("", encoding="utf-8")
     for command in (["check"], ["status"]):
         ran = newsledger(*command, config=config, timeout=60, DATABASE_URL=url)
-        assert "s3cr3t" not in ran.out + ran.err, ran
+        assert secret not in ran.out + ran.err, ran
         assert "127.0.0.1" in ran.out + ran.err, ran  # the URL is still shown, masked
 
 
