@@ -66,10 +66,14 @@ class FeedsConfig:
         """This configuration as served on `host`:`port` (`serve`/`run --host/--port`): an
         unset base_url follows the address actually listened on, so self links, article
         links and the OPML file point where the files really are."""
+        if host is not None and not _listenable(host):
+            raise ConfigError(f"--host must be an IP address or a host name, got {host!r}")
         host = host or self.host
         port = self.port if port is None else port
         if self.base_url_set:
             return replace(self, host=host, port=port)
+        if port == 0:  # any free port: the links written into the files cannot know it
+            raise ConfigError("--port 0 (any free port) needs [feeds] base_url set")
         return replace(self, host=host, port=port, base_url=derived_base_url(host, port))
 
     def topic(self, topic_id: str) -> Topic | None:
@@ -107,8 +111,11 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
     if not isinstance(output, str) or not output:
         raise ConfigError(f"{file}: [feeds] output_dir must be a path string")
     output_dir = (base_dir / output).resolve()
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ConfigError(f"{file}: [feeds] output_dir {output_dir} is a file, not a folder")
+    # The folder is created when first published; the nearest part of it that exists
+    # must be a folder ("public/site" under a file "public" could never be created).
+    existing = next((p for p in (output_dir, *output_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ConfigError(f"{file}: [feeds] output_dir {output_dir}: {existing} is a file")
     base_url = feeds.get("base_url", derived_base_url(host, port))
     if not isinstance(base_url, str) or not _usable_base_url(base_url):
         raise ConfigError(
@@ -140,7 +147,7 @@ def derived_base_url(host: str, port: int) -> str:
     NEWSLEDGER_BASE_URL) for anything reached from elsewhere."""
     name = "localhost" if host in ("0.0.0.0", "::", "") else host
     if ":" in name and not name.startswith("["):
-        name = f"[{name}]"  # an IPv6 literal
+        name = f"[{name.replace('%', '%25')}]"  # an IPv6 literal (its zone's "%" escaped)
     return f"http://{name}:{port}"
 
 
@@ -150,12 +157,19 @@ def _listenable(host: str) -> bool:
         ipaddress.ip_address(host)
         return True
     except ValueError:
-        return _HOST_NAME.fullmatch(host) is not None
+        # A name of digits and dots only is a mistyped address ("999.1.1.1"), or one the
+        # resolver reads its own way ("0" is 0.0.0.0, which links cannot use).
+        return _HOST_NAME.fullmatch(host) is not None and not host.replace(".", "").isdigit()
 
 
 def _usable_base_url(url: str) -> bool:
     """Links are the base URL plus a path: it needs a scheme and a host, and a query or a
-    fragment would end up in the middle of every link."""
+    fragment would end up in the middle of every link. White space or a control character
+    (a value read from a file or a secret keeps its final line break) would be written
+    into every link too; `urlsplit` drops some of them silently, so they are looked for
+    here."""
+    if any(char.isspace() or not char.isprintable() or char == "\\" for char in url):
+        return False
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -164,6 +178,7 @@ def _usable_base_url(url: str) -> bool:
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
+        and parts.port != 0
         and not parts.query
         and not parts.fragment
         and not url.endswith(("?", "#"))

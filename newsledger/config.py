@@ -145,7 +145,11 @@ def _with_base_url(raw: dict[str, Any], base_url: str | None, name: str) -> dict
     the deployment's business (published port, proxy), not the configuration file's."""
     if not base_url:
         return raw
-    if not base_url.startswith(("http://", "https://")):
+    # White space too: a value from a file or a secret keeps its final line break, which
+    # every link would hold (the feeds' configuration checks the rest, naming base_url).
+    if not base_url.startswith(("http://", "https://")) or any(
+        char.isspace() or not char.isprintable() for char in base_url
+    ):
         raise ConfigError(f"NEWSLEDGER_BASE_URL must be an http(s) URL, got {base_url!r}")
     feeds = raw.get("feeds", {})
     if not isinstance(feeds, dict):

@@ -65,3 +65,6 @@ def test_a_newsledger_base_url_that_is_not_http_is_refused_naming_the_variable(
 ) -> None:
     with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an http"):
         load_settings(str(config), environ={"NEWSLEDGER_BASE_URL": "file:///srv/feeds"})
+    # A secret mounted as a file keeps its final line break: every link held "&#10;".
+    with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an http"):
+        load_settings(str(config), environ={"NEWSLEDGER_BASE_URL": "https://n.example.org\n"})

@@ -64,6 +64,13 @@ def test_a_topics_file_replaces_the_shipped_topics(tmp_path: Path) -> None:
         ({"serve": {"host": "http://0.0.0.0"}}, "nl.toml: [serve] host must be an IP address"),
         ({"serve": {"host": "feeds example"}}, "nl.toml: [serve] host must be an IP address"),
         ({"serve": {"port": 0}}, "nl.toml: [serve] port 0 (any free port) needs [feeds] base_url"),
+        # A value read from a file or a secret keeps its line break: every link held it.
+        ({"feeds": {"base_url": "https://n.example.org\n"}}, "nl.toml: [feeds] base_url must"),
+        ({"feeds": {"base_url": "http://n.example.org/a b"}}, "nl.toml: [feeds] base_url must"),
+        ({"feeds": {"base_url": "http://\\n.example.org"}}, "nl.toml: [feeds] base_url must"),
+        ({"feeds": {"base_url": "http://n.example.org:0"}}, "nl.toml: [feeds] base_url must"),
+        ({"serve": {"host": "999.999.999.999"}}, "nl.toml: [serve] host must be an IP address"),
+        ({"serve": {"host": "0"}}, "nl.toml: [serve] host must be an IP address"),
         ({"feeds": {"colour": "red"}}, "nl.toml: [feeds] has unknown key 'colour'"),
         ({"serve": {"port": "80"}}, "nl.toml: [serve] port must be an integer"),
         ({"topics": [{"id": "Bad Id"}]}, "nl.toml: topics[0]: field 'id' must be lower-case"),
@@ -169,8 +176,10 @@ def test_an_output_dir_that_is_a_file_is_refused_and_a_set_base_url_allows_port_
     tmp_path: Path,
 ) -> None:
     (tmp_path / "public").write_text("not a folder", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"output_dir .*public is a file, not a folder"):
+    with pytest.raises(ConfigError, match=r"output_dir .*public: .*public is a file"):
         _parse({}, tmp_path)
+    with pytest.raises(ConfigError, match=r"output_dir .*public/site: .*public is a file"):
+        _parse({"feeds": {"output_dir": "public/site"}}, tmp_path)
     config = _parse(
         {"feeds": {"output_dir": "site", "base_url": "https://n.example/"}, "serve": {"port": 0}},
         tmp_path,
@@ -181,3 +190,17 @@ def test_an_output_dir_that_is_a_file_is_refused_and_a_set_base_url_allows_port_
 def test_host_names_and_addresses_a_server_can_listen_on_are_taken(tmp_path: Path) -> None:
     for host in ("0.0.0.0", "::", "::1", "localhost", "feeds.example.org", "web-1"):
         assert _parse({"serve": {"host": host}}, tmp_path).host == host
+
+
+def test_serving_on_any_free_port_or_an_unusable_host_is_refused_without_a_base_url(
+    tmp_path: Path,
+) -> None:
+    """`serve --port 0` wrote links to port 0 into every file; `--host` went unchecked."""
+    config = _parse({}, tmp_path)
+    with pytest.raises(ConfigError, match=r"--port 0 \(any free port\) needs \[feeds\] base_url"):
+        config.served_at(None, 0)
+    with pytest.raises(ConfigError, match="--host must be an IP address or a host name"):
+        config.served_at("http://0.0.0.0", 8080)
+    fixed = _parse({"feeds": {"base_url": "https://n.example.org"}}, tmp_path)
+    assert fixed.served_at(None, 0).base_url == "https://n.example.org"
+    assert config.served_at("fe80::1%eth0", 80).base_url == "http://[fe80::1%25eth0]:80"
