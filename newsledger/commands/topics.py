@@ -4,7 +4,6 @@ figures and meetings; `explain` says, for each topic, why an article is in it or
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 import click
@@ -26,13 +25,8 @@ def _line(row: ArticleListing) -> str:
         f"{f['text']} ({f['measure']}{', ' + f['period'] if f['period'] else ''})"
         for f in row.figures
     )
-    # One line per article: the same meeting reported in many sentences (a long text
-    # retelling the talks) is one summary with its count, not the summary again and again.
-    # Its date and place are in the summary, so two meetings of the same kind between the
-    # same countries (two visits a year apart) are two summaries, not one counted twice.
-    said = Counter(_meeting_summary(m) for m in row.meetings)
     meetings = "; ".join(
-        f"{text} (×{count})" if count > 1 else text for text, count in said.items()
+        f"{text} (×{count})" if count > 1 else text for text, count in _meetings_said(row)
     )
     return "  ".join(
         [
@@ -49,13 +43,27 @@ def _line(row: ArticleListing) -> str:
     )
 
 
-def _meeting_summary(meeting: dict[str, Any]) -> str:
-    countries = "–".join(side["country"] or "?" for side in meeting["sides"])
-    parts = [meeting["kind"], meeting["status"], countries]
-    parts += [f"{key} {meeting[key]}" for key in ("when", "where") if meeting.get(key)]
-    if meeting.get("background"):
-        parts.append("(background)")
-    return " ".join(parts)
+def _meetings_said(row: ArticleListing) -> list[tuple[str, int]]:
+    """Each meeting once with the number of sentences telling it: one line per article,
+    not the same talks again for every sentence retelling them. Sentences of one kind,
+    state and pair of countries are one meeting, dated by whichever sentence dates it;
+    two different dates among them are two meetings (two visits a year apart). A meeting
+    only recalled (background) is told apart from the one reported."""
+    told: dict[tuple[str, str, str, bool], list[dict[str, Any]]] = {}
+    for meeting in row.meetings:
+        countries = "–".join(side["country"] or "?" for side in meeting["sides"])
+        key = (meeting["kind"], meeting["status"], countries, bool(meeting.get("background")))
+        told.setdefault(key, []).append(meeting)
+    said: list[tuple[str, int]] = []
+    for (kind, status, countries, background), sentences in told.items():
+        dates = list(dict.fromkeys(m["when"] for m in sentences if m.get("when")))
+        undated = sum(1 for m in sentences if not m.get("when"))
+        for at, when in enumerate(dates or [None]):
+            count = sum(1 for m in sentences if when and m.get("when") == when)
+            count += undated if at == 0 else 0  # undated sentences join the first date
+            words = [kind, status, countries, *([f"when {when}"] if when else [])]
+            said.append((" ".join(words + (["(background)"] if background else [])), count))
+    return said
 
 
 @click.command("articles")

@@ -163,20 +163,31 @@ def test_the_articles_line_counts_one_meeting_told_in_many_sentences_once() -> N
     assert "meetings: talks happened VN–LA (×12); call happened VN–KH  " in _line(row)
 
 
-def test_the_articles_line_keeps_two_meetings_of_the_same_countries_apart_by_date_and_place() -> (
-    None
-):
-    """Two visits between the same two states, a year apart, were counted as one ×2."""
+def test_the_articles_line_keeps_two_meetings_of_the_same_countries_apart_by_date() -> None:
+    """Two visits between the same two states, a year apart, were counted as one ×2; and
+    one talks told in five sentences, one dating it, must stay one (×5)."""
     from feeds import ArticleListing
     from newsledger.commands.topics import _line
 
-    def visit(when: str | None, where: str | None) -> dict[str, object]:
+    def visit(when: str | None, *, background: bool = False, kind: str = "visit") -> dict:
         sides = [{"country": "VN"}, {"country": "LA"}]
-        return {"kind": "visit", "status": "happened", "sides": sides, "when": when, "where": where}
+        return {"kind": kind, "status": "happened", "sides": sides, "when": when,
+                "where": None, "background": background}  # fmt: skip
 
-    told = [visit("2023-01-09", "Viêng Chăn"), visit("2024-01-08", "Hà Nội")]
-    row = ArticleListing("a1", "Thăm", "s", None, None, "vi", (), (), tuple(told))
-    line = _line(row)
-    assert "visit happened VN–LA when 2023-01-09 where Viêng Chăn; " in line
-    assert "visit happened VN–LA when 2024-01-08 where Hà Nội  " in line
-    assert "×" not in line
+    def line(*told: dict) -> str:
+        return _line(ArticleListing("a1", "Thăm", "s", None, None, "vi", (), (), told))
+
+    two = line(visit("năm 2023"), visit(None), visit("ngày 8/1"))
+    assert (
+        "meetings: visit happened VN–LA when năm 2023 (×2); visit happened VN–LA when ngày 8/1  "
+        in two
+    )
+    one = [visit(None, kind="talks")] * 3 + [
+        visit("Chiều 9/1", kind="talks"),
+        visit(None, kind="talks"),
+    ]
+    recalled = visit("năm 2019", kind="talks", background=True)
+    assert (
+        "meetings: talks happened VN–LA when Chiều 9/1 (×5); "
+        "talks happened VN–LA when năm 2019 (background)  " in line(*one, recalled)
+    )
