@@ -75,6 +75,9 @@ _UNREACHABLE = (
     "connect",
     "connection",
     "could not translate",
+    # psycopg 3 resolves the name itself: a name that does not resolve yet (a database
+    # container not started, a DNS hiccup) is a database not there, waited for.
+    "failed to resolve host",
     "unable to open",
     "closed",
     "the database system is",

@@ -54,6 +54,13 @@ def test_an_unreachable_database_is_a_one_line_store_error() -> None:
     assert "\n" not in str(raised.value)
 
 
+def test_a_database_host_that_does_not_resolve_is_unavailable_not_a_hard_error() -> None:
+    """A compose or Kubernetes service name resolves only once its container runs: the
+    worker must wait for it as for a database that is down, not exit at once."""
+    with pytest.raises(StoreUnavailableError, match="failed to resolve host"):
+        EventStore.open("postgresql+psycopg://postgres@db.invalid/nothing?connect_timeout=2")
+
+
 def test_a_sqlite_path_in_a_missing_folder_is_a_store_error(tmp_path: object) -> None:
     with pytest.raises(StoreUnavailableError, match="unable to open"):
         EventStore.open(f"sqlite:///{tmp_path}/no/such/folder/store.db")
