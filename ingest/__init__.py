@@ -13,7 +13,8 @@ from ingest.backoff import Backoff
 from ingest.budget import ConcurrencyBudget
 from ingest.config import IngestConfig, SourceConfig, parse_config, parse_duration
 from ingest.errors import IngestError, UnknownSourceError
-from ingest.memory import poll_notes, seed
+from ingest.memory import seed
+from ingest.notes import PollNote, poll_notes
 from ingest.poller import Poller
 from ingest.projections import (
     SourceState,
@@ -30,6 +31,7 @@ __all__ = [
     "ConcurrencyBudget",
     "IngestConfig",
     "IngestError",
+    "PollNote",
     "PollReport",
     "Poller",
     "SourceConfig",

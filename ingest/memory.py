@@ -1,17 +1,18 @@
-"""What a running process remembers of each source between polls, seeded from the log."""
+"""What a running process remembers of each source between polls, seeded from the log and
+the source's poll note."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
+from ingest.config import SourceConfig
 from ingest.fetch.fetcher import Validators
+from ingest.notes import PollNote
 from ingest.parse.folder import FileStamp
 from ingest.projections import SourceState
-from newsfacts import maybe_parse_timestamp, maybe_timestamp
-from store import EventStore
+from ingest.reports import PollReport
+from newsfacts import SOURCE_FETCHED, maybe_parse_timestamp
 
 
 @dataclass(slots=True)
@@ -19,7 +20,8 @@ class SourceMemory:
     """Per-source polling state kept by a running process, seeded from the log's projection.
 
     Only facts reach the log; this also holds what is not a fact (the time of the last
-    304, validators from a 200 that brought nothing new, folder file stamps).
+    304, validators from a 200 that brought nothing new: the note keeps those; folder file
+    stamps).
     """
 
     configured: str  # the configured URL or path this memory belongs to
@@ -40,11 +42,9 @@ class SourceMemory:
     stamps: dict[str, FileStamp] = field(default_factory=dict)
 
 
-def seed(
-    configured: str, state: SourceState | None, note: Mapping[str, Any] | None = None
-) -> SourceMemory:
+def seed(configured: str, state: SourceState | None, note: PollNote | None = None) -> SourceMemory:
     """Memory for the source configured at `configured` from what the log says (or fresh),
-    brought up to date by the source's note (as `poll_notes` reads it) where that is newer."""
+    brought up to date by the source's note where that is newer."""
     mem = SourceMemory(configured=configured, url=configured)
     if state is not None:
         mem.url = state.current_url(configured)
@@ -66,73 +66,49 @@ def seed(
     return mem
 
 
-#: The prefix of the store notes (store/notes.py) the poller keeps, one per source id.
-NOTE_PREFIX = "poll:"
+def note_after(mem: SourceMemory, report: PollReport, now: datetime) -> PollNote | None:
+    """The note a poll at `now` leaves, or None when it needs none: when it made no request
+    (skipped, or deferred by its host's Retry-After: a note would make the next process wait
+    a whole interval), or appended a poll fact, which holds its time, URL and validators."""
+    if mem.last_attempt != now or report.outcome == "deferred":
+        return None
+    # A failure, a 410 and a `SourceFetched` are facts dated by the poll.
+    if report.outcome.startswith("failed:") or report.outcome == "gone":
+        return None
+    if report.events.get(SOURCE_FETCHED.name):
+        return None
+    return PollNote(
+        mem.configured, mem.url, now, mem.last_success, mem.last_not_modified,
+        mem.validators.etag, mem.validators.last_modified,
+    )  # fmt: skip
 
 
-#: How far ahead of this process's clock a note's times may be (another host's clock): a
-#: note further ahead, written by a clock that was wrong, would hold its source back until
-#: then, so it is ignored.
-NOTE_SKEW = timedelta(minutes=5)
-
-
-def poll_notes(store: EventStore, *, now: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """Every source's note, by source id; a note that is not as `note_of` writes it (edited
-    by hand) or that is dated in the future is left out, as if never written."""
-    limit = (now or datetime.now(UTC)) + NOTE_SKEW
-    notes = store.notes(prefix=NOTE_PREFIX)
-    return {
-        name.removeprefix(NOTE_PREFIX): note
-        for name, note in notes.items()
-        if _well_formed(note, limit)
-    }
-
-
-def _well_formed(note: Mapping[str, Any], limit: datetime) -> bool:
-    if not all(isinstance(note.get(key), str) for key in ("configured", "url", "attempted")):
-        return False
-    if not all(note.get(key) is None or isinstance(note.get(key), str) for key in _OPTIONAL):
-        return False
-    try:
-        times = [maybe_parse_timestamp(note.get(key)) for key in _TIMES]
-    except ValueError:
-        return False
-    return all(time is None or (time.tzinfo is not None and time <= limit) for time in times)
-
-
-_TIMES = ("attempted", "last_success", "last_not_modified")
-_OPTIONAL = ("last_success", "last_not_modified", "etag", "last_modified")
-
-
-def note_of(mem: SourceMemory) -> dict[str, Any]:
-    """What a poll leaves in `mem` that the log may not hold: a poll that brought nothing
-    new appends no fact (one per poll would fill the log with "nothing happened"), yet its
-    time and validators decide when and how the next process polls (`run --once` from
-    cron is a new process each time: without this it polled such a source on every run,
-    unconditionally)."""
-    return {
-        "configured": mem.configured,
-        "url": mem.url,
-        "attempted": maybe_timestamp(mem.last_attempt),
-        "last_success": maybe_timestamp(mem.last_success),
-        "last_not_modified": maybe_timestamp(mem.last_not_modified),
-        "etag": mem.validators.etag,
-        "last_modified": mem.validators.last_modified,
-    }
-
-
-def _apply_note(mem: SourceMemory, note: Mapping[str, Any]) -> None:
+def _apply_note(mem: SourceMemory, note: PollNote) -> None:
     """The note's attempt, success and validators, when it belongs to the URL polled now and
-    is at least as recent as the log's last attempt (`poll_notes` read it well formed)."""
-    if note.get("configured") != mem.configured or note.get("url") != mem.url:
+    is at least as recent as the log's last attempt."""
+    if note.configured != mem.configured or note.url != mem.url:
         return
-    attempted = maybe_parse_timestamp(note.get("attempted"))
-    success = maybe_parse_timestamp(note.get("last_success"))
-    not_modified = maybe_parse_timestamp(note.get("last_not_modified"))
-    if attempted is None or (mem.last_attempt is not None and attempted < mem.last_attempt):
+    if mem.last_attempt is not None and note.attempted < mem.last_attempt:
         return
-    mem.last_attempt = attempted
-    mem.last_not_modified = not_modified
-    if success is not None and (mem.last_success is None or success > mem.last_success):
-        mem.last_success = success
-    mem.validators = Validators(note.get("etag"), note.get("last_modified"))
+    mem.last_attempt = note.attempted
+    mem.last_not_modified = note.last_not_modified
+    if note.last_success is not None and (
+        mem.last_success is None or note.last_success > mem.last_success
+    ):
+        mem.last_success = note.last_success
+    mem.validators = Validators(note.etag, note.last_modified)
+
+
+def skipped_poll(
+    source: SourceConfig, mem: SourceMemory, now: datetime, *, force: bool
+) -> PollReport | None:
+    """The report of a poll that requests nothing: disabled, gone, or backing off."""
+    if not source.enabled and not force:
+        return PollReport(source.id, "disabled", mem.url)
+    if mem.gone:
+        return PollReport(source.id, "gone", mem.url, message="the server said 410 Gone")
+    if not force and mem.retry_at is not None and mem.retry_at > now:
+        return PollReport(
+            source.id, "deferred", mem.url, retry_at=mem.retry_at, message="backing off"
+        )
+    return None

@@ -20,7 +20,8 @@ from ingest.fetch.fetcher import Fetcher, FetchResult, host_of
 from ingest.fetch.politeness import HostGate
 from ingest.folders import READERS_FROM, batches, close_all, read_and_record, start_readers
 from ingest.full_text import PAGE_ACCEPT, FullText
-from ingest.memory import NOTE_PREFIX, SourceMemory, note_of, poll_notes, seed
+from ingest.memory import SourceMemory, note_after, seed, skipped_poll
+from ingest.notes import PollNote, keep_note, poll_notes
 from ingest.parse.folder import list_folder, read_files
 from ingest.parse.response import parse_response
 from ingest.projections import SourceState, next_poll, source_states
@@ -81,24 +82,38 @@ class Poller:
         self._work = asyncio.Semaphore(self.budget.work)
         self._memory: dict[str, SourceMemory] = {}
         self._states: dict[str, SourceState] | None = None
-        self._notes: dict[str, dict[str, Any]] = {}
+        self._notes: dict[str, PollNote] = {}
+        self._stale: set[str] = set()  # sources another replica polled since their seeding
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
 
     # -- state -----------------------------------------------------------------------
 
-    def memory(self, source: SourceConfig) -> SourceMemory:
-        """This process's state of `source`, seeded from the log on first use."""
+    def memory(self, source: SourceConfig, now: datetime) -> SourceMemory:
+        """This process's state of `source`, seeded from the log and the source's note on
+        first use (`now` dates what a note may hold)."""
         mem = self._memory.get(source.id)
         if mem is not None and mem.configured == source.location:
             return mem
         if self._states is None:
             self._states = source_states(self._runner)
-            self._notes = poll_notes(self.store)
+            self._notes = poll_notes(self.store, now=now)
+        elif source.id in self._stale:
+            # Another replica polled it meanwhile: what the log and its note say now.
+            self._states.update(source_states(self._runner, source_id=source.id))
+            self._notes.update(poll_notes(self.store, now=now, source_id=source.id))
+        self._stale.discard(source.id)
         mem = seed(source.location, self._states.get(source.id), self._notes.get(source.id))
         self._memory[source.id] = mem
         return mem
+
+    def forget(self, source_id: str) -> None:
+        """Drop what this process remembers of `source_id`: another replica held it and
+        polled it since (its failures, recovery and validators are in the log and its note
+        now), so the next use reads them again."""
+        if self._memory.pop(source_id, None) is not None:
+            self._stale.add(source_id)
 
     def due(
         self, now: datetime, sources: Sequence[SourceConfig] | None = None
@@ -106,7 +121,7 @@ class Poller:
         """Enabled sources whose interval has passed and whose backoff has ended."""
         chosen = []
         for source in self.config.sources if sources is None else sources:
-            mem = self.memory(source)
+            mem = self.memory(source, now)
             if not source.enabled or mem.gone:
                 continue
             due = next_poll(
@@ -141,30 +156,27 @@ class Poller:
         except Exception as exc:  # a bug must not stop the other sources of the round
             log.exception("source %s: unexpected error", source.id)
             return await self._blocking(
-                self.facts.unexpected, source, self.memory(source), exc, now
+                self.facts.unexpected, source, self.memory(source, now), exc, now
             )
         await self._keep_note(source, report, now)
         return report
 
     async def _keep_note(self, source: SourceConfig, report: PollReport, now: datetime) -> None:
-        """After a poll that made a request (or read the folder): the source's note, so the
-        next process knows when it was polled and with which validators (ingest/memory.py).
-        Not after one its host's Retry-After deferred: no request went out, and a note would
-        make the next process wait a whole interval. A note that cannot be written costs the
-        next process a poll, never this one's facts, which are appended already."""
+        """The note the poll leaves, if any (ingest/notes.py). One that cannot be written
+        costs the next process a poll, never this one's facts, which are appended already."""
         mem = self._memory.get(source.id)
-        if mem is None or mem.last_attempt != now or report.outcome == "deferred":
+        note = note_after(mem, report, now) if mem is not None else None
+        if note is None:
             return
         try:
-            notes = {NOTE_PREFIX + source.id: note_of(mem)}
-            await self._blocking(self.store.write_notes, notes, now)
+            await self._blocking(keep_note, self.store, source.id, note)
         except StoreError as exc:
             log.warning("source %s: its poll note was not kept: %s", source.id, exc)
 
     async def _poll(self, source: SourceConfig, *, now: datetime, force: bool) -> PollReport:
         """Skip it (disabled, gone, backing off), or read the folder, or fetch the URL."""
-        mem = self.memory(source)
-        if (skipped := _skipped(source, mem, now, force)) is not None:
+        mem = self.memory(source, now)
+        if (skipped := skipped_poll(source, mem, now, force=force)) is not None:
             return skipped
         mem.last_attempt = now
         cid = str(uuid.uuid4())
@@ -276,18 +288,3 @@ class Poller:
             self.facts.folder_read, source, mem, now, cid, counts, size=size, items=items
         )
         return PollReport(source.id, "ok", str(source.path), None, 0.0, size, items, events)
-
-
-def _skipped(
-    source: SourceConfig, mem: SourceMemory, now: datetime, force: bool
-) -> PollReport | None:
-    """The report of a poll that requests nothing: disabled, gone, or backing off."""
-    if not source.enabled and not force:
-        return PollReport(source.id, "disabled", mem.url)
-    if mem.gone:
-        return PollReport(source.id, "gone", mem.url, message="the server said 410 Gone")
-    if not force and mem.retry_at is not None and mem.retry_at > now:
-        return PollReport(
-            source.id, "deferred", mem.url, retry_at=mem.retry_at, message="backing off"
-        )
-    return None

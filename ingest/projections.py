@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, delete, insert, select
 
 from ingest.config import IngestConfig
+from ingest.notes import PollNote
 from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
@@ -20,6 +21,8 @@ from newsfacts import (
     SOURCE_GONE,
     SOURCE_MOVED,
     SOURCE_TYPES,
+    maybe_parse_timestamp,
+    maybe_timestamp,
 )
 from store import Projection, ProjectionRunner, RecordedEvent, view_table
 
@@ -75,11 +78,11 @@ def health(
     *,
     enabled: bool,
     configured: str,
-    note: Mapping[str, Any] | None = None,
+    note: PollNote | None = None,
 ) -> str:
     """`disabled`, `never polled`, `gone`, `failing` or `ok`: the one rule of a source's health.
     A poll that brought nothing new leaves no fact, only the source's note
-    (ingest/memory.py): a source whose every poll so far brought nothing is ok, not "never
+    (ingest/notes.py): a source whose every poll so far brought nothing is ok, not "never
     polled". Failures are always facts, so the note never hides one."""
     if not enabled:
         return "disabled"
@@ -95,16 +98,12 @@ def health(
     return "ok"
 
 
-def last_success(
-    state: SourceState | None, note: Mapping[str, Any] | None, configured: str
-) -> str | None:
-    """The later of the log's last success and the note's (a note kept for the source as
-    configured now; timestamps in one form compare as text)."""
-    logged = state.last_success if state is not None else None
-    noted = note.get("last_success") if note and note.get("configured") == configured else None
-    if not isinstance(noted, str):
-        return logged
-    return max(logged, noted) if logged else noted
+def last_success(state: SourceState | None, note: PollNote | None, configured: str) -> str | None:
+    """The later of the log's last success and the note's, the note counting when it was
+    written for the source as configured now (at whichever URL it was polled)."""
+    logged = maybe_parse_timestamp(state.last_success) if state is not None else None
+    noted = note.last_success if note is not None and note.configured == configured else None
+    return maybe_timestamp(max((t for t in (logged, noted) if t is not None), default=None))
 
 
 def next_poll(
@@ -239,6 +238,8 @@ def _fold(row: dict[str, Any], event: RecordedEvent) -> None:
         )
     elif kind == SOURCE_GONE.name:
         row.update(
+            # The URL polled, as for every poll: an attempt at it is no attempt at another.
+            url=data.get("url"),
             gone_url=data.get("url"),
             last_attempt=data.get("fetched"),
             last_error=data.get("message"),
@@ -252,13 +253,17 @@ def build_projections(config: IngestConfig) -> list[Projection]:
     return [SourceStateProjection()]
 
 
-def source_states(runner: ProjectionRunner) -> dict[str, SourceState]:
-    """Every source's state, after bringing the projection up to date."""
+def source_states(
+    runner: ProjectionRunner, *, source_id: str | None = None
+) -> dict[str, SourceState]:
+    """Every source's state (or `source_id`'s alone), after bringing the projection up to
+    date."""
     if NAME not in runner.projections:
         runner = ProjectionRunner(runner.store, [SourceStateProjection()])
     runner.catch_up(NAME)
     table = runner.tables(NAME)["state"]
+    query = select(table)
+    if source_id is not None:
+        query = query.where(table.c.source_id == source_id)
     with runner.store.reading() as conn:
-        return {
-            row.source_id: SourceState(**dict(row._mapping)) for row in conn.execute(select(table))
-        }
+        return {row.source_id: SourceState(**dict(row._mapping)) for row in conn.execute(query)}

@@ -12,6 +12,7 @@ import click
 from ingest import (
     IngestConfig,
     Poller,
+    PollNote,
     PollReport,
     SourceConfig,
     SourceState,
@@ -140,7 +141,7 @@ def sources(app: App, as_json: bool) -> None:
     config = app.ingest_config
     states = source_states(ProjectionRunner(app.store, build_projections(config)))
     now = datetime.now(UTC).replace(microsecond=0)
-    notes = poll_notes(app.store)
+    notes = poll_notes(app.store, now=now)
     rows = [
         _source_row(source, states.get(source.id), notes.get(source.id), now)
         for source in config.sources
@@ -153,7 +154,7 @@ def sources(app: App, as_json: bool) -> None:
 
 
 def _source_row(
-    source: SourceConfig, state: SourceState | None, note: dict[str, Any] | None, now: datetime
+    source: SourceConfig, state: SourceState | None, note: PollNote | None, now: datetime
 ) -> dict[str, Any]:
     """One source as `sources --json` prints it, by the ingest projection's rules."""
     status = health(state, enabled=source.enabled, configured=source.location, note=note)

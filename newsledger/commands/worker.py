@@ -146,7 +146,7 @@ def _any_source_healthy(worker: Worker) -> bool:
 
     config = worker.app.ingest_config
     states = source_states(ProjectionRunner(worker.app.store, build_projections(config)))
-    notes = poll_notes(worker.app.store)
+    notes = poll_notes(worker.app.store, now=datetime.now(UTC))
     return any(
         health(states.get(s.id), enabled=s.enabled, configured=s.location, note=notes.get(s.id))
         == "ok"

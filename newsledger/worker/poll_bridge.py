@@ -30,6 +30,8 @@ class SourcePoller(Protocol):
 
     def due(self, sources: Sequence[SourceConfig]) -> list[SourceConfig]: ...
 
+    def forget(self, source_id: str) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -66,6 +68,14 @@ class IngestPoller:
             return self.poller.due(now, sources)
 
         return self._run(due())
+
+    def forget(self, source_id: str) -> None:
+        """Drop what the poller remembers of `source_id` (another replica polled it)."""
+
+        async def forget() -> None:
+            self.poller.forget(source_id)
+
+        self._run(forget())
 
     def close(self) -> None:
         if self._loop.is_closed():

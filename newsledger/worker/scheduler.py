@@ -142,9 +142,14 @@ class Worker:
             return None
         started = time.perf_counter()
         try:
-            if not self.sharing.claim(source_id, sources=len(self.sources())):
+            claimed = self.sharing.claim(source_id, sources=len(self.sources()))
+            if claimed is None:
                 log.debug("source leased by another replica", extra={"source_id": source_id})
                 return None
+            if claimed == "taken":
+                # Another replica may have polled it since this one last did: what this
+                # process remembers of it (failures, validators) is out of date.
+                self.poller.forget(source_id)
             report = self.poller.poll(source)
         except StoreUnavailableError as exc:
             self._store_down(exc, retry=source_id)

@@ -9,7 +9,7 @@ import os
 import secrets
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from newsledger.worker.settings import process_here
 
@@ -22,6 +22,10 @@ SOURCE_LEASE = "source:"
 MEMBER_LEASE = "worker:"
 #: One per replica id, held by one process: `<replica id>#<token>` (SourceSharing.instance).
 INSTANCE_LEASE = "instance:"
+
+
+#: What `claim` did: renewed a lease held already, took one, or (None) neither.
+Claim = Literal["renewed", "taken"] | None
 
 
 class SourceSharing:
@@ -54,12 +58,17 @@ class SourceSharing:
             n.removeprefix(SOURCE_LEASE) for n in self.leases.held() if n.startswith(SOURCE_LEASE)
         ]
 
-    def claim(self, source_id: str, *, sources: int) -> bool:
-        """Hold `source_id` (renewing it if ours) unless that would exceed our fair share."""
+    def claim(self, source_id: str, *, sources: int) -> Claim:
+        """Hold `source_id` (renewing it if ours) unless that would exceed our fair share:
+        "renewed" when this replica held it, "taken" when it takes it now (free, or left by
+        a replica that stopped renewing it), None when another holds it or it is over our
+        share."""
         held = self.held()
         if source_id not in held and len(held) >= self.fair_share(sources):
-            return False
-        return self.leases.acquire(SOURCE_LEASE + source_id)
+            return None
+        if not self.leases.acquire(SOURCE_LEASE + source_id):
+            return None
+        return "renewed" if source_id in held else "taken"
 
     def heartbeat(self, *, sources: int, busy: Collection[str]) -> list[str]:
         """Renew membership and leases; release sources over the fair share (not `busy` ones).

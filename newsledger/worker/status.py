@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest import SourceConfig, SourceState, health, last_success, poll_notes, source_states
+from ingest import (
+    PollNote,
+    SourceConfig,
+    SourceState,
+    health,
+    last_success,
+    poll_notes,
+    source_states,
+)
 from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE, live_replicas
 from store import Lease, ProjectionFault
 
@@ -66,7 +74,7 @@ def source_health(
     *,
     lease: Lease | None,
     now: datetime,
-    note: dict[str, Any] | None = None,
+    note: PollNote | None = None,
 ) -> SourceHealth:
     """A source's health as the ingest projection folded it from the source's facts, and
     its note (the last poll, when that brought nothing new)."""
@@ -121,7 +129,7 @@ def collect_status(app: App, *, now: datetime) -> Status:
     by_name = {lease.name: lease for lease in leases}
     runner = app.runner
     states = source_states(runner)
-    notes = poll_notes(store)
+    notes = poll_notes(store, now=now)
     sources = tuple(
         source_health(
             s,

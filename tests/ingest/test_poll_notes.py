@@ -69,7 +69,9 @@ def test_a_new_process_polls_conditionally_with_the_validators_of_a_poll_that_br
 def test_a_source_whose_url_was_changed_is_due_at_once_in_a_new_process(
     store: EventStore, httpserver: HTTPServer, harness_factory: Any
 ) -> None:
-    httpserver.expect_request("/old").respond_with_data(EMPTY_RSS)
+    # The old URL brings articles: its poll is a fact, whose attempt must not count for
+    # the new URL.
+    httpserver.expect_request("/old").respond_with_data(fixture_bytes("vi_thoisu.rss"))
     httpserver.expect_request("/new").respond_with_data(EMPTY_RSS)
     old = make_config([_feed("s", httpserver.url_for("/old"))])
     _new_process(harness_factory, store, old).round(now=T0)
@@ -169,3 +171,42 @@ def test_a_note_edited_by_hand_or_dated_in_the_future_is_ignored(
         assert h.round(now=T0 + timedelta(minutes=1))[0].outcome == "ok"
     store.write_notes({"poll:s": good}, T0)
     assert _new_process(harness_factory, store, config).poller.due(T0 + timedelta(minutes=1)) == []
+
+
+def test_a_poller_told_to_forget_a_source_reads_what_another_process_recorded(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """Two replicas: B's memory of the source predates A's failure; told to forget (its
+    lease came back), B records the recovery its 200 with nothing new would have left out."""
+    body = fixture_bytes("vi_thoisu.rss")
+    responses = iter([Response(body), Response(body), Response("x", status=503), Response(body)])
+    httpserver.expect_request("/rss").respond_with_handler(lambda request: next(responses))
+    config = make_config([_feed("vn", httpserver.url_for("/rss"))])
+    a, b = (
+        _new_process(harness_factory, store, config),
+        _new_process(harness_factory, store, config),
+    )
+    a.poll("vn")
+    b.poll("vn", now=T0 + timedelta(hours=1))
+    assert a.poll("vn", now=T0 + timedelta(hours=2)).outcome == "failed:http_status"
+    b.poller.forget("vn")
+    assert b.poll("vn", now=T0 + timedelta(hours=3)).events == {"SourceFetched": 1}
+    assert source_states(b.runner)["vn"].failures == 0
+
+
+def test_a_source_moved_back_from_a_url_that_answered_410_is_due_at_once(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """The 410 at the other URL was folded as an attempt at this one."""
+    httpserver.expect_request("/rss").respond_with_data(fixture_bytes("vi_thoisu.rss"))
+    httpserver.expect_request("/gone").respond_with_data("", status=410)
+    first = make_config([_feed("s", httpserver.url_for("/rss"))])
+    _new_process(harness_factory, store, first).round(now=T0)
+    other = make_config([_feed("s", httpserver.url_for("/gone"))])
+    assert (
+        _new_process(harness_factory, store, other).round(now=T0 + timedelta(minutes=50))[0].outcome
+        == "gone"
+    )
+    back = _new_process(harness_factory, store, first)
+    # The last attempt at /rss was at T0; an hour's interval has passed by T0+65m.
+    assert [s.id for s in back.poller.due(T0 + timedelta(minutes=65))] == ["s"]

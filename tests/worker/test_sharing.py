@@ -212,3 +212,33 @@ def test_a_restart_under_the_same_replica_id_waits_out_the_killed_process_withou
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     held = restarted.sharing.leases.all(prefix="instance:same")
     assert [lease.owner for lease in held] == [restarted.sharing.instance]
+
+
+def test_a_lease_taken_back_makes_the_replica_forget_what_another_polled_meanwhile(
+    workers: list[Worker],
+) -> None:
+    """w1 polled s0 fine; w2 took it over and it failed there; when w1 takes it back and
+    the folder reads fine, w1 must know of the failure to record the recovery, or the
+    source stays "failing" for good."""
+    from ingest import source_states
+
+    w1, w2 = workers
+    assert w1.sharing.claim("s0", sources=6) == "taken"
+    assert w1.sharing.claim("s0", sources=6) == "renewed"
+    w1.poll("s0")
+    w1.sharing.release()
+    folder = w2.app.ingest_config.source("s0").path
+    folder.rename(folder.with_name("away"))  # the volume is gone while w2 holds it
+    assert w2.poll("s0").outcome.startswith("failed:")
+    w2.sharing.release()
+    folder.with_name("away").rename(folder)
+    # w1 now knows of w2's failure: within the back-off w2 recorded it waits (it used to
+    # poll at once); after it, its poll records the recovery (it used to append nothing
+    # and leave the source failing). Which of the two depends on this machine's speed.
+    report = w1.poll("s0")
+    assert report is not None
+    if report.outcome == "deferred":
+        assert source_states(w1.app.runner)["s0"].failures == 1
+    else:
+        assert report.events == {"SourceFetched": 1}, report
+        assert source_states(w1.app.runner)["s0"].failures == 0
