@@ -5,7 +5,7 @@ only what is listed here.
 """
 
 from feeds.classify import ArticleText
-from feeds.config import FeedsConfig, parse_config
+from feeds.config import FeedsConfig, parse_config, usable_base_url
 from feeds.errors import FeedsError
 from feeds.explain import explain as explain_article
 from feeds.listing import ArticleListing, listings
@@ -37,4 +37,5 @@ __all__ = [
     "make_server",
     "parse_config",
     "publish_all",
+    "usable_base_url",
 ]

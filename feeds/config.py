@@ -117,7 +117,7 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
     if existing is not None and not existing.is_dir():
         raise ConfigError(f"{file}: [feeds] output_dir {output_dir}: {existing} is a file")
     base_url = feeds.get("base_url", derived_base_url(host, port))
-    if not isinstance(base_url, str) or not _usable_base_url(base_url):
+    if not isinstance(base_url, str) or not usable_base_url(base_url):
         raise ConfigError(
             f"{file}: [feeds] base_url must be an absolute http(s) URL with a host and no"
             f" query or fragment, got {base_url!r}"
@@ -162,7 +162,7 @@ def _listenable(host: str) -> bool:
         return _HOST_NAME.fullmatch(host) is not None and not host.replace(".", "").isdigit()
 
 
-def _usable_base_url(url: str) -> bool:
+def usable_base_url(url: str) -> bool:
     """Links are the base URL plus a path: it needs a scheme and a host, and a query or a
     fragment would end up in the middle of every link. White space or a control character
     (a value read from a file or a secret keeps its final line break) would be written

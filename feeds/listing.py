@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
+
+from feeds.meeting_dates import anchor_day
+from feeds.story_meetings import meeting_date
 
 Tables = Mapping[str, Table]
 
@@ -37,6 +41,11 @@ class ArticleListing:
             "figures": list(self.figures),
             "meetings": list(self.meetings),
         }
+
+    def meeting_day(self, meeting: Mapping[str, Any]) -> date | None:
+        """The day one of its meetings' sentences dates it ("Chiều 9/1", "ngày 9/1" and
+        "Tối 9/1" in one report are one day), or None when the sentence names none."""
+        return meeting_date(meeting, anchor_day(self.published))
 
 
 def listings(

@@ -89,7 +89,7 @@ def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) ->
     for meeting in events:
         if _countries(meeting) != countries or meeting.get("kind") != kind:
             continue
-        day = _iso_day(meeting.get("when")) or meeting_day(_words(meeting), anchor)
+        day = meeting_date(meeting, anchor)
         if day is not None:
             return MeetingKey(countries, kind, day)
     if anchor is None or _earlier_year(main, anchor):
@@ -110,6 +110,12 @@ def _happened_between_two(meeting: Mapping[str, Any]) -> bool:
 
 def _countries(meeting: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted({s.get("country") for s in meeting.get("sides", ()) if s.get("country")}))
+
+
+def meeting_date(meeting: Mapping[str, Any], anchor: date | None) -> date | None:
+    """The day a meeting's sentence dates it, for a report published on `anchor` (see
+    `anchor_day`); None when its words name no day (or need the missing anchor)."""
+    return _iso_day(meeting.get("when")) or meeting_day(_words(meeting), anchor)
 
 
 def _words(meeting: Mapping[str, Any]) -> str | None:

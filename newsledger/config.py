@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feeds import usable_base_url
 from store import check_url, hide_secrets, sqlite_file
 
 DEFAULT_CONFIG = Path("newsledger.toml")
@@ -145,12 +146,13 @@ def _with_base_url(raw: dict[str, Any], base_url: str | None, name: str) -> dict
     the deployment's business (published port, proxy), not the configuration file's."""
     if not base_url:
         return raw
-    # White space too: a value from a file or a secret keeps its final line break, which
-    # every link would hold (the feeds' configuration checks the rest, naming base_url).
-    if not base_url.startswith(("http://", "https://")) or any(
-        char.isspace() or not char.isprintable() for char in base_url
-    ):
-        raise ConfigError(f"NEWSLEDGER_BASE_URL must be an http(s) URL, got {base_url!r}")
+    # Checked here by the feeds' own rule, so that a mistake names the variable, not the
+    # file's [feeds] base_url it replaces.
+    if not usable_base_url(base_url):
+        raise ConfigError(
+            "NEWSLEDGER_BASE_URL must be an absolute http(s) URL with a host and no query,"
+            f" fragment or white space, got {base_url!r}"
+        )
     feeds = raw.get("feeds", {})
     if not isinstance(feeds, dict):
         raise ConfigError(f"{name}: [feeds] must be a table")

@@ -71,7 +71,7 @@ def hide_secrets(text: str) -> str:
     the last '@' before the host is hidden."""
     keys = "|".join(_SECRET_KEYS)
     text = re.sub(
-        rf"((?:^|[?&;\s])(?:{keys})\s*=\s*)('[^']*'|[^&#;\s]*)",
+        rf"((?:^|[?&;\s])(?:{keys})\s*=\s*)('(?:[^'\\]|\\.)*'|[^&#;\s]*)",
         rf"\g<1>{_MASK}",
         text,
         flags=re.IGNORECASE,

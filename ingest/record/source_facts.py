@@ -82,8 +82,7 @@ class SourceFacts:
         failures (a 200 that brought nothing new too: the log must hear the source is
         well) or came through a permanent redirect; `SourceMoved` once that is settled."""
         events = dict(counts)
-        recovered = mem.failures > 0 or mem.log_failing
-        _remember_success(mem, result, now)
+        recovered = _remember_success(mem, result, now)
         target = result.permanent_redirect
         if counts or force_event or recovered or target is not None:
             data: SourceFetchedData = {
@@ -119,9 +118,7 @@ class SourceFacts:
     ) -> dict[str, int]:
         """A folder read: `SourceFetched` when it brought something or recovered."""
         events = dict(counts)
-        recovered = mem.failures > 0 or mem.log_failing
-        mem.failures, mem.retry_at, mem.last_success = 0, None, now
-        mem.log_failing = False
+        recovered = _succeeded(mem, now)
         if counts or recovered:
             data: SourceFetchedData = {
                 "source_id": source.id,
@@ -270,17 +267,27 @@ class SourceFacts:
         events[event.type] = events.get(event.type, 0) + 1
 
 
-def _remember_success(mem: SourceMemory, result: FetchResult, now: datetime) -> None:
+def _succeeded(mem: SourceMemory, now: datetime) -> bool:
+    """A poll of the source succeeded at `now`: its failures end. Whether it recovers from
+    failures (here, or at the URL it had before), which the log must hear."""
+    recovered = mem.failures > 0 or mem.log_failing
+    mem.failures, mem.retry_at, mem.last_success, mem.log_failing = 0, None, now, False
+    return recovered
+
+
+def _remember_success(mem: SourceMemory, result: FetchResult, now: datetime) -> bool:
+    """A response's success in `mem` (its validators, the redirect streak); whether it is a
+    recovery (`_succeeded`)."""
     if result.status == 200 or result.validators.etag or result.validators.last_modified:
         mem.validators = result.validators
-    mem.failures, mem.retry_at, mem.last_success = 0, None, now
-    mem.log_failing = False
+    recovered = _succeeded(mem, now)
     target = result.permanent_redirect
     if target is not None:
         mem.redirect_streak = mem.redirect_streak + 1 if target == mem.redirect_target else 1
     else:
         mem.redirect_streak = 0
     mem.redirect_target = target
+    return recovered
 
 
 def _meta(cid: str) -> dict[str, str]:

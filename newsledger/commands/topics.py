@@ -46,9 +46,10 @@ def _line(row: ArticleListing) -> str:
 def _meetings_said(row: ArticleListing) -> list[tuple[str, int]]:
     """Each meeting once with the number of sentences telling it: one line per article,
     not the same talks again for every sentence retelling them. Sentences of one kind,
-    state and pair of countries are one meeting, dated by whichever sentence dates it;
-    two different dates among them are two meetings (two visits a year apart). A meeting
-    only recalled (background) is told apart from the one reported."""
+    state and pair of countries are one meeting, dated by whichever sentence dates it
+    (the day its words name: "Chiều 9/1" and "ngày 9/1" are one); two different days among
+    them are two meetings (two visits a year apart). A meeting only recalled (background)
+    is told apart from the one reported."""
     told: dict[tuple[str, str, str, bool], list[dict[str, Any]]] = {}
     for meeting in row.meetings:
         countries = "–".join(side["country"] or "?" for side in meeting["sides"])
@@ -56,12 +57,14 @@ def _meetings_said(row: ArticleListing) -> list[tuple[str, int]]:
         told.setdefault(key, []).append(meeting)
     said: list[tuple[str, int]] = []
     for (kind, status, countries, background), sentences in told.items():
-        dates = list(dict.fromkeys(m["when"] for m in sentences if m.get("when")))
-        undated = sum(1 for m in sentences if not m.get("when"))
-        for at, when in enumerate(dates or [None]):
-            count = sum(1 for m in sentences if when and m.get("when") == when)
-            count += undated if at == 0 else 0  # undated sentences join the first date
-            words = [kind, status, countries, *([f"when {when}"] if when else [])]
+        # A day the words name, else the words themselves (no anchor to resolve them).
+        dates = [row.meeting_day(m) or m.get("when") for m in sentences]
+        days = list(dict.fromkeys(d for d in dates if d))
+        undated = dates.count(None)
+        for at, day in enumerate(days or [None]):
+            count = sum(1 for d in dates if day and d == day)
+            count += undated if at == 0 else 0  # undated sentences join the first day
+            words = [kind, status, countries, *([f"on {day}"] if day else [])]
             said.append((" ".join(words + (["(background)"] if background else [])), count))
     return said
 

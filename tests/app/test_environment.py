@@ -63,8 +63,11 @@ def test_without_newsledger_base_url_the_files_base_url_holds(config: Path) -> N
 def test_a_newsledger_base_url_that_is_not_http_is_refused_naming_the_variable(
     config: Path,
 ) -> None:
-    with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an http"):
+    with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an absolute http"):
         load_settings(str(config), environ={"NEWSLEDGER_BASE_URL": "file:///srv/feeds"})
     # A secret mounted as a file keeps its final line break: every link held "&#10;".
-    with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an http"):
+    with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an absolute http"):
         load_settings(str(config), environ={"NEWSLEDGER_BASE_URL": "https://n.example.org\n"})
+    # Named as the variable, not as the file's [feeds] base_url it replaces.
+    with pytest.raises(ConfigError, match="NEWSLEDGER_BASE_URL must be an absolute http"):
+        load_settings(str(config), environ={"NEWSLEDGER_BASE_URL": "https://n.example.org/?x=1"})

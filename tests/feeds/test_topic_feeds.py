@@ -163,9 +163,9 @@ def test_the_articles_line_counts_one_meeting_told_in_many_sentences_once() -> N
     assert "meetings: talks happened VN–LA (×12); call happened VN–KH  " in _line(row)
 
 
-def test_the_articles_line_keeps_two_meetings_of_the_same_countries_apart_by_date() -> None:
+def test_the_articles_line_keeps_two_meetings_of_the_same_countries_apart_by_day() -> None:
     """Two visits between the same two states, a year apart, were counted as one ×2; and
-    one talks told in five sentences, one dating it, must stay one (×5)."""
+    one talks told in five sentences, dated in different words, must stay one (×5)."""
     from feeds import ArticleListing
     from newsledger.commands.topics import _line
 
@@ -175,19 +175,22 @@ def test_the_articles_line_keeps_two_meetings_of_the_same_countries_apart_by_dat
                 "where": None, "background": background}  # fmt: skip
 
     def line(*told: dict) -> str:
-        return _line(ArticleListing("a1", "Thăm", "s", None, None, "vi", (), (), told))
+        published = "2024-01-10T03:00:00Z"
+        return _line(ArticleListing("a1", "Thăm", "s", None, published, "vi", (), (), told))
 
-    two = line(visit("năm 2023"), visit(None), visit("ngày 8/1"))
+    two = line(visit("ngày 9/1/2023"), visit(None), visit("ngày 8/1/2024"))
     assert (
-        "meetings: visit happened VN–LA when năm 2023 (×2); visit happened VN–LA when ngày 8/1  "
+        "meetings: visit happened VN–LA on 2023-01-09 (×2); visit happened VN–LA on 2024-01-08  "
         in two
     )
-    one = [visit(None, kind="talks")] * 3 + [
-        visit("Chiều 9/1", kind="talks"),
+    talks = [visit("Chiều 9/1", kind="talks"), visit(None, kind="talks")]
+    talks += [
+        visit("ngày 9/1", kind="talks"),
+        visit("Tối 9/1", kind="talks"),
         visit(None, kind="talks"),
     ]
-    recalled = visit("năm 2019", kind="talks", background=True)
+    recalled = visit("ngày 8/1/2019", kind="talks", background=True)
     assert (
-        "meetings: talks happened VN–LA when Chiều 9/1 (×5); "
-        "talks happened VN–LA when năm 2019 (background)  " in line(*one, recalled)
+        "meetings: talks happened VN–LA on 2024-01-09 (×5); "
+        "talks happened VN–LA on 2019-01-08 (background)  " in line(*talks, recalled)
     )
