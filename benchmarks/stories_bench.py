@@ -43,11 +43,13 @@ from stories_quality import (
     plot,
     pool,
     precision_recall,
+    roundups,
     score,
     through_grouper,
 )
 
-from feeds.neardup import Grouper, Settings, band_keys_many
+from feeds.copies import Settings, band_keys_many
+from feeds.neardup import Grouper
 from feeds.shingles import shingles, shingles_many, signature, signatures
 from tests.feeds.copies import EDITS, Doc, load_corpus
 
@@ -121,6 +123,8 @@ def bench_quality(plot_path: Path) -> None:
             f"{whole['precision']:.4f}, recall {whole['recall']:.4f} "
             f"({whole['predicted']} pairs said, {whole['true']} true)"
         )
+    merged, total = roundups(docs, settings)
+    print(f"    round-ups of two unrelated reports: {merged} of {total} merged their stories")
     plot(scored, (docs, meetings, pairs), pools[:3], settings, plot_path)
     print(f"    plot saved to {plot_path}")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from feeds.neardup import MIN_CONTAINED, Grouper, Settings, similarity
+from feeds.copies import MIN_CONTAINED, Settings, similarity
+from feeds.neardup import Grouper
 from feeds.shingles import Hashes, shingles
 from tests.feeds.copies import (
     Doc,
@@ -217,3 +218,23 @@ def plot(
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(figure)
+
+
+def roundups(docs: list[Doc], settings: Settings) -> tuple[int, int]:
+    """Round-ups ("Tin vắn", a daily digest) that paste two unrelated reports together,
+    each after its two reports: how many merged the two reports' stories, of how many.
+    A round-up contains each report whole, so it is a copy of both by containment; only
+    the bridge rule (`neardup.BRIDGE_OVERLAP`) keeps their stories apart."""
+    grouper = Grouper(settings)
+    hashes: dict[str, Hashes] = {}
+    merged = total = 0
+    for a, b in zip(docs[0::2], docs[1::2], strict=False):
+        digest = f"roundup-{a.key}-{b.key}"
+        hashes[a.key] = shingles(a.title, a.text)
+        hashes[b.key] = shingles(b.title, b.text)
+        hashes[digest] = shingles("Tin vắn", f"{a.title}\n\n{a.text}\n\n{b.title}\n\n{b.text}")
+        for key in (a.key, b.key, digest):
+            grouper.add(key, hashes[key], hashes.__getitem__)
+        total += 1
+        merged += grouper.story_of(a.key) == grouper.story_of(b.key)
+    return merged, total

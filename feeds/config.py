@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from feeds.copies import Settings
 from feeds.errors import ConfigError
-from feeds.neardup import Settings
 from feeds.topics import Topic, load_topics
 
 #: (key, default, help) of `[feeds]` and `[serve]`, the table docs/feeds.md repeats.

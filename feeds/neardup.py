@@ -13,72 +13,24 @@ import numpy as np
 import numpy.typing as npt
 
 from feeds.bands import BUFFER_ENTRIES, BandIndex
-from feeds.shingles import SIGNATURE_SIZE, Hashes, band_keys, distinct_hashes, signatures
+from feeds.copies import (
+    Settings,
+    Similarity,
+    band_keys_of,
+    similarity,
+)
+from feeds.shingles import Hashes, distinct_hashes
 
-#: How many shingles a copy's smaller side needs before containment alone can join it: a
-#: two-line brief is "contained" in many long articles that share a stock phrase.
-MIN_CONTAINED = 40
 #: Candidates confirmed per article at most, the most band agreements first: bounds the cost
 #: when thousands of articles share boilerplate, without making the result depend on timing.
 MAX_CANDIDATES = 24
+#: Shingles two stories' members must share (of the smaller's) for an article matching
+#: both to merge the stories: parts of one report overlap, two reports pasted into one
+#: round-up do not (measured in docs/stories.md).
+BRIDGE_OVERLAP = 0.5
 #: Candidate shingle sets kept in memory (copies usually arrive close together).
 CACHE_SIZE = 2048
 _NO_KEYS = np.zeros(0, dtype=np.uint32)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """When two articles are copies: Jaccard >= `jaccard`, or containment >= `containment`
-    with at least MIN_CONTAINED shingles on the smaller side. `bands` x `rows` = signature
-    size; the chance that a pair of Jaccard J becomes a candidate is 1 - (1 - J**rows)**bands.
-    The defaults are justified by the measurements in docs/stories.md."""
-
-    jaccard: float = 0.7
-    containment: float = 0.9
-    bands: int = 42
-    rows: int = 3
-
-    def __post_init__(self) -> None:
-        if self.bands * self.rows > SIGNATURE_SIZE:
-            raise ValueError(f"bands x rows must be at most {SIGNATURE_SIZE}")
-        for name in ("jaccard", "containment"):
-            value = getattr(self, name)
-            if not 0.0 < value <= 1.0:
-                raise ValueError(f"{name} must be in (0, 1], got {value}")
-
-
-@dataclass(frozen=True)
-class Similarity:
-    jaccard: float
-    containment: float  # shared shingles / shingles of the smaller set
-    smaller: int  # shingles of the smaller set
-
-    def is_copy(self, settings: Settings) -> bool:
-        if self.jaccard >= settings.jaccard:
-            return True
-        return self.containment >= settings.containment and self.smaller >= MIN_CONTAINED
-
-
-def similarity(a: Hashes, b: Hashes) -> Similarity:
-    """Exact Jaccard and containment of two sorted distinct shingle-hash arrays."""
-    if len(a) == 0 or len(b) == 0:
-        return Similarity(0.0, 0.0, min(len(a), len(b)))
-    shared = len(np.intersect1d(a, b, assume_unique=True))
-    smaller = min(len(a), len(b))
-    return Similarity(shared / (len(a) + len(b) - shared), shared / smaller, smaller)
-
-
-def band_keys_of(hashes: Hashes, settings: Settings) -> npt.NDArray[np.uint32]:
-    """The LSH band keys of a shingle set under `settings` (stored by the projection, so a
-    restart rebuilds the index without re-reading any text); none for an empty set."""
-    [keys] = band_keys_many([hashes], settings)
-    return keys
-
-
-def band_keys_many(sets: Sequence[Hashes], settings: Settings) -> list[npt.NDArray[np.uint32]]:
-    """`band_keys_of` each shingle set, the signatures computed together."""
-    keys = band_keys(signatures(sets), bands=settings.bands, rows=settings.rows)
-    return [row if len(hashes) else _NO_KEYS for row, hashes in zip(keys, sets, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -227,7 +179,7 @@ class Grouper:
             keys = self.band_keys(hashes)
         best: tuple[float, float, int] | None = None
         best_similarity: Similarity | None = None
-        stories: set[int] = set()
+        stories: dict[int, tuple[tuple[float, float, int], int]] = {}  # root: its best match
         own: Hashes | None = None  # `hashes`, sorted and distinct, once a candidate needs it
         if len(hashes):
             matches = self._matches(keys)
@@ -239,8 +191,10 @@ class Grouper:
                 found = similarity(own, self._shingles(candidate, shingles_of))
                 if not found.is_copy(self.settings):
                     continue
-                stories.add(self._root(candidate))
                 rank = (found.jaccard, found.containment, -candidate)
+                root = self._root(candidate)
+                if root not in stories or rank > stories[root][0]:
+                    stories[root] = (rank, candidate)
                 if best is None or rank > best:
                     best, best_similarity = rank, found
             self._index.add(member, keys, merge=not self._expected)
@@ -254,17 +208,32 @@ class Grouper:
         if best is None or best_similarity is None:
             self._parent.append(member)
             return Join(story=key, keys=keys)
-        oldest, *younger = sorted(stories)
+        closest = -best[2]
+        bridged = sorted(
+            root
+            for root, (_, match) in stories.items()
+            if match == closest or self._overlap(match, closest, shingles_of)
+        )
+        oldest, *younger = bridged
         for root in younger:
             self._parent[root] = oldest
         self._parent.append(oldest)
         return Join(
             self._keys[oldest],
-            self._keys[-best[2]],
+            self._keys[closest],
             best_similarity,
             keys,
             tuple(self._keys[root] for root in younger),
         )
+
+    def _overlap(self, a: int, b: int, shingles_of: Callable[[str], Hashes]) -> bool:
+        """Whether two earlier members, matched by one new article in different stories,
+        are parts of one text: a truncated copy and a rewritten one of the same report
+        share paragraphs, and the fuller copy that matches both bridges their stories. A
+        round-up that pastes two unrelated reports together matches both as well, but they
+        share nothing: it joins the closer one's story and merges nothing."""
+        shared = similarity(self._shingles(a, shingles_of), self._shingles(b, shingles_of))
+        return shared.containment >= BRIDGE_OVERLAP
 
     def _root(self, member: int) -> int:
         parent = self._parent

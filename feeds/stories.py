@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 
 from feeds.articles import ArticleVersion
-from feeds.neardup import Grouper, Join, Settings
+from feeds.copies import Settings
+from feeds.neardup import Grouper, Join
 from feeds.shingles import shingles
 from feeds.story_facts import Fingerprint, MeetingsOf, StoryFacts, story_facts
 from feeds.story_meetings import MeetingIndex, MeetingKey

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from feeds.articles import ArticleVersion
+from feeds.copies import Settings, band_keys_many
 from feeds.meetings import may_meet_two_countries
-from feeds.neardup import Settings, band_keys_many
 from feeds.shingles import Hashes, shingles_many
 from feeds.story_meetings import MeetingKey, meeting_events, meeting_key
 from feeds.text import nfc

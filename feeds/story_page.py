@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Table, select
 
+from feeds.diffs import word_diff
 from feeds.files import write_if_changed
-from feeds.provenance import word_diff
 from feeds.render import Site
 from feeds.site import CSP, _environment
 from feeds.story_rows import title_and_text

@@ -11,8 +11,8 @@ import pytest
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 
 from feeds.config import FeedsConfig
+from feeds.diffs import word_diff
 from feeds.projections import build_projections
-from feeds.provenance import word_diff
 from feeds.publisher import publish_all
 from store import EventStore, NewEvent, ProjectionRunner
 from tests.feeds.conftest import append_labelled, article_uuid, ingested, labelled, sighted

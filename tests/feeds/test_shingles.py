@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.bands import KEY_MEMBERS, LOOKUP_ROWS, BandIndex
-from feeds.neardup import Grouper, Settings, band_keys_many, band_keys_of, similarity
+from feeds.copies import Settings, band_keys_many, band_keys_of, similarity
+from feeds.neardup import Grouper
 from feeds.shingles import (
     PASS_CHARS,
     SIGNATURE_CHUNK,
@@ -213,9 +214,12 @@ def test_a_story_keeps_its_first_articles_key_as_copies_join_and_records_why() -
 
 
 def test_an_article_that_copies_two_stories_merges_the_younger_into_the_older() -> None:
-    first_half = shingles("Hội đàm", "\n\n".join([LEAD, *BODY[:4]]))
-    second_half = shingles("Ký kết", "\n\n".join(BODY[4:]))
-    both = np.union1d(first_half, second_half)  # e.g. a roundup quoting both reports whole
+    # Two overlapping parts of one report (a truncated copy, one without its lead), neither
+    # a copy of the other; the whole report matches both. (Two parts that share nothing,
+    # as a round-up of two reports: tests/feeds/test_neardup.py.)
+    first_half = shingles("Hội đàm", "\n\n".join([LEAD, *BODY[:6]]))
+    second_half = shingles("Ký kết", "\n\n".join(BODY[3:]))
+    both = np.union1d(first_half, second_half)
     known = {"older": first_half, "younger": second_half, "bridge": both}
     grouper = Grouper()
     assert grouper.add("older", first_half, known.__getitem__).story == "older"
@@ -224,12 +228,13 @@ def test_an_article_that_copies_two_stories_merges_the_younger_into_the_older() 
     assert (bridge.story, bridge.merged) == ("older", ("younger",))
     assert [grouper.story_of(k) for k in known] == ["older", "older", "older"]
     # Later copies of the younger story's text now join the older story too.
+    known["late"] = second_half
     late = grouper.add("late", second_half, known.__getitem__)
     assert (late.story, late.via, late.merged) == ("older", "younger", ())
     # Restored from its stored rows (story ids as they are after the merge): the same state.
     restored = Grouper()
     for key in ("older", "younger", "bridge", "late"):
-        restored.restore(key, grouper.band_keys(known.get(key, second_half)), "older")
+        restored.restore(key, grouper.band_keys(known[key]), "older")
     assert restored.story_of("late") == "older"
     assert restored.add("again", first_half, known.__getitem__).story == "older"
 

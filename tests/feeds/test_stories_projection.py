@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from feeds.config import parse_config
+from feeds.copies import Settings
 from feeds.errors import ConfigError
-from feeds.neardup import Settings
 from feeds.projections import build_projections
 from feeds.stories import StoriesProjection
 from feeds.story_views import stories
