@@ -239,7 +239,7 @@ class StoriesProjection(Projection):
         # already holds the meeting of the text it copies.
         meeting = fingerprint.meeting if join.via is None else None
         if meeting is not None:
-            found = state.meetings.find(meeting, article.language)
+            found = state.meetings.find(meeting, article.language, state.grouper.story_of)
             if found is not None and not (
                 apart_from and state.grouper.same_story(found.via, apart_from)
             ):

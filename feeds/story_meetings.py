@@ -6,7 +6,7 @@ same kind of meeting, the same day read from both texts. Meeting events in (as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -145,23 +145,55 @@ class MeetingIndex:
     def __init__(self) -> None:
         self._seen: dict[tuple[tuple[str, str], str], list[tuple[MeetingKey, str, str]]] = {}
 
-    def find(self, key: MeetingKey, language: str | None) -> MeetingJoin | None:
+    def find(
+        self,
+        key: MeetingKey,
+        language: str | None,
+        story_of: Callable[[str], str] | None = None,
+    ) -> MeetingJoin | None:
         """The earliest article in another language reporting the same meeting: same two
         countries, same kind, days read from both texts at most MAX_DAYS apart. A day that
         is only the publication day joins nothing: on the feeds tests' labelled set it
         joined reports of different meetings published within a day (docs/stories.md). In one
         language the text decides: two reports of a state visit's talks, reception and visit
         on one day are different meetings that the key alone cannot tell apart, and copies
-        are found by their words."""
+        are found by their words. So (given `story_of`, an article's story) an article in
+        another language whose story holds a report in this language of a meeting with the
+        same key joins nothing either: through it, the key alone would join two reports in
+        one language (a reception by one leader and another's, reported in Vietnamese, both
+        joined through one English report)."""
         if not language or not key.read:
             return None
-        for theirs, article, their_language in self._seen.get((key.countries, key.kind), ()):
+        seen = self._seen.get((key.countries, key.kind), ())
+        for theirs, article, their_language in seen:
             if their_language == language or not theirs.read:
                 continue
-            if abs((theirs.day - key.day).days) <= MAX_DAYS:
-                why = f"same meeting: {key.describe()} / {theirs.day.isoformat()}"
-                return MeetingJoin(article, why)
+            if abs((theirs.day - key.day).days) > MAX_DAYS:
+                continue
+            if story_of is not None and self._holds(
+                seen, story_of(article), key, language, story_of
+            ):
+                continue
+            why = f"same meeting: {key.describe()} / {theirs.day.isoformat()}"
+            return MeetingJoin(article, why)
         return None
+
+    @staticmethod
+    def _holds(
+        seen: Sequence[tuple[MeetingKey, str, str]],
+        story: str,
+        key: MeetingKey,
+        language: str,
+        story_of: Callable[[str], str],
+    ) -> bool:
+        """Whether `story` holds a report in `language` of a meeting with `key`."""
+        return any(
+            mine_language == language
+            and mine.read
+            and abs((mine.day - key.day).days) <= MAX_DAYS
+            and story_of(article) == story
+            for mine, article, mine_language in seen
+        )
 
     def add(self, key: MeetingKey, article: str, language: str | None) -> None:
         self._seen.setdefault((key.countries, key.kind), []).append((key, article, language or ""))

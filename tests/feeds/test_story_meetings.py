@@ -111,3 +111,20 @@ def test_meeting_keys_survive_a_round_trip_through_json() -> None:
     # Keys stored before days were read from the text were publication days.
     old = {"countries": ["LA", "VN"], "kind": "visit", "day": "2025-08-02"}
     assert not MeetingKey.from_json(old).read
+
+
+def test_a_report_in_a_language_its_story_holds_already_joins_nothing_through_another() -> None:
+    """Two Vietnamese reports of one day's receptions (by two leaders: different meetings
+    the key cannot tell apart) were joined through the English report of one of them."""
+    index = MeetingIndex()
+    stories = {"vi-report": "vi-report", "en-report": "vi-report", "vi-other": "vi-other"}
+    day = meeting_key([_meeting(when="Chiều 8/1")], "2025-01-08T10:00:00Z")
+    assert day is not None
+    index.add(day, "vi-report", "vi")
+    joined = index.find(day, "en", stories.__getitem__)
+    assert joined is not None and joined.via == "vi-report"
+    index.add(day, "en-report", "en")
+    assert index.find(day, "vi", stories.__getitem__) is None
+    # A third language still joins the story: it holds no report in that language.
+    french = index.find(day, "fr", stories.__getitem__)
+    assert french is not None and french.via == "vi-report"
