@@ -106,15 +106,17 @@ def test_a_worker_that_cannot_publish_says_degraded_with_the_error(tmp_path: Pat
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "a.txt").write_text("Tin\n\nHai nước hội đàm.\n", "utf-8")
     config = _config(tmp_path, tmp_path, interval="1s")
-    (tmp_path / "blocker").write_text("a file where the output folder's parent should be")
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace(str(tmp_path / "public"), str(tmp_path / "blocker" / "out")))
+    # A file where the feeds' folder inside the output folder should be: the configuration
+    # is fine (`check` refuses an output folder that is, or sits under, a file), and every
+    # publish fails.
+    (tmp_path / "public").mkdir(exist_ok=True)
+    (tmp_path / "public" / "feeds").write_text("a file where the feeds' folder should be")
     worker, port = start_metrics_worker(config, tmp_path)
     try:
         worker.wait_logged("publishing failed", timeout=60)
         status, body = wait_for(
             lambda: (h := healthz(port))[1].get("status") == "degraded" and h, timeout=30
         )
-        assert status == 200 and "blocker" in body["publish_error"]
+        assert status == 200 and "feeds" in body["publish_error"], body
     finally:
         worker.stop()
