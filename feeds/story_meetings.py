@@ -6,9 +6,10 @@ same kind of meeting, the same day read from both texts. Meeting events in (as
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from feeds.meeting_dates import anchor_day, date_words, meeting_day
@@ -140,10 +141,13 @@ class MeetingJoin:
 
 
 class MeetingIndex:
-    """Earlier articles' meeting keys by (countries, kind), in log order."""
+    """Earlier articles' meeting keys whose day was read from the text (an unread day joins
+    nothing), by countries, kind and day, in log order: a look-up reads the few reports of
+    its own day, not every meeting of the two countries."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[str, str], str], list[tuple[MeetingKey, str, str]]] = {}
+        self._by_day: dict[tuple[tuple[str, str], str, date], list[_Seen]] = {}
+        self._count = 0
 
     def find(
         self,
@@ -164,36 +168,36 @@ class MeetingIndex:
         joined through one English report)."""
         if not language or not key.read:
             return None
-        seen = self._seen.get((key.countries, key.kind), ())
-        for theirs, article, their_language in seen:
-            if their_language == language or not theirs.read:
+        near = self._near(key)
+        for seen in near:
+            if seen.language == language:
                 continue
-            if abs((theirs.day - key.day).days) > MAX_DAYS:
-                continue
-            if story_of is not None and self._holds(
-                seen, story_of(article), key, language, story_of
-            ):
-                continue
-            why = f"same meeting: {key.describe()} / {theirs.day.isoformat()}"
-            return MeetingJoin(article, why)
+            if story_of is not None:
+                story = story_of(seen.article)
+                if any(o.language == language and story_of(o.article) == story for o in near):
+                    continue
+            why = f"same meeting: {key.describe()} / {seen.day.isoformat()}"
+            return MeetingJoin(seen.article, why)
         return None
 
-    @staticmethod
-    def _holds(
-        seen: Sequence[tuple[MeetingKey, str, str]],
-        story: str,
-        key: MeetingKey,
-        language: str,
-        story_of: Callable[[str], str],
-    ) -> bool:
-        """Whether `story` holds a report in `language` of a meeting with `key`."""
-        return any(
-            mine_language == language
-            and mine.read
-            and abs((mine.day - key.day).days) <= MAX_DAYS
-            and story_of(article) == story
-            for mine, article, mine_language in seen
-        )
+    def _near(self, key: MeetingKey) -> list[_Seen]:
+        """The reports of days at most MAX_DAYS from `key`'s, in log order."""
+        found: list[_Seen] = []
+        for offset in range(-MAX_DAYS, MAX_DAYS + 1):
+            day = key.day + timedelta(days=offset)
+            found.extend(self._by_day.get((key.countries, key.kind, day), ()))
+        return sorted(found, key=attrgetter("order")) if MAX_DAYS else found
 
     def add(self, key: MeetingKey, article: str, language: str | None) -> None:
-        self._seen.setdefault((key.countries, key.kind), []).append((key, article, language or ""))
+        if key.read:
+            seen = _Seen(self._count, article, language or "", key.day)
+            self._by_day.setdefault((key.countries, key.kind, key.day), []).append(seen)
+        self._count += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    order: int
+    article: str
+    language: str
+    day: date
