@@ -177,9 +177,9 @@ class Grouper:
         avoid = self._root(self._members[apart_from]) if apart_from in self._members else -1
         if keys is None:
             keys = self.band_keys(hashes)
-        best: tuple[float, float, int] | None = None
-        best_similarity: Similarity | None = None
-        stories: dict[int, tuple[tuple[float, float, int], int]] = {}  # root: its best match
+        # root: its closest confirmed copy (rank, member, similarity); the article's closest
+        # is the best of these.
+        stories: dict[int, tuple[tuple[float, float, int], int, Similarity]] = {}
         own: Hashes | None = None  # `hashes`, sorted and distinct, once a candidate needs it
         if len(hashes):
             matches = self._matches(keys)
@@ -194,9 +194,7 @@ class Grouper:
                 rank = (found.jaccard, found.containment, -candidate)
                 root = self._root(candidate)
                 if root not in stories or rank > stories[root][0]:
-                    stories[root] = (rank, candidate)
-                if best is None or rank > best:
-                    best, best_similarity = rank, found
+                    stories[root] = (rank, candidate, found)
             self._index.add(member, keys, merge=not self._expected)
         else:
             keys = _NO_KEYS
@@ -205,13 +203,13 @@ class Grouper:
         self._keys.append(key)
         self._members.setdefault(key, member)
         self._remember(member, (hashes, False) if own is None else (own, True))
-        if best is None or best_similarity is None:
+        if not stories:
             self._parent.append(member)
             return Join(story=key, keys=keys)
-        closest = -best[2]
+        _, closest, closest_similarity = max(stories.values(), key=lambda match: match[0])
         bridged = sorted(
             root
-            for root, (_, match) in stories.items()
+            for root, (_, match, _) in stories.items()
             if match == closest or self._overlap(match, closest, shingles_of)
         )
         oldest, *younger = bridged
@@ -221,7 +219,7 @@ class Grouper:
         return Join(
             self._keys[oldest],
             self._keys[closest],
-            best_similarity,
+            closest_similarity,
             keys,
             tuple(self._keys[root] for root in younger),
         )

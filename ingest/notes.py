@@ -57,7 +57,7 @@ class PollNote:
             return None
         if not all(value is None or isinstance(value, str) for value in texts.values()):
             return None
-        times = [_time(raw.get(key)) for key in ("attempted", "last_success", "last_not_modified")]
+        times = [_time(raw.get(key)) for key in _TIMES]
         attempted, success, not_modified = times
         if attempted is None or any(t is not None and t > not_after for t in times):
             return None
