@@ -18,7 +18,7 @@ from ingest.normalise.dates import DEFAULT_ZONE
 from ingest.normalise.items import Item
 from ingest.record.adoption import adopted_key, adoption, rewritten
 from ingest.record.article_data import article_data, sighted_data
-from ingest.record.dedup import Decision, ItemKeys, decide
+from ingest.record.dedup import Decision, ItemKeys, decide, version_keys
 from newsfacts import (
     ARTICLE_INGESTED,
     ARTICLE_REVISED,
@@ -55,6 +55,8 @@ class Article:
     #: order): what an adoption needs when the article is revised (ingest/record/adoption.py).
     content: ArticleContent | None = None
     sightings: list[ArticleSightedData] = field(default_factory=list)
+    #: The hashes of its earlier versions: a text found among them was restored once.
+    earlier: set[str] = field(default_factory=set)
 
     def expected_version(self) -> int | None:
         """A new stream must not exist yet; a revision must see the version it read; a
@@ -105,7 +107,9 @@ class Chunk:
             self._sight(item, keys)
             return
         article = (
-            self._revise(item, keys) if decision is Decision.REVISE else self._ingest(item, keys)
+            self._ingest(item, keys)
+            if decision is Decision.INGEST
+            else self._revise(item, keys, restore=decision is Decision.RESTORE)
         )
         self.claimed[keys.content] = article
         self.claimed[keys.seen] = article
@@ -134,9 +138,20 @@ class Chunk:
         self.claimed[keys.seen] = article
         self.counts[ARTICLE_SIGHTED.name] += 1
 
-    def _revise(self, item: Item, keys: ItemKeys) -> Article:
-        assert keys.url is not None
+    def _revise(self, item: Item, keys: ItemKeys, *, restore: bool = False) -> Article:
+        assert keys.url is not None and keys.slot is not None
         article = self._known(self.claimed[keys.url], versioned=True)
+        # The text it replaces is marked replaced, a second time if it had been restored,
+        # so that the source can take an edit back once; a restore marks its text restored.
+        replaced = version_keys(keys.slot, article.content_hash).replaced
+        claims = (
+            replaced[article.content_hash in article.earlier],
+            *(
+                (keys.versions.restored,)
+                if restore and keys.versions is not None
+                else (keys.content, keys.seen)
+            ),
+        )
         self._adopt(article, item)
         data = self._content(item, article.article_id, article.version + 1)
         data["previous_hash"] = article.content_hash
@@ -148,11 +163,13 @@ class Chunk:
             data["published"] = previous["published"]
             data["published_from"] = previous.get("published_from") or "fetch"
         article.version += 1
+        article.earlier.add(article.content_hash)
         article.content_hash = item.content_hash
         article.content, article.sightings = data, []
         article.revised = True
-        keys_claimed = (keys.content, keys.seen)
-        article.events.append(ARTICLE_REVISED.new(data, metadata=self.meta, keys=keys_claimed))
+        article.events.append(ARTICLE_REVISED.new(data, metadata=self.meta, keys=claims))
+        for key in claims:
+            self.claimed[key] = article
         self.counts[ARTICLE_REVISED.name] += 1
         return article
 
@@ -235,4 +252,5 @@ class Chunk:
             article.version, article.content_hash = stored.version, stored.content_hash
             article.stream_version, article.loaded = stored.stream_version, True
             article.content, article.sightings = stored.content, stored.sightings
+            article.earlier = stored.earlier
         return article

@@ -8,6 +8,15 @@ under concurrency:
                               GUID (or, in a feed without GUIDs, this item link)
 - `seen:<sha256(source, identity, hash)>`  this content at this (source, URL) was recorded
 
+and two that let a source take an edit back (a revision to a text the article had before):
+
+- `replaced:<sha256(source, GUID or link, hash)>:<n>`  the article's text `hash` was
+                              replaced by a revision (n = 0, then 1 after a restore)
+- `restored:<sha256(source, GUID or link, hash)>`  a revision brought that text back
+
+A text comes back once: a source whose servers serve two versions of a page by turns
+would otherwise append a revision on every poll, and move the entry in every reader.
+
 Only the source that published an article can revise it: the revision key holds the
 source id, so another source's item with the same canonical URL is a new article (or a
 sighting), never a revision; and a new GUID under a reused link is a new article.
@@ -32,6 +41,7 @@ class Decision(Enum):
     INGEST = "ingest"  # unseen content: a new article
     SIGHT = "sight"  # known content at a new (source, URL): provenance
     REVISE = "revise"  # new content under a known (source, GUID or link): a new version
+    RESTORE = "restore"  # a text the article had, which a revision replaced: a new version
     SKIP = "skip"  # this content at this (source, URL) is already recorded
 
 
@@ -42,6 +52,26 @@ class ItemKeys:
     url: str | None
     #: claimed when another source adopted this text (ingest/record/adoption.py)
     adopted: str
+    #: What names the article at its source (hashed into `url`), for the keys of its
+    #: versions (`version_keys`); None when `url` is None.
+    slot: str | None = None
+    #: This text's `version_keys`, when a revision could bring it back: None for a
+    #: full-text item, whose `seen` key is its feed entry's, not this text's.
+    versions: VersionKeys | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionKeys:
+    """The keys of one text of one article: replaced (first, and after its restore) and
+    restored."""
+
+    replaced: tuple[str, str]
+    restored: str
+
+
+def version_keys(slot: str, content_hash: str) -> VersionKeys:
+    digest = hashlib.sha256(f"{slot}\x1f{content_hash}".encode()).hexdigest()
+    return VersionKeys((f"replaced:{digest}:0", f"replaced:{digest}:1"), f"restored:{digest}")
 
 
 def item_keys(source_id: str, item: Item, *, claim_url: bool = True) -> ItemKeys:
@@ -52,16 +82,18 @@ def item_keys(source_id: str, item: Item, *, claim_url: bool = True) -> ItemKeys
         )
     ).hexdigest()
     identity = revision_identity(item)
-    url = (
-        "rev:" + hashlib.sha256(f"{source_id}\x1f{identity}".encode()).hexdigest()
-        if claim_url and identity is not None
-        else None
-    )
+    slot = f"{source_id}\x1f{identity}" if claim_url and identity is not None else None
     return ItemKeys(
         content=f"content:{item.content_hash}",
         seen=f"seen:{seen}",
-        url=url,
+        url=None if slot is None else "rev:" + hashlib.sha256(slot.encode()).hexdigest(),
         adopted=adopted_key(item.content_hash),
+        slot=slot,
+        versions=(
+            version_keys(slot, item.content_hash)
+            if slot is not None and item.origin_hash is None
+            else None
+        ),
     )
 
 
@@ -78,12 +110,25 @@ def revision_identity(item: Item) -> str | None:
 def decide(keys: ItemKeys, claimed: Mapping[str, object]) -> Decision:
     """What to append for an item, given the keys already claimed (in the log or this batch)."""
     if keys.seen in claimed:
-        return Decision.SKIP
+        return Decision.RESTORE if restorable(keys, claimed) else Decision.SKIP
     if keys.content in claimed:
         return Decision.SIGHT
     if keys.url is not None and keys.url in claimed:
         return Decision.REVISE
     return Decision.INGEST
+
+
+def restorable(keys: ItemKeys, claimed: Mapping[str, object]) -> bool:
+    """Whether this known text is one its article had and lost to a revision, once, and no
+    other source adopted it (then the text is that source's article: ingest/record/adoption.py)."""
+    versions = keys.versions
+    return (
+        versions is not None
+        and keys.url in claimed
+        and versions.replaced[0] in claimed
+        and versions.restored not in claimed
+        and keys.adopted not in claimed
+    )
 
 
 def ambiguous_urls(items: Iterable[Item]) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from ingest.normalise.items import Item
@@ -132,10 +132,11 @@ class ArticleRecorder:
         """Decide the chunk against the keys stored now, and append it in one transaction."""
         wanted = {k for _, keys in keyed for k in (keys.content, keys.seen, keys.url) if k}
         claimed = dict(self.store.claimed(wanted))
-        # Only a known text can have been adopted: a second look-up, for those alone.
-        adopted = {keys.adopted for _, keys in keyed if keys.content in claimed}
-        if adopted:
-            claimed.update(self.store.claimed(adopted))
+        # Only a known text can have been adopted, or replaced and restored (ingest/record/
+        # dedup.py): further look-ups, for those alone.
+        known = [keys for _, keys in keyed if keys.content in claimed]
+        claimed.update(self.store.claimed(_version_keys(known, claimed, first=True)))
+        claimed.update(self.store.claimed(_version_keys(known, claimed, first=False)))
         chunk = Chunk(
             source,
             claimed,
@@ -160,6 +161,7 @@ class ArticleRecorder:
         content, and its stream version."""
         events = self.store.read_stream(article_stream(article_id))
         version, content_hash = 1, ""
+        hashes: list[str] = []
         content: ArticleContent | None = None
         sightings: list[ArticleSightedData] = []
         for event in events:
@@ -171,6 +173,7 @@ class ArticleRecorder:
                 )
                 version = int(content.get("version", 1))
                 content_hash = content["content_hash"]
+                hashes.append(content_hash)
             elif event.type == ARTICLE_SIGHTED.name:
                 sightings.append(ARTICLE_SIGHTED.data(event))
         return Article(
@@ -180,7 +183,27 @@ class ArticleRecorder:
             events[-1].stream_version if events else 0,
             content=content,
             sightings=[s for s in sightings if s["content_hash"] == content_hash],
+            earlier=set(hashes[:-1]),
         )
+
+
+def _version_keys(
+    known: Sequence[ItemKeys], claimed: Mapping[str, int], *, first: bool
+) -> set[str]:
+    """The keys to look up for items whose text is known: first whether another source
+    adopted it and whether a revision replaced it; then, for a replaced text of the same
+    article (`seen` claimed too), whether it was restored already."""
+    if first:
+        return {keys.adopted for keys in known} | {
+            keys.versions.replaced[0]
+            for keys in known
+            if keys.versions is not None and keys.seen in claimed and keys.url in claimed
+        }
+    return {
+        keys.versions.restored
+        for keys in known
+        if keys.versions is not None and keys.versions.replaced[0] in claimed
+    }
 
 
 def _next_chunk(reversed_keyed: list[tuple[Item, ItemKeys]]) -> list[tuple[Item, ItemKeys]]:

@@ -130,6 +130,25 @@ def test_a_revision_keeps_the_entry_id_and_moves_updated(
     assert second[0].updated > first[0].updated
 
 
+def test_an_edit_taken_back_shows_the_first_text_again_under_the_same_id(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    """A restore (ingest/record/dedup.py) is a version like any other, whose text is one the
+    article had: the entry shows it, however the view knows that text already."""
+    stream = f"article-{article_uuid('r')}"
+    first = ingested("r", title="Tin một", text="Nội dung.")
+    store.append(stream, [first])
+    runner, _ = _publish(store, config)
+    before = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes()).entries
+    store.append(stream, [ingested("r", title="Tin một (sửa)", text="Sai.", version=2)])
+    store.append(stream, [ingested("r", title="Tin một", text="Nội dung.", version=3)])
+    runner.catch_up()
+    publish_all(runner, config)
+    after = feedparser.parse((config.output_dir / "feeds/all.atom").read_bytes()).entries
+    assert [(e.id, e.title) for e in after] == [(e.id, e.title) for e in before]
+    assert after[0].updated > before[0].updated
+
+
 def test_archives_are_linked_with_prev_archive_and_hold_every_older_entry(
     store: EventStore, config: FeedsConfig
 ) -> None:

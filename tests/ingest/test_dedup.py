@@ -106,10 +106,60 @@ def test_a_revision_of_an_undated_item_keeps_the_time_it_was_first_seen(
     assert events(store)[-1].data["published_from"] == "body"
 
 
-def test_going_back_to_an_earlier_version_appends_nothing(store: EventStore) -> None:
+def test_an_edit_taken_back_restores_the_earlier_text_as_a_new_version(
+    store: EventStore,
+) -> None:
     record(store, FEED, item())
     record(store, FEED, item(TEXT + " Sửa."))
+    assert record(store, FEED, item()) == {"ArticleRevised": 1}
+    first, edited, restored = events(store)
+    assert restored.data["article_id"] == first.data["article_id"]
+    assert restored.data["version"] == 3
+    assert restored.data["content_hash"] == first.data["content_hash"]
+    assert restored.data["previous_hash"] == edited.data["content_hash"]
     assert record(store, FEED, item()) == {}
+    # The edit made again is a version again.
+    assert record(store, FEED, item(TEXT + " Sửa.")) == {"ArticleRevised": 1}
+    assert events(store)[-1].data["version"] == 4
+
+
+def test_a_source_serving_two_versions_by_turns_settles_after_one_restore_of_each(
+    store: EventStore,
+) -> None:
+    """Two servers out of step, one with the edit and one without: each text comes back
+    once, then the article keeps the last one instead of a revision on every poll."""
+    one, two = item(), item(TEXT + " Sửa.")
+    counts = [record(store, FEED, version) for version in (one, two, one, two, one, two, one)]
+    assert counts == [
+        {"ArticleIngested": 1},
+        {"ArticleRevised": 1},
+        {"ArticleRevised": 1},
+        {"ArticleRevised": 1},
+        {},
+        {},
+        {},
+    ]
+    assert events(store)[-1].data["content_hash"] == two.content_hash
+    # A new text is a new version as ever, and its replacement can be taken back once.
+    three = item(TEXT + " Sửa lần ba.")
+    assert record(store, FEED, three) == {"ArticleRevised": 1}
+    assert record(store, FEED, two) == {}  # replaced after its restore: not again
+    assert record(store, FEED, item(TEXT + " Bốn.")) == {"ArticleRevised": 1}
+    assert record(store, FEED, three) == {"ArticleRevised": 1}
+
+
+def test_a_fresh_recorder_restores_from_the_stored_keys_alone(store: EventStore) -> None:
+    """A restore is decided from the log (a new process, a replica), not a memory."""
+    one, two = item(), item(TEXT + " Sửa.")
+    for version in (one, two, one, two):
+        ArticleRecorder(store).record(FEED, [version], fetched=T0, correlation_id="c")
+    assert [e.data["content_hash"] for e in events(store)] == [
+        one.content_hash,
+        two.content_hash,
+        one.content_hash,
+        two.content_hash,
+    ]
+    assert ArticleRecorder(store).record(FEED, [one], fetched=T0, correlation_id="c") == {}
 
 
 def test_nfc_nfd_and_whitespace_variants_are_one_article(store: EventStore) -> None:
@@ -243,6 +293,21 @@ def test_only_a_rewritten_text_others_carried_is_adopted_and_only_once(
     }
     adopters = [s for t, s, _ in _articles(store) if t == "ArticleIngested"]
     assert adopters == ["vn-feed", "en-feed"]
+
+
+def test_a_text_another_source_adopted_is_not_restored_to_its_rewriter(
+    store: EventStore,
+) -> None:
+    """The rewrite gave the text to the source that carried it; taking the rewrite back
+    must not make two articles of one text."""
+    record(store, FEED, item())
+    record(store, OTHER, item(url="https://news.example.com/x"))
+    record(store, FEED, item("Bài viết lại hoàn toàn, không còn câu nào của bản cũ."))
+    head = store.head()
+    assert record(store, FEED, item()) == {}
+    assert store.head() == head
+    adopter = [a for t, s, a in _articles(store) if t == "ArticleIngested" and s == "en-feed"]
+    assert len(adopter) == 1
 
 
 def test_adoption_events_are_not_counted_as_the_rewriting_sources_poll(
