@@ -22,16 +22,25 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # uvicorn adds an ANSI-coloured copy of its message; ours has no use for it.
 _STANDARD.add("color_message")
-#: C0 and C1 control characters but tab and line feed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: C0 and C1 control characters but tab and line feed; and the bidirectional embeddings,
+#: overrides and isolates, with which a title written right to left from U+202E on reverses
+#: the rest of its line (the source's name, a count) in a terminal or log viewer that
+#: applies the bidirectional algorithm ("Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str) -> str:
-    """`text` with each control character written as an escape (`\\x1b`), not sent: what
-    sources sent (a reason phrase, a feed's title) reaches logs and terminals as text.
+    """`text` with each control character written as an escape (`\\x1b`, `\\u202e`), not
+    sent: what sources sent (a reason phrase, a feed's title) reaches logs and terminals as
+    text.
     Here rather than in newsledger/terminal.py, so that configuring logging, which every
     worker process does, does not import rich."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def extras(record: logging.LogRecord) -> dict[str, Any]:

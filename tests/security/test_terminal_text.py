@@ -14,7 +14,7 @@ import pytest
 from tests.security.conftest import CraftedServer, newsledger, write_config
 
 REASON = "Oops [/bogus] \x1b]0;pwned\x07\x1b[2J [blink red]ALL GOOD[/]"
-TITLE = "Vietnam Laos trade [/bogus] talks [bold]"
+TITLE = "Vietnam Laos trade [/bogus] talks \u202e[bold]"
 RSS = (
     '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>R</title>'
     "<link>http://r.example/</link><description>d</description>"
@@ -52,7 +52,9 @@ def test_markup_and_escape_sequences_from_sources_are_printed_as_text(
         ran = newsledger(*command, config=config)
         assert ran.code == 0, (command, ran.err[-2000:])
         assert "Traceback" not in ran.err and "\x1b" not in ran.out + ran.err, command
+        assert "\u202e" not in ran.out + ran.err, command  # a title's bidi override
     events = newsledger("events", config=config).out
     assert "[/bogus]" in events and "[bold]" in events  # shown as the source wrote it
+    assert "\\u202e[bold]" in events
     shown = newsledger("sources", config=config).out
     assert "[/bogus]" in shown and "\\x1b" in shown  # the escape written, not sent
