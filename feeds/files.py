@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,6 +20,21 @@ from feeds.errors import PublishError
 
 MANIFEST = ".newsledger-manifest.json"
 LOCK = ".newsledger-publish.lock"
+#: What names an article's or a story's page: never a path (no dots, no slashes). The ids
+#: come from the log, which `import` may have filled from a crafted file.
+PAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+log = logging.getLogger(__name__)
+
+
+def page_file(folder: str, page_id: str) -> str | None:
+    """`<folder>/<page_id>.html`, or None (and a warning) when the id is not a plain name:
+    an article id of `../../x` must not write outside the output folder, nor stop the
+    other pages from publishing."""
+    if PAGE_ID.fullmatch(page_id) is None:
+        log.warning("not publishing a page for the id %r in %s/: not a plain name", page_id, folder)
+        return None
+    return f"{folder}/{page_id}.html"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

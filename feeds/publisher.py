@@ -19,6 +19,7 @@ from feeds.errors import PublishError
 from feeds.files import (
     LOCK,
     locked,
+    page_file,
     read_manifest,
     remove_stale,
     stale_files,
@@ -264,8 +265,8 @@ def _publish_articles(
         # A sighting of an article the view does not hold has no page: not yielded.
         for page in article_pages(conn, tables, ids):
             rendered += 1
-            rel = f"articles/{page.article_id}.html"
-            if write_if_changed(out / rel, render_article(page, site)):
+            rel = page_file("articles", page.article_id)
+            if rel is not None and write_if_changed(out / rel, render_article(page, site)):
                 written.append(rel)
     return written, rendered
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC
 from email.utils import format_datetime
@@ -23,7 +22,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from feeds.config import FeedsConfig
-from feeds.files import MANIFEST
+from feeds.files import MANIFEST, PAGE_ID
 from feeds.responses import FileCache, FileResponse, not_modified
 from feeds.site import CSP
 
@@ -33,7 +32,6 @@ ATOM = "application/atom+xml; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 JSON_FEED = "application/feed+json; charset=utf-8"
-_ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")  # never a path: no dots, no slashes
 
 
 #: Connections served at once; beyond it uvicorn answers 503 at once rather than queueing.
@@ -129,7 +127,7 @@ class _Site:
         async def handler(request: Request) -> Response:
             page_id = request.path_params["page"].removesuffix(".html")
             rel = f"{folder}/{page_id}.html"
-            if not _ARTICLE_ID.match(page_id) or self.cache.get(rel) is None:
+            if not PAGE_ID.fullmatch(page_id) or self.cache.get(rel) is None:
                 return PlainTextResponse(f"no such {what}\n", status_code=404)
             return self.send(request, rel, HTML)
 

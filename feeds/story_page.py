@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Table, select
 
 from feeds.diffs import word_diff
-from feeds.files import write_if_changed
+from feeds.files import page_file, write_if_changed
 from feeds.render import Site
 from feeds.site import CSP, _environment
 from feeds.story_rows import title_and_text
@@ -114,7 +114,7 @@ def publish_story_pages(
         return written, rendered
     for page in story_pages(conn, tables, events_at, since=since):
         rendered += 1
-        rel = f"stories/{page.story.story_id}.html"
-        if write_if_changed(out / rel, render_story(page, site)):
+        rel = page_file("stories", page.story.story_id)
+        if rel is not None and write_if_changed(out / rel, render_story(page, site)):
             written.append(rel)
     return written, rendered

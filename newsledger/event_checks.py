@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import types
 import typing
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,7 +70,18 @@ def check_event_data(event_type: str, version: int, data: dict[str, Any]) -> str
                 return f"data field {key!r} is missing"
         elif not _fits(data[key], hint):
             return f"data field {key!r} is not {_name(hint)}"
+    if "article_id" in data and not _is_uuid(data["article_id"]):
+        # It names the article's page file and link: `../../x` would publish outside the
+        # output folder (the publisher refuses such a name too: feeds/files.py).
+        return "data field 'article_id' is not a UUID"
     return None
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def _fits(value: Any, hint: Any) -> bool:

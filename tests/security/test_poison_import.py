@@ -57,6 +57,12 @@ def _without_article_id(rows: list[Row]) -> None:
     rows[1]["data"] = _data(data)
 
 
+def _article_id_is_a_path(rows: list[Row]) -> None:
+    data = json.loads(rows[1]["data"])
+    data["article_id"] = "../../pwned"
+    rows[1]["data"] = _data(data)
+
+
 def _title_is_a_number(rows: list[Row]) -> None:
     data = json.loads(rows[1]["data"])
     data["title"] = 42
@@ -82,6 +88,7 @@ POISONS: dict[str, tuple[Callable[[list[Row]], None], int, str]] = {
     "data is a list": (_set(2, "data", "[]"), 2, "not an object"),
     "a title that is a number": (_title_is_a_number, 2, "'title' is not str"),
     "ArticleIngested without article_id": (_without_article_id, 2, "article_id"),
+    "an article id that is a path": (_article_id_is_a_path, 2, "'article_id' is not a UUID"),
     "event id not a UUID": (_set(2, "event_id", "not-a-uuid"), 2, "UUID"),
     "schema version 99": (_set(2, "schema_version", 99), 2, "schema version 99"),
     "unknown type": (_set(2, "type", "Exploit"), 2, "unknown event type"),
@@ -179,3 +186,26 @@ def test_a_poison_event_already_in_the_log_is_recorded_as_a_fault_and_publishing
     assert all("article_id" in f["error"] for f in faults if f["position"] == 2)
     text = newsledger("status", config=config)
     assert "Projection faults" in text.out and "ArticleIngested" in text.out
+
+
+def test_an_article_id_that_is_a_path_publishes_nothing_outside_the_output_folder(
+    tmp_path: Path,
+) -> None:
+    """A log written before `import` checked ids: the page of `../../pwned` would be
+    written two folders above `public/articles/`; it is not written, the others are."""
+    url = f"sqlite:///{tmp_path}/log.db"
+    store = EventStore.open(url)
+    good = ingested("tot", title="Hội đàm Việt – Lào", text="Bài bình thường.", n=1)
+    crafted = ingested("xau", title="Bài đặt ngoài", text="Mã bài là một đường dẫn.", n=2)
+    store.append(f"article-{good.data['article_id']}", [good])
+    store.append(
+        "article-crafted", [NewEvent(crafted.type, {**crafted.data, "article_id": "../../pwned"})]
+    )
+    store.close()
+    config = write_config(tmp_path, store_url=url, extra='[feeds]\noutput_dir = "out/public"')
+    ran = newsledger("publish", config=config)
+    assert ran.code == 0, ran.err[-2000:]
+    assert "not a plain name" in ran.err
+    assert not list(tmp_path.rglob("pwned*"))
+    pages = tmp_path / "out" / "public" / "articles"
+    assert (pages / f"{good.data['article_id']}.html").is_file()
