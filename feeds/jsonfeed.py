@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feeds.render import FeedPage, Site, entry_html, entry_id, is_web_url, summary
+from feeds.render import FeedPage, Site, entry_html, entry_id, public_url, summary
 from feeds.views import EntryRow
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -47,8 +47,8 @@ def _item(row: EntryRow, page: FeedPage, site: Site) -> dict[str, Any]:
             "place": row.place,
         },
     }
-    if is_web_url(row.url):
-        item["external_url"] = row.url
+    if (link := public_url(row.url)) is not None:
+        item["external_url"] = link
     if row.published:
         item["date_published"] = row.published
     if row.language:

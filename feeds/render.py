@@ -4,11 +4,12 @@ rows, so rendering the same rows always gives the same bytes."""
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -25,6 +26,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: `updated` of a feed with no entries: a constant, because the clock is never read.
 EPOCH = "1970-01-01T00:00:00Z"
 SUMMARY_CHARS = 280
+#: A host a link can hold, as urlsplit gives it: a name (IDN letters too) or an IPv6 address.
+_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+(?:%[\w.-]+)?")
 _TOPIC_NS = uuid.UUID("6f1d8a52-5c4e-4a0c-9d0e-3c1b7d2f9a11")
 
 
@@ -143,7 +146,7 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
     # not from the dict), so links are written by the extension.
     links = fe.newsledger.links
     page = site.article_url(row.article_id)
-    original = row.url if is_web_url(row.url) else None
+    original = public_url(row.url)
     if original:
         links.append({"href": original, "rel": "alternate", "type": "text/html"})
         links.append(
@@ -156,12 +159,13 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
         links.append(
             {"href": story, "rel": "related", "type": "text/html", "title": "Every report"}
         )
-    seen = {row.url}
+    seen = {original}
     for source_id, url in row.sightings:
-        if is_web_url(url) and url not in seen:
-            seen.add(url)
+        href = public_url(url)
+        if href is not None and href not in seen:
+            seen.add(href)
             name = xml_safe(site.source_name(source_id))
-            links.append({"href": str(url), "rel": "related", "title": f"Also reported by {name}"})
+            links.append({"href": href, "rel": "related", "title": f"Also reported by {name}"})
     if row.author:
         fe.author({"name": row.author})
     for topic_id in row.topics:
@@ -181,9 +185,23 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
         }
 
 
-def is_web_url(url: str | None) -> bool:
-    """Only http(s) links are written into feeds and pages (never `file://` and the like)."""
-    return bool(url) and urlsplit(str(url)).scheme in ("http", "https")
+def public_url(url: str | None) -> str | None:
+    """The link readers are given for `url`, or None: http(s) with a host name a link can
+    hold (never `file://`, `http://exa mple.com/`, a port of 99999), without a user name
+    or password (an operator's source URL with credentials, or a source's
+    `https://news.example@evil.example/` that reads as news.example)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(str(url))
+        parts.port  # noqa: B018 - raises ValueError when out of range or not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.hostname or ""):
+        return None
+    if "@" not in parts.netloc:
+        return str(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def source_uri(source_id: str) -> str:
@@ -239,10 +257,11 @@ def figures_html(figures: Sequence[FigureRow]) -> str:
 
 
 def _origin(url: str | None) -> str | None:
-    if not url:
+    url = public_url(url)
+    if url is None:
         return None
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") else None
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]

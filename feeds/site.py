@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from feeds.provenance import DATE_ORIGINS, ArticlePage
-from feeds.render import Site, is_web_url
+from feeds.render import Site, public_url
 from feeds.topics import Topic
 from feeds.views import EntryRow
 from newsfacts.xml_chars import xml_safe
@@ -82,7 +82,7 @@ def _environment() -> Environment:
     )
     env.filters["snippet"] = snippet
     env.filters["when"] = when
-    env.tests["web_url"] = is_web_url
+    env.filters["public_url"] = public_url
     return env
 
 

@@ -164,6 +164,19 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+#: The user name and password of an absolute URL (`http://user:pass@host/`): the authority
+#: up to its last "@", which comes before any "/", "?" or "#".
+USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without a user name or password. An operator's source URL may carry them, and
+    feedparser resolves every relative link of the feed against it: kept, they reached the
+    published feeds and pages. A source's own `https://news.example@evil.example/` names
+    evil.example, which is what is kept."""
+    return USERINFO.sub(r"\1", url) if "@" in url else url
+
+
 def url_key_digest(canonical: str) -> str:
     """A bounded-length digest of a canonical URL for the store's unique keys."""
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

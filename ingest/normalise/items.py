@@ -12,6 +12,7 @@ from ingest.normalise.canonical import (
     collapse,
     hash_collapsed,
     nfc,
+    without_userinfo,
 )
 from ingest.normalise.limits import HTML_CHARS, TEXT_CHARS, TITLE_CHARS, cap, cap_short
 
@@ -121,7 +122,7 @@ def make_item(
         # a feed's items hold its text once (issue 10, finding 4).
         html = body
     return Item(
-        url=nfc(url.strip()) if url and url.strip() else None,
+        url=without_userinfo(nfc(url.strip())) if url and url.strip() else None,
         canonical_url=canonical_url(url),
         guid=collapse(guid) or None if guid else None,
         title=clean_title,

@@ -12,6 +12,9 @@ from ingest.normalise.canonical import clean_text, nfc
 from newsfacts.xml_chars import xml_safe
 
 _SCHEMES = {"http", "https", "mailto"}
+#: An http(s) link's user name or password in nh3's output, which quotes every attribute
+#: value with double quotes.
+_LINK_USERINFO = re.compile(r'((?:href|src)="https?://)[^"/?#]*@', re.IGNORECASE)
 # Elements whose end is a paragraph break in the text rendering.
 _BLOCKS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
@@ -31,6 +34,8 @@ def sanitise(html: str) -> str:
     # in one entry made lxml refuse the whole feed: dropped first (nh3 cannot take a lone
     # surrogate at all).
     cleaned = nh3.clean(nfc(xml_safe(html)), url_schemes=_SCHEMES, link_rel="noopener noreferrer")
+    if "@" in cleaned:  # a link's user name or password (canonical.without_userinfo)
+        cleaned = _LINK_USERINFO.sub(r"\1", cleaned)
     return nfc(cleaned).strip()
 
 

@@ -15,6 +15,7 @@ import feedparser
 
 from ingest.errors import FetchError
 from ingest.fetch.charset import as_utf8_xml, decode, utf8_declared
+from ingest.normalise.canonical import without_userinfo
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.limits import (
     drop_impossible_char_refs,
@@ -77,7 +78,9 @@ def parse_feed(
     else:
         document = as_utf8_xml(text)
     del decoded, text, body  # the parser needs only `document`: the rest can go
-    headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
+    # The base of the feed's relative links: never with the operator's credentials in it.
+    base = without_userinfo(url)
+    headers = {"content-type": "application/xml; charset=utf-8", "content-location": base}
     found = find_entries(document) if len(document) > slice_bytes else None
     if found is None:
         result = _feedparser(document, headers)
