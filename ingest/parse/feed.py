@@ -207,16 +207,27 @@ def _entry_item(
 
 
 def _body(entry: Any) -> tuple[str | None, str, str | None]:
-    """(sanitised html or None, text, language) from the entry's content, else its summary."""
-    details: list[Any] = list(entry.get("content") or [])
-    if not details and entry.get("summary_detail"):
-        details = [entry["summary_detail"]]
-    if not details:
-        return None, "", None
-    best = next((d for d in details if "html" in str(d.get("type", ""))), details[0])
-    value = str(best.get("value") or "")
-    lang = best.get("language")
-    if "html" in str(best.get("type", "")) or looks_like_html(value):
+    """(sanitised html or None, text, language) from the entry's content (its HTML one
+    first), else its summary: the first that holds any text. An empty `content:encoded`
+    or an Atom `<content src="…"/>` beside a summary left the article with no text, its
+    figures and topics lost."""
+    contents: list[Any] = list(entry.get("content") or [])
+    is_html = ["html" in str(d.get("type", "")) for d in contents]
+    ordered = [d for d, h in zip(contents, is_html, strict=True) if h]
+    ordered += [d for d, h in zip(contents, is_html, strict=True) if not h]
+    if entry.get("summary_detail"):
+        ordered.append(entry["summary_detail"])
+    for detail in ordered:
+        body = _detail_body(detail)
+        if body[1].strip():
+            return body
+    return None, "", None
+
+
+def _detail_body(detail: Any) -> tuple[str | None, str, str | None]:
+    value = str(detail.get("value") or "")
+    lang = detail.get("language")
+    if "html" in str(detail.get("type", "")) or looks_like_html(value):
         clean = sanitise(value)
         return (clean or None), html_to_text(clean), lang
     return None, value, lang

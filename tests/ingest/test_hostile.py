@@ -448,3 +448,38 @@ def test_an_atom_title_marked_html_is_read_as_html_even_without_a_tag(
     assert report.outcome == "ok"
     titles = sorted(e.data["title"] for e in events(store, "ArticleIngested"))
     assert titles == ["AT&amp;T", "Tom & Jerry"]
+
+
+_EMPTY_CONTENT = {
+    "rss content:encoded of white space": (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+        "<item><title>Kim ngạch thương mại</title><link>https://e.example/1</link>"
+        "<description>Kim ngạch đạt 476,8 triệu USD.</description>"
+        "<content:encoded><![CDATA[ <p> </p> ]]></content:encoded></item></channel></rss>",
+        "application/rss+xml",
+        "Kim ngạch đạt 476,8 triệu USD.",
+    ),
+    "atom content out of line": (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>t</title><id>urn:x</id><updated>2025-01-06T00:00:00Z</updated>"
+        "<entry><title>Đầu tư</title><id>urn:2</id><link href='https://e.example/2'/>"
+        "<updated>2025-01-06T00:00:00Z</updated>"
+        '<content type="text/html" src="https://e.example/2.html"/>'
+        "<summary>Vốn đầu tư 14.050 tỷ đồng.</summary></entry></feed>",
+        "application/atom+xml",
+        "Vốn đầu tư 14.050 tỷ đồng.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_EMPTY_CONTENT))
+def test_an_empty_content_element_does_not_hide_the_summary(
+    case: str, store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """An RSS item with `<content:encoded>` of white space, and an Atom entry whose content
+    is out of line (`src=`): the text is the summary, not nothing (its figure was lost)."""
+    body, content_type, text = _EMPTY_CONTENT[case]
+    report = poll_body(store, httpserver, harness_factory, body.encode(), content_type=content_type)
+    assert report.outcome == "ok"
+    assert [e.data["text"] for e in events(store, "ArticleIngested")] == [text]
