@@ -8,7 +8,12 @@ from typing import Any
 
 def timestamp(moment: datetime) -> str:
     """`moment` in the event-data form."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.year >= 1000:
+        return text
+    # glibc's %Y does not pad: year 1 was written "1-01-01T…", which no reader parses.
+    return f"{moment.year:04d}{text[text.index('-') :]}"
 
 
 def maybe_timestamp(moment: datetime | None) -> str | None:

@@ -16,6 +16,12 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 #: How far past the fetch a source's date may be and still be taken: a day covers a time
 #: zone written wrong (a local time marked UTC is at most 14 hours off).
 FUTURE_TOLERANCE = timedelta(days=1)
+#: Earlier than this a source's date is a placeholder, not a publication (0001-01-01, a
+#: .NET DateTime's least; 0999): a historical archive's 1945 or 1977 stays. So is the very
+#: start of Unix time, 1970-01-01T00:00:00Z (a timestamp of 0), where a dateline's day
+#: would be its midnight in the source's zone.
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+UNIX_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_ZONE: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)
 
 _AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?(?!\w)")
@@ -104,8 +110,9 @@ def choose(
 ) -> tuple[Dated, bool]:
     """The publication date by precedence — the source's own (as parsed, else read loosely
     from `raw`), the dateline, the text, the fetch time — and whether the source's own was
-    unusable: unreadable, or later than the fetch by more than FUTURE_TOLERANCE (a feed
-    dated 9999 pinned itself atop the index and every feed's `updated`)."""
+    unusable: unreadable, later than the fetch by more than FUTURE_TOLERANCE (a feed
+    dated 9999 pinned itself atop the index and every feed's `updated`), or a placeholder
+    (before EARLIEST, or UNIX_ZERO)."""
     latest = fetched + FUTURE_TOLERANCE
     if given is not None and given_from == "dateline":
         # A dateline names a day (` date 2025-03-02 VIENTIANE —`), read without the source's
@@ -113,18 +120,22 @@ def choose(
         # 1 or 9999 in a zone that moves it out of range: as it was read.)
         with contextlib.suppress(OverflowError, ValueError):
             given = _midnight(given.date(), zone)
-    if given is not None and given <= latest:
+    if given is not None and _usable(given, latest):
         return Dated(given.astimezone(UTC), given_from), False
     loose = parse_loose(raw, zone) if raw and given is None else None
-    if loose is not None and loose <= latest:
+    if loose is not None and _usable(loose, latest):
         return Dated(loose, given_from), False
     unreadable = given is not None or bool(raw and raw.strip())
-    if dateline is not None and dateline <= latest:
+    if dateline is not None and _usable(dateline, latest):
         return Dated(dateline.astimezone(UTC), "dateline"), unreadable
     inferred = date_in_text(text, fetched=fetched, zone=zone)
     if inferred is not None:
         return Dated(inferred, "body"), unreadable
     return Dated(fetched.astimezone(UTC), "fetch"), unreadable
+
+
+def _usable(moment: datetime, latest: datetime) -> bool:
+    return EARLIEST <= moment <= latest and moment != UNIX_ZERO
 
 
 def _date(year: int, month: int, day: int) -> date | None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingest.normalise.dates import Dated, choose, date_in_text, parse_loose
+from newsfacts import parse_timestamp, timestamp
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 FETCHED = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -107,4 +108,34 @@ def test_a_datelines_day_is_midnight_in_the_sources_zone_and_year_1_does_not_bre
         datetime(2025, 3, 1, 17, tzinfo=UTC), "dateline"
     )
     first = datetime(1, 1, 1, tzinfo=UTC)
-    assert choose(given=first, given_from="dateline", **common)[0] == Dated(first, "dateline")
+    assert choose(given=first, given_from="dateline", **common)[0] == Dated(FETCHED, "fetch")
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),  # .NET's DateTime.MinValue
+        datetime(1, 1, 1, 7, tzinfo=UTC),  # "Mon, 01 Jan 0001 00:00:00 -0700"
+        datetime(999, 1, 1, tzinfo=UTC),
+        datetime(1799, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),  # a timestamp of 0
+    ],
+)
+def test_a_placeholder_date_is_not_a_publication_date(placeholder: datetime) -> None:
+    """A source's date before 1800, or Unix time 0, says it has none: the text's date, else
+    the fetch, as for one in the future. Stored, year 1 was written "1-01-01T00:00:00Z"
+    and read back as no date at all, while the page said the source gave none."""
+    common = {"raw": None, "dateline": None, "fetched": FETCHED, "zone": HCM}
+    dated, unusable = choose(given=placeholder, given_from="feed", text="Không ngày.", **common)
+    assert (dated, unusable) == (Dated(FETCHED, "fetch"), True)
+    historical = datetime(1977, 7, 18, 2, tzinfo=UTC)  # an archive's treaty day stays
+    assert choose(given=historical, given_from="feed", text="", **common)[0] == Dated(
+        historical, "feed"
+    )
+
+
+def test_years_before_1000_are_written_with_four_digits_and_read_back() -> None:
+    for moment in (datetime(1, 1, 1, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC)):
+        written = timestamp(moment)
+        assert written[:4] in ("0001", "0999") and parse_timestamp(written) == moment
+    assert timestamp(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
