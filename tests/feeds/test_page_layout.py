@@ -1,6 +1,7 @@
 """What a hostile text can do to the pages' layout, measured in a real headless Chromium at
-a phone's width: a right-to-left override left open in a title, a word longer than the
-screen. Both came from this project's own attack on its outputs."""
+a phone's width: a right-to-left override left open in a title or a byline, a word, a
+preformatted line or a table wider than the screen. All came from this project's own
+attacks on its outputs."""
 
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ WIDTH = 420
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE, never closed by a PDF
 SOURCE = "Báo Điện tử"
 LONG = "Viêng" * 60  # 300 letters and no space
-#: Where the source name's first and last letters are drawn, left to right.
-EDGES = """(() => {
-  const text = document.querySelector('li.entry .source').firstChild;
+PRE = "<pre>" + "0123456789 " * 500 + "</pre>"
+TABLE = "<table><tr>" + "<td>476,8&nbsp;triệu&nbsp;USD</td>" * 300 + "</tr></table>"
+#: Where the first, second and last letters of an element's text are drawn, left to right.
+EDGES = """((selector) => {
+  const text = document.querySelector(selector).firstChild;
   const at = (i) => { const r = document.createRange(); r.setStart(text, i);
     r.setEnd(text, i + 1); return r.getBoundingClientRect().left; };
-  return [at(0), at(text.length - 1)];
-})()"""
+  return [at(0), at(1), at(text.length - 1)];
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         text=f"Hai bên ký kết biên bản {LONG} về hợp tác.",
         n=5,
     )
+    hostile.data["author"] = f"{RLO}Tác giả"
+    hostile.data["place"] = f"{RLO}VIÊNG CHĂN"
     store.append(f"article-{article_uuid('rlo')}", [hostile])
+    wide = ingested(
+        "wide",
+        title="Kim ngạch thương mại",
+        text="Bảng số liệu.",
+        html=f"<p>Bảng số liệu.</p>{PRE}{TABLE}",
+        n=4,
+    )
+    store.append(f"article-{article_uuid('wide')}", [wide])
     runner = ProjectionRunner(store, build_projections(config))
     runner.catch_up()
     publish_all(runner, config)
@@ -73,8 +86,27 @@ def test_an_override_left_open_in_a_title_does_not_reverse_what_follows_it(
     site: str, browser: Browser
 ) -> None:
     browser.open(f"{site}/", settle=0.3)
-    first, last = browser.evaluate(EDGES)
+    first, _, last = browser.evaluate(f"{EDGES}('li.entry .source')")
     assert first < last, "the source name after the title is drawn right to left"
+
+
+def test_an_override_left_open_in_a_byline_does_not_reverse_the_pages_own_words(
+    site: str, browser: Browser
+) -> None:
+    """The author and the dateline place are the source's: "original article" after them
+    is the page's own link, and was drawn "elcitra lanigiro"."""
+    browser.open(f"{site}/articles/{article_uuid('rlo')}", settle=0.3)
+    # Its first two letters: the link may wrap at a phone's width.
+    first, second, _ = browser.evaluate(f"{EDGES}('.byline a')")
+    assert first < second, "the page's own link after the byline is drawn right to left"
+
+
+def test_preformatted_text_and_a_wide_table_do_not_widen_the_page(
+    site: str, browser: Browser
+) -> None:
+    browser.open(f"{site}/articles/{article_uuid('wide')}", settle=0.3)
+    assert browser.evaluate("document.querySelectorAll('.text pre, .text td').length") == 301
+    assert browser.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
 
 @pytest.mark.parametrize("path", ["/", f"/articles/{article_uuid('rlo')}"])
