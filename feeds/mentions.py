@@ -21,6 +21,7 @@ from feeds.titles import (
     ORGANISATION,
     ORGANISATION_ACRONYM,
     TITLE,
+    VI_FAMILY_NAMES,
     VI_SYLLABLE,
     foreign_only,
     is_group,
@@ -262,9 +263,17 @@ def _defaulted(mention: Mention, language: str, people: People) -> Mention | Non
         return None  # "Leaders of the member states": nobody in particular
     if side.person and not all(VI_SYLLABLE.fullmatch(w) for w in side.person.split()):
         return mention
-    if language == "vi" or (side.person and not side.person.isascii()):
+    if language == "vi" or (side.person and _vietnamese_name(side.person)):
         return Mention(mention.start, mention.end, _with(side, "VN"), False)
     return mention
+
+
+def _vietnamese_name(person: str) -> bool:
+    """Made of Vietnamese syllables (checked before), and written with their marks ("Phạm
+    Minh Chính"), or without them but family name first ("Pham Minh Chinh"): an English
+    report's "Prime Minister Li Qiang" or "Srettha" is no Vietnamese official."""
+    words = person.split()
+    return not person.isascii() or (len(words) >= 2 and words[0].casefold() in VI_FAMILY_NAMES)
 
 
 def _with(side: Side, country: str) -> Side:

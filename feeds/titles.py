@@ -192,6 +192,14 @@ VI_SYLLABLE = re.compile(
     r"(?:ng|nh|ch|[cmnptiyou])?",
     re.IGNORECASE,
 )
+#: Vietnamese family names as English copy writes them, without their marks ("Pham Minh
+#: Chinh"): wire services in English name Vietnam's officials so, often without the word
+#: "Vietnamese". Only the common ones that no other language's romanised names begin with
+#: (not "Lam", "Ha", "Tang", "Chu", "Mai", "Van", "La", "Lu": Cantonese, Korean, Dutch).
+VI_FAMILY_NAMES = frozenset(
+    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly luong truong "
+    "dinh trinh doan dao cao luu vuong phung nghiem quach kieu trieu".split()
+)
 #: Titles naming nobody in particular unless a country or a name comes with them.
 GENERIC_TITLES = frozenset(
     "leaders|leader|official|officials|delegation|government|lãnh đạo|nhà lãnh đạo|quan chức|đoàn|"

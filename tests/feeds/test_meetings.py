@@ -261,3 +261,26 @@ def test_a_government_names_its_country_before_a_persons_name() -> None:
     [meeting] = extract_meetings("Tin", text, language="vi")
     assert [side.country for side in meeting.sides] == ["VN", "LA"]
     assert [h.iso for h in find_countries("Tỉnh Lào Cai đón đoàn khách")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        # Wire copy in English names Vietnam's officials without their marks and often
+        # without "Vietnamese": the family name, first, says whose official it is.
+        ("Prime Minister Pham Minh Chinh held talks with Lao Prime Minister Sonexay Siphandone in Hanoi on Wednesday.",
+         (("VN", "Pham Minh Chinh"), ("LA", "Sonexay Siphandone"))),
+        ("Deputy Prime Minister Tran Hong Ha met Lao Deputy Prime Minister Saleumxay Kommasith on Friday.",
+         (("VN", "Tran Hong Ha"), ("LA", "Saleumxay Kommasith"))),
+        # Syllables a Vietnamese name could hold, but no Vietnamese family name first.
+        ("Prime Minister Hun Manet held talks with Lao Prime Minister Sonexay Siphandone on Friday.",
+         ((None, "Hun Manet"), ("LA", "Sonexay Siphandone"))),
+        ("Prime Minister Li Qiang held talks with Lao Prime Minister Sonexay Siphandone in Beijing on Wednesday.",
+         ((None, "Li Qiang"), ("LA", "Sonexay Siphandone"))),
+    ],
+)  # fmt: skip
+def test_an_english_report_names_vietnams_official_by_a_vietnamese_family_name(
+    text: str, sides: tuple[tuple[str | None, str], ...]
+) -> None:
+    (meeting,) = [m for m in extract_meetings("", text, language="en") if not m.background]
+    assert tuple((s.country, s.person) for s in meeting.sides) == sides
