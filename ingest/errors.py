@@ -43,6 +43,11 @@ class UnknownSourceError(IngestError):
     """A source id given on the command line is not in the configuration."""
 
 
+#: The longest failure message kept, and the longest `Retry-After` value.
+MESSAGE_CHARS = 500
+RETRY_AFTER_CHARS = 100
+
+
 class FetchError(IngestError):
     """A poll failed for a classified `reason`; `status` is the HTTP status if there was one,
     `retry_after` the raw `Retry-After` header of a 429 or 503."""
@@ -57,8 +62,11 @@ class FetchError(IngestError):
     ) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown fetch failure reason {reason!r}")
+        # What a server sent (a status line of 7 KB, an exception quoting its bytes) is cut:
+        # the message is stored in every `SourceFetchFailed` of a failing source.
+        message = message if len(message) <= MESSAGE_CHARS else message[: MESSAGE_CHARS - 1] + "…"
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.status = status
-        self.retry_after = retry_after
+        self.retry_after = None if retry_after is None else retry_after[:RETRY_AFTER_CHARS]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds import usable_base_url
-from store import check_url, hide_secrets, sqlite_file
+from store import check_url, hide_secrets, sqlite_file, sqlite_unnamed_memory
 
 DEFAULT_CONFIG = Path("newsledger.toml")
 DEFAULT_STORE_URL = "sqlite:///newsledger.db"
@@ -118,6 +118,13 @@ def load_settings(flag: str | None = None, environ: dict[str, str] | None = None
         check_url(url)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    if sqlite_unnamed_memory(url):
+        # Every connection to it is a new, empty database, and the worker's threads and
+        # commands open several: `check` said ok, then every command failed "no such table".
+        raise ConfigError(
+            f"{where}: {url!r} is an in-memory SQLite database without a name, a new empty"
+            " one for each connection newsledger opens; use a file (sqlite:///newsledger.db)"
+        )
     base = path.parent if path is not None else Path.cwd()
     raw = _with_base_url(raw, env.get("NEWSLEDGER_BASE_URL"), name)
     store_url = _absolute_sqlite(url, base)

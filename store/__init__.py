@@ -41,6 +41,7 @@ from store.urls import (
     normalise_url,
     sqlite_file,
     sqlite_in_memory,
+    sqlite_unnamed_memory,
 )
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "schema_state",
     "sqlite_file",
     "sqlite_in_memory",
+    "sqlite_unnamed_memory",
     "upgrade",
     "view_table",
 ]

@@ -93,6 +93,17 @@ def sqlite_in_memory(url: URL) -> bool:
     return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
+def sqlite_unnamed_memory(url: str) -> bool:
+    """Whether `url` is `sqlite://` or `sqlite:///:memory:`: a new, empty database for
+    each connection (a `mode=memory` URI with a name is shared within the process)."""
+    parsed = make_url(normalise_url(url))
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and sqlite_in_memory(parsed)
+        and parsed.query.get("mode") != "memory"
+    )
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite `url` names; None for another database, an in-memory one, or a
     `file:` URI (which names its file its own way)."""

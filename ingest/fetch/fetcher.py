@@ -92,10 +92,12 @@ class Fetcher:
         guard: GuardedBackend | None = None,
     ) -> None:
         self.settings = settings
-        limits = httpx.Limits(
-            max_connections=settings.concurrency * 2,
-            max_keepalive_connections=settings.concurrency * 2,
-        )
+        # No connection is kept for a later request: httpcore hands a kept connection on
+        # with whatever the last response left in its buffer, and a server that sends a
+        # second whole response after its own answered the next source's request on that
+        # host with it (a forged article stored as another source's). Polls of one host are
+        # minutes apart, longer than a kept connection lives anyway.
+        limits = httpx.Limits(max_connections=settings.concurrency * 2, max_keepalive_connections=0)
         common: dict[str, Any] = {
             "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             "follow_redirects": False,
@@ -190,6 +192,15 @@ class Fetcher:
                         leading = False
                     current = target
                     continue
+                if status == 304 and not (
+                    "If-None-Match" in headers or "If-Modified-Since" in headers
+                ):
+                    # "Not modified" since nothing: read as no news, the source would stay
+                    # healthy for ever and never give an article (RFC 9110 §15.4.5: a 304
+                    # answers a conditional request only).
+                    raise FetchError(
+                        "http_status", "HTTP 304 to a request without validators", status=status
+                    )
                 if status in (200, 203, 304, 410) or 200 <= status < 300:
                     body = b"" if status in (304, 410) else await self._body(response)
                     return FetchResult(

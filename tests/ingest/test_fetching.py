@@ -376,3 +376,26 @@ def test_an_unexpected_error_is_recorded_as_a_failure_the_status_shows(
     assert failed.data["reason"] == "internal" and "a bug" in failed.data["message"]
     state = source_states(h.runner)["vn"]
     assert state.failures == 1 and "a bug" in (state.last_error or "")
+
+
+def test_a_304_to_a_request_without_validators_is_a_failure_not_no_news(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """A server answering the very first, unconditional GET with 304 (and an ETag) made
+    the source "not modified" on every poll: healthy in `status`, and never an article."""
+    httpserver.expect_request("/rss").respond_with_data(b"", status=304, headers={"ETag": '"x"'})
+    h = harness_factory(store, make_config([feed("vn", httpserver.url_for("/rss"))]))
+    report = h.poll("vn")
+    assert report.outcome == "failed:http_status" and report.status == 304
+    (failed,) = events(store, "SourceFetchFailed")
+    assert failed.data["message"] == "HTTP 304 to a request without validators"
+
+
+def test_a_failure_message_is_kept_to_a_bounded_length() -> None:
+    """A status line of 7.7 KB of high bytes became a 38 KB `SourceFetchFailed` at every
+    step of the back-off."""
+    from ingest.errors import MESSAGE_CHARS, FetchError
+
+    failure = FetchError("http_status", "HTTP 500 " + "\\xff" * 8000, retry_after="9" * 5000)
+    assert len(failure.message) == MESSAGE_CHARS and failure.message.endswith("…")
+    assert failure.retry_after is not None and len(failure.retry_after) == 100

@@ -85,3 +85,15 @@ def test_run_once_with_the_database_down_exits_1_at_once(tmp_path: Path) -> None
     config.write_text("", encoding="utf-8")
     error = _one_line(newsledger("run", "--once", config=config, timeout=30, DATABASE_URL=REFUSED))
     assert error.startswith("Error: cannot connect to postgresql+psycopg://newsledger:***@"), error
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_unnamed_in_memory_database_is_refused_at_once(url: str, tmp_path: Path) -> None:
+    """`check` said ok; then `fetch` and `run --once` failed "no such table", and `run`
+    printed tracebacks for ever: each connection was a new, empty database."""
+    config = tmp_path / "newsledger.toml"
+    config.write_text(f'[store]\nurl = "{url}"\n', encoding="utf-8")
+    for command in (["check"], ["fetch"], ["run", "--once"]):
+        error = _one_line(newsledger(*command, config=config, timeout=30))
+        assert "in-memory SQLite database without a name" in error, error
+        assert "sqlite:///newsledger.db" in error
