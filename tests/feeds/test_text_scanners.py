@@ -128,3 +128,22 @@ def test_a_long_text_with_a_name_split_by_a_slash_finds_the_country_instead_of_f
     hits = find_countries(text)
     assert {h.iso for h in hits} == {"US"} and hits[0].text == "Hoa/Kỳ"
     assert extract_meetings("", "Thủ tướng Lào hội đàm với Bộ trưởng Hoa/Kỳ. " * 30) != []
+
+
+def test_no_sentence_is_read_longer_than_the_cap_and_none_of_the_text_is_lost() -> None:
+    """A text with no full stop for 200 KB made the figures' and meetings' readings of its
+    one "sentence" run for minutes (benchmarks/extractors_bench.py): it is read in pieces,
+    cut at spaces, that together hold every word; real sentences (at most 950 characters
+    in news-vi) are untouched."""
+    from feeds.text import MAX_SENTENCE
+
+    text = "Mở đầu " + "tăng 12,5% so với năm 2023, đạt 476,8 triệu USD, " * 4000
+    bounds = sentence_bounds(text)
+    assert len(bounds) > 1 and all(0 < b - a <= MAX_SENTENCE for a, b in bounds)
+    assert all(text[a - 1] == " " for a, _ in bounds[1:])  # cut at spaces, not in words
+    assert " ".join(text[a:b] for a, b in bounds) == text.strip()
+    unbroken = "x" * (MAX_SENTENCE * 2 + 5)  # no space at all: cut at the cap
+    assert [b - a for a, b in sentence_bounds(unbroken)] == [MAX_SENTENCE, MAX_SENTENCE, 5]
+    for article in news_vi.load("tuning") + news_vi.load("validation"):
+        for paragraph in article.text.split("\n"):
+            assert all(b - a < MAX_SENTENCE for a, b in sentence_bounds(paragraph))
