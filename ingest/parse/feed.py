@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
 from calendar import timegm
 from collections.abc import Iterator
@@ -84,9 +85,15 @@ def parse_feed(
     found = find_entries(document) if len(document) > slice_bytes else None
     if found is None:
         result = _feedparser(document, headers)
-        del document
         # Taken out of the parser's result so that each entry is freed once it is an item.
         entries: list[Any] = list(result.pop("entries", None) or [])
+        if entries and result.get("bozo") and ends_inside_an_entry(document):
+            entries.pop()
+            warnings.append(
+                "the document ends inside its last entry (cut short?): that entry is left"
+                " for a later poll"
+            )
+        del document
         count = len(entries)
         _check(result, entries=count, warnings=warnings)
         slices: Iterator[list[Any]] = iter([entries])
@@ -129,6 +136,20 @@ def _feedparser(document: bytes, headers: dict[str, str]) -> Any:
         )
     except Exception as exc:  # feedparser raises arbitrary errors on hostile input
         raise FetchError("parse", f"feed parser failed: {type(exc).__name__}: {exc}") from exc
+
+
+#: An entry's start and end tags (RSS and RDF `item`, Atom `entry`, with or without a prefix).
+_ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>]")
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
+
+
+def ends_inside_an_entry(document: bytes) -> bool:
+    """Whether the last entry of `document` starts after the last entry end: a feed file
+    served while being rewritten, or with a Content-Length too short, is cut inside an item,
+    which the recovering parser keeps with half its text (a revision at the next poll)."""
+    starts = [m.start() for m in _ENTRY_START.finditer(document)]
+    ends = [m.start() for m in _ENTRY_END.finditer(document)]
+    return bool(starts) and (not ends or starts[-1] > ends[-1])
 
 
 def _check(result: Any, *, entries: int, warnings: list[str]) -> None:

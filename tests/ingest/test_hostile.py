@@ -483,3 +483,31 @@ def test_an_empty_content_element_does_not_hide_the_summary(
     report = poll_body(store, httpserver, harness_factory, body.encode(), content_type=content_type)
     assert report.outcome == "ok"
     assert [e.data["text"] for e in events(store, "ArticleIngested")] == [text]
+
+
+@pytest.mark.parametrize("items", [3, 400])  # parsed whole, and past the slicing size
+def test_a_feed_cut_short_inside_its_last_item_leaves_that_item_for_a_later_poll(
+    items: int,
+) -> None:
+    """A feed file served while it is rewritten (or with a Content-Length too short) ends
+    inside an item: the recovering parser kept it with half its text, an article that the
+    next poll revised. The items before it are read; it waits for a whole document."""
+    from ingest.parse.feed import parse_feed
+
+    pad = "Hai bên nhất trí tăng cường hợp tác. " * (0 if items < 10 else 40)
+    entries = "".join(
+        f"<item><title>Tin {i}</title><link>https://e.vn/{i}</link>"
+        f"<description>{pad}Kim ngạch đạt {i},5 triệu USD.</description></item>"
+        for i in range(items)
+    )
+    whole = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"{entries}</channel></rss>"
+    ).encode()
+    cut = whole[: whole.rindex("triệu USD".encode())]
+    parsed = parse_feed(cut, url="https://e.vn/rss", content_type="application/rss+xml")
+    assert [i.title for i in parsed.items] == [f"Tin {i}" for i in range(items - 1)]
+    assert parsed.items[-1].text.endswith(f"Kim ngạch đạt {items - 2},5 triệu USD.")
+    assert any("ends inside its last entry" in w for w in parsed.warnings)
+    complete = parse_feed(whole, url="https://e.vn/rss", content_type="application/rss+xml")
+    assert len(complete.items) == items and not complete.warnings
