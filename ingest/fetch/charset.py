@@ -48,6 +48,8 @@ class Decoded:
     #: `text` is exactly the bytes decoded (no BOM dropped, already NFC): the bytes may stand
     #: in for it when the encoding is UTF-8, saving a re-encoded copy of the document.
     verbatim: bool = False
+    #: The header's charset, passed over for the document's own (or its letters'): said.
+    overridden: str | None = None
 
     def doubt(self) -> str | None:
         """What a reader of the text should be warned of, one line: replaced bytes, or a
@@ -57,6 +59,12 @@ class Decoded:
             return f"charset did not fit the bytes; decoded as {self.encoding} with replacements"
         if self.source == "fallback":
             return f"no charset declared and not UTF-8; read as {self.encoding}"
+        if self.overridden is not None:
+            said = "declares" if self.source in ("xml", "meta") else "reads as Vietnamese in"
+            return (
+                f"the HTTP header's charset ({self.overridden}) did not fit; read as"
+                f" {self.encoding}, which the document {said}"
+            )
         return None
 
 
@@ -122,13 +130,28 @@ def decode(body: bytes, content_type: str | None = None, *, language: str | None
     warning.
     """
     candidates = _candidates(body, content_type)
+    own: tuple[str, str] | None = None
+    if candidates[0] == ("cp1252", "header"):
+        # A Western charset in the header is often the server's default (Apache's
+        # AddDefaultCharset), not the document's: windows-1252 maps every byte, so it never
+        # failed over to the document's own declaration, and Vietnamese in windows-1258
+        # was stored as "ThuÒ týõìng" for good. The document's own word wins, or, with none,
+        # bytes that read as Vietnamese in windows-1258.
+        own = next(
+            (c for c in candidates[1:3] if c[1] in ("xml", "meta") and c[0] != "cp1252"), None
+        )
+        if own is None and _reads_vietnamese(body):
+            own = ("cp1258", "tones")
+        if own is not None:
+            candidates = [own, *candidates]
     for name, how in candidates:
         try:
             raw = body.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
         text = nfc(raw.lstrip("\ufeff"))
-        return Decoded(text, name, how, lossy=False, verbatim=text is raw)
+        overridden = "cp1252" if own is not None and (name, how) == own else None
+        return Decoded(text, name, how, lossy=False, verbatim=text is raw, overridden=overridden)
     first, how = candidates[0]
     fallback = first if how != "utf-8" else _legacy_codec(body, language)
     try:
@@ -157,11 +180,14 @@ def _legacy_codec(body: bytes, language: str | None) -> str:
     Nẵng" in the log, for good."""
     if language is not None:
         return "cp1258" if language == "vi" else "cp1252"
+    return "cp1258" if _reads_vietnamese(body) else "cp1252"
+
+
+def _reads_vietnamese(body: bytes) -> bool:
     head = body[:4096].decode("cp1258", errors="replace")
     letters = sum(c.isalpha() for c in head)
     tones = sum(c in _TONES and v in _VOWELS for v, c in itertools.pairwise(head))
-    vietnamese = tones >= TONE_COUNT and tones >= TONE_SHARE * letters
-    return "cp1258" if vietnamese else "cp1252"
+    return tones >= TONE_COUNT and tones >= TONE_SHARE * letters
 
 
 def utf8_declared(text: str) -> bool:

@@ -96,6 +96,23 @@ def test_charset_from_header_wins_over_a_wrong_xml_declaration() -> None:
     assert "café" in decode(latin, "text/xml; charset=windows-1252").text
 
 
+def test_a_western_header_default_gives_way_to_the_documents_own_charset() -> None:
+    """Apache's AddDefaultCharset sends `charset=iso-8859-1` for every file: windows-1252
+    maps every byte, so it never failed over, and a windows-1258 feed was stored as
+    "ThuÒ týõìng" with no warning. The document's declaration wins (said), and without
+    one, bytes that read as Vietnamese in windows-1258; Western text stays as the header says."""
+    header = "application/rss+xml; charset=iso-8859-1"
+    declared = b'<?xml version="1.0" encoding="windows-1258"?><rss>' + to_cp1258(VI) + b"</rss>"
+    undeclared = b"<rss>" + to_cp1258(VI) + b"</rss>"
+    utf8 = f'<?xml version="1.0" encoding="utf-8"?><rss>{VI}</rss>'.encode()
+    for body, source in ((declared, "xml"), (undeclared, "tones"), (utf8, "xml")):
+        decoded = decode(body, header)
+        assert VI in decoded.text and decoded.source == source
+        assert decoded.doubt() is not None
+    western = decode("<rss>Café crème brûlée</rss>".encode("cp1252"), header)
+    assert "Café crème brûlée" in western.text and western.doubt() is None
+
+
 def test_html_meta_charset_is_used_for_pages() -> None:
     page = b'<html><head><meta charset="windows-1258"></head><body>' + to_cp1258(VI) + b"</body>"
     assert VI in decode(page).text
