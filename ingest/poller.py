@@ -28,7 +28,7 @@ from ingest.projections import SourceState, next_poll, source_states
 from ingest.record.recorder import ArticleRecorder, SourceRef
 from ingest.record.source_facts import SourceFacts
 from ingest.reports import PollReport
-from newsfacts import SOURCE_MOVED
+from newsfacts import SOURCE_MOVED, timestamp
 from store import EventStore, ProjectionRunner, StoreError
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,8 @@ class Poller:
             return await self._poll_folder(source, mem, now, cid)
         host = host_of(mem.url)
         if (until := self.gate.blocked_until(host, now)) is not None:
-            message = f"{host} asked to wait (Retry-After)"
+            message = f"{host} asked to wait (Retry-After) until {timestamp(until)}"
+            log.info("source %s: deferred: %s", source.id, message)
             return PollReport(source.id, "deferred", mem.url, retry_at=until, message=message)
         try:
             async with self.gate.slot(host):

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+
+from newsfacts import timestamp
+
+log = logging.getLogger(__name__)
+#: The longest one source's `Retry-After` holds the other sources of its host.
+HOST_WAIT = timedelta(hours=1)
 
 
 def retry_after_until(value: str | None, *, now: datetime, limit: float) -> datetime | None:
@@ -43,7 +50,18 @@ class HostGate:
         self._next_start: dict[str, float] = {}
         self._blocked: dict[str, datetime] = {}
 
-    def block(self, host: str, until: datetime) -> None:
+    def block(self, host: str, until: datetime, *, now: datetime, asked_by: str) -> None:
+        """Hold `host`'s other sources until `until` (a source's `Retry-After`), at most
+        HOST_WAIT: one source's "Retry-After: Fri, 01 Jan 2100" held every feed of a shared
+        host for the whole back-off cap, a day, and said nothing. Asked again, they wait
+        again; the source that was answered waits as long as it was asked."""
+        if until - now > HOST_WAIT:
+            log.warning(
+                "source %s: %s asked to wait until %s (Retry-After); its other sources"
+                " wait until %s",
+                asked_by, host, timestamp(until), timestamp(now + HOST_WAIT),
+            )  # fmt: skip
+            until = now + HOST_WAIT
         self._blocked[host] = max(until, self._blocked.get(host, until))
 
     def blocked_until(self, host: str, now: datetime) -> datetime | None:

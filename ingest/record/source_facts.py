@@ -177,7 +177,7 @@ class SourceFacts:
     ) -> PollReport:
         """`SourceFetchFailed`, with the next attempt decided by back-off or Retry-After."""
         mem.failures += 1
-        retry_at = self._retry_at(mem.failures, exc, now, host)
+        retry_at = self._retry_at(mem.failures, exc, now, host, source.id)
         mem.retry_at = retry_at
         log.warning(
             "source %s: %s failed (%s): %s; retry at %s",
@@ -231,12 +231,14 @@ class SourceFacts:
             log.exception("source %s: cannot record the failure", source.id)
         return PollReport(source.id, "error", source.location, message=message)
 
-    def _retry_at(self, failures: int, exc: FetchError, now: datetime, host: str) -> datetime:
+    def _retry_at(
+        self, failures: int, exc: FetchError, now: datetime, host: str, source_id: str
+    ) -> datetime:
         retry_at = now + timedelta(seconds=self.backoff.delay(failures, self._jitter()))
         if exc.status in (429, 503):
             until = retry_after_until(exc.retry_after, now=now, limit=self.settings.backoff_cap)
             if until is not None:
-                self.gate.block(host, until)
+                self.gate.block(host, until, now=now, asked_by=source_id)
                 retry_at = until
         return retry_at
 

@@ -203,6 +203,23 @@ def test_retry_after_on_429_defers_that_host_only(
     assert h.poll("same-host", now=T0 + timedelta(seconds=121)).outcome == "ok"
 
 
+def test_a_far_retry_after_holds_the_hosts_other_sources_an_hour_at_most(
+    store: EventStore, httpserver: HTTPServer, harness_factory: Any
+) -> None:
+    """ "Retry-After: Fri, 01 Jan 2100" from one feed held every feed of its host for the
+    whole back-off cap (a day), and nothing said so. The feed that asked waits that long."""
+    httpserver.expect_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    )
+    httpserver.expect_request("/rss").respond_with_data(RSS)
+    busy = httpserver.url_for("/busy")
+    config = make_config([feed("busy", busy), feed("same-host", busy.replace("/busy", "/rss"))])
+    h = harness_factory(store, config)
+    assert h.poll("busy").retry_at == T0 + timedelta(hours=24)  # backoff_cap
+    assert h.poll("same-host", now=T0 + timedelta(minutes=59)).outcome == "deferred"
+    assert h.poll("same-host", now=T0 + timedelta(minutes=61)).outcome == "ok"
+
+
 def test_failures_back_off_exponentially_and_recover_by_themselves(
     store: EventStore, httpserver: HTTPServer, harness_factory: Any
 ) -> None:
