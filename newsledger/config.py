@@ -146,6 +146,13 @@ def _check_sqlite_file(url: str, where: str) -> None:
             f"{where}: the folder {file.parent} does not exist (newsledger creates the"
             " database file, not its folder)"
         )
+    shm = file.with_name(file.name + "-shm")
+    if not os.access(file.parent, os.W_OK | os.X_OK) and not os.access(shm, os.W_OK):
+        # The driver said "unable to open database file" of a file that was there.
+        raise ConfigError(
+            f"{where}: the folder {file.parent} cannot be written, and SQLite keeps its"
+            " write-ahead log (the -wal and -shm files) beside the database, even to read it"
+        )
 
 
 def _with_base_url(raw: dict[str, Any], base_url: str | None, name: str) -> dict[str, Any]:

@@ -97,3 +97,30 @@ def test_an_unnamed_in_memory_database_is_refused_at_once(url: str, tmp_path: Pa
         error = _one_line(newsledger(*command, config=config, timeout=30))
         assert "in-memory SQLite database without a name" in error, error
         assert "sqlite:///newsledger.db" in error
+
+
+def test_a_database_in_a_folder_that_cannot_be_written_is_named_as_such(tmp_path: Path) -> None:
+    """Every command, `verify` too, said "unable to open database file" of a file that was
+    there: SQLite could not create its -wal and -shm files beside it."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    chattr = require_tool("chattr", "e2fsprogs")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    config = tmp_path / "newsledger.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{folder}/n.db"\n', encoding="utf-8")
+    assert newsledger("verify", config=config, timeout=30).code == 0  # creates it
+    for leftover in folder.glob("n.db-*"):
+        leftover.unlink()
+    if subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("this file system has no immutable flag (chattr +i)")
+    try:
+        for command in (["verify"], ["status"], ["run", "--once"]):
+            error = _one_line(newsledger(*command, config=config, timeout=30))
+            assert f"the folder {folder} cannot be written" in error, error
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True)
+        shutil.rmtree(folder)
