@@ -318,3 +318,15 @@ def test_adoption_events_are_not_counted_as_the_rewriting_sources_poll(
     counts = record(store, FEED, item("Bài viết lại hoàn toàn, không còn câu nào của bản cũ."))
     assert counts == {"ArticleRevised": 1}
     assert [t for t, _, _ in _articles(store)][-1] == "ArticleIngested"
+
+
+def test_a_revision_to_a_text_another_source_published_first_is_a_sighting_of_it(
+    store: EventStore,
+) -> None:
+    """The text is its first publisher's: revised to it, the source's entry would carry
+    another source's article under its own name. Its own article keeps its last version."""
+    record(store, OTHER, item("Bài của nguồn khác, đăng trước.", url="https://news.example.com/x"))
+    record(store, FEED, item())
+    assert record(store, FEED, item("Bài của nguồn khác, đăng trước.")) == {"ArticleSighted": 1}
+    other, own, sighted = events(store)
+    assert sighted.data["article_id"] == other.data["article_id"] != own.data["article_id"]
