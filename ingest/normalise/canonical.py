@@ -42,6 +42,21 @@ _STRIP = re.compile(
 )
 
 
+#: Letters that draw nothing: the Hangul fillers and the blank Braille pattern.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+#: Categories that draw nothing by themselves: spaces, controls, format characters (U+200B,
+#: U+180E, tag characters), and marks with no letter to sit on.
+_BLANK_CATEGORIES = frozenset(("Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"))
+
+
+def looks_blank(text: str) -> bool:
+    """Whether `text` shows nothing: a title of Hangul fillers and format characters was
+    kept as a title, an invisible link on the index, instead of a headline from the text."""
+    return not any(
+        c not in _BLANK_LETTERS and unicodedata.category(c) not in _BLANK_CATEGORIES for c in text
+    )
+
+
 def nfc(text: str) -> str:
     """Unicode NFC; cheap when the text is already composed (the common case)."""
     if unicodedata.is_normalized("NFC", text):

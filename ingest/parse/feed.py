@@ -16,7 +16,7 @@ import feedparser
 
 from ingest.errors import FetchError
 from ingest.fetch.charset import as_utf8_xml, decode, utf8_declared
-from ingest.normalise.canonical import without_userinfo
+from ingest.normalise.canonical import looks_blank, without_userinfo
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.limits import (
     drop_impossible_char_refs,
@@ -196,7 +196,7 @@ def _entry_item(
     published, place, lead = parse_dateline(text)
     if place is None:
         place, lead = dateline_place(text)
-    if not title.strip():
+    if looks_blank(title):  # none, or only fillers and format characters
         title = headline(lead, rule=headline_rule)
     when = _time(entry.get("published_parsed") or entry.get("updated_parsed"))
     # feedparser drops what it cannot read (`+07`, `9/14/2026 6:44:00 PM`): kept as text,

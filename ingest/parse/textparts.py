@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ingest.normalise.canonical import looks_blank
 from ingest.parse.headlines import headline
 
 # ` date 2024-10-24 KAZAN — Prime Minister …`: an English wire-style dateline.
@@ -60,6 +61,9 @@ def parse_text_article(
     else the title is the first sentence and the whole text is the body.
     """
     stripped = text.lstrip("\ufeff")
+    while (line := stripped.lstrip().split("\n", 1))[0] and looks_blank(line[0]):
+        # A first line that shows nothing (Hangul fillers, format characters) is no title.
+        stripped = line[1] if len(line) > 1 else ""
     published, place, rest = parse_dateline(stripped)
     if published is not None:
         title = headline(rest.strip(), rule=headline_rule)

@@ -11,7 +11,7 @@ from trafilatura.settings import set_date_params
 
 from ingest.errors import FetchError
 from ingest.fetch.charset import decode
-from ingest.normalise.canonical import clean_text, collapse
+from ingest.normalise.canonical import clean_text, collapse, looks_blank
 from ingest.normalise.items import Item, has_content, make_item
 from ingest.normalise.sanitise import sanitise
 from ingest.parse.headlines import headline
@@ -104,7 +104,7 @@ def extract_html(text: str, *, url: str, language: str | None, extractor: str) -
     first, _, rest = body_text.partition("\n\n")
     if rest and title and collapse(first) == collapse(title):
         body_text = rest
-    if not title.strip():  # no <title>, no heading: its first sentence, as for feed items
+    if looks_blank(title):  # no <title>, no heading: its first sentence, as for feed items
         title = headline(body_text)
     dated, place, _ = parse_dateline(body_text)
     if place is None:

@@ -511,3 +511,25 @@ def test_a_feed_cut_short_inside_its_last_item_leaves_that_item_for_a_later_poll
     assert any("ends inside its last entry" in w for w in parsed.warnings)
     complete = parse_feed(whole, url="https://e.vn/rss", content_type="application/rss+xml")
     assert len(complete.items) == items and not complete.warnings
+
+
+def test_a_title_that_shows_nothing_is_replaced_by_a_headline_from_the_text(
+    tmp_path: Any,
+) -> None:
+    """Hangul fillers, a blank Braille pattern, tag and format characters: a title of them
+    only was kept, an invisible link on the index. Each is read as no title at all."""
+    from ingest.parse.feed import parse_feed
+    from ingest.parse.textparts import parse_text_article
+
+    blank = "\u3164\u3164 \u115f\u2800\u200b\U000e0041\u180e"
+    text = "Hai bên ký kết biên bản hợp tác về giáo dục. Lễ ký diễn ra tại Viêng Chăn."
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>{blank}</title><link>https://e.vn/1</link>"
+        f"<description>{text}</description></item></channel></rss>"
+    ).encode()
+    (item,) = parse_feed(rss, url="https://e.vn/rss", content_type="application/rss+xml").items
+    assert item.title == "Hai bên ký kết biên bản hợp tác về giáo dục"
+    article = parse_text_article(f"{blank}\n\n{text}\n")
+    assert article.title == "Hai bên ký kết biên bản hợp tác về giáo dục"
+    assert article.text.startswith("Hai bên")
