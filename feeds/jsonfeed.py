@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feeds.render import FeedPage, Site, entry_html, entry_id, public_url, summary
+from feeds.links import public_url
+from feeds.render import FeedPage, Site, entry_html, entry_id, summary
 from feeds.views import EntryRow
 
 VERSION = "https://jsonfeed.org/version/1.1"

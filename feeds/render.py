@@ -4,18 +4,18 @@ rows, so rendering the same rows always gives the same bytes."""
 from __future__ import annotations
 
 import html
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from feeds.countries import display_name
+from feeds.links import public_url
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
 from newsfacts import parse_timestamp
@@ -26,8 +26,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: `updated` of a feed with no entries: a constant, because the clock is never read.
 EPOCH = "1970-01-01T00:00:00Z"
 SUMMARY_CHARS = 280
-#: A host a link can hold, as urlsplit gives it: a name (IDN letters too) or an IPv6 address.
-_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+(?:%[\w.-]+)?")
 _TOPIC_NS = uuid.UUID("6f1d8a52-5c4e-4a0c-9d0e-3c1b7d2f9a11")
 
 
@@ -183,25 +181,6 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
             "updated": row.updated,
             "link": _origin(row.url) or "",
         }
-
-
-def public_url(url: str | None) -> str | None:
-    """The link readers are given for `url`, or None: http(s) with a host name a link can
-    hold (never `file://`, `http://exa mple.com/`, a port of 99999), without a user name
-    or password (an operator's source URL with credentials, or a source's
-    `https://news.example@evil.example/` that reads as news.example)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(str(url))
-        parts.port  # noqa: B018 - raises ValueError when out of range or not a number
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.hostname or ""):
-        return None
-    if "@" not in parts.netloc:
-        return str(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def source_uri(source_id: str) -> str:

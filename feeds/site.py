@@ -12,8 +12,9 @@ import nh3
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from feeds.links import public_url
 from feeds.provenance import DATE_ORIGINS, ArticlePage
-from feeds.render import Site, public_url
+from feeds.render import Site
 from feeds.topics import Topic
 from feeds.views import EntryRow
 from newsfacts.xml_chars import xml_safe

@@ -1,11 +1,11 @@
-"""Which links readers are given (feeds/render.py `public_url`): only http(s) links a feed
+"""Which links readers are given (feeds/links.py `public_url`): only http(s) links a feed
 reader or browser can follow, never one with a user name or password in it."""
 
 from __future__ import annotations
 
 import pytest
 
-from feeds.render import public_url
+from feeds.links import public_url
 
 
 @pytest.mark.parametrize(
