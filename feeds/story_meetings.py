@@ -6,6 +6,7 @@ same kind of meeting, the same day read from both texts. Meeting events in (as
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,20 +29,51 @@ class MeetingKey:
     kind: str
     day: date
     read: bool = True  # the day was read from the text; else it is the publication day
+    #: (country, name) of each side that names its official, the name without its marks
+    #: and case ("pham minh chinh"): the same in both languages, where offices are not.
+    people: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         return f"{self.kind} {'–'.join(self.countries)} on {self.day.isoformat()}"
 
     def as_json(self) -> dict[str, Any]:
         day = self.day.isoformat()
-        return {"countries": list(self.countries), "kind": self.kind, "day": day, "read": self.read}
+        found = {
+            "countries": list(self.countries),
+            "kind": self.kind,
+            "day": day,
+            "read": self.read,
+        }
+        if self.people:
+            found["people"] = [list(p) for p in self.people]
+        return found
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MeetingKey:
         a, b = data["countries"]
         day = date.fromisoformat(str(data["day"]))
+        people = tuple((str(c), str(n)) for c, n in data.get("people", ()))
         # Keys stored before days were read from the text were all publication days.
-        return cls((str(a), str(b)), str(data["kind"]), day, bool(data.get("read", False)))
+        read = bool(data.get("read", False))
+        return cls((str(a), str(b)), str(data["kind"]), day, read, people)
+
+    def other_people(self, other: MeetingKey) -> bool:
+        """Whether the two name different officials of one country (no word in common:
+        "Sonexay" and "Sonexay Siphandone" are one): two meetings, whatever their key."""
+        theirs = dict(other.people)
+        return any(
+            country in theirs and not set(name.split()) & set(theirs[country].split())
+            for country, name in self.people
+        )
+
+
+def folded_name(name: str) -> str:
+    """A person's name as both languages write it: "Phạm Minh Chính" and "Pham Minh Chinh"
+    are "pham minh chinh"."""
+    decomposed = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return " ".join(
+        "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split()
+    )
 
 
 def meeting_events(
@@ -92,10 +124,19 @@ def meeting_key(meetings: Iterable[Mapping[str, Any]], published: str | None) ->
             continue
         day = meeting_date(meeting, anchor)
         if day is not None:
-            return MeetingKey(countries, kind, day)
+            return MeetingKey(countries, kind, day, people=_people(meeting))
     if anchor is None or _earlier_year(main, anchor):
         return None  # a meeting the text dates in an earlier year never has its day
-    return MeetingKey(countries, kind, anchor, read=False)
+    return MeetingKey(countries, kind, anchor, read=False, people=_people(main))
+
+
+def _people(meeting: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    named = {
+        str(side["country"]): folded_name(str(side["person"]))
+        for side in meeting.get("sides", ())
+        if side.get("country") and side.get("person")
+    }
+    return tuple(sorted(named.items()))
 
 
 def _earlier_year(meeting: Mapping[str, Any], anchor: date) -> bool:
@@ -170,13 +211,13 @@ class MeetingIndex:
             return None
         near = self._near(key)
         for seen in near:
-            if seen.language == language:
+            if seen.language == language or key.other_people(seen.key):
                 continue
             if story_of is not None:
                 story = story_of(seen.article)
                 if any(o.language == language and story_of(o.article) == story for o in near):
                     continue
-            why = f"same meeting: {key.describe()} / {seen.day.isoformat()}"
+            why = f"same meeting: {key.describe()} / {seen.key.day.isoformat()}"
             return MeetingJoin(seen.article, why)
         return None
 
@@ -190,7 +231,7 @@ class MeetingIndex:
 
     def add(self, key: MeetingKey, article: str, language: str | None) -> None:
         if key.read:
-            seen = _Seen(self._count, article, language or "", key.day)
+            seen = _Seen(self._count, article, language or "", key)
             self._by_day.setdefault((key.countries, key.kind, key.day), []).append(seen)
         self._count += 1
 
@@ -200,4 +241,4 @@ class _Seen:
     order: int
     article: str
     language: str
-    day: date
+    key: MeetingKey

@@ -79,3 +79,46 @@ def test_no_labelled_article_joins_a_report_of_another_meeting_by_its_meeting(
         reasons = [r.reason for r in conn.execute(select(members))]
     assert len(reasons) == 46
     assert "meeting" not in reasons
+
+
+def test_two_receptions_of_one_day_by_named_officials_are_told_apart_across_languages(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    """The key (two countries, kind, day) cannot tell two receptions of one day apart; the
+    officials' names can, written alike in both languages but for their marks. An English
+    report naming Vietnam's official without marks or "Vietnamese" joins the Vietnamese
+    report of the same reception; the English report of another leader's, published before
+    it, joined that story and kept it out."""
+    reports = {
+        "pm-vi": (
+            "vi",
+            "Thủ tướng Phạm Minh Chính tiếp Bộ trưởng Kế hoạch và Đầu tư Lào",
+            "Chiều 10/6, tại Trụ sở Chính phủ, Thủ tướng Phạm Minh Chính đã tiếp Bộ trưởng Kế"
+            " hoạch và Đầu tư Lào Phet Phomphiphak đang thăm và làm việc tại Việt Nam.\n\n"
+            "Hai bên trao đổi về các dự án đầu tư của Việt Nam tại Lào.",
+        ),
+        "na-en": (
+            "en",
+            "NA Chairman receives Lao justice minister",
+            "National Assembly Chairman Tran Thanh Man received Lao Minister of Justice Phaivy"
+            " Siboualypha in Hanoi on June 10.\n\nThey discussed cooperation in law-making.",
+        ),
+        "pm-en": (
+            "en",
+            "PM receives Lao planning minister",
+            "Prime Minister Pham Minh Chinh received Lao Minister of Planning and Investment"
+            " Phet Phomphiphak in Hanoi on June 10.\n\nThe two sides discussed Vietnamese"
+            " investment projects in Laos.",
+        ),
+    }
+    for n, (key, (language, title, text)) in enumerate(reports.items()):
+        event = ingested(key, title=title, text=text, language=language, n=n)
+        data = {**event.data, "published": iso(datetime(2025, 6, 10, 9 + n, tzinfo=UTC))}
+        store.append(article_stream(str(data["article_id"])), [replace(event, data=data)])
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    members = runner.tables("stories")["story_members"]
+    with store.engine.connect() as conn:
+        story = {r.article_id: r.story_id for r in conn.execute(select(members))}
+    pm_vi, na_en, pm_en = (story[article_uuid(k)] for k in reports)
+    assert pm_vi == pm_en != na_en
