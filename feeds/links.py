@@ -23,6 +23,8 @@ def public_url(url: str | None) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.hostname or ""):
         return None
+    if "\\" in parts.netloc:
+        return None  # a browser ends the host at "\\", Python at "@": two different hosts
     if "@" not in parts.netloc:
         return str(url)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

@@ -58,13 +58,18 @@ class MeetingKey:
         return cls((str(a), str(b)), str(data["kind"]), day, read, people)
 
     def other_people(self, other: MeetingKey) -> bool:
-        """Whether the two name different officials of one country (no word in common:
-        "Sonexay" and "Sonexay Siphandone" are one): two meetings, whatever their key."""
+        """Whether the two name different officials of one country: two meetings, whatever
+        their key. One name's words within the other's are one person ("Sonexay" and
+        "Sonexay Siphandone", "Chinh" and "Pham Minh Chinh"); a word in common is not
+        (Vietnamese family and middle names are shared by millions: Phạm Minh Chính and
+        Phạm Bình Minh, Nguyễn Xuân Phúc and Nguyễn Phú Trọng)."""
         theirs = dict(other.people)
-        return any(
-            country in theirs and not set(name.split()) & set(theirs[country].split())
-            for country, name in self.people
-        )
+        for country, name in self.people:
+            if country in theirs:
+                mine, other_name = set(name.split()), set(theirs[country].split())
+                if not (mine <= other_name or other_name <= mine):
+                    return True
+        return False
 
 
 def folded_name(name: str) -> str:

@@ -149,10 +149,16 @@ def _add_sentence(text: str, start: int, end: int, bounds: list[tuple[int, int]]
     first = start + len(piece) - len(piece.lstrip())
     last = first + len(stripped)
     while last - first > MAX_SENTENCE:
-        cut = text.rfind(" ", first + 1, first + MAX_SENTENCE + 1)
-        cut = cut if cut > first else first + MAX_SENTENCE
-        bounds.append((first, cut))
-        first = cut
+        # At the last white space (any: a no-break space, a tab) within the cap, else at it.
+        cut = first + MAX_SENTENCE
+        while cut > first + 1 and not text[cut].isspace():
+            cut -= 1
+        end = cut if cut > first + 1 else first + MAX_SENTENCE
+        after = end
+        while end > first and text[end - 1].isspace():
+            end -= 1
+        bounds.append((first, end))
+        first = after
         while first < last and text[first].isspace():
             first += 1
     bounds.append((first, last))

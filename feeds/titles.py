@@ -194,11 +194,12 @@ VI_SYLLABLE = re.compile(
 )
 #: Vietnamese family names as English copy writes them, without their marks ("Pham Minh
 #: Chinh"): wire services in English name Vietnam's officials so, often without the word
-#: "Vietnamese". Only the common ones that no other language's romanised names begin with
-#: (not "Lam", "Ha", "Tang", "Chu", "Mai", "Van", "La", "Lu": Cantonese, Korean, Dutch).
+#: "Vietnamese". Only common ones that the neighbours' romanised names do not begin with
+#: too: not "Ho" (Ho Iat Seng, Ho Ching), "Ly" (Cambodia's Ly Thuch), "Cao" (pinyin),
+#: "Do" (Korean), "Lam", "Ha", "Tang", "Chu", "Mai", "Van", "La", "Lu".
 VI_FAMILY_NAMES = frozenset(
-    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly luong truong "
-    "dinh trinh doan dao cao luu vuong phung nghiem quach kieu trieu".split()
+    "nguyen tran le pham hoang huynh phan vu vo dang bui ngo duong luong truong "
+    "dinh trinh doan dao luu vuong phung nghiem quach kieu trieu".split()
 )
 #: Titles naming nobody in particular unless a country or a name comes with them.
 GENERIC_TITLES = frozenset(

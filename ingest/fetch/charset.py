@@ -90,6 +90,16 @@ def codec_name(label: str | None) -> str | None:
     return info.name
 
 
+#: The labels a server sends by default for every file (Apache's AddDefaultCharset, the
+#: old HTTP/1.1 default): not the document's word on its charset.
+_DEFAULT_LABELS = frozenset(("iso-8859-1", "latin1", "latin-1", "iso8859-1", "us-ascii", "ascii"))
+
+
+def _default_label(content_type: str | None) -> bool:
+    label = header_charset(content_type)
+    return label is not None and label.strip().lower() in _DEFAULT_LABELS
+
+
 def header_charset(content_type: str | None) -> str | None:
     if not content_type:
         return None
@@ -131,7 +141,7 @@ def decode(body: bytes, content_type: str | None = None, *, language: str | None
     """
     candidates = _candidates(body, content_type)
     own: tuple[str, str] | None = None
-    if candidates[0] == ("cp1252", "header"):
+    if _default_label(content_type) and not body.isascii():
         # A Western charset in the header is often the server's default (Apache's
         # AddDefaultCharset), not the document's: windows-1252 maps every byte, so it never
         # failed over to the document's own declaration, and Vietnamese in windows-1258

@@ -134,8 +134,8 @@ class Fetcher:
                         url, validators or Validators(), accept, started, trusted
                     )
                 except httpx.RemoteProtocolError:
-                    # A pooled keep-alive connection the server closed just as we reused
-                    # it: a GET is safe to send once more on a fresh connection.
+                    # A server that broke the protocol once (closed the connection before
+                    # answering, most often): a GET is safe to send once more.
                     return await self._follow(
                         url, validators or Validators(), accept, started, trusted
                     )

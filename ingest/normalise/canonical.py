@@ -180,8 +180,9 @@ def canonical_url(url: str | None) -> str | None:
 
 
 #: The user name and password of an absolute URL (`http://user:pass@host/`): the authority
-#: up to its last "@", which comes before any "/", "?" or "#".
-USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+#: up to its last "@", which comes before any "/", "?" or "#" (or "\\", which browsers read
+#: as "/": in `https://ex.com\\@evil.example/` the host is ex.com, not evil.example).
+USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/\\?#]*@")
 
 
 def without_userinfo(url: str) -> str:

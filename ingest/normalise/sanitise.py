@@ -14,7 +14,7 @@ from newsfacts.xml_chars import xml_safe
 _SCHEMES = {"http", "https", "mailto"}
 #: An http(s) link's user name or password in nh3's output, which quotes every attribute
 #: value with double quotes.
-_LINK_USERINFO = re.compile(r'((?:href|src)="https?://)[^"/?#]*@', re.IGNORECASE)
+_LINK_USERINFO = re.compile(r'((?:href|src|cite)="(?:https?:)?//)[^"/\\?#]*@', re.IGNORECASE)
 # Elements whose end is a paragraph break in the text rendering.
 _BLOCKS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}

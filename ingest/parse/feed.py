@@ -139,7 +139,7 @@ def _feedparser(document: bytes, headers: dict[str, str]) -> Any:
 
 
 #: An entry's start and end tags (RSS and RDF `item`, Atom `entry`, with or without a prefix).
-_ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>]")
+_ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)(?:\s[^<>]*)?>")
 _ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 
 

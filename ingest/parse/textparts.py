@@ -60,10 +60,7 @@ def parse_text_article(
     a short first line followed by more text is the title (a Markdown `#` is dropped);
     else the title is the first sentence and the whole text is the body.
     """
-    stripped = text.lstrip("\ufeff")
-    while (line := stripped.lstrip().split("\n", 1))[0] and looks_blank(line[0]):
-        # A first line that shows nothing (Hangul fillers, format characters) is no title.
-        stripped = line[1] if len(line) > 1 else ""
+    stripped = _after_blank_lines(text.lstrip("\ufeff"))
     published, place, rest = parse_dateline(stripped)
     if published is not None:
         title = headline(rest.strip(), rule=headline_rule)
@@ -79,6 +76,20 @@ def parse_text_article(
     place, lead = dateline_place(stripped.strip())
     title = headline(lead, rule=headline_rule)
     return TextArticle(title, stripped.strip(), None, place)
+
+
+def _after_blank_lines(text: str) -> str:
+    """`text` from its first line that shows something: a first line of Hangul fillers or
+    format characters is no title. Walked by index (a copy of the rest per line was
+    quadratic in a file of such lines)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if not looks_blank(text[start:end]):
+            return text[start:] if start else text
+        start = end + 1
+    return ""
 
 
 def primary_language(tag: object) -> str | None:

@@ -29,8 +29,8 @@ def publication(item: Item, *, source_id: str, fetched: datetime, zone: tzinfo) 
     if unreadable and source_id not in _UNREADABLE_LOGGED:
         _UNREADABLE_LOGGED.add(source_id)
         log.warning(
-            "source %s: cannot use the date %r (unreadable, or later than the fetch); using"
-            " the %s date (logged once per source)",
+            "source %s: cannot use the date %r (unreadable, later than the fetch, or a"
+            " placeholder); using the %s date (logged once per source)",
             source_id,
             item.published_raw or (item.published and item.published.isoformat()),
             dated.origin,

@@ -277,6 +277,8 @@ def test_a_government_names_its_country_before_a_persons_name() -> None:
          ((None, "Hun Manet"), ("LA", "Sonexay Siphandone"))),
         ("Prime Minister Li Qiang held talks with Lao Prime Minister Sonexay Siphandone in Beijing on Wednesday.",
          ((None, "Li Qiang"), ("LA", "Sonexay Siphandone"))),
+        ("Deputy Prime Minister Ly Thuch met Lao Deputy Prime Minister Saleumxay Kommasith in Phnom Penh on Friday.",
+         ((None, "Ly Thuch"), ("LA", "Saleumxay Kommasith"))),
     ],
 )  # fmt: skip
 def test_an_english_report_names_vietnams_official_by_a_vietnamese_family_name(

@@ -23,6 +23,7 @@ from feeds.links import public_url
         ('http://a.example"onmouseover=x/', None),
         ("https://a.example:99999/x", None),
         ("http://[::1/x", None),
+        ("https://ex.example\\@evil.example/x", None),  # a browser's host is ex.example
         ("https:///no-host", None),
         ("", None),
         (None, None),

@@ -122,3 +122,20 @@ def test_two_receptions_of_one_day_by_named_officials_are_told_apart_across_lang
         story = {r.article_id: r.story_id for r in conn.execute(select(members))}
     pm_vi, na_en, pm_en = (story[article_uuid(k)] for k in reports)
     assert pm_vi == pm_en != na_en
+
+
+def test_one_official_is_one_name_within_the_other_not_a_shared_word() -> None:
+    """Vietnamese family and middle names are shared by millions: a word in common is no
+    sign of one person."""
+    from datetime import date
+
+    from feeds.story_meetings import MeetingKey, folded_name
+
+    def key(name: str) -> MeetingKey:
+        return MeetingKey(("LA", "VN"), "reception", date(2025, 6, 10), people=(("VN", name),))
+
+    chinh = key(folded_name("Phạm Minh Chính"))
+    assert not chinh.other_people(key("pham minh chinh"))
+    assert not chinh.other_people(key("chinh"))
+    assert chinh.other_people(key(folded_name("Phạm Bình Minh")))
+    assert key("nguyen xuan phuc").other_people(key("nguyen phu trong"))

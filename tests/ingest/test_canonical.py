@@ -113,6 +113,25 @@ def test_a_western_header_default_gives_way_to_the_documents_own_charset() -> No
     assert "Café crème brûlée" in western.text and western.doubt() is None
 
 
+def test_a_header_default_that_fits_or_an_explicit_windows_1252_is_not_overridden() -> None:
+    """Pure ASCII reads the same either way: no warning on every poll of an English feed.
+    An explicit `charset=windows-1252` is the server's word, not a default."""
+    ascii_feed = b'<?xml version="1.0" encoding="UTF-8"?><rss>Trade talks</rss>'
+    plain = decode(ascii_feed, "text/xml; charset=ISO-8859-1")
+    assert plain.source == "header" and plain.doubt() is None
+    western = '<?xml version="1.0" encoding="utf-8"?><a>Café crème</a>'.encode()
+    said = decode(western, "text/xml; charset=windows-1252")
+    assert said.source == "header" and said.doubt() is None
+
+
+def test_kept_html_links_lose_user_names_and_passwords_however_written() -> None:
+    kept = sanitise(
+        '<blockquote cite="https://u:pw@a.example/q"><a href="//u:pw@b.example/x">b</a>'
+        '<img src="HTTP://u:pw@c.example/i.png"></blockquote>'
+    )
+    assert "pw@" not in kept and "a.example/q" in kept and "//b.example/x" in kept
+
+
 def test_html_meta_charset_is_used_for_pages() -> None:
     page = b'<html><head><meta charset="windows-1258"></head><body>' + to_cp1258(VI) + b"</body>"
     assert VI in decode(page).text

@@ -533,3 +533,29 @@ def test_a_title_that_shows_nothing_is_replaced_by_a_headline_from_the_text(
     article = parse_text_article(f"{blank}\n\n{text}\n")
     assert article.title == "Hai bên ký kết biên bản hợp tác về giáo dục"
     assert article.text.startswith("Hai bên")
+
+
+def test_a_feed_cut_inside_a_start_tag_keeps_every_whole_item() -> None:
+    """Cut at `</item><item rdf:abo`: the parser made no entry of the unfinished tag, so
+    dropping "the last entry" dropped the last whole one, for good on a feed always served
+    short. Only a start tag that was closed counts."""
+    from ingest.parse.feed import parse_feed
+
+    entries = "".join(
+        f'<item rdf:about="https://e.vn/{i}"><title>Tin {i}</title><link>https://e.vn/{i}</link>'
+        f"<description>Kim ngạch đạt {i},5 triệu USD.</description></item>"
+        for i in range(3)
+    )
+    cut = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"{entries}<item rdf:abo"
+    ).encode()
+    parsed = parse_feed(cut, url="https://e.vn/rss", content_type="application/rss+xml")
+    assert [i.title for i in parsed.items] == ["Tin 0", "Tin 1", "Tin 2"]
+
+
+def test_a_folder_file_of_many_blank_looking_lines_is_read_to_its_first_visible_one() -> None:
+    from ingest.parse.textparts import parse_text_article
+
+    article = parse_text_article("\u200b\n" * 5000 + "Hội đàm Việt – Lào\n\nHai bên ký kết.")
+    assert (article.title, article.text) == ("Hội đàm Việt – Lào", "Hai bên ký kết.")
