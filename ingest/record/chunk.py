@@ -147,7 +147,8 @@ class Chunk:
         claims = (
             replaced[article.content_hash in article.earlier],
             *(
-                (keys.versions.restored,)
+                # At a new link, its `seen` key too: polled again, it is no news.
+                (keys.versions.restored, *(() if keys.seen in self.claimed else (keys.seen,)))
                 if restore and keys.versions is not None
                 else (keys.content, keys.seen)
             ),

@@ -112,7 +112,9 @@ def decide(keys: ItemKeys, claimed: Mapping[str, object]) -> Decision:
     if keys.seen in claimed:
         return Decision.RESTORE if restorable(keys, claimed) else Decision.SKIP
     if keys.content in claimed:
-        return Decision.SIGHT
+        # At a new link under the same GUID, the article's own earlier text is a restore
+        # too, not a sighting of itself (the feed kept the withdrawn edit a poll longer).
+        return Decision.RESTORE if restorable(keys, claimed) else Decision.SIGHT
     if keys.url is not None and keys.url in claimed:
         return Decision.REVISE
     return Decision.INGEST

@@ -191,13 +191,13 @@ def _version_keys(
     known: Sequence[ItemKeys], claimed: Mapping[str, int], *, first: bool
 ) -> set[str]:
     """The keys to look up for items whose text is known: first whether another source
-    adopted it and whether a revision replaced it; then, for a replaced text of the same
-    article (`seen` claimed too), whether it was restored already."""
+    adopted it and whether a revision of the same article replaced it; then, for a
+    replaced text, whether it was restored already."""
     if first:
         return {keys.adopted for keys in known} | {
             keys.versions.replaced[0]
             for keys in known
-            if keys.versions is not None and keys.seen in claimed and keys.url in claimed
+            if keys.versions is not None and keys.url in claimed
         }
     return {
         keys.versions.restored

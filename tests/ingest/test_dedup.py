@@ -330,3 +330,23 @@ def test_a_revision_to_a_text_another_source_published_first_is_a_sighting_of_it
     assert record(store, FEED, item("Bài của nguồn khác, đăng trước.")) == {"ArticleSighted": 1}
     other, own, sighted = events(store)
     assert sighted.data["article_id"] == other.data["article_id"] != own.data["article_id"]
+
+
+def test_an_earlier_text_back_under_the_same_guid_at_a_new_link_is_a_restore(
+    store: EventStore,
+) -> None:
+    """Not a sighting of the article by its own source, which kept the withdrawn edit in
+    the feed a poll longer (the restores attack)."""
+
+    def guid_item(text: str, url: str) -> Item:
+        return make_item(
+            url=url, guid="g1", title="Cảng cạn", text=text, extractor="feedparser", language="vi"
+        )
+
+    record(store, FEED, guid_item(TEXT, "https://tin.example.vn/a/1"))
+    record(store, FEED, guid_item(TEXT + " Sửa.", "https://tin.example.vn/a/1"))
+    assert record(store, FEED, guid_item(TEXT, "https://tin.example.vn/a/2")) == {
+        "ArticleRevised": 1
+    }
+    assert events(store)[-1].data["content_hash"] == events(store)[0].data["content_hash"]
+    assert record(store, FEED, guid_item(TEXT, "https://tin.example.vn/a/2")) == {}
