@@ -232,10 +232,8 @@ def _body(entry: Any) -> tuple[str | None, str, str | None]:
     first), else its summary: the first that holds any text. An empty `content:encoded`
     or an Atom `<content src="…"/>` beside a summary left the article with no text, its
     figures and topics lost."""
-    contents: list[Any] = list(entry.get("content") or [])
-    is_html = ["html" in str(d.get("type", "")) for d in contents]
-    ordered = [d for d, h in zip(contents, is_html, strict=True) if h]
-    ordered += [d for d, h in zip(contents, is_html, strict=True) if not h]
+    # HTML contents first, each kind in document order (a stable sort).
+    ordered = sorted(entry.get("content") or [], key=lambda d: "html" not in str(d.get("type", "")))
     if entry.get("summary_detail"):
         ordered.append(entry["summary_detail"])
     for detail in ordered:
