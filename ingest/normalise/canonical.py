@@ -36,9 +36,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Control characters, and characters that look like nothing but that str.split() keeps
 # (zero-width spaces and joiners, word joiner, BOM, soft hyphen): dropped from text. So are
 # the noncharacters U+FFFE and U+FFFF and lone surrogates, which no XML document (an Atom
-# feed) can hold: one in one title stopped every feed from publishing.
+# feed) can hold: one in one title stopped every feed from publishing. The C1 controls
+# (but NEL, U+0085, which is white space) draw a box in readers: they are what is left of
+# windows-1252 quotes and dashes decoded as Latin-1 by whoever published them.
 _STRIP = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad\ud800-\udfff\ufffe\uffff]"
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\ud800-\udfff\ufffe\uffff]"
 )
 
 

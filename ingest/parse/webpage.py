@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 import trafilatura
+from lxml.html import HtmlElement
 from trafilatura.settings import set_date_params
 
 from ingest.errors import FetchError
@@ -76,11 +77,31 @@ def _bounded(text: str) -> str:
     return "".join(kept)[:PAGE_CHARS]
 
 
+#: What is dropped from the parsed page before extraction: trafilatura reads a heading's
+#: title with `text_content()`, so a `<script>` inside an `<h1>` (a hostile page's, or a
+#: widget's) became part of the headline. JSON-LD scripts stay: they hold the page's date
+#: and author.
+_NEVER_SHOWN = (
+    '//script[not(@type="application/ld+json" or @type="application/settings+json")]'
+    " | //style | //template"
+)
+
+
+def _page_tree(text: str) -> HtmlElement | str:
+    """The page parsed as trafilatura parses it, without what it never shows; the text
+    itself when it is not HTML (trafilatura then finds nothing, as before)."""
+    tree = trafilatura.load_html(text)
+    if tree is None:
+        return text
+    for element in tree.xpath(_NEVER_SHOWN):
+        element.drop_tree()  # its tail (the heading's text after it) is kept
+    return tree
+
+
 def extract_html(text: str, *, url: str, language: str | None, extractor: str) -> Item:
-    text = _bounded(text)
     try:
         found = trafilatura.bare_extraction(
-            text,
+            _page_tree(_bounded(text)),
             url=url,
             with_metadata=True,
             include_comments=False,

@@ -221,7 +221,9 @@ def _in_cp1258(char: str) -> bool:
 def _clean_text_reference(text: str) -> str:
     """clean_text as first written (line ends as NUL tokens): the faster version must match."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub("[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)
+    text = re.sub(
+        "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text
+    )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     joined = " ".join(text.replace("\n", " \x00 ").split())
     joined = joined.replace(" \x00", "\x00").replace("\x00 ", "\x00").strip("\x00")
@@ -230,7 +232,7 @@ def _clean_text_reference(text: str) -> str:
 
 _MESSY = st.text(
     alphabet=st.sampled_from(
-        list("aăâ ệ\u0301\u0323Ế.x\n\r\t\x0b\x0c\x1c\x85\u2028\u00a0\u200b\u00ad\x00\x07")
+        list("aăâ ệ\u0301\u0323Ế.x\n\r\t\x0b\x0c\x1c\x85\u2028\u00a0\u200b\u00ad\x00\x07\x92\x9f")
     ),
     max_size=80,
 )
@@ -269,6 +271,13 @@ def test_text_and_kept_html_lose_what_no_xml_document_can_hold() -> None:
     kept = sanitise("<p>Việt Nam\x01 và\x0b Lào\ud83d\uffff\tký</p>")
     assert kept == "<p>Việt Nam và Lào\tký</p>"
     assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", kept) is None
+
+
+def test_c1_controls_leave_titles_and_text_but_next_line_is_white_space() -> None:
+    """U+0080-U+009F are what windows-1252 quotes become when someone decoded them as
+    Latin-1; feed readers draw each as a box. NEL (U+0085) is a line break, so a space."""
+    assert collapse("Lào\x92s \x93Hội nghị\x94\x85hôm nay\x80") == "Làos Hội nghị hôm nay"
+    assert clean_text("Hợp tác\x96 Việt\x85Nam\x9f") == "Hợp tác Việt Nam"
 
 
 def test_a_guessed_charset_is_warned_of_alike_by_feeds_pages_and_folders(

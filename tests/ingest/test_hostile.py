@@ -427,6 +427,27 @@ def test_a_huge_page_is_read_to_a_bound_after_its_scripts_and_styles_are_dropped
     assert "DẤU-CUỐI" not in item.text and "var state" not in item.text
 
 
+def test_a_script_inside_the_heading_is_not_part_of_the_headline() -> None:
+    """trafilatura reads an `<h1>`'s title with all its text, scripts included; the page
+    reaches it without scripts and styles, but its JSON-LD (the date) is still read."""
+    from ingest.parse.webpage import extract_html
+
+    article = "".join(
+        f"<p>Đoạn {n}: hai bên trao đổi về hợp tác năng lượng và giao thông.</p>" for n in range(12)
+    )
+    page = (
+        '<html><head><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "datePublished": "2024-10-24"}</script></head><body>'
+        '<h1>Hai bộ trưởng gặp nhau<script>var mark = "CHÈN";</script>'
+        "<style>h1{color:red}</style> tại Viêng Chăn</h1>"
+        f"<article>{article}</article></body></html>"
+    )
+    item = extract_html(page, url="https://e.example/p", language="vi", extractor="trafilatura")
+    assert item.title == "Hai bộ trưởng gặp nhau tại Viêng Chăn"
+    assert item.published is not None and item.published.date().isoformat() == "2024-10-24"
+    assert "CHÈN" not in item.text and "color" not in item.text
+
+
 def test_an_atom_title_marked_html_is_read_as_html_even_without_a_tag(
     store: EventStore, httpserver: HTTPServer, harness_factory: Any
 ) -> None:
