@@ -24,7 +24,7 @@ from newsfacts import (
     maybe_parse_timestamp,
     maybe_timestamp,
 )
-from store import Projection, ProjectionRunner, RecordedEvent, view_table
+from store import Projection, ProjectionRunner, RecordedEvent, catch_up_or_stale, view_table
 
 NAME = "ingest_sources"
 
@@ -254,13 +254,16 @@ def build_projections(config: IngestConfig) -> list[Projection]:
 
 
 def source_states(
-    runner: ProjectionRunner, *, source_id: str | None = None
+    runner: ProjectionRunner, *, source_id: str | None = None, stale_ok: bool = False
 ) -> dict[str, SourceState]:
     """Every source's state (or `source_id`'s alone), after bringing the projection up to
-    date."""
+    date; `stale_ok`: as it stands if the store refuses writes (store/stale.py)."""
     if NAME not in runner.projections:
         runner = ProjectionRunner(runner.store, [SourceStateProjection()])
-    runner.catch_up(NAME)
+    if stale_ok:
+        catch_up_or_stale(runner, NAME)
+    else:
+        runner.catch_up(NAME)
     table = runner.tables(NAME)["state"]
     query = select(table)
     if source_id is not None:

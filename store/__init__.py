@@ -17,6 +17,7 @@ from store.errors import (
     SchemaError,
     SchemaTooNewError,
     StoreError,
+    StoreReadOnlyError,
     StoreUnavailableError,
 )
 from store.events import (
@@ -32,6 +33,7 @@ from store.leases import Lease, Leases
 from store.migrate import SchemaState, schema_state, upgrade
 from store.projection import Checkpoint, EventsAt, Projection, ReplayResult, view_table
 from store.projections import ProjectionRunner
+from store.stale import catch_up_or_stale
 from store.transfer import export_lines, import_lines
 from store.upcasting import Upcasters
 from store.urls import (
@@ -65,11 +67,13 @@ __all__ = [
     "SchemaState",
     "SchemaTooNewError",
     "StoreError",
+    "StoreReadOnlyError",
     "StoreUnavailableError",
     "StreamAppend",
     "Upcasters",
     "VerifyResult",
     "canonical_json",
+    "catch_up_or_stale",
     "check_url",
     "display_url",
     "export_lines",

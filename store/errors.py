@@ -2,6 +2,7 @@
 
 StoreError
  ├── StoreUnavailableError   the database cannot be reached, or stayed locked too long
+ │    └── StoreReadOnlyError  it can be read, but refuses writes (grants, a standby)
  ├── SchemaError
  │    └── SchemaTooNewError   the database was migrated by a newer newsledger
  ├── ConcurrencyError        expected_version did not match the stream
@@ -31,6 +32,13 @@ class StoreError(Exception):
 
 class StoreUnavailableError(StoreError):
     """The database cannot be used right now: unreachable, or locked by another writer."""
+
+
+class StoreReadOnlyError(StoreUnavailableError):
+    """The database can be read but refuses writes: a role without write grants, a
+    standby, a read-only file. Nothing is wrong with an event, so a projection records
+    no fault for it (it would skip every event); commands that only show the views show
+    them as they stand (`ProjectionRunner.catch_up(stale_ok=True)`)."""
 
 
 class SchemaError(StoreError):
@@ -84,6 +92,11 @@ _UNREACHABLE = (
 )
 # SQLite's answer when another writer held the lock past the busy timeout.
 _LOCKED = ("database is locked", "database table is locked")
+# SQLSTATEs of PostgreSQL's refusals to write: insufficient_privilege (a role without the
+# grant) and read_only_sql_transaction (a standby, `default_transaction_read_only`).
+_READ_ONLY_STATES = ("42501", "25006")
+# SQLite's, whose driver has no SQLSTATE: a file or folder it may not write.
+_READ_ONLY = ("attempt to write a readonly database",)
 # A full disk (SQLite, PostgreSQL): nothing is wrong with the data, it cannot be written now.
 _FULL = ("disk is full", "no space left", "could not extend file", "disk i/o error")
 
@@ -116,12 +129,16 @@ def translate(engine: Engine, exc: DBAPIError, *, doing: str) -> StoreError:
         return StoreUnavailableError(f"{_url(engine)} stayed locked by another writer: {message}")
     if any(word in lowered for word in _FULL):
         return StoreUnavailableError(f"no space left for {_url(engine)}: {message}")
+    if "immutable" in lowered:  # the log's triggers: raised as insufficient_privilege too
+        return ImmutableEventError(message)
+    if getattr(exc.orig, "sqlstate", None) in _READ_ONLY_STATES or any(
+        word in lowered for word in _READ_ONLY
+    ):
+        return StoreReadOnlyError(f"{_url(engine)} refuses writes: {message}")
     if exc.connection_invalidated or (
         isinstance(exc, OperationalError) and any(word in lowered for word in _UNREACHABLE)
     ):
         return StoreUnavailableError(unreachable(engine, exc))
-    if "immutable" in lowered:
-        return ImmutableEventError(message)
     if isinstance(exc, IntegrityError):
         return StoreError(f"the append conflicts with a stored event: {message}")
     return StoreError(f"{doing} failed: {message}")

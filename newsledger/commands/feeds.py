@@ -13,7 +13,7 @@ from newsledger.app import App
 from newsledger.commands import check_listen, check_port, check_seconds
 from newsledger.logs import configure_logging
 from newsledger.publishing import catch_up_and_publish
-from store import ProjectionRunner
+from store import ProjectionRunner, catch_up_or_stale
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _figure_json(row: FigureRow) -> str:
 def figures(app: App, as_json: bool) -> None:
     """List the figures extracted from every article, with measure and period."""
     runner = _runner(app)
-    runner.catch_up(TOPICS)
+    catch_up_or_stale(runner, TOPICS)
     table = runner.tables(TOPICS)["figures"]
     with app.store.reading() as conn:
         for row in all_figures(conn, table):

@@ -9,7 +9,7 @@ import click
 
 from feeds import STORIES, Member, build_projections, list_stories
 from newsledger.app import App
-from store import ProjectionRunner
+from store import ProjectionRunner, catch_up_or_stale
 
 
 def _how(member: Member) -> str:
@@ -30,7 +30,7 @@ def _how(member: Member) -> str:
 def stories_command(app: App, as_json: bool, every: bool) -> None:
     """List stories: their articles, and why and how closely each joined."""
     runner = ProjectionRunner(app.store, build_projections(app.feeds_config))
-    runner.catch_up(STORIES)
+    catch_up_or_stale(runner, STORIES)
     tables = runner.tables(STORIES)
     with app.store.reading() as conn:
         found = list_stories(conn, tables, min_members=1 if every else 2)

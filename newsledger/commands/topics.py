@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from feeds import ArticleListing, ArticleText, build_projections, explain_article, listings
 from newsledger.app import App
-from store import ProjectionRunner
+from store import ProjectionRunner, catch_up_or_stale
 
 
 def _runner(app: App) -> ProjectionRunner:
     runner = ProjectionRunner(app.store, build_projections(app.feeds_config))
-    runner.catch_up("topics")
+    catch_up_or_stale(runner, "topics")
     return runner
 
 

@@ -128,7 +128,7 @@ def collect_status(app: App, *, now: datetime) -> Status:
     leases = store.lease_rows()
     by_name = {lease.name: lease for lease in leases}
     runner = app.runner
-    states = source_states(runner)
+    states = source_states(runner, stale_ok=True)
     notes = poll_notes(store, now=now)
     sources = tuple(
         source_health(
