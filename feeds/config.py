@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from feeds.copies import Settings
 from feeds.errors import ConfigError
 from feeds.topics import Topic, load_topics
+from newsfacts.times import DEFAULT_TIMEZONE, known_zone
 
 #: (key, default, help) of `[feeds]` and `[serve]`, the table docs/feeds.md repeats.
 FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
@@ -29,6 +30,11 @@ FEEDS_KEYS: tuple[tuple[str, object, str], ...] = (
     ("entries_per_feed", 50, "entries in a feed document; older ones go to archive pages"),
     ("site_title", "newsledger", "name used in feed titles, the OPML file and the index page"),
     ("topics_file", None, "TOML file replacing the shipped topics (then [[topics]] apply)"),
+    (
+        "timezone",
+        DEFAULT_TIMEZONE,
+        "IANA time zone the pages show dates and times in (feeds carry UTC instants)",
+    ),
 )
 #: (key, default, help) of `[stories]`: when two articles are copies (docs/stories.md).
 STORIES_KEYS: tuple[tuple[str, object, str], ...] = (
@@ -59,6 +65,9 @@ class FeedsConfig:
     stories: Settings = field(default_factory=Settings)
     #: whether reports of one meeting in different languages join one story
     stories_across_languages: bool = True
+    #: the zone of the dates and times on the pages: a dateline's day is its midnight in
+    #: the source's zone, which UTC showed as the day before
+    timezone: str = DEFAULT_TIMEZONE
     #: False when `base_url` was derived from [serve] rather than set: `served_at` may move it.
     base_url_set: bool = True
 
@@ -84,6 +93,7 @@ class FeedsConfig:
         topics = [(t.id, t.title, t.description, t.show_figures) for t in self.topics]
         names = sorted(self.source_names.items())
         body = [self.base_url, self.entries_per_feed, self.site_title, topics, names]
+        body.append(self.timezone)
         return hashlib.sha256(json.dumps(body, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -125,6 +135,12 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
     title = feeds.get("site_title", "newsledger")
     if not isinstance(title, str) or not title.strip():
         raise ConfigError(f"{file}: [feeds] site_title must be a non-empty string")
+    timezone = feeds.get("timezone", DEFAULT_TIMEZONE)
+    if not isinstance(timezone, str) or not known_zone(timezone):
+        raise ConfigError(
+            f'{file}: [feeds] timezone must be an IANA time zone like "{DEFAULT_TIMEZONE}",'
+            f" got {timezone!r}"
+        )
     return FeedsConfig(
         topics=load_topics(raw, file=file, base_dir=base_dir),
         output_dir=output_dir,
@@ -138,6 +154,7 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
         base_url_set="base_url" in feeds,
         stories=_stories(raw, file),
         stories_across_languages=_across_languages(raw, file),
+        timezone=timezone,
     )
 
 

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from feeds.jsonfeed import render_json_feed
 from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
-from feeds.site import render_article, render_index, render_opml
+from feeds.site import render_article, render_index, render_opml, site_for
 from feeds.story_page import publish_story_pages
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
@@ -51,15 +50,6 @@ class PublishReport:
     removed: tuple[str, ...] = ()
     rendered: int = 0  # documents rendered (the others were known unchanged from their stamp)
     output_dir: Path = field(default_factory=Path)
-
-
-def site_for(config: FeedsConfig) -> Site:
-    try:
-        version = metadata.version("newsledger")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        version = "0"
-    titles = {t.id: t.title for t in config.topics}
-    return Site(config.base_url, config.site_title, version, titles, config.source_names)
 
 
 def publish_all(

@@ -19,6 +19,7 @@ from feeds.links import public_url
 from feeds.topics import Topic
 from feeds.views import EntryRow, FigureRow
 from newsfacts import parse_timestamp
+from newsfacts.times import DEFAULT_TIMEZONE
 from newsfacts.xml_chars import xml_safe, xml_safe_optional
 
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -40,6 +41,7 @@ class Site:
     source_names: Mapping[str, str] = field(default_factory=dict)
     #: the language of the site's own words (feed titles, subtitles, page chrome)
     language: str = "en"
+    zone: str = DEFAULT_TIMEZONE  # of the dates and times the pages show (`[feeds] timezone`)
 
     def feed_url(self, topic_id: str, page: int | None = None) -> str:
         if page is None:

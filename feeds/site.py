@@ -6,17 +6,21 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from functools import cache
+from importlib import metadata
 from xml.sax.saxutils import escape, quoteattr
+from zoneinfo import ZoneInfo
 
 import nh3
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from feeds.config import FeedsConfig
 from feeds.links import public_url
 from feeds.provenance import DATE_ORIGINS, ArticlePage
 from feeds.render import Site
 from feeds.topics import Topic
 from feeds.views import EntryRow
+from newsfacts import parse_timestamp
 from newsfacts.xml_chars import xml_safe
 
 SNIPPET_CHARS = 160
@@ -65,11 +69,31 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     return head.rstrip(" ,;:.-–—") + "…"
 
 
-def when(value: str | None) -> str:
-    """`2025-01-09T08:30:00Z` as `2025-01-09 08:30 UTC` (times are UTC everywhere here)."""
+#: Dates that name a day, not a moment: the midnight, in the source's zone, of a dateline's
+#: day or of one named in the lead ("Ngày 24/10"), shown as that day alone.
+DAY_ORIGINS = frozenset(("dateline", "body"))
+
+
+def when(value: str | None, zone: str = "UTC", *, day: bool = False) -> str:
+    """`2025-01-09T08:30:00Z` in `zone`: `2025-01-09 15:30 UTC+07:00`; with `day`, the date
+    alone. Shown in UTC, a dateline's 24 October (its midnight in Hà Nội) read
+    "2024-10-23 17:00 UTC" on the page and 23 October on the index."""
     if not value:
         return ""
-    return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
+    try:
+        local = parse_timestamp(value).astimezone(_zone(zone))
+    except (ValueError, OverflowError):  # not a timestamp, or year 9999 moved out of range
+        return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
+    if day:
+        return local.date().isoformat()
+    offset = local.strftime("%z")
+    label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{local.date().isoformat()} {local:%H:%M} {label}"
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 @cache
@@ -85,6 +109,22 @@ def _environment() -> Environment:
     env.filters["when"] = when
     env.filters["public_url"] = public_url
     return env
+
+
+def site_for(config: FeedsConfig) -> Site:
+    try:
+        version = metadata.version("newsledger")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "0"
+    titles = {t.id: t.title for t in config.topics}
+    return Site(
+        config.base_url,
+        config.site_title,
+        version,
+        titles,
+        config.source_names,
+        zone=config.timezone,
+    )
 
 
 def render_index(latest: Sequence[tuple[Topic, Sequence[EntryRow]]], site: Site) -> bytes:
@@ -109,6 +149,7 @@ def render_article(page: ArticlePage, site: Site) -> bytes:
         a=page,
         sources=list(dict.fromkeys(names)),
         published_from=published_from,
+        published_day=origin in DAY_ORIGINS,
         body=article_body(page),
         csp=CSP,
     ).encode("utf-8")

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from ingest.errors import ConfigError
-from ingest.normalise.dates import DEFAULT_TIMEZONE
 from ingest.parse.headlines import RULES as HEADLINE_RULES
+from newsfacts.times import DEFAULT_TIMEZONE, known_zone
 
 KINDS = ("feed", "page", "folder")
 DEFAULT_USER_AGENT = (
@@ -214,11 +214,9 @@ def _parse_source(entry: object, index: int, file: str, base_dir: Path) -> Sourc
 
 def _dates_and_headlines(entry: dict[str, Any], fail: Fail) -> tuple[str, str]:
     timezone = entry.get("timezone", DEFAULT_TIMEZONE)
-    try:
-        ZoneInfo(timezone if isinstance(timezone, str) else "")
-    except (ZoneInfoNotFoundError, ValueError):
+    if not isinstance(timezone, str) or not known_zone(timezone):
         raise fail("timezone", f'expected an IANA time zone like "{DEFAULT_TIMEZONE}", '
-                   f"got {timezone!r}") from None  # fmt: skip
+                   f"got {timezone!r}")  # fmt: skip
     headline_rule = entry.get("headline", "sentence")
     if headline_rule not in HEADLINE_RULES:
         raise fail(

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: The zone Vietnamese sources write in: a source's time without an offset, and a day named
+#: by a dateline or a lead, are read in it (ingest), and the pages show times in it (feeds).
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def known_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine knows (a configuration's check)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: "", "../x", a NUL
+        return False
+    return True
 
 
 def timestamp(moment: datetime) -> str:

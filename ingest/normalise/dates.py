@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
 
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+from newsfacts.times import DEFAULT_TIMEZONE
+
 #: How far past the fetch a source's date may be and still be taken: a day covers a time
 #: zone written wrong (a local time marked UTC is at most 14 hours off).
 FUTURE_TOLERANCE = timedelta(days=1)

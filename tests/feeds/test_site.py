@@ -4,17 +4,23 @@ source display names, links to article pages and feed autodiscovery (Atom and JS
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 
-from feeds.config import FeedsConfig
+from feeds.config import FeedsConfig, parse_config
+from feeds.errors import ConfigError
 from feeds.projections import build_projections
 from feeds.publisher import publish_all
 from feeds.site import snippet
-from store import EventStore, ProjectionRunner
+from newsfacts import ARTICLE_INGESTED
+from store import EventStore, NewEvent, ProjectionRunner
 from tests.feeds.conftest import article_uuid, ingested, labelled
+from tests.support.articles import article_data
 
 LONG = (
     "Chiều 5/10, Chủ tịch nước tiếp Đại sứ Lào đến chào từ biệt nhân dịp kết thúc nhiệm kỳ "
@@ -97,3 +103,58 @@ def test_the_labelled_articles_snippets_end_between_words(
         text = item.text
         if text.endswith("…"):
             assert text[-2].isalnum() or text[-2] in ")%", text
+
+
+def _dated(name: str, published: datetime, origin: str) -> NewEvent:
+    data = article_data(
+        article_id=article_uuid(name),
+        url=f"https://news.example.vn/{name}.html",
+        title=f"Tin {name}",
+        text="Nội dung.",
+        language="vi",
+        published=published,
+        fetched=published + timedelta(hours=2),
+        source_id="baodientu",
+        html=None,
+        version=1,
+    )
+    data["published_from"] = origin
+    return ARTICLE_INGESTED.new(data, metadata={})
+
+
+def _page(config: FeedsConfig, name: str) -> lxml_html.HtmlElement:
+    path = config.output_dir / "articles" / f"{article_uuid(name)}.html"
+    return lxml_html.fromstring(path.read_bytes())
+
+
+def _published_cell(page: lxml_html.HtmlElement) -> str:
+    row = next(tr for tr in page.cssselect("tr") if tr.cssselect("th")[0].text == "Published")
+    return str(row.cssselect("time")[0].text)
+
+
+def test_pages_show_a_datelines_day_and_times_in_the_configured_zone(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    """A dateline's 24 October is stored as its midnight in Hà Nội, 23 October 17:00 UTC:
+    shown in UTC, the index and the page gave the day before. The pages show dates in
+    `[feeds] timezone` (the sources' default zone unless set), a named day as the day."""
+    midnight_hanoi = datetime(2024, 10, 23, 17, 0, tzinfo=UTC)
+    store.append(f"article-{article_uuid('kazan')}", [_dated("kazan", midnight_hanoi, "dateline")])
+    moment = datetime(2025, 1, 9, 8, 30, tzinfo=UTC)
+    store.append(f"article-{article_uuid('feed')}", [_dated("feed", moment, "feed")])
+    doc = _publish(store, config)
+    days = {
+        li.cssselect("a.title")[0].text: li.cssselect("time")[0].text
+        for li in doc.get_element_by_id("all").cssselect("li.entry")
+    }
+    assert days == {"Tin kazan": "2024-10-24", "Tin feed": "2025-01-09"}
+    assert _published_cell(_page(config, "kazan")) == "2024-10-24"
+    assert _published_cell(_page(config, "feed")) == "2025-01-09 15:30 UTC+07:00"
+    in_utc = replace(config, timezone="UTC")
+    _publish(store, in_utc)
+    assert _published_cell(_page(in_utc, "feed")) == "2025-01-09 08:30 UTC"
+
+
+def test_an_unknown_display_zone_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[feeds\] timezone must be an IANA time zone"):
+        parse_config({"feeds": {"timezone": "Asia/Hanoi_City"}}, file="f.toml", base_dir=tmp_path)
