@@ -40,6 +40,18 @@ _DAY_MONTH = re.compile(
     re.IGNORECASE,
 )
 LEAD_CHARS = 400  # a date further into the text is about something else
+# The day a Vietnamese lead opens with, the day it reports: "Chiều ngày 25/4, tại Hà Nội,
+# …", "Ngày 28/4/2021, …", "14/3/2025 -". Without a year it needs the word before it:
+# "3/4 số hộ dân …" opens with a fraction.
+_OPENING = re.compile(
+    r"[\W_]*(?P<word>(?:(?:sáng|chiều|trưa|tối|đêm|hôm)(?:\s+nay)?\s+)?(?:ngày\s+)?)"
+    r"(\d{1,2})[/.-](\d{1,2})(?:[/.-]((?:19|20)\d\d))?(?![\d/])",
+    re.IGNORECASE,
+)
+#: The lead's first clauses, where a day and month after a time-of-day word ("Tại Hà Nội,
+#: sáng 24/4") is the day reported even when a full date follows ("hạ thủy ngày 20/6/1983"
+#: is no day and month: a year follows it).
+OPENING_CHARS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,27 +87,60 @@ def parse_loose(raw: str, zone: tzinfo) -> datetime | None:
     return utc
 
 
-def date_in_text(text: str, *, fetched: datetime, zone: tzinfo) -> datetime | None:
+def date_in_text(text: str, *, fetched: datetime, zone: tzinfo, title: str = "") -> datetime | None:
     """The date the lead of `text` gives, as UTC midnight of that day in `zone`.
 
     "ngày 14/3/2025" is that day. "Sáng 14/3" has no year: it is the latest 14 March
     that is not after the fetch day (news is not written about the future's morning).
+    A day the lead opens with ("Ngày 28/4, …"), or else the title (a lead sentence where
+    no headline was kept), is the day reported: a full date further on is most often
+    another day's, an anniversary's ("(30/4/1975 - 30/4/2021)"), a launch's or the end of
+    a visit, and it had won over the day the lead opened with.
     """
     lead = text[:LEAD_CHARS]
     today = fetched.astimezone(zone).date()
-    found = _FULL.search(lead)
+    day = _opening_day(lead, today) or _opening_day(title, today)
+    for opening in (lead[:OPENING_CHARS], title[:OPENING_CHARS]):
+        if day is None and "/" in opening:  # "Tại Hà Nội, sáng 24/4, …"
+            day = _day_and_month(opening, today)
+    if day is None:
+        day = _day_in(lead, today)
+    return None if day is None else _midnight(day, zone)
+
+
+def _opening_day(part: str, today: date) -> date | None:
+    found = _OPENING.match(part)
+    if found is None:
+        return None
+    if found[4] is not None:
+        day = _date(int(found[4]), int(found[3]), int(found[2]))
+        return day if day is not None and day <= today + timedelta(days=1) else None
+    return _latest(int(found[2]), int(found[3]), today) if found["word"] else None
+
+
+def _day_in(part: str, today: date) -> date | None:
+    """A full date in `part`, else a day and month after a time-of-day word."""
+    found = _FULL.search(part)
     if found is not None:
         day = _date(int(found[3]), int(found[2]), int(found[1]))
         if day is not None and day <= today + timedelta(days=1):
-            return _midnight(day, zone)
-    if "/" not in lead:  # which "Sáng 14/3" needs: most leads have none (20 µs saved)
+            return day
+    if "/" not in part:  # which "Sáng 14/3" needs: most leads have none (20 µs saved)
         return None
-    partial = _DAY_MONTH.search(lead)
-    if partial is not None:
-        for year in (today.year, today.year - 1):
-            day = _date(year, int(partial[2]), int(partial[1]))
-            if day is not None and day <= today:
-                return _midnight(day, zone)
+    return _day_and_month(part, today)
+
+
+def _day_and_month(part: str, today: date) -> date | None:
+    partial = _DAY_MONTH.search(part)
+    return None if partial is None else _latest(int(partial[1]), int(partial[2]), today)
+
+
+def _latest(day_of_month: int, month: int, today: date) -> date | None:
+    """The latest such day that is not after `today` (this year's or last year's)."""
+    for year in (today.year, today.year - 1):
+        day = _date(year, month, day_of_month)
+        if day is not None and day <= today:
+            return day
     return None
 
 
@@ -108,6 +153,7 @@ def choose(
     text: str,
     fetched: datetime,
     zone: tzinfo,
+    title: str = "",
 ) -> tuple[Dated, bool]:
     """The publication date by precedence — the source's own (as parsed, else read loosely
     from `raw`), the dateline, the text, the fetch time — and whether the source's own was
@@ -129,7 +175,7 @@ def choose(
     unreadable = given is not None or bool(raw and raw.strip())
     if dateline is not None and _usable(dateline, latest):
         return Dated(dateline.astimezone(UTC), "dateline"), unreadable
-    inferred = date_in_text(text, fetched=fetched, zone=zone)
+    inferred = date_in_text(text, fetched=fetched, zone=zone, title=title)
     if inferred is not None:
         return Dated(inferred, "body"), unreadable
     return Dated(fetched.astimezone(UTC), "fetch"), unreadable

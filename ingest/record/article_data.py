@@ -23,6 +23,7 @@ def publication(item: Item, *, source_id: str, fetched: datetime, zone: tzinfo) 
         raw=item.published_raw,
         dateline=None,
         text=item.text,
+        title=item.title,
         fetched=fetched,
         zone=zone,
     )

@@ -50,6 +50,41 @@ def test_a_day_and_month_take_the_fetch_year_and_are_never_in_the_future() -> No
     assert date_in_text(text, fetched=early, zone=HCM) == datetime(2025, 3, 13, 17, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "day"),
+    [
+        # An anniversary's dates further on: the day the lead opens with is reported.
+        ("", "Ngày 28/4, thành phố gặp mặt các nhân chứng nhân kỷ niệm (30/4/1975 - 30/4/2026).",
+         (2026, 4, 28)),
+        # A visit's last day further on.
+        ("", "Chiều 25/4, tại Hà Nội, hai bộ trưởng hội đàm trong chuyến thăm đến 27/4/2026.",
+         (2026, 4, 25)),
+        # A full date at the opening is still that day, with its year.
+        ("", "Ngày 14/3/2025, hai bên ký kết; thỏa thuận có hiệu lực từ 1/6/2025.",
+         (2025, 3, 14)),
+        # No headline kept, the lead sentence is the title: its opening day, not a launch's.
+        ("Sáng 14/3, hai bộ trưởng hội đàm về hợp tác quốc phòng",
+         "Con tàu được hạ thủy ngày 20/6/1983 và đại tu năm 2008.", (2026, 3, 14)),
+        # A day and month in the lead's first clauses, after the place.
+        ("", "Tại Hà Nội, sáng 24/4, hai bên ôn lại chiến thắng 30/4/1975 và ký biên bản.",
+         (2026, 4, 24)),
+        # In the first clauses of a lead-like title, when the text names none.
+        ("Mở cửa phiên giao dịch sáng nay 22/4, giá vàng giảm mạnh",
+         "Tại TP.HCM, giá vàng được niêm yết theo bảng giá ngày 2/1/2026.", (2026, 4, 22)),
+        # A fraction at the opening is no day.
+        ("", "3/4 số hộ dân đã nhận hỗ trợ theo quyết định ký ngày 2/3/2026.", (2026, 3, 2)),
+        # Without a day at either opening, the lead's full date as before.
+        ("Hai nước ký thỏa thuận", "Hai bên nhất trí, theo văn bản ký ngày 2/3/2026, mở cửa khẩu.",
+         (2026, 3, 2)),
+    ],
+)  # fmt: skip
+def test_the_day_a_lead_or_a_lead_like_title_opens_with_beats_dates_further_on(
+    title: str, text: str, day: tuple[int, int, int]
+) -> None:
+    found = date_in_text(text, fetched=FETCHED, zone=HCM, title=title)
+    assert found == datetime(*day, tzinfo=HCM).astimezone(UTC)
+
+
 def test_numbers_that_are_not_dates_are_not_inferred() -> None:
     for text in ("Tỷ lệ 3/4 cử tri đồng ý.", "Chiều 45/13, trời mưa.", "Tăng 12% so với 2024."):
         assert date_in_text(text, fetched=FETCHED, zone=HCM) is None
