@@ -75,8 +75,11 @@ _CUES: dict[str, tuple[str, ...]] = {
     "economic-loss": ("thiệt hại", "damage", "damages"),
     "cost": ("tổng mức đầu tư", "chi phí", "kinh phí", "expenditure"),
     "fine": ("phạt", "xử phạt", "tiền phạt", "fine", "fined", "fines", "penalty", "penalties"),
+    # Not "giải" alone: it opens "giải pháp", "giải cứu", "giải trình", "giải quyết", and a
+    # rescue plan or a saving became a prize (news-vi).
     "prize": (
-        "giải thưởng", "giải nhất", "giải", "tiền thưởng", "thưởng", "phần thưởng", "prize",
+        "giải thưởng", "giải nhất", "giải nhì", "giải ba", "giải đặc biệt", "trúng giải",
+        "đoạt giải", "giành giải", "đạt giải", "tiền thưởng", "thưởng", "phần thưởng", "prize",
         "prizes", "award", "reward", "jackpot", "học bổng", "scholarship", "sổ tiết kiệm",
     ),
     "fraud-loss": (
@@ -97,6 +100,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     "personal-wealth": (
         "gia tài", "giàu", "fortune", "thừa kế", "inheritance",
     ),
+    # Sanctions between states are no fine ("phạt" inside "trừng phạt"): a cue that names
+    # no measure, read as a whole so that its "phạt" is not one.
+    UNSPECIFIED: ("trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions", "sanctioned"),
 }  # fmt: skip
 _MEASURE = {" ".join(c.split()): m for m, cues in _CUES.items() for c in cues}
 _CUE = word_regex(_MEASURE)
@@ -211,6 +217,8 @@ _ECONOMY_WORDS = (
     "nhập khẩu", "gdp", "lạm phát", "ngân sách", "doanh thu", "lợi nhuận", "tăng trưởng",
     "lãi suất", "chứng khoán", "kim ngạch", "tỷ giá", "nhà đầu tư", "economy", "market",
     "stocks", "shares", "company", "bank", "revenue", "profit", "exports", "imports",
+    # Sanctions are an economic measure between states, not a fine ("phạt").
+    "trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions",
 )  # fmt: skip
 _FRAME_MEASURE = {" ".join(w.split()): m for m, words in _FRAMES.items() for w in words}
 #: One scan finds both: a word of `_ECONOMY_WORDS` is one not in `_FRAME_MEASURE`.

@@ -183,6 +183,11 @@ def test_a_bare_amount_of_people_or_doses_or_with_nothing_economic_is_no_figure(
         ("Police seized methamphetamine worth 1 billion USD.", "en", "seizure"),
         ("Tập đoàn trao tặng 10 tỷ đồng cho quỹ từ thiện.", "vi", "charity"),
         ("Families paid 1,000 USD for a cylinder on the black market.", "en", "personal-spending"),
+        # "giải" opens other words than a prize's; "phạt" inside sanctions is no fine.
+        ("Ông Tư trúng giải đặc biệt trị giá 5 tỷ đồng.", "vi", "prize"),
+        ("Nhờ giải pháp mới, công ty tiết kiệm chi phí 2.000 tỷ đồng.", "vi", "cost"),
+        ("Quốc hội thông qua gói giải cứu trị giá 1.900 tỷ USD.", "vi", "valuation"),
+        ("Bất chấp lệnh trừng phạt, hai nước ký thỏa thuận đầu tư 400 tỷ USD.", "vi", "investment"),
     ],
 )
 def test_each_figure_says_what_it_measures(text: str, language: str, measure: str) -> None:
