@@ -24,6 +24,11 @@ _PHRASE_STARTS = frozenset(
     "giữa nhân trên dưới qua".split()
 )
 _TRAILING = " ,;:—–-"
+# A photo's credit or caption note in brackets: "(Ảnh: Reuters)", "(Ảnh minh họa)",
+# "(Photo: VNA)". A lead sentence that is a photo's caption keeps its words, not the credit.
+_CREDIT = re.compile(
+    r"\s*\((?:ảnh|hình|photo|nguồn|video|clip)\b[^()]{0,80}\)", re.IGNORECASE
+)
 
 
 def headline(text: str, *, rule: str = "sentence", limit: int = HEADLINE_CHARS) -> str:
@@ -32,6 +37,8 @@ def headline(text: str, *, rule: str = "sentence", limit: int = HEADLINE_CHARS) 
         raise ValueError(f"unknown headline rule {rule!r} (known: {', '.join(RULES)})")
     paragraph = " ".join(text.strip().split("\n", 1)[0].split())
     sentence = _SENTENCE_END.split(paragraph, maxsplit=1)[0]
+    if "(" in sentence:
+        sentence = _CREDIT.sub("", sentence).strip() or sentence
     if rule == "clause":
         first = _CLAUSE.search(sentence, 20)
         if first is not None:
@@ -40,6 +47,18 @@ def headline(text: str, *, rule: str = "sentence", limit: int = HEADLINE_CHARS) 
 
 
 def _shorten(sentence: str, limit: int) -> str:
+    cut = _cut(sentence, limit)
+    if not cut.endswith("…") or sentence.endswith("…"):
+        return cut
+    head = cut.removesuffix("…")
+    opened = head.rfind("(")
+    if opened > head.rfind(")") and opened >= limit * 2 // 5:
+        # Never a bracket left open: "… trước khi gặp nạn (Ảnh…" ends before it.
+        return head[:opened].rstrip(_TRAILING) + "…"
+    return cut
+
+
+def _cut(sentence: str, limit: int) -> str:
     if len(sentence) <= limit:
         return sentence[:-1] if sentence.endswith(".") and not sentence.endswith("..") else sentence
     floor = limit * 2 // 5  # a cut must keep a useful part of the sentence
