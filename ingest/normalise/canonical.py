@@ -78,13 +78,22 @@ SPLIT_SPACES = (
 _IRREGULAR = re.compile(f"[{SPLIT_SPACES}{_STRIP.pattern[1:-1]}]")
 
 
+#: A no-break space's entity left as text by whoever scraped or escaped it twice
+#: ("giữa&nbspLiên minh", "&amp;nbsp;"): the space it stood for.
+_NBSP_ENTITY = re.compile("&nbsp;?")
+
+
 def _prepare(text: str) -> str:
+    if "&nbsp" in text:
+        text = _NBSP_ENTITY.sub(" ", text)
     return _STRIP.sub("", nfc(text))
 
 
 def _clean_lines(text: str) -> list[str]:
     """The non-blank lines of `text`, each NFC with its whitespace runs collapsed."""
     text = nfc(text)
+    if "&nbsp" in text:
+        text = _NBSP_ENTITY.sub(" ", text)
     if (
         _IRREGULAR.search(text) is None
         and "  " not in text

@@ -273,6 +273,16 @@ def test_text_and_kept_html_lose_what_no_xml_document_can_hold() -> None:
     assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", kept) is None
 
 
+def test_a_no_break_space_entity_left_as_text_is_a_space() -> None:
+    """Scraped or twice-escaped text holds "&nbsp" as letters: real news-vi articles show
+    "giữa&nbspLiên minh" and a title "&nbspTại …"."""
+    assert clean_text("hợp tác giữa&nbspLiên minh &nbsp;và\n\n&nbspTại") == (
+        "hợp tác giữa Liên minh và\n\nTại"
+    )
+    assert collapse("&nbspTại Hà Nội,&nbsp;hai bên") == "Tại Hà Nội, hai bên"
+    assert content_hash("Tin", "giữa&nbspLiên minh") == content_hash("Tin", "giữa Liên minh")
+
+
 def test_c1_controls_leave_titles_and_text_but_next_line_is_white_space() -> None:
     """U+0080-U+009F are what windows-1252 quotes become when someone decoded them as
     Latin-1; feed readers draw each as a box. NEL (U+0085) is a line break, so a space."""
