@@ -79,7 +79,22 @@ _WHEN = re.compile(
 #: ("tại Phủ Chủ tịch,", "in Vientiane on Friday").
 _WHERE = re.compile(
     r"(?<![\w-])(?:tại|ở|in|at)\s+([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+(?!(?:on|in|at|và|and|ngày|với|with|"
-    r"to|for|của|từ|sáng|chiều|tối|hôm|đã|sẽ|the)(?![\w-]))[\w-]+){0,3})"
+    r"to|for|của|từ|sáng|chiều|tối|hôm|đã|sẽ|the|nhân|trong|nhằm|để|theo|khi|sau|trước|dự|"
+    r"tham)(?![\w-]))[\w-]+){0,3})"
+)
+#: A sentence that opens with when or where (or the occasion) before its subject: a place
+#: in that opening frames the meetings after it ("Nhân chuyến tham dự … tại Kazan, …,
+#: Thủ tướng … gặp …"); in a sentence opening otherwise it may be another event's.
+_FRAME = re.compile(
+    r"\W*(?:nhân|chiều|sáng|tối|trưa|đêm|ngày|hôm|tại|ở|trong|bên lề|during|on|in|at|while)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+#: "Đại sứ Việt Nam tại Lào Nguyễn Minh Tâm": a place in someone's title, not a meeting's.
+_TITLED = re.compile(
+    r"(?:đại sứ|lãnh sự|đại diện|thường trú|phóng viên|ambassador|consul|correspondent)"
+    r"[^,;.]{0,25}$",
+    re.IGNORECASE,
 )
 YEAR = re.compile(rf"(?<!\d){YEARS}(?!\d)")
 #: A year that dates a day or a month ("8/11/2024", "tháng 5/2019", "ngày 5 tháng 5 năm
@@ -183,6 +198,23 @@ class Circumstances:
     where: str | None
 
 
+def _place(sentence: str, start: int, end: int) -> re.Match[str] | None:
+    """Where the meeting whose trigger is at [start, end) took place: a place framing the
+    sentence ("Chiều 25/4, tại Hà Nội, …"), else the first after the trigger before a
+    semicolon, else one before it in its own clause. The sentence's first place was taken
+    whatever it belonged to: another meeting's ("sau cuộc hội đàm … ở Alaska, Ngoại trưởng
+    … tiếp đón"), an ambassador's title ("Đại sứ Việt Nam tại Lào Nguyễn Minh Tâm")."""
+    found = [m for m in _WHERE.finditer(sentence) if _TITLED.search(sentence, 0, m.start()) is None]
+    framed = [m for m in found if m.end() <= start and ";" not in sentence[m.end() : start]]
+    if framed and _FRAME.match(sentence) is not None:
+        return framed[-1]  # in the sentence's opening frame: "Chiều 25/4, tại Hà Nội, …"
+    after = [m for m in found if m.start() >= end and ";" not in sentence[end : m.start()]]
+    if after and after[0].start() - end <= 120:
+        return after[0]
+    before = [m for m in framed if "," not in sentence[m.end() : start]]
+    return before[-1] if before else None
+
+
 def circumstances(
     sentence: str, lowered: str, start: int, end: int, word: str, context: Context
 ) -> Circumstances:
@@ -196,7 +228,7 @@ def circumstances(
         or (bool(years) and max(years) < context.latest)
         or (when is None and _dated_by_year_alone(lowered, start))
     )
-    where = _WHERE.search(sentence)
+    where = _place(sentence, start, end)
     return Circumstances(
         status=state,
         background=recalled or (is_nominal and when is None and state == HAPPENED),

@@ -34,6 +34,31 @@ def test_a_meeting_has_two_sides_with_country_office_and_person_a_kind_where_and
 
 
 @pytest.mark.parametrize(
+    ("text", "wheres"),
+    [
+        # A place in the opening frame, however long, is each meeting's after it.
+        ("Nhân dịp dự hội nghị thượng đỉnh tại Kazan, Liên bang Nga, chiều 23/10, Thủ tướng Phạm Minh Chính đã gặp Tổng Bí thư Lào Thongloun Sisoulith.",
+         ["Kazan"]),
+        # Another meeting's place before a comma is not this one's.
+        ("Vài ngày sau cuộc hội đàm với Ngoại trưởng Mỹ ở Alaska, Ngoại trưởng Trung Quốc đã tiếp Ngoại trưởng Nga Sergei Lavrov.",
+         ["Alaska", None]),
+        # A place in an ambassador's title is nobody's meeting place.
+        ("Theo Đại sứ Việt Nam tại Lào Nguyễn Văn An, Thủ tướng Lào đã tiếp Bộ trưởng Ngoại giao Việt Nam.",
+         [None]),
+        # The place stops before "nhân dịp" (the occasion).
+        ("Sáng 2/3, Thủ tướng Việt Nam gặp Thủ tướng Lào đang ở Hà Nội nhân dịp dự diễn đàn khu vực.",
+         ["Hà Nội"]),
+    ],
+)  # fmt: skip
+def test_a_meetings_place_is_its_own_not_the_sentences_first(
+    text: str, wheres: list[str | None]
+) -> None:
+    """The sentence's first "tại/ở X" was every meeting's place: seeds and news-vi showed
+    a reception in Alaska, meetings in France and a place "Lào Nguyễn Minh Tâm"."""
+    assert [m.where for m in extract_meetings("", text, language="vi")] == wheres
+
+
+@pytest.mark.parametrize(
     ("text", "language", "kind"),
     [
         ("Tối 20/8, Bộ trưởng Ngoại giao điện đàm với Bộ trưởng Ngoại giao Campuchia.", "vi", "call"),
