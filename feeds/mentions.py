@@ -195,8 +195,13 @@ def _merge_chains(sentence: str, mentions: list[Mention]) -> list[Mention]:
             last = merged[-1]
             gap = sentence[last.end : mention.start].strip().casefold()
             other = last.explicit and mention.explicit and last.side.country != mention.side.country
+            # "Party General Secretary and State President Thongloun Sisoulith": two
+            # offices of the one person named after the second (the first names nobody).
+            offices = (
+                gap in ("and", "and state", "và") and not last.side.person and mention.side.person
+            )
             if (
-                gap in (",", "của", "kiêm", ", kiêm", "of", "of the")
+                (gap in (",", "của", "kiêm", ", kiêm", "of", "of the") or offices)
                 and not other
                 and (gap != "," or not (last.side.person and mention.side.person))
             ):

@@ -311,3 +311,28 @@ def test_an_english_report_names_vietnams_official_by_a_vietnamese_family_name(
 ) -> None:
     (meeting,) = [m for m in extract_meetings("", text, language="en") if not m.background]
     assert tuple((s.country, s.person) for s in meeting.sides) == sides
+
+
+def test_two_offices_joined_by_and_belong_to_the_person_named_after_the_second() -> None:
+    """A seed read "Lao Party General Secretary" with no one named: the name came after
+    "and State President"."""
+    (meeting,) = _held(
+        "Prime Minister Phạm Minh Chính met Lao Party General Secretary and State President "
+        "Thongloun Sisoulith in Kazan on Wednesday.",
+        "en",
+    )
+    lao = next(s for s in meeting.sides if s.country == "LA")
+    assert (lao.office, lao.person) == ("President", "Thongloun Sisoulith")
+    assert "Party General Secretary" in lao.text
+
+
+def test_two_named_officials_joined_by_and_stay_two() -> None:
+    (meeting,) = _held(
+        "President Lương Cường and Prime Minister Phạm Minh Chính received Lao Foreign "
+        "Minister Saleumxay Kommasith in Hà Nội on Monday.",
+        "en",
+    )
+    people = {s.person for s in meeting.sides}
+    assert "Saleumxay Kommasith" in people and "Phạm Minh Chính" not in (
+        s.person for s in meeting.sides if s.country == "LA"
+    )
