@@ -31,7 +31,7 @@ from feeds.projections import STORIES, TOPICS
 from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml, site_for
-from feeds.story_page import publish_story_pages
+from feeds.story_page import publish_story_pages, remove_gone_story_pages
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
 from store import ProjectionRunner
@@ -99,13 +99,20 @@ def _publish(
     # them for the next full one, as it does archive pages.
     pages_done = old.get("articles_fingerprint") == fingerprint
     since = old.get("articles_position") if pages_done else None
+    # Story pages follow the stories view's own position: read with the topics' one, a
+    # publish between the two views' commits of a batch skipped its stories for good.
+    story_since = old.get("stories_position") if pages_done else None
     article_pages: tuple[list[str], int] = ([], 0)
+    gone_stories: list[str] = []
     with runner.store.reading() as conn:
         # Article pages first: the feeds and the index written next link to them.
         if archives:
             article_pages = _publish_articles(conn, tables, site, out, since=since)
-            files, n = publish_story_pages(conn, stories, runner.store.events_at, site, out, since)
+            files, n = publish_story_pages(
+                conn, stories, runner.store.events_at, site, out, story_since
+            )
             article_pages = (article_pages[0] + files, article_pages[1] + n)
+            gone_stories = remove_gone_story_pages(conn, stories, out)
         views = _Views(conn, tables, stories)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)
@@ -117,8 +124,10 @@ def _publish(
     manifest: dict[str, Any] = {"fingerprint": fingerprint, "files": stamps}
     if archives:
         manifest.update(articles_fingerprint=fingerprint, articles_position=checkpoint.position)
+        if story_point is not None:
+            manifest["stories_position"] = story_point.position
     else:
-        kept = ("articles_fingerprint", "articles_position")
+        kept = ("articles_fingerprint", "articles_position", "stories_position")
         manifest.update({k: old[k] for k in kept if k in old})
     write_manifest(out, manifest)
     written = [*emitter.written, *article_pages[0]]
@@ -133,7 +142,7 @@ def _publish(
     return PublishReport(
         tuple(written),
         tuple(emitter.unchanged),
-        tuple(removed),
+        tuple(removed + gone_stories),
         emitter.rendered + article_pages[1],
         output_dir=out,
     )

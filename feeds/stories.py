@@ -72,7 +72,8 @@ def stories_tables(generation: int) -> dict[str, Table]:
             generation,
             Column("story_id", String(64), primary_key=True),
             Column("first_position", Integer, nullable=False, index=True),
-            Column("last_position", Integer, nullable=False),  # the last member joined
+            # the last member joined, or a member's sightings changed (its page shows them)
+            Column("last_position", Integer, nullable=False),
             Column("members", Integer, nullable=False),
             Column("languages", String(200), nullable=False),  # sorted, comma-separated
             Column("title", Text, nullable=False),
@@ -150,7 +151,9 @@ class StoriesProjection(Projection):
             state.grouper.expect(keys, rows.shingles_of_many)
             for facts in prepared:
                 if facts.sighting is not None:
-                    rows.sightings.append(facts.sighting)
+                    rows.sighted(facts.sighting)
+                elif facts.revised is not None:
+                    rows.unsighted(facts.revised, facts.position)
                 elif facts.version is not None:
                     assert facts.fingerprint is not None  # `prepare` made one for each version
                     self._article(

@@ -56,6 +56,8 @@ class StoryFacts(NamedTuple):
     #: An ingested version that another source's text was adopted into: the article whose
     #: rewrite it outlived (ingest/record/adoption.py), whose story it must not join.
     adopted_from: str | None = None
+    #: A revision's article: its sightings were of the text it replaces, and go.
+    revised: str | None = None
 
 
 def story_facts(
@@ -85,8 +87,8 @@ def _facts(event: RecordedEvent) -> StoryFacts:
         adopted_from = event.metadata.get("adopted_from")
         return StoryFacts(event.position, None, version, None, adopted_from)
     # A revision keeps its article's story (a feed entry's id never moves); its new
-    # text is not re-grouped.
-    return StoryFacts(event.position, None, None, None)
+    # text is not re-grouped. The sightings of the text it replaces leave the story.
+    return StoryFacts(event.position, None, None, None, revised=str(event.data["article_id"]))
 
 
 def _fingerprints(

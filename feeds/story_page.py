@@ -118,3 +118,21 @@ def publish_story_pages(
         if rel is not None and write_if_changed(out / rel, render_story(page, site)):
             written.append(rel)
     return written, rendered
+
+
+def remove_gone_story_pages(conn: Connection, tables: Tables | None, out: Path) -> list[str]:
+    """Remove the pages of stories that are no longer stories of several reports: merged
+    into an older one, or regrouped by a replay with other settings. Story pages are not
+    in the manifest (there can be one per article), and a regrouped log kept showing its
+    old groupings (found by attacking the promise that a replay rebuilds the same files)."""
+    folder = out / "stories"
+    if tables is None or not folder.is_dir():
+        return []
+    s = tables["stories"]
+    live = {row.story_id for row in conn.execute(select(s.c.story_id).where(s.c.members > 1))}
+    removed = []
+    for path in sorted(folder.glob("*.html")):
+        if path.stem not in live:
+            path.unlink(missing_ok=True)
+            removed.append(f"stories/{path.name}")
+    return removed

@@ -42,6 +42,10 @@ class StoryRows:
         self.conn, self.tables, self.events_at = conn, tables, events_at
         self.members: list[dict[str, Any]] = []
         self.sightings: list[dict[str, Any]] = []
+        #: articles whose sightings changed, at the position of the change: their stories'
+        #: pages are rendered again (`last_position`)
+        self.touched: dict[str, int] = {}
+        self.unsighted_ids: set[str] = set()  # revised: their stored sightings go
         self.positions: dict[str, int] = {}  # this batch's articles: their events' positions
         self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
         self.grown: dict[str, _Growth] = {}  # earlier stories that grew
@@ -69,6 +73,18 @@ class StoryRows:
             events = self.events_at([at[a] for a in part], conn=self.conn)
             found.extend(shingles_many([title_and_text(events[at[a]].data) for a in part]))
         return found
+
+    def sighted(self, row: dict[str, Any]) -> None:
+        self.sightings.append(row)
+        self.touched[row["article_id"]] = row["position"]
+
+    def unsighted(self, article_id: str, at: int) -> None:
+        """Article `article_id` was revised at `at`: the sightings of the text it replaced
+        are not of its story any more ("also reported by" a source that never published the
+        new text), as the topics view drops them from its entry."""
+        self.sightings = [s for s in self.sightings if s["article_id"] != article_id]
+        self.unsighted_ids.add(article_id)
+        self.touched[article_id] = at
 
     def story(self, story_id: str, article: ArticleVersion, at: int, *, new: bool) -> None:
         """Article `article`, at position `at`, joined story `story_id` (which it starts
@@ -120,6 +136,10 @@ class StoryRows:
         # own members were moved in memory.
         for into, younger in self.merges:
             conn.execute(update(members).where(members.c.story_id == younger).values(story_id=into))
+        seen = t["story_sightings"]
+        for start in range(0, len(unsighted := sorted(self.unsighted_ids)), 500):
+            conn.execute(delete(seen).where(seen.c.article_id.in_(unsighted[start : start + 500])))
+        self._touch(conn)
         # As tuples through the driver (feeds/bulk.py): SQLAlchemy's per-row parameter
         # processing cost as much as SQLite inserting them (when members held 5 KB texts).
         for table, rows in (
@@ -154,6 +174,26 @@ class StoryRows:
             conn.execute(delete(stories).where(stories.c.story_id.in_(self.gone)))
         key = stories.c.story_id == bindparam("key")
         conn.execute(update(stories).where(key), changes)
+
+    def _touch(self, conn: Connection) -> None:
+        """Move the stories of the articles whose sightings changed to the position of the
+        change: a story page lists its members' sightings, and the publisher renders again
+        only the pages of stories that moved (a new sighting's page had stayed stale)."""
+        if not self.touched:
+            return
+        story_of = {m["article_id"]: m["story_id"] for m in self.members}
+        stored = [a for a in self.touched if a not in story_of]
+        members = self.tables["story_members"]
+        story_of.update(select_in(conn, members, ("article_id", "story_id"), "article_id", stored))
+        for article_id, at in self.touched.items():
+            story_id = story_of.get(article_id)
+            if story_id is None:
+                continue  # not grouped (an article the view has not seen)
+            row = self.new.get(story_id)
+            if row is not None:
+                row["last_position"] = max(row["last_position"], at)
+            else:
+                self.grown.setdefault(story_id, _Growth()).add(0, at, "")
 
 
 class _Growth:

@@ -1,0 +1,130 @@
+"""Story pages published incrementally are the pages a replay builds: a member's new
+sighting, a revision taking the old text's sightings off, a publish that falls between the
+two views' commits, a regrouping that ends a story. Each case came from an attack on the
+promise that feeds and pages are a pure function of the log and the configuration."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+
+from feeds.config import FeedsConfig
+from feeds.copies import Settings
+from feeds.projections import build_projections
+from feeds.publisher import publish_all
+from newsfacts import article_stream
+from store import EventStore, ProjectionRunner
+from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.support.articles import article_uuid, ingested, iso, sighted
+
+
+def _append(store: EventStore, name: str, doc: Doc, n: int, source: str, version: int = 1) -> None:
+    event = ingested(
+        name, title=doc.title, text=doc.text, language=doc.language, n=n, version=version
+    )
+    assert doc.day is not None
+    published = datetime(doc.day.year, doc.day.month, doc.day.day, 9, tzinfo=UTC)
+    data = {**event.data, "source_id": source, "published": iso(published + timedelta(minutes=n))}
+    stream = article_stream(str(data["article_id"]))
+    store.append(stream, [replace(event, data=data)], expected_version=store.stream_version(stream))
+
+
+def _sight(store: EventStore, name: str, source: str, n: int) -> None:
+    stream = article_stream(article_uuid(name))
+    store.append(
+        stream,
+        [sighted(name, source_id=source, n=n)],
+        expected_version=store.stream_version(stream),
+    )
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def _story(store: EventStore, edit: str = "byline-and-caption") -> tuple[Doc, Doc]:
+    """A Vietnamese meeting report from "vna" and a copy of it from "site0": one story."""
+    first, other = [m for m in load_meetings() if m.language == "vi"][:2]
+    _append(store, first.key, first, 0, "vna")
+    _append(store, "copy", EDITS[edit](first, random.Random(1)), 1, "site0")
+    return first, other
+
+
+def _publish(store: EventStore, config: FeedsConfig) -> ProjectionRunner:
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    publish_all(runner, config)
+    return runner
+
+
+def test_pages_published_as_the_log_grows_are_the_pages_a_replay_builds(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    first, other = _story(store)
+    _publish(store, config)
+    page = config.output_dir / "stories" / f"{article_uuid(first.key)}.html"
+    assert page.exists()
+    # A new sighting of a member: its story's page lists it (it had stayed as it was).
+    _sight(store, "copy", "nhandan", 3)
+    _publish(store, config)
+    assert b"nhandan" in page.read_bytes()
+    # The lead is rewritten into another story: the sightings of its old text go.
+    _sight(store, first.key, "laodong", 4)
+    _publish(store, config)
+    assert b"laodong" in page.read_bytes()
+    rewrite = replace(other, key=first.key)
+    _append(store, first.key, rewrite, 5, "vna", version=2)
+    runner = _publish(store, config)
+    assert b"laodong" not in page.read_bytes()
+    feed = feedparser.parse((config.output_dir / "feeds" / "all.atom").read_bytes())
+    lead = next(e for e in feed.entries if e.id == f"urn:uuid:{article_uuid(first.key)}")
+    also = {link.href for link in lead.links if link.get("title", "").startswith("Also")}
+    assert f"https://other.example.la/{first.key}" not in also
+    # The same log replayed and published afresh: the same bytes, file for file.
+    runner.replay()
+    fresh = replace(config, output_dir=tmp_path / "fresh")
+    publish_all(runner, fresh)
+    incremental, rebuilt = _files(config.output_dir), _files(fresh.output_dir)
+    assert sorted(incremental) == sorted(rebuilt)
+    differing = [rel for rel in rebuilt if incremental[rel] != rebuilt[rel]]
+    assert differing == [".manifest.json"] or differing == []
+
+
+def test_a_publish_between_the_views_commits_still_writes_the_story_page(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    """The worker publishes while its projection process catches up, which commits a
+    batch's topics before its stories: a publish in between recorded the topics' position,
+    and the next one never rendered the stories of that batch."""
+    first, _ = _story(store)
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up("topics")
+    publish_all(runner, config)
+    runner.catch_up("stories")
+    publish_all(runner, config)
+    assert (config.output_dir / "stories" / f"{article_uuid(first.key)}.html").exists()
+
+
+def test_a_story_regrouped_away_by_a_replay_loses_its_page(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    first, _ = _story(store, "rewritten-lead")
+    _publish(store, config)
+    page = config.output_dir / "stories" / f"{article_uuid(first.key)}.html"
+    assert page.exists()
+    strict = replace(
+        config, stories=Settings(jaccard=0.99, containment=0.99), stories_across_languages=False
+    )
+    runner = ProjectionRunner(store, build_projections(strict))
+    runner.replay("stories")
+    report = publish_all(runner, strict)
+    assert not page.exists()
+    assert f"stories/{page.name}" in report.removed
