@@ -21,6 +21,7 @@ from feeds.files import (
     page_file,
     read_manifest,
     remove_stale,
+    rendering_code,
     stale_files,
     sweep_leftovers,
     write_if_changed,
@@ -85,7 +86,7 @@ def _publish(
     stories = runner.tables(STORIES) if grouped else None
     story_point = runner.checkpoint(STORIES) if grouped else None
     fingerprint = (
-        f"{config.rendering_fingerprint()}:{site.version}:{checkpoint.generation}"
+        f"{config.rendering_fingerprint()}:{site.version}:{rendering_code()}:{checkpoint.generation}"
         f":{story_point.generation if story_point else 0}"
     )
     # A copy joining a story changes the story's entry ("also reported by"), not the topic's

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import feedparser
+import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from feeds.config import FeedsConfig
@@ -188,6 +189,22 @@ def test_publishing_again_writes_nothing_and_leaves_no_temporary_files(
     assert second.written == ()
     assert {p: p.stat().st_mtime_ns for p in config.output_dir.rglob("*.atom")} == before
     assert not [p for p in config.output_dir.rglob("*.tmp")]
+
+
+def test_code_that_renders_differently_renders_every_file_again(
+    store: EventStore, config: FeedsConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest's fingerprint holds a digest of the rendering code and templates: the
+    package's version never moved, so an upgrade left every file whose own stamp had not
+    moved as the old code wrote it, unlike a replay."""
+    append_labelled(store)
+    small = replace(config, entries_per_feed=10)
+    runner, first = _publish(store, small)
+    assert publish_all(runner, small).rendered == 0
+    monkeypatch.setattr("feeds.publisher.rendering_code", lambda: "another-release")
+    again = publish_all(runner, small)
+    assert again.rendered == first.rendered
+    assert again.written == ()  # the same code behind the new digest: the same bytes
 
 
 def test_the_temporary_files_of_a_killed_publisher_are_removed_by_the_next_one(
