@@ -244,6 +244,19 @@ def _print_status(report: Status, *, now: datetime) -> None:
     for f in report.feeds:
         feeds.add_row(f.name, str(f.bytes), f.modified, age(f.age_seconds))
     console.print(feeds)
+    if report.pages:
+        pages = TextTable(title="Pages, per folder")
+        for column in ("folder", "files", "bytes", "newest", "age"):
+            pages.add_column(column)
+        for folder in report.pages:
+            pages.add_row(
+                folder.name,
+                str(folder.files),
+                str(folder.bytes),
+                folder.newest,
+                age(folder.age_seconds),
+            )
+        console.print(pages)
 
 
 def _ago(moment: str | None, now: datetime) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ingest import (
@@ -16,6 +15,7 @@ from ingest import (
     poll_notes,
     source_states,
 )
+from newsledger.worker.published import FeedFile, PageFolder, published_files
 from newsledger.worker.sharing import MEMBER_LEASE, SOURCE_LEASE, live_replicas
 from store import Lease, ProjectionFault
 
@@ -46,21 +46,14 @@ class ProjectionState:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedFile:
-    name: str
-    bytes: int
-    modified: str
-    age_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
 class Status:
     head: int
     sources: tuple[SourceHealth, ...]
     projections: tuple[ProjectionState, ...]
     replicas: tuple[str, ...]
     feeds_dir: str | None
-    feeds: tuple[FeedFile, ...]
+    feeds: tuple[FeedFile, ...]  # the documents readers poll
+    pages: tuple[PageFolder, ...] = ()  # per folder of pages: articles, stories, archives
     #: Events a projection could not apply and skipped (store/faults.py).
     faults: tuple[ProjectionFault, ...] = ()
 
@@ -91,27 +84,6 @@ def source_health(
         error=f"{state.last_error_reason}: {state.last_error}" if state and failing else None,
         leased_by=lease.owner if lease is not None and lease.held_at(now) else None,
     )
-
-
-def feed_files(directory: Path | None, *, now: datetime) -> tuple[FeedFile, ...]:
-    """The published files under `directory` with their ages (newest first)."""
-    if directory is None or not directory.is_dir():
-        return ()
-    files: list[FeedFile] = []
-    for path in sorted(
-        p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")
-    ):
-        stat = path.stat()
-        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-        files.append(
-            FeedFile(
-                name=str(path.relative_to(directory)),
-                bytes=stat.st_size,
-                modified=modified.isoformat(timespec="seconds"),
-                age_seconds=round(max(0.0, (now - modified).total_seconds()), 1),
-            )
-        )
-    return tuple(files)
 
 
 def age(seconds: float) -> str:
@@ -152,12 +124,14 @@ def collect_status(app: App, *, now: datetime) -> Status:
             )
         )
     directory = app.feeds_config.output_dir
+    documents, pages = published_files(directory, now=now)
     return Status(
         head=head,
         sources=sources,
         projections=tuple(projections),
         replicas=live_replicas((x for x in leases if x.name.startswith(MEMBER_LEASE)), now=now),
         feeds_dir=str(directory) if directory else None,
-        feeds=feed_files(directory, now=now),
+        feeds=documents,
         faults=tuple(faults),
+        pages=pages,
     )
