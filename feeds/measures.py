@@ -50,9 +50,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         "phê duyệt",
     ),
     "revenue": ("doanh thu", "thu ngân sách", "revenue", "revenues", "turnover", "nộp ngân sách"),
-    "profit": ("lợi nhuận", "lãi", "lỗ", "profit", "profits", "loss", "losses", "lost", "earnings"),
+    "profit": (
+        "lợi nhuận", "lãi", "lỗ", "profit", "profits", "loss", "losses", "lost", "earnings",
+        # before or after tax: a profit, not a tax ("thuế")
+        "lợi nhuận trước thuế", "lợi nhuận sau thuế", "lãi trước thuế", "lãi sau thuế",
+    ),
     "tax": ("thuế", "tax", "taxes", "tariff", "tariffs"),
-    "debt": ("nợ", "dư nợ", "debt", "debts", "nợ công", "nợ xấu"),
+    "debt": ("nợ", "dư nợ", "debt", "debts", "nợ công", "nợ xấu", "tín dụng"),
     "aid-loans": (
         "viện trợ", "khoản vay", "cho vay", "vay", "oda", "aid", "loan", "loans", "grant",
         "cứu trợ", "relief", "hỗ trợ",
@@ -102,7 +106,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     # Sanctions between states are no fine ("phạt" inside "trừng phạt"): a cue that names
     # no measure, read as a whole so that its "phạt" is not one.
-    UNSPECIFIED: ("trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions", "sanctioned"),
+    UNSPECIFIED: ("trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions", "sanctioned",
+                  # "đánh giá" (an assessment) holds no price ("giá")
+                  "đánh giá"),
 }  # fmt: skip
 _MEASURE = {" ".join(c.split()): m for m, cues in _CUES.items() for c in cues}
 _CUE = word_regex(_MEASURE)
@@ -166,7 +172,8 @@ def measure_of(
             close = [following]
         if not close:
             return UNSPECIFIED, ""
-        return close[-1].measure, sentence[close[-1].start : close[-1].end]
+        grown = _grown(sentence, cues, clauses, close[-1], start)
+        return grown.measure, sentence[grown.start : grown.end]
     non_economic = [c for c in before if c.measure in NON_ECONOMIC]
     if non_economic and (not in_clause or start - non_economic[-1].end < 80):
         chosen = non_economic[-1]
@@ -183,7 +190,34 @@ def measure_of(
         chosen = next((c for c in cues if c.start >= end and c.end <= limit), None)
         if chosen is None:
             return UNSPECIFIED, ""
+    chosen = _grown(sentence, cues, clauses, chosen, start)
     return chosen.measure, sentence[chosen.start : chosen.end]
+
+
+#: Words of growth that name no measure of their own: what grew is named beside them.
+_GROWTH = frozenset(("tăng trưởng", "growth"))
+
+
+def _grown(
+    sentence: str, cues: tuple[_Cue, ...], clauses: tuple[int, ...], chosen: _Cue, start: int
+) -> _Cue:
+    """What a bare "tăng trưởng" (growth) measures: the thing that grew, named right after
+    it ("tăng trưởng tín dụng", "tăng trưởng doanh số") or before it in its clause ("lợi
+    nhuận … tăng trưởng gần 60%"); the economy's growth only when nothing else is named.
+    Every "tăng trưởng" had been GDP growth: credit, a retailer's sales, a bank's profit."""
+    if chosen.measure != "gdp-growth" or sentence[chosen.start : chosen.end].lower() not in _GROWTH:
+        return chosen
+    named = [
+        c
+        for c in cues
+        if c.measure not in ("gdp-growth", UNSPECIFIED) and c.measure not in NON_ECONOMIC
+    ]
+    after = [c for c in named if chosen.end < c.start <= chosen.end + 1 and c.end <= start]
+    if after:
+        return after[0]
+    clause = max((b for b in clauses if b <= chosen.start), default=0)  # the growth word's
+    before = [c for c in named if clause <= c.start and c.end <= chosen.start]
+    return before[-1] if before else chosen
 
 
 #: Measures that stay economic whatever the story around them.

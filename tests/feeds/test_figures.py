@@ -188,6 +188,18 @@ def test_a_bare_amount_of_people_or_doses_or_with_nothing_economic_is_no_figure(
         ("Nhờ giải pháp mới, công ty tiết kiệm chi phí 2.000 tỷ đồng.", "vi", "cost"),
         ("Quốc hội thông qua gói giải cứu trị giá 1.900 tỷ USD.", "vi", "valuation"),
         ("Bất chấp lệnh trừng phạt, hai nước ký thỏa thuận đầu tư 400 tỷ USD.", "vi", "investment"),
+        # "tăng trưởng" measures what grew, named beside it; the economy's only alone.
+        ("Ngân hàng có tăng trưởng tín dụng gần 5% trong quý I.", "vi", "debt"),
+        ("Tốc độ tăng trưởng doanh số bán lẻ trực tuyến năm ngoái là 65%.", "vi", "sales"),
+        ("Lợi nhuận của công ty tăng trưởng gần 60% so với năm trước.", "vi", "profit"),
+        ("Kinh tế Việt Nam được dự báo tăng trưởng 6,5% trong năm nay.", "vi", "gdp-growth"),
+        (
+            "Theo đánh giá của Fitch, Việt Nam duy trì mức tăng trưởng khoảng 7%.",
+            "vi",
+            "gdp-growth",
+        ),
+        # A profit before or after tax is a profit.
+        ("Lợi nhuận trước thuế của ngân hàng đạt 9.300 tỷ đồng.", "vi", "profit"),
     ],
 )
 def test_each_figure_says_what_it_measures(text: str, language: str, measure: str) -> None:
