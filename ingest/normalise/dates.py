@@ -99,20 +99,24 @@ def date_in_text(text: str, *, fetched: datetime, zone: tzinfo, title: str = "")
     """
     lead = text[:LEAD_CHARS]
     today = fetched.astimezone(zone).date()
-    day = _opening_day(lead, today) or _opening_day(title, today)
-    for opening in (lead[:OPENING_CHARS], title[:OPENING_CHARS]):
-        if day is None and "/" in opening:  # "Tại Hà Nội, sáng 24/4, …"
-            day = _day_and_month(opening, today)
+    # A title's day without a year only: a headline's full date is often an anniversary's
+    # ("Ngày 30/4/1975 - …") over a lead that dates itself.
+    day = _opening_day(lead, today) or _opening_day(title, today, full=False)
+    for part in (lead, title):
+        if day is None and "/" in part[:OPENING_CHARS]:  # "Tại Hà Nội, sáng 24/4, …"
+            day = _day_and_month(part, today, within=OPENING_CHARS)
     if day is None:
         day = _day_in(lead, today)
     return None if day is None else _midnight(day, zone)
 
 
-def _opening_day(part: str, today: date) -> date | None:
+def _opening_day(part: str, today: date, *, full: bool = True) -> date | None:
     found = _OPENING.match(part)
     if found is None:
         return None
     if found[4] is not None:
+        if not full:
+            return None
         day = _date(int(found[4]), int(found[3]), int(found[2]))
         return day if day is not None and day <= today + timedelta(days=1) else None
     return _latest(int(found[2]), int(found[3]), today) if found["word"] else None
@@ -130,9 +134,14 @@ def _day_in(part: str, today: date) -> date | None:
     return _day_and_month(part, today)
 
 
-def _day_and_month(part: str, today: date) -> date | None:
+def _day_and_month(part: str, today: date, *, within: int | None = None) -> date | None:
+    """A day and month after a time-of-day word, starting in `part`'s first `within`
+    characters: searched in the whole of it, so that a full date across that limit is not
+    read as a day and month ("ngày 20/6" of "ngày 20/6/1983")."""
     partial = _DAY_MONTH.search(part)
-    return None if partial is None else _latest(int(partial[1]), int(partial[2]), today)
+    if partial is None or (within is not None and partial.start() >= within):
+        return None
+    return _latest(int(partial[1]), int(partial[2]), today)
 
 
 def _latest(day_of_month: int, month: int, today: date) -> date | None:

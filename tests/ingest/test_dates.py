@@ -73,6 +73,12 @@ def test_a_day_and_month_take_the_fetch_year_and_are_never_in_the_future() -> No
          "Tại TP.HCM, giá vàng được niêm yết theo bảng giá ngày 2/1/2026.", (2026, 4, 22)),
         # A fraction at the opening is no day.
         ("", "3/4 số hộ dân đã nhận hỗ trợ theo quyết định ký ngày 2/3/2026.", (2026, 3, 2)),
+        # A headline's full date is an anniversary's more often than the report's day.
+        ("Ngày 30/4/1975 - ngày thống nhất đất nước",
+         "Hai bên ký kết thỏa thuận, văn bản được ký ngày 10/5/2026 tại Hà Nội.", (2026, 5, 10)),
+        # A full date across the first clauses' limit is no day and month ("ngày 20/6").
+        ("", "Theo tài liệu lưu trữ, con tàu được hạ thủy vào ngày 20/6/1983, rồi đại tu, ngày"
+         " 2/5/2026 ra khơi.", (1983, 6, 20)),
         # Without a day at either opening, the lead's full date as before.
         ("Hai nước ký thỏa thuận", "Hai bên nhất trí, theo văn bản ký ngày 2/3/2026, mở cửa khẩu.",
          (2026, 3, 2)),
