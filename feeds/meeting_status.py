@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from feeds.countries import find_countries
 from feeds.meeting_dates import date_words
 from feeds.regex_parts import MONTHS, WEEKDAYS
 from feeds.sides import Side
@@ -90,10 +91,12 @@ _FRAME = re.compile(
     r"(?![\w-])",
     re.IGNORECASE,
 )
-#: "Đại sứ Việt Nam tại Lào Nguyễn Minh Tâm": a place in someone's title, not a meeting's.
+#: "Đại sứ Việt Nam tại Lào Nguyễn Minh Tâm": a place in someone's title, not a meeting's:
+#: an envoy's office and a country right before "tại X" (an envoy named there, "tiếp Đại
+#: sứ Hùng tại Viêng Chăn", is received at that place).
 _TITLED = re.compile(
-    r"(?:đại sứ|lãnh sự|đại diện|thường trú|phóng viên|ambassador|consul|correspondent)"
-    r"[^,;.]{0,25}$",
+    r"(?:đại sứ|lãnh sự|trưởng đại diện|thường trú|phóng viên|ambassador|consul|correspondent)"
+    r"(?P<between>[^,;.]{0,25})$",
     re.IGNORECASE,
 )
 YEAR = re.compile(rf"(?<!\d){YEARS}(?!\d)")
@@ -198,13 +201,18 @@ class Circumstances:
     where: str | None
 
 
+def _in_title(sentence: str, at: int) -> bool:
+    title = _TITLED.search(sentence, max(0, at - 60), at)
+    return title is not None and bool(find_countries(title["between"]))
+
+
 def _place(sentence: str, start: int, end: int) -> re.Match[str] | None:
     """Where the meeting whose trigger is at [start, end) took place: a place framing the
     sentence ("Chiều 25/4, tại Hà Nội, …"), else the first after the trigger before a
     semicolon, else one before it in its own clause. The sentence's first place was taken
     whatever it belonged to: another meeting's ("sau cuộc hội đàm … ở Alaska, Ngoại trưởng
     … tiếp đón"), an ambassador's title ("Đại sứ Việt Nam tại Lào Nguyễn Minh Tâm")."""
-    found = [m for m in _WHERE.finditer(sentence) if _TITLED.search(sentence, 0, m.start()) is None]
+    found = [m for m in _WHERE.finditer(sentence) if not _in_title(sentence, m.start())]
     framed = [m for m in found if m.end() <= start and ";" not in sentence[m.end() : start]]
     if framed and _FRAME.match(sentence) is not None:
         return framed[-1]  # in the sentence's opening frame: "Chiều 25/4, tại Hà Nội, …"

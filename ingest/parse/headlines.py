@@ -25,8 +25,13 @@ _PHRASE_STARTS = frozenset(
 )
 _TRAILING = " ,;:—–-"
 # A photo's credit or caption note in brackets: "(Ảnh: Reuters)", "(Ảnh minh họa)",
-# "(Photo: VNA)". A lead sentence that is a photo's caption keeps its words, not the credit.
-_CREDIT = re.compile(r"\s*\((?:ảnh|hình|photo|nguồn|video|clip)\b[^()]{0,80}\)", re.IGNORECASE)
+# "(Photo: VNA)", "(Nguồn: AFP)": the word alone, or followed by a colon; "(nguồn vốn ODA)"
+# and "(hình sự)" are the sentence's own words. A lead sentence that is a photo's caption
+# keeps its words, not the credit.
+_CREDIT = re.compile(
+    r"\s*\((?:ảnh|photo|nguồn|video|clip)(?:\s+minh\s+họa)?\s*(?::[^()]{0,80})?\)",
+    re.IGNORECASE,
+)
 
 
 def headline(text: str, *, rule: str = "sentence", limit: int = HEADLINE_CHARS) -> str:

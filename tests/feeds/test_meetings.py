@@ -45,6 +45,8 @@ def test_a_meeting_has_two_sides_with_country_office_and_person_a_kind_where_and
         # A place in an ambassador's title is nobody's meeting place.
         ("Theo Đại sứ Việt Nam tại Lào Nguyễn Văn An, Thủ tướng Lào đã tiếp Bộ trưởng Ngoại giao Việt Nam.",
          [None]),
+        # An envoy named, with no country, is received at the place after him.
+        ("Chiều 5/3, Thủ tướng Lào tiếp Đại sứ Nguyễn Văn Hùng tại Viêng Chăn.", ["Viêng Chăn"]),
         # The place stops before "nhân dịp" (the occasion).
         ("Sáng 2/3, Thủ tướng Việt Nam gặp Thủ tướng Lào đang ở Hà Nội nhân dịp dự diễn đàn khu vực.",
          ["Hà Nội"]),

@@ -77,6 +77,8 @@ def test_a_headline_never_ends_inside_a_word(words: list[str], mark: str) -> Non
         # A bracket that is no credit stays.
         ("Ngân hàng Ngoại thương (Vietcombank) tăng vốn điều lệ.",
          "Ngân hàng Ngoại thương (Vietcombank) tăng vốn điều lệ"),
+        ("Vụ án (hình sự) được đưa ra xét xử.", "Vụ án (hình sự) được đưa ra xét xử"),
+        ("Dự án dùng (nguồn vốn ODA) được khởi công.", "Dự án dùng (nguồn vốn ODA) được khởi công"),
     ],
 )  # fmt: skip
 def test_a_photos_credit_is_no_part_of_a_headline(lead: str, expected: str) -> None:
