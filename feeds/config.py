@@ -61,6 +61,8 @@ class FeedsConfig:
     cache_seconds: int = 300
     #: display names of the sources (`[[sources]] name = "VnExpress"`), by source id
     source_names: Mapping[str, str] = field(default_factory=dict)
+    #: each source's `timezone` where set: a day its dateline or lead names is shown in it
+    source_zones: Mapping[str, str] = field(default_factory=dict)
     #: when two articles are copies of one story (`[stories]`)
     stories: Settings = field(default_factory=Settings)
     #: whether reports of one meeting in different languages join one story
@@ -93,7 +95,7 @@ class FeedsConfig:
         topics = [(t.id, t.title, t.description, t.show_figures) for t in self.topics]
         names = sorted(self.source_names.items())
         body = [self.base_url, self.entries_per_feed, self.site_title, topics, names]
-        body.append(self.timezone)
+        body += [self.timezone, sorted(self.source_zones.items())]
         return hashlib.sha256(json.dumps(body, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -151,6 +153,7 @@ def parse_config(raw: dict[str, Any], *, file: str, base_dir: Path) -> FeedsConf
         port=port,
         cache_seconds=_int(serve, "cache_seconds", 300, "serve", file, low=0, high=86400 * 30),
         source_names=_source_names(raw, file),
+        source_zones=_source_zones(raw),
         base_url_set="base_url" in feeds,
         stories=_stories(raw, file),
         stories_across_languages=_across_languages(raw, file),
@@ -230,6 +233,19 @@ def _source_names(raw: dict[str, Any], file: str) -> dict[str, str]:
             )
         names[str(entry.get("id"))] = " ".join(name.split())
     return names
+
+
+def _source_zones(raw: dict[str, Any]) -> dict[str, str]:
+    """`timezone` of each `[[sources]]` entry that sets a known one (ingest's settings
+    name a wrong one as an error)."""
+    sources = raw.get("sources", [])
+    return {
+        str(entry.get("id")): entry["timezone"]
+        for entry in (sources if isinstance(sources, list) else [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("timezone"), str)
+        and known_zone(entry["timezone"])
+    }
 
 
 def _table(raw: dict[str, Any], name: str, file: str) -> dict[str, Any]:

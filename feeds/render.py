@@ -42,6 +42,11 @@ class Site:
     #: the language of the site's own words (feed titles, subtitles, page chrome)
     language: str = "en"
     zone: str = DEFAULT_TIMEZONE  # of the dates and times the pages show (`[feeds] timezone`)
+    source_zones: Mapping[str, str] = field(default_factory=dict)  # `[[sources]] timezone`
+
+    def zone_of(self, source_id: str) -> str:
+        """The zone a source's dateline and lead name days in (a day is its midnight there)."""
+        return self.source_zones.get(source_id, DEFAULT_TIMEZONE)
 
     def feed_url(self, topic_id: str, page: int | None = None) -> str:
         if page is None:

@@ -124,6 +124,7 @@ def site_for(config: FeedsConfig) -> Site:
         titles,
         config.source_names,
         zone=config.timezone,
+        source_zones=config.source_zones,
     )
 
 
@@ -150,6 +151,8 @@ def render_article(page: ArticlePage, site: Site) -> bytes:
         sources=list(dict.fromkeys(names)),
         published_from=published_from,
         published_day=origin in DAY_ORIGINS,
+        # A named day is its midnight in the source's zone: shown in another, the day before.
+        published_zone=site.zone_of(page.source_id) if origin in DAY_ORIGINS else site.zone,
         body=article_body(page),
         csp=CSP,
     ).encode("utf-8")

@@ -150,9 +150,12 @@ def test_pages_show_a_datelines_day_and_times_in_the_configured_zone(
     assert days == {"Tin kazan": "2024-10-24", "Tin feed": "2025-01-09"}
     assert _published_cell(_page(config, "kazan")) == "2024-10-24"
     assert _published_cell(_page(config, "feed")) == "2025-01-09 15:30 UTC+07:00"
+    # Times in the site's zone; a named day stays the day it is in the source's zone.
     in_utc = replace(config, timezone="UTC")
-    _publish(store, in_utc)
+    doc = _publish(store, in_utc)
     assert _published_cell(_page(in_utc, "feed")) == "2025-01-09 08:30 UTC"
+    assert _published_cell(_page(in_utc, "kazan")) == "2024-10-24"
+    assert "2024-10-24" in [t.text for t in doc.get_element_by_id("all").cssselect("time")]
 
 
 def test_an_unknown_display_zone_is_a_configuration_error(tmp_path: Path) -> None:
