@@ -14,7 +14,8 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from feeds.errors import PublishError
 
 #: The packages the published bytes are rendered by (code, templates, shipped topics).
 _RENDERING_PACKAGES = ("feeds", "newsfacts")
+#: The libraries that write those bytes with them: a release may escape or order otherwise.
+_RENDERING_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml", "nh3")
 
 MANIFEST = ".newsledger-manifest.json"
 LOCK = ".newsledger-publish.lock"
@@ -161,11 +164,19 @@ def rendering_code() -> str:
     after an upgrade that renders differently, publishing rewrote only the files whose own
     stamps moved and left the rest as the old code wrote them (found by comparing an
     upgraded folder with a replay). Read once per process, about 1 MB."""
+    root = Path(__file__).resolve().parent.parent
+    return code_digest(root, _RENDERING_PACKAGES, _RENDERING_LIBRARIES)
+
+
+def code_digest(root: Path, packages: Sequence[str], libraries: Sequence[str]) -> str:
+    """The code, templates and shipped topics of `packages` under `root`, and the
+    installed versions of `libraries`, as one short digest."""
     digest = hashlib.sha256()
-    for package in _RENDERING_PACKAGES:
-        root = Path(__file__).resolve().parent.parent / package
-        for path in sorted(root.rglob("*")):
+    for library in libraries:  # their output is part of the bytes too
+        digest.update(f"{library}={metadata.version(library)}\0".encode())
+    for package in packages:
+        for path in sorted((root / package).rglob("*")):
             if path.suffix in (".py", ".html", ".toml") and path.is_file():
-                digest.update(f"{package}/{path.relative_to(root).as_posix()}\0".encode())
+                digest.update(f"{package}/{path.relative_to(root / package).as_posix()}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -3,11 +3,12 @@ closely it joined — and, for a copy in the first report's language, what it ch
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, select
 
 from feeds.diffs import word_diff
 from feeds.files import page_file, write_if_changed
@@ -107,7 +108,7 @@ def publish_story_pages(
 ) -> tuple[list[str], int]:
     """Write `stories/<story id>.html` for the stories that grew since position `since`
     (every one when None); (paths written, pages rendered). No stories view: nothing. The
-    publisher passes its article pages' position: a publish follows a catch-up of both."""
+    publisher passes the stories view's position at its last publish."""
     written: list[str] = []
     rendered = 0
     if tables is None:
@@ -129,6 +130,10 @@ def remove_gone_story_pages(conn: Connection, tables: Tables | None, out: Path) 
     if tables is None or not folder.is_dir():
         return []
     s = tables["stories"]
+    pages = sum(1 for name in os.listdir(folder) if name.endswith(".html"))
+    count = select(func.count()).select_from(s).where(s.c.members > 1)
+    if pages <= conn.execute(count).scalar_one():
+        return []  # every page has its story (pages are written for every story first)
     live = {row.story_id for row in conn.execute(select(s.c.story_id).where(s.c.members > 1))}
     removed = []
     for path in sorted(folder.glob("*.html")):

@@ -38,7 +38,7 @@ class StoreReadOnlyError(StoreUnavailableError):
     """The database can be read but refuses writes: a role without write grants, a
     standby, a read-only file. Nothing is wrong with an event, so a projection records
     no fault for it (it would skip every event); commands that only show the views show
-    them as they stand (`ProjectionRunner.catch_up(stale_ok=True)`)."""
+    them as they stand (`store.stale.catch_up_or_stale`)."""
 
 
 class SchemaError(StoreError):

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, event, make_url, text
 from feeds import build_projections
 from feeds.config import parse_config as feeds_config
 from newsledger.cli import cli
-from store import EventStore, ProjectionRunner, StoreReadOnlyError
+from store import EventStore, ProjectionRunner, StoreReadOnlyError, catch_up_or_stale
 from tests.conftest import pg_schema
 
 FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "ingest" / "folder"
@@ -154,9 +154,12 @@ def test_a_view_that_may_not_be_written_records_no_event_as_a_fault(tmp_path: Pa
                 limited.close()
 
 
-def test_sqlite_refusing_writes_is_read_only_not_a_fault(tmp_path: Path) -> None:
+def test_sqlite_refusing_writes_is_read_only_not_a_fault(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """SQLite's SQLITE_READONLY (a file it may not write; here `query_only`, which answers
-    the same) is the read-only error too, so `catch_up_or_stale` shows its views."""
+    with the same error: the tests run as root, whom file modes do not stop) is the
+    read-only error too, so `catch_up_or_stale` shows its views."""
     url = f"sqlite:///{tmp_path}/store.db"
     _store_behind(tmp_path, url)
     store = EventStore.open(url)
@@ -171,5 +174,7 @@ def test_sqlite_refusing_writes_is_read_only_not_a_fault(tmp_path: Path) -> None
         with pytest.raises(StoreReadOnlyError, match="readonly database"):
             runner.catch_up("topics")
         assert runner.faults("topics") == []
+        assert catch_up_or_stale(runner, "topics") == {}
+        assert "2 events behind the log" in caplog.text
     finally:
         store.close()

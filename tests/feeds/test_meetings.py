@@ -334,7 +334,8 @@ def test_two_named_officials_joined_by_and_stay_two() -> None:
         "Minister Saleumxay Kommasith in Hà Nội on Monday.",
         "en",
     )
-    people = {s.person for s in meeting.sides}
-    assert "Saleumxay Kommasith" in people and "Phạm Minh Chính" not in (
-        s.person for s in meeting.sides if s.country == "LA"
-    )
+    sides = {s.country: s for s in meeting.sides}
+    assert sides["LA"].person == "Saleumxay Kommasith"
+    # Not one side of two offices: the official nearest the verb, on his own.
+    assert (sides["VN"].office, sides["VN"].person) == ("Prime Minister", "Phạm Minh Chính")
+    assert "Lương Cường" not in sides["VN"].text

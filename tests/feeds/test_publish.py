@@ -3,6 +3,7 @@ bytes change, and byte-identical output after rebuilding every view from the log
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,9 @@ import feedparser
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
+import feeds
 from feeds.config import FeedsConfig
+from feeds.files import code_digest
 from feeds.projections import build_projections
 from feeds.publisher import PublishReport, publish_all
 from store import EventStore, ProjectionRunner
@@ -205,6 +208,20 @@ def test_code_that_renders_differently_renders_every_file_again(
     again = publish_all(runner, small)
     assert again.rendered == first.rendered
     assert again.written == ()  # the same code behind the new digest: the same bytes
+
+
+def test_the_rendering_digest_moves_with_a_template_and_only_with_the_code(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(Path(feeds.__file__).parent, tmp_path / "feeds")
+    before = code_digest(tmp_path, ["feeds"], ["jinja2"])
+    assert code_digest(tmp_path, ["feeds"], ["jinja2"]) == before
+    (tmp_path / "feeds" / "__pycache__").mkdir(exist_ok=True)
+    (tmp_path / "feeds" / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert code_digest(tmp_path, ["feeds"], ["jinja2"]) == before
+    page = tmp_path / "feeds" / "templates" / "article.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- -->", encoding="utf-8")
+    assert code_digest(tmp_path, ["feeds"], ["jinja2"]) != before
 
 
 def test_the_temporary_files_of_a_killed_publisher_are_removed_by_the_next_one(
