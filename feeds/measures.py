@@ -54,6 +54,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "lợi nhuận", "lãi", "lỗ", "profit", "profits", "loss", "losses", "lost", "earnings",
         # before or after tax: a profit, not a tax ("thuế")
         "lợi nhuận trước thuế", "lợi nhuận sau thuế", "lãi trước thuế", "lãi sau thuế",
+        "lợi nhuận hợp nhất trước thuế", "lợi nhuận hợp nhất sau thuế", "lỗ trước thuế",
+        "lỗ sau thuế",
     ),
     "tax": ("thuế", "tax", "taxes", "tariff", "tariffs"),
     "debt": ("nợ", "dư nợ", "debt", "debts", "nợ công", "nợ xấu", "tín dụng"),

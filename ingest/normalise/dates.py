@@ -102,6 +102,12 @@ def date_in_text(text: str, *, fetched: datetime, zone: tzinfo, title: str = "")
     # A title's day without a year only: a headline's full date is often an anniversary's
     # ("Ngày 30/4/1975 - …") over a lead that dates itself.
     day = _opening_day(lead, today) or _opening_day(title, today, full=False)
+    # A later paragraph of the lead that opens with its day: a file's first line may be a
+    # lead sentence or a caption, and "Chiều 25/4, …" begin the second.
+    starts = (at + 1 for at, char in enumerate(lead) if char == "\n")
+    for start in starts if day is None else ():
+        if (day := _opening_day(lead[start:], today)) is not None:
+            break
     for part in (lead, title):
         if day is None and "/" in part[:OPENING_CHARS]:  # "Tại Hà Nội, sáng 24/4, …"
             day = _day_and_month(part, today, within=OPENING_CHARS)
@@ -123,12 +129,13 @@ def _opening_day(part: str, today: date, *, full: bool = True) -> date | None:
 
 
 def _day_in(part: str, today: date) -> date | None:
-    """A full date in `part`, else a day and month after a time-of-day word."""
-    found = _FULL.search(part)
-    if found is not None:
-        day = _date(int(found[3]), int(found[2]), int(found[1]))
-        if day is not None and day <= today + timedelta(days=1):
-            return day
+    """The latest full date in `part` that is not after the fetch, else a day and month
+    after a time-of-day word: news reports the present, and a lead's other full dates are
+    of the past it recalls ("(30/4/1975-30/4/2021)")."""
+    full = [_date(int(m[3]), int(m[2]), int(m[1])) for m in _FULL.finditer(part)]
+    past = [day for day in full if day is not None and day <= today + timedelta(days=1)]
+    if past:
+        return max(past)
     if "/" not in part:  # which "Sáng 14/3" needs: most leads have none (20 µs saved)
         return None
     return _day_and_month(part, today)

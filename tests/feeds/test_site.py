@@ -127,8 +127,8 @@ def _page(config: FeedsConfig, name: str) -> lxml_html.HtmlElement:
     return lxml_html.fromstring(path.read_bytes())
 
 
-def _published_cell(page: lxml_html.HtmlElement) -> str:
-    row = next(tr for tr in page.cssselect("tr") if tr.cssselect("th")[0].text == "Published")
+def _published_cell(page: lxml_html.HtmlElement, heading: str = "Published") -> str:
+    row = next(tr for tr in page.cssselect("tr") if tr.cssselect("th")[0].text == heading)
     return str(row.cssselect("time")[0].text)
 
 
@@ -149,6 +149,7 @@ def test_pages_show_a_datelines_day_and_times_in_the_configured_zone(
     }
     assert days == {"Tin kazan": "2024-10-24", "Tin feed": "2025-01-09"}
     assert _published_cell(_page(config, "kazan")) == "2024-10-24"
+    assert _published_cell(_page(config, "kazan"), "Updated") == "2024-10-24"  # no midnight
     assert _published_cell(_page(config, "feed")) == "2025-01-09 15:30 UTC+07:00"
     # Times in the site's zone; a named day stays the day it is in the source's zone.
     in_utc = replace(config, timezone="UTC")

@@ -76,9 +76,15 @@ def test_a_day_and_month_take_the_fetch_year_and_are_never_in_the_future() -> No
         # A headline's full date is an anniversary's more often than the report's day.
         ("Ngày 30/4/1975 - ngày thống nhất đất nước",
          "Hai bên ký kết thỏa thuận, văn bản được ký ngày 10/5/2026 tại Hà Nội.", (2026, 5, 10)),
-        # A full date across the first clauses' limit is no day and month ("ngày 20/6").
+        # A full date across the first clauses' limit is no day and month ("ngày 20/6");
+        # of the lead's full dates, the latest not after the fetch (it recalls the others).
         ("", "Theo tài liệu lưu trữ, con tàu được hạ thủy vào ngày 20/6/1983, rồi đại tu, ngày"
-         " 2/5/2026 ra khơi.", (1983, 6, 20)),
+         " 2/5/2026 ra khơi.", (2026, 5, 2)),
+        ("", "Cả nước chuẩn bị kỷ niệm ngày thống nhất (30/4/1975-30/4/2026), xã tổ chức gặp mặt.",
+         (2026, 4, 30)),
+        # A later paragraph of the lead that opens with its day (the first is a lead sentence).
+        ("", "Thủ tướng Lào thăm chính thức Việt Nam từ 25 đến 27/4/2026 theo lời mời.\n\n"
+         "Chiều 25/4, tại Hà Nội, hai bên hội đàm.", (2026, 4, 25)),
         # Without a day at either opening, the lead's full date as before.
         ("Hai nước ký thỏa thuận", "Hai bên nhất trí, theo văn bản ký ngày 2/3/2026, mở cửa khẩu.",
          (2026, 3, 2)),
