@@ -82,10 +82,33 @@ def publish(app: App) -> None:
         f"published to {report.output_dir}: {len(report.written)} written, "
         f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
     )
-    for rel in report.written:
-        click.echo(f"  wrote {rel}")
-    for rel in report.removed:
-        click.echo(f"  removed {rel}")
+    for verb, paths in (("wrote", report.written), ("removed", report.removed)):
+        for line in _listed(verb, paths):
+            click.echo(f"  {line}")
+
+
+#: Pages of one folder named one by one up to this many; beyond it, counted.
+_NAMED_PAGES = 3
+
+
+def _listed(verb: str, paths: tuple[str, ...]) -> list[str]:
+    """The documents readers poll by name, and the pages of each folder (articles, stories,
+    archives) by name when few, else counted: a first publish printed a line per article
+    page (219 lines for the 201 articles of news-vi and the seeds)."""
+    lines: list[str] = []
+    pages: dict[str, list[str]] = {}
+    for rel in paths:
+        folder = rel.rpartition("/")[0]
+        if folder in ("", "feeds"):
+            lines.append(f"{verb} {rel}")
+        else:
+            pages.setdefault(folder, []).append(rel)
+    for folder, rels in pages.items():
+        if len(rels) <= _NAMED_PAGES:
+            lines.extend(f"{verb} {rel}" for rel in rels)
+        else:
+            lines.append(f"{verb} {len(rels)} pages in {folder}/")
+    return lines
 
 
 @click.command("serve")

@@ -66,6 +66,10 @@ def test_publish_reports_written_files_then_nothing_to_write(config_file: Path) 
     assert first.exit_code == 0, first.output
     assert "wrote feeds/all.atom" in first.output
     assert (config_file.parent / "out" / "feeds" / "all" / "archive" / "4.atom").is_file()
+    # Pages are counted per folder, not listed one line each.
+    pages = len(list((config_file.parent / "out" / "articles").glob("*.html")))
+    assert pages > 3 and f"wrote {pages} pages in articles/" in first.output
+    assert len(first.output.splitlines()) < 40
     second = runner.invoke(cli, ["--config", str(config_file), "publish"])
     assert "0 written" in second.output
     store = EventStore.open(f"sqlite:///{config_file.parent}/store.db")
