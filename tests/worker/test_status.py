@@ -11,7 +11,8 @@ from typing import Any
 
 from ingest.config import SourceConfig
 from ingest.projections import fold
-from newsledger.worker.status import age, feed_files, live_replicas, source_health
+from newsledger.worker.published import published_files
+from newsledger.worker.status import age, live_replicas, source_health
 from store import Lease, RecordedEvent
 
 NOW = datetime(2025, 3, 2, 9, 0, tzinfo=UTC)
@@ -88,11 +89,29 @@ def test_feed_files_are_listed_with_their_ages_and_hidden_files_skipped(tmp_path
     (tmp_path / ".newsledger-manifest.json").write_text("{}")
     stamp = (NOW - timedelta(minutes=5)).timestamp()
     os.utime(atom, (stamp, stamp))
-    [listed] = feed_files(tmp_path, now=NOW)
+    [listed], pages = published_files(tmp_path, now=NOW)
     assert listed.name == "feeds/all.atom"
     assert listed.bytes == 7
     assert listed.age_seconds == 300
-    assert feed_files(tmp_path / "missing", now=NOW) == ()
+    assert pages == ()
+    assert published_files(tmp_path / "missing", now=NOW) == ((), ())
+
+
+def test_pages_are_counted_per_folder_with_their_newest(tmp_path: Path) -> None:
+    for folder, count in (("articles", 4), ("feeds/all/archive", 2)):
+        (tmp_path / folder).mkdir(parents=True)
+        for n in range(count):
+            page = tmp_path / folder / f"{n}.html"
+            page.write_bytes(b"x" * 10)
+            stamp = (NOW - timedelta(minutes=10 - n)).timestamp()
+            os.utime(page, (stamp, stamp))
+    (tmp_path / "articles" / ".a.html.k2j1.tmp").write_bytes(b"half")  # a publisher's
+    documents, pages = published_files(tmp_path, now=NOW)
+    assert documents == ()
+    assert [(p.name, p.files, p.bytes, p.age_seconds) for p in pages] == [
+        ("articles", 4, 40, 420.0),
+        ("feeds/all/archive", 2, 20, 540.0),
+    ]
 
 
 def test_ages_are_short_for_a_table() -> None:
