@@ -104,10 +104,11 @@ def date_in_text(text: str, *, fetched: datetime, zone: tzinfo, title: str = "")
     day = _opening_day(lead, today) or _opening_day(title, today, full=False)
     # A later paragraph of the lead that opens with its day: a file's first line may be a
     # lead sentence or a caption, and "Chiều 25/4, …" begin the second.
-    starts = (at + 1 for at, char in enumerate(lead) if char == "\n")
-    for start in starts if day is None else ():
-        if (day := _opening_day(lead[start:], today)) is not None:
-            break
+    # (By `str.find`: a character loop over the lead cost ~20 µs an undated article.)
+    start = lead.find("\n")
+    while day is None and start >= 0:
+        day = _opening_day(lead[start + 1 :], today)
+        start = lead.find("\n", start + 1)
     for part in (lead, title):
         if day is None and "/" in part[:OPENING_CHARS]:  # "Tại Hà Nội, sáng 24/4, …"
             day = _day_and_month(part, today, within=OPENING_CHARS)
