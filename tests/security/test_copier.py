@@ -25,10 +25,11 @@ SPAM = "Mua ngay máy lọc nước giảm giá tại cửa hàng của chúng t
 POLLS: list[Poll] = [
     # The copier carries the victim's text before the victim is polled.
     {"copier": [_item("c1", "https://copier.example/1", TITLE, TEXT)]},
-    {
-        "victim": [_item("v1", VICTIM, TITLE, TEXT)],
-        "third": [_item("t1", THIRD, TITLE, TEXT)],
-    },
+    # The victim, then a third source, in polls of their own: polled in one round, the two
+    # are fetched concurrently and either may be recorded first (a loaded CI machine made
+    # the third the earliest, which the rule then rightly chose).
+    {"victim": [_item("v1", VICTIM, TITLE, TEXT)]},
+    {"third": [_item("t1", THIRD, TITLE, TEXT)]},
     # Then it rewrites its item: a revision of its own article.
     {"copier": [_item("c1", "https://copier.example/1", "Khuyến mãi", SPAM)]},
     # A source that carries the text later.
