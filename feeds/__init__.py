@@ -8,6 +8,7 @@ from feeds.classify import ArticleText
 from feeds.config import FeedsConfig, parse_config, usable_base_url
 from feeds.errors import FeedsError
 from feeds.explain import explain as explain_article
+from feeds.files import page_folder
 from feeds.listing import ArticleListing, listings
 from feeds.projections import STORIES, TOPICS, build_projections
 from feeds.publisher import PublishReport, publish_all
@@ -35,6 +36,7 @@ __all__ = [
     "list_stories",
     "listings",
     "make_server",
+    "page_folder",
     "parse_config",
     "publish_all",
     "usable_base_url",

@@ -151,6 +151,14 @@ def stale_files(candidates: set[str], topics: set[str], archives: bool) -> set[s
     return {rel for rel in candidates if archive_topic(rel) not in topics}
 
 
+def page_folder(rel: str) -> str | None:
+    """The folder of a published page ("articles", "stories", "feeds/<topic>/archive"), or
+    None for a document readers poll (`index.html`, `feeds.opml`, a topic's current feed):
+    `status` and `publish` name those and count the pages per folder."""
+    folder = rel.rpartition("/")[0]
+    return None if folder in ("", "feeds") else folder
+
+
 def archive_topic(rel: str) -> str | None:
     """The topic of an archive page's path ("feeds/<topic>/archive/<n>.atom"), else None."""
     parts = rel.split("/")

@@ -23,6 +23,9 @@ UNSPECIFIED = "unspecified"
 #: Measures that are rates: a later percentage in their sentence is more of the same.
 _RATES = frozenset("inflation interest-rates gdp-growth market-share tax exchange-rates".split())
 
+#: Sanctions: an economic measure between states (a story's economy word), never a fine.
+_SANCTIONS = ("trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions")
+
 _CUES: dict[str, tuple[str, ...]] = {
     "trade": ("kim ngạch", "thương mại", "trade", "two-way trade", "buôn bán"),
     "exports": ("xuất khẩu", "export", "exports", "exported", "shipments"),
@@ -106,11 +109,10 @@ _CUES: dict[str, tuple[str, ...]] = {
     "personal-wealth": (
         "gia tài", "giàu", "fortune", "thừa kế", "inheritance",
     ),
-    # Sanctions between states are no fine ("phạt" inside "trừng phạt"): a cue that names
-    # no measure, read as a whole so that its "phạt" is not one.
-    UNSPECIFIED: ("trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions", "sanctioned",
-                  # "đánh giá" (an assessment) holds no price ("giá")
-                  "đánh giá"),
+    # Sanctions between states are no fine ("phạt" inside "trừng phạt"): cues that name no
+    # measure, read as a whole so that their "phạt" is not one; nor is "đánh giá" (an
+    # assessment) a price ("giá").
+    UNSPECIFIED: (*_SANCTIONS, "sanctioned", "đánh giá"),
 }  # fmt: skip
 _MEASURE = {" ".join(c.split()): m for m, cues in _CUES.items() for c in cues}
 _CUE = word_regex(_MEASURE)
@@ -253,8 +255,7 @@ _ECONOMY_WORDS = (
     "nhập khẩu", "gdp", "lạm phát", "ngân sách", "doanh thu", "lợi nhuận", "tăng trưởng",
     "lãi suất", "chứng khoán", "kim ngạch", "tỷ giá", "nhà đầu tư", "economy", "market",
     "stocks", "shares", "company", "bank", "revenue", "profit", "exports", "imports",
-    # Sanctions are an economic measure between states, not a fine ("phạt").
-    "trừng phạt", "lệnh trừng phạt", "cấm vận", "sanctions",
+    *_SANCTIONS,
 )  # fmt: skip
 _FRAME_MEASURE = {" ".join(w.split()): m for m, words in _FRAMES.items() for w in words}
 #: One scan finds both: a word of `_ECONOMY_WORDS` is one not in `_FRAME_MEASURE`.

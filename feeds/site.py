@@ -81,7 +81,7 @@ def when(value: str | None, zone: str = "UTC", *, day: bool = False) -> str:
     if not value:
         return ""
     try:
-        local = parse_timestamp(value).astimezone(_zone(zone))
+        local = parse_timestamp(value).astimezone(ZoneInfo(zone))  # ZoneInfo caches its zones
     except (ValueError, OverflowError):  # not a timestamp, or year 9999 moved out of range
         return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
     if day:
@@ -89,11 +89,6 @@ def when(value: str | None, zone: str = "UTC", *, day: bool = False) -> str:
     offset = local.strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
     return f"{local.date().isoformat()} {local:%H:%M} {label}"
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 @cache

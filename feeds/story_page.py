@@ -130,14 +130,14 @@ def remove_gone_story_pages(conn: Connection, tables: Tables | None, out: Path) 
     if tables is None or not folder.is_dir():
         return []
     s = tables["stories"]
-    pages = sum(1 for name in os.listdir(folder) if name.endswith(".html"))
+    pages = sorted(name for name in os.listdir(folder) if name.endswith(".html"))
     count = select(func.count()).select_from(s).where(s.c.members > 1)
-    if pages <= conn.execute(count).scalar_one():
+    if len(pages) <= conn.execute(count).scalar_one():
         return []  # every page has its story (pages are written for every story first)
     live = {row.story_id for row in conn.execute(select(s.c.story_id).where(s.c.members > 1))}
     removed = []
-    for path in sorted(folder.glob("*.html")):
-        if path.stem not in live:
-            path.unlink(missing_ok=True)
-            removed.append(f"stories/{path.name}")
+    for name in pages:
+        if name.removesuffix(".html") not in live:
+            (folder / name).unlink(missing_ok=True)
+            removed.append(f"stories/{name}")
     return removed

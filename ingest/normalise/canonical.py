@@ -120,6 +120,8 @@ def _clean_lines(text: str) -> list[str]:
         # them again was ~60 % of an ingested article's normalising (144 of ~200 µs for
         # a 4 KB article), for nothing.
         return [line for line in text.split("\n") if line]
+    # NFC again after the repair: a windows-1252 letter ("Ÿ" for \x9f) may now compose
+    # with a mark after it (hypothesis found "\x9f\u0323").
     text = _STRIP.sub("", nfc(_repaired(text)))
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import click
 
-from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections
+from feeds import TOPICS, FigureRow, PublishReport, all_figures, build_projections, page_folder
 from newsledger.app import App
 from newsledger.commands import check_listen, check_port, check_seconds
 from newsledger.logs import configure_logging
@@ -98,8 +98,8 @@ def _listed(verb: str, paths: tuple[str, ...]) -> list[str]:
     lines: list[str] = []
     pages: dict[str, list[str]] = {}
     for rel in paths:
-        folder = rel.rpartition("/")[0]
-        if folder in ("", "feeds"):
+        folder = page_folder(rel)
+        if folder is None:
             lines.append(f"{verb} {rel}")
         else:
             pages.setdefault(folder, []).append(rel)

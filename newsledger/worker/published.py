@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feeds import page_folder
+
 
 @dataclass(frozen=True, slots=True)
 class FeedFile:
@@ -39,8 +41,8 @@ def published_files(
     documents: list[FeedFile] = []
     folders: dict[str, list[float]] = {}  # name -> [files, bytes, newest mtime]
     for rel, stat in _walk(directory, ""):
-        folder = rel.rpartition("/")[0]
-        if folder in ("", "feeds"):
+        folder = page_folder(rel)
+        if folder is None:
             modified = datetime.fromtimestamp(stat.st_mtime, UTC)
             documents.append(
                 FeedFile(
