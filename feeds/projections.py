@@ -25,6 +25,7 @@ from feeds.articles import ArticleVersion
 from feeds.batch import Batch
 from feeds.bulk import insert_rows
 from feeds.config import FeedsConfig
+from feeds.files import deriving_code
 from feeds.provenance import EVENT_COLUMNS, event_row, with_previous_text
 from feeds.stories import StoriesProjection
 from feeds.story_facts import article_meetings
@@ -101,6 +102,12 @@ class TopicsProjection(Projection):
 
     def tables(self, generation: int) -> dict[str, Table]:
         return topics_tables(generation)
+
+    def fingerprint(self) -> str:
+        # A topic's title and description are shown, never stored: changing them
+        # rebuilds nothing. Its rules, the page size of its archive and the code do.
+        rules = [dataclasses.replace(t, title="", description="") for t in self.topics]
+        return f"topics {rules!r} page_size={self.page_size} code={deriving_code()}"
 
     def prepare(self, events: Sequence[RecordedEvent]) -> list[EventFacts]:
         """Every event's facts, with each content event's figures, meetings and topics:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from feeds.articles import ArticleVersion
 from feeds.copies import Settings
+from feeds.files import deriving_code
 from feeds.neardup import Grouper, Join
 from feeds.shingles import shingles
 from feeds.story_facts import Fingerprint, MeetingsOf, StoryFacts, story_facts
@@ -125,6 +126,10 @@ class StoriesProjection(Projection):
 
     def tables(self, generation: int) -> dict[str, Table]:
         return stories_tables(generation)
+
+    def fingerprint(self) -> str:
+        across = self.meetings_of is not None  # stories across languages
+        return f"stories {self.settings!r} across_languages={across} code={deriving_code()}"
 
     def prepare(self, events: Sequence[RecordedEvent]) -> list[StoryFacts]:
         """Each event's facts, with the fingerprint of each ingested article version: pure,

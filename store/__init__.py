@@ -19,6 +19,7 @@ from store.errors import (
     StoreError,
     StoreReadOnlyError,
     StoreUnavailableError,
+    ViewOutdatedError,
 )
 from store.events import (
     GENESIS_HASH,
@@ -72,6 +73,7 @@ __all__ = [
     "StreamAppend",
     "Upcasters",
     "VerifyResult",
+    "ViewOutdatedError",
     "canonical_json",
     "catch_up_or_stale",
     "check_url",

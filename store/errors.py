@@ -5,6 +5,7 @@ StoreError
  │    └── StoreReadOnlyError  it can be read, but refuses writes (grants, a standby)
  ├── SchemaError
  │    └── SchemaTooNewError   the database was migrated by a newer newsledger
+ ├── ViewOutdatedError       a view was built with other rules than the projection's
  ├── ConcurrencyError        expected_version did not match the stream
  ├── DuplicateKeyError       a unique key is already claimed by a stored event
  ├── ImmutableEventError     the database refused to change or delete a stored event
@@ -38,6 +39,13 @@ class StoreReadOnlyError(StoreUnavailableError):
     """The database can be read but refuses writes: a role without write grants, a
     standby, a read-only file. Nothing is wrong with an event, so a projection records
     no fault for it (it would skip every event); commands that only show the views show
+    them as they stand (`store.stale.catch_up_or_stale`)."""
+
+
+class ViewOutdatedError(StoreError):
+    """A projection's view was built with another fingerprint (other rules, thresholds or
+    code) than the projection given: extending it would mix the two. A replay rebuilds it
+    (the worker and `publish` do so themselves); commands that only show the views show
     them as they stand (`store.stale.catch_up_or_stale`)."""
 
 

@@ -191,7 +191,7 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
     while True:
         busy, error, through = False, None, 0
         try:
-            done = runner.catch_up()
+            done = runner.catch_up(rebuild=True)  # its configuration is the worker's
             applied.update(done)
             busy, failures = _more_waiting(done, runner.batch_size), 0
             if wanted is not None:

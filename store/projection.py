@@ -86,6 +86,13 @@ class Projection(ABC):
         checkpoint first, or the write failed). Nothing to drop by default."""
         return
 
+    def fingerprint(self) -> str:
+        """Everything but the log that this view's rows depend on (its rules, thresholds,
+        the code deriving them), as text; empty when the log alone decides them. A view
+        built with another fingerprint is rebuilt before it is extended
+        (store/fingerprints.py): otherwise it would hold rows of two sets of rules."""
+        return ""
+
     def deferred_indexes(self, tables: Mapping[str, Table]) -> list[Index]:
         """Indexes of `tables` that a replay creates only once the new generation is loaded
         (before it is switched in): none that `apply` reads through, and no unique one, so
@@ -114,3 +121,4 @@ class Checkpoint:
     name: str
     position: int
     generation: int
+    fingerprint: str | None = None  # the digest its view was built with (store/fingerprints.py)

@@ -8,28 +8,28 @@ half-built view and serving goes on during a rebuild.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, text, update
-from sqlalchemy import insert as sa_insert
+from sqlalchemy import Table, select, update
 
 from store import schema
 from store.ahead import FAILED, LogSource, Slice, log_source, prepared_slices, slices
-from store.errors import StoreError, StoreUnavailableError
+from store.checkpoint_rows import checkpoint_row, locked_checkpoint
+from store.errors import StoreError, StoreUnavailableError, ViewOutdatedError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import ProjectionFault, list_faults, skip_event
+from store.fingerprints import Fingerprints
 from store.projection import Checkpoint, Projection, ReplayResult
-from store.rebuild import Progress, create_tables, prepared_here, prepares, replay
-from store.sql import reading, schema_lock, write_transaction
+from store.rebuild import Progress, prepared_here, prepares, replay
+from store.sql import reading, write_transaction
 from store.view_columns import check_columns
 
-#: Advisory lock id (PostgreSQL) held while a projection registers, i.e. creates its tables.
-REGISTER_LOCK = 7_262_002
-
 _checkpoints = schema.projection_checkpoints
+log = logging.getLogger(__name__)
 
 
 class ProjectionRunner:
@@ -55,6 +55,7 @@ class ProjectionRunner:
         self.workers = workers if workers is not None else (os.cpu_count() or 1) - 1
         self.ahead_from = ahead_from
         self._checked: set[tuple[str, int]] = set()  # (projection, generation): columns match
+        self.fingerprints = Fingerprints(self.projections.values())
 
     def _select(self, name: str | None) -> list[Projection]:
         if name is None:
@@ -69,22 +70,7 @@ class ProjectionRunner:
     def checkpoint(self, name: str) -> Checkpoint:
         """The projection's checkpoint, registering the projection on first use."""
         projection = self._select(name)[0]
-        with reading(self.store.engine) as conn:
-            row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
-        if row is not None:
-            return Checkpoint(row.name, row.position, row.generation)
-        with write_transaction(self.store.engine, append_lock=False) as conn:
-            if conn.dialect.name == "postgresql":
-                # Replicas' projection processes start together, and two concurrent
-                # CREATE TABLE IF NOT EXISTS collide (a unique violation in pg_type): one
-                # registration at a time. SQLite's IMMEDIATE transaction already is.
-                conn.execute(text(f"SELECT {schema_lock(REGISTER_LOCK)}"))
-            row = conn.execute(select(_checkpoints).where(_checkpoints.c.name == name)).first()
-            if row is not None:
-                return Checkpoint(row.name, row.position, row.generation)
-            create_tables(conn, projection.tables(1))
-            conn.execute(sa_insert(_checkpoints).values(name=name, position=0, generation=1))
-        return Checkpoint(name, 0, 1)
+        return checkpoint_row(self.store.engine, projection, self.fingerprints.own[name])
 
     def tables(self, name: str) -> dict[str, Table]:
         """The current generation's tables of projection `name`, for readers."""
@@ -95,26 +81,25 @@ class ProjectionRunner:
 
     # -- incremental ---------------------------------------------------------------
 
-    def catch_up(self, name: str | None = None) -> dict[str, int]:
+    def catch_up(self, name: str | None = None, *, rebuild: bool = False) -> dict[str, int]:
         """Apply every event after each projection's checkpoint; returns events applied.
 
         Projections at the same checkpoint read the log together: each batch is read and
         decoded once for all of them (a follower's usual case, every view one poll
-        behind: the topics and stories views each read and decoded every new event)."""
+        behind: the topics and stories views each read and decoded every new event).
+        A view built with other settings is replayed first with `rebuild` (when this
+        runner first sees it: store/fingerprints.py), else refused (`ViewOutdatedError`)."""
         selected = self._select(name)
         head = self.store.head()
         applied: dict[str, int] = {}
         here: dict[int, list[Projection]] = {}  # by checkpoint position
-        refused: list[StoreError] = []  # views made by another version: the others go on
+        refused: list[StoreError] = []  # views built otherwise: the others go on
         for projection in selected:
-            start = self.checkpoint(projection.name)
-            if (projection.name, start.generation) not in self._checked:
-                try:
-                    check_columns(self.store.engine, projection, start.generation)
-                except StoreError as exc:
-                    refused.append(exc)
-                    continue
-                self._checked.add((projection.name, start.generation))
+            try:
+                start = self._usable(projection, rebuild=rebuild)
+            except StoreError as exc:
+                refused.append(exc)
+                continue
             # A long one (a large folder poll) prepares ahead in worker processes, as a replay.
             ahead = self.ahead_for(projection, head - start.position)
             if ahead is None:
@@ -126,6 +111,23 @@ class ProjectionRunner:
         if refused:
             raise refused[0]
         return {p.name: applied[p.name] for p in selected}
+
+    def _usable(self, projection: Projection, *, rebuild: bool) -> Checkpoint:
+        """The checkpoint of `projection`'s view, if this runner may extend it: built with
+        its fingerprint (replayed first when it was not and `rebuild` allows it,
+        store/fingerprints.py) and with the columns this version reads (a view made by
+        another version is refused, store/view_columns.py)."""
+        name, start = projection.name, self.checkpoint(projection.name)
+        own = self.fingerprints
+        if rebuild and own.outdated(name, start.fingerprint) and own.may_rebuild(name):
+            log.warning("view %r was built with other rules or code: rebuilding it", name)
+            self.replay(name)
+            start = self.checkpoint(name)
+        own.check(name, start.fingerprint)
+        if (name, start.generation) not in self._checked:
+            check_columns(self.store.engine, projection, start.generation)
+            self._checked.add((name, start.generation))
+        return start
 
     def _catch_up_ahead(
         self, projection: Projection, ahead: LogSource, start: Checkpoint, head: int
@@ -196,14 +198,16 @@ class ProjectionRunner:
         """Apply a prepared batch and move the checkpoint to its end; if that is not
         possible as it is (its preparing failed, another runner moved the checkpoint, the
         batch has a fault), apply its `events` (read here if not given) as `_apply_batch`."""
+        name = projection.name
         if prepared is not FAILED:
             try:
                 planned = self._plan(projection, part, prepared)
                 if planned is not None:
                     generation, plan = planned
                     with write_transaction(self.store.engine, append_lock=False) as conn:
-                        row = self._locked_checkpoint(conn, projection)
-                        if (row.position, row.generation) == (part.after, generation):
+                        row = locked_checkpoint(conn, projection)
+                        moved = (row.position, row.generation) != (part.after, generation)
+                        if not moved and not self.fingerprints.outdated(name, row.fingerprint):
                             tables = projection.tables(generation)
                             projection.apply_prepared(conn, tables, plan)
                             conn.execute(
@@ -212,8 +216,8 @@ class ProjectionRunner:
                                 .values(position=part.last)
                             )
                             return part.count
-                    projection.forget()  # planned for a view another runner has moved
-            except StoreUnavailableError:
+                    projection.forget()  # planned for a view another runner has moved or rebuilt
+            except (StoreUnavailableError, ViewOutdatedError):
                 projection.forget()
                 raise
             except Exception:
@@ -235,13 +239,6 @@ class ProjectionRunner:
                 conn, projection.tables(row.generation), prepared
             )
 
-    @staticmethod
-    def _locked_checkpoint(conn: Connection, projection: Projection) -> Any:
-        query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        return conn.execute(query).one()
-
     def _apply_batch(
         self, projection: Projection, events: Sequence[RecordedEvent], through: int
     ) -> int:
@@ -249,7 +246,7 @@ class ProjectionRunner:
         applied is recorded as a fault and skipped (store/faults.py says why)."""
         try:
             return self._apply_together(projection, events, through)
-        except StoreUnavailableError:
+        except (StoreUnavailableError, ViewOutdatedError):
             raise
         except Exception:
             if not events:
@@ -272,7 +269,9 @@ class ProjectionRunner:
     ) -> int:
         """Apply `events` and move the checkpoint to `through`, in one transaction."""
         with write_transaction(self.store.engine, append_lock=False) as conn:
-            row = self._locked_checkpoint(conn, projection)
+            row = locked_checkpoint(conn, projection)
+            # Another runner may have rebuilt the view with other rules meanwhile.
+            self.fingerprints.check(projection.name, row.fingerprint)
             # Another runner may have moved the checkpoint while we read: skip what it applied.
             fresh = [e for e in events if e.position > row.position]
             if fresh:

@@ -25,6 +25,7 @@ from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import apply_each, clear_faults
+from store.fingerprints import digest
 from store.leases import Leases
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.sql import reading, write_transaction
@@ -191,7 +192,11 @@ def _replay(
         conn.execute(
             update(_checkpoints)
             .where(_checkpoints.c.name == projection.name)
-            .values(position=max(through, row.position), generation=generation)
+            .values(
+                position=max(through, row.position),
+                generation=generation,
+                fingerprint=digest(projection),
+            )
         )
         clear_faults(conn, projection.name, except_generation=generation)
     with write_transaction(runner.store.engine, append_lock=False) as conn:

@@ -60,6 +60,9 @@ projection_checkpoints = Table(
     # Views live in tables suffixed with their generation; replay builds generation N+1
     # beside N and swaps by updating this row, so readers never see a half-built view.
     Column("generation", Integer, nullable=False),
+    # What the current generation was built from besides the log (store/fingerprints.py);
+    # NULL: nothing, or not known (a view built before the column).
+    Column("fingerprint", String(64)),
 )
 
 # Unlike the log, leases are mutable state: a row per name, claimed, renewed and released

@@ -90,17 +90,18 @@ def replay(app: App, name: str | None, no_publish: bool) -> None:
 
 
 def _warn_of_running_workers(app: App) -> None:
-    """A running worker applies its own configuration's rules to what arrives during and
-    after the replay: it must have been told of the new rules (SIGHUP) first, or the views
-    mix old and new rules and differ from a fresh build."""
+    """A running worker has its own configuration's rules: told of new rules (SIGHUP), it
+    rebuilds the views itself; not told, it refuses to extend the views this replay builds
+    with other rules than its own (store/fingerprints.py), and its feeds stand still."""
     from newsledger.worker.sharing import MEMBER_LEASE, live_replicas
 
     live = live_replicas(app.store.lease_rows(prefix=MEMBER_LEASE), now=datetime.now(UTC))
     if live:
         click.echo(
             f"Warning: worker replicas are running ({', '.join(live)}): if the topic rules"
-            " changed, reload them first (SIGHUP, or restart), or they go on applying their"
-            " old rules to what arrives during and after this replay",
+            " changed, reload them (SIGHUP, or restart) too: they rebuild views built with"
+            " other rules than theirs, and refuse to extend the ones this replay rebuilds"
+            " until they have the same rules",
             err=True,
         )
 

@@ -41,10 +41,6 @@ from store import StoreUnavailableError
 log = logging.getLogger("newsledger.worker")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Worker:
     """Polls the configured sources on schedule; one per process."""
 
@@ -204,7 +200,7 @@ class Worker:
             IntervalTrigger(seconds=heartbeat, timezone=UTC),
             id="heartbeat",
             executor="heartbeat",
-            next_run_time=_utcnow(),
+            next_run_time=datetime.now(UTC),
         )
         self.projecting.start()
         self.publisher.start()
@@ -293,6 +289,9 @@ class Worker:
         old_projecting.stop()
         if self.scheduler.running:
             self.projecting.start()
+            # The feeds of the new configuration (rules, topics, titles) without waiting for
+            # a new article: a view built with other rules is rebuilt first.
+            self.publisher.request()
         new = {s.id: s for s in self.sources()}
         for gone in sorted(set(old) - set(new)):
             self.scheduler.remove_job(f"source:{gone}")

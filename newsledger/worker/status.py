@@ -43,6 +43,9 @@ class ProjectionState:
     position: int
     generation: int
     lag: int
+    #: Built with other rules, thresholds or code than this configuration's: the worker
+    #: or `publish` rebuilds it, `replay` does (store/fingerprints.py).
+    outdated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +121,10 @@ def collect_status(app: App, *, now: datetime) -> Status:
     for name in sorted(runner.projections):
         faults.extend(runner.faults(name))
         checkpoint = runner.checkpoint(name)
+        lag = max(0, head - checkpoint.position)
+        outdated = runner.fingerprints.outdated(name, checkpoint.fingerprint)
         projections.append(
-            ProjectionState(
-                name, checkpoint.position, checkpoint.generation, max(0, head - checkpoint.position)
-            )
+            ProjectionState(name, checkpoint.position, checkpoint.generation, lag, outdated)
         )
     directory = app.feeds_config.output_dir
     documents, pages = published_files(directory, now=now)

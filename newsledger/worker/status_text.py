@@ -35,11 +35,19 @@ def print_status(report: Status, *, now: datetime) -> None:
         )
     console.print(sources)
     projections = TextTable(title="Projections")
-    for column in ("projection", "checkpoint", "generation", "lag (events)"):
+    for column in ("projection", "checkpoint", "generation", "lag (events)", "rules"):
         projections.add_column(column)
     for p in report.projections:
-        projections.add_row(p.name, str(p.position), str(p.generation), str(p.lag))
+        rules = Text("other: replay", style="yellow") if p.outdated else Text("current")
+        projections.add_row(p.name, str(p.position), str(p.generation), str(p.lag), rules)
     console.print(projections)
+    outdated = [p.name for p in report.projections if p.outdated]
+    if outdated:
+        console.print(
+            f"Views built with other rules, thresholds or code: {', '.join(outdated)}; a"
+            " worker rebuilds them when it starts, as `newsledger publish` or `newsledger"
+            " replay` do"
+        )
     if report.faults:
         faults = TextTable(title="Projection faults (events skipped; `replay` retries them)")
         for column in ("projection", "position", "type", "error"):

@@ -33,7 +33,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def _publish(store: EventStore, config: FeedsConfig) -> tuple[ProjectionRunner, PublishReport]:
     runner = ProjectionRunner(store, build_projections(config))
-    runner.catch_up()
+    runner.catch_up(rebuild=True)  # as `publish` does: a view built with other topics is rebuilt
     return runner, publish_all(runner, config)
 
 

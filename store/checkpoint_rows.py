@@ -1,0 +1,57 @@
+"""A projection's checkpoint row: how far its view has applied the log, which generation of
+tables is current, and what it was built with besides the log (store/fingerprints.py);
+read, registered (with the view's first tables) and locked for a write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import insert as sa_insert
+
+from store import schema
+from store.projection import Checkpoint, Projection
+from store.rebuild import create_tables
+from store.sql import reading, schema_lock, write_transaction
+
+#: Advisory lock id (PostgreSQL) held while a projection registers, i.e. creates its tables.
+REGISTER_LOCK = 7_262_002
+
+_checkpoints = schema.projection_checkpoints
+
+
+def checkpoint_row(engine: Engine, projection: Projection, fingerprint: str | None) -> Checkpoint:
+    """The projection's checkpoint, registering it on first use: its generation 1 tables
+    and a row recording `fingerprint`."""
+    name = projection.name
+    query = select(_checkpoints).where(_checkpoints.c.name == name)
+    with reading(engine) as conn:
+        row = conn.execute(query).first()
+    if row is not None:
+        return _checkpoint(row)
+    with write_transaction(engine, append_lock=False) as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas' projection processes start together, and two concurrent
+            # CREATE TABLE IF NOT EXISTS collide (a unique violation in pg_type): one
+            # registration at a time. SQLite's IMMEDIATE transaction already is.
+            conn.execute(text(f"SELECT {schema_lock(REGISTER_LOCK)}"))
+        row = conn.execute(query).first()
+        if row is not None:
+            return _checkpoint(row)
+        create_tables(conn, projection.tables(1))
+        values = {"name": name, "position": 0, "generation": 1, "fingerprint": fingerprint}
+        conn.execute(sa_insert(_checkpoints).values(values))
+    return Checkpoint(name, 0, 1, fingerprint)
+
+
+def locked_checkpoint(conn: Connection, projection: Projection) -> Any:
+    """The checkpoint row, locked until `conn`'s transaction ends (PostgreSQL; SQLite's
+    write transaction holds the database)."""
+    query = select(_checkpoints).where(_checkpoints.c.name == projection.name)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).one()
+
+
+def _checkpoint(row: Any) -> Checkpoint:
+    return Checkpoint(row.name, row.position, row.generation, row.fingerprint)
