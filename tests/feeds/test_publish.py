@@ -27,6 +27,7 @@ from tests.feeds.conftest import (
     labelled,
     sighted,
 )
+from tests.support.published import published_files
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -35,15 +36,6 @@ def _publish(store: EventStore, config: FeedsConfig) -> tuple[ProjectionRunner, 
     runner = ProjectionRunner(store, build_projections(config))
     runner.catch_up(rebuild=True)  # as `publish` does: a view built with other topics is rebuilt
     return runner, publish_all(runner, config)
-
-
-def _files(root: Path) -> dict[str, bytes]:
-    """The published documents (not the publisher's own manifest and lock)."""
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
-    }
 
 
 def test_every_published_feed_validates_with_jing_and_parses_without_bozo(
@@ -272,12 +264,12 @@ def test_replaying_every_view_republishes_byte_identical_files(
     )
     small = replace(config, entries_per_feed=8)
     runner, _ = _publish(store, small)
-    before = _files(small.output_dir)
+    before = published_files(small.output_dir)
     runner.replay()
     report = publish_all(runner, small)
     assert report.rendered > 0  # the new generation forces a full render...
     assert report.written == ()  # ...whose bytes equal what was published
-    assert _files(small.output_dir) == before
+    assert published_files(small.output_dir) == before
 
 
 def test_after_a_replay_the_current_documents_can_be_published_before_the_archives(
@@ -286,7 +278,7 @@ def test_after_a_replay_the_current_documents_can_be_published_before_the_archiv
     append_labelled(store)
     small = replace(config, entries_per_feed=5)
     runner, _ = _publish(store, small)
-    before = _files(small.output_dir)
+    before = published_files(small.output_dir)
     archives = {rel for rel in before if "/archive/" in rel}
     assert archives
     store.append(
@@ -299,7 +291,7 @@ def test_after_a_replay_the_current_documents_can_be_published_before_the_archiv
     assert quick.rendered == len(current)  # not one archive page nor article page...
     assert "feeds/all.atom" in quick.written and quick.removed == ()
     assert {rel: before[rel] for rel in archives} == {  # ...and none lost or changed
-        rel: data for rel, data in _files(small.output_dir).items() if rel in archives
+        rel: data for rel, data in published_files(small.output_dir).items() if rel in archives
     }
     full = publish_all(runner, small)
     rendered_archives = len(archives | {r for r in full.written if "/archive/" in r})
@@ -310,7 +302,7 @@ def test_after_a_replay_the_current_documents_can_be_published_before_the_archiv
     assert publish_all(runner, small).rendered == 0
     fresh = replace(small, output_dir=small.output_dir.parent / "fresh")
     publish_all(runner, fresh)
-    assert _files(fresh.output_dir) == _files(small.output_dir)
+    assert published_files(fresh.output_dir) == published_files(small.output_dir)
 
 
 def test_archive_pages_a_quick_publish_spares_are_removed_by_the_next_full_one(
@@ -322,16 +314,16 @@ def test_archive_pages_a_quick_publish_spares_are_removed_by_the_next_full_one(
     rules kept serving its old archive pages."""
     append_labelled(store)
     runner, _ = _publish(store, replace(config, entries_per_feed=5))
-    archives = {rel for rel in _files(config.output_dir) if "/archive/" in rel}
+    archives = {rel for rel in published_files(config.output_dir) if "/archive/" in rel}
     assert archives
     whole = replace(config, entries_per_feed=1_000)  # every entry on the current page
     quick = publish_all(runner, whole, archives=False)
-    assert quick.removed == () and archives <= set(_files(config.output_dir))
+    assert quick.removed == () and archives <= set(published_files(config.output_dir))
     full = publish_all(runner, whole)
     assert set(full.removed) == archives
     fresh = replace(whole, output_dir=config.output_dir.parent / "fresh")
     publish_all(runner, fresh)
-    assert _files(fresh.output_dir) == _files(config.output_dir)
+    assert published_files(fresh.output_dir) == published_files(config.output_dir)
 
 
 def test_a_removed_topic_loses_its_published_files(store: EventStore, config: FeedsConfig) -> None:

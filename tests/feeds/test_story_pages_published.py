@@ -20,6 +20,7 @@ from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.feeds.copies import EDITS, Doc, load_meetings
 from tests.support.articles import article_uuid, ingested, iso, sighted
+from tests.support.published import published_files
 
 
 def _append(store: EventStore, name: str, doc: Doc, n: int, source: str, version: int = 1) -> None:
@@ -40,14 +41,6 @@ def _sight(store: EventStore, name: str, source: str, n: int) -> None:
         [sighted(name, source_id=source, n=n)],
         expected_version=store.stream_version(stream),
     )
-
-
-def _files(out: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(out)): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
-    }
 
 
 def _story(store: EventStore, edit: str = "byline-and-caption") -> tuple[Doc, Doc]:
@@ -97,7 +90,7 @@ def test_pages_published_as_the_log_grows_are_the_pages_a_replay_builds(
     runner.replay()
     fresh = replace(config, output_dir=tmp_path / "fresh")
     publish_all(runner, fresh)
-    incremental, rebuilt = _files(config.output_dir), _files(fresh.output_dir)
+    incremental, rebuilt = published_files(config.output_dir), published_files(fresh.output_dir)
     assert sorted(incremental) == sorted(rebuilt)
     assert [rel for rel in rebuilt if incremental[rel] != rebuilt[rel]] == []
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.published import published_files
 from tests.worker.conftest import (
     WorkerProcess,
     copy_samples,
@@ -30,14 +31,6 @@ title = "Trade and investment"
   kind = "include"
   phrases = ["thương mại", "đầu tư", "trade", "investment"]
 """
-
-
-def _published(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    }
 
 
 def test_reloaded_topic_rules_rebuild_the_views_into_the_feeds_a_replay_publishes(
@@ -64,7 +57,7 @@ def test_reloaded_topic_rules_rebuild_the_views_into_the_feeds_a_replay_publishe
     )
     worker.signal(signal.SIGTERM)
     assert worker.wait(15) == 0
-    published = _published(tmp_path / "public")
+    published = published_files(tmp_path / "public")
 
     # The same log in another folder, every view rebuilt by `replay` with the new rules.
     fresh = tmp_path / "fresh"
@@ -81,4 +74,4 @@ def test_reloaded_topic_rules_rebuild_the_views_into_the_feeds_a_replay_publishe
         check=False,
     )
     assert replay.returncode == 0, replay.stderr[-3000:]
-    assert published == _published(fresh / "public")
+    assert published == published_files(fresh / "public")
