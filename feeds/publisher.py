@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from feeds.config import FeedsConfig
+from feeds.emitter import Emitter
 from feeds.errors import PublishError
 from feeds.files import (
     LOCK,
@@ -33,6 +34,7 @@ from feeds.provenance import article_pages
 from feeds.render import FeedPage, Site, render_feed
 from feeds.site import render_article, render_index, render_opml, site_for
 from feeds.story_page import publish_story_pages, remove_gone_story_pages
+from feeds.story_views import pages_of_changed_stories
 from feeds.topics import Topic
 from feeds.views import entries, topic_state
 from store import ProjectionRunner
@@ -94,7 +96,7 @@ def _publish(
     story_stamp = f":{story_point.position}" if story_point else ""
     old = read_manifest(out)
     old_files: dict[str, str] = dict(old.get("files", {}))
-    emitter = _Emitter(out, {} if old.get("fingerprint") != fingerprint else old_files)
+    emitter = Emitter(out, {} if old.get("fingerprint") != fingerprint else old_files)
     # Article pages are rendered again when their own fingerprint changed, or else for the
     # articles with events after the last publish. A quick publish (archives=False) leaves
     # them for the next full one, as it does archive pages.
@@ -114,7 +116,14 @@ def _publish(
             )
             article_pages = (article_pages[0] + files, article_pages[1] + n)
             gone_stories = remove_gone_story_pages(conn, stories, out)
-        views = _Views(conn, tables, stories)
+        # Archive pages whose stories changed: their own stamps do not follow stories.
+        grown: dict[str, set[int]] | None = {}
+        if archives and stories is not None:
+            size, since = config.entries_per_feed, story_since
+            grown = None
+            if since is not None:
+                grown = pages_of_changed_stories(conn, tables, stories, size, since)
+        views = _Views(conn, tables, stories, grown)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)
     gone = set(old_files) - set(emitter.stamps)
@@ -149,33 +158,6 @@ def _publish(
     )
 
 
-class _Emitter:
-    """Writes each document whose stamp differs from the last publish's; keeps the stamps."""
-
-    def __init__(self, out: Path, known: dict[str, str]) -> None:
-        self.out = out
-        self.known = known
-        self.stamps: dict[str, str] = {}
-        self.written: list[str] = []
-        self.unchanged: list[str] = []
-        self.rendered = 0
-
-    def emit(self, rel: str, stamp: str, render: Callable[[], bytes]) -> None:
-        self.stamps[rel] = stamp
-        if self.known.get(rel) == stamp and (self.out / rel).exists():
-            self.unchanged.append(rel)
-            return
-        self.rendered += 1
-        changed = write_if_changed(self.out / rel, render())
-        (self.written if changed else self.unchanged).append(rel)
-
-    def keep(self, rel: str, stamp: str) -> None:
-        """Not rendered now: keep a stamp only if it still describes the file, so that the
-        next full publish renders exactly the others."""
-        if self.known.get(rel) == stamp:
-            self.stamps[rel] = stamp
-
-
 #: Per topic: its number of full archive pages, and each page's stamp.
 Archived = list[tuple[Topic, int, dict[int, int]]]
 
@@ -187,6 +169,9 @@ class _Views:
     conn: Connection
     tables: Any
     stories: Any | None
+    #: Per topic, the archive pages whose stories changed since the last full publish;
+    #: None: every page (no full publish to start from).
+    grown: dict[str, set[int]] | None = field(default_factory=dict)
     leads: dict[str, dict[str, int | None]] = field(default_factory=dict)  # `story_entries`
 
     def entries(self, topic: str, **options: Any) -> Any:
@@ -195,7 +180,7 @@ class _Views:
 
 
 def _publish_current(
-    views: _Views, config: FeedsConfig, site: Site, emitter: _Emitter, *, story_stamp: str
+    views: _Views, config: FeedsConfig, site: Site, emitter: Emitter, *, story_stamp: str
 ) -> Archived:
     """What readers poll: each topic's feed (Atom and JSON), the OPML file, the index."""
     size = config.entries_per_feed
@@ -220,7 +205,7 @@ def _publish_archives(
     views: _Views,
     config: FeedsConfig,
     site: Site,
-    emitter: _Emitter,
+    emitter: Emitter,
     archived: Archived,
     *,
     render: bool,
@@ -229,6 +214,7 @@ def _publish_archives(
     size = config.entries_per_feed
     for topic, count, pages in archived:
         figs = views.tables["figures"] if topic.show_figures else None
+        grown = None if views.grown is None else views.grown.get(topic.id, set())
         for page in range(1, count + 1):
             rel = f"feeds/{topic.id}/archive/{page}.atom"
             stamp = f"{pages.get(page, 0)}:{page < count}"
@@ -236,7 +222,8 @@ def _publish_archives(
                 emitter.keep(rel, stamp)
                 continue
             rows = partial(_page_rows, views, topic.id, page, size, figs)
-            emitter.emit(rel, stamp, partial(_render_archive, topic, rows, page, count, site))
+            render_page = partial(_render_archive, topic, rows, page, count, site)
+            emitter.emit(rel, stamp, render_page, force=grown is None or page in grown)
 
 
 def _render_index(views: _Views, config: FeedsConfig, site: Site) -> bytes:

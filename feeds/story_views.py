@@ -225,3 +225,24 @@ def story_entries(
 def _languages(stored: str) -> tuple[str, ...]:
     """A story's languages as stored (sorted, comma-separated)."""
     return tuple(filter(None, stored.split(",")))
+
+
+def pages_of_changed_stories(
+    conn: Connection, topics: Tables, stories: Tables, size: int, since: int
+) -> dict[str, set[int]]:
+    """Per topic, its pages of `size` entries that hold an article of a story changed after
+    position `since` (a member or sighting added, a revision, a merge). An archive page
+    shows its entries' stories ("also reported by"), which the topic's own page stamps do
+    not follow: a copy joining an archived story left its page as it was, unlike a
+    replay's (tests/feeds/test_story_pages_published.py)."""
+    entries, members, rows = topics["topic_entries"], stories["story_members"], stories["stories"]
+    changed = select(rows.c.story_id).where(rows.c.last_position > since)
+    query = (
+        select(entries.c.topic_id, entries.c.seq)
+        .select_from(entries.join(members, members.c.article_id == entries.c.article_id))
+        .where(members.c.story_id.in_(changed))
+    )
+    found: dict[str, set[int]] = {}
+    for topic_id, seq in conn.execute(query):
+        found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
+    return found

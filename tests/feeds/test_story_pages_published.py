@@ -125,3 +125,29 @@ def test_a_story_regrouped_away_by_a_replay_loses_its_page(
     report = publish_all(runner, strict)
     assert not page.exists()
     assert f"stories/{page.name}" in report.removed
+
+
+def test_an_archive_page_is_republished_when_a_story_on_it_grows(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    """An archive page renders each entry's story ("also reported by"), but was
+    re-rendered only when its own entries changed: a copy or sighting joining an archived
+    story left the page as it was, unlike a replay's."""
+    small = replace(config, entries_per_feed=1)
+    first, other = _story(store)
+    _append(store, other.key, other, 2, "vna")  # a newer story: the first is archived
+    for n, doc in enumerate([m for m in load_meetings() if m.language == "en"][:2], 3):
+        _append(store, doc.key, doc, n, "vnnews")
+    _publish(store, small)
+    archive = small.output_dir / "feeds" / "all" / "archive" / "1.atom"
+    assert f"urn:uuid:{article_uuid(first.key)}".encode() in archive.read_bytes()
+    assert b"nhandan" not in archive.read_bytes()
+    _sight(store, "copy", "nhandan", 9)  # the archived story grows
+    runner = _publish(store, small)
+    assert b"nhandan" in archive.read_bytes()
+    runner.replay()
+    fresh = replace(small, output_dir=tmp_path / "fresh")
+    publish_all(runner, fresh)
+    incremental, rebuilt = published_files(small.output_dir), published_files(fresh.output_dir)
+    assert sorted(incremental) == sorted(rebuilt)
+    assert [rel for rel in rebuilt if incremental[rel] != rebuilt[rel]] == []
