@@ -176,17 +176,6 @@ def rendering_code() -> str:
     return code_digest(root, _RENDERING_PACKAGES, _RENDERING_LIBRARIES)
 
 
-@functools.cache
-def deriving_code() -> str:
-    """A digest of the code the views are derived by (the extractors, classification,
-    grouping: `feeds` and `newsfacts`), part of each view's fingerprint: after an upgrade
-    that reads articles differently, the worker rebuilds the views instead of adding rows
-    of the new reading to those of the old (store/fingerprints.py). Templates are left
-    out: they render views, they do not make them."""
-    root = Path(__file__).resolve().parent.parent
-    return code_digest(root, _RENDERING_PACKAGES, (), suffixes=(".py", ".toml"))
-
-
 def code_digest(
     root: Path,
     packages: Sequence[str],

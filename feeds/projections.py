@@ -25,7 +25,7 @@ from feeds.articles import ArticleVersion
 from feeds.batch import Batch
 from feeds.bulk import insert_rows
 from feeds.config import FeedsConfig
-from feeds.files import deriving_code
+from feeds.derivation import deriving_code
 from feeds.provenance import EVENT_COLUMNS, event_row, with_previous_text
 from feeds.stories import StoriesProjection
 from feeds.story_facts import article_meetings

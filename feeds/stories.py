@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from feeds.articles import ArticleVersion
 from feeds.copies import Settings
-from feeds.files import deriving_code
+from feeds.derivation import deriving_code
 from feeds.neardup import Grouper, Join
 from feeds.shingles import shingles
 from feeds.story_facts import Fingerprint, MeetingsOf, StoryFacts, story_facts
