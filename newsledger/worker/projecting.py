@@ -73,7 +73,10 @@ class Projecting:
         and republish the feeds that changed."""
         applied = self.wait_through(runner.store.head())
         if applied is None:
-            return catch_up_and_publish(runner, config)
+            # Standing in for a projection process that died, this process does not rebuild
+            # a view built with other rules: the view's own process may have rebuilt it with
+            # another replica's newer ones (store/fingerprints.py); a new process will.
+            return catch_up_and_publish(runner, config, rebuild=self.process is None)
         # The child has applied the log up to the head: publish what it built. Catching up
         # here too would apply what polls appended meanwhile with this process's own
         # grouper, which then reloads from the tables, and the child's after it.
