@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 #: Where the projections start (feeds/projections.py imports the stories projection).
@@ -35,8 +37,12 @@ def deriving_code() -> str:
 
 
 def code_of_views(root: Path) -> str:
-    """The digest of the files under `root` that the projections are derived by."""
+    """The digest of the files under `root` that the projections are derived by, and of
+    the Python they run on: its Unicode tables decide NFC, case and letters, and its
+    regular expressions every extractor."""
     digest = hashlib.sha256()
+    python = ".".join(map(str, sys.version_info[:2]))
+    digest.update(f"python={python} unicode={unicodedata.unidata_version}\0".encode())
     for path in sorted(derived_by(root)) + sorted(root / name for name in DATA):
         digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
         digest.update(path.read_bytes())

@@ -115,6 +115,14 @@ def remove_stale(out: Path, stale: set[str]) -> list[str]:
         with contextlib.suppress(FileNotFoundError):
             (out / rel).unlink()
             removed.append(rel)
+        # And the folders it leaves empty (a topic's archive/), as a replay's has none.
+        for folder in (out / rel).parents:
+            if folder == out or not folder.is_relative_to(out):
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or gone): the folders above it are not either
+                break
     return removed
 
 

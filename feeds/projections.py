@@ -104,9 +104,13 @@ class TopicsProjection(Projection):
         return topics_tables(generation)
 
     def fingerprint(self) -> str:
-        # A topic's title and description are shown, never stored: changing them
-        # rebuilds nothing. Its rules, the page size of its archive and the code do.
-        rules = [dataclasses.replace(t, title="", description="") for t in self.topics]
+        # A topic's title, description and whether its entries list figures are shown,
+        # never stored: changing them rebuilds nothing. Its rules, the page size of its
+        # archive and the code do.
+        rules = [
+            dataclasses.replace(t, title="", description="", show_figures=False)
+            for t in self.topics
+        ]
         return f"topics {rules!r} page_size={self.page_size} code={deriving_code()}"
 
     def prepare(self, events: Sequence[RecordedEvent]) -> list[EventFacts]:

@@ -87,6 +87,15 @@ def _publish(
     grouped = STORIES in runner.projections
     stories = runner.tables(STORIES) if grouped else None
     story_point = runner.checkpoint(STORIES) if grouped else None
+    for point in (checkpoint, story_point):
+        # Rendered with this configuration, a view of other rules would give feeds no
+        # replay gives (`replay --projection stories` published the topics view as well).
+        if point is not None and runner.fingerprints.outdated(point.name, point.fingerprint):
+            raise PublishError(
+                f"feeds not published: view {point.name!r} was built with other rules,"
+                " thresholds or code than this configuration's; `newsledger publish` or"
+                " `newsledger replay` rebuilds it first"
+            )
     fingerprint = (
         f"{config.rendering_fingerprint()}:{site.version}:{rendering_code()}:{checkpoint.generation}"
         f":{story_point.generation if story_point else 0}"

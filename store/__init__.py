@@ -30,7 +30,7 @@ from store.events import (
 )
 from store.eventstore import EventStore
 from store.faults import ProjectionFault
-from store.leases import Lease, Leases
+from store.leases import Lease, Leases, process_alive
 from store.migrate import SchemaState, schema_state, upgrade
 from store.projection import Checkpoint, EventsAt, Projection, ReplayResult, view_table
 from store.projections import ProjectionRunner
@@ -85,6 +85,7 @@ __all__ = [
     "make_engine",
     "normalise_url",
     "parse_time",
+    "process_alive",
     "schema_state",
     "sqlite_file",
     "sqlite_in_memory",

@@ -8,15 +8,18 @@ built with (`Projection.fingerprint`), and a runner extends only views built wit
 
 A runner that finds a view built otherwise when it first looks at it, and may rebuild
 (`catch_up(rebuild=True)`: the worker and `publish`), replays it: its configuration is the
-newer one, it was just started or reloaded. Once it has worked on a view, a change of
-fingerprint means another process rebuilt it with its own settings (another replica, a
-`replay` with other rules): rebuilding it back would have the two take turns, so it
-refuses instead, and says to reload it.
+newer one, it was just started or reloaded. Once this process has worked on a view with
+these settings, a change of fingerprint means another process rebuilt it with its own
+(another replica, a `replay` with other rules): rebuilding it back would have the two take
+turns, so it refuses instead, and says to reload it. That memory is the process's, per
+store object, not the runner's: `serve --refresh` builds a runner per refresh, and took
+turns with a worker of other rules every few seconds (an attack found it).
 """
 
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterable
 
 from store.errors import ViewOutdatedError
@@ -29,12 +32,19 @@ def digest(projection: Projection) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:32] if text else None
 
 
-class Fingerprints:
-    """One runner's digests of its projections, and the views it has found built with them."""
+#: Per store object: the (view, digest) pairs this process has extended views with.
+_SETTLED: weakref.WeakKeyDictionary[object, set[tuple[str, str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
-    def __init__(self, projections: Iterable[Projection]) -> None:
+
+class Fingerprints:
+    """One runner's digests of its projections, and whether this process has extended each
+    view on `store` with them (shared by every runner on the same store object)."""
+
+    def __init__(self, projections: Iterable[Projection], store: object) -> None:
         self.own = {p.name: digest(p) for p in projections}
-        self.settled: set[str] = set()
+        self._settled = _SETTLED.setdefault(store, set())
 
     def outdated(self, name: str, stored: str | None) -> bool:
         """Whether a view of `name` built with `stored` differs from this runner's (NULL,
@@ -43,12 +53,12 @@ class Fingerprints:
         return own is not None and stored != own
 
     def may_rebuild(self, name: str) -> bool:
-        return name not in self.settled
+        return (name, self.own[name]) not in self._settled
 
     def check(self, name: str, stored: str | None) -> None:
         if self.outdated(name, stored):
-            raise outdated_error(name, settled=name in self.settled)
-        self.settled.add(name)
+            raise outdated_error(name, settled=not self.may_rebuild(name))
+        self._settled.add((name, self.own[name]))
 
 
 def outdated_error(name: str, *, settled: bool) -> ViewOutdatedError:

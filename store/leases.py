@@ -12,6 +12,8 @@ SQLite the claim runs in a `BEGIN IMMEDIATE` transaction (one writer at a time).
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -193,3 +195,33 @@ def all_leases(engine: Engine, *, prefix: str = "") -> list[Lease]:
     with reading(engine) as conn:
         rows = conn.execute(query).all()
     return [Lease(row.name, row.owner, parse_time(row.expires_at)) for row in rows]
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` of this host is running (another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def free_dead_here(leases: Leases, names: Iterable[str], *, renewed_every: timedelta) -> list[str]:
+    """Free those of `names` held by a process of this host that is gone, named
+    `<host>:<pid>:…` (as a replay names itself), once it has missed a renewal: a live
+    holder in another PID namespace that shares the host name renews on time. Another
+    host's holder is left to expire. Returns the names freed."""
+    now, freed = datetime.now(UTC), []
+    for name in names:
+        lease = leases.find(name)
+        if lease is None or not lease.held_at(now):
+            continue
+        host, _, rest = lease.owner.partition(":")
+        pid = rest.partition(":")[0]
+        missed = lease.expires_at < now + leases.ttl - 2 * renewed_every
+        here = host == socket.gethostname() and pid.isdigit()
+        if here and missed and not process_alive(int(pid)):
+            freed += leases.free_owner(lease.owner)
+    return freed

@@ -55,7 +55,7 @@ class ProjectionRunner:
         self.workers = workers if workers is not None else (os.cpu_count() or 1) - 1
         self.ahead_from = ahead_from
         self._checked: set[tuple[str, int]] = set()  # (projection, generation): columns match
-        self.fingerprints = Fingerprints(self.projections.values())
+        self.fingerprints = Fingerprints(self.projections.values(), store)
 
     def _select(self, name: str | None) -> list[Projection]:
         if name is None:

@@ -5,7 +5,6 @@ the table and preparation helpers the runner shares with it."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import socket
 import threading
@@ -14,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Index, Table, func, select, update
@@ -26,7 +26,7 @@ from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import apply_each, clear_faults
 from store.fingerprints import digest
-from store.leases import Leases
+from store.leases import Leases, free_dead_here
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.sql import reading, write_transaction
 
@@ -67,13 +67,9 @@ def replay(
     names = [p.name for p in projections]
     with _only_replay(runner.store, names) as still_held:
         return [
-            _replay(runner, p, progress or _quiet, functools.partial(still_held, p.name))
+            _replay(runner, p, progress or (lambda done, total: None), partial(still_held, p.name))
             for p in projections
         ]
-
-
-def _quiet(done: int, total: int) -> None:
-    pass
 
 
 @contextmanager
@@ -85,6 +81,9 @@ def _only_replay(store: EventStore, names: Sequence[str]) -> Iterator[Callable[[
     leases = Leases(store.engine, owner=owner, ttl=REPLAY_TTL)
     wanted = [REPLAY_LEASE + name for name in names]
     held = leases.acquire_many(wanted)
+    # A replay killed on this host holds its claim until it runs out: free it at once.
+    if free_dead_here(leases, set(wanted) - set(held), renewed_every=timedelta(seconds=RENEW)):
+        held += leases.acquire_many(set(wanted) - set(held))
     if len(held) < len(wanted):
         leases.release(held)
         now = datetime.now(UTC)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import secrets
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from newsledger.worker.settings import process_here
+from store import process_alive
 
 if TYPE_CHECKING:
     from store import EventStore, Lease
@@ -110,7 +110,7 @@ class SourceSharing:
             if owner in ("", self.replica_id) or not lease.held_at(now):
                 continue
             pid = process_here(owner)
-            if pid is not None and lease.expires_at < missed and not _alive(pid):
+            if pid is not None and lease.expires_at < missed and not process_alive(pid):
                 freed[owner] = self.leases.free_owner(owner)
         return freed
 
@@ -159,13 +159,3 @@ class SourceSharing:
 def live_replicas(leases: Iterable[Lease], *, now: datetime) -> tuple[str, ...]:
     """The owners of the membership leases among `leases` still held at `now`."""
     return tuple(sorted({lease.owner for lease in leases if lease.held_at(now)}))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process: alive
-    return True

@@ -181,3 +181,28 @@ def test_commands_that_show_views_built_with_other_rules_say_so_and_show_them(
         _run(config, "publish")
     assert "view 'topics' was built with other rules or code: rebuilding it" in caplog.text
     assert "built with other rules" not in _run(config, "status")
+
+
+def test_replaying_one_view_does_not_publish_another_built_with_other_rules(
+    tmp_path: Path,
+) -> None:
+    """`replay --projection stories` after a change of topic rules published the topics
+    view of the old rules under the new configuration, and said it had succeeded."""
+    config = _site(tmp_path, "site")
+    _run(config, "fetch")
+    _run(config, "publish")
+    before = published_files(config.parent / "public")
+    config.write_text(BASE_CONFIG + TRAINING_TOPIC, encoding="utf-8")
+
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "replay", "--projection", "stories"],
+        env={"DATABASE_URL": "", "NEWSLEDGER_CONFIG": ""},
+    )
+
+    assert result.exit_code == 1
+    assert "stories:" in result.stdout  # the replay itself was done
+    assert "feeds not published: view 'topics' was built with other rules" in result.output
+    assert published_files(config.parent / "public") == before
+    _run(config, "publish")  # rebuilds the topics view, then publishes both
+    assert "feeds/training.atom" in published_files(config.parent / "public")

@@ -328,12 +328,17 @@ def test_archive_pages_a_quick_publish_spares_are_removed_by_the_next_full_one(
 
 def test_a_removed_topic_loses_its_published_files(store: EventStore, config: FeedsConfig) -> None:
     append_labelled(store)
-    _publish(store, config)
-    assert (config.output_dir / "feeds/bilateral-meetings.atom").exists()
-    fewer = replace(config, topics=tuple(t for t in config.topics if t.id != "bilateral-meetings"))
+    small = replace(config, entries_per_feed=2)
+    _publish(store, small)
+    assert (small.output_dir / "feeds/bilateral-meetings.atom").exists()
+    assert (small.output_dir / "feeds/bilateral-meetings/archive/1.atom").exists()
+    fewer = replace(small, topics=tuple(t for t in small.topics if t.id != "bilateral-meetings"))
     _, report = _publish(store, fewer)
     assert "feeds/bilateral-meetings.atom" in report.removed
-    assert not (config.output_dir / "feeds/bilateral-meetings.atom").exists()
+    assert not (small.output_dir / "feeds/bilateral-meetings.atom").exists()
+    # Nor the folders its archive pages were in: a replay's folder has none of them.
+    assert not (small.output_dir / "feeds/bilateral-meetings").exists()
+    assert (small.output_dir / "feeds").is_dir()
 
 
 def test_opml_lists_every_topic_feed(store: EventStore, config: FeedsConfig) -> None:

@@ -5,7 +5,12 @@ a runner never rebuilds a view back once another process rebuilt it with its own
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,8 +26,11 @@ from store import (
     catch_up_or_stale,
     view_table,
 )
+from store.errors import StoreError
 from store.faults import list_faults
 from store.fingerprints import digest
+from store.leases import Leases
+from store.rebuild import REPLAY_LEASE, REPLAY_TTL
 from store.schema import projection_checkpoints
 
 
@@ -185,13 +193,16 @@ def test_a_view_built_before_fingerprints_were_kept_counts_as_built_otherwise(
     ProjectionRunner(store, [Scaled(2)]).catch_up()
     with store.engine.begin() as conn:  # what the migration leaves in an older store's row
         conn.execute(update(projection_checkpoints).values(fingerprint=None))
+    # Then the upgraded code, in a process of its own.
+    upgraded = EventStore.open(store.engine.url.render_as_string(hide_password=False))
 
     with pytest.raises(ViewOutdatedError):
-        ProjectionRunner(store, [Scaled(2)]).catch_up()
-    runner = ProjectionRunner(store, [Scaled(2)])
+        ProjectionRunner(upgraded, [Scaled(2)]).catch_up()
+    runner = ProjectionRunner(upgraded, [Scaled(2)])
     runner.catch_up(rebuild=True)
     assert runner.checkpoint("scaled").fingerprint == digest(Scaled(2))
     assert [value for _, _, value in _view(runner)] == [2, 4, 6]
+    upgraded.close()
 
 
 def test_a_command_that_only_shows_a_view_built_otherwise_shows_it_as_it_stands(
@@ -208,3 +219,62 @@ def test_a_command_that_only_shows_a_view_built_otherwise_shows_it_as_it_stands(
     assert "view 'scaled' was built with other rules" in caplog.text
     assert "shown as they stand, 2 events behind the log" in caplog.text
     assert [value for _, _, value in _view(shown)] == [2, 4, 6]
+
+
+def test_a_process_that_worked_on_a_view_does_not_rebuild_it_back_with_a_new_runner(
+    store: EventStore,
+) -> None:
+    """`serve --refresh` builds a runner per refresh: as a per-runner memory, each was a
+    first look, and it took turns with a worker of other rules every few seconds."""
+    _append(store, range(1, 4))
+    ProjectionRunner(store, [Scaled(2)]).catch_up(rebuild=True)  # this process's first
+    ProjectionRunner(store, [Scaled(5)]).catch_up(rebuild=True)  # a newer configuration
+    _append(store, range(4, 6))
+
+    with pytest.raises(ViewOutdatedError, match="rebuilt by another process"):
+        ProjectionRunner(store, [Scaled(2)]).catch_up(rebuild=True)  # the next refresh
+    assert [value for _, _, value in _view(ProjectionRunner(store, [Scaled(5)]))] == [
+        5 * n for n in range(1, 4)
+    ]
+
+
+def _replay_claim(store: EventStore, pid: int, *, renewed_ago: timedelta) -> None:
+    """The claim a replay of process `pid` of this host holds (store/rebuild.py), last
+    renewed `renewed_ago`."""
+    owner = f"{socket.gethostname()}:{pid}:0badc0de"
+    before = Leases(store.engine, owner="test", ttl=REPLAY_TTL)
+    if (claim := before.find(REPLAY_LEASE + "scaled")) is not None:
+        before.free_owner(claim.owner)  # the test's claim before this one
+    start = datetime.now(UTC) - renewed_ago
+    leases = Leases(store.engine, owner=owner, ttl=REPLAY_TTL, clock=lambda: start)
+    assert leases.acquire(REPLAY_LEASE + "scaled")
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout)
+
+
+def test_the_claim_of_a_replay_killed_on_this_host_is_freed_once_it_missed_a_renewal(
+    store: EventStore,
+) -> None:
+    """A rebuild killed mid-way (the worker's start-up, OOM) held its claim for its whole
+    ten minutes: every later rebuild, and so every publish, was refused meanwhile."""
+    _append(store, range(1, 4))
+    runner = ProjectionRunner(store, [Scaled(2)])
+    runner.catch_up()
+    dead = _dead_pid()
+    _replay_claim(store, dead, renewed_ago=timedelta(seconds=5))  # just renewed: waited out
+    with pytest.raises(StoreError, match="another replay of projection 'scaled' is running"):
+        runner.replay("scaled")
+    _replay_claim(store, os.getpid(), renewed_ago=timedelta(minutes=3))  # alive here: kept
+    with pytest.raises(StoreError, match="another replay"):
+        runner.replay("scaled")
+    _replay_claim(store, dead, renewed_ago=timedelta(minutes=3))  # dead and late: freed
+    [result] = runner.replay("scaled")
+    assert result.generation == 2
