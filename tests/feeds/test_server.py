@@ -258,7 +258,9 @@ def test_the_opml_and_index_move_their_last_modified_forward_when_a_topic_goes(
         os.utime(path, (now - 3600, now - 3600))
     os.utime(config.output_dir / "feeds/quiet.atom", (now - 600, now - 600))
     first = {path: get(more, path) for path in ("/feeds.opml", "/")}
-    report = publish_all(ProjectionRunner(store, build_projections(config)), config)
+    fewer = ProjectionRunner(store, build_projections(config))
+    fewer.catch_up(rebuild=True)  # as `publish` does: the topics view is of other topics
+    report = publish_all(fewer, config)
     assert "feeds/quiet.atom" in report.removed
     for path, before in first.items():
         again = get(config, path, before.headers["last-modified"])
