@@ -230,19 +230,24 @@ def _languages(stored: str) -> tuple[str, ...]:
 def pages_of_changed_stories(
     conn: Connection, topics: Tables, stories: Tables, size: int, since: int
 ) -> dict[str, set[int]]:
-    """Per topic, its pages of `size` entries that hold an article of a story changed after
-    position `since` (a member or sighting added, a revision, a merge). An archive page
-    shows its entries' stories ("also reported by"), which the topic's own page stamps do
-    not follow: a copy joining an archived story left its page as it was, unlike a
-    replay's (tests/feeds/test_story_pages_published.py)."""
-    entries, members, rows = topics["topic_entries"], stories["story_members"], stories["stories"]
-    changed = select(rows.c.story_id).where(rows.c.last_position > since)
-    query = (
-        select(entries.c.topic_id, entries.c.seq)
-        .select_from(entries.join(members, members.c.article_id == entries.c.article_id))
-        .where(members.c.story_id.in_(changed))
+    """Per topic, its pages of `size` entries that hold the lead entry of a story changed
+    after position `since` (a member or sighting joined, a revision). The lead's entry
+    lists the story's other reports, which the topic's own page stamps do not follow: a
+    copy joining an archived story left its page as it was, unlike a replay's
+    (tests/feeds/test_story_pages_published.py). Only the lead's page: its copies' entries
+    show nothing of the story, and a wire story's copies fill thousands of pages."""
+    rows, members, entries = stories["stories"], stories["story_members"], topics["topic_entries"]
+    changed = list(
+        conn.execute(select(rows.c.story_id).where(rows.c.last_position > since)).scalars()
     )
     found: dict[str, set[int]] = {}
-    for topic_id, seq in conn.execute(query):
-        found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
+    for start in range(0, len(changed), 5000):  # PostgreSQL takes 65,535 parameters at most
+        query = (
+            select(entries.c.topic_id, func.min(entries.c.seq))
+            .join(members, members.c.article_id == entries.c.article_id)
+            .where(members.c.story_id.in_(changed[start : start + 5000]))
+            .group_by(entries.c.topic_id, members.c.story_id)
+        )
+        for topic_id, seq in conn.execute(query):
+            found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
     return found
