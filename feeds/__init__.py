@@ -8,6 +8,7 @@ from feeds.classify import ArticleText
 from feeds.config import FeedsConfig, parse_config, usable_base_url
 from feeds.errors import FeedsError
 from feeds.explain import explain as explain_article
+from feeds.figure_rows import FigureRow
 from feeds.files import page_folder
 from feeds.listing import ArticleListing, listings
 from feeds.projections import STORIES, TOPICS, build_projections
@@ -15,7 +16,7 @@ from feeds.publisher import PublishReport, publish_all
 from feeds.server import MAX_CONNECTIONS, create_app, make_server
 from feeds.story_views import Member, Story
 from feeds.story_views import stories as list_stories
-from feeds.views import FigureRow, all_figures
+from feeds.views import all_figures
 
 __all__ = [
     "MAX_CONNECTIONS",

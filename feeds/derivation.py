@@ -16,6 +16,7 @@ import hashlib
 import re
 import sys
 import unicodedata
+from importlib import metadata
 from pathlib import Path
 
 #: Where the projections start (feeds/projections.py imports the stories projection).
@@ -24,6 +25,9 @@ PROJECTIONS = "feeds/projections.py"
 PACKAGES = ("feeds", "newsfacts")
 #: Data read by the derivation (the shipped topics; their rules are in the fingerprint too).
 DATA = ("feeds/topics.toml",)
+#: Libraries whose output is part of the rows: CLDR's country names (babel) name the sides
+#: of meetings, dateutil reads their dates, numpy hashes the shingles.
+LIBRARIES = ("babel", "python-dateutil", "numpy")
 
 _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)|import[ \t]+([^\n#]+))",
@@ -37,12 +41,14 @@ def deriving_code() -> str:
 
 
 def code_of_views(root: Path) -> str:
-    """The digest of the files under `root` that the projections are derived by, and of
-    the Python they run on: its Unicode tables decide NFC, case and letters, and its
-    regular expressions every extractor."""
+    """The digest of the files under `root` that the projections are derived by, of the
+    Python they run on (its Unicode tables decide NFC, case and letters, its regular
+    expressions every extractor) and of the libraries whose output they keep."""
     digest = hashlib.sha256()
     python = ".".join(map(str, sys.version_info[:2]))
     digest.update(f"python={python} unicode={unicodedata.unidata_version}\0".encode())
+    for library in LIBRARIES:
+        digest.update(f"{library}={metadata.version(library)}\0".encode())
     for path in sorted(derived_by(root)) + sorted(root / name for name in DATA):
         digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
         digest.update(path.read_bytes())

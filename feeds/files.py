@@ -184,21 +184,15 @@ def rendering_code() -> str:
     return code_digest(root, _RENDERING_PACKAGES, _RENDERING_LIBRARIES)
 
 
-def code_digest(
-    root: Path,
-    packages: Sequence[str],
-    libraries: Sequence[str],
-    *,
-    suffixes: Sequence[str] = (".py", ".html", ".toml"),
-) -> str:
-    """The code, templates and shipped topics of `packages` under `root` (the files with
-    `suffixes`), and the installed versions of `libraries`, as one short digest."""
+def code_digest(root: Path, packages: Sequence[str], libraries: Sequence[str]) -> str:
+    """The code, templates and shipped topics of `packages` under `root`, and the
+    installed versions of `libraries`, as one short digest."""
     digest = hashlib.sha256()
     for library in libraries:  # their output is part of the bytes too
         digest.update(f"{library}={metadata.version(library)}\0".encode())
     for package in packages:
         for path in sorted((root / package).rglob("*")):
-            if path.suffix in suffixes and path.is_file():
+            if path.suffix in (".py", ".html", ".toml") and path.is_file():
                 digest.update(f"{package}/{path.relative_to(root / package).as_posix()}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, Table, select
 
 from feeds.diffs import word_diff
-from feeds.views import FigureRow, _figure_row
+from feeds.figure_rows import FigureRow, figure_row
 from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, CONTENT_TYPES
 from newsfacts import normalise_timestamp as _iso
 from store import RecordedEvent
@@ -260,6 +260,6 @@ def _page(
         topics=tuple(
             Membership(t.topic_id, t.score, tuple(json.loads(t.explanation))) for t in topics
         ),
-        figures=tuple(_figure_row(f) for f in figures),
+        figures=tuple(figure_row(f) for f in figures),
         meetings=tuple(json.loads(row._mapping.get("meetings") or "[]")),
     )

@@ -126,12 +126,12 @@ def _publish(
             article_pages = (article_pages[0] + files, article_pages[1] + n)
             gone_stories = remove_gone_story_pages(conn, stories, out)
         # Archive pages whose stories changed: their own stamps do not follow stories.
-        grown: dict[str, set[int]] | None = {}
+        grown: dict[str, set[int]] | None = {}  # None: every page (no full publish yet)
         if archives and stories is not None:
-            size, since = config.entries_per_feed, story_since
             grown = None
-            if since is not None:
-                grown = pages_of_changed_stories(conn, tables, stories, size, since)
+            if story_since is not None:
+                size = config.entries_per_feed
+                grown = pages_of_changed_stories(conn, tables, stories, size, story_since)
         views = _Views(conn, tables, stories, grown)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)

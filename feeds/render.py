@@ -15,9 +15,10 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from feeds.countries import display_name
+from feeds.figure_rows import FigureRow
 from feeds.links import public_url
 from feeds.topics import Topic
-from feeds.views import EntryRow, FigureRow
+from feeds.views import EntryRow
 from newsfacts import parse_timestamp
 from newsfacts.times import DEFAULT_TIMEZONE
 from newsfacts.xml_chars import xml_safe, xml_safe_optional

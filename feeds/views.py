@@ -8,24 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, select
 
+from feeds.figure_rows import FigureRow, figure_row
 from feeds.story_views import StoryEntry, story_entries
 
 Tables = Mapping[str, Table]
-
-
-@dataclass(frozen=True, slots=True)
-class FigureRow:
-    article_id: str
-    kind: str
-    value: str
-    unit: str
-    text: str
-    sentence: str
-    direction: str | None = None
-    measure: str = "unspecified"
-    economic: bool = True
-    period: str | None = None
-    inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +210,7 @@ def _figures(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, li
     if ids:
         query = select(table).where(table.c.article_id.in_(ids)).order_by(table.c.ordinal)
         for r in conn.execute(query):
-            found.setdefault(r.article_id, []).append(_figure_row(r))
+            found.setdefault(r.article_id, []).append(figure_row(r))
     return found
 
 
@@ -244,23 +230,7 @@ def all_figures(conn: Connection, table: Table, *, batch: int = 2000) -> Iterato
         ).limit(batch)
         rows = conn.execute(query).all()
         for r in rows:
-            yield _figure_row(r)
+            yield figure_row(r)
         if len(rows) < batch:
             return
         last = (rows[-1].position, rows[-1].article_id, rows[-1].ordinal)
-
-
-def _figure_row(r: Row[Any]) -> FigureRow:
-    return FigureRow(
-        article_id=r.article_id,
-        kind=r.kind,
-        value=r.value,
-        unit=r.unit,
-        text=r.text,
-        sentence=r.sentence,
-        direction=r.direction,
-        measure=r.measure,
-        economic=bool(r.economic),
-        period=r.period,
-        inferred=bool(r.inferred),
-    )

@@ -8,12 +8,13 @@ built with (`Projection.fingerprint`), and a runner extends only views built wit
 
 A runner that finds a view built otherwise when it first looks at it, and may rebuild
 (`catch_up(rebuild=True)`: the worker and `publish`), replays it: its configuration is the
-newer one, it was just started or reloaded. Once this process has worked on a view with
-these settings, a change of fingerprint means another process rebuilt it with its own
+newer one, it was just started or reloaded. Once this process has last extended a view
+with these settings, a change of fingerprint means another process rebuilt it with its own
 (another replica, a `replay` with other rules): rebuilding it back would have the two take
 turns, so it refuses instead, and says to reload it. That memory is the process's, per
-store object, not the runner's: `serve --refresh` builds a runner per refresh, and took
-turns with a worker of other rules every few seconds (an attack found it).
+store object, not the runner's (`serve --refresh` builds a runner per refresh, and took
+turns with a worker of other rules every few seconds), and holds the last settings only:
+a worker reloaded back to its earlier rules rebuilds the view again.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ def digest(projection: Projection) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:32] if text else None
 
 
-#: Per store object: the (view, digest) pairs this process has extended views with.
-_SETTLED: weakref.WeakKeyDictionary[object, set[tuple[str, str | None]]] = (
-    weakref.WeakKeyDictionary()
-)
+#: Per store object: the digest this process last extended each view with.
+_LAST: weakref.WeakKeyDictionary[object, dict[str, str | None]] = weakref.WeakKeyDictionary()
 
 
 class Fingerprints:
@@ -44,7 +43,7 @@ class Fingerprints:
 
     def __init__(self, projections: Iterable[Projection], store: object) -> None:
         self.own = {p.name: digest(p) for p in projections}
-        self._settled = _SETTLED.setdefault(store, set())
+        self._last = _LAST.setdefault(store, {})
 
     def outdated(self, name: str, stored: str | None) -> bool:
         """Whether a view of `name` built with `stored` differs from this runner's (NULL,
@@ -53,12 +52,12 @@ class Fingerprints:
         return own is not None and stored != own
 
     def may_rebuild(self, name: str) -> bool:
-        return (name, self.own[name]) not in self._settled
+        return self._last.get(name, "") != self.own[name]
 
     def check(self, name: str, stored: str | None) -> None:
         if self.outdated(name, stored):
             raise outdated_error(name, settled=not self.may_rebuild(name))
-        self._settled.add((name, self.own[name]))
+        self._last[name] = self.own[name]
 
 
 def outdated_error(name: str, *, settled: bool) -> ViewOutdatedError:

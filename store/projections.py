@@ -198,7 +198,6 @@ class ProjectionRunner:
         """Apply a prepared batch and move the checkpoint to its end; if that is not
         possible as it is (its preparing failed, another runner moved the checkpoint, the
         batch has a fault), apply its `events` (read here if not given) as `_apply_batch`."""
-        name = projection.name
         if prepared is not FAILED:
             try:
                 planned = self._plan(projection, part, prepared)
@@ -206,8 +205,8 @@ class ProjectionRunner:
                     generation, plan = planned
                     with write_transaction(self.store.engine, append_lock=False) as conn:
                         row = locked_checkpoint(conn, projection)
-                        moved = (row.position, row.generation) != (part.after, generation)
-                        if not moved and not self.fingerprints.outdated(name, row.fingerprint):
+                        # (A rebuild with other rules is a new generation too.)
+                        if (row.position, row.generation) == (part.after, generation):
                             tables = projection.tables(generation)
                             projection.apply_prepared(conn, tables, plan)
                             conn.execute(
@@ -256,7 +255,7 @@ class ProjectionRunner:
         for event in events:
             try:
                 applied += self._apply_together(projection, [event], event.position)
-            except StoreUnavailableError:
+            except (StoreUnavailableError, ViewOutdatedError):  # no fault of the event's
                 raise
             except Exception as exc:
                 skip_event(self.store.engine, projection.name, event, exc)

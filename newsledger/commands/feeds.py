@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import click
@@ -13,7 +14,7 @@ from newsledger.app import App
 from newsledger.commands import check_listen, check_port, check_seconds
 from newsledger.logs import configure_logging
 from newsledger.publishing import catch_up_and_publish
-from store import ProjectionRunner, catch_up_or_stale
+from store import ProjectionRunner, ViewOutdatedError, catch_up_or_stale
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,22 @@ def _runner(app: App) -> ProjectionRunner:
 
 
 def _catch_up_and_publish(app: App) -> PublishReport:
-    return catch_up_and_publish(_runner(app), app.feeds_config).report
+    """As the worker publishes; but a view built with other rules is rebuilt here only when
+    no worker runs: running workers keep the views with their own configuration, and would
+    refuse views this file rebuilt (store/fingerprints.py) until reloaded with it."""
+    from newsledger.worker.sharing import MEMBER_LEASE, live_replicas
+
+    live = live_replicas(app.store.lease_rows(prefix=MEMBER_LEASE), now=datetime.now(UTC))
+    try:
+        return catch_up_and_publish(_runner(app), app.feeds_config, rebuild=not live).report
+    except ViewOutdatedError as exc:
+        if not live:
+            raise
+        raise click.ClickException(
+            f"{exc}; not rebuilt here: worker replicas are running ({', '.join(live)}) and"
+            " keep the views with their own configuration: reload them (SIGHUP) with this"
+            " file, or run this command with theirs"
+        ) from exc
 
 
 def _number(value: str) -> int | float:

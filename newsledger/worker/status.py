@@ -43,8 +43,9 @@ class ProjectionState:
     position: int
     generation: int
     lag: int
-    #: Built with other rules, thresholds or code than this configuration's: the worker
-    #: or `publish` rebuilds it, `replay` does (store/fingerprints.py).
+    #: Built with other rules, thresholds or code than this configuration's: a worker
+    #: starting with this configuration, `publish` or `replay` rebuilds it
+    #: (store/fingerprints.py).
     outdated: bool = False
 
 

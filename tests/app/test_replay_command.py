@@ -206,3 +206,29 @@ def test_replaying_one_view_does_not_publish_another_built_with_other_rules(
     assert published_files(config.parent / "public") == before
     _run(config, "publish")  # rebuilds the topics view, then publishes both
     assert "feeds/training.atom" in published_files(config.parent / "public")
+
+
+def test_publish_leaves_views_of_other_rules_to_the_running_workers_that_keep_them(
+    tmp_path: Path,
+) -> None:
+    """`publish` run with another file than the running worker's rebuilt the views with
+    it: the worker then refused them until reloaded, and its reload rebuilt them back."""
+    from datetime import timedelta
+
+    config = _site(tmp_path, "site")
+    _run(config, "fetch")
+    _run(config, "publish")
+    before = published_files(config.parent / "public")
+    store = EventStore.open(f"sqlite:///{config.parent}/store.db")
+    store.leases(owner="vm-7", ttl=timedelta(minutes=1)).acquire("worker:vm-7")
+    store.close()
+    config.write_text(BASE_CONFIG + TRAINING_TOPIC, encoding="utf-8")
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "publish"], env={"DATABASE_URL": "", "NEWSLEDGER_CONFIG": ""}
+    )
+
+    assert result.exit_code == 1
+    assert "not rebuilt here: worker replicas are running (vm-7)" in result.output
+    assert "reload them (SIGHUP) with this file" in result.output
+    assert published_files(config.parent / "public") == before

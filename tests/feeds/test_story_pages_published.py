@@ -65,6 +65,18 @@ def _publish(store: EventStore, config: FeedsConfig) -> ProjectionRunner:
     return runner
 
 
+def _assert_a_replay_publishes_the_same(
+    runner: ProjectionRunner, config: FeedsConfig, tmp_path: Path
+) -> None:
+    """The same log replayed and published afresh: the same bytes, file for file."""
+    runner.replay()
+    fresh = replace(config, output_dir=tmp_path / "fresh")
+    publish_all(runner, fresh)
+    incremental, rebuilt = published_files(config.output_dir), published_files(fresh.output_dir)
+    assert sorted(incremental) == sorted(rebuilt)
+    assert [rel for rel in rebuilt if incremental[rel] != rebuilt[rel]] == []
+
+
 def test_pages_published_as_the_log_grows_are_the_pages_a_replay_builds(
     store: EventStore, config: FeedsConfig, tmp_path: Path
 ) -> None:
@@ -86,13 +98,7 @@ def test_pages_published_as_the_log_grows_are_the_pages_a_replay_builds(
     runner = _publish(store, config)
     assert b"laodong" not in page.read_bytes()
     assert f"https://other.example.la/{first.key}" not in _also(config, first.key)
-    # The same log replayed and published afresh: the same bytes, file for file.
-    runner.replay()
-    fresh = replace(config, output_dir=tmp_path / "fresh")
-    publish_all(runner, fresh)
-    incremental, rebuilt = published_files(config.output_dir), published_files(fresh.output_dir)
-    assert sorted(incremental) == sorted(rebuilt)
-    assert [rel for rel in rebuilt if incremental[rel] != rebuilt[rel]] == []
+    _assert_a_replay_publishes_the_same(runner, config, tmp_path)
 
 
 def test_a_publish_between_the_views_commits_still_writes_the_story_page(
@@ -145,9 +151,4 @@ def test_an_archive_page_is_republished_when_a_story_on_it_grows(
     _sight(store, "copy", "nhandan", 9)  # the archived story grows
     runner = _publish(store, small)
     assert b"nhandan" in archive.read_bytes()
-    runner.replay()
-    fresh = replace(small, output_dir=tmp_path / "fresh")
-    publish_all(runner, fresh)
-    incremental, rebuilt = published_files(small.output_dir), published_files(fresh.output_dir)
-    assert sorted(incremental) == sorted(rebuilt)
-    assert [rel for rel in rebuilt if incremental[rel] != rebuilt[rel]] == []
+    _assert_a_replay_publishes_the_same(runner, small, tmp_path)

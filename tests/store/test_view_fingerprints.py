@@ -9,7 +9,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,6 +90,15 @@ def _view(runner: ProjectionRunner) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(select(table).order_by(table.c.position))]
 
 
+@pytest.fixture
+def elsewhere(store: EventStore) -> Iterator[EventStore]:
+    """The same store opened by another process: what this process remembers of the
+    views it extended is not shared with it."""
+    other = EventStore.open(store.engine.url.render_as_string(hide_password=False))
+    yield other
+    other.close()
+
+
 def _built_alone(store: EventStore, factor: int) -> list[tuple[Any, ...]]:
     """The view a runner with `factor` alone builds from the whole log (a replay)."""
     runner = ProjectionRunner(store, [Scaled(factor)], batch_size=3)
@@ -143,12 +152,12 @@ def test_a_runner_allowed_to_rebuild_replays_the_view_into_the_one_its_settings_
 
 
 def test_a_runner_never_rebuilds_back_a_view_another_process_rebuilt_with_its_own_rules(
-    store: EventStore,
+    store: EventStore, elsewhere: EventStore
 ) -> None:
     _append(store, range(1, 4))
     old = ProjectionRunner(store, [Scaled(2)], batch_size=3)
     old.catch_up(rebuild=True)  # a worker with the old rules, working on the view
-    new = ProjectionRunner(store, [Scaled(5)], batch_size=3)
+    new = ProjectionRunner(elsewhere, [Scaled(5)], batch_size=3)
     new.catch_up(rebuild=True)  # a worker started with new rules: rebuilds it
     _append(store, range(4, 6))
 
@@ -161,7 +170,7 @@ def test_a_runner_never_rebuilds_back_a_view_another_process_rebuilt_with_its_ow
 
 
 def test_a_batch_planned_before_another_process_rebuilt_the_view_is_not_written_into_it(
-    store: EventStore,
+    store: EventStore, elsewhere: EventStore
 ) -> None:
     _append(store, range(1, 4))
     rebuilt = False
@@ -170,7 +179,7 @@ def test_a_batch_planned_before_another_process_rebuilt_the_view_is_not_written_
         nonlocal rebuilt
         if not rebuilt:  # between this runner's check and its write transaction
             rebuilt = True
-            ProjectionRunner(store, [Scaled(7)], batch_size=3).catch_up(rebuild=True)
+            ProjectionRunner(elsewhere, [Scaled(7)], batch_size=3).catch_up(rebuild=True)
 
     runner = ProjectionRunner(store, [Scaled(2, on_plan=rebuild_meanwhile)], batch_size=3)
     runner.checkpoint("scaled")
@@ -193,7 +202,6 @@ def test_a_view_built_before_fingerprints_were_kept_counts_as_built_otherwise(
     ProjectionRunner(store, [Scaled(2)]).catch_up()
     with store.engine.begin() as conn:  # what the migration leaves in an older store's row
         conn.execute(update(projection_checkpoints).values(fingerprint=None))
-    # Then the upgraded code, in a process of its own.
     upgraded = EventStore.open(store.engine.url.render_as_string(hide_password=False))
 
     with pytest.raises(ViewOutdatedError):
@@ -202,7 +210,7 @@ def test_a_view_built_before_fingerprints_were_kept_counts_as_built_otherwise(
     runner.catch_up(rebuild=True)
     assert runner.checkpoint("scaled").fingerprint == digest(Scaled(2))
     assert [value for _, _, value in _view(runner)] == [2, 4, 6]
-    upgraded.close()
+    upgraded.close()  # (the upgraded code, in a process of its own)
 
 
 def test_a_command_that_only_shows_a_view_built_otherwise_shows_it_as_it_stands(
@@ -222,13 +230,13 @@ def test_a_command_that_only_shows_a_view_built_otherwise_shows_it_as_it_stands(
 
 
 def test_a_process_that_worked_on_a_view_does_not_rebuild_it_back_with_a_new_runner(
-    store: EventStore,
+    store: EventStore, elsewhere: EventStore
 ) -> None:
     """`serve --refresh` builds a runner per refresh: as a per-runner memory, each was a
     first look, and it took turns with a worker of other rules every few seconds."""
     _append(store, range(1, 4))
     ProjectionRunner(store, [Scaled(2)]).catch_up(rebuild=True)  # this process's first
-    ProjectionRunner(store, [Scaled(5)]).catch_up(rebuild=True)  # a newer configuration
+    ProjectionRunner(elsewhere, [Scaled(5)]).catch_up(rebuild=True)  # a worker, newer rules
     _append(store, range(4, 6))
 
     with pytest.raises(ViewOutdatedError, match="rebuilt by another process"):
@@ -236,6 +244,18 @@ def test_a_process_that_worked_on_a_view_does_not_rebuild_it_back_with_a_new_run
     assert [value for _, _, value in _view(ProjectionRunner(store, [Scaled(5)]))] == [
         5 * n for n in range(1, 4)
     ]
+
+
+def test_a_process_reloaded_back_to_its_earlier_settings_rebuilds_the_view_again(
+    store: EventStore,
+) -> None:
+    """Rules R1, a reload to R2, a reload back to R1, in one worker process: remembering
+    every setting it had used refused R1 for good, as if another process held the view."""
+    _append(store, range(1, 4))
+    for factor in (2, 3, 2):
+        runner = ProjectionRunner(store, [Scaled(factor)])
+        runner.catch_up(rebuild=True)
+        assert [value for _, _, value in _view(runner)] == [factor * n for n in range(1, 4)]
 
 
 def _replay_claim(store: EventStore, pid: int, *, renewed_ago: timedelta) -> None:
