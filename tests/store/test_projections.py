@@ -208,15 +208,17 @@ def test_the_replay_claim_is_renewed_while_a_replay_outlasts_it(
 
     import store.rebuild as rebuild
 
-    monkeypatch.setattr(rebuild, "REPLAY_TTL", timedelta(seconds=0.4))
-    monkeypatch.setattr(rebuild, "RENEW", 0.05)
+    # Renewed ten times a life: a loaded CI machine left a 0.05 s renewal of a 0.4 s claim
+    # unrun for its whole life once (the suite beside it), and the claim ran out.
+    monkeypatch.setattr(rebuild, "REPLAY_TTL", timedelta(seconds=1.0))
+    monkeypatch.setattr(rebuild, "RENEW", 0.1)
     _fill(store, 10)
     runner = ProjectionRunner(store, [StreamCounts()], batch_size=5)
     refused: list[str] = []
 
     def progress(done: int, total: int) -> None:
         if not refused:
-            time.sleep(1.0)  # a slow step: two and a half times the claim's life
+            time.sleep(2.5)  # a slow step: two and a half times the claim's life
             with pytest.raises(StoreError, match="another replay"):
                 ProjectionRunner(store, [StreamCounts()], batch_size=5).replay()
             refused.append("once")
