@@ -64,8 +64,7 @@ def derived_by(root: Path) -> set[Path]:
         if path in found:
             continue
         found.add(path)
-        for module in _imported(path.read_text(encoding="utf-8"), root):
-            todo.append(module)
+        todo.extend(_imported(path.read_text(encoding="utf-8"), root))
     return found
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select
 
 Tables = Mapping[str, Table]
 
@@ -185,22 +185,16 @@ def story_entries(
     if not grouped:
         return {}
     wanted = sorted({story for story, _ in grouped.values()})
-    # Each story's earliest entry in the topic (`seq` is unique in a topic), counted by the
-    # database: a story of a thousand copies is one row here, not a thousand.
+    # Each story's earliest entry in the topic (`seq` is unique in a topic).
     first = {} if first_seqs is None else first_seqs
     missing = [story for story in wanted if story not in first]
     if len(first) + len(missing) > FIRST_SEQS_KEPT:
         first.clear()  # memory stays bounded; a story met again is looked up again
         missing = wanted
     if missing:
-        counted = dict(
-            conn.execute(
-                select(m.c.story_id, func.min(e.c.seq))
-                .join(e, e.c.article_id == m.c.article_id)
-                .where(e.c.topic_id == topic_id, m.c.story_id.in_(missing))
-                .group_by(m.c.story_id)
-            ).all()
-        )
+        earliest = _first_entries(topic_tables, story_tables, missing)
+        in_topic = earliest.where(e.c.topic_id == topic_id)
+        counted = {story_id: seq for _, story_id, seq in conn.execute(in_topic)}
         first.update((story, counted.get(story)) for story in missing)
     leads = {a for a, (story, _) in grouped.items() if first[story] in (None, seqs[a])}
     full = {
@@ -236,18 +230,26 @@ def pages_of_changed_stories(
     copy joining an archived story left its page as it was, unlike a replay's
     (tests/feeds/test_story_pages_published.py). Only the lead's page: its copies' entries
     show nothing of the story, and a wire story's copies fill thousands of pages."""
-    rows, members, entries = stories["stories"], stories["story_members"], topics["topic_entries"]
+    rows = stories["stories"]
     changed = list(
         conn.execute(select(rows.c.story_id).where(rows.c.last_position > since)).scalars()
     )
     found: dict[str, set[int]] = {}
     for start in range(0, len(changed), 5000):  # PostgreSQL takes 65,535 parameters at most
-        query = (
-            select(entries.c.topic_id, func.min(entries.c.seq))
-            .join(members, members.c.article_id == entries.c.article_id)
-            .where(members.c.story_id.in_(changed[start : start + 5000]))
-            .group_by(entries.c.topic_id, members.c.story_id)
-        )
-        for topic_id, seq in conn.execute(query):
+        query = _first_entries(topics, stories, changed[start : start + 5000])
+        for topic_id, _, seq in conn.execute(query):
             found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
     return found
+
+
+def _first_entries(topics: Tables, stories: Tables, story_ids: list[str]) -> Select[str, str, int]:
+    """(topic, story, seq) of each story's earliest entry in each topic: its lead there,
+    the one entry that shows the story (`story_entries`); counted by the database, so a
+    story of a thousand copies is one row per topic."""
+    m, e = stories["story_members"], topics["topic_entries"]
+    return (
+        select(e.c.topic_id, m.c.story_id, func.min(e.c.seq))
+        .join(e, e.c.article_id == m.c.article_id)
+        .where(m.c.story_id.in_(story_ids))
+        .group_by(e.c.topic_id, m.c.story_id)
+    )

@@ -87,8 +87,9 @@ class ProjectionRunner:
         Projections at the same checkpoint read the log together: each batch is read and
         decoded once for all of them (a follower's usual case, every view one poll
         behind: the topics and stories views each read and decoded every new event).
-        A view built with other settings is replayed first with `rebuild` (when this
-        runner first sees it: store/fingerprints.py), else refused (`ViewOutdatedError`)."""
+        A view built with other settings is replayed first with `rebuild` (unless this
+        process last extended it with these settings: store/fingerprints.py), else refused
+        (`ViewOutdatedError`)."""
         selected = self._select(name)
         head = self.store.head()
         applied: dict[str, int] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import click
@@ -28,9 +27,9 @@ def _catch_up_and_publish(app: App) -> PublishReport:
     """As the worker publishes; but a view built with other rules is rebuilt here only when
     no worker runs: running workers keep the views with their own configuration, and would
     refuse views this file rebuilt (store/fingerprints.py) until reloaded with it."""
-    from newsledger.worker.sharing import MEMBER_LEASE, live_replicas
+    from newsledger.worker.sharing import running_workers
 
-    live = live_replicas(app.store.lease_rows(prefix=MEMBER_LEASE), now=datetime.now(UTC))
+    live = running_workers(app.store)
     try:
         return catch_up_and_publish(_runner(app), app.feeds_config, rebuild=not live).report
     except ViewOutdatedError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -93,9 +92,9 @@ def _warn_of_running_workers(app: App) -> None:
     """A running worker has its own configuration's rules: told of new rules (SIGHUP), it
     rebuilds the views itself; not told, it refuses to extend the views this replay builds
     with other rules than its own (store/fingerprints.py), and its feeds stand still."""
-    from newsledger.worker.sharing import MEMBER_LEASE, live_replicas
+    from newsledger.worker.sharing import running_workers
 
-    live = live_replicas(app.store.lease_rows(prefix=MEMBER_LEASE), now=datetime.now(UTC))
+    live = running_workers(app.store)
     if live:
         click.echo(
             f"Warning: worker replicas are running ({', '.join(live)}): if the topic rules"

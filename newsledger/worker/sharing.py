@@ -159,3 +159,9 @@ class SourceSharing:
 def live_replicas(leases: Iterable[Lease], *, now: datetime) -> tuple[str, ...]:
     """The owners of the membership leases among `leases` still held at `now`."""
     return tuple(sorted({lease.owner for lease in leases if lease.held_at(now)}))
+
+
+def running_workers(store: EventStore) -> tuple[str, ...]:
+    """The worker replicas running on `store` now: commands that rebuild views warn of them
+    or leave the views to them (they keep the views with their own configuration)."""
+    return live_replicas(store.lease_rows(prefix=MEMBER_LEASE), now=datetime.now(UTC))
