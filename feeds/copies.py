@@ -52,11 +52,32 @@ class Similarity:
 
 def similarity(a: Hashes, b: Hashes) -> Similarity:
     """Exact Jaccard and containment of two sorted distinct shingle-hash arrays."""
-    if len(a) == 0 or len(b) == 0:
-        return Similarity(0.0, 0.0, min(len(a), len(b)))
-    shared = len(np.intersect1d(a, b, assume_unique=True))
-    smaller = min(len(a), len(b))
-    return Similarity(shared / (len(a) + len(b) - shared), shared / smaller, smaller)
+    [found] = similarities(a, [b])
+    return found
+
+
+def similarities(a: Hashes, others: Sequence[Hashes]) -> list[Similarity]:
+    """`similarity(a, b)` for each b of `others`, in one pass: every hash of theirs is looked
+    up in `a` by binary search at once (an article's candidates are compared together;
+    one numpy pass per pair cost most of the grouping of articles sharing boilerplate)."""
+    if not others:
+        return []
+    sizes = [len(b) for b in others]
+    shared = [0] * len(others)
+    if len(a) and any(sizes):
+        every = np.concatenate(others)
+        at = np.minimum(np.searchsorted(a, every), len(a) - 1)
+        hits = np.concatenate(([0], np.cumsum(a[at] == every)))
+        ends = np.cumsum(sizes)
+        shared = (hits[ends] - hits[ends - sizes]).tolist()
+    return [_similarity(count, len(a), size) for count, size in zip(shared, sizes, strict=True)]
+
+
+def _similarity(shared: int, size_a: int, size_b: int) -> Similarity:
+    smaller = min(size_a, size_b)
+    if not smaller:
+        return Similarity(0.0, 0.0, smaller)
+    return Similarity(shared / (size_a + size_b - shared), shared / smaller, smaller)
 
 
 def band_keys_of(hashes: Hashes, settings: Settings) -> npt.NDArray[np.uint32]:

@@ -17,6 +17,7 @@ from feeds.copies import (
     Settings,
     Similarity,
     band_keys_of,
+    similarities,
     similarity,
 )
 from feeds.shingles import Hashes, distinct_hashes
@@ -30,6 +31,8 @@ MAX_CANDIDATES = 24
 BRIDGE_OVERLAP = 0.5
 #: Candidate shingle sets kept in memory (copies usually arrive close together).
 CACHE_SIZE = 2048
+#: Candidates ranked by Python's sort up to this many; numpy's costs more below it.
+_SORT_IN_PYTHON = 40
 _NO_KEYS = np.zeros(0, dtype=np.uint32)
 
 
@@ -114,9 +117,7 @@ class Grouper:
         # Those in memory now are held here too: the batch's own articles may push them out
         # of the cache before they are compared.
         wanted = []
-        for member in sorted(
-            {m for matches in found for m, _ in _ranked(matches)[:MAX_CANDIDATES]}
-        ):
+        for member in sorted({m for matches in found for m in _ranked(matches)}):
             cached = self._cache.get(member)
             if cached is None:
                 wanted.append(member)
@@ -182,19 +183,21 @@ class Grouper:
         stories: dict[int, tuple[tuple[float, float, int], int, Similarity]] = {}
         own: Hashes | None = None  # `hashes`, sorted and distinct, once a candidate needs it
         if len(hashes):
-            matches = self._matches(keys)
-            for candidate, _ in _ranked(matches)[:MAX_CANDIDATES]:
-                if avoid >= 0 and self._root(candidate) == avoid:
-                    continue
-                if own is None:
-                    own = distinct_hashes(hashes)
-                found = similarity(own, self._shingles(candidate, shingles_of))
-                if not found.is_copy(self.settings):
-                    continue
-                rank = (found.jaccard, found.containment, -candidate)
-                root = self._root(candidate)
-                if root not in stories or rank > stories[root][0]:
-                    stories[root] = (rank, candidate, found)
+            compared = [
+                candidate
+                for candidate in _ranked(self._matches(keys))
+                if avoid < 0 or self._root(candidate) != avoid
+            ]
+            if compared:
+                own = distinct_hashes(hashes)
+                theirs = [self._shingles(candidate, shingles_of) for candidate in compared]
+                for candidate, found in zip(compared, similarities(own, theirs), strict=True):
+                    if not found.is_copy(self.settings):
+                        continue
+                    rank = (found.jaccard, found.containment, -candidate)
+                    root = self._root(candidate)
+                    if root not in stories or rank > stories[root][0]:
+                        stories[root] = (rank, candidate, found)
             self._index.add(member, keys, merge=not self._expected)
         else:
             keys = _NO_KEYS
@@ -259,7 +262,15 @@ class Grouper:
             self._cache.popitem(last=False)
 
 
-def _ranked(matches: Counter[int]) -> list[tuple[int, int]]:
-    """Candidates, the most band agreements first, then the oldest: the order they are
-    compared in, which never depends on when they were found."""
-    return sorted(matches.items(), key=lambda item: (-item[1], item[0]))
+def _ranked(matches: Counter[int]) -> list[int]:
+    """The first MAX_CANDIDATES candidates, the most band agreements first, then the oldest:
+    the order they are compared in, which never depends on when they were found."""
+    if len(matches) <= _SORT_IN_PYTHON:
+        ranked = sorted(matches.items(), key=lambda item: (-item[1], item[0]))
+        return [member for member, _ in ranked[:MAX_CANDIDATES]]
+    # Hundreds of candidates (articles sharing boilerplate): ranked by numpy, the same order.
+    members = np.fromiter(matches.keys(), dtype=np.int64, count=len(matches))
+    agreements = np.fromiter(matches.values(), dtype=np.int64, count=len(matches))
+    first = np.lexsort((members, -agreements))[:MAX_CANDIDATES]
+    ranked_members: list[int] = members[first].tolist()
+    return ranked_members

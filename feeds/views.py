@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Table, select
+from sqlalchemy import Connection, Row, Select, Table, exists, func, select
 
 from feeds.figure_rows import FigureRow, figure_row
 from feeds.story_views import StoryEntry, story_entries
@@ -95,7 +95,15 @@ def entries(
         query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
     limit = newest
     while True:
-        rows = _newest(conn, query, e, a, limit, by_published=by_published)
+        if (
+            by_published
+            and seq_range is None
+            and limit
+            and _walk_dates(conn, tables, topic_id, limit)
+        ):
+            rows = _newest_dated_walk(conn, query, tables, topic_id, limit)
+        else:
+            rows = _newest(conn, query, e, a, limit, by_published=by_published)
         grouped = (
             story_entries(
                 conn, tables, stories, topic_id, {r.article_id: r.seq for r in rows}, leads
@@ -142,6 +150,35 @@ def _newest(
     if newest is not None:
         query = query.limit(newest)
     return list(conn.execute(query).all())
+
+
+def _walk_dates(conn: Connection, tables: Tables, topic_id: str, newest: int) -> bool:
+    """Whether a topic's `newest` latest-published entries are cheaper to find by walking
+    every article from the latest date down (about `newest` / its share of the articles
+    probed) than by sorting all of its entries (about its size): a large topic's index
+    column sorted 100,000 joined rows on every publish (0.26 s at 30,000 articles), a rare
+    topic's walk would pass almost every article. Both give the same rows."""
+    heads, a = tables["topic_heads"], tables["feed_articles"]
+    size = conn.scalar(select(heads.c.next_seq).where(heads.c.topic_id == topic_id)) or 1
+    articles = conn.scalar(select(func.max(a.c.position))) or 0  # >= the articles' count
+    return size * size > newest * articles
+
+
+def _newest_dated_walk(
+    conn: Connection, query: Select[Any], tables: Tables, topic_id: str, newest: int
+) -> list[Row[Any]]:
+    """`_newest(by_published=True)` for a large topic: the ids from the dated index's walk
+    (an article is taken if the topic holds it), then their rows."""
+    e, a = tables["topic_entries"], tables["feed_articles"]
+    held = exists().where(e.c.topic_id == topic_id, e.c.article_id == a.c.article_id)
+    order = (a.c.published.desc(), a.c.article_id.desc())
+    walk = select(a.c.article_id).where(a.c.published.is_not(None), held).order_by(*order)
+    ids = list(conn.scalars(walk.limit(newest)))
+    rows = list(conn.execute(query.where(a.c.article_id.in_(ids)).order_by(*order)).all())
+    if len(rows) < newest:
+        undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
+        rows += conn.execute(undated.limit(newest - len(rows))).all()
+    return rows
 
 
 def _entry_rows(

@@ -5,11 +5,14 @@ through the whole grouping (LSH candidates included)."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feeds.copies import Settings, similarity
-from feeds.neardup import Grouper
+from feeds.neardup import MAX_CANDIDATES, Grouper, _ranked
 from feeds.shingles import Hashes, shingles
 from tests.conftest import _missing
 from tests.feeds.copies import (
@@ -173,3 +176,20 @@ def test_a_fuller_copy_merges_the_stories_of_two_overlapping_parts_of_its_report
     stories = [grouper.add(d.key, hashes[d.key], hashes.__getitem__) for d in (head, tail, doc)]
     assert [j.story for j in stories[:2]] == ["head", "tail"]
     assert stories[2].story == "head" and stories[2].merged == ("tail",)
+
+
+@given(
+    st.integers(0, 300).flatmap(
+        lambda size: st.dictionaries(
+            st.integers(0, 5_000), st.integers(1, 6), min_size=size, max_size=size
+        )
+    )
+)
+def test_candidates_are_ranked_most_band_agreements_then_oldest_however_many_there_are(
+    agreements: dict[int, int],
+) -> None:
+    """Few candidates are ranked by Python's sort, hundreds (articles sharing boilerplate)
+    by numpy's: the same first MAX_CANDIDATES either way, ties to the oldest member."""
+    matches = Counter(agreements)
+    expected = sorted(matches, key=lambda member: (-matches[member], member))
+    assert _ranked(matches) == expected[:MAX_CANDIDATES]

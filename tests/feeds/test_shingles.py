@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.bands import KEY_MEMBERS, LOOKUP_ROWS, BandIndex
-from feeds.copies import Settings, band_keys_many, band_keys_of, similarity
+from feeds.copies import Settings, band_keys_many, band_keys_of, similarities, similarity
 from feeds.neardup import Grouper
 from feeds.shingles import (
     PASS_CHARS,
@@ -76,6 +76,28 @@ def test_similarity_is_the_exact_jaccard_and_containment_of_the_shingle_sets() -
     assert found.jaccard == len(shared) / len(set(a.tolist()) | set(b.tolist()))
     assert found.containment == 1.0 == len(shared) / len(b)
     assert similarity(a, np.zeros(0, dtype=np.uint64)).jaccard == 0.0
+
+
+_SETS = st.lists(st.integers(min_value=0, max_value=60), max_size=40).map(
+    lambda values: np.unique(np.array(values, dtype=np.uint64))
+)
+
+
+@given(_SETS, st.lists(_SETS, max_size=6))
+def test_an_articles_candidates_compared_together_give_each_pairs_exact_similarity(
+    own: Hashes, others: list[Hashes]
+) -> None:
+    """`similarities` (one pass over every candidate) against sets counted one by one,
+    empty sets on either side included."""
+    for found, other in zip(similarities(own, others), others, strict=True):
+        shared = len(set(own.tolist()) & set(other.tolist()))
+        smaller = min(len(own), len(other))
+        assert found.smaller == smaller
+        if smaller:
+            assert found.jaccard == shared / (len(own) + len(other) - shared)
+            assert found.containment == shared / smaller
+        else:
+            assert found.jaccard == found.containment == 0.0
 
 
 def test_signature_agreement_estimates_the_jaccard_similarity() -> None:

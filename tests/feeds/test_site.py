@@ -162,3 +162,49 @@ def test_pages_show_a_datelines_day_and_times_in_the_configured_zone(
 def test_an_unknown_display_zone_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[feeds\] timezone must be an IANA time zone"):
         parse_config({"feeds": {"timezone": "Asia/Hanoi_City"}}, file="f.toml", base_dir=tmp_path)
+
+
+def test_the_index_finds_the_same_newest_entries_by_walking_dates_or_by_sorting_the_topic(
+    store: EventStore, config: FeedsConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large topic's newest entries by publication are found by walking every article's
+    date down; a small one's by sorting its entries. Both must give the same entries, in the
+    same order: publication ties broken by article id, the undated after the dated."""
+    from feeds import views
+    from feeds.projections import TOPICS
+
+    hours = [3, 7, 7, 1, 9, 9, 9, 2, 5, 4, 8, 6]
+    trade = (
+        "Kim ngạch thương mại song phương năm 2024 đạt 476,8 triệu USD, tăng 12% so với năm 2023."
+    )
+    for i, hour in enumerate(hours):
+        text = trade if i % 3 == 0 else "Nội dung."
+        event = ingested(f"n{i}", title=f"Tin {i}", text=text, n=hour)
+        store.append(f"article-{article_uuid(f'n{i}')}", [event])
+    for i in range(3):  # undated: they follow the dated ones, newest entry first
+        event = ingested(f"u{i}", title=f"Không ngày {i}", text="Nội dung.", published=False)
+        store.append(f"article-{article_uuid(f'u{i}')}", [event])
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    tables = runner.tables(TOPICS)
+    with store.reading() as conn:
+        assert views._walk_dates(conn, tables, "all", 10)  # every article is in "all"
+        assert not views._walk_dates(conn, tables, "bilateral-meetings", 10)  # none is
+        found = {}
+        for walk in (True, False):
+            monkeypatch.setattr(views, "_walk_dates", lambda *_args, w=walk: w)
+            found[walk] = {
+                (topic, newest): [
+                    r.title
+                    for r in views.entries(conn, tables, topic, newest=newest, by_published=True)
+                ]
+                for topic in ("all", "economic-figures")
+                for newest in (1, 5, 12, 14, 20)
+            }
+    assert found[True] == found[False]
+    trading = sorted(range(0, len(hours), 3), key=lambda i: (hours[i], article_uuid(f"n{i}")))
+    assert found[True]["economic-figures", 20] == [f"Tin {i}" for i in reversed(trading)]
+    dated = sorted(range(len(hours)), key=lambda i: (hours[i], article_uuid(f"n{i}")), reverse=True)
+    undated = [f"Không ngày {i}" for i in (2, 1, 0)]
+    assert found[True]["all", 20] == [f"Tin {i}" for i in dated] + undated
+    assert found[True]["all", 5] == [f"Tin {i}" for i in dated[:5]]
