@@ -1,5 +1,6 @@
-"""A story's own page: every report of one story side by side — source, language, why and how
-closely it joined — and, for a copy in the first report's language, what it changed."""
+"""A story's own page: every report of one story — source, language, why and how closely it
+joined — and the first SIDE_BY_SIDE side by side with, for a copy in the first report's
+language, what it changed."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ Tables = Mapping[str, Table]
 
 #: Reports whose texts a chunk of story pages holds at once, about.
 _REPORTS = 1000
+#: Reports whose texts a story's page shows side by side (with what each changed); the
+#: others are rows of its table only. A wire story can be copied by hundreds of feeds (a
+#: hostile one by thousands): every copy's text and diff made a page of megabytes, read,
+#: compared and written again each time one more copy joined (1.6 s of a 2.9 s publish
+#: of 100 new articles at 10,000, feeds_bench).
+SIDE_BY_SIDE = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +47,11 @@ class Report:
 @dataclass(frozen=True, slots=True)
 class StoryPage:
     story: Story
-    reports: tuple[Report, ...]
+    reports: tuple[Report, ...]  # every report; those past SIDE_BY_SIDE without their text
+
+    @property
+    def side_by_side(self) -> tuple[Report, ...]:
+        return self.reports[:SIDE_BY_SIDE]
 
 
 def story_pages(
@@ -52,10 +63,13 @@ def story_pages(
     query = select(s.c.story_id, s.c.members).where(s.c.members > 1)
     if since is not None:
         query = query.where(s.c.last_position > since)
-    grown = [(r.story_id, r.members) for r in conn.execute(query.order_by(s.c.first_position))]
+    grown = [
+        (r.story_id, min(r.members, SIDE_BY_SIDE))
+        for r in conn.execute(query.order_by(s.c.first_position))
+    ]
     for ids in _chunks(grown):
         chunk = stories(conn, tables, ids=ids)
-        members = [member for story in chunk for member in story.members]
+        members = [member for story in chunk for member in story.members[:SIDE_BY_SIDE]]
         events = events_at([member.position for member in members], conn=conn)
         texts = {
             member.article_id: title_and_text(events[member.position].data)[1]
@@ -67,9 +81,8 @@ def story_pages(
 
 
 def _chunks(found: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
-    """Story ids in chunks of about `_REPORTS` reports (a story with more is a chunk of
-    its own): the texts of a chunk's reports are held together, and a story can be
-    reported thousands of times (a wire story), where the page's others have two."""
+    """Story ids in chunks of about `_REPORTS` texts shown (`found`: story id, its texts
+    shown): the texts of a chunk's reports are held together."""
     ids: list[str] = []
     reports = 0
     for story_id, members in found:
@@ -85,7 +98,10 @@ def _chunks(found: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
 def _page(story: Story, bodies: Mapping[str, str]) -> StoryPage:
     first = story.members[0]
     reports = []
-    for member in story.members:
+    for number, member in enumerate(story.members):
+        if number >= SIDE_BY_SIDE:
+            reports.append(Report(member, ""))
+            continue
         text = bodies.get(member.article_id, "")
         same = member is not first and member.language == first.language
         diff = word_diff(bodies.get(first.article_id, ""), text) if same else ()

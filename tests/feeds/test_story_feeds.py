@@ -139,6 +139,28 @@ def test_the_story_page_shows_every_report_and_what_each_copy_changed(
     assert page.xpath("//section[@class='report'][@lang='en']")
 
 
+def test_a_story_of_many_reports_lists_them_all_and_shows_the_first_texts_side_by_side(
+    store: EventStore, config: FeedsConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wire story's hundreds of copies are rows of the page's table; only the first
+    SIDE_BY_SIDE reports' texts (and what each changed) are on it."""
+    from feeds import story_page
+
+    monkeypatch.setattr(story_page, "SIDE_BY_SIDE", 2)
+    first = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-vi")
+    _append(store, first.key, first, 0, "vna")
+    for n, edit in enumerate(("dropped-paragraphs", "rewritten-lead", "byline-and-caption"), 1):
+        _append(store, f"copy-{n}", EDITS[edit](first, random.Random(n)), n, f"site-{n}")
+    _publish(store, config)
+    page_file = config.output_dir / "stories" / f"{article_uuid(first.key)}.html"
+    page = lxml_html.fromstring(page_file.read_bytes())
+    assert len(page.xpath("//table[@class='reports']/tr[td]")) == 4
+    sections = page.xpath("//section[@class='report']")
+    assert len(sections) == 2
+    assert sections[1].xpath(".//del")  # the first copy's dropped paragraph
+    assert "the other 2 are in the table above" in page.text_content()
+
+
 def test_when_an_article_bridges_two_stories_the_older_entry_stays_and_the_younger_leaves(
     store: EventStore, config: FeedsConfig
 ) -> None:
