@@ -30,7 +30,7 @@ from store.events import (
 )
 from store.eventstore import EventStore
 from store.faults import ProjectionFault
-from store.leases import Lease, Leases, process_alive
+from store.leases import Lease, Leases, free_gone_here, process_alive
 from store.migrate import SchemaState, schema_state, upgrade
 from store.projection import Checkpoint, EventsAt, Projection, ReplayResult, view_table
 from store.projections import ProjectionRunner
@@ -80,6 +80,7 @@ __all__ = [
     "display_url",
     "export_lines",
     "format_time",
+    "free_gone_here",
     "hide_secrets",
     "import_lines",
     "make_engine",

@@ -13,7 +13,6 @@ SQLite the claim runs in a `BEGIN IMMEDIATE` transaction (one writer at a time).
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -208,20 +207,26 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def free_dead_here(leases: Leases, names: Iterable[str], *, renewed_every: timedelta) -> list[str]:
-    """Free those of `names` held by a process of this host that is gone, named
-    `<host>:<pid>:…` (as a replay names itself), once it has missed a renewal: a live
-    holder in another PID namespace that shares the host name renews on time. Another
-    host's holder is left to expire. Returns the names freed."""
-    now, freed = datetime.now(UTC), []
-    for name in names:
-        lease = leases.find(name)
-        if lease is None or not lease.held_at(now):
+def free_gone_here(
+    leases: Leases,
+    found: Iterable[Lease],
+    process_of: Callable[[str], int | None],
+    *,
+    live_ahead: timedelta,
+) -> dict[str, list[str]]:
+    """Free every lease of the owners of `found` that are a process of this host which is
+    gone (`process_of(owner)`: its process id, None for another host's or a named owner),
+    once the lease has missed a renewal: a live holder's expires at least `live_ahead`
+    from now, and one in another PID namespace that shares the host name (host
+    networking) renews on time. Another host's holder is left to expire. Returns, per
+    owner freed, the names it held (worker replicas and replays both use this rule)."""
+    now = datetime.now(UTC)
+    freed: dict[str, list[str]] = {}
+    for lease in found:
+        if lease.owner in freed or not lease.held_at(now):
             continue
-        host, _, rest = lease.owner.partition(":")
-        pid = rest.partition(":")[0]
-        missed = lease.expires_at < now + leases.ttl - 2 * renewed_every
-        here = host == socket.gethostname() and pid.isdigit()
-        if here and missed and not process_alive(int(pid)):
-            freed += leases.free_owner(lease.owner)
+        pid = process_of(lease.owner)
+        missed = lease.expires_at < now + live_ahead
+        if pid is not None and missed and not process_alive(pid):
+            freed[lease.owner] = leases.free_owner(lease.owner)
     return freed

@@ -26,7 +26,7 @@ from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import apply_each, clear_faults
 from store.fingerprints import digest
-from store.leases import Leases, free_dead_here
+from store.leases import Leases, free_gone_here
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.sql import reading, write_transaction
 
@@ -72,6 +72,13 @@ def replay(
         ]
 
 
+def _replay_process(owner: str) -> int | None:
+    """The process id of a replay of this host, from its lease's owner (`_only_replay`)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
 @contextmanager
 def _only_replay(store: EventStore, names: Sequence[str]) -> Iterator[Callable[[str], bool]]:
     """Hold the replay leases of projections `names` (all or none), renewed by a thread
@@ -82,7 +89,9 @@ def _only_replay(store: EventStore, names: Sequence[str]) -> Iterator[Callable[[
     wanted = [REPLAY_LEASE + name for name in names]
     held = leases.acquire_many(wanted)
     # A replay killed on this host holds its claim until it runs out: free it at once.
-    if free_dead_here(leases, set(wanted) - set(held), renewed_every=timedelta(seconds=RENEW)):
+    others = [lease for name in set(wanted) - set(held) if (lease := leases.find(name))]
+    live_ahead = REPLAY_TTL - timedelta(seconds=2 * RENEW)  # renewed every RENEW seconds
+    if free_gone_here(leases, others, _replay_process, live_ahead=live_ahead):
         held += leases.acquire_many(set(wanted) - set(held))
     if len(held) < len(wanted):
         leases.release(held)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from newsledger.worker.settings import process_here
-from store import process_alive
+from store import free_gone_here
 
 if TYPE_CHECKING:
     from store import EventStore, Lease
@@ -100,19 +100,14 @@ class SourceSharing:
         its membership has missed a renewal: a live replica of another PID namespace that
         shares the host name (host networking) renews on time. Another host's replica, or
         one named in the configuration, is left to expire. Returns what was freed."""
-        now = datetime.now(UTC)
+        found = [
+            lease
+            for lease in self.leases.all(prefix=MEMBER_LEASE)
+            if lease.owner not in ("", self.replica_id)
+        ]
         # Renewed every third of the TTL, a live membership expires 2/3 of it ahead or
         # later: one expiring within half of it has missed a renewal.
-        missed = now + self.leases.ttl / 2
-        freed: dict[str, list[str]] = {}
-        for lease in self.leases.all(prefix=MEMBER_LEASE):
-            owner = lease.owner
-            if owner in ("", self.replica_id) or not lease.held_at(now):
-                continue
-            pid = process_here(owner)
-            if pid is not None and lease.expires_at < missed and not process_alive(pid):
-                freed[owner] = self.leases.free_owner(owner)
-        return freed
+        return free_gone_here(self.leases, found, process_here, live_ahead=self.leases.ttl / 2)
 
     def check_instance(self) -> str | None:
         """Hold this replica id's instance lease, or find who does: another process that
