@@ -62,7 +62,7 @@ class Site:
         return f"{self.base_url}/articles/{article_id}"
 
     def story_url(self, story_id: str) -> str:
-        """A story's page: every report side by side (published as `stories/<id>.html`)."""
+        """A story's page: every report, the first side by side (`stories/<id>.html`)."""
         return f"{self.base_url}/stories/{story_id}"
 
     def source_name(self, source_id: str) -> str:

@@ -21,7 +21,7 @@ from store import EventsAt
 
 Tables = Mapping[str, Table]
 
-#: Reports whose texts a chunk of story pages holds at once, about.
+#: Reports a chunk of story pages holds at once, about (the texts of SIDE_BY_SIDE each).
 _REPORTS = 1000
 #: Reports whose texts a story's page shows side by side (with what each changed); the
 #: others are rows of its table only. A wire story can be copied by hundreds of feeds (a
@@ -63,10 +63,7 @@ def story_pages(
     query = select(s.c.story_id, s.c.members).where(s.c.members > 1)
     if since is not None:
         query = query.where(s.c.last_position > since)
-    grown = [
-        (r.story_id, min(r.members, SIDE_BY_SIDE))
-        for r in conn.execute(query.order_by(s.c.first_position))
-    ]
+    grown = [(r.story_id, r.members) for r in conn.execute(query.order_by(s.c.first_position))]
     for ids in _chunks(grown):
         chunk = stories(conn, tables, ids=ids)
         members = [member for story in chunk for member in story.members[:SIDE_BY_SIDE]]
@@ -81,8 +78,9 @@ def story_pages(
 
 
 def _chunks(found: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
-    """Story ids in chunks of about `_REPORTS` texts shown (`found`: story id, its texts
-    shown): the texts of a chunk's reports are held together."""
+    """Story ids in chunks of about `_REPORTS` reports (a story with more is a chunk of
+    its own): a chunk's reports are held together, and a story can be reported thousands
+    of times (a wire story), where the page's others have two."""
     ids: list[str] = []
     reports = 0
     for story_id, members in found:

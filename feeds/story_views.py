@@ -3,11 +3,11 @@ closely, and the other places it was seen — for `newsledger stories`, feeds an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, func, literal, select
+from sqlalchemy import Connection, Select, Table, func, select
 
 Tables = Mapping[str, Table]
 
@@ -75,23 +75,24 @@ def stories(
     """Stories with at least `min_members` members (or those in `ids`), oldest first."""
     s, m, seen = tables["stories"], tables["story_members"], tables["story_sightings"]
     query = select(s).where(s.c.members >= min_members).order_by(s.c.first_position)
-    if ids is not None:
-        query = query.where(s.c.story_id.in_(ids))
-    heads = conn.execute(query).all()
+    if ids is None:
+        heads = conn.execute(query).all()
+    else:
+        heads = [
+            h for some in _batches(ids) for h in conn.execute(query.where(s.c.story_id.in_(some)))
+        ]
+        heads.sort(key=lambda h: h.first_position)
     wanted = [h.story_id for h in heads]
     members: dict[str, list[Any]] = {}
-    for row in (
-        conn.execute(select(m).where(m.c.story_id.in_(wanted)).order_by(m.c.member))
-        if wanted
-        else ()
-    ):
-        members.setdefault(row.story_id, []).append(row)
+    for some in _batches(wanted):  # a story's members are in one batch, in order
+        for row in conn.execute(select(m).where(m.c.story_id.in_(some)).order_by(m.c.member)):
+            members.setdefault(row.story_id, []).append(row)
     article_ids = [row.article_id for rows in members.values() for row in rows]
     sightings: dict[str, list[tuple[str, str | None]]] = {}
-    if article_ids:
+    for some in _batches(article_ids):  # a wire story's members are thousands of ids
         query = (
             select(seen.c.article_id, seen.c.source_id, seen.c.url)
-            .where(seen.c.article_id.in_(article_ids))
+            .where(seen.c.article_id.in_(some))
             .order_by(seen.c.position)
         )
         for article_id, source_id, url in conn.execute(query):
@@ -173,11 +174,11 @@ def story_entries(
         return {}
     grouped: dict[str, tuple[str, str]] = {}
     ids = list(seqs)
-    for start in range(0, len(ids), 5000):  # PostgreSQL takes 65,535 parameters at most
+    for some in _batches(ids):
         query = (
             select(m.c.article_id, m.c.story_id, s.c.languages)
             .join(s, s.c.story_id == m.c.story_id)
-            .where(m.c.article_id.in_(ids[start : start + 5000]), s.c.members > 1)
+            .where(m.c.article_id.in_(some), s.c.members > 1)
         )
         grouped.update(
             (str(a), (str(story), str(langs))) for a, story, langs in conn.execute(query)
@@ -191,10 +192,10 @@ def story_entries(
     if len(first) + len(missing) > FIRST_SEQS_KEPT:
         first.clear()  # memory stays bounded; a story met again is looked up again
         missing = wanted
-    if missing:
-        in_topic = _first_entries(topic_tables, story_tables, missing, topic_id)
-        counted = {story_id: seq for _, story_id, seq in conn.execute(in_topic)}
-        first.update((story, counted.get(story)) for story in missing)
+    for some in _batches(missing):
+        in_topic = _first_entries_in(topic_tables, story_tables, some, topic_id)
+        counted = {story: seq for story, seq in conn.execute(in_topic)}
+        first.update((story, counted.get(story)) for story in some)
     leads = {a for a, (story, _) in grouped.items() if first[story] in (None, seqs[a])}
     full = {
         story.story_id: story
@@ -234,34 +235,46 @@ def pages_of_changed_stories(
         conn.execute(select(rows.c.story_id).where(rows.c.last_position > since)).scalars()
     )
     found: dict[str, set[int]] = {}
-    for start in range(0, len(changed), 5000):  # PostgreSQL takes 65,535 parameters at most
-        query = _first_entries(topics, stories, changed[start : start + 5000])
+    for some in _batches(changed):
+        query = _first_entries(topics, stories, some)
         for topic_id, _, seq in conn.execute(query):
-            if seq is not None:  # never, across every topic: a joined row has a seq
-                found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
+            found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
     return found
 
 
-def _first_entries(
-    topics: Tables, stories: Tables, story_ids: list[str], topic_id: str | None = None
-) -> Select[str, str, int | None]:
-    """(topic, story, seq) of each story's earliest entry in each topic, or in `topic_id`
-    alone (seq None where the story has none there): its lead there, the one entry that
-    shows the story (`story_entries`); counted by the database, so a story of a thousand
-    copies is one row per topic."""
+def _first_entries(topics: Tables, stories: Tables, story_ids: list[str]) -> Select[str, str, int]:
+    """(topic, story, seq) of each story's earliest entry in each topic: its lead there,
+    the one entry that shows the story (`story_entries`); counted by the database, so a
+    story of a thousand copies is one row per topic."""
     m, e = stories["story_members"], topics["topic_entries"]
-    if topic_id is not None:
-        # Driven by the stories' members, each looked up under the topic's key: joined
-        # instead, SQLite walked the topic's every entry (0.1 s a publish at 30,000).
-        seq = select(e.c.seq).where(e.c.topic_id == topic_id, e.c.article_id == m.c.article_id)
-        return (
-            select(literal(topic_id), m.c.story_id, func.min(seq.scalar_subquery()))
-            .where(m.c.story_id.in_(story_ids))
-            .group_by(m.c.story_id)
-        )
     return (
         select(e.c.topic_id, m.c.story_id, func.min(e.c.seq))
         .join(e, e.c.article_id == m.c.article_id)
         .where(m.c.story_id.in_(story_ids))
         .group_by(e.c.topic_id, m.c.story_id)
     )
+
+
+def _first_entries_in(
+    topics: Tables, stories: Tables, story_ids: list[str], topic_id: str
+) -> Select[str, int | None]:
+    """(story, seq) of each story's earliest entry in one topic (`_first_entries`), None
+    where it has none there. Driven by the stories' members, each looked up under the
+    topic's key: joined instead, SQLite walked the topic's every entry (0.1 s a publish
+    at 30,000)."""
+    m, e = stories["story_members"], topics["topic_entries"]
+    seq = select(e.c.seq).where(e.c.topic_id == topic_id, e.c.article_id == m.c.article_id)
+    return (
+        select(m.c.story_id, func.min(seq.scalar_subquery()))
+        .where(m.c.story_id.in_(story_ids))
+        .group_by(m.c.story_id)
+    )
+
+
+#: Ids a statement is given at most: PostgreSQL takes 65,535 parameters a statement.
+BATCH = 5000
+
+
+def _batches(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Table, exists, func, select
+from sqlalchemy import Connection, FromClause, Row, Select, Table, exists, func, select
 
 from feeds.figure_rows import FigureRow, figure_row
 from feeds.story_views import StoryEntry, story_entries
@@ -95,15 +95,8 @@ def entries(
         query = query.where(e.c.seq >= seq_range[0], e.c.seq <= seq_range[1])
     limit = newest
     while True:
-        if (
-            by_published
-            and seq_range is None
-            and limit
-            and _walk_dates(conn, tables, topic_id, limit)
-        ):
-            rows = _newest_dated_walk(conn, query, tables, topic_id, limit)
-        else:
-            rows = _newest(conn, query, e, a, limit, by_published=by_published)
+        window = (topic_id, tables) if seq_range is None else None
+        rows = _newest(conn, query, e, a, limit, by_published=by_published, window=window)
         grouped = (
             story_entries(
                 conn, tables, stories, topic_id, {r.article_id: r.seq for r in rows}, leads
@@ -134,13 +127,17 @@ def _newest(
     newest: int | None,
     *,
     by_published: bool,
+    window: tuple[str, Tables] | None = None,
 ) -> list[Row[Any]]:
     if by_published:
         # Two queries that each walk an index (published, article_id / topic, seq), where
         # one ordered by "published, else updated" sorted the whole topic on every publish.
-        dated = query.where(a.c.published.is_not(None))
-        dated = dated.order_by(a.c.published.desc(), a.c.article_id.desc())
-        rows = list(conn.execute(dated.limit(newest) if newest else dated).all())
+        dated = query.where(a.c.published.is_not(None)).order_by(*_by_published(a))
+        rows = None
+        if newest and window is not None:
+            rows = _newest_in_window(conn, dated, *window, newest)
+        if rows is None:
+            rows = list(conn.execute(dated.limit(newest) if newest else dated).all())
         if newest is None or len(rows) < newest:
             undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
             rest = newest - len(rows) if newest else None
@@ -152,33 +149,53 @@ def _newest(
     return list(conn.execute(query).all())
 
 
-def _walk_dates(conn: Connection, tables: Tables, topic_id: str, newest: int) -> bool:
-    """Whether a topic's `newest` latest-published entries are cheaper to find by walking
-    every article from the latest date down (about `newest` / its share of the articles
-    probed) than by sorting all of its entries (about its size): a large topic's index
-    column sorted 100,000 joined rows on every publish (0.26 s at 30,000 articles), a rare
-    topic's walk would pass almost every article. Both give the same rows."""
-    heads, a = tables["topic_heads"], tables["feed_articles"]
+def _by_published(a: FromClause) -> tuple[Any, ...]:
+    """Latest publication first, ties by article id: one order, whichever way it is found."""
+    return a.c.published.desc(), a.c.article_id.desc()
+
+
+#: How many times the articles expected to hold a topic's newest entries a window reads.
+WINDOW_MARGIN = 4
+
+
+def _newest_in_window(
+    conn: Connection, dated: Select[Any], topic_id: str, tables: Tables, newest: int
+) -> list[Row[Any]] | None:
+    """A topic's `newest` latest-published entries (`dated`, ordered) found among a window
+    of the site's latest-published articles, or None when the window is no cheaper than
+    sorting the topic or holds fewer (then the caller sorts; the rows are the same).
+
+    On SQLite, which has no statistics to choose by, the index page sorted each topic's
+    every entry (joined with its article) to take its newest ten: 0.26 s a publish for a
+    topic of 30,000 articles. The window is four times the articles that hold `newest` of
+    the topic if it is spread evenly over the dates, so a large topic probes a few dozen
+    articles; a small, undated or long-silent topic falls back to the sort, at the cost
+    of at most the window's probes (a review measured walking all the dates instead: 27
+    ms against 1 ms for such topics). PostgreSQL sorts the top rows well by itself."""
+    if conn.dialect.name != "sqlite":
+        return None
+    heads, e, a = tables["topic_heads"], tables["topic_entries"], tables["feed_articles"]
     size = conn.scalar(select(heads.c.next_seq).where(heads.c.topic_id == topic_id)) or 1
     articles = conn.scalar(select(func.max(a.c.position))) or 0  # >= the articles' count
-    return size * size > newest * articles
-
-
-def _newest_dated_walk(
-    conn: Connection, query: Select[Any], tables: Tables, topic_id: str, newest: int
-) -> list[Row[Any]]:
-    """`_newest(by_published=True)` for a large topic: the ids from the dated index's walk
-    (an article is taken if the topic holds it), then their rows."""
-    e, a = tables["topic_entries"], tables["feed_articles"]
-    held = exists().where(e.c.topic_id == topic_id, e.c.article_id == a.c.article_id)
-    order = (a.c.published.desc(), a.c.article_id.desc())
-    walk = select(a.c.article_id).where(a.c.published.is_not(None), held).order_by(*order)
-    ids = list(conn.scalars(walk.limit(newest)))
-    rows = list(conn.execute(query.where(a.c.article_id.in_(ids)).order_by(*order)).all())
-    if len(rows) < newest:
-        undated = query.where(a.c.published.is_(None)).order_by(e.c.seq.desc())
-        rows += conn.execute(undated.limit(newest - len(rows))).all()
-    return rows
+    span = max(newest, WINDOW_MARGIN * newest * articles // size)
+    if span >= size:
+        return None
+    latest = (
+        select(a.c.article_id, a.c.published)
+        .where(a.c.published.is_not(None))
+        .order_by(*_by_published(a))
+        .limit(span)
+        .subquery()
+    )
+    held = exists().where(e.c.topic_id == topic_id, e.c.article_id == latest.c.article_id)
+    ids = list(
+        conn.scalars(
+            select(latest.c.article_id).where(held).order_by(*_by_published(latest)).limit(newest)
+        )
+    )
+    if len(ids) < newest:
+        return None
+    return list(conn.execute(dated.where(a.c.article_id.in_(ids))).all())
 
 
 def _entry_rows(

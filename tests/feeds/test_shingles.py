@@ -78,7 +78,10 @@ def test_similarity_is_the_exact_jaccard_and_containment_of_the_shingle_sets() -
     assert similarity(a, np.zeros(0, dtype=np.uint64)).jaccard == 0.0
 
 
-_SETS = st.lists(st.integers(min_value=0, max_value=60), max_size=40).map(
+# Drawn from a few values (so that sets share some), spread over the whole uint64 range:
+# a value past 2**53 would not survive a float or int64 conversion.
+_VALUES = [0, 1, 2**31, 2**53 + 1, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1, *range(3, 40)]
+_SETS = st.lists(st.sampled_from(_VALUES), max_size=40).map(
     lambda values: np.unique(np.array(values, dtype=np.uint64))
 )
 

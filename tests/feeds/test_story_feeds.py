@@ -151,7 +151,16 @@ def test_a_story_of_many_reports_lists_them_all_and_shows_the_first_texts_side_b
     _append(store, first.key, first, 0, "vna")
     for n, edit in enumerate(("dropped-paragraphs", "rewritten-lead", "byline-and-caption"), 1):
         _append(store, f"copy-{n}", EDITS[edit](first, random.Random(n)), n, f"site-{n}")
+    read: list[int] = []
+    events_at = store.events_at
+
+    def reading(positions: list[int], **options: Any) -> Any:
+        read.extend(positions)
+        return events_at(positions, **options)
+
+    monkeypatch.setattr(store, "events_at", reading)
     _publish(store, config)
+    assert sorted(read) == [1, 2]  # the texts of the two reports shown, not the others'
     page_file = config.output_dir / "stories" / f"{article_uuid(first.key)}.html"
     page = lxml_html.fromstring(page_file.read_bytes())
     assert len(page.xpath("//table[@class='reports']/tr[td]")) == 4
@@ -198,10 +207,13 @@ def test_story_pages_hold_about_a_thousand_reports_texts_at_once() -> None:
     assert [i for c in chunks for i in c] == [i for i, _ in grown]  # every story, in order
 
 
-def test_story_pages_are_the_same_whatever_the_chunks(
+def test_story_pages_and_feeds_are_the_same_whatever_the_chunks_and_batches(
     store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from feeds import story_page
+    """Pages rendered a story at a time, and every statement given two ids at a time (the
+    batches that keep a wire story's thousands of ids under PostgreSQL's 65,535
+    parameters), give the same bytes."""
+    from feeds import story_page, story_views
 
     meetings = [m for m in load_meetings() if m.language == "vi"][:3]
     for n, doc in enumerate(meetings):
@@ -213,11 +225,14 @@ def test_story_pages_are_the_same_whatever_the_chunks(
     pages = sorted((config.output_dir / "stories").glob("*.html"))
     assert len(pages) == 3
     before = {p.name: p.read_bytes() for p in pages}
+    feeds_before = (config.output_dir / "feeds" / "all.atom").read_bytes()
     monkeypatch.setattr(story_page, "_REPORTS", 2)  # a chunk per story
+    monkeypatch.setattr(story_views, "BATCH", 2)
     again = feeds_config(tmp_path / "again", {})  # published afresh, from the same views
     publish_all(ProjectionRunner(store, build_projections(again)), again)
     after = {p.name: p.read_bytes() for p in (again.output_dir / "stories").glob("*.html")}
     assert after == before
+    assert (again.output_dir / "feeds" / "all.atom").read_bytes() == feeds_before
 
 
 def test_a_page_of_a_storys_copies_reads_only_the_stories_it_leads(
