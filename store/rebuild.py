@@ -4,15 +4,8 @@ the table and preparation helpers the runner shares with it."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
@@ -26,8 +19,8 @@ from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.faults import apply_each, clear_faults
 from store.fingerprints import digest
-from store.leases import Leases, free_gone_here
 from store.projection import Checkpoint, Projection, ReplayResult
+from store.replay_claim import only_replay
 from store.sql import reading, write_transaction
 
 
@@ -46,11 +39,6 @@ class ProjectionRunner(Protocol):
 
 
 _checkpoints = schema.projection_checkpoints
-#: One replay of a projection at a time: its lease, renewed by a thread every RENEW
-#: seconds; a replay that dies holds the name until REPLAY_TTL runs out.
-REPLAY_LEASE = "replay:"
-REPLAY_TTL = timedelta(minutes=10)
-RENEW = 30.0
 
 Progress = Callable[[int, int], None]
 """Called with (events applied so far, events to apply in all)."""
@@ -65,60 +53,11 @@ def replay(
     ones. The leases of all are taken first, so a refused replay has rebuilt nothing (it
     once rebuilt the views before the one it was refused at)."""
     names = [p.name for p in projections]
-    with _only_replay(runner.store, names) as still_held:
+    with only_replay(runner.store, names) as still_held:
         return [
             _replay(runner, p, progress or (lambda done, total: None), partial(still_held, p.name))
             for p in projections
         ]
-
-
-def _replay_process(owner: str) -> int | None:
-    """The process id of a replay of this host, from its lease's owner (`_only_replay`)."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
-
-
-@contextmanager
-def _only_replay(store: EventStore, names: Sequence[str]) -> Iterator[Callable[[str], bool]]:
-    """Hold the replay leases of projections `names` (all or none), renewed by a thread
-    every RENEW seconds (index builds and the swap take as long as they take), released at
-    the end; yields a check that a projection's lease is still ours."""
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    leases = Leases(store.engine, owner=owner, ttl=REPLAY_TTL)
-    wanted = [REPLAY_LEASE + name for name in names]
-    held = leases.acquire_many(wanted)
-    # A replay killed on this host holds its claim until it runs out: free it at once.
-    others = [lease for name in set(wanted) - set(held) if (lease := leases.find(name))]
-    live_ahead = REPLAY_TTL - timedelta(seconds=2 * RENEW)  # renewed every RENEW seconds
-    if free_gone_here(leases, others, _replay_process, live_ahead=live_ahead):
-        held += leases.acquire_many(set(wanted) - set(held))
-    if len(held) < len(wanted):
-        leases.release(held)
-        now = datetime.now(UTC)
-        lease = leases.find(next(n for n in wanted if n not in held))
-        assert lease is not None  # `acquire_many` inserted the row of every name it was given
-        left = max(0, int((lease.expires_at - now).total_seconds()))
-        name = lease.name.removeprefix(REPLAY_LEASE)
-        raise StoreError(
-            f"another replay of projection {name!r} is running ({lease.owner}); run this one"
-            f" when it has finished (if it died, its claim runs out in {left} s)"
-        )
-    done = threading.Event()
-
-    def renew() -> None:
-        while not done.wait(RENEW):
-            with contextlib.suppress(StoreError):  # the store down: the next try renews
-                leases.renew()
-
-    renewing = threading.Thread(target=renew, name="replay-leases", daemon=True)
-    renewing.start()
-    try:
-        yield lambda name: REPLAY_LEASE + name in leases.held()
-    finally:
-        done.set()
-        renewing.join()
-        leases.release(wanted)
 
 
 def _replay(

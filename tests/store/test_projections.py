@@ -206,12 +206,12 @@ def test_the_replay_claim_is_renewed_while_a_replay_outlasts_it(
     import time
     from datetime import timedelta
 
-    import store.rebuild as rebuild
+    import store.replay_claim as claim
 
     # Renewed ten times a life: a loaded CI machine left a 0.05 s renewal of a 0.4 s claim
     # unrun for its whole life once (the suite beside it), and the claim ran out.
-    monkeypatch.setattr(rebuild, "REPLAY_TTL", timedelta(seconds=1.0))
-    monkeypatch.setattr(rebuild, "RENEW", 0.1)
+    monkeypatch.setattr(claim, "REPLAY_TTL", timedelta(seconds=1.0))
+    monkeypatch.setattr(claim, "RENEW", 0.1)
     _fill(store, 10)
     runner = ProjectionRunner(store, [StreamCounts()], batch_size=5)
     refused: list[str] = []

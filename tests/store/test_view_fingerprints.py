@@ -30,7 +30,7 @@ from store.errors import StoreError
 from store.faults import list_faults
 from store.fingerprints import digest
 from store.leases import Leases
-from store.rebuild import REPLAY_LEASE, REPLAY_TTL
+from store.replay_claim import REPLAY_LEASE, REPLAY_TTL
 from store.schema import projection_checkpoints
 
 
