@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from feeds.entry_body import entry_html, summary
 from feeds.links import public_url
-from feeds.render import FeedPage, Site, entry_html, entry_id, summary
+from feeds.render import FeedPage, Site, entry_id
 from feeds.views import EntryRow
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -37,7 +38,9 @@ def _item(row: EntryRow, page: FeedPage, site: Site) -> dict[str, Any]:
         "id": entry_id(row.article_id),
         "url": own_page,
         "title": row.title or "(untitled)",
-        "content_html": entry_html(row, show_figures=page.topic.show_figures, site=site),
+        "content_html": entry_html(
+            row, show_figures=page.topic.show_figures, name=site.source_name
+        ),
         "summary": summary(row.text),
         "date_modified": row.updated,
         "tags": list(row.topics),

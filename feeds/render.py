@@ -3,19 +3,17 @@ rows, so rendering the same rows always gives the same bytes."""
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from feeds.countries import display_name
-from feeds.figure_rows import FigureRow
+from feeds.entry_body import entry_html, summary
 from feeds.links import public_url
 from feeds.topics import Topic
 from feeds.views import EntryRow
@@ -27,7 +25,8 @@ FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: `updated` of a feed with no entries: a constant, because the clock is never read.
 EPOCH = "1970-01-01T00:00:00Z"
-SUMMARY_CHARS = 280
+#: "Also reported by" links an entry carries at most (`also_links`).
+ALSO_LINKS = 20
 _TOPIC_NS = uuid.UUID("6f1d8a52-5c4e-4a0c-9d0e-3c1b7d2f9a11")
 
 
@@ -165,13 +164,9 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
         links.append(
             {"href": story, "rel": "related", "type": "text/html", "title": "Every report"}
         )
-    seen = {original}
-    for source_id, url in row.sightings:
-        href = public_url(url)
-        if href is not None and href not in seen:
-            seen.add(href)
-            name = xml_safe(site.source_name(source_id))
-            links.append({"href": href, "rel": "related", "title": f"Also reported by {name}"})
+    for source_id, href in also_links(row.sightings, original):
+        name = xml_safe(site.source_name(source_id))
+        links.append({"href": href, "rel": "related", "title": f"Also reported by {name}"})
     if row.author:
         fe.author({"name": row.author})
     for topic_id in row.topics:
@@ -180,7 +175,7 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
     for iso in row.countries:  # the states that met, as ISO 3166 codes named in English
         fe.category(term=iso, scheme=f"{site.base_url}/countries", label=display_name(iso))
     fe.summary(summary(row.text), type="text")
-    html_text = entry_html(row, show_figures=topic.show_figures, site=site)
+    html_text = entry_html(row, show_figures=topic.show_figures, name=site.source_name)
     fe.content(xml_safe(html_text), type="html")  # the place, figures' quotes
     if row.source_id:
         fe.newsledger.source = {
@@ -191,56 +186,30 @@ def _add_entry(fg: FeedGenerator, row: EntryRow, topic: Topic, site: Site) -> No
         }
 
 
+def also_links(
+    sightings: Sequence[tuple[str, str | None]], original: str | None
+) -> list[tuple[str, str]]:
+    """(source id, public URL) of the "Also reported by" links of an entry: each URL once,
+    the first of each source before any source's second, ALSO_LINKS at most. A wire story
+    copied by hundreds of feeds (a hostile feed's thousands of URLs) put every link in the
+    entry, and every reader's poll downloaded them all; the entry's "Every report" page
+    lists them."""
+    firsts: list[tuple[str, str]] = []
+    more: list[tuple[str, str]] = []
+    seen, sources = {original}, set()
+    for source_id, url in sightings:
+        href = public_url(url)
+        if href is None or href in seen:
+            continue
+        seen.add(href)
+        (more if source_id in sources else firsts).append((source_id, href))
+        sources.add(source_id)
+    return (firsts + more)[:ALSO_LINKS]
+
+
 def source_uri(source_id: str) -> str:
     """A stable IRI for a configured source (atom:source needs an id)."""
     return f"tag:newsledger,2024:source/{source_id}"
-
-
-def summary(text: str) -> str:
-    """The first words of the text, cut at a word boundary."""
-    text = " ".join(text.split())
-    if len(text) <= SUMMARY_CHARS:
-        return text
-    cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
-    return cut + " …"
-
-
-def entry_html(row: EntryRow, *, show_figures: bool, site: Site | None = None) -> str:
-    """The entry body: figures first (economic feeds), then sanitised content, then sources."""
-    parts: list[str] = []
-    if row.place:
-        parts.append(f"<p><small>Dateline: {html.escape(row.place, quote=False)}</small></p>")
-    if show_figures and row.figures:
-        parts.append(figures_html(row.figures))
-    if row.html:
-        parts.append(nh3.clean(row.html))
-    else:
-        paragraphs = [p.strip() for p in row.text.split("\n\n") if p.strip()]
-        parts.extend(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
-    name = site.source_name if site is not None else str
-    sources = [html.escape(name(row.source_id), quote=False)]
-    sources.extend(
-        html.escape(name(s), quote=False) for s, _ in row.sightings if s != row.source_id
-    )
-    parts.append(f"<p><small>Source: {', '.join(dict.fromkeys(sources))}</small></p>")
-    if len(row.story_languages) > 1:  # one story reported in several languages
-        languages = ", ".join(html.escape(lang, quote=False) for lang in row.story_languages)
-        parts.append(f"<p><small>Reported in: {languages}</small></p>")
-    return "\n".join(parts)
-
-
-def figures_html(figures: Sequence[FigureRow]) -> str:
-    """The figures of an entry, each with what it measures and its period (as `figures`)."""
-    items = "".join(
-        f"<li><strong>{html.escape(f.text, quote=False)}</strong> — {f.kind}: "
-        f"{html.escape(f.value, quote=False)} {html.escape(f.unit, quote=False)}; "
-        f"{html.escape(f.measure, quote=False)}"
-        + (f", {html.escape(f.period, quote=False)}" if f.period else "")
-        + (" (currency inferred)" if f.inferred else "")
-        + "</li>"
-        for f in figures
-    )
-    return f'<div class="figures"><p>Figures:</p><ul>{items}</ul></div>'
 
 
 def _origin(url: str | None) -> str | None:

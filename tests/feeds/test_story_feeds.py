@@ -326,3 +326,43 @@ def test_a_feed_whose_newest_entries_are_all_copies_still_lists_its_newest_stori
     assert not feed.feed.updated.startswith("1970")
     items = json.loads((small.output_dir / "feeds" / "all.json").read_text(encoding="utf-8"))
     assert len(items["items"]) == 3
+
+
+def test_an_entry_links_the_first_report_of_each_source_before_more_and_at_most_twenty(
+    config: FeedsConfig,
+) -> None:
+    """A wire story copied by hundreds of feeds, or one feed posting a copy at a thousand
+    URLs, is one entry with ALSO_LINKS "Also reported by" links; its story page lists the
+    rest."""
+    from feeds.render import ALSO_LINKS, FeedPage, render_feed
+    from feeds.site import site_for
+    from feeds.views import EntryRow
+
+    flood = [("hostile", f"https://flood.example/{n}") for n in range(1000)]
+    others = [(f"paper-{n}", f"https://paper{n}.example.vn/a") for n in range(5)]
+    row = EntryRow(
+        article_id=article_uuid("wire"),
+        seq=1,
+        title="Hội đàm",
+        url="https://vna.example.vn/a",
+        source_id="vna",
+        language="vi",
+        author=None,
+        published=iso(datetime(2025, 1, 8, 9, tzinfo=UTC)),
+        updated=iso(datetime(2025, 1, 8, 9, tzinfo=UTC)),
+        text="Nội dung.",
+        html=None,
+        sightings=(flood[0], ("vna", "https://vna.example.vn/a"), *flood[1:], *others),
+        story_id=article_uuid("wire"),
+    )
+    page = FeedPage(config.topics[0], [row], None, 0)
+    parsed = feedparser.parse(render_feed(page, site_for(config)))
+    also = [
+        link.href for link in parsed.entries[0].links if link.get("title", "").startswith("Also")
+    ]
+    assert len(also) == ALSO_LINKS == 20
+    assert also[:6] == [flood[0][1], *(url for _, url in others)]  # a link for every source
+    assert also[6:] == [url for _, url in flood[1:15]]  # then the flood's, in order
+    assert f"{config.base_url}/stories/{article_uuid('wire')}" in {
+        link.href for link in parsed.entries[0].links
+    }
