@@ -25,6 +25,9 @@ LOOKUP_ROWS = 256
 #: all (the worker benchmark's projection process: 1 GB and minutes a round). The oldest
 #: are as good as any: they are copies of one story, and a copy joins it through them.
 KEY_MEMBERS = 64
+#: Hits of a look-up counted one by one in Python up to this many; numpy's fixed cost
+#: (sorting them to count) is larger below it (an article with few candidates).
+COUNT_IN_PYTHON = 256
 #: A bucket wider than this is not read whole: its key's own range is searched for.
 WIDE_BUCKET = 4 * KEY_MEMBERS
 _SHIFT = np.uint64(32)
@@ -119,11 +122,14 @@ class BandIndex:
             counted = np.concatenate(([0], np.cumsum(hit)))  # hits before each entry
             rank = counted[1:] - np.repeat(counted[ends - widths], widths)
             hit &= rank <= KEY_MEMBERS
-            # Counted here rather than hit by hit in Python: articles sharing stock phrases
-            # (a source's boilerplate) match hundreds of members under each of their 42 keys.
-            pairs = (np.repeat(owner, widths)[hit].astype(np.uint64) << _SHIFT) | (
-                values[hit] & _MEMBER
-            )
+            owners, members = np.repeat(owner, widths)[hit], values[hit] & _MEMBER
+            if len(members) <= COUNT_IN_PYTHON:
+                for index, member in zip(owners.tolist(), members.tolist(), strict=True):
+                    found[index][member] += 1
+                continue
+            # Counted by numpy rather than hit by hit: articles sharing stock phrases (a
+            # source's boilerplate) match hundreds of members under each of their 42 keys.
+            pairs = (owners.astype(np.uint64) << _SHIFT) | members
             pairs, counts = np.unique(pairs, return_counts=True)
             rows_at = np.searchsorted(pairs >> _SHIFT, np.arange(start, start + len(chunk) + 1))
             members, hits = (pairs & _MEMBER).tolist(), counts.tolist()

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds import bands
 from feeds.bands import KEY_MEMBERS, LOOKUP_ROWS, BandIndex
 from feeds.copies import Settings, band_keys_many, band_keys_of, similarities, similarity
 from feeds.neardup import Grouper
@@ -290,10 +291,15 @@ def test_band_index_answers_as_a_plain_dictionary_after_many_merges() -> None:
         assert index.matches(query) == expected
 
 
-def test_band_index_looks_many_rows_up_together_as_one_by_one() -> None:
+@pytest.mark.parametrize("in_python", [0, 10**9], ids=["counted-by-numpy", "counted-in-python"])
+def test_band_index_looks_many_rows_up_together_as_one_by_one(
+    in_python: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`merged_matches` over more rows than one look-up chunk, with keys spread over the
     whole 32-bit range (full, empty and uneven buckets) and some shared: each row gets what
-    a plain dictionary gives, a row of no keys nothing."""
+    a plain dictionary gives, a row of no keys nothing, whether the hits are counted by
+    numpy (many) or one by one (few)."""
+    monkeypatch.setattr(bands, "COUNT_IN_PYTHON", in_python)
     rng = np.random.default_rng(12)
     index = BandIndex(buffer_entries=1_000)
     plain: dict[int, list[int]] = {}
