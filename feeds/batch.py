@@ -3,7 +3,7 @@ changed in memory (membership, order, figures, page stamps), and written back in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from feeds.analysis import FIGURE_COLUMNS, Derived
 from feeds.articles import ArticleVersion
-from feeds.bulk import as_text, insert_rows, select_in
+from feeds.bulk import as_text, chunks, insert_rows, select_in
 
 Tables = Mapping[str, Table]
 ARTICLE_COLUMNS = (
@@ -160,12 +160,12 @@ class Batch:
             conn.execute(update(articles).where(articles.c.article_id == aid).values(**values))
         figures = t["figures"]
         replaced = [aid for aid in self.figures if aid not in self.new_articles]
-        for chunk in _chunks(replaced, 500):
+        for chunk in chunks(replaced, 500):
             conn.execute(delete(figures).where(figures.c.article_id.in_(chunk)))
         rows = [row for rows in self.figures.values() for row in rows]
         insert_rows(conn, figures, ("article_id", "ordinal", "position", *FIGURE_COLUMNS), rows)
         seen = t["feed_sightings"]
-        for chunk in _chunks(sorted(self.unsighted), 500):
+        for chunk in chunks(sorted(self.unsighted), 500):
             conn.execute(delete(seen).where(seen.c.article_id.in_(chunk)))
         if self.sightings:
             conn.execute(insert(seen), self.sightings)
@@ -227,8 +227,3 @@ class Batch:
                     .where(pages.c.topic_id == r["topic_id"], pages.c.page == r["page"])
                     .values(stamp=r["stamp"])
                 )
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -3,10 +3,19 @@ the one replaying process while classification runs on the other cores."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, insert, select
+
+_T = TypeVar("_T")
+
+
+def chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    """`items` in consecutive slices of `size` (the last may be shorter): the IN lists of
+    one statement each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def as_text(value: Any) -> Any:
@@ -52,8 +61,7 @@ def select_in(
     On SQLite plain driver SQL, 500 values a statement: compiling an expanding IN of 500
     parameters through SQLAlchemy cost more than SQLite answering it (as in store/sql.py)."""
     found: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
+    for chunk in chunks(values, 500):
         if conn.dialect.name == "sqlite":
             names = ", ".join(f'"{c}"' for c in columns)
             marks = ", ".join("?" for _ in chunk)

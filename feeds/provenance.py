@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, select
 
+from feeds.bulk import chunks
 from feeds.diffs import word_diff
 from feeds.figure_rows import FigureRow, figure_row
 from newsfacts import ARTICLE_INGESTED, ARTICLE_REVISED, ARTICLE_SIGHTED, CONTENT_TYPES
@@ -179,8 +180,7 @@ def article_pages(
     a query per article cost more than rendering its page."""
     a, ev = tables["feed_articles"], tables["article_events"]
     te, fig = tables["topic_entries"], tables["figures"]
-    for start in range(0, len(ids), chunk):
-        part = list(ids[start : start + chunk])
+    for part in map(list, chunks(ids, chunk)):
         rows = conn.execute(select(a).where(a.c.article_id.in_(part))).all()
         events = _grouped(conn, select(ev).where(ev.c.article_id.in_(part)), ev.c.position)
         topics = _grouped(

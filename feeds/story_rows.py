@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from feeds.articles import ArticleVersion
-from feeds.bulk import insert_rows, select_in
+from feeds.bulk import chunks, insert_rows, select_in
 from feeds.shingles import Hashes, shingles_many
 from store import EventsAt
 
@@ -68,8 +68,7 @@ class StoryRows:
             rest = [a for a in article_ids if a not in at]
             at.update(select_in(self.conn, members, ("article_id", "position"), "article_id", rest))
         found: list[Hashes] = []
-        for start in range(0, len(article_ids), _DECODED):
-            part = article_ids[start : start + _DECODED]
+        for part in chunks(article_ids, _DECODED):
             events = self.events_at([at[a] for a in part], conn=self.conn)
             found.extend(shingles_many([title_and_text(events[at[a]].data) for a in part]))
         return found
@@ -137,8 +136,8 @@ class StoryRows:
         for into, younger in self.merges:
             conn.execute(update(members).where(members.c.story_id == younger).values(story_id=into))
         seen = t["story_sightings"]
-        for start in range(0, len(unsighted := sorted(self.unsighted_ids)), 500):
-            conn.execute(delete(seen).where(seen.c.article_id.in_(unsighted[start : start + 500])))
+        for chunk in chunks(sorted(self.unsighted_ids), 500):
+            conn.execute(delete(seen).where(seen.c.article_id.in_(chunk)))
         self._touch(conn)
         # As tuples through the driver (feeds/bulk.py): SQLAlchemy's per-row parameter
         # processing cost as much as SQLite inserting them (when members held 5 KB texts).
@@ -153,8 +152,8 @@ class StoryRows:
             return
         wanted = sorted({*self.grown, *(a for g in self.grown.values() for a in g.absorbed)})
         stored: dict[str, Any] = {}
-        for start in range(0, len(wanted), 500):
-            query = select(stories).where(stories.c.story_id.in_(wanted[start : start + 500]))
+        for chunk in chunks(wanted, 500):
+            query = select(stories).where(stories.c.story_id.in_(chunk))
             stored.update((row.story_id, row) for row in conn.execute(query))
         changes = []
         for story_id, growth in sorted(self.grown.items()):

@@ -3,11 +3,13 @@ closely, and the other places it was seen — for `newsledger stories`, feeds an
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, func, select
+
+from feeds.bulk import chunks
 
 Tables = Mapping[str, Table]
 
@@ -79,17 +81,19 @@ def stories(
         heads = conn.execute(query).all()
     else:
         heads = [
-            h for some in _batches(ids) for h in conn.execute(query.where(s.c.story_id.in_(some)))
+            h
+            for some in chunks(ids, BATCH)
+            for h in conn.execute(query.where(s.c.story_id.in_(some)))
         ]
         heads.sort(key=lambda h: h.first_position)
     wanted = [h.story_id for h in heads]
     members: dict[str, list[Any]] = {}
-    for some in _batches(wanted):  # a story's members are in one batch, in order
+    for some in chunks(wanted, BATCH):  # a story's members are in one batch, in order
         for row in conn.execute(select(m).where(m.c.story_id.in_(some)).order_by(m.c.member)):
             members.setdefault(row.story_id, []).append(row)
     article_ids = [row.article_id for rows in members.values() for row in rows]
     sightings: dict[str, list[tuple[str, str | None]]] = {}
-    for some in _batches(article_ids):  # a wire story's members are thousands of ids
+    for some in chunks(article_ids, BATCH):  # a wire story's members are thousands of ids
         query = (
             select(seen.c.article_id, seen.c.source_id, seen.c.url)
             .where(seen.c.article_id.in_(some))
@@ -174,7 +178,7 @@ def story_entries(
         return {}
     grouped: dict[str, tuple[str, str]] = {}
     ids = list(seqs)
-    for some in _batches(ids):
+    for some in chunks(ids, BATCH):
         query = (
             select(m.c.article_id, m.c.story_id, s.c.languages)
             .join(s, s.c.story_id == m.c.story_id)
@@ -192,7 +196,7 @@ def story_entries(
     if len(first) + len(missing) > FIRST_SEQS_KEPT:
         first.clear()  # memory stays bounded; a story met again is looked up again
         missing = wanted
-    for some in _batches(missing):
+    for some in chunks(missing, BATCH):
         in_topic = _first_entries_in(topic_tables, story_tables, some, topic_id)
         counted = {story: seq for story, seq in conn.execute(in_topic)}
         first.update((story, counted.get(story)) for story in some)
@@ -235,14 +239,16 @@ def pages_of_changed_stories(
         conn.execute(select(rows.c.story_id).where(rows.c.last_position > since)).scalars()
     )
     found: dict[str, set[int]] = {}
-    for some in _batches(changed):
+    for some in chunks(changed, BATCH):
         query = _first_entries(topics, stories, some)
         for topic_id, _, seq in conn.execute(query):
             found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
     return found
 
 
-def _first_entries(topics: Tables, stories: Tables, story_ids: list[str]) -> Select[str, str, int]:
+def _first_entries(
+    topics: Tables, stories: Tables, story_ids: Sequence[str]
+) -> Select[str, str, int]:
     """(topic, story, seq) of each story's earliest entry in each topic: its lead there,
     the one entry that shows the story (`story_entries`); counted by the database, so a
     story of a thousand copies is one row per topic."""
@@ -256,7 +262,7 @@ def _first_entries(topics: Tables, stories: Tables, story_ids: list[str]) -> Sel
 
 
 def _first_entries_in(
-    topics: Tables, stories: Tables, story_ids: list[str], topic_id: str
+    topics: Tables, stories: Tables, story_ids: Sequence[str], topic_id: str
 ) -> Select[str, int | None]:
     """(story, seq) of each story's earliest entry in one topic (`_first_entries`), None
     where it has none there. Driven by the stories' members, each looked up under the
@@ -273,8 +279,3 @@ def _first_entries_in(
 
 #: Ids a statement is given at most: PostgreSQL takes 65,535 parameters a statement.
 BATCH = 5000
-
-
-def _batches(ids: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
