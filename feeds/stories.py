@@ -46,6 +46,9 @@ def stories_tables(generation: int) -> dict[str, Table]:
             Column("member", Integer, nullable=False, unique=True),  # order of arrival
             Column("position", Integer, nullable=False),
             Column("story_id", String(64), nullable=False, index=True),
+            # The story it joined, kept when that story merges into an older one: the
+            # publisher finds by it the pages that showed a merged story's lead.
+            Column("joined", String(64), nullable=False),
             Column("via", String(64)),  # the earlier article it was found to copy
             Column("jaccard", Float),
             Column("containment", Float),
@@ -262,6 +265,7 @@ class StoriesProjection(Projection):
                 "member": state.next_member,
                 "position": at,
                 "story_id": story,
+                "joined": story,
                 "via": via,
                 "jaccard": None if similarity is None else round(similarity.jaccard, 4),
                 "containment": None if similarity is None else round(similarity.containment, 4),

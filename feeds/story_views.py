@@ -228,46 +228,42 @@ def _languages(stored: str) -> tuple[str, ...]:
 def pages_of_changed_stories(
     conn: Connection, topics: Tables, stories: Tables, size: int, since: int
 ) -> dict[str, set[int]]:
-    """Per topic, its pages of `size` entries that hold the lead entry of a story changed
-    after position `since` (a member or sighting joined, a revision). The lead's entry
-    lists the story's other reports, which the topic's own page stamps do not follow: a
-    copy joining an archived story left its page as it was, unlike a replay's
-    (tests/feeds/test_story_pages_published.py). Only the lead's page: its copies' entries
-    show nothing of the story, and a wire story's copies fill thousands of pages."""
+    """Per topic, its pages of `size` entries that hold, or held, the lead entry of a story
+    changed after position `since` (a member or sighting joined, a revision, a merge). The
+    lead's entry lists the story's other reports, which the topic's own page stamps do not
+    follow: a copy joining an archived story left its page as it was, unlike a replay's
+    (tests/feeds/test_story_pages_published.py). Only leads' pages: copies' entries show
+    nothing of the story, and a wire story's copies fill thousands of pages.
+
+    A story that absorbed a younger one leads where either led before, and the younger
+    one's lead entry, now a copy's, shows nothing: both pages change. So the earliest entry
+    is taken for each story its members joined (`joined`), which the merges leave as it
+    was: any lead the story had, before or after a merge, is one of those."""
     rows = stories["stories"]
     changed = list(
         conn.execute(select(rows.c.story_id).where(rows.c.last_position > since)).scalars()
     )
+    m, e = stories["story_members"], topics["topic_entries"]
     found: dict[str, set[int]] = {}
     for some in chunks(changed, BATCH):
-        query = _first_entries(topics, stories, some)
-        for topic_id, _, seq in conn.execute(query):
+        query = (
+            select(e.c.topic_id, func.min(e.c.seq))
+            .join(e, e.c.article_id == m.c.article_id)
+            .where(m.c.story_id.in_(some))
+            .group_by(e.c.topic_id, m.c.story_id, m.c.joined)
+        )
+        for topic_id, seq in conn.execute(query):
             found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
     return found
-
-
-def _first_entries(
-    topics: Tables, stories: Tables, story_ids: Sequence[str]
-) -> Select[str, str, int]:
-    """(topic, story, seq) of each story's earliest entry in each topic: its lead there,
-    the one entry that shows the story (`story_entries`); counted by the database, so a
-    story of a thousand copies is one row per topic."""
-    m, e = stories["story_members"], topics["topic_entries"]
-    return (
-        select(e.c.topic_id, m.c.story_id, func.min(e.c.seq))
-        .join(e, e.c.article_id == m.c.article_id)
-        .where(m.c.story_id.in_(story_ids))
-        .group_by(e.c.topic_id, m.c.story_id)
-    )
 
 
 def _first_entries_in(
     topics: Tables, stories: Tables, story_ids: Sequence[str], topic_id: str
 ) -> Select[str, int | None]:
-    """(story, seq) of each story's earliest entry in one topic (`_first_entries`), None
-    where it has none there. Driven by the stories' members, each looked up under the
-    topic's key: joined instead, SQLite walked the topic's every entry (0.1 s a publish
-    at 30,000)."""
+    """(story, seq) of each story's earliest entry in one topic, its lead there (the one
+    entry that shows the story, `story_entries`), None where it has none there. Driven by
+    the stories' members, each looked up under the topic's key: joined instead, SQLite
+    walked the topic's every entry (0.1 s a publish at 30,000)."""
     m, e = stories["story_members"], topics["topic_entries"]
     seq = select(e.c.seq).where(e.c.topic_id == topic_id, e.c.article_id == m.c.article_id)
     return (

@@ -152,3 +152,35 @@ def test_an_archive_page_is_republished_when_a_story_on_it_grows(
     runner = _publish(store, small)
     assert b"nhandan" in archive.read_bytes()
     _assert_a_replay_publishes_the_same(runner, small, tmp_path)
+
+
+def test_an_archive_page_that_showed_a_merged_story_is_republished(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    """Two stories merge when an article bridges them: the younger one's lead entry, on an
+    archive page by then, turns into a copy's, which shows nothing. The page was left
+    showing it (only the pages of a changed story's present lead were rendered again),
+    unlike a replay's."""
+    small = replace(config, entries_per_feed=1)
+    meeting = next(m for m in load_meetings() if m.language == "vi")
+    # Two overlapping parts of one report, too little for either to copy the other.
+    third = len(meeting.paragraphs) // 3
+    older = replace(meeting, paragraphs=meeting.paragraphs[: 2 * third])
+    younger = replace(meeting, title="Tiếp theo", paragraphs=meeting.paragraphs[third:])
+    _append(store, "older", older, 0, "vna")
+    _append(store, "younger", younger, 1, "nhandan")
+    _append(
+        store, "younger-copy", EDITS["byline-and-caption"](younger, random.Random(1)), 2, "site0"
+    )
+    for n, doc in enumerate([m for m in load_meetings() if m.language == "en"][:2], 3):
+        _append(store, doc.key, doc, n, "vnnews")
+    _publish(store, small)
+    younger_id = f"urn:uuid:{article_uuid('younger')}".encode()
+    archive = small.output_dir / "feeds" / "all" / "archive" / "2.atom"
+    assert younger_id in archive.read_bytes()
+    assert (small.output_dir / "stories" / f"{article_uuid('younger')}.html").exists()
+    _append(store, "bridge", meeting, 5, "baochinhphu")  # the whole report: both halves
+    runner = _publish(store, small)
+    assert younger_id not in archive.read_bytes()
+    assert not (small.output_dir / "stories" / f"{article_uuid('younger')}.html").exists()
+    _assert_a_replay_publishes_the_same(runner, small, tmp_path)
