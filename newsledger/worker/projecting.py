@@ -14,6 +14,7 @@ from newsledger.publishing import PublishResult, catch_up_and_publish
 from newsledger.worker.publish_loop import PublishCancelled
 from newsledger.worker.settings import WorkerSettings
 from store import ProjectionRunner
+from store.fingerprints import digest
 from store.follow import ProjectionProcess, ProjectionProcessGone
 
 log = logging.getLogger("newsledger.worker")
@@ -26,6 +27,7 @@ class Projecting:
 
     def __init__(self, app: App, settings: WorkerSettings) -> None:
         self.process: ProjectionProcess | None = None
+        self.builds = builds(app, settings)
         if settings.projects_in_a_process(shared=app.store.is_shared):
             # The store the worker has open: a reload keeps it even if the file names
             # another (restart to switch), and the child must follow the same log.
@@ -82,3 +84,15 @@ class Projecting:
         # grouper, which then reloads from the tables, and the child's after it.
         result = catch_up_and_publish(runner, config, catch_up=False)
         return replace(result, applied=applied)
+
+
+def builds(app: App, settings: WorkerSettings) -> tuple[bool, dict[str, str | None]]:
+    """What a projection process of `app` and `settings` would do: whether there is one,
+    and the digest of each view it extends (store/fingerprints.py: the rules, thresholds
+    and deriving code, all that its rows depend on). A reload that leaves this as it was
+    (a source added, an interval changed) keeps the running process, which may be an hour
+    into rebuilding a view: stopped, it started the rebuild over."""
+    return (
+        settings.projects_in_a_process(shared=app.store.is_shared),
+        {p.name: digest(p) for p in app.projections()},
+    )

@@ -32,7 +32,7 @@ from newsledger.worker.jobs import (
 from newsledger.worker.observe import observe_poll
 from newsledger.worker.outage import StoreOutage
 from newsledger.worker.poll_bridge import IngestPoller, PollReport, SourcePoller
-from newsledger.worker.projecting import Projecting
+from newsledger.worker.projecting import Projecting, builds
 from newsledger.worker.publish_loop import Publisher
 from newsledger.worker.settings import WorkerSettings
 from newsledger.worker.sharing import SourceSharing
@@ -284,9 +284,10 @@ class Worker:
         self.sharing.set_ttl(settings.lease_ttl)
         self.outage.settings = settings
         old_poller.close()
-        # The projections are built from the configuration: a new process for the new one.
-        old_projecting, self.projecting = self.projecting, Projecting(app, settings)
-        old_projecting.stop()
+        # The projections are built from the configuration: a new process for new rules.
+        if builds(app, settings) != self.projecting.builds:
+            old_projecting, self.projecting = self.projecting, Projecting(app, settings)
+            old_projecting.stop()
         if self.scheduler.running:
             self.projecting.start()
             # The feeds of the new configuration (rules, topics, titles) without waiting for

@@ -50,3 +50,49 @@ def test_a_stopped_projection_process_never_starts_again(tmp_path: Path) -> None
     forced.process.start()  # a publish that saw it die before the stop
     assert not forced.process.alive
     store.close()
+
+
+def test_a_reload_keeps_the_projection_process_unless_the_views_rules_change(
+    tmp_path: Path,
+) -> None:
+    """A reload used to stop the projection process whatever changed, so a source added
+    during an hour-long rebuild of a view started the rebuild over. Now a new process is
+    started only for other rules (a view's digest), which the old one must not extend."""
+    from newsledger.config import load_settings
+    from newsledger.worker.scheduler import Worker
+    from newsledger.worker.settings import parse_worker_settings
+    from tests.worker.conftest import write_config
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    folder = {"id": "a", "kind": "folder", "path": str(tmp_path), "interval": "1h"}
+    other = {**folder, "id": "b", "interval": "5m"}  # added, then its interval changed
+    trade = '[[topics]]\nid = "trade"\ntitle = "Trade"\n[[topics.rules]]\nid = "t"\n'
+    trade += 'kind = "include"\nphrases = ["trade"]\n'
+
+    def app_of(sources: list[dict[str, str]], extra: str = "") -> tuple[App, WorkerSettings]:
+        config = write_config(tmp_path, store_url=url, sources=sources, extra=extra)
+        app = App(settings=load_settings(str(config), environ={}))
+        return app, parse_worker_settings(app.settings.raw, file=app.settings.name, environ={})
+
+    worker = Worker(*app_of([folder]))
+    first = worker.projecting
+    assert first.process is not None
+    first.start()
+    apps = [worker.app]
+    try:
+        for sources in ([folder, other], [folder, {**other, "interval": "1m"}]):
+            app, settings = app_of(sources)
+            apps.append(app)
+            worker.reschedule(app, settings)
+            assert worker.projecting is first and first.process.alive
+        app, settings = app_of([folder, other], extra=trade)  # a topic added: other rules
+        apps.append(app)
+        worker.reschedule(app, settings)
+        assert worker.projecting is not first
+        assert first.process.stopped and not first.process.alive
+    finally:
+        worker.projecting.stop()
+        first.stop()
+        worker.poller.close()
+        for app in apps:
+            app.close()
