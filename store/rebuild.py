@@ -4,12 +4,13 @@ the table and preparation helpers the runner shares with it."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Index, Table, func, select, update
+from sqlalchemy import Connection, Index, Table, func, inspect, select, update
 from sqlalchemy.schema import CreateTable
 
 from store import schema
@@ -22,6 +23,8 @@ from store.fingerprints import digest
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.replay_claim import only_replay
 from store.sql import reading, write_transaction
+
+log = logging.getLogger("newsledger.store")
 
 
 class ProjectionRunner(Protocol):
@@ -135,7 +138,21 @@ def _replay(
             applied += len(tail)
         through = max([head, *(e.position for e in tail)])
         old_tables = projection.tables(row.generation)
-        changes = projection.compare(conn, old_tables, new_tables)
+        inspector = inspect(conn)
+        missing = sorted(t.name for t in old_tables.values() if not inspector.has_table(t.name))
+        if missing:
+            # Dropped by hand, say: replaying is how a damaged view is rebuilt, so it is
+            # rebuilt without the comparison that would read them.
+            log.warning(
+                "projection %r: the tables of generation %d were missing (%s): "
+                "rebuilt without comparing",
+                projection.name,
+                row.generation,
+                ", ".join(missing),
+            )
+            changes: dict[str, Any] = {}
+        else:
+            changes = projection.compare(conn, old_tables, new_tables)
         conn.execute(
             update(_checkpoints)
             .where(_checkpoints.c.name == projection.name)

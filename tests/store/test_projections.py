@@ -417,3 +417,22 @@ def test_view_tables_lacking_what_another_version_defines_are_refused(
     assert upgraded.faults("stream_counts") == []
     upgraded.replay("stream_counts")
     assert upgraded.checkpoint("stream_counts").position == 15
+
+
+def test_a_view_whose_tables_were_dropped_by_hand_is_replayed_without_comparing(
+    store: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`replay` compares the old generation with the new one (what entered, what left):
+    with the old tables dropped by hand, that read failed and the view could not be rebuilt,
+    though replaying is the way to rebuild a damaged view."""
+    _fill(store, 12)
+    runner = ProjectionRunner(store, [StreamCounts()], batch_size=5)
+    runner.catch_up()
+    expected = _view(runner)
+    with store.engine.begin() as conn:
+        runner.tables("stream_counts")["counts"].drop(conn)
+    with caplog.at_level("WARNING", logger="newsledger.store"):
+        [result] = runner.replay()
+    assert result.changes == {}
+    assert "were missing" in caplog.text
+    assert _view(runner) == expected
