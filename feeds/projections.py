@@ -105,11 +105,12 @@ class TopicsProjection(Projection):
 
     def fingerprint(self) -> str:
         # A topic's title, description and whether its entries list figures are shown,
-        # never stored: changing them rebuilds nothing. Its rules, the page size of its
-        # archive and the code do.
+        # never stored: changing them rebuilds nothing, nor does the order of the topics
+        # (each is judged alone; a topic with a base looks it up by id). Its rules, the
+        # page size of its archive and the code do.
         rules = [
             dataclasses.replace(t, title="", description="", show_figures=False)
-            for t in self.topics
+            for t in sorted(self.topics, key=lambda t: t.id)
         ]
         return f"topics {rules!r} page_size={self.page_size} code={deriving_code()}"
 

@@ -177,3 +177,26 @@ def test_replay_with_changed_topics_reports_entered_and_left_per_topic(
     assert changes["economic-figures"]["left"] == sum(
         "economic-figures" in a["topics"] for a in labelled()
     )
+
+
+def test_the_order_of_the_topics_changes_no_row_and_rebuilds_nothing(
+    store: EventStore, config: FeedsConfig
+) -> None:
+    """Topics listed in another order (the index page's order) are judged the same: the
+    view is rebuilt to the same rows, so its digest stays and nothing is rebuilt."""
+    from store.fingerprints import digest
+
+    append_labelled(store, labelled(classes=True))
+    runner = ProjectionRunner(store, build_projections(config))
+    runner.catch_up()
+    before = _dump(runner, "topics")
+    reordered = replace(config, topics=tuple(reversed(config.topics)))
+    assert [t.id for t in reordered.topics] != [t.id for t in config.topics]
+    other = ProjectionRunner(store, build_projections(reordered))
+    other.replay("topics")
+    assert _dump(other, "topics") == before
+    [ours, theirs] = [
+        digest(next(p for p in build_projections(c) if p.name == "topics"))
+        for c in (config, reordered)
+    ]
+    assert ours == theirs
