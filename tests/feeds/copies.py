@@ -139,6 +139,17 @@ def syndicated(doc: Doc, rng: random.Random) -> Doc:
     return doc
 
 
+def overlapping_parts(doc: Doc) -> tuple[Doc, Doc]:
+    """Two parts of one report that overlap by a third (a truncated copy; one without its
+    lead, under another headline), too little for either to be a copy of the other: two
+    stories until the whole report arrives and bridges them."""
+    third = len(doc.paragraphs) // 3
+    return (
+        replace(doc, paragraphs=doc.paragraphs[: 2 * third]),
+        replace(doc, title="Tiếp theo", paragraphs=doc.paragraphs[third:]),
+    )
+
+
 EDITS: dict[str, Callable[[Doc, random.Random], Doc]] = {
     "rewritten-lead": rewritten_lead,
     "dropped-lead": dropped_lead,

@@ -23,7 +23,7 @@ from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.conftest import require_tool
 from tests.feeds.conftest import ATOM_RNG, feeds_config
-from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.feeds.copies import EDITS, Doc, load_meetings, overlapping_parts
 from tests.feeds.serving import bound_socket, serving
 from tests.support.articles import article_uuid, ingested, iso, sighted
 
@@ -174,11 +174,7 @@ def test_when_an_article_bridges_two_stories_the_older_entry_stays_and_the_young
     store: EventStore, config: FeedsConfig
 ) -> None:
     meeting = next(m for m in load_meetings() if m.language == "vi")
-    # Two parts of one report that overlap (a truncated copy; one without its lead), too
-    # little for either to be a copy of the other: two stories until the whole arrives.
-    third = len(meeting.paragraphs) // 3
-    older = replace(meeting, paragraphs=meeting.paragraphs[: 2 * third])
-    younger = replace(meeting, title="Tiếp theo", paragraphs=meeting.paragraphs[third:])
+    older, younger = overlapping_parts(meeting)  # two stories until the whole arrives
     _append(store, "older", older, 0, "vna")
     _append(store, "younger", younger, 1, "nhandan")
     before = _publish(store, config)

@@ -18,7 +18,7 @@ from feeds.projections import build_projections
 from feeds.publisher import publish_all
 from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
-from tests.feeds.copies import EDITS, Doc, load_meetings
+from tests.feeds.copies import EDITS, Doc, load_meetings, overlapping_parts
 from tests.support.articles import article_uuid, ingested, iso, sighted
 from tests.support.published import published_files
 
@@ -163,10 +163,7 @@ def test_an_archive_page_that_showed_a_merged_story_is_republished(
     unlike a replay's."""
     small = replace(config, entries_per_feed=1)
     meeting = next(m for m in load_meetings() if m.language == "vi")
-    # Two overlapping parts of one report, too little for either to copy the other.
-    third = len(meeting.paragraphs) // 3
-    older = replace(meeting, paragraphs=meeting.paragraphs[: 2 * third])
-    younger = replace(meeting, title="Tiếp theo", paragraphs=meeting.paragraphs[third:])
+    older, younger = overlapping_parts(meeting)  # two stories until the whole arrives
     _append(store, "older", older, 0, "vna")
     _append(store, "younger", younger, 1, "nhandan")
     _append(
