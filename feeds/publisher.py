@@ -130,8 +130,12 @@ def _publish(
         if archives and stories is not None:
             grown = None
             if story_since is not None:
+                # From the earlier of the two views' positions: the one behind at the last
+                # publish (the worker publishes between their commits) changed a story's
+                # lead or a copy's entry when it caught up, after the other's change.
+                earlier = story_since if since is None else min(story_since, since)
                 size = config.entries_per_feed
-                grown = pages_of_changed_stories(conn, tables, stories, size, story_since)
+                grown = pages_of_changed_stories(conn, tables, stories, size, earlier)
         views = _Views(conn, tables, stories, grown)
         counts = _publish_current(views, config, site, emitter, story_stamp=story_stamp)
         _publish_archives(views, config, site, emitter, counts, render=archives)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select, union_all
 
 from feeds.bulk import chunks
 
@@ -234,17 +234,21 @@ def _languages(stored: str) -> tuple[str, ...]:
 def pages_of_changed_stories(
     conn: Connection, topics: Tables, stories: Tables, size: int, since: int
 ) -> dict[str, set[int]]:
-    """Per topic, its pages of `size` entries that hold, or held, the lead entry of a story
-    changed after position `since` (a member or sighting joined, a revision, a merge). The
-    lead's entry lists the story's other reports, which the topic's own page stamps do not
-    follow: a copy joining an archived story left its page as it was, unlike a replay's
-    (tests/feeds/test_story_pages_published.py). Only leads' pages: copies' entries show
-    nothing of the story, and a wire story's copies fill thousands of pages.
+    """Per topic, its pages of `size` entries whose rendering a change to a story after
+    position `since` (a member or sighting joined, a revision, a merge) may have changed.
+    An entry renders its story: the lead's lists the other reports, a copy's shows nothing.
+    The topic's own page stamps do not follow that: a copy joining an archived story left
+    its page as it was, unlike a replay's (tests/feeds/test_story_pages_published.py).
 
-    A story that absorbed a younger one leads where either led before, and the younger
-    one's lead entry, now a copy's, shows nothing: both pages change. So the earliest entry
-    is taken for each story its members joined (`joined`), which the merges leave as it
-    was: any lead the story had, before or after a merge, is one of those."""
+    - The pages where a changed story leads or led. A story that absorbed a younger one
+      leads where either led before, and the younger one's lead, now a copy, shows nothing.
+      So the earliest entry is taken for each story its members joined (`joined`, which the
+      merges leave as it was): any lead the story had, before or after a merge, is one.
+    - The pages of the members that joined after `since`: a publish made while the topics
+      view was ahead of the stories view rendered such a copy as an entry of its own.
+
+    Not every member's page: a wire story's copies fill thousands of pages, and all but
+    the newest show the same nothing they showed before."""
     rows = stories["stories"]
     changed = list(
         conn.execute(select(rows.c.story_id).where(rows.c.last_position > since)).scalars()
@@ -252,13 +256,19 @@ def pages_of_changed_stories(
     m, e = stories["story_members"], topics["topic_entries"]
     found: dict[str, set[int]] = {}
     for some in chunks(changed, BATCH):
-        query = (
+        mine = m.c.story_id.in_(some)
+        leads = (
             select(e.c.topic_id, func.min(e.c.seq))
             .join(e, e.c.article_id == m.c.article_id)
-            .where(m.c.story_id.in_(some))
+            .where(mine)
             .group_by(e.c.topic_id, m.c.story_id, m.c.joined)
         )
-        for topic_id, seq in conn.execute(query):
+        joined = (
+            select(e.c.topic_id, e.c.seq)
+            .join(e, e.c.article_id == m.c.article_id)
+            .where(mine, m.c.position > since)
+        )
+        for topic_id, seq in conn.execute(union_all(leads, joined)):
             found.setdefault(topic_id, set()).add((seq - 1) // size + 1)
     return found
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -180,4 +180,55 @@ def test_an_archive_page_that_showed_a_merged_story_is_republished(
     runner = _publish(store, small)
     assert younger_id not in archive.read_bytes()
     assert not (small.output_dir / "stories" / f"{article_uuid('younger')}.html").exists()
+    _assert_a_replay_publishes_the_same(runner, small, tmp_path)
+
+
+def test_an_archive_page_published_before_its_copy_was_grouped_is_republished(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    """A publish between the views' commits (the worker's) renders a copy the stories view
+    has not grouped yet as an entry of its own, on an archive page; once grouped, the copy
+    shows nothing, but only its story's lead's page was rendered again."""
+    small = replace(config, entries_per_feed=1)
+    _story(store)  # a report, and a copy of it (archive page 2 of `all`)
+    runner = ProjectionRunner(store, build_projections(small))
+    runner.catch_up("topics")
+    publish_all(runner, small)
+    archive = small.output_dir / "feeds" / "all" / "archive" / "2.atom"
+    copy_id = f"urn:uuid:{article_uuid('copy')}".encode()
+    assert copy_id in archive.read_bytes()  # not grouped yet: an entry of its own
+    runner.catch_up("stories")
+    publish_all(runner, small)
+    assert copy_id not in archive.read_bytes()  # fails: the page stays as it was
+    _assert_a_replay_publishes_the_same(runner, small, tmp_path)
+
+
+def test_an_archive_page_whose_copy_leads_once_the_topics_view_catches_up_is_republished(
+    store: EventStore, config: FeedsConfig, tmp_path: Path
+) -> None:
+    """The stories view ahead of the topics view at a publish (`replay --projection
+    stories`, or its catch-up alone): a revision takes the story's lead out of a topic,
+    where a copy becomes the lead; the topics view, caught up later, moves only the old
+    lead's page, and the stories view did not move since the last publish."""
+    small = replace(config, entries_per_feed=1)
+    first, other = _story(store)  # both in bilateral-meetings: seq 1 (lead) and 2 (copy)
+    _append(store, other.key, other, 2, "vna")  # a newer entry: seq 2 is an archive page
+    _publish(store, small)
+    archive = small.output_dir / "feeds" / "bilateral-meetings" / "archive" / "2.atom"
+    copy_id = f"urn:uuid:{article_uuid('copy')}".encode()
+    assert copy_id not in archive.read_bytes()
+    # The first report is rewritten into a text of no meeting: it leaves the topic.
+    plain = Doc(
+        first.key,
+        "Giá lúa gạo ổn định",
+        ("Giá lúa gạo tại Đồng bằng sông Cửu Long ổn định trong tuần.",) * 2,
+        date(2025, 1, 8),
+    )
+    _append(store, first.key, plain, 3, "vna", version=2)
+    runner = ProjectionRunner(store, build_projections(small))
+    runner.catch_up("stories")  # or runner.replay("stories"): the same
+    publish_all(runner, small)
+    runner.catch_up("topics")
+    publish_all(runner, small)
+    assert copy_id in archive.read_bytes()  # fails: the copy leads there now, unshown
     _assert_a_replay_publishes_the_same(runner, small, tmp_path)
