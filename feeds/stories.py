@@ -46,9 +46,11 @@ def stories_tables(generation: int) -> dict[str, Table]:
             Column("member", Integer, nullable=False, unique=True),  # order of arrival
             Column("position", Integer, nullable=False),
             Column("story_id", String(64), nullable=False, index=True),
-            # The story it joined, kept when that story merges into an older one: the
-            # publisher finds by it the pages that showed a merged story's lead.
+            # The story it joined, kept when that story merges into an older one, and the
+            # position of the article that last merged it into another: the publisher
+            # finds by them the pages that showed a merged story's lead.
             Column("joined", String(64), nullable=False),
+            Column("merged", Integer),
             Column("via", String(64)),  # the earlier article it was found to copy
             Column("jaccard", Float),
             Column("containment", Float),
@@ -266,6 +268,7 @@ class StoriesProjection(Projection):
                 "position": at,
                 "story_id": story,
                 "joined": story,
+                "merged": None,
                 "via": via,
                 "jaccard": None if similarity is None else round(similarity.jaccard, 4),
                 "containment": None if similarity is None else round(similarity.containment, 4),
@@ -283,4 +286,4 @@ class StoriesProjection(Projection):
         state.next_member += 1
         rows.story(story, article, at, new=story == article.article_id)
         for younger in join.merged:
-            rows.merge(story, younger)
+            rows.merge(story, younger, at)

@@ -50,7 +50,8 @@ class StoryRows:
         self.new: dict[str, dict[str, Any]] = {}  # stories started in this batch
         self.grown: dict[str, _Growth] = {}  # earlier stories that grew
         self.gone: list[str] = []  # earlier stories merged into older ones
-        self.merges: list[tuple[str, str]] = []  # (into, younger), in order, for stored members
+        #: (into, younger, position of the bridging article), in order, for stored members
+        self.merges: list[tuple[str, str, int]] = []
 
     def shingles_of(self, article_id: str) -> Hashes:
         """An earlier article's shingles, from its title and text (this batch's or stored)."""
@@ -105,12 +106,13 @@ class StoryRows:
         else:
             self.grown.setdefault(story_id, _Growth()).add(1, at, article.language or "")
 
-    def merge(self, into: str, younger: str) -> None:
-        """Move every member of story `younger` to the older story `into`."""
-        self.merges.append((into, younger))
+    def merge(self, into: str, younger: str, at: int) -> None:
+        """Move every member of story `younger` to the older story `into`, by the article
+        at position `at`."""
+        self.merges.append((into, younger, at))
         for member in self.members:
             if member["story_id"] == younger:
-                member["story_id"] = into
+                member["story_id"], member["merged"] = into, at
         row = self.new.pop(younger, None)
         growth = self.grown.pop(younger, None) or _Growth()
         if row is not None:  # started in this batch: its row becomes growth of `into`
@@ -133,8 +135,9 @@ class StoryRows:
         # The stored members of merged stories, in the order the merges happened (a story
         # that absorbed another may itself be absorbed later in the batch); this batch's
         # own members were moved in memory.
-        for into, younger in self.merges:
-            conn.execute(update(members).where(members.c.story_id == younger).values(story_id=into))
+        for into, younger, at in self.merges:
+            moved = update(members).where(members.c.story_id == younger)
+            conn.execute(moved.values(story_id=into, merged=at))
         seen = t["story_sightings"]
         for chunk in chunks(sorted(self.unsighted_ids), 500):
             conn.execute(delete(seen).where(seen.c.article_id.in_(chunk)))

@@ -14,7 +14,14 @@ from feeds.config import FeedsConfig
 from feeds.projections import build_projections
 from feeds.topics import parse_topics
 from store import EventStore, ProjectionRunner
-from tests.feeds.conftest import append_labelled, article_uuid, ingested, labelled, sighted
+from tests.feeds.conftest import (
+    append_labelled,
+    article_uuid,
+    feeds_config,
+    ingested,
+    labelled,
+    sighted,
+)
 
 
 def _members(runner: ProjectionRunner) -> dict[str, set[str]]:
@@ -180,12 +187,18 @@ def test_replay_with_changed_topics_reports_entered_and_left_per_topic(
 
 
 def test_the_order_of_the_topics_changes_no_row_and_rebuilds_nothing(
-    store: EventStore, config: FeedsConfig
+    store: EventStore, tmp_path: Path
 ) -> None:
     """Topics listed in another order (the index page's order) are judged the same: the
-    view is rebuilt to the same rows, so its digest stays and nothing is rebuilt."""
+    view is rebuilt to the same rows, so its digest stays and nothing is rebuilt. Reversed,
+    the topics narrowed to two countries come before the topics they narrow."""
     from store.fingerprints import digest
 
+    narrowed = [
+        {"id": f"vn-la-{base}", "title": base, "base": base, "countries": ["VN", "LA"]}
+        for base in ("bilateral-meetings", "economic-figures")
+    ]
+    config = feeds_config(tmp_path, {"topics": narrowed})
     append_labelled(store, labelled(classes=True))
     runner = ProjectionRunner(store, build_projections(config))
     runner.catch_up()
@@ -200,3 +213,4 @@ def test_the_order_of_the_topics_changes_no_row_and_rebuilds_nothing(
         for c in (config, reordered)
     ]
     assert ours == theirs
+    assert any(row[0] == "vn-la-bilateral-meetings" for row in before["topic_entries"])
