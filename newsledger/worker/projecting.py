@@ -14,7 +14,6 @@ from newsledger.publishing import PublishResult, catch_up_and_publish
 from newsledger.worker.publish_loop import PublishCancelled
 from newsledger.worker.settings import WorkerSettings
 from store import ProjectionRunner
-from store.fingerprints import digest
 from store.follow import ProjectionProcess, ProjectionProcessGone
 
 log = logging.getLogger("newsledger.worker")
@@ -92,7 +91,4 @@ def builds(app: App, settings: WorkerSettings) -> tuple[bool, dict[str, str | No
     and deriving code, all that its rows depend on). A reload that leaves this as it was
     (a source added, an interval changed) keeps the running process, which may be an hour
     into rebuilding a view: stopped, it started the rebuild over."""
-    return (
-        settings.projects_in_a_process(shared=app.store.is_shared),
-        {p.name: digest(p) for p in app.projections()},
-    )
+    return settings.projects_in_a_process(shared=app.store.is_shared), app.runner.fingerprints.own

@@ -25,7 +25,7 @@ from feeds.publisher import publish_all
 from newsfacts import article_stream
 from store import EventStore, ProjectionRunner
 from tests.feeds.copies import EDITS, Doc, load_corpus, load_meetings, overlapping_parts
-from tests.support.articles import ingested, iso, sighted
+from tests.support.articles import article_uuid, ingested, iso, sighted
 from tests.support.published import published_files
 
 SOURCES = ("vna", "nhandan", "site0", "baochinhphu", "vnnews", "laodong")
@@ -73,7 +73,7 @@ class Player:
 
     def sight(self, name: str, source: str) -> None:
         self.n += 1
-        stream = article_stream(str(sighted(name, source_id=source).data["article_id"]))
+        stream = article_stream(article_uuid(name))
         event = sighted(name, source_id=source, n=self.n)
         self.store.append(stream, [event], expected_version=self.store.stream_version(stream))
 
