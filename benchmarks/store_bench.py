@@ -10,8 +10,10 @@ row prints the ratio newsledger / peer. SQLite runs at two durability levels,
 other at the same level; PostgreSQL runs both at the server's `synchronous_commit`.
 
 The raw limits, in the same run: the whole batch in one driver `executemany` transaction
-into a bare table (on PostgreSQL with pglz and with lz4 compression), and a streamed
-SELECT with `json.loads` per row. Ours is also replayed in a fresh child process for its
+into a bare table (on PostgreSQL with pglz and with lz4 compression), a streamed SELECT
+with `json.loads` per row, and on SQLite one row per transaction on the bare driver into
+the store's own schema, timed in the same rounds as the single appends (the bound a single
+append could reach). Ours is also replayed in a fresh child process for its
 peak RSS.
 
     python benchmarks/store_bench.py [--events 100000] [--single 5000] [--rounds 4]
@@ -142,12 +144,22 @@ def bench_sqlite(args: argparse.Namespace, folder: str) -> None:
     batched = rounds(writers, args.events, 100, args.rounds)
     for s in stores:
         row("SQLite append, batches of 100", s, batched[f"ours-{s}"], batched[f"peer-{s}"])
+    raw = store_raw.rows(texts(), args.events)
+    bounds = {
+        s: store_raw.SQLiteSingleRows(
+            f"{folder}/single-{s}.db", raw, synchronous=s, count=args.single
+        )
+        for s in stores
+    }
+    writers.update({f"raw-{s}": bound.append for s, bound in bounds.items()})
     single = rounds(writers, args.single, 1, args.rounds)
     for s in stores:
         row("SQLite append, one per transaction", s, single[f"ours-{s}"], single[f"peer-{s}"])
+    for s, bound in bounds.items():
+        bound.close()
+        _single_bound(s, single[f"raw-{s}"], single[f"ours-{s}"], single[f"peer-{s}"])
     ours_rate, peer_rate = replays(stores["NORMAL"], peers["NORMAL"])
     row("SQLite replay (read back + json.loads)", "", ours_rate, peer_rate)
-    raw = store_raw.rows(texts(), args.events)
     insert = store_raw.sqlite_insert(f"{folder}/raw.db", raw, synchronous="NORMAL")
     scan = store_raw.sqlite_scan(f"{folder}/raw.db")
     _limits("SQLite", batched["ours-NORMAL"], ours_rate, {"executemany": insert}, scan)
@@ -211,6 +223,16 @@ def _pg_single_off(args: argparse.Namespace, schema: str) -> None:
 def _pair(store: EventStore, peer: Any) -> Iterator[tuple[str, Append]]:
     yield "ours", ours(store)
     yield "peer", PeerWriter(peer).append
+
+
+def _single_bound(durability: str, raw: float, ours_rate: float, peer_rate: float) -> None:
+    """What a single append could be at most with the store's schema, beside both stores
+    (the same rounds): a store 1.2 times the peer needs the bound above 1.2 times it."""
+    label = f"one row per transaction, {durability}"
+    print(
+        f"  raw limit, {label:<26} {raw:9,.0f} rows/s   ours/raw {ours_rate / raw:.2f},"
+        f" peer/raw {peer_rate / raw:.2f} (the store's schema; rows encoded and chained before)"
+    )
 
 
 def _limits(

@@ -1,6 +1,7 @@
 """The true raw limits of each database for the store benchmark's rows: the whole batch in
 one driver `executemany` transaction into a bare table (no secondary index, no trigger),
-and a streamed SELECT with `json.loads` per row. No SQLAlchemy, no hashing, no checks."""
+a streamed SELECT with `json.loads` per row, and on SQLite one row per transaction into the
+store's own schema. No SQLAlchemy, no hashing, no checks."""
 
 from __future__ import annotations
 
@@ -58,6 +59,55 @@ def sqlite_insert(path: str, data: list[Row], *, synchronous: str) -> float:
     rate = len(data) / (time.perf_counter() - started)
     conn.close()
     return rate
+
+
+class SQLiteSingleRows:
+    """The bound of a single append on SQLite: one row a transaction (BEGIN IMMEDIATE,
+    INSERT, COMMIT) on the driver, into the store's own schema (its table, its three unique
+    or secondary indexes, created by `EventStore.open`), at the store's page size and WAL
+    checkpoint setting and at `synchronous`. Each row is encoded, chained and given its id
+    beforehand: only the database's work is timed. The file first holds `prefill` rows in
+    one transaction, as the benchmark's stores hold their batched events when their single
+    appends are timed. A writer of `rounds` (it ignores the documents it is handed and
+    inserts its next row)."""
+
+    def __init__(self, path: str, prefill: list[Row], *, synchronous: str, count: int) -> None:
+        from store import EventStore  # the schema is the store's, whatever it becomes
+        from store.direct_sql import SQLITE_EVENTS
+        from store.engine import WAL_CHECKPOINT_BYTES
+        from store.events import uuid7
+
+        EventStore.open(f"sqlite:///{path}").close()
+        self._conn = sqlite3.connect(path, isolation_level=None)
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        (page_size,) = self._conn.execute("PRAGMA page_size").fetchone()
+        self._conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_BYTES // page_size}")
+        self._sql = SQLITE_EVENTS
+        self._conn.execute("BEGIN")
+        self._conn.executemany(self._sql, [_as_stored(r) for r in prefill])
+        self._conn.execute("COMMIT")
+        start = len(prefill)
+        # Ids as the store makes them (time-ordered: they land at the end of their index).
+        self._rows = iter(
+            [
+                _as_stored((start + 1 + i, str(uuid7()), f"single-{i % 1000}", i + 1, *row[4:]))
+                for i, row in ((i, prefill[i % len(prefill)]) for i in range(count))
+            ]
+        )
+
+    def append(self, _stream: str, _documents: Any) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute(self._sql, next(self._rows))
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _as_stored(row: Row) -> tuple[Any, ...]:
+    # The JSON columns as the store binds them: UTF-8 bytes (store/direct_sql.py).
+    *head, data, metadata, recorded_at, digest = row
+    return (*head, data.encode(), metadata.encode(), recorded_at, digest)
 
 
 def sqlite_scan(path: str) -> float:
