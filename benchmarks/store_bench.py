@@ -231,7 +231,7 @@ def _single_bound(durability: str, raw: float, ours_rate: float, peer_rate: floa
     label = f"one row per transaction, {durability}"
     print(
         f"  raw limit, {label:<26} {raw:9,.0f} rows/s   ours/raw {ours_rate / raw:.2f},"
-        f" peer/raw {peer_rate / raw:.2f} (the store's schema; rows encoded and chained before)"
+        f" peer/raw {peer_rate / raw:.2f} (the store's schema; rows made ready before)"
     )
 
 

@@ -65,8 +65,9 @@ class SQLiteSingleRows:
     """The bound of a single append on SQLite: one row a transaction (BEGIN IMMEDIATE,
     INSERT, COMMIT) on the driver, into the store's own schema (its table, its three unique
     or secondary indexes, created by `EventStore.open`), at the store's page size and WAL
-    checkpoint setting and at `synchronous`. Each row is encoded, chained and given its id
-    beforehand: only the database's work is timed. The file first holds `prefill` rows in
+    checkpoint setting and at `synchronous`. Each row is ready beforehand (its JSON encoded,
+    its time-ordered id made, a 64-character placeholder where the chain's hash goes): only
+    the database's work is timed. The file first holds `prefill` rows in
     one transaction, as the benchmark's stores hold their batched events when their single
     appends are timed. A writer of `rounds` (it ignores the documents it is handed and
     inserts its next row)."""
