@@ -47,6 +47,7 @@ __all__ = [
     "Meeting",
     "extract_meetings",
     "may_meet_two_countries",
+    "meetings_known",
 ]
 
 
@@ -117,6 +118,12 @@ def may_meet_two_countries(title: str, text: str) -> bool:
     (in its sentence, a host or committee's countries, a person named with a country elsewhere
     in the article): two different countries need the name of one other than Việt Nam."""
     return any(may_name_country(nfc(raw), other_than="VN") for raw in (title, text))
+
+
+def meetings_known(title: str, text: str, language: str | None = None) -> bool:
+    """Whether `extract_meetings` has these meetings at hand (its memo of the last
+    articles): asking is then cheaper than any pre-check."""
+    return _recent.holds(title, text, language or "vi")
 
 
 def extract_meetings(

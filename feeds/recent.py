@@ -47,6 +47,14 @@ class RecentTexts(Generic[T]):
                     self._held -= len(old_title) + len(old_text)
         return value
 
+    def holds(self, title: str, text: str, language: str) -> bool:
+        """Whether the result for these is remembered (a call would not compute it)."""
+        try:
+            with self._lock:
+                return (title, text, language) in self._kept
+        except TypeError:  # not hashable: never remembered
+            return False
+
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from feeds.articles import ArticleVersion
 from feeds.copies import Settings, band_keys_many
-from feeds.meetings import may_meet_two_countries
+from feeds.meetings import may_meet_two_countries, meetings_known
 from feeds.shingles import Hashes, shingles_many
 from feeds.story_meetings import MeetingKey, meeting_events, meeting_key
 from feeds.text import nfc
@@ -40,8 +40,12 @@ def article_meetings(article: ArticleVersion) -> list[dict[str, Any]]:
     topics' extractor). The key reads only meetings between two countries, so an article
     naming no country but Việt Nam skips the extractor: `may_meet_two_countries` is exact
     for that (tests/feeds/test_meeting_precheck.py), and it turns down most articles that
-    are not about foreign relations at a fifth of the extractor's cost."""
-    if not may_meet_two_countries(article.title, article.text):
+    are not about foreign relations at a fifth of the extractor's cost. Unless the extractor
+    has the article's meetings at hand already: in the worker the topics view reads every
+    article's meetings just before (both views catch up together), and its memo answers
+    at once where the pre-check would scan the whole text again."""
+    known = meetings_known(article.title, article.text, article.language)
+    if not known and not may_meet_two_countries(article.title, article.text):
         return []
     return meeting_events(article.title, article.text, article.language, article.published)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds import meetings
 from feeds.articles import ArticleVersion
 from feeds.countries import _pattern, _scanner, may_name_country, names
 from feeds.meetings import extract_meetings, may_meet_two_countries
@@ -134,7 +135,11 @@ def test_the_stories_meeting_key_is_the_same_with_the_precheck_corpus_and_fixtur
             article = ArticleVersion(
                 "a", 1, "s", None, title, text, None, language, published, published, None, None
             )
+            # With the extractor's memo empty, so that the pre-check decides (an article
+            # whose meetings the extractor has at hand skips it: test_stories_projection).
+            meetings._recent.clear()
+            got = meeting_key(article_meetings(article), published)
             expected = meeting_key(meeting_events(title, text, language, published), published)
-            assert meeting_key(article_meetings(article), published) == expected, title
+            assert got == expected, title
             keys += expected is not None
     assert keys > 20  # the set holds meetings the key reads, not only turned-down articles

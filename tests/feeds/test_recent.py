@@ -52,3 +52,12 @@ def test_a_question_that_cannot_be_a_key_fails_as_the_function_does() -> None:
     recent = RecentTexts(compute, chars=100)
     with pytest.raises(TypeError, match="can only concatenate str"):
         recent("a", "b", ["vi"])  # type: ignore[arg-type]
+
+
+def test_holds_says_whether_a_call_would_compute_without_computing() -> None:
+    recent, calls = _counting()
+    assert not recent.holds("a", "x" * 10, "vi")
+    recent("a", "x" * 10, "vi")
+    assert recent.holds("a", "x" * 10, "vi") and not recent.holds("a", "x" * 10, "en")
+    assert not recent.holds("a", "x" * 10, ["vi"])  # type: ignore[arg-type]
+    assert calls == ["a"] and (recent.misses, recent.hits) == (1, 0)

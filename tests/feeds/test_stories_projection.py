@@ -228,6 +228,36 @@ def test_the_stories_view_lists_each_story_with_its_members_and_sightings(
     assert story.as_json()["members"][1]["source_id"] == "site0"
 
 
+def test_the_topics_views_reading_spares_the_stories_view_its_meeting_precheck(
+    store: EventStore, tmp_path: Path
+) -> None:
+    """An article naming no foreign country is turned down by the stories' meeting pre-check,
+    a scan of its whole text. In the worker both views catch up together and the topics
+    view has just extracted every article's meetings: the stories view takes them from the
+    extractor's memo instead of scanning, and its rows are those a replay of the stories
+    view alone builds, where the pre-check runs."""
+    from feeds import meetings
+
+    for n, province in enumerate(("Hà Tĩnh", "Nghệ An", "Quảng Bình")):
+        paragraphs = (
+            f"Thủ tướng làm việc với lãnh đạo tỉnh {province} về đầu tư công năm {2023 + n}.",
+            f"Tỉnh {province} báo cáo giải ngân đạt {40 + n},5% kế hoạch, cao hơn cùng kỳ.",
+        )
+        doc = Doc(f"home-{n}", f"Thủ tướng làm việc tại {province}", paragraphs)
+        assert not meetings.may_meet_two_countries(doc.title, doc.text)
+        _append(store, doc.key, doc, n)
+    config = parse_config({}, file="newsledger.toml", base_dir=tmp_path)
+    runner = ProjectionRunner(store, build_projections(config))
+    meetings._recent.clear()
+    assert runner.catch_up() == {"topics": 3, "stories": 3}
+    assert (meetings._recent.misses, meetings._recent.hits) == (3, 3)
+    together = _rows(runner)
+    meetings._recent.clear()
+    runner.replay("stories")  # alone: nothing extracted them just before
+    assert (meetings._recent.misses, meetings._recent.hits) == (0, 0)  # turned down
+    assert _rows(runner) == together
+
+
 def test_stories_are_listed_from_the_tables_an_earlier_version_built(store: EventStore) -> None:
     """Until a worker or `replay` rebuilds the view after an upgrade, `newsledger stories`
     shows it as it stands, with a warning: tables made before a column was added (the
