@@ -10,8 +10,9 @@ the feeds replay's real-size articles (`feeds_replay.real_article`) and its lega
 (`feeds_bench.article_event`), and awkward forms of the fixtures (decomposed, upper-cased,
 with "İ" whose lower case is longer, tabs and carriage returns).
 
-For each set: µs of CPU (time.process_time) per article of `extract_meetings`, the meetings
-found, and a digest of everything it returns (`as_json`, the sentence, and `meeting_events`).
+For each set: µs of CPU (time.process_time) per article of `extract_meetings` (and of the
+stories' key-only reading and its pre-check alone), the meetings found, and a digest of
+everything it returns (`as_json`, the sentence, and `meeting_events`).
 `--dump` writes every article's output, `--check` compares with such a dump (the proof that a
 change kept the output byte-identical). `--baseline DIR` times another copy of the extractor
 in the same process, alternating with this one: DIR holds a package `oldfeeds` (a copy of an
@@ -133,6 +134,14 @@ def keyed(title: str, text: str, *, language: str | None) -> list[Any]:
     return [m for m in extract_meetings(title, text, language=language) if len(m.countries) == 2]
 
 
+def precheck_only(title: str, text: str, *, language: str | None) -> list[Any]:
+    """The stories' meeting pre-check alone (it finds nothing): what asking the extractor's
+    memo first spares the stories view where the topics view has just read the article
+    (feeds/story_facts.py `article_meetings`)."""
+    may_meet_two_countries(title, text)
+    return []
+
+
 def turned_down(articles: list[Article]) -> tuple[int, int]:
     """Articles `may_meet_two_countries` turns down, and those of them holding a meeting of two
     countries all the same (must be none)."""
@@ -179,12 +188,17 @@ def main() -> None:
         "real-size": real_size(args.real),
         "legacy": legacy(args.legacy),
     }
-    extractors: dict[str, Extract] = {"this": extract_meetings, "key-only": keyed}
+    extractors: dict[str, Extract] = {
+        "this": extract_meetings,
+        "key-only": keyed,
+        "pre-check": precheck_only,
+    }
     if args.baseline is not None:
         sys.path.insert(0, str(args.baseline))
         extractors = {"baseline": importlib.import_module("oldfeeds.meetings").extract_meetings}
         extractors["this"] = extract_meetings
         extractors["key-only"] = keyed
+        extractors["pre-check"] = precheck_only
 
     lines: list[str] = []
     for name, articles in sets.items():
