@@ -67,9 +67,9 @@ class SQLiteSingleRows:
     or secondary indexes, created by `EventStore.open`), at the store's page size and WAL
     checkpoint setting and at `synchronous`. Each row is ready beforehand (its JSON encoded,
     its time-ordered id made, a 64-character placeholder where the chain's hash goes): only
-    the database's work is timed. The file first holds `prefill` rows in
-    one transaction, as the benchmark's stores hold their batched events when their single
-    appends are timed. A writer of `rounds` (it ignores the documents it is handed and
+    the database's work is timed. The file first holds `prefill` rows in one transaction,
+    as the benchmark's stores hold their batched events when their single appends are
+    timed. A writer of `rounds` (it ignores the documents it is handed and
     inserts its next row)."""
 
     def __init__(self, path: str, prefill: list[Row], *, synchronous: str, count: int) -> None:
@@ -89,12 +89,12 @@ class SQLiteSingleRows:
         self._conn.execute("COMMIT")
         start = len(prefill)
         # Ids as the store makes them (time-ordered: they land at the end of their index).
-        self._rows = iter(
-            [
-                _as_stored((start + 1 + i, str(uuid7()), f"single-{i % 1000}", i + 1, *row[4:]))
-                for i, row in ((i, prefill[i % len(prefill)]) for i in range(count))
-            ]
-        )
+        ready = []
+        for i in range(count):
+            *_, kind, schema, data, metadata, recorded_at, digest = prefill[i % len(prefill)]
+            head = (start + 1 + i, str(uuid7()), f"single-{i % 1000}", i + 1, kind, schema)
+            ready.append(_as_stored((*head, data, metadata, recorded_at, digest)))
+        self._rows = iter(ready)
 
     def append(self, _stream: str, _documents: Any) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
