@@ -27,6 +27,7 @@ from store.events import (
     RecordedEvent,
     format_time,
     parse_time,
+    uuid7,
 )
 from store.eventstore import EventStore
 from store.faults import ProjectionFault
@@ -92,5 +93,6 @@ __all__ = [
     "sqlite_in_memory",
     "sqlite_unnamed_memory",
     "upgrade",
+    "uuid7",
     "view_table",
 ]

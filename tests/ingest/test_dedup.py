@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
+import uuid
 
 from ingest.normalise.items import Item, make_item
 from ingest.record.recorder import ArticleRecorder, SourceRef
@@ -34,6 +36,18 @@ def test_unseen_content_is_ingested_once_with_all_fields(store: EventStore) -> N
     assert event.data["canonical_url"] == "https://tin.example.vn/a-1.html"
     assert event.data["version"] == 1 and event.data["source_id"] == "vn-feed"
     assert event.data["fetched"] == "2025-05-01T08:00:00Z" and event.data["language"] == "vi"
+
+
+def test_new_articles_get_ids_that_grow_with_time(store: EventStore) -> None:
+    # Views key their rows by article id: ids in order of arrival append at their indexes'
+    # ends, where random ones each dirtied another page (ingest/record/chunk.py).
+    record(store, FEED, item())
+    time.sleep(0.002)  # the time part counts milliseconds
+    record(store, FEED, item(TEXT + " Thêm một câu.", url="https://tin.example.vn/a-2.html"))
+    first, second = (uuid.UUID(e.data["article_id"]) for e in events(store))
+    assert (first.version, second.version) == (7, 7)
+    assert str(first) == events(store)[0].data["article_id"]  # lower-case, with dashes
+    assert first < second
 
 
 def test_the_same_item_polled_again_appends_nothing(store: EventStore) -> None:
