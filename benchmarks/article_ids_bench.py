@@ -8,8 +8,10 @@ the kinds alternating, `--rounds` times:
 - the log: ~5 KB article events in batches of 100, each to its `article-<id>` stream
   (the poll's appends; the log indexes streams by name);
 - a view: the stories view's members (`feeds.stories.stories_tables`: keyed by article
-  id, indexed by story id) in write transactions of 1,000 rows, as a catch-up writes
-  them; that transaction is SQLite's one write lock, which a poll's appends wait for.
+  id, indexed by story id) in write transactions of 1,000 rows, as a catch-up of 1,000
+  articles writes them (the stories benchmark's projection process reads 1,000 events a
+  batch, the worker 500); that transaction is SQLite's one write lock, which a poll's
+  appends wait for.
 
 Each prints its rate over the whole run and the time of the last tenth (when the indexes
 are largest). Usage: python benchmarks/article_ids_bench.py [--articles N] [--rounds N]
@@ -43,14 +45,12 @@ KINDS: dict[str, Callable[[], str]] = {
 
 
 def log_appends(path: str, ids: list[str]) -> tuple[float, float]:
-    """Seconds for all the appends, and for the last tenth."""
+    """Seconds for all the appends, and per append over the last tenth."""
     store = EventStore.open(f"sqlite:///{path}")
     documents = prepare(len(ids))
-    start = time.perf_counter()
-    tail_from, tail_start = len(ids) - len(ids) // 10, 0.0
+    clock = _Tail(len(ids))
     for at in range(0, len(ids), 100):
-        if at >= tail_from and not tail_start:
-            tail_start = time.perf_counter()
+        clock.at(at)
         store.append_many(
             [
                 StreamAppend(
@@ -59,9 +59,8 @@ def log_appends(path: str, ids: list[str]) -> tuple[float, float]:
                 for aid, doc in zip(ids[at : at + 100], documents[at : at + 100], strict=True)
             ]
         )
-    end = time.perf_counter()
     store.close()
-    return end - start, end - tail_start
+    return clock.done()
 
 
 def member_writes(path: str, ids: list[str]) -> tuple[float, float]:
@@ -70,11 +69,9 @@ def member_writes(path: str, ids: list[str]) -> tuple[float, float]:
     table.create(store.engine)
     columns = [c.name for c in table.columns]
     bands = bytes(168)  # 42 band keys
-    start = time.perf_counter()
-    tail_from, tail_start = len(ids) - len(ids) // 10, 0.0
+    clock = _Tail(len(ids))
     for at in range(0, len(ids), 1000):
-        if at >= tail_from and not tail_start:
-            tail_start = time.perf_counter()
+        clock.at(at)
         rows = [
             # A tenth join the story of an earlier article, as the benchmark's copies do.
             (aid, n, n, ids[n // 2] if n % 10 == 9 else aid, aid, None, None, None, None,
@@ -84,9 +81,26 @@ def member_writes(path: str, ids: list[str]) -> tuple[float, float]:
         ]  # fmt: skip
         with store.engine.begin() as conn:
             insert_rows(conn, table, columns, rows)
-    end = time.perf_counter()
     store.close()
-    return end - start, end - tail_start
+    return clock.done()
+
+
+class _Tail:
+    """The time of a whole run and of its last tenth (at least: from the last batch that
+    starts at or before 90 % of the rows), per row of what it timed."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows, self.start, self.tail_at = rows, time.perf_counter(), 0
+        self.tail_start = self.start
+
+    def at(self, row: int) -> None:
+        if row <= self.rows - self.rows // 10:
+            self.tail_at, self.tail_start = row, time.perf_counter()
+
+    def done(self) -> tuple[float, float]:
+        """Seconds for all the rows, and seconds per row over the tail."""
+        end = time.perf_counter()
+        return end - self.start, (end - self.tail_start) / (self.rows - self.tail_at)
 
 
 def main() -> None:
@@ -96,9 +110,9 @@ def main() -> None:
     args = parser.parse_args()
     n = args.articles
     print(f"{n:,} articles, load {os.getloadavg()[0]:.1f}")
-    for what, write, unit in (
-        ("log appends (batches of 100 ~5 KB events)", log_appends, 100),
-        ("story members (transactions of 1,000 rows)", member_writes, 1000),
+    for what, write, unit, rows, per in (
+        ("log appends (batches of 100 ~5 KB events)", log_appends, 100, "events", "batch"),
+        ("story members (transactions of 1,000 rows)", member_writes, 1000, "rows", "transaction"),
     ):
         print(what)
         for round_ in range(args.rounds):
@@ -106,11 +120,10 @@ def main() -> None:
             for kind in kinds:
                 ids = [KINDS[kind]() for _ in range(n)]
                 with tempfile.TemporaryDirectory() as work:
-                    seconds, tail = write(str(Path(work) / "bench.db"), ids)
-                per = tail / (n // 10) * unit * 1000
+                    seconds, per_row = write(str(Path(work) / "bench.db"), ids)
                 print(
-                    f"  {kind:18} {n / seconds:9,.0f} rows/s; last tenth {per:6.1f} ms a "
-                    f"{'batch' if unit == 100 else 'transaction'} of {unit:,}"
+                    f"  {kind:18} {n / seconds:9,.0f} {rows}/s; last tenth "
+                    f"{per_row * unit * 1000:6.1f} ms a {per} of {unit:,}"
                 )
 
 

@@ -35,12 +35,11 @@ def new_article_id() -> str:
     """A new article's id: a UUID whose first 48 bits are the time (version 7), like an
     event's. Every view keys its rows by article id (a story's members, its stories, the
     topics' articles and entries) and the log indexes `article-<id>` streams: random ids
-    put each new row on another page of each of those indexes, so a view's batch of a
-    thousand rows dirtied some six hundred pages an index at 100,000 articles, and the write
-    transaction that held SQLite's one write lock grew with the store (13 to 46 ms for a
-    thousand story members); ids that grow with time land at the indexes' ends
-    (docs/stories.md, end to end). An id still says nothing the article's events do not:
-    its first sighting's time is in them."""
+    put each new row on another page of each of those indexes, so the write transaction
+    that holds SQLite's one write lock grew with the store (39 ms for a thousand story
+    members at 100,000 articles); ids that grow with time land at the indexes' ends (7.5-9.5
+    ms; benchmarks/article_ids_bench.py, docs/stories.md). An id still says nothing the
+    article's events do not: its first sighting's time is in them."""
     return str(uuid7())
 
 

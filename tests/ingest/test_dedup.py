@@ -265,6 +265,7 @@ def test_a_rewritten_text_stays_an_article_of_the_first_other_source_that_carrie
     assert adopted.data["text"] == first.data["text"] and adopted.data["guid"] is None
     assert restated.type == "ArticleSighted" and restated.data["source_id"] == "third-feed"
     assert restated.data["article_id"] == adopted.data["article_id"]
+    assert uuid.UUID(adopted.data["article_id"]).version == 7  # a new article's id
     # The text is the adopter's now: a later source's copy is a sighting of it; the sources
     # polled again append nothing.
     late = SourceRef("late-feed", "feed")
