@@ -181,6 +181,16 @@ def bench_end_to_end(
             f"    {LABELS[mode].strip()}: {slower * 100:.0f} % slower, {what} compared"
             " (target ≤ 25 %)"
         )
+    # No run can take less than its CPU time over the cores it may use: however the same work
+    # is scheduled, following cannot end sooner than this (a floor; PostgreSQL's own CPU,
+    # not counted, only raises it).
+    cores = len(os.sched_getaffinity(0))
+    cpu = statistics.median(r["cpu"] for r in results["follow"])
+    floor = cpu / cores
+    print(
+        f"    floor for this work: {cpu:.1f} s of CPU following over {cores} cores is "
+        f"{floor:.1f} s at best, {(floor / median['without'] - 1) * 100:+.0f} % against without"
+    )
 
 
 def bench_worker_views(count: int, work: Path, articles: Any, *, pg: str | None = None) -> None:
