@@ -44,9 +44,10 @@ def test_new_articles_get_ids_that_grow_with_time(store: EventStore) -> None:
     record(store, FEED, item())
     time.sleep(0.002)  # the time part counts milliseconds
     record(store, FEED, item(TEXT + " Thêm một câu.", url="https://tin.example.vn/a-2.html"))
-    first, second = (uuid.UUID(e.data["article_id"]) for e in events(store))
+    ids = [e.data["article_id"] for e in events(store)]
+    first, second = (uuid.UUID(aid) for aid in ids)
     assert (first.version, second.version) == (7, 7)
-    assert str(first) == events(store)[0].data["article_id"]  # lower-case, with dashes
+    assert str(first) == ids[0]  # lower-case, with dashes
     assert first < second
 
 
