@@ -28,7 +28,7 @@ from feeds.copies import Settings
 from feeds.derivation import deriving_code
 from feeds.neardup import Grouper, Join
 from feeds.shingles import shingles
-from feeds.story_facts import Fingerprint, MeetingsOf, StoryFacts, story_facts
+from feeds.story_facts import BatchFacts, Fingerprint, MeetingsOf, StoryFacts, story_facts
 from feeds.story_meetings import MeetingIndex, MeetingKey
 from feeds.story_rows import StoryRows
 from newsfacts import ARTICLE_TYPES
@@ -136,7 +136,7 @@ class StoriesProjection(Projection):
         across = self.meetings_of is not None  # stories across languages
         return f"stories {self.settings!r} across_languages={across} code={deriving_code()}"
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> list[StoryFacts]:
+    def prepare(self, events: Sequence[RecordedEvent]) -> BatchFacts:
         """Each event's facts, with the fingerprint of each ingested article version: pure,
         the expensive part of grouping (a long catch-up or replay runs it in worker
         processes that read the events themselves; feeds/story_facts.py)."""

@@ -43,6 +43,11 @@ from store.upcasting import Upcasters
 
 if TYPE_CHECKING:
     from store.projection import Projection
+    from store.together import Together
+
+    #: What worker processes prepare batches for: one projection, or several at one
+    #: checkpoint (store/together.py).
+    Preparer = Projection | Together
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +140,10 @@ class Spilled:
 
 # The worker process's state: its projection, its own connection to the log and the
 # folder its results go to.
-_WORKER: tuple[Projection, LogSource, Engine, str | None] | None = None
+_WORKER: tuple[Preparer, LogSource, Engine, str | None] | None = None
 
 
-def _start(projection: Projection, source: LogSource, folder: str | None) -> None:
+def _start(projection: Preparer, source: LogSource, folder: str | None) -> None:
     global _WORKER
     _WORKER = (projection, source, make_engine(source.url), folder)
 
@@ -163,7 +168,7 @@ FAILED = None
 
 
 def prepared_slices(
-    projection: Projection,
+    projection: Preparer,
     source: LogSource,
     parts: Iterator[Slice],
     *,
@@ -223,7 +228,7 @@ def _submit(pool: ProcessPoolExecutor, part: Slice) -> Future[Any] | None:
 
 def _ready(
     pending: deque[tuple[Slice, Future[Any] | None]],
-    projection: Projection,
+    projection: Preparer,
     source: LogSource,
     engine: Engine,
 ) -> tuple[Slice, Future[Any] | None]:
@@ -242,7 +247,7 @@ def _ready(
     return part, future
 
 
-def _here(projection: Projection, source: LogSource, engine: Engine, part: Slice) -> Future[Any]:
+def _here(projection: Preparer, source: LogSource, engine: Engine, part: Slice) -> Future[Any]:
     """`_prepare(part)` in this process, as a finished future."""
     done: Future[Any] = Future()
     try:

@@ -26,10 +26,27 @@ from store.fingerprints import Fingerprints
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.rebuild import Progress, prepared_here, prepares, replay
 from store.sql import reading, write_transaction
+from store.together import Together
 from store.view_columns import check_columns
 
 _checkpoints = schema.projection_checkpoints
 log = logging.getLogger(__name__)
+
+#: A batch as each projection of a `Together` gets it: the batch's last position and, per
+#: projection, its own events' count, their `prepare` (FAILED: none) and the events
+#: themselves when they were read here (None: prepared ahead, not read here).
+_Batch = tuple[int, list[tuple[int, Any, Sequence[RecordedEvent] | None]]]
+
+
+def _prepared_here(together: Together, events: Sequence[RecordedEvent], last: int) -> _Batch:
+    """A batch read here, up to position `last`, each projection's own events prepared
+    here (FAILED if its `prepare` raised: its `apply` then meets the bad event and records
+    a fault)."""
+    shares: list[tuple[int, Any, Sequence[RecordedEvent] | None]] = [
+        (len(own), prepared_here(projection, own), own)
+        for projection, own in zip(together.projections, together.split(events), strict=True)
+    ]
+    return last, shares
 
 
 class ProjectionRunner:
@@ -81,8 +98,17 @@ class ProjectionRunner:
 
     # -- incremental ---------------------------------------------------------------
 
-    def catch_up(self, name: str | None = None, *, rebuild: bool = False) -> dict[str, int]:
-        """Apply every event after each projection's checkpoint; returns events applied.
+    def catch_up(
+        self,
+        name: str | None = None,
+        *,
+        rebuild: bool = False,
+        until: int | None = None,
+        ahead: bool = True,
+    ) -> dict[str, int]:
+        """Apply every event after each projection's checkpoint (up to `until`, if given);
+        returns events applied. Without `ahead`, even a long catch-up stays in this process
+        (no worker processes: the projection process while a poll is appending).
 
         Projections at the same checkpoint read the log together: each batch is read and
         decoded once for all of them (a follower's usual case, every view one poll
@@ -91,9 +117,9 @@ class ProjectionRunner:
         process last extended it with these settings: store/fingerprints.py), else refused
         (`ViewOutdatedError`)."""
         selected = self._select(name)
-        head = self.store.head()
+        head = self.store.head() if until is None else min(until, self.store.head())
         applied: dict[str, int] = {}
-        here: dict[int, list[Projection]] = {}  # by checkpoint position
+        groups: dict[int, list[Projection]] = {}  # by checkpoint position
         refused: list[StoreError] = []  # views built otherwise: the others go on
         for projection in selected:
             try:
@@ -101,14 +127,17 @@ class ProjectionRunner:
             except StoreError as exc:
                 refused.append(exc)
                 continue
-            # A long one (a large folder poll) prepares ahead in worker processes, as a replay.
-            ahead = self.ahead_for(projection, head - start.position)
-            if ahead is None:
-                here.setdefault(start.position, []).append(projection)
-            else:
-                applied[projection.name] = self._catch_up_ahead(projection, ahead, start, head)
-        for after, together in here.items():
-            applied.update(self._catch_up_here(together, after, head))
+            groups.setdefault(start.position, []).append(projection)
+        for after, group in groups.items():
+            # A long one (a large folder poll) prepares ahead in worker processes, as a
+            # replay, for every view that has a `prepare`, from one read of each batch.
+            preparing = Together(tuple(p for p in group if prepares(p)))
+            source = self._ahead_together(preparing, head - after) if ahead else None
+            if source is not None:
+                applied.update(self._catch_up_ahead(preparing, source, after, head))
+            rest = group if source is None else [p for p in group if not prepares(p)]
+            if rest:
+                applied.update(self._catch_up_here(Together(tuple(rest)), after, head))
         if refused:
             raise refused[0]
         return {p.name: applied[p.name] for p in selected}
@@ -131,42 +160,60 @@ class ProjectionRunner:
         return start
 
     def _catch_up_ahead(
-        self, projection: Projection, ahead: LogSource, start: Checkpoint, head: int
-    ) -> int:
-        engine, types, size = self.store.engine, projection.types, self.batch_size
-        parts = slices(engine, after=start.position, until=head, types=types, batch_size=size)
-        ready = prepared_slices(projection, ahead, parts, workers=self.workers, engine=engine)
-        applied = sum(self._apply_slice(projection, part, prepared) for part, prepared in ready)
-        self._move_to(projection, head)
-        return applied
-
-    def _catch_up_here(
-        self, projections: Sequence[Projection], after: int, head: int
+        self, together: Together, ahead: LogSource, after: int, head: int
     ) -> dict[str, int]:
-        """Catch `projections`, all at checkpoint `after`, up to `head`, reading each batch
+        """Catch `together` up from `after` to `head`, each batch prepared for all of them
+        in a worker process (or here, when the next is not back yet) from one read."""
+        engine = self.store.engine
+        parts = slices(
+            engine, after=after, until=head, types=together.types, batch_size=self.batch_size
+        )
+        ready = prepared_slices(together, ahead, parts, workers=self.workers, engine=engine)
+        return self._apply_batches(
+            together, after, head, (self._shares(together, *r) for r in ready)
+        )
+
+    def _shares(self, together: Together, part: Slice, prepared: Any) -> _Batch:
+        """A batch prepared ahead, as each projection's share; one whose preparing failed is
+        read and prepared here, projection by projection."""
+        if prepared is FAILED:
+            events = list(
+                self.store.read_all(
+                    after=part.after, types=together.types, batch_size=part.count, until=part.last
+                )
+            )
+            return _prepared_here(together, events, part.last)
+        return part.last, [(count, own, None) for count, own in prepared]
+
+    def _catch_up_here(self, together: Together, after: int, head: int) -> dict[str, int]:
+        """Catch `together`, all at checkpoint `after`, up to `head`, reading each batch
         of the log once for all of them; each applies its own events of the batch. As
         ahead, the pure work is done before each write transaction, which then holds the
         write lock (on SQLite the log's too: a poll's appends wait) only for the writing."""
-        types: frozenset[str] | None = frozenset()
-        for projection in projections:
-            wanted = projection.types
-            types = None if types is None or wanted is None else types | wanted
-        since = dict.fromkeys((p.name for p in projections), after)
+        batches = self.store.read_batches(
+            after=after, types=together.types, batch_size=self.batch_size, until=head
+        )
+        return self._apply_batches(
+            together, after, head, (_prepared_here(together, b, b[-1].position) for b in batches)
+        )
+
+    def _apply_batches(
+        self, together: Together, after: int, head: int, batches: Iterable[_Batch]
+    ) -> dict[str, int]:
+        """Apply each batch's share to each projection (checkpoints at `after`), in log
+        order, then move every checkpoint to `head`."""
+        since = dict.fromkeys((p.name for p in together.projections), after)
         applied = dict.fromkeys(since, 0)
-        for batch in self.store.read_batches(
-            after=after, types=types, batch_size=self.batch_size, until=head
-        ):
-            last = batch[-1].position
-            for projection in projections:
-                wanted = projection.types
-                own = batch if wanted is None else [e for e in batch if e.type in wanted]
-                if not own:
+        for last, shares in batches:
+            for projection, (count, prepared, own) in zip(
+                together.projections, shares, strict=True
+            ):
+                if not count:
                     continue  # its checkpoint moves past them with its next batch, or at the end
-                part = Slice(since[projection.name], last, len(own))
-                prepared = prepared_here(projection, own)
+                part = Slice(since[projection.name], last, count)
                 applied[projection.name] += self._apply_slice(projection, part, prepared, own)
                 since[projection.name] = last
-        for projection in projections:
+        for projection in together.projections:
             self._move_to(projection, head)
         return applied
 
@@ -177,9 +224,15 @@ class ProjectionRunner:
     def ahead_for(self, projection: Projection, events: int) -> LogSource | None:
         """How worker processes read the log for `projection`'s `prepare`, if `events` are
         enough to be worth starting them (`ahead_from`) and they can read it at all."""
-        if self.workers < 1 or events < self.ahead_from or not prepares(projection):
+        if not prepares(projection):
             return None
-        return log_source(self.store.engine, projection.types, self.store.upcasters)
+        return self._ahead_together(Together((projection,)), events)
+
+    def _ahead_together(self, together: Together, events: int) -> LogSource | None:
+        """`ahead_for`, for projections prepared together."""
+        if not together.projections or self.workers < 1 or events < self.ahead_from:
+            return None
+        return log_source(self.store.engine, together.types, self.store.upcasters)
 
     def read_part(self, projection: Projection, part: Slice) -> list[RecordedEvent]:
         """The events of `part`, read here (when its worker could not prepare it)."""

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from store import EventStore, ProjectionRunner, RecordedEvent
-from tests.store.test_projections import StreamCounts, _fill, _view
+from store import projections as runner_module
+from tests.store.test_projections import PlannedCounts, StreamCounts, _fill, _view
 
 
 class IgnoredCounts(StreamCounts):
@@ -27,6 +28,14 @@ class AllCounts(StreamCounts):
     name = "all_counts"
     types = None
     table_name = "test_all_counts"
+
+
+class PlannedIgnored(PlannedCounts):
+    """PlannedCounts of the events StreamCounts leaves out: a `prepare` of its own types."""
+
+    name = "planned_ignored"
+    types = frozenset({"Ignored"})
+    table_name = "test_planned_ignored"
 
 
 @contextmanager
@@ -118,3 +127,65 @@ def test_a_view_made_by_another_version_holds_back_only_itself(store: EventStore
     assert upgraded.checkpoint("stream_counts").position == 10
     assert upgraded.checkpoint("ignored_counts").position == 20
     assert sum(row[1] for row in _rows(upgraded, "ignored_counts")) == 4
+
+
+def test_a_long_catch_up_prepares_every_view_of_a_checkpoint_ahead_from_one_read(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Far behind (a large folder poll), the views' pure work is done ahead in a worker
+    # process. Prepared one view at a time, each read and decoded every batch again (and
+    # the stories view extracted again the meetings the topics view had just extracted).
+    _fill(store, 60)
+    passes: list[list[str]] = []
+    real = runner_module.prepared_slices
+
+    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
+        passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
+        return real(preparer, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "prepared_slices", counted)
+    projections = [PlannedCounts(), PlannedIgnored(), AllCounts()]
+    ahead = ProjectionRunner(store, projections, batch_size=7, workers=1, ahead_from=0)
+    for projection in projections:
+        ahead.checkpoint(projection.name)
+    with events_read(store) as read:
+        assert ahead.catch_up() == {
+            "stream_counts": 48,
+            "planned_ignored": 12,
+            "all_counts": 60,
+        }
+    # One pass over the log for the two views with a `prepare`, in a worker process; the
+    # one without reads it here, once.
+    assert passes == [["stream_counts", "planned_ignored"]]
+    assert read == list(range(1, 61))
+    for projection in projections:
+        alone = ProjectionRunner(store, [type(projection)()], batch_size=5, workers=0)
+        before = _rows(ahead, projection.name)
+        alone.replay(projection.name)
+        assert _rows(alone, projection.name) == before
+    assert sum(row[1] for row in _rows(ahead, "planned_ignored")) == 12
+
+
+def test_a_catch_up_told_to_stay_here_stops_where_told_and_starts_no_worker(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The projection process while a poll appends: a few batches at a time, in its own
+    # process (a worker process would take CPU from the poll); ahead once the log is still.
+    _fill(store, 60)
+    passes: list[str] = []
+    real = runner_module.prepared_slices
+
+    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
+        passes.append("ahead")
+        return real(preparer, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "prepared_slices", counted)
+    runner = ProjectionRunner(
+        store, [PlannedCounts(), PlannedIgnored()], batch_size=7, workers=1, ahead_from=0
+    )
+    assert runner.catch_up(until=30, ahead=False) == {"stream_counts": 24, "planned_ignored": 6}
+    assert passes == []
+    assert {runner.checkpoint(n).position for n in ("stream_counts", "planned_ignored")} == {30}
+    assert runner.catch_up() == {"stream_counts": 24, "planned_ignored": 6}
+    assert passes == ["ahead"]
+    assert {runner.checkpoint(n).position for n in ("stream_counts", "planned_ignored")} == {60}
