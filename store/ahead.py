@@ -26,11 +26,11 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
@@ -41,15 +41,14 @@ from store.reads import row_batches, to_events
 from store.sql import reading
 from store.upcasting import Upcasters
 
-if TYPE_CHECKING:
-    from store.projection import Projection
-    from store.together import Together
-
-    #: What worker processes prepare batches for: one projection, or several at one
-    #: checkpoint (store/together.py).
-    Preparer = Projection | Together
-
 log = logging.getLogger(__name__)
+
+
+class Preparer(Protocol):
+    """What worker processes prepare batches for: a projection, or several at one
+    checkpoint (store/together.py)."""
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)

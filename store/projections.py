@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 
 from store import schema
-from store.ahead import FAILED, LogSource, Slice, log_source, prepared_slices, slices
+from store.ahead import FAILED, LogSource, Slice, log_source
 from store.checkpoint_rows import checkpoint_row, locked_checkpoint
 from store.errors import StoreError, StoreUnavailableError, ViewOutdatedError
 from store.events import RecordedEvent
@@ -24,29 +24,13 @@ from store.eventstore import EventStore
 from store.faults import ProjectionFault, list_faults, skip_event
 from store.fingerprints import Fingerprints
 from store.projection import Checkpoint, Projection, ReplayResult
-from store.rebuild import Progress, prepared_here, prepares, replay
+from store.rebuild import Progress, prepares, replay
 from store.sql import reading, write_transaction
-from store.together import Together
+from store.together import Together, catch_up_ahead, catch_up_here
 from store.view_columns import check_columns
 
 _checkpoints = schema.projection_checkpoints
 log = logging.getLogger(__name__)
-
-#: A batch as each projection of a `Together` gets it: the batch's last position and, per
-#: projection, its own events' count, their `prepare` (FAILED: none) and the events
-#: themselves when they were read here (None: prepared ahead, not read here).
-_Batch = tuple[int, list[tuple[int, Any, Sequence[RecordedEvent] | None]]]
-
-
-def _prepared_here(together: Together, events: Sequence[RecordedEvent], last: int) -> _Batch:
-    """A batch read here, up to position `last`, each projection's own events prepared
-    here (FAILED if its `prepare` raised: its `apply` then meets the bad event and records
-    a fault)."""
-    shares: list[tuple[int, Any, Sequence[RecordedEvent] | None]] = [
-        (len(own), prepared_here(projection, own), own)
-        for projection, own in zip(together.projections, together.split(events), strict=True)
-    ]
-    return last, shares
 
 
 class ProjectionRunner:
@@ -134,10 +118,10 @@ class ProjectionRunner:
             preparing = Together(tuple(p for p in group if prepares(p)))
             source = self._ahead_together(preparing, head - after) if ahead else None
             if source is not None:
-                applied.update(self._catch_up_ahead(preparing, source, after, head))
+                applied.update(catch_up_ahead(self, preparing, source, after, head))
             rest = group if source is None else [p for p in group if not prepares(p)]
             if rest:
-                applied.update(self._catch_up_here(Together(tuple(rest)), after, head))
+                applied.update(catch_up_here(self, Together(tuple(rest)), after, head))
         if refused:
             raise refused[0]
         return {p.name: applied[p.name] for p in selected}
@@ -159,65 +143,7 @@ class ProjectionRunner:
             self._checked.add((name, start.generation))
         return start
 
-    def _catch_up_ahead(
-        self, together: Together, ahead: LogSource, after: int, head: int
-    ) -> dict[str, int]:
-        """Catch `together` up from `after` to `head`, each batch prepared for all of them
-        in a worker process (or here, when the next is not back yet) from one read."""
-        engine = self.store.engine
-        parts = slices(
-            engine, after=after, until=head, types=together.types, batch_size=self.batch_size
-        )
-        ready = prepared_slices(together, ahead, parts, workers=self.workers, engine=engine)
-        return self._apply_batches(
-            together, after, head, (self._shares(together, *r) for r in ready)
-        )
-
-    def _shares(self, together: Together, part: Slice, prepared: Any) -> _Batch:
-        """A batch prepared ahead, as each projection's share; one whose preparing failed is
-        read and prepared here, projection by projection."""
-        if prepared is FAILED:
-            events = list(
-                self.store.read_all(
-                    after=part.after, types=together.types, batch_size=part.count, until=part.last
-                )
-            )
-            return _prepared_here(together, events, part.last)
-        return part.last, [(count, own, None) for count, own in prepared]
-
-    def _catch_up_here(self, together: Together, after: int, head: int) -> dict[str, int]:
-        """Catch `together`, all at checkpoint `after`, up to `head`, reading each batch
-        of the log once for all of them; each applies its own events of the batch. As
-        ahead, the pure work is done before each write transaction, which then holds the
-        write lock (on SQLite the log's too: a poll's appends wait) only for the writing."""
-        batches = self.store.read_batches(
-            after=after, types=together.types, batch_size=self.batch_size, until=head
-        )
-        return self._apply_batches(
-            together, after, head, (_prepared_here(together, b, b[-1].position) for b in batches)
-        )
-
-    def _apply_batches(
-        self, together: Together, after: int, head: int, batches: Iterable[_Batch]
-    ) -> dict[str, int]:
-        """Apply each batch's share to each projection (checkpoints at `after`), in log
-        order, then move every checkpoint to `head`."""
-        since = dict.fromkeys((p.name for p in together.projections), after)
-        applied = dict.fromkeys(since, 0)
-        for last, shares in batches:
-            for projection, (count, prepared, own) in zip(
-                together.projections, shares, strict=True
-            ):
-                if not count:
-                    continue  # its checkpoint moves past them with its next batch, or at the end
-                part = Slice(since[projection.name], last, count)
-                applied[projection.name] += self._apply_slice(projection, part, prepared, own)
-                since[projection.name] = last
-        for projection in together.projections:
-            self._move_to(projection, head)
-        return applied
-
-    def _move_to(self, projection: Projection, head: int) -> None:
+    def move_to(self, projection: Projection, head: int) -> None:
         if self.checkpoint(projection.name).position < head:
             self._apply_batch(projection, [], head)
 
@@ -242,7 +168,7 @@ class ProjectionRunner:
             )
         )
 
-    def _apply_slice(
+    def apply_slice(
         self,
         projection: Projection,
         part: Slice,

@@ -11,12 +11,15 @@ prepares each batch for all of them at once, in a worker process as in the apply
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from store.ahead import FAILED, LogSource, Slice, prepared_slices, slices
 from store.events import RecordedEvent
+from store.eventstore import EventStore
 from store.projection import Projection
+from store.rebuild import prepared_here
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +56,95 @@ class Together:
             (len(own), projection.prepare(own) if own else None)
             for projection, own in zip(self.projections, self.split(events), strict=True)
         ]
+
+
+class Runner(Protocol):
+    """What catching up together needs of the runner (store/projections.py)."""
+
+    store: EventStore
+    batch_size: int
+    workers: int
+
+    def apply_slice(
+        self,
+        projection: Projection,
+        part: Slice,
+        prepared: Any,
+        events: Sequence[RecordedEvent] | None = None,
+    ) -> int: ...
+
+    def move_to(self, projection: Projection, head: int) -> None: ...
+
+
+#: A batch as each projection of a `Together` gets it: the batch's last position and, per
+#: projection, its own events' count, their `prepare` (FAILED: none) and the events
+#: themselves when they were read here (None: prepared ahead, not read here).
+Batch = tuple[int, list[tuple[int, Any, Sequence[RecordedEvent] | None]]]
+
+
+def catch_up_ahead(
+    runner: Runner, together: Together, source: LogSource, after: int, head: int
+) -> dict[str, int]:
+    """Catch `together` up from `after` to `head`, each batch prepared for all of them
+    in a worker process (or in the applying one, when the next is not back yet) from one
+    read."""
+    engine = runner.store.engine
+    parts = slices(
+        engine, after=after, until=head, types=together.types, batch_size=runner.batch_size
+    )
+    ready = prepared_slices(together, source, parts, workers=runner.workers, engine=engine)
+    return _apply(runner, together, after, head, (_shares(runner, together, *r) for r in ready))
+
+
+def catch_up_here(runner: Runner, together: Together, after: int, head: int) -> dict[str, int]:
+    """Catch `together`, all at checkpoint `after`, up to `head` in this process, reading
+    each batch of the log once for all of them. As ahead, the pure work is done before
+    each write transaction, which then holds the write lock (on SQLite the log's too: a
+    poll's appends wait) only for the writing."""
+    batches = runner.store.read_batches(
+        after=after, types=together.types, batch_size=runner.batch_size, until=head
+    )
+    return _apply(
+        runner, together, after, head, (_prepared(together, b, b[-1].position) for b in batches)
+    )
+
+
+def _shares(runner: Runner, together: Together, part: Slice, prepared: Any) -> Batch:
+    """A batch prepared ahead, as each projection's share; one whose preparing failed is
+    read and prepared here, projection by projection."""
+    if prepared is FAILED:
+        events = runner.store.read_all(
+            after=part.after, types=together.types, batch_size=part.count, until=part.last
+        )
+        return _prepared(together, list(events), part.last)
+    return part.last, [(count, own, None) for count, own in prepared]
+
+
+def _prepared(together: Together, events: Sequence[RecordedEvent], last: int) -> Batch:
+    """A batch read here, up to position `last`, each projection's own events prepared
+    here (FAILED if its `prepare` raised: its `apply` then meets the bad event and records
+    a fault)."""
+    shares: list[tuple[int, Any, Sequence[RecordedEvent] | None]] = [
+        (len(own), prepared_here(projection, own), own)
+        for projection, own in zip(together.projections, together.split(events), strict=True)
+    ]
+    return last, shares
+
+
+def _apply(
+    runner: Runner, together: Together, after: int, head: int, batches: Iterable[Batch]
+) -> dict[str, int]:
+    """Apply each batch's share to each projection (checkpoints at `after`), in log
+    order, then move every checkpoint to `head`."""
+    since = dict.fromkeys((p.name for p in together.projections), after)
+    applied = dict.fromkeys(since, 0)
+    for last, shares in batches:
+        for projection, (count, prepared, own) in zip(together.projections, shares, strict=True):
+            if not count:
+                continue  # its checkpoint moves past them with its next batch, or at the end
+            part = Slice(since[projection.name], last, count)
+            applied[projection.name] += runner.apply_slice(projection, part, prepared, own)
+            since[projection.name] = last
+    for projection in together.projections:
+        runner.move_to(projection, head)
+    return applied

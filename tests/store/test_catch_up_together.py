@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from store import EventStore, ProjectionRunner, RecordedEvent
-from store import projections as runner_module
+from store import together as together_module
 from tests.store.test_projections import PlannedCounts, StreamCounts, _fill, _view
 
 
@@ -137,13 +137,13 @@ def test_a_long_catch_up_prepares_every_view_of_a_checkpoint_ahead_from_one_read
     # the stories view extracted again the meetings the topics view had just extracted).
     _fill(store, 60)
     passes: list[list[str]] = []
-    real = runner_module.prepared_slices
+    real = together_module.prepared_slices
 
     def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
         passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
         return real(preparer, *args, **kwargs)
 
-    monkeypatch.setattr(runner_module, "prepared_slices", counted)
+    monkeypatch.setattr(together_module, "prepared_slices", counted)
     projections = [PlannedCounts(), PlannedIgnored(), AllCounts()]
     ahead = ProjectionRunner(store, projections, batch_size=7, workers=1, ahead_from=0)
     for projection in projections:
@@ -173,13 +173,13 @@ def test_a_catch_up_told_to_stay_here_stops_where_told_and_starts_no_worker(
     # process (a worker process would take CPU from the poll); ahead once the log is still.
     _fill(store, 60)
     passes: list[str] = []
-    real = runner_module.prepared_slices
+    real = together_module.prepared_slices
 
     def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
         passes.append("ahead")
         return real(preparer, *args, **kwargs)
 
-    monkeypatch.setattr(runner_module, "prepared_slices", counted)
+    monkeypatch.setattr(together_module, "prepared_slices", counted)
     runner = ProjectionRunner(
         store, [PlannedCounts(), PlannedIgnored()], batch_size=7, workers=1, ahead_from=0
     )
