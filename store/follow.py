@@ -192,12 +192,9 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
     while True:
         busy, error, through = False, None, 0
         try:
-            head = runner.store.head()
-            growing, seen = 0 <= seen < head, head
-            # its configuration is the worker's
-            done = runner.catch_up(rebuild=True, **_while_growing(runner) if growing else {})
+            done, busy, seen = _look(runner, seen)
             applied.update(done)
-            busy, failures = _more_waiting(done, runner.batch_size), 0
+            failures = 0
             if wanted is not None:
                 positions = [runner.checkpoint(n).position for n in runner.projections]
                 through = min(positions, default=wanted)
@@ -228,20 +225,33 @@ def _follow(factory: RunnerFactory, conn: Connection, interval: float, niceness:
             wanted = position if wanted is None else max(wanted, position)
 
 
-#: Batches a catch-up applies at most while the log grows: it then looks at the head again.
+#: Batches of positions a catch-up applies at most while the log grows: it then looks again.
 GROWING_BATCHES = 4
 
 
-def _while_growing(runner: ProjectionRunner) -> dict[str, Any]:
-    """How to catch up while the log grows (a poll is appending): in this process, a few
-    batches at a time. A long catch-up otherwise prepares in a worker process (a folder
-    poll of 100,000 files leaves the child tens of thousands of events behind), and that
-    third busy process beside the poll's two took CPU from the poll: the topics and
-    stories views' catch-up of 100,000 articles costs 54 s of CPU with its worker, 51 s
-    alone (docs/worker.md). Once the head stops moving, the rest goes ahead on every core;
-    a few batches bound how long that waits for the one under way."""
-    lowest = min((runner.checkpoint(name).position for name in runner.projections), default=0)
-    return {"until": lowest + GROWING_BATCHES * runner.batch_size, "ahead": False}
+def _look(runner: ProjectionRunner, seen: int) -> tuple[dict[str, int], bool, int]:
+    """One catch-up of the child, given the head it saw at its last look (-1: none yet):
+    the events applied, whether to catch up again at once, and the head seen now.
+
+    While the head moves between two looks (a poll appends; a child just started counts
+    as one), it catches up in this process, a few batches at a time. A long catch-up
+    otherwise prepares in a worker process (a folder poll of 100,000 files leaves the
+    child tens of thousands of events behind), and that third busy process took CPU from
+    the poll's two (docs/worker.md, "Worker processes only once the log is still"). Once
+    the head stays put, a catch-up still 20,000 events behind goes ahead on every core.
+    """
+    head = runner.store.head()
+    growing = head != seen
+    done = runner.catch_up(  # its configuration is the worker's
+        rebuild=True, batches=GROWING_BATCHES if growing else None, ahead=not growing
+    )
+    busy = _more_waiting(done, runner.batch_size)
+    if growing and not busy:
+        # A view that reads a few of the log's types applies less than a batch in a few
+        # batches of positions: behind all the same if its checkpoint is.
+        lowest = min((runner.checkpoint(n).position for n in runner.projections), default=head)
+        busy = head - lowest >= runner.batch_size
+    return done, busy, head
 
 
 def _more_waiting(done: dict[str, int], batch_size: int) -> bool:

@@ -87,12 +87,14 @@ class ProjectionRunner:
         name: str | None = None,
         *,
         rebuild: bool = False,
-        until: int | None = None,
+        batches: int | None = None,
         ahead: bool = True,
     ) -> dict[str, int]:
-        """Apply every event after each projection's checkpoint (up to `until`, if given);
-        returns events applied. Without `ahead`, even a long catch-up stays in this process
-        (no worker processes: the projection process while a poll is appending).
+        """Apply every event after each projection's checkpoint; returns events applied.
+        With `batches`, no further than that many batches of positions past the slowest
+        view's checkpoint (views refused below do not count). Without `ahead`, even a long
+        catch-up stays in this process: no worker processes (the projection process while
+        a poll appends; a view replayed for other rules still replays with them).
 
         Projections at the same checkpoint read the log together: each batch is read and
         decoded once for all of them (a follower's usual case, every view one poll
@@ -101,7 +103,7 @@ class ProjectionRunner:
         process last extended it with these settings: store/fingerprints.py), else refused
         (`ViewOutdatedError`)."""
         selected = self._select(name)
-        head = self.store.head() if until is None else min(until, self.store.head())
+        head = self.store.head()
         applied: dict[str, int] = {}
         groups: dict[int, list[Projection]] = {}  # by checkpoint position
         refused: list[StoreError] = []  # views built otherwise: the others go on
@@ -112,6 +114,8 @@ class ProjectionRunner:
                 refused.append(exc)
                 continue
             groups.setdefault(start.position, []).append(projection)
+        if batches is not None and groups:
+            head = min(head, min(groups) + batches * self.batch_size)
         for after, group in groups.items():
             # A long one (a large folder poll) prepares ahead in worker processes, as a
             # replay, for every view that has a `prepare`, from one read of each batch.

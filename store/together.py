@@ -4,9 +4,10 @@ The worker's projection process follows the log with every view (the topics and 
 stories views share one checkpoint when they keep up). Read one at a time, each view
 decoded every event again, and the second view's `prepare` computed again what the first
 had just computed of the same text (the meetings, which the extractor keeps for the last
-texts it read): a catch-up of 100,000 articles long enough to prepare in a worker process
-took 61.4 s of CPU where one read for both views took 50.4 s (docs/worker.md). `Together`
-prepares each batch for all of them at once, in a worker process as in the applying one.
+texts it read): both views' catch-up of 100,000 articles with a worker process took
+62.3 s of CPU, and 54.3-54.6 s with each batch read once for both (50.4 s in one process;
+docs/worker.md). `Together` prepares each batch for all of them at once, in a worker
+process as in the applying one.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _prepared(together: Together, events: Sequence[RecordedEvent], last: int) ->
     here (FAILED if its `prepare` raised: its `apply` then meets the bad event and records
     a fault)."""
     shares: list[tuple[int, Any, Sequence[RecordedEvent] | None]] = [
-        (len(own), prepared_here(projection, own), own)
+        (len(own), prepared_here(projection, own) if own else FAILED, own)
         for projection, own in zip(together.projections, together.split(events), strict=True)
     ]
     return last, shares

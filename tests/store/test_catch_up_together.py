@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from store import EventStore, ProjectionRunner, RecordedEvent
-from store import together as together_module
+from store import ahead as ahead_module
+from store.follow import GROWING_BATCHES, _look
 from tests.store.test_projections import PlannedCounts, StreamCounts, _fill, _view
 
 
@@ -137,13 +138,13 @@ def test_a_long_catch_up_prepares_every_view_of_a_checkpoint_ahead_from_one_read
     # the stories view extracted again the meetings the topics view had just extracted).
     _fill(store, 60)
     passes: list[list[str]] = []
-    real = together_module.prepared_slices
+    real = ahead_module.prepared_slices
 
     def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
         passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
         return real(preparer, *args, **kwargs)
 
-    monkeypatch.setattr(together_module, "prepared_slices", counted)
+    monkeypatch.setattr("store.together.prepared_slices", counted)
     projections = [PlannedCounts(), PlannedIgnored(), AllCounts()]
     ahead = ProjectionRunner(store, projections, batch_size=7, workers=1, ahead_from=0)
     for projection in projections:
@@ -166,26 +167,49 @@ def test_a_long_catch_up_prepares_every_view_of_a_checkpoint_ahead_from_one_read
     assert sum(row[1] for row in _rows(ahead, "planned_ignored")) == 12
 
 
-def test_a_catch_up_told_to_stay_here_stops_where_told_and_starts_no_worker(
+def test_the_projection_process_stays_here_while_the_log_grows_and_goes_ahead_once_still(
     store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The projection process while a poll appends: a few batches at a time, in its own
-    # process (a worker process would take CPU from the poll); ahead once the log is still.
+    # While a poll appends, a few batches at a time in the child's own process (a worker
+    # process would take CPU from the poll), looking again after each; ahead once the
+    # head stays put. A view reading a fifth of the log applies less than a batch in a
+    # few batches of positions: still behind, so the child goes on at once.
     _fill(store, 60)
     passes: list[str] = []
-    real = together_module.prepared_slices
+    real = ahead_module.prepared_slices
 
     def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
         passes.append("ahead")
         return real(preparer, *args, **kwargs)
 
-    monkeypatch.setattr(together_module, "prepared_slices", counted)
-    runner = ProjectionRunner(
-        store, [PlannedCounts(), PlannedIgnored()], batch_size=7, workers=1, ahead_from=0
-    )
-    assert runner.catch_up(until=30, ahead=False) == {"stream_counts": 24, "planned_ignored": 6}
+    monkeypatch.setattr("store.together.prepared_slices", counted)
+    runner = ProjectionRunner(store, [PlannedIgnored()], batch_size=5, workers=1, ahead_from=0)
+    runner.checkpoint("planned_ignored")
+    first = _look(runner, -1)  # a child just started counts as a growing log
+    assert first == ({"planned_ignored": 4}, True, 60)  # 4 x 5 positions, 4 of them its own
     assert passes == []
-    assert {runner.checkpoint(n).position for n in ("stream_counts", "planned_ignored")} == {30}
-    assert runner.catch_up() == {"stream_counts": 24, "planned_ignored": 6}
+    assert runner.checkpoint("planned_ignored").position == GROWING_BATCHES * 5
+    _fill(store, 5, start=60)
+    assert _look(runner, 60) == ({"planned_ignored": 4}, True, 65)  # it grew: here again
+    assert passes == [] and runner.checkpoint("planned_ignored").position == 40
+    assert _look(runner, 65) == ({"planned_ignored": 5}, True, 65)  # still: ahead, to the head
     assert passes == ["ahead"]
-    assert {runner.checkpoint(n).position for n in ("stream_counts", "planned_ignored")} == {60}
+    assert runner.checkpoint("planned_ignored").position == 65
+    assert _look(runner, 65) == ({"planned_ignored": 0}, False, 65)
+
+
+def test_a_capped_catch_up_counts_from_the_views_it_may_extend(store: EventStore) -> None:
+    from store import StoreError
+    from tests.store.test_projections import CountsWithoutLast
+
+    _fill(store, 10)
+    ProjectionRunner(store, [StreamCounts(), IgnoredCounts()]).catch_up()
+    _fill(store, 30, start=10)
+    # stream_counts is refused (made by another version) and stays at 10; the cap counts
+    # from the other view's checkpoint, so that one moves on at each call.
+    upgraded = ProjectionRunner(store, [CountsWithoutLast(), IgnoredCounts()], batch_size=3)
+    for end in (16, 22, 28):
+        with pytest.raises(StoreError, match="replay --projection stream_counts"):
+            upgraded.catch_up(batches=2)
+        assert upgraded.checkpoint("ignored_counts").position == end
+    assert upgraded.checkpoint("stream_counts").position == 10
