@@ -37,6 +37,7 @@ from sqlalchemy import Engine, func, select
 from store import schema
 from store.engine import make_engine
 from store.events import RecordedEvent
+from store.projection import Projection
 from store.reads import row_batches, to_events
 from store.sql import reading
 from store.upcasting import Upcasters
@@ -265,3 +266,19 @@ def _result(part: Slice, future: Future[Any] | None) -> tuple[Slice, Any]:
     except Exception as exc:
         log.warning("events %d-%d are prepared without workers: %r", part.after + 1, part.last, exc)
         return part, FAILED
+
+
+def prepared_here(projection: Projection, events: Sequence[RecordedEvent]) -> Any:
+    """`projection.prepare(events)` in this process; FAILED if it has none or it raised
+    (then `apply` meets the bad event, and records it as a fault)."""
+    if not prepares(projection):
+        return FAILED
+    try:
+        return projection.prepare(events)
+    except Exception:
+        return FAILED
+
+
+def prepares(projection: Projection) -> bool:
+    """Whether `projection` has pure work (`prepare`) that worker processes can do ahead."""
+    return type(projection).prepare is not Projection.prepare

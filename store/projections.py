@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 
 from store import schema
-from store.ahead import FAILED, LogSource, Slice, log_source
+from store.ahead import FAILED, LogSource, Slice, log_source, prepares
 from store.checkpoint_rows import checkpoint_row, locked_checkpoint
 from store.errors import StoreError, StoreUnavailableError, ViewOutdatedError
 from store.events import RecordedEvent
@@ -24,7 +24,7 @@ from store.eventstore import EventStore
 from store.faults import ProjectionFault, list_faults, skip_event
 from store.fingerprints import Fingerprints
 from store.projection import Checkpoint, Projection, ReplayResult
-from store.rebuild import Progress, prepares, replay
+from store.rebuild import Progress, replay
 from store.sql import reading, write_transaction
 from store.together import Together, catch_up_ahead, catch_up_here
 from store.view_columns import check_columns
@@ -120,7 +120,7 @@ class ProjectionRunner:
             # A long one (a large folder poll) prepares ahead in worker processes, as a
             # replay, for every view that has a `prepare`, from one read of each batch.
             preparing = Together(tuple(p for p in group if prepares(p)))
-            source = self._ahead_together(preparing, head - after) if ahead else None
+            source = self.ahead_together(preparing, head - after) if ahead else None
             if source is not None:
                 applied.update(catch_up_ahead(self, preparing, source, after, head))
             rest = group if source is None else [p for p in group if not prepares(p)]
@@ -151,15 +151,9 @@ class ProjectionRunner:
         if self.checkpoint(projection.name).position < head:
             self._apply_batch(projection, [], head)
 
-    def ahead_for(self, projection: Projection, events: int) -> LogSource | None:
-        """How worker processes read the log for `projection`'s `prepare`, if `events` are
+    def ahead_together(self, together: Together, events: int) -> LogSource | None:
+        """How worker processes read the log for `together`'s `prepare`, if `events` are
         enough to be worth starting them (`ahead_from`) and they can read it at all."""
-        if not prepares(projection):
-            return None
-        return self._ahead_together(Together((projection,)), events)
-
-    def _ahead_together(self, together: Together, events: int) -> LogSource | None:
-        """`ahead_for`, for projections prepared together."""
         if not together.projections or self.workers < 1 or events < self.ahead_from:
             return None
         return log_source(self.store.engine, together.types, self.store.upcasters)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, Index, Table, func, inspect, select, update
 from sqlalchemy.schema import CreateTable
 
 from store import schema
-from store.ahead import FAILED, LogSource, Slice, prepared_slices, slices
+from store.ahead import FAILED, LogSource, Slice, prepares
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
@@ -23,6 +24,7 @@ from store.fingerprints import digest
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.replay_claim import only_replay
 from store.sql import reading, write_transaction
+from store.together import Batch, Together, batches_ahead, batches_here
 
 log = logging.getLogger("newsledger.store")
 
@@ -36,7 +38,17 @@ class ProjectionRunner(Protocol):
 
     def checkpoint(self, name: str) -> Checkpoint: ...
 
-    def ahead_for(self, projection: Projection, events: int) -> LogSource | None: ...
+    def ahead_together(self, together: Together, events: int) -> LogSource | None: ...
+
+    def apply_slice(
+        self,
+        projection: Projection,
+        part: Slice,
+        prepared: Any,
+        events: Sequence[RecordedEvent] | None = None,
+    ) -> int: ...
+
+    def move_to(self, projection: Projection, head: int) -> None: ...
 
     def read_part(self, projection: Projection, part: Slice) -> list[RecordedEvent]: ...
 
@@ -54,60 +66,85 @@ def replay(
     in. A second replay of any of them meanwhile is refused: both would build the same
     generation, each dropping the other's tables, and the later swap would drop the live
     ones. The leases of all are taken first, so a refused replay has rebuilt nothing (it
-    once rebuilt the views before the one it was refused at)."""
+    once rebuilt the views before the one it was refused at). The new generations are
+    built together, from one read of each batch of the log (store/together.py); each is
+    then swapped in on its own, in order."""
     names = [p.name for p in projections]
     with only_replay(runner.store, names) as still_held:
-        return [
-            _replay(runner, p, progress or (lambda done, total: None), partial(still_held, p.name))
-            for p in projections
-        ]
+        builds = [_begin(runner, p) for p in projections]
+        head = runner.store.head()
+        _rebuild_all(runner, builds, head, progress or (lambda done, total: None))
+        return [_finish(runner, b, head, partial(still_held, b.projection.name)) for b in builds]
 
 
-def _replay(
-    runner: ProjectionRunner,
-    projection: Projection,
-    progress: Progress,
-    still_held: Callable[[], bool],
-) -> ReplayResult:
+@dataclass
+class _Build:
+    """A projection's new generation while it is rebuilt."""
+
+    projection: Projection
+    current: Checkpoint
+    tables: dict[str, Table]
+    deferred: list[Index]
+    started: float
+    applied: int = 0
+
+    @property
+    def generation(self) -> int:
+        return self.current.generation + 1
+
+
+def _begin(runner: ProjectionRunner, projection: Projection) -> _Build:
+    """The new generation's tables, created empty (but for its deferred indexes)."""
     started = time.perf_counter()
     current = runner.checkpoint(projection.name)
-    generation = current.generation + 1
-    new_tables = projection.tables(generation)
+    new_tables = projection.tables(current.generation + 1)
     deferred = projection.deferred_indexes(new_tables)
     with write_transaction(runner.store.engine, append_lock=False) as conn:
         for table in reversed(list(new_tables.values())):
             table.drop(conn, checkfirst=True)  # left over by an interrupted replay
         create_tables(conn, new_tables, without=deferred)
-    head = runner.store.head()
-    total = _count(runner, projection, head)
-    applied = 0
-    ahead = runner.ahead_for(projection, total)
-    if ahead is not None:
-        parts = slices(
-            runner.store.engine,
-            after=0,
-            until=head,
-            types=projection.types,
-            batch_size=runner.batch_size,
-        )
-        for part, prepared in prepared_slices(
-            projection, ahead, parts, workers=runner.workers, engine=runner.store.engine
-        ):
-            _rebuild_slice(runner, projection, new_tables, generation, part, prepared)
-            applied += part.count
-            progress(applied, total)
-    else:
-        after = 0
-        for batch in runner.store.read_batches(
-            types=projection.types, batch_size=runner.batch_size, until=head
-        ):
-            # Prepared before the write transaction, as in a catch-up.
-            part = Slice(after, batch[-1].position, len(batch))
-            prepared = prepared_here(projection, batch)
-            _rebuild_slice(runner, projection, new_tables, generation, part, prepared, batch)
-            applied += len(batch)
-            after = part.last
-            progress(applied, total)
+    return _Build(projection, current, new_tables, deferred, started)
+
+
+def _rebuild_all(
+    runner: ProjectionRunner, builds: Sequence[_Build], head: int, progress: Progress
+) -> None:
+    """Apply the log up to `head` to every new generation: the views with a `prepare`
+    from one read of each batch in worker processes (when the log is long enough), the
+    rest from one read here, each batch applied in log order."""
+    total = sum(_count(runner, b.projection, head) for b in builds)
+    preparing = [b for b in builds if prepares(b.projection)]
+    source = runner.ahead_together(Together(tuple(b.projection for b in preparing)), total)
+    rest = builds if source is None else [b for b in builds if not prepares(b.projection)]
+    passes: list[tuple[Sequence[_Build], Iterator[Batch]]] = []
+    if source is not None:
+        together = Together(tuple(b.projection for b in preparing))
+        passes.append((preparing, batches_ahead(runner, together, source, 0, head)))
+    if rest:
+        together = Together(tuple(b.projection for b in rest))
+        passes.append((rest, batches_here(runner, together, 0, head)))
+    done = 0
+    for group, batches in passes:
+        since = [0] * len(group)
+        for last, shares in batches:
+            for n, (build, (count, prepared, own)) in enumerate(zip(group, shares, strict=True)):
+                if not count:
+                    continue
+                part = Slice(since[n], last, count)
+                projection, tables = build.projection, build.tables
+                _rebuild_slice(runner, projection, tables, build.generation, part, prepared, own)
+                since[n] = last
+                build.applied += count
+                done += count
+            progress(done, total)
+
+
+def _finish(
+    runner: ProjectionRunner, build: _Build, head: int, still_held: Callable[[], bool]
+) -> ReplayResult:
+    """Apply what arrived meanwhile, swap the new generation in, drop the old one."""
+    projection, new_tables, deferred = build.projection, build.tables, build.deferred
+    current, generation, applied = build.current, build.generation, build.applied
     with write_transaction(runner.store.engine, append_lock=False) as conn:
         for index in deferred:
             index.create(conn)
@@ -169,7 +206,7 @@ def _replay(
     return ReplayResult(
         name=projection.name,
         events=applied,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - build.started,
         generation=generation,
         changes=changes,
     )
@@ -244,19 +281,3 @@ def create_tables(
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             if id(index) not in later:
                 index.create(conn)
-
-
-def prepared_here(projection: Projection, events: Sequence[RecordedEvent]) -> Any:
-    """`projection.prepare(events)` in this process; FAILED if it has none or it raised
-    (then `apply` meets the bad event, and records it as a fault)."""
-    if not prepares(projection):
-        return FAILED
-    try:
-        return projection.prepare(events)
-    except Exception:
-        return FAILED
-
-
-def prepares(projection: Projection) -> bool:
-    """Whether `projection` has pure work (`prepare`) that worker processes can do ahead."""
-    return type(projection).prepare is not Projection.prepare

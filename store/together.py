@@ -12,15 +12,14 @@ process as in the applying one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from store.ahead import FAILED, LogSource, Slice, prepared_slices, slices
+from store.ahead import FAILED, LogSource, Slice, prepared_here, prepared_slices, slices
 from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.projection import Projection
-from store.rebuild import prepared_here
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +88,9 @@ def catch_up_ahead(
     """Catch `together` up from `after` to `head`, each batch prepared for all of them
     in a worker process (or in the applying one, when the next is not back yet) from one
     read."""
-    engine = runner.store.engine
-    parts = slices(
-        engine, after=after, until=head, types=together.types, batch_size=runner.batch_size
+    return _apply(
+        runner, together, after, head, batches_ahead(runner, together, source, after, head)
     )
-    ready = prepared_slices(together, source, parts, workers=runner.workers, engine=engine)
-    return _apply(runner, together, after, head, (_shares(runner, together, *r) for r in ready))
 
 
 def catch_up_here(runner: Runner, together: Together, after: int, head: int) -> dict[str, int]:
@@ -102,12 +98,29 @@ def catch_up_here(runner: Runner, together: Together, after: int, head: int) -> 
     each batch of the log once for all of them. As ahead, the pure work is done before
     each write transaction, which then holds the write lock (on SQLite the log's too: a
     poll's appends wait) only for the writing."""
+    return _apply(runner, together, after, head, batches_here(runner, together, after, head))
+
+
+def batches_ahead(
+    runner: Runner, together: Together, source: LogSource, after: int, head: int
+) -> Iterator[Batch]:
+    """The batches of the log in (`after`, `head`], each prepared for all of `together`
+    from one read in a worker process (`store/ahead.py`), in log order."""
+    engine = runner.store.engine
+    parts = slices(
+        engine, after=after, until=head, types=together.types, batch_size=runner.batch_size
+    )
+    ready = prepared_slices(together, source, parts, workers=runner.workers, engine=engine)
+    return (_shares(runner, together, part, prepared) for part, prepared in ready)
+
+
+def batches_here(runner: Runner, together: Together, after: int, head: int) -> Iterator[Batch]:
+    """The batches of the log in (`after`, `head`], each read once here and prepared for
+    all of `together`, in log order."""
     batches = runner.store.read_batches(
         after=after, types=together.types, batch_size=runner.batch_size, until=head
     )
-    return _apply(
-        runner, together, after, head, (_prepared(together, b, b[-1].position) for b in batches)
-    )
+    return (_prepared(together, batch, batch[-1].position) for batch in batches)
 
 
 def _shares(runner: Runner, together: Together, part: Slice, prepared: Any) -> Batch:

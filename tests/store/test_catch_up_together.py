@@ -213,3 +213,41 @@ def test_a_capped_catch_up_counts_from_the_views_it_may_extend(store: EventStore
             upgraded.catch_up(batches=2)
         assert upgraded.checkpoint("ignored_counts").position == end
     assert upgraded.checkpoint("stream_counts").position == 10
+
+
+def test_a_replay_of_several_views_rebuilds_them_from_one_read_of_each_batch(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `newsledger replay` rebuilds every view: one pass over the log for those with a
+    # `prepare` (in a worker process), one here for the others; each new generation then
+    # swapped in on its own, and each view the one a replay of it alone builds.
+    _fill(store, 60)
+    passes: list[list[str]] = []
+    real = ahead_module.prepared_slices
+
+    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
+        passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
+        return real(preparer, *args, **kwargs)
+
+    monkeypatch.setattr("store.together.prepared_slices", counted)
+    projections = [PlannedCounts(), PlannedIgnored(), AllCounts()]
+    runner = ProjectionRunner(store, projections, batch_size=7, workers=1, ahead_from=0)
+    runner.catch_up()
+    done: list[tuple[int, int]] = []
+    passes.clear()
+    with events_read(store) as read:
+        results = runner.replay(progress=lambda n, total: done.append((n, total)))
+    assert [(r.name, r.events, r.generation) for r in results] == [
+        ("stream_counts", 48, 2),
+        ("planned_ignored", 12, 2),
+        ("all_counts", 60, 2),
+    ]
+    assert passes == [["stream_counts", "planned_ignored"]]
+    assert read == list(range(1, 61))  # the view without a `prepare`: read once, here
+    counts = [n for n, _ in done]
+    assert done[-1] == (120, 120) and counts == sorted(counts)
+    for projection in projections:
+        alone = ProjectionRunner(store, [type(projection)()], batch_size=5, workers=0)
+        before = _rows(runner, projection.name)
+        alone.replay(projection.name)
+        assert _rows(alone, projection.name) == before
