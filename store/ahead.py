@@ -26,7 +26,7 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -174,7 +174,7 @@ def prepared_slices(
     *,
     workers: int,
     engine: Engine,
-) -> Iterator[tuple[Slice, Any]]:
+) -> Generator[tuple[Slice, Any]]:
     """Each slice with `projection.prepare` of its events, in order, computed ahead in
     `workers` processes; FAILED (None) where that raised.
 

@@ -4,14 +4,15 @@ read, registered (with the view's first tables) and locked for a write."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, Index, Table, select, text
 from sqlalchemy import insert as sa_insert
+from sqlalchemy.schema import CreateTable
 
 from store import schema
 from store.projection import Checkpoint, Projection
-from store.rebuild import create_tables
 from store.sql import reading, schema_lock, write_transaction
 
 #: Advisory lock id (PostgreSQL) held while a projection registers, i.e. creates its tables.
@@ -55,3 +56,19 @@ def locked_checkpoint(conn: Connection, projection: Projection) -> Any:
 
 def _checkpoint(row: Any) -> Checkpoint:
     return Checkpoint(row.name, row.position, row.generation, row.fingerprint)
+
+
+def create_tables(
+    conn: Connection, tables: Mapping[str, Table], *, without: Sequence[Index] = ()
+) -> None:
+    """Create `tables` with their indexes, except those in `without` (which the caller
+    creates later); with `without`, the tables must not exist yet."""
+    later = {id(index) for index in without}
+    for table in tables.values():
+        if not later:
+            table.create(conn, checkfirst=True)
+            continue
+        conn.execute(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if id(index) not in later:
+                index.create(conn)

@@ -108,6 +108,12 @@ def clear_faults(conn: Connection, name: str, *, except_generation: int) -> None
     )
 
 
+def forget_faults(conn: Connection, name: str, generation: int) -> None:
+    """Forget the faults of one generation: left by a replay that did not finish, they
+    would collide with the next replay's faults of the same events."""
+    conn.execute(delete(_faults).where(_faults.c.name == name, _faults.c.generation == generation))
+
+
 def list_faults(engine: Engine, name: str, generation: int) -> list[ProjectionFault]:
     """The faults of one generation of projection `name`, oldest first."""
     query = (

@@ -1,25 +1,26 @@
-"""Replay: a projection rebuilt from position 0 into generation N+1 beside the current one,
-then swapped in with one update of its checkpoint row (store/projections.py runs it), and
-the table and preparation helpers the runner shares with it."""
+"""Replay: projections rebuilt from position 0 into generation N+1 beside the current one,
+together from one read of each batch of the log, then each swapped in with one update of
+its checkpoint row (store/projections.py runs it)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Index, Table, func, inspect, select, update
-from sqlalchemy.schema import CreateTable
 
 from store import schema
 from store.ahead import FAILED, LogSource, Slice, prepares
+from store.checkpoint_rows import create_tables
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
 from store.eventstore import EventStore
-from store.faults import apply_each, clear_faults
+from store.faults import apply_each, clear_faults, forget_faults
 from store.fingerprints import digest
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.replay_claim import only_replay
@@ -100,8 +101,10 @@ def _begin(runner: ProjectionRunner, projection: Projection) -> _Build:
     new_tables = projection.tables(current.generation + 1)
     deferred = projection.deferred_indexes(new_tables)
     with write_transaction(runner.store.engine, append_lock=False) as conn:
+        # Left over by a replay that did not finish: its tables and its faults.
         for table in reversed(list(new_tables.values())):
-            table.drop(conn, checkfirst=True)  # left over by an interrupted replay
+            table.drop(conn, checkfirst=True)
+        forget_faults(conn, projection.name, current.generation + 1)
         create_tables(conn, new_tables, without=deferred)
     return _Build(projection, current, new_tables, deferred, started)
 
@@ -112,31 +115,51 @@ def _rebuild_all(
     """Apply the log up to `head` to every new generation: the views with a `prepare`
     from one read of each batch in worker processes (when the log is long enough), the
     rest from one read here, each batch applied in log order."""
-    total = sum(_count(runner, b.projection, head) for b in builds)
+    counts = [_count(runner, b.projection, head) for b in builds]
+    total = sum(counts)
     preparing = [b for b in builds if prepares(b.projection)]
-    source = runner.ahead_together(Together(tuple(b.projection for b in preparing)), total)
+    ahead = sum(n for b, n in zip(builds, counts, strict=True) if prepares(b.projection))
+    source = runner.ahead_together(Together(tuple(b.projection for b in preparing)), ahead)
     rest = builds if source is None else [b for b in builds if not prepares(b.projection)]
-    passes: list[tuple[Sequence[_Build], Iterator[Batch]]] = []
+    groups: list[tuple[Sequence[_Build], LogSource | None]] = []
     if source is not None:
-        together = Together(tuple(b.projection for b in preparing))
-        passes.append((preparing, batches_ahead(runner, together, source, 0, head)))
+        groups.append((preparing, source))
     if rest:
-        together = Together(tuple(b.projection for b in rest))
-        passes.append((rest, batches_here(runner, together, 0, head)))
+        groups.append((rest, None))
     done = 0
-    for group, batches in passes:
-        since = [0] * len(group)
-        for last, shares in batches:
-            for n, (build, (count, prepared, own)) in enumerate(zip(group, shares, strict=True)):
-                if not count:
-                    continue
-                part = Slice(since[n], last, count)
-                projection, tables = build.projection, build.tables
-                _rebuild_slice(runner, projection, tables, build.generation, part, prepared, own)
-                since[n] = last
-                build.applied += count
-                done += count
-            progress(done, total)
+    for group, group_source in groups:
+        together = Together(tuple(b.projection for b in group))
+        batches: Generator[Batch] = (
+            batches_here(runner, together, 0, head)
+            if group_source is None
+            else batches_ahead(runner, together, group_source, 0, head)
+        )
+        with contextlib.closing(batches):  # a failure stops its worker processes at once
+            done = _rebuild_pass(runner, group, batches, done, total, progress)
+
+
+def _rebuild_pass(
+    runner: ProjectionRunner,
+    group: Sequence[_Build],
+    batches: Iterable[Batch],
+    done: int,
+    total: int,
+    progress: Progress,
+) -> int:
+    """Apply one pass's batches to its views' new generations; events applied so far."""
+    since = [0] * len(group)
+    for last, shares in batches:
+        for n, (build, (count, prepared, own)) in enumerate(zip(group, shares, strict=True)):
+            if not count:
+                continue
+            part = Slice(since[n], last, count)
+            projection, tables = build.projection, build.tables
+            _rebuild_slice(runner, projection, tables, build.generation, part, prepared, own)
+            since[n] = last
+            build.applied += count
+            done += count
+        progress(done, total)
+    return done
 
 
 def _finish(
@@ -265,19 +288,3 @@ def _count(runner: ProjectionRunner, projection: Projection, head: int) -> int:
         query = query.where(events.c.type.in_(sorted(projection.types)))
     with reading(runner.store.engine) as conn:
         return int(conn.execute(query).scalar() or 0)
-
-
-def create_tables(
-    conn: Connection, tables: Mapping[str, Table], *, without: Sequence[Index] = ()
-) -> None:
-    """Create `tables` with their indexes, except those in `without` (which the caller
-    creates later); with `without`, the tables must not exist yet."""
-    later = {id(index) for index in without}
-    for table in tables.values():
-        if not later:
-            table.create(conn, checkfirst=True)
-            continue
-        conn.execute(CreateTable(table))
-        for index in sorted(table.indexes, key=lambda i: str(i.name)):
-            if id(index) not in later:
-                index.create(conn)

@@ -12,7 +12,8 @@ process as in the applying one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import contextlib
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -103,7 +104,7 @@ def catch_up_here(runner: Runner, together: Together, after: int, head: int) -> 
 
 def batches_ahead(
     runner: Runner, together: Together, source: LogSource, after: int, head: int
-) -> Iterator[Batch]:
+) -> Generator[Batch]:
     """The batches of the log in (`after`, `head`], each prepared for all of `together`
     from one read in a worker process (`store/ahead.py`), in log order."""
     engine = runner.store.engine
@@ -111,10 +112,14 @@ def batches_ahead(
         engine, after=after, until=head, types=together.types, batch_size=runner.batch_size
     )
     ready = prepared_slices(together, source, parts, workers=runner.workers, engine=engine)
-    return (_shares(runner, together, part, prepared) for part, prepared in ready)
+    # Closed with this generator (a failed replay or catch-up): the worker processes stop
+    # then, not when the garbage collector finds the failure's traceback.
+    with contextlib.closing(ready):
+        for part, prepared in ready:
+            yield _shares(runner, together, part, prepared)
 
 
-def batches_here(runner: Runner, together: Together, after: int, head: int) -> Iterator[Batch]:
+def batches_here(runner: Runner, together: Together, after: int, head: int) -> Generator[Batch]:
     """The batches of the log in (`after`, `head`], each read once here and prepared for
     all of `together`, in log order."""
     batches = runner.store.read_batches(

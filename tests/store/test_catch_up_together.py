@@ -251,3 +251,48 @@ def test_a_replay_of_several_views_rebuilds_them_from_one_read_of_each_batch(
         before = _rows(runner, projection.name)
         alone.replay(projection.name)
         assert _rows(alone, projection.name) == before
+
+
+class FaultAt4(StreamCounts):
+    """Counts that cannot apply the event at position 4: a fault, the others applied."""
+
+    def apply(self, conn: Any, tables: Any, events: Any) -> None:
+        if any(e.position == 4 for e in events):
+            raise ValueError("a bad event")
+        super().apply(conn, tables, events)
+
+
+class GoneAt15(StreamCounts):
+    """Counts that lose the database at position 15 while `gone` is set."""
+
+    name = "gone_counts"
+    table_name = "test_gone_counts"
+    gone = False
+
+    def apply(self, conn: Any, tables: Any, events: Any) -> None:
+        if GoneAt15.gone and any(e.position == 15 for e in events):
+            from store import StoreUnavailableError
+
+            raise StoreUnavailableError("the database went away")
+        super().apply(conn, tables, events)
+
+
+def test_a_replay_that_died_leaves_nothing_in_the_way_of_the_next(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The views' new generations are built together, so one that dies stops them all:
+    # the faults already recorded for the others' new generation (position 4 here) must
+    # not collide with the next replay's faults of the same events.
+    from store import StoreUnavailableError
+
+    _fill(store, 20)
+    runner = ProjectionRunner(store, [FaultAt4(), GoneAt15()], batch_size=5)
+    runner.catch_up()
+    monkeypatch.setattr(GoneAt15, "gone", True)
+    with pytest.raises(StoreUnavailableError):
+        runner.replay()
+    assert runner.checkpoint("stream_counts").generation == 1
+    monkeypatch.setattr(GoneAt15, "gone", False)
+    results = runner.replay()
+    assert [(r.name, r.generation) for r in results] == [("stream_counts", 2), ("gone_counts", 2)]
+    assert [f.position for f in runner.faults("stream_counts")] == [4]
