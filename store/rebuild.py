@@ -19,37 +19,22 @@ from store.ahead import FAILED, LogSource, Slice, prepares
 from store.checkpoint_rows import create_tables
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
-from store.eventstore import EventStore
 from store.faults import apply_each, clear_faults, forget_faults
 from store.fingerprints import digest
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.replay_claim import only_replay
 from store.sql import reading, write_transaction
-from store.together import Batch, Together, batches_ahead, batches_here
+from store.together import Batch, Runner, Together, batches_ahead, batches_here
 
 log = logging.getLogger("newsledger.store")
 
 
-class ProjectionRunner(Protocol):
+class ProjectionRunner(Runner, Protocol):
     """What a replay needs of the runner (store/projections.py, which imports this module)."""
-
-    store: EventStore
-    batch_size: int
-    workers: int
 
     def checkpoint(self, name: str) -> Checkpoint: ...
 
     def ahead_together(self, together: Together, events: int) -> LogSource | None: ...
-
-    def apply_slice(
-        self,
-        projection: Projection,
-        part: Slice,
-        prepared: Any,
-        events: Sequence[RecordedEvent] | None = None,
-    ) -> int: ...
-
-    def move_to(self, projection: Projection, head: int) -> None: ...
 
     def read_part(self, projection: Projection, part: Slice) -> list[RecordedEvent]: ...
 

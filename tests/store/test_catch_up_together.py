@@ -58,6 +58,29 @@ def events_read(store: EventStore) -> Iterator[list[int]]:
         del store.read_batches
 
 
+def each_as_replayed_alone(runner: ProjectionRunner, projections: list[Any]) -> None:
+    """Each view is the one a replay of its projection alone, in one process, builds."""
+    for projection in projections:
+        before = _rows(runner, projection.name)
+        alone = ProjectionRunner(runner.store, [type(projection)()], batch_size=5, workers=0)
+        alone.replay(projection.name)
+        assert _rows(alone, projection.name) == before
+
+
+def ahead_passes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The passes over the log that prepare ahead in worker processes, as they start: the
+    projections each prepares for."""
+    passes: list[list[str]] = []
+    real = ahead_module.prepared_slices
+
+    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
+        passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
+        return real(preparer, *args, **kwargs)
+
+    monkeypatch.setattr("store.together.prepared_slices", counted)
+    return passes
+
+
 def _rows(runner: ProjectionRunner, name: str) -> list[tuple[Any, ...]]:
     counts = runner.tables(name)["counts"]
     with runner.store.engine.connect() as conn:
@@ -137,14 +160,7 @@ def test_a_long_catch_up_prepares_every_view_of_a_checkpoint_ahead_from_one_read
     # process. Prepared one view at a time, each read and decoded every batch again (and
     # the stories view extracted again the meetings the topics view had just extracted).
     _fill(store, 60)
-    passes: list[list[str]] = []
-    real = ahead_module.prepared_slices
-
-    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
-        passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
-        return real(preparer, *args, **kwargs)
-
-    monkeypatch.setattr("store.together.prepared_slices", counted)
+    passes = ahead_passes(monkeypatch)
     projections = [PlannedCounts(), PlannedIgnored(), AllCounts()]
     ahead = ProjectionRunner(store, projections, batch_size=7, workers=1, ahead_from=0)
     for projection in projections:
@@ -159,11 +175,7 @@ def test_a_long_catch_up_prepares_every_view_of_a_checkpoint_ahead_from_one_read
     # one without reads it here, once.
     assert passes == [["stream_counts", "planned_ignored"]]
     assert read == list(range(1, 61))
-    for projection in projections:
-        alone = ProjectionRunner(store, [type(projection)()], batch_size=5, workers=0)
-        before = _rows(ahead, projection.name)
-        alone.replay(projection.name)
-        assert _rows(alone, projection.name) == before
+    each_as_replayed_alone(ahead, projections)
     assert sum(row[1] for row in _rows(ahead, "planned_ignored")) == 12
 
 
@@ -175,14 +187,7 @@ def test_the_projection_process_stays_here_while_the_log_grows_and_goes_ahead_on
     # head stays put. A view reading a fifth of the log applies less than a batch in a
     # few batches of positions: still behind, so the child goes on at once.
     _fill(store, 60)
-    passes: list[str] = []
-    real = ahead_module.prepared_slices
-
-    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
-        passes.append("ahead")
-        return real(preparer, *args, **kwargs)
-
-    monkeypatch.setattr("store.together.prepared_slices", counted)
+    passes = ahead_passes(monkeypatch)
     runner = ProjectionRunner(store, [PlannedIgnored()], batch_size=5, workers=1, ahead_from=0)
     runner.checkpoint("planned_ignored")
     first = _look(runner, -1)  # a child just started counts as a growing log
@@ -193,7 +198,7 @@ def test_the_projection_process_stays_here_while_the_log_grows_and_goes_ahead_on
     assert _look(runner, 60) == ({"planned_ignored": 4}, True, 65)  # it grew: here again
     assert passes == [] and runner.checkpoint("planned_ignored").position == 40
     assert _look(runner, 65) == ({"planned_ignored": 5}, True, 65)  # still: ahead, to the head
-    assert passes == ["ahead"]
+    assert passes == [["planned_ignored"]]
     assert runner.checkpoint("planned_ignored").position == 65
     assert _look(runner, 65) == ({"planned_ignored": 0}, False, 65)
 
@@ -222,14 +227,7 @@ def test_a_replay_of_several_views_rebuilds_them_from_one_read_of_each_batch(
     # `prepare` (in a worker process), one here for the others; each new generation then
     # swapped in on its own, and each view the one a replay of it alone builds.
     _fill(store, 60)
-    passes: list[list[str]] = []
-    real = ahead_module.prepared_slices
-
-    def counted(preparer: Any, *args: Any, **kwargs: Any) -> Any:
-        passes.append([p.name for p in getattr(preparer, "projections", (preparer,))])
-        return real(preparer, *args, **kwargs)
-
-    monkeypatch.setattr("store.together.prepared_slices", counted)
+    passes = ahead_passes(monkeypatch)
     projections = [PlannedCounts(), PlannedIgnored(), AllCounts()]
     runner = ProjectionRunner(store, projections, batch_size=7, workers=1, ahead_from=0)
     runner.catch_up()
@@ -246,11 +244,7 @@ def test_a_replay_of_several_views_rebuilds_them_from_one_read_of_each_batch(
     assert read == list(range(1, 61))  # the view without a `prepare`: read once, here
     counts = [n for n, _ in done]
     assert done[-1] == (120, 120) and counts == sorted(counts)
-    for projection in projections:
-        alone = ProjectionRunner(store, [type(projection)()], batch_size=5, workers=0)
-        before = _rows(runner, projection.name)
-        alone.replay(projection.name)
-        assert _rows(alone, projection.name) == before
+    each_as_replayed_alone(runner, projections)
 
 
 class FaultAt4(StreamCounts):
