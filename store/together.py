@@ -89,9 +89,9 @@ def catch_up_ahead(
     """Catch `together` up from `after` to `head`, each batch prepared for all of them
     in a worker process (or in the applying one, when the next is not back yet) from one
     read."""
-    return _apply(
-        runner, together, after, head, batches_ahead(runner, together, source, after, head)
-    )
+    # Closed on the way out: a failure stops the worker processes at once, as in a replay.
+    with contextlib.closing(batches_ahead(runner, together, source, after, head)) as batches:
+        return _apply(runner, together, after, head, batches)
 
 
 def catch_up_here(runner: Runner, together: Together, after: int, head: int) -> dict[str, int]:
