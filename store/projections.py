@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 
 from store import schema
-from store.ahead import FAILED, LogSource, Slice, log_source, prepares
+from store.ahead import FAILED, LogSource, Slice, log_source
 from store.checkpoint_rows import checkpoint_row, locked_checkpoint
 from store.errors import StoreError, StoreUnavailableError, ViewOutdatedError
 from store.events import RecordedEvent
@@ -26,7 +26,7 @@ from store.fingerprints import Fingerprints
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.rebuild import Progress, replay
 from store.sql import reading, write_transaction
-from store.together import Together, catch_up_ahead, catch_up_here
+from store.together import Together, catch_up_pass, passes
 from store.view_columns import check_columns
 
 _checkpoints = schema.projection_checkpoints
@@ -119,13 +119,9 @@ class ProjectionRunner:
         for after, group in groups.items():
             # A long one (a large folder poll) prepares ahead in worker processes, as a
             # replay, for every view that has a `prepare`, from one read of each batch.
-            preparing = Together(tuple(p for p in group if prepares(p)))
-            source = self.ahead_together(preparing, head - after) if ahead else None
-            if source is not None:
-                applied.update(catch_up_ahead(self, preparing, source, after, head))
-            rest = group if source is None else [p for p in group if not prepares(p)]
-            if rest:
-                applied.update(catch_up_here(self, Together(tuple(rest)), after, head))
+            behind = (lambda _, span=head - after: span) if ahead else None
+            for step in passes(self, group, behind):
+                applied.update(catch_up_pass(self, step, after, head))
         if refused:
             raise refused[0]
         return {p.name: applied[p.name] for p in selected}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Index, Table, func, inspect, select, update
 
 from store import schema
-from store.ahead import FAILED, LogSource, Slice, prepares
+from store.ahead import FAILED, Slice
 from store.checkpoint_rows import create_tables
 from store.errors import StoreError, StoreUnavailableError
 from store.events import RecordedEvent
@@ -24,7 +24,7 @@ from store.fingerprints import digest
 from store.projection import Checkpoint, Projection, ReplayResult
 from store.replay_claim import only_replay
 from store.sql import reading, write_transaction
-from store.together import Batch, Runner, Together, batches_ahead, batches_here
+from store.together import Batch, Runner, Together, batches, passes
 
 log = logging.getLogger("newsledger.store")
 
@@ -33,8 +33,6 @@ class ProjectionRunner(Runner, Protocol):
     """What a replay needs of the runner (store/projections.py, which imports this module)."""
 
     def checkpoint(self, name: str) -> Checkpoint: ...
-
-    def ahead_together(self, together: Together, events: int) -> LogSource | None: ...
 
     def read_part(self, projection: Projection, part: Slice) -> list[RecordedEvent]: ...
 
@@ -100,27 +98,18 @@ def _rebuild_all(
     """Apply the log up to `head` to every new generation: the views with a `prepare`
     from one read of each batch in worker processes (when the log is long enough), the
     rest from one read here, each batch applied in log order."""
-    counts = [_count(runner, b.projection, head) for b in builds]
-    total = sum(counts)
-    preparing = [b for b in builds if prepares(b.projection)]
-    ahead = sum(n for b, n in zip(builds, counts, strict=True) if prepares(b.projection))
-    source = runner.ahead_together(Together(tuple(b.projection for b in preparing)), ahead)
-    rest = builds if source is None else [b for b in builds if not prepares(b.projection)]
-    groups: list[tuple[Sequence[_Build], LogSource | None]] = []
-    if source is not None:
-        groups.append((preparing, source))
-    if rest:
-        groups.append((rest, None))
-    done = 0
-    for group, group_source in groups:
-        together = Together(tuple(b.projection for b in group))
-        batches: Generator[Batch] = (
-            batches_here(runner, together, 0, head)
-            if group_source is None
-            else batches_ahead(runner, together, group_source, 0, head)
-        )
-        with contextlib.closing(batches):  # a failure stops its worker processes at once
-            done = _rebuild_pass(runner, group, batches, done, total, progress)
+    counts = {b.projection.name: _count(runner, b.projection, head) for b in builds}
+    by_name = {b.projection.name: b for b in builds}
+    done, total = 0, sum(counts.values())
+
+    def theirs(together: Together) -> int:  # the events of the views that would go ahead
+        return sum(counts[p.name] for p in together.projections)
+
+    for step in passes(runner, [b.projection for b in builds], theirs):
+        group = [by_name[p.name] for p in step[0].projections]
+        with contextlib.closing(batches(runner, step, 0, head)) as each:
+            # Closed on the way out: a failure stops its worker processes at once.
+            done = _rebuild_pass(runner, group, each, done, total, progress)
 
 
 def _rebuild_pass(

@@ -13,11 +13,19 @@ process as in the applying one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from store.ahead import FAILED, LogSource, Slice, prepared_here, prepared_slices, slices
+from store.ahead import (
+    FAILED,
+    LogSource,
+    Slice,
+    prepared_here,
+    prepared_slices,
+    prepares,
+    slices,
+)
 from store.events import RecordedEvent
 from store.eventstore import EventStore
 from store.projection import Projection
@@ -76,6 +84,8 @@ class Runner(Protocol):
 
     def move_to(self, projection: Projection, head: int) -> None: ...
 
+    def ahead_together(self, together: Together, events: int) -> LogSource | None: ...
+
 
 #: A batch as each projection of a `Together` gets it: the batch's last position and, per
 #: projection, its own events' count, their `prepare` (FAILED: none) and the events
@@ -83,23 +93,44 @@ class Runner(Protocol):
 Batch = tuple[int, list[tuple[int, Any, Sequence[RecordedEvent] | None]]]
 
 
-def catch_up_ahead(
-    runner: Runner, together: Together, source: LogSource, after: int, head: int
-) -> dict[str, int]:
-    """Catch `together` up from `after` to `head`, each batch prepared for all of them
-    in a worker process (or in the applying one, when the next is not back yet) from one
-    read."""
+#: A pass over the log: the projections it catches up from one read of each batch, and
+#: how its worker processes read the log to prepare them (None: read and prepared here).
+Pass = tuple[Together, LogSource | None]
+
+
+def passes(
+    runner: Runner, projections: Sequence[Projection], events: Callable[[Together], int] | None
+) -> list[Pass]:
+    """How to catch `projections` (all at one checkpoint) up: the ones with a `prepare`
+    together in worker processes when `events(them)` are enough to be worth starting
+    those (the runner's `ahead_together`; never when `events` is None), then the rest
+    (all, when not ahead) together here. Both a catch-up and a replay split them so."""
+    preparing = Together(tuple(p for p in projections if prepares(p)))
+    source = None if events is None else runner.ahead_together(preparing, events(preparing))
+    found: list[Pass] = [] if source is None else [(preparing, source)]
+    rest = tuple(p for p in projections if source is None or not prepares(p))
+    if rest:
+        found.append((Together(rest), None))
+    return found
+
+
+def catch_up_pass(runner: Runner, step: Pass, after: int, head: int) -> dict[str, int]:
+    """Catch a pass's projections, all at checkpoint `after`, up to `head`. As in a
+    replay, the pure work is done before each write transaction, which then holds the
+    write lock (on SQLite the log's too: a poll's appends wait) only for the writing."""
     # Closed on the way out: a failure stops the worker processes at once, as in a replay.
-    with contextlib.closing(batches_ahead(runner, together, source, after, head)) as batches:
-        return _apply(runner, together, after, head, batches)
+    with contextlib.closing(batches(runner, step, after, head)) as each:
+        return _apply(runner, step[0], after, head, each)
 
 
-def catch_up_here(runner: Runner, together: Together, after: int, head: int) -> dict[str, int]:
-    """Catch `together`, all at checkpoint `after`, up to `head` in this process, reading
-    each batch of the log once for all of them. As ahead, the pure work is done before
-    each write transaction, which then holds the write lock (on SQLite the log's too: a
-    poll's appends wait) only for the writing."""
-    return _apply(runner, together, after, head, batches_here(runner, together, after, head))
+def batches(runner: Runner, step: Pass, after: int, head: int) -> Generator[Batch]:
+    """A pass's batches of the log in (`after`, `head`], in log order: each read once,
+    and prepared for all its projections in a worker process (or in this one, when the
+    next is not back yet) or here."""
+    together, source = step
+    if source is None:
+        return batches_here(runner, together, after, head)
+    return batches_ahead(runner, together, source, after, head)
 
 
 def batches_ahead(

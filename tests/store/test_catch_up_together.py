@@ -12,6 +12,7 @@ import pytest
 from store import EventStore, ProjectionRunner, RecordedEvent
 from store import ahead as ahead_module
 from store.follow import GROWING_BATCHES, _look
+from store.together import passes
 from tests.store.test_projections import PlannedCounts, StreamCounts, _fill, _view
 
 
@@ -290,3 +291,33 @@ def test_a_replay_that_died_leaves_nothing_in_the_way_of_the_next(
     results = runner.replay()
     assert [(r.name, r.generation) for r in results] == [("stream_counts", 2), ("gone_counts", 2)]
     assert [f.position for f in runner.faults("stream_counts")] == [4]
+
+
+def test_the_views_that_prepare_go_ahead_together_and_the_rest_stay_here(
+    store: EventStore,
+) -> None:
+    """`passes`, the one split a catch-up and a replay share: the views with a `prepare`
+    go ahead together only when their own events are worth the worker processes; the
+    others, and all of them when not ahead, are read together here."""
+    views = [IgnoredCounts(), PlannedCounts(), PlannedIgnored(), AllCounts()]
+    runner = ProjectionRunner(store, views, workers=1, ahead_from=10)
+
+    def split(events: Any) -> list[tuple[list[str], bool]]:
+        found = passes(runner, views, events)
+        return [([p.name for p in t.projections], source is not None) for t, source in found]
+
+    preparing = ["stream_counts", "planned_ignored"]  # PlannedCounts keeps its parent's name
+    assert split(lambda together: 10 * len(together.projections)) == [
+        (preparing, True),
+        (["ignored_counts", "all_counts"], False),
+    ]
+    asked: list[list[str]] = []
+
+    def too_few(together: Any) -> int:
+        asked.append([p.name for p in together.projections])
+        return 9
+
+    everything = [p.name for p in views]
+    assert split(too_few) == [(everything, False)]
+    assert asked == [preparing]  # only the views that would go ahead are counted
+    assert split(None) == [(everything, False)]
