@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/stories_bench.py [--articles N] [--skip-quality]
         [--skip-speed] [--skip-e2e] [--e2e-pg URL] [--e2e-rounds N] [--worker-views]
-        [--plot docs/stories-pr.png]
+        [--worker-rounds N] [--plot docs/stories-pr.png]
 
 (1) quality: pair precision/recall on the labelled set (tests/feeds/copies.py, built from
 ../shared/corpus/news-vi at run time), per edit operation and hard negative, and the plot of
@@ -272,6 +272,13 @@ def main() -> None:
         action="store_true",
         help="also (5): the worker's projection process with grouping off and on",
     )
+    parser.add_argument(
+        "--worker-rounds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="(5): N pairs of runs, off and on, the order reversed every other pair",
+    )
     args = parser.parse_args()
     print(f"load {os.getloadavg()}")
     if not args.skip_quality:
@@ -289,7 +296,9 @@ def main() -> None:
         if args.worker_views:
             from stories_e2e import bench_worker_views
 
-            bench_worker_views(args.articles, Path(work), Articles(), pg=args.e2e_pg)
+            bench_worker_views(
+                args.articles, Path(work), Articles(), pg=args.e2e_pg, rounds=args.worker_rounds
+            )
 
 
 if __name__ == "__main__":
