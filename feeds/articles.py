@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,13 +44,23 @@ class ArticleVersion:
             article_id=str(data["article_id"]),
             version=int(data.get("version") or 1),
             source_id=str(data.get("source_id") or ""),
-            url=data.get("canonical_url") or data.get("url") or None,
+            url=plain_text(data.get("canonical_url") or data.get("url") or None),
             title=str(data.get("title") or ""),
             text=str(data.get("text") or ""),
-            html=data.get("html") or None,
-            language=data.get("language") or None,
+            html=plain_text(data.get("html") or None),
+            language=plain_text(data.get("language") or None),
             published=normalise_timestamp(data.get("published")),
             fetched=normalise_timestamp(data.get("fetched")) or "1970-01-01T00:00:00Z",
-            author=data.get("author") or None,
-            place=data.get("place") or None,
+            author=plain_text(data.get("author") or None),
+            place=plain_text(data.get("place") or None),
         )
+
+
+def plain_text(value: Any) -> str | None:
+    """A text field of an event's document as the views store it: text and None as they
+    are, any other JSON value (a malformed event's `true` or `1.0`) as its JSON text. Left
+    to the drivers, `true` was stored as 'true' by PostgreSQL's INSERT, 't' by its COPY
+    and '1' by SQLite."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

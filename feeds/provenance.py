@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, select
 
+from feeds.articles import plain_text
 from feeds.bulk import chunks
 from feeds.diffs import word_diff
 from feeds.figure_rows import FigureRow, figure_row
@@ -57,11 +58,11 @@ def event_row(event: RecordedEvent, *, previous_text: str | None = None) -> tupl
         _recorded_at(moment, moment.utcoffset()),
         int(data.get("version") or 1) if article else None,
         str(data.get("source_id") or ""),
-        data.get("source_kind"),
-        data.get("url"),
-        data.get("content_hash"),
-        data.get("previous_hash"),
-        data.get("title"),
+        plain_text(data.get("source_kind")),
+        plain_text(data.get("url")),
+        plain_text(data.get("content_hash")),
+        plain_text(data.get("previous_hash")),
+        plain_text(data.get("title")),
         previous_text,
         _iso(data.get("published")),
         _iso(data.get("fetched")),

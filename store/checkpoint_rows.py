@@ -67,7 +67,9 @@ def create_tables(
     lz4 = conn.dialect.name == "postgresql" and _has_lz4(conn)
     for table in tables.values():
         if not later:
-            table.create(conn, checkfirst=True)
+            if conn.dialect.has_table(conn, table.name, schema=table.schema):
+                continue  # as `checkfirst`: an existing table is left as it is, unlocked
+            table.create(conn)
         else:
             conn.execute(CreateTable(table))
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
@@ -92,13 +94,13 @@ def _compress_lz4(conn: Connection, table: Table) -> None:
     """A view's text and binary columns compressed with lz4, as the log's documents are
     (migration 0004): an article's text in the topics view is ~5 KB, and pglz compressed
     it at ~3 s of the server's CPU more per 100,000 articles (docs/stories.md, "PostgreSQL
-    writes by COPY"). Only values written after it; a column already so set is unchanged."""
+    writes by COPY"). Only on a table just created, which no other session can see yet:
+    the ALTER locks the table against every reader."""
     quote = conn.dialect.identifier_preparer
-    for column in table.columns:
-        if isinstance(column.type, (Text, LargeBinary)):
-            conn.execute(
-                text(
-                    f"ALTER TABLE {quote.format_table(table)}"
-                    f" ALTER COLUMN {quote.quote(column.name)} SET COMPRESSION lz4"
-                )
-            )
+    changes = [
+        f"ALTER COLUMN {quote.quote(column.name)} SET COMPRESSION lz4"
+        for column in table.columns
+        if isinstance(column.type, (Text, LargeBinary))
+    ]
+    if changes:
+        conn.execute(text(f"ALTER TABLE {quote.format_table(table)} {', '.join(changes)}"))

@@ -5,6 +5,7 @@ lz4."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Float,
@@ -82,3 +83,45 @@ def test_rows_written_at_once_read_back_the_same_on_either_database(store: Event
             "score": "",
             "flag": "",
         }
+
+
+def test_a_column_copy_would_bind_otherwise_keeps_the_insert(pg_url: str) -> None:
+    """A JSON column has a bind processor (the value is serialised): on PostgreSQL its
+    rows go through SQLAlchemy's INSERT, not COPY, and read back as given."""
+    store = EventStore.open(pg_url)
+    table = Table(
+        "test_bulk_json",
+        MetaData(),
+        Column("n", Integer, primary_key=True),
+        Column("doc", JSON),
+    )
+    with write_transaction(store.engine, append_lock=False) as conn:
+        create_tables(conn, {"rows": table})
+        insert_rows(conn, table, ["n", "doc"], [(1, {"a": [1, "b"]}), (2, None)])
+    with store.engine.connect() as conn:
+        got = [tuple(r) for r in conn.execute(select(table).order_by(table.c.n))]
+    store.close()
+    assert got == [(1, {"a": [1, "b"]}), (2, None)]
+
+
+def test_an_existing_view_table_is_left_as_it_is(pg_url: str) -> None:
+    """Created again (its checkpoint row gone, its tables still there), a table keeps its
+    columns' compression: the ALTER that sets lz4 locks the table against every reader,
+    so it runs only on a table just created."""
+    store = EventStore.open(pg_url)
+    table = _table()
+    try:
+        with write_transaction(store.engine, append_lock=False) as conn:
+            create_tables(conn, {"rows": table})
+            conn.execute(text("ALTER TABLE test_bulk_rows ALTER COLUMN body SET COMPRESSION pglz"))
+        with write_transaction(store.engine, append_lock=False) as conn:
+            create_tables(conn, {"rows": table})
+            method = conn.execute(
+                text(
+                    "SELECT attcompression FROM pg_attribute"
+                    " WHERE attrelid = 'test_bulk_rows'::regclass AND attname = 'body'"
+                )
+            ).scalar()
+        assert method == "p"
+    finally:
+        store.close()
