@@ -1,5 +1,5 @@
-"""The index and an article page in a real headless Chromium: order, escaping, no console
-messages at all (no script error, no CSP refusal), and the README's screenshots.
+"""The index, an article page and a story page in a real headless Chromium: order, escaping,
+no console messages at all (no script error, no CSP refusal), and the README's screenshots.
 
 NEWSLEDGER_UPDATE_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (the README
 shows them); otherwise they go to a temporary folder and are only checked."""
@@ -139,3 +139,49 @@ def test_screenshots_of_the_index_and_an_article_page(
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def test_a_story_page_in_chromium_lists_every_report_and_runs_none_of_their_markup(
+    tmp_path: Path,
+) -> None:
+    """Four reports of one meeting (three Vietnamese copies, one English report), the first
+    carrying markup in its title and lead: one page with every report, how each joined and
+    what each copy changed, the markup shown as text, and nothing in the console."""
+    import random
+
+    from tests.feeds.copies import EDITS, load_meetings
+    from tests.feeds.test_story_feeds import _append, _publish
+
+    sock, port = bound_socket()
+    config = feeds_config(
+        tmp_path, {"serve": {"port": port}, "stories": {"across_languages": True}}
+    )
+    store = EventStore.open(f"sqlite:///{tmp_path}/store.db")
+    first = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-vi")
+    english = next(m for m in load_meetings() if m.key == "vn-la-pm-talks-en")
+    hostile = replace(
+        first,
+        title=first.title + HOSTILE,
+        paragraphs=(first.paragraphs[0] + HOSTILE, *first.paragraphs[1:]),
+    )
+    _append(store, first.key, hostile, 0, "vna")
+    _append(store, "dropped", EDITS["dropped-paragraphs"](hostile, random.Random(3)), 1, "nhandan")
+    _append(store, "lead", EDITS["rewritten-lead"](hostile, random.Random(4)), 2, "baochinhphu")
+    _append(store, english.key, english, 3, "vnnews")
+    _publish(store, config)
+    store.close()
+    with serving(config, sock) as base:
+        page = load(f"{base}/stories/{article_uuid(first.key)}")
+    assert page.console == []
+    doc = lxml_html.fromstring(page.dom)
+    rows = [r.text_content() for r in doc.xpath("//table[@class='reports']//tr[td]")]
+    assert len(rows) == 4
+    assert "first report" in rows[0]
+    assert all("Jaccard" in r for r in rows[1:3])  # the copies: their similarity
+    assert "same meeting" in rows[3]  # the English report: why it joined
+    assert len(doc.xpath("//section[@class='report']")) == 4
+    assert doc.xpath("//section[@class='report']//del")  # the dropped paragraph
+    assert doc.xpath("//section[@class='report']//ins")  # the rewritten lead
+    assert doc.xpath("//section[@class='report'][@lang='en']")
+    assert not doc.xpath("//img | //b | //script")  # no element came from a report
+    assert HOSTILE in doc.text_content()
