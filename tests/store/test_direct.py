@@ -196,3 +196,112 @@ def test_a_schema_without_the_one_statement_append_keeps_the_pipelined_path(pg_u
         assert store.verify().ok
     finally:
         store.close()
+
+
+def _batch(prefix: str, count: int, *, keyed: bool = False) -> list[NewEvent]:
+    return [
+        NewEvent("X", {"p": prefix, "i": i}, keys=(f"{prefix}-{i}",) if keyed else ())
+        for i in range(count)
+    ]
+
+
+def test_an_append_sent_in_pieces_keeps_positions_versions_keys_and_the_chain(
+    store_url: str,
+) -> None:
+    """Three streams, 131 events with keys: more than one piece of rows in flight on
+    PostgreSQL, each chained on the one before; the result is one gapless, verifiable
+    transaction whichever writer moved the head in between."""
+    first, second = EventStore.open(store_url), EventStore.open(store_url)
+    try:
+        assert first.append("a", _batch("a0", 1)) == [1]  # first now remembers the head
+        assert second.append("b", _batch("b0", 2)) == [2, 3]  # ... which second moves
+        appends = [
+            StreamAppend("a", _batch("a1", 60, keyed=True), None),
+            StreamAppend("b", _batch("b1", 1, keyed=True), 2),
+            StreamAppend("c", _batch("c1", 70, keyed=True), 0),
+        ]
+        assert first.append_many(appends) == [
+            list(range(4, 64)),
+            [64],
+            list(range(65, 135)),
+        ]
+        assert [e.stream_version for e in first.read_stream("a")] == list(range(1, 62))
+        assert [e.stream_version for e in first.read_stream("c")] == list(range(1, 71))
+        assert first.claimed(["a1-59", "b1-0", "c1-69"]) == {"a1-59": 63, "b1-0": 64, "c1-69": 134}
+        assert [e.position for e in first.read_all()] == list(range(1, 135))
+        # The writer's remembered head is the batch's last row: the next append chains on it.
+        assert first.append("c", _batch("c2", 40)) == list(range(135, 175))
+        assert first.verify().ok
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_refusal_in_a_later_piece_stores_nothing_of_the_pieces_before(store_url: str) -> None:
+    """A key already claimed, or a stream behind its expected version, found after
+    earlier pieces were sent: the whole append is refused and the log stays as it was."""
+    store = EventStore.open(store_url)
+    try:
+        store.append("x", [NewEvent("X", {}, keys=("taken",))])
+        events = _batch("big", 80)
+        events[77] = NewEvent("X", {"late": True}, keys=("taken",))
+        with pytest.raises(DuplicateKeyError):
+            store.append("s", events)
+        with pytest.raises(ConcurrencyError):
+            store.append_many(
+                [StreamAppend("s", _batch("ok", 60), 0), StreamAppend("x", _batch("y", 1), 5)]
+            )
+        assert store.head() == 1
+        assert list(store.read_stream("s")) == []
+        assert store.append("s", _batch("after", 30)) == list(range(2, 32))
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+def test_a_stored_event_id_in_a_later_piece_keeps_its_position_and_stores_the_rest(
+    store_url: str,
+) -> None:
+    """An event already in the log (a retried write) among 70 new ones: the unique index
+    refuses the piece that carries it, and the append is redone on the checked path,
+    which returns the stored position for it and appends the others once."""
+    store = EventStore.open(store_url)
+    try:
+        stored = NewEvent("X", {"first": True})
+        assert store.append("s", [stored]) == [1]
+        events = _batch("n", 70)
+        events.insert(60, stored)
+        positions = store.append("s", events)
+        assert positions[60] == 1
+        assert positions[:60] + positions[61:] == list(range(2, 72))
+        assert store.head() == 71
+        assert [e.stream_version for e in store.read_stream("s")] == list(range(1, 72))
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+def test_a_stale_version_of_a_later_stream_stores_nothing_of_the_streams_before(
+    store_url: str,
+) -> None:
+    """The writer knows the head, not stream "b", which another writer has moved to
+    version 3: an append of 60 events to "a" then one to "b" expecting version 0 must
+    fail whole. Every stream's version is checked before the first piece goes in, so
+    none of "a"'s events are left behind."""
+    first, second = EventStore.open(store_url), EventStore.open(store_url)
+    try:
+        second.append("b", _batch("b0", 3))
+        assert first.append("a", _batch("a0", 1)) == [4]  # the head, not "b"'s version
+        with pytest.raises(ConcurrencyError):
+            first.append_many(
+                [StreamAppend("a", _batch("a1", 60), None), StreamAppend("b", _batch("b", 1), 0)]
+            )
+        assert first.head() == 4
+        assert first.append_many(
+            [StreamAppend("a", _batch("a2", 60), None), StreamAppend("b", _batch("b1", 1), None)]
+        ) == [list(range(5, 65)), [65]]
+        assert [e.stream_version for e in first.read_stream("b")] == [1, 2, 3, 4]
+        assert first.verify().ok
+    finally:
+        first.close()
+        second.close()
