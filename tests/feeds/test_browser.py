@@ -32,10 +32,29 @@ from tests.feeds.conftest import (
     sighted,
 )
 from tests.feeds.serving import bound_socket, serving
+from tests.security.cdp import Browser
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HOSTILE = '<img src=x onerror="console.error(1)"> Tin <b>đậm</b> & "trích"'
 SHOWN = "en-visit-trade"  # an article with figures, a revision and a sighting
+#: The words of the page's table cells that the layout split over two lines (a word: no
+#: space, hyphen or dash, where a line may end anyway, as in "2025-01-08").
+BROKEN_WORDS = """(() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("td, th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\u2010-\u2014-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+})()"""
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +189,22 @@ def test_a_story_page_in_chromium_lists_every_report_and_runs_none_of_their_mark
     _append(store, english.key, english, 3, "vnnews")
     _publish(store, config)
     store.close()
-    with serving(config, sock) as base:
-        page = load(f"{base}/stories/{article_uuid(first.key)}")
+    browser = Browser()
+    try:
+        with serving(config, sock) as base:
+            url = f"{base}/stories/{article_uuid(first.key)}"
+            page = load(url)
+            # The table's columns as wide as their longest word, on a desktop and on a
+            # phone: squeezed, they broke "language" and the sources' names in two. A
+            # table wider than a phone scrolls inside the page, which keeps its width.
+            for width in (1000, 400):
+                metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+                browser.call("Emulation.setDeviceMetricsOverride", metrics, session=True)
+                browser.open(url, settle=0.2)
+                assert browser.evaluate(BROKEN_WORDS) == [], width
+                assert browser.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        browser.close()
     assert page.console == []
     doc = lxml_html.fromstring(page.dom)
     rows = [r.text_content() for r in doc.xpath("//table[@class='reports']//tr[td]")]
