@@ -285,16 +285,17 @@ def test_a_stale_version_of_a_later_stream_stores_nothing_of_the_streams_before(
     store_url: str,
 ) -> None:
     """The writer knows the head, not stream "b", which another writer has moved to
-    version 3: an append of 60 events to "a" then one to "b" expecting version 0 must
-    fail whole. Every stream's version is checked before the first piece goes in, so
-    none of "a"'s events are left behind."""
+    version 3: an append of 60 events to "a" then one to "b" expecting version 5 must fail
+    whole. No unique index refuses "b"'s row (version 6 is free): only the first piece's
+    check of every stream of the append stops "a"'s pieces from going in before it, and
+    a gap in "b"'s versions from being committed."""
     first, second = EventStore.open(store_url), EventStore.open(store_url)
     try:
         second.append("b", _batch("b0", 3))
         assert first.append("a", _batch("a0", 1)) == [4]  # the head, not "b"'s version
         with pytest.raises(ConcurrencyError):
             first.append_many(
-                [StreamAppend("a", _batch("a1", 60), None), StreamAppend("b", _batch("b", 1), 0)]
+                [StreamAppend("a", _batch("a1", 60), None), StreamAppend("b", _batch("b", 1), 5)]
             )
         assert first.head() == 4
         assert first.append_many(
