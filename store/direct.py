@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -22,19 +22,15 @@ from sqlalchemy import Engine
 from store import direct_sql as q
 from store.append import StreamAppend, _Chain
 from store.checkpoint import Checkpointer
-from store.events import GENESIS_HASH
+from store.direct_chain import Refused, chain_rows
+from store.direct_pg import pg_insert, pg_insert_one_row
 from store.sql import chunks
+
+__all__ = ["DirectWriter", "Refused"]
 
 #: Stream versions remembered for PostgreSQL's one-round-trip append; beyond this many the
 #: memory is dropped and rebuilt (a forgotten stream costs one more round trip, no more).
 _REMEMBERED_STREAMS = 100_000
-
-#: Rows per piece sent to PostgreSQL while the rest are still being chained (`_pg_insert`).
-_PIECE = 25
-
-
-class Refused(Exception):
-    """A unique index or a stream's version refused the append: redo it on the checked path."""
 
 
 class DirectWriter:
@@ -117,10 +113,10 @@ class DirectWriter:
             if assumed is not None:
                 single = len(assumed) == 1 and sum(len(a.events) for a in appends) == 1
                 if self._one_statement and single:
-                    chain, result = _chain(appends, self._head, assumed, recorded_at)
+                    chain, result = chain_rows(appends, self._head, assumed, recorded_at)
                     inserted = self._pg_append_one(conn, chain, assumed, dbapi)
                 else:
-                    chain, result, inserted = _pg_insert(
+                    chain, result, inserted = pg_insert(
                         conn, appends, self._head, assumed, recorded_at, checked=True
                     )
                 if inserted:
@@ -132,7 +128,7 @@ class DirectWriter:
                 rows = cursor.fetchall()
             head = next(((r[1], r[2]) for r in rows if r[0] is None), None)
             versions = {r[0]: r[1] for r in rows if r[0] is not None}
-            chain, result, _ = _pg_insert(conn, appends, head, versions, recorded_at, checked=False)
+            chain, result, _ = pg_insert(conn, appends, head, versions, recorded_at, checked=False)
         except dbapi.IntegrityError as exc:
             conn.rollback()
             raise Refused from exc
@@ -160,7 +156,7 @@ class DirectWriter:
         finally:
             conn.autocommit = False
         if row is None:
-            return _pg_insert_rows(conn, chain, assumed, self._head)
+            return pg_insert_one_row(conn, chain, assumed, self._head)
         return bool(row[0])
 
     def _assumed(self, appends: Sequence[StreamAppend]) -> dict[str, int] | None:
@@ -209,7 +205,7 @@ class DirectWriter:
                 head, versions = self._head, {s: remembered[s] for s in streams}
             else:
                 head, versions = _sqlite_state(conn, streams)
-            chain, result = _chain(appends, head, versions, recorded_at)
+            chain, result = chain_rows(appends, head, versions, recorded_at)
             if len(chain.rows) == 1:  # executemany's own set-up cost more than the call
                 conn.execute(q.SQLITE_EVENTS, tuple(chain.rows[0].values()))
             else:
@@ -233,94 +229,6 @@ class DirectWriter:
         return result
 
 
-def _pg_insert(
-    conn: Any,
-    appends: Sequence[StreamAppend],
-    head: tuple[int, str] | None,
-    versions: dict[str, int],
-    recorded_at: str,
-    *,
-    checked: bool,
-) -> tuple[_Chain, list[list[int]], bool]:
-    """Chain the rows of `appends` on `head` and `versions`, insert them and commit, in
-    one pipelined round trip; returns the chain, each append's positions and whether the
-    rows went in.
-
-    The rows go to the server in pieces of `_PIECE`, each sent as soon as it is chained:
-    the server inserts one piece (most of a batched append's time, with four indexes and
-    lz4) while this process hashes the next, on the machine's other core. `checked`: the
-    head and versions were assumed, not read under the lock, so the lock is taken first,
-    the first piece goes in only if the log is at `head` and every stream of `appends` at
-    its version in `versions`, and each later piece only if the one before it is the
-    log's head: all of it goes in, or none."""
-    sent: list[Any] = []
-
-    def send(chain: _Chain, start: int) -> None:
-        rows = chain.rows[start:]
-        columns = [list(c) for c in zip(*(r.values() for r in rows), strict=True)]
-        cursor = conn.cursor()
-        sent.append(cursor)
-        if not checked:
-            cursor.execute(q.PG_EVENTS, columns, prepare=True)
-            return
-        position = rows[0]["position"] - 1
-        if start:
-            # Under the lock nothing moves but these rows: the piece before being the
-            # head proves it went in, and so every piece before it.
-            state = [position, position, chain.rows[start - 1]["hash"], [], []]
-        else:
-            # Every stream of the append, not only the first piece's: once a piece is
-            # in, nothing after it may be refused (the commit follows without a look).
-            streams = sorted(versions)
-            digest = head[1] if head is not None else None
-            state = [position, position, digest, streams, [versions[s] for s in streams]]
-        cursor.execute(q.PG_EVENTS_IF, [*columns, *state], prepare=True)
-
-    with conn.pipeline():
-        if checked:
-            with conn.cursor() as lock:
-                lock.execute(q.PG_LOCK, prepare=True)
-        try:
-            chain, result = _chain(appends, head, versions, recorded_at, send=send)
-            if chain.key_rows:
-                keys = [k["key"] for k in chain.key_rows], [k["position"] for k in chain.key_rows]
-                with conn.cursor() as more:
-                    if checked:
-                        first = chain.rows[0]
-                        condition = [first["position"], first["event_id"]]
-                        more.execute(q.PG_KEYS_IF, [*keys, *condition], prepare=True)
-                    else:
-                        more.execute(q.PG_KEYS, keys, prepare=True)
-            conn.commit()
-            count = sum(c.rowcount for c in sent)
-            if 0 < count < len(chain.rows):  # the checks above make this impossible
-                raise AssertionError(f"{count} of {len(chain.rows)} rows went in")
-            inserted = count == len(chain.rows)
-        finally:
-            for cursor in sent:
-                cursor.close()
-    return chain, result, inserted
-
-
-def _pg_insert_rows(
-    conn: Any, chain: _Chain, expect: dict[str, int], head: tuple[int, str] | None
-) -> bool:
-    """Insert one already chained row (a schema without `newsledger_append_one`) if the
-    log is still at `head` and its stream at its version in `expect`, and commit."""
-    row = chain.rows[0]
-    position, digest = head if head is not None else (0, None)
-    ((stream, version),) = expect.items()
-    one = [position, position, digest, stream, version]
-    with conn.pipeline(), conn.cursor() as lock, conn.cursor() as events, conn.cursor() as more:
-        lock.execute(q.PG_LOCK, prepare=True)
-        events.execute(q.PG_EVENT_IF, [*row.values(), *one], prepare=True)
-        if chain.key_rows:
-            keys = [k["key"] for k in chain.key_rows], [k["position"] for k in chain.key_rows]
-            more.execute(q.PG_KEYS_IF, [*keys, row["position"], row["event_id"]])
-        conn.commit()
-        return bool(events.rowcount == 1)
-
-
 def _sqlite_state(conn: Any, streams: list[str]) -> tuple[tuple[int, str] | None, dict[str, int]]:
     """The log's head and the versions of those of `streams` that exist."""
     if len(streams) == 1:
@@ -333,41 +241,3 @@ def _sqlite_state(conn: Any, streams: list[str]) -> tuple[tuple[int, str] | None
         sql = q.SQLITE_VERSIONS.format(", ".join("?" for _ in chunk))
         versions.update(conn.execute(sql, chunk).fetchall())
     return ((row[0], row[1]) if row is not None else None), versions
-
-
-def _chain(
-    appends: Sequence[StreamAppend],
-    head: tuple[int, str] | None,
-    versions: dict[str, int],
-    recorded_at: str,
-    *,
-    send: Callable[[_Chain, int], None] | None = None,
-) -> tuple[_Chain, list[list[int]]]:
-    """The chained rows of every append and each append's positions; refuses an append
-    whose stream is not at its expected version (before anything is written when `send`
-    is None). With `send`, each `_PIECE` rows chained are handed to it with the index of
-    the first, and the rest at the end."""
-    position, previous = head if head is not None else (0, GENESIS_HASH)
-    chain = _Chain(position, previous, recorded_at)
-    versions = dict(versions)
-    result = []
-    start = 0
-    for append in appends:
-        version = versions.get(append.stream_id, 0)
-        if append.expected_version is not None and version != append.expected_version:
-            # Stale, or a retry of an append already stored: the checked path knows which.
-            raise Refused
-        named = [(str(e.event_id), e) for e in append.events]
-        positions: list[int] = []
-        step = _PIECE if send is not None else max(len(named), 1)
-        for at in range(0, len(named), step):
-            part, version = chain.add(append.stream_id, version, named[at : at + step], {})
-            positions += part
-            if send is not None and len(chain.rows) - start >= _PIECE:
-                send(chain, start)
-                start = len(chain.rows)
-        versions[append.stream_id] = version
-        result.append(positions)
-    if send is not None and len(chain.rows) > start:
-        send(chain, start)
-    return chain, result

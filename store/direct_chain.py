@@ -1,0 +1,55 @@
+"""The direct append path's chaining (store/direct.py): the rows of a whole append, each
+hashed over the one before, optionally handed over in pieces as they are made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from store.append import StreamAppend, _Chain
+from store.events import GENESIS_HASH
+
+#: Rows per piece sent to PostgreSQL while the rest are still being chained
+#: (`store.direct_pg.pg_insert`).
+PIECE = 25
+
+
+class Refused(Exception):
+    """A unique index or a stream's version refused the append: redo it on the checked path."""
+
+
+def chain_rows(
+    appends: Sequence[StreamAppend],
+    head: tuple[int, str] | None,
+    versions: dict[str, int],
+    recorded_at: str,
+    *,
+    send: Callable[[_Chain, int], None] | None = None,
+) -> tuple[_Chain, list[list[int]]]:
+    """The chained rows of every append and each append's positions; refuses an append
+    whose stream is not at its expected version (before anything is written when `send`
+    is None). With `send`, each `PIECE` rows chained are handed to it with the index of
+    the first, and the rest at the end."""
+    position, previous = head if head is not None else (0, GENESIS_HASH)
+    chain = _Chain(position, previous, recorded_at)
+    versions = dict(versions)
+    result = []
+    start = 0
+    for append in appends:
+        version = versions.get(append.stream_id, 0)
+        if append.expected_version is not None and version != append.expected_version:
+            # Stale, or a retry of an append already stored: the checked path knows which.
+            raise Refused
+        named = [(str(e.event_id), e) for e in append.events]
+        positions: list[int] = []
+        step = PIECE if send is not None else max(len(named), 1)
+        for at in range(0, len(named), step):
+            part, version = chain.add(append.stream_id, version, named[at : at + step], {})
+            positions += part
+            if send is not None and len(chain.rows) - start >= PIECE:
+                send(chain, start)
+                start = len(chain.rows)
+        versions[append.stream_id] = version
+        result.append(positions)
+    if send is not None and len(chain.rows) > start:
+        send(chain, start)
+    return chain, result
