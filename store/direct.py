@@ -111,10 +111,12 @@ class DirectWriter:
         assumed = self._assumed(appends)
         try:
             if assumed is not None:
-                single = len(assumed) == 1 and sum(len(a.events) for a in appends) == 1
-                if self._one_statement and single:
+                if len(assumed) == 1 and sum(len(a.events) for a in appends) == 1:
                     chain, result = chain_rows(appends, self._head, assumed, recorded_at)
-                    inserted = self._pg_append_one(conn, chain, assumed, dbapi)
+                    if self._one_statement:
+                        inserted = self._pg_append_one(conn, chain, assumed, dbapi)
+                    else:  # the scalar form, as before the batches went in pieces
+                        inserted = pg_insert_one_row(conn, chain, assumed, self._head)
                 else:
                     chain, result, inserted = pg_insert(
                         conn, appends, self._head, assumed, recorded_at, checked=True

@@ -61,7 +61,7 @@ def pg_insert(
         try:
             chain, result = chain_rows(appends, head, versions, recorded_at, send=send)
             if chain.key_rows:
-                keys = [k["key"] for k in chain.key_rows], [k["position"] for k in chain.key_rows]
+                keys = _key_arrays(chain)
                 with conn.cursor() as more:
                     if checked:
                         first = chain.rows[0]
@@ -93,7 +93,11 @@ def pg_insert_one_row(
         lock.execute(q.PG_LOCK, prepare=True)
         events.execute(q.PG_EVENT_IF, [*row.values(), *one], prepare=True)
         if chain.key_rows:
-            keys = [k["key"] for k in chain.key_rows], [k["position"] for k in chain.key_rows]
-            more.execute(q.PG_KEYS_IF, [*keys, row["position"], row["event_id"]])
+            more.execute(q.PG_KEYS_IF, [*_key_arrays(chain), row["position"], row["event_id"]])
         conn.commit()
         return bool(events.rowcount == 1)
+
+
+def _key_arrays(chain: _Chain) -> tuple[list[str], list[int]]:
+    """The chain's key claims as the two arrays the keys' INSERT unnests."""
+    return [k["key"] for k in chain.key_rows], [k["position"] for k in chain.key_rows]
