@@ -22,6 +22,22 @@ _keys = schema.event_keys
 Named = list[list[tuple[str, NewEvent]]]
 """Per append, each event with its id as text."""
 
+Row = tuple[int, str, str, int, str, int, bytes, bytes, str, str]
+"""An event's stored columns, named by `ROW_COLUMNS`; the JSON columns as the canonical
+JSON's UTF-8 bytes."""
+ROW_COLUMNS = (
+    "position",
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "type",
+    "schema_version",
+    "data",
+    "metadata",
+    "recorded_at",
+    "hash",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StreamAppend:
@@ -149,38 +165,22 @@ class _Chain:
 
     def _row(self, stream_id: str, version: int, eid: str, new: NewEvent) -> int:
         self.position += 1
-        data_json = canonical_bytes(new.data)
         # Most events have no metadata, each its own empty dict (so the cache never hits).
         metadata_json = self._metadata_texts.get(id(new.metadata)) if new.metadata else b"{}"
         if metadata_json is None:
             metadata_json = self._metadata_texts[id(new.metadata)] = canonical_bytes(new.metadata)
-        self.previous = event_hash(
+        row = chained_row(
             self.previous,
-            position=self.position,
-            event_id=eid,
-            stream_id=stream_id,
-            stream_version=version,
-            type=new.type,
-            schema_version=new.schema_version,
-            data_json=data_json,
-            metadata_json=metadata_json,
-            recorded_at=self.recorded_at,
-            keys=new.keys,
+            self.position,
+            eid,
+            stream_id,
+            version,
+            new,
+            metadata_json,
+            self.recorded_at,
         )
-        self.rows.append(
-            {
-                "position": self.position,
-                "event_id": eid,
-                "stream_id": stream_id,
-                "stream_version": version,
-                "type": new.type,
-                "schema_version": new.schema_version,
-                "data": data_json,
-                "metadata": metadata_json,
-                "recorded_at": self.recorded_at,
-                "hash": self.previous,
-            }
-        )
+        self.previous = row[-1]
+        self.rows.append(dict(zip(ROW_COLUMNS, row, strict=True)))
         self.key_rows.extend({"key": k, "position": self.position} for k in new.keys)
         return self.position
 
@@ -190,3 +190,42 @@ class _Chain:
             {**row, "data": row["data"].decode(), "metadata": row["metadata"].decode()}
             for row in self.rows
         ]
+
+
+def chained_row(
+    previous: str,
+    position: int,
+    eid: str,
+    stream_id: str,
+    version: int,
+    new: NewEvent,
+    metadata_json: bytes,
+    recorded_at: str,
+) -> Row:
+    """The row of `new` at `position`, its hash taken over the row before (`previous`)."""
+    data_json = canonical_bytes(new.data)
+    digest = event_hash(
+        previous,
+        position=position,
+        event_id=eid,
+        stream_id=stream_id,
+        stream_version=version,
+        type=new.type,
+        schema_version=new.schema_version,
+        data_json=data_json,
+        metadata_json=metadata_json,
+        recorded_at=recorded_at,
+        keys=new.keys,
+    )
+    return (
+        position,
+        eid,
+        stream_id,
+        version,
+        new.type,
+        new.schema_version,
+        data_json,
+        metadata_json,
+        recorded_at,
+        digest,
+    )

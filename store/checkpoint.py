@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from store.append import Row
 from store.engine import BUSY_TIMEOUT_MS, SQLITE_PAGE_SIZE, WAL_CHECKPOINT_BYTES
 
 #: WAL bytes (estimated) added by appends before the thread is woken.
@@ -72,11 +73,11 @@ class Checkpointer:
             return None
         return cls(database, engine.dialect.loaded_dbapi)
 
-    def committed(self, rows: Sequence[dict[str, Any]], conn: Any) -> None:
+    def committed(self, rows: Sequence[Row], conn: Any) -> None:
         """The writer committed `rows` on `conn`. What that wrote to the WAL, estimated:
         the rows and their overflow pages, and a page for each index, the table's interior
         and the header (7 frames for a single append, README)."""
-        written = sum(len(r["data"]) + len(r["metadata"]) + 200 for r in rows)
+        written = sum(len(data) + len(metadata) + 200 for *_, data, metadata, _, _ in rows)
         self.added(written * 5 // 4 + 6 * SQLITE_PAGE_SIZE, conn)
 
     def added(self, wal_bytes: int, conn: Any) -> None:

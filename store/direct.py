@@ -7,7 +7,8 @@ this path skips the look-ups: the unique indexes on `events.event_id` and `event
 refuse a repeated id or a claimed key, and the append is then redone on the checked path
 (`store.append`), which finds the stored positions or raises the right error. The lock
 is as on the checked path (BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL),
-held from before the head is read to commit, and the rows are chained by the same `_Chain`.
+held from before the head is read to commit, and each row is chained as there
+(`chained_row`); a single event on SQLite without the `_Chain` of dicts a batch keeps.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import Engine
 from store import direct_sql as q
 from store.append import StreamAppend, _Chain
 from store.checkpoint import Checkpointer
-from store.direct_chain import Refused, chain_rows
+from store.direct_chain import Refused, chain_rows, one_row
 from store.direct_pg import pg_insert, pg_insert_one_row
 from store.sql import chunks
 
@@ -122,7 +123,7 @@ class DirectWriter:
                         conn, appends, self._head, assumed, recorded_at, checked=True
                     )
                 if inserted:
-                    self._remember(chain, appends, assumed)
+                    self._remember((chain.position, chain.previous), appends, assumed)
                     return result
             with conn.pipeline(), conn.cursor() as lock, conn.cursor() as cursor:
                 lock.execute(q.PG_LOCK, prepare=True)
@@ -137,7 +138,7 @@ class DirectWriter:
         except BaseException:
             conn.rollback()
             raise
-        self._remember(chain, appends, versions)
+        self._remember((chain.position, chain.previous), appends, versions)
         return result
 
     def _pg_append_one(self, conn: Any, chain: _Chain, assumed: dict[str, int], dbapi: Any) -> bool:
@@ -177,7 +178,7 @@ class DirectWriter:
         return versions
 
     def _remember(
-        self, chain: _Chain, appends: Sequence[StreamAppend], before: dict[str, int]
+        self, head: tuple[int, str], appends: Sequence[StreamAppend], before: dict[str, int]
     ) -> None:
         if len(self._versions) > _REMEMBERED_STREAMS:
             self._versions.clear()
@@ -186,12 +187,15 @@ class DirectWriter:
             self._versions[append.stream_id] = self._versions.get(append.stream_id, 0) + len(
                 append.events
             )
-        self._head = (chain.position, chain.previous)
+        self._head = head
 
     def _sqlite(
         self, conn: Any, appends: Sequence[StreamAppend], recorded_at: str, integrity: Any
     ) -> list[list[int]]:
-        streams = sorted({a.stream_id for a in appends})
+        one = len(appends) == 1 and len(appends[0].events) == 1
+        streams = (
+            [appends[0].stream_id] if len(appends) == 1 else sorted({a.stream_id for a in appends})
+        )
         conn.execute("BEGIN IMMEDIATE")
         try:
             (data_version,) = conn.execute("PRAGMA data_version").fetchone()
@@ -207,13 +211,20 @@ class DirectWriter:
                 head, versions = self._head, {s: remembered[s] for s in streams}
             else:
                 head, versions = _sqlite_state(conn, streams)
-            chain, result = chain_rows(appends, head, versions, recorded_at)
-            if len(chain.rows) == 1:  # executemany's own set-up cost more than the call
-                conn.execute(q.SQLITE_EVENTS, tuple(chain.rows[0].values()))
+            if one:
+                # The commonest append, a single event: its row as a tuple, without a chain
+                # of dicts (single appends: README, store benchmark).
+                row = one_row(appends[0], head, versions, recorded_at)
+                conn.execute(q.SQLITE_EVENTS, row)
+                rows = [row]
+                keys = [(key, row[0]) for key in appends[0].events[0].keys]
+                result = [[row[0]]]
             else:
-                conn.executemany(q.SQLITE_EVENTS, [tuple(r.values()) for r in chain.rows])
-            if chain.key_rows:
+                chain, result = chain_rows(appends, head, versions, recorded_at)
+                rows = [tuple(r.values()) for r in chain.rows]
+                conn.executemany(q.SQLITE_EVENTS, rows)
                 keys = [(k["key"], k["position"]) for k in chain.key_rows]
+            if keys:
                 conn.executemany(q.SQLITE_KEYS, keys)
             conn.execute("COMMIT")
         except integrity as exc:
@@ -225,9 +236,9 @@ class DirectWriter:
             raise
         # Its own commits leave the connection's data_version as it was.
         self._data_version = data_version
-        self._remember(chain, appends, versions)
+        self._remember((rows[-1][0], rows[-1][-1]), appends, versions)
         if self._checkpointer is not None:
-            self._checkpointer.committed(chain.rows, conn)
+            self._checkpointer.committed(rows, conn)
         return result
 
 

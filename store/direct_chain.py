@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from store.append import StreamAppend, _Chain
+from store.append import Row, StreamAppend, _Chain, chained_row
+from store.canonical import canonical_bytes
 from store.events import GENESIS_HASH
 
 #: Rows per piece sent to PostgreSQL while the rest are still being chained
@@ -53,3 +54,30 @@ def chain_rows(
     if send is not None and len(chain.rows) > start:
         send(chain, start)
     return chain, result
+
+
+def one_row(
+    append: StreamAppend,
+    head: tuple[int, str] | None,
+    versions: dict[str, int],
+    recorded_at: str,
+) -> Row:
+    """`chain_rows` for an append of one event, the commonest: its row, without the lists
+    and per-row dicts a chain of many keeps. Refuses a stream not at its expected version,
+    as `chain_rows` does."""
+    version = versions.get(append.stream_id, 0)
+    if append.expected_version is not None and version != append.expected_version:
+        raise Refused
+    position, previous = head if head is not None else (0, GENESIS_HASH)
+    [event] = append.events
+    metadata_json = canonical_bytes(event.metadata) if event.metadata else b"{}"
+    return chained_row(
+        previous,
+        position + 1,
+        str(event.event_id),
+        append.stream_id,
+        version + 1,
+        event,
+        metadata_json,
+        recorded_at,
+    )

@@ -3,20 +3,10 @@ driver prepares it once per connection."""
 
 from __future__ import annotations
 
+from store.append import ROW_COLUMNS
 from store.sql import APPEND_LOCK, schema_lock
 
-_COLUMNS = (
-    "position",
-    "event_id",
-    "stream_id",
-    "stream_version",
-    "type",
-    "schema_version",
-    "data",
-    "metadata",
-    "recorded_at",
-    "hash",
-)
+_COLUMNS = ROW_COLUMNS
 _NAMES = ", ".join(f'"{c}"' for c in _COLUMNS)
 
 HEAD = 'SELECT "position", "hash" FROM events ORDER BY "position" DESC LIMIT 1'

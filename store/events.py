@@ -27,11 +27,26 @@ def uuid7() -> uuid.UUID:
     bytes written, and slower, for batches of 100 ~5 KB events on SQLite).
     """
     value = time.time_ns() // 1_000_000 << 80 | int.from_bytes(os.urandom(10)) & _RANDOM
-    return uuid.UUID(int=value | _VERSION_7)
+    return uuid_from_int(value | _VERSION_7)
+
+
+def uuid_from_int(value: int) -> uuid.UUID:
+    """`uuid.UUID(int=value)` for a `value` known to be in range, without the checks and
+    keyword handling of its constructor, in Python: 0.2 µs instead of 0.6. Every event
+    appended makes one (its id) and every event read back one more. The fields are set as
+    the constructor sets them, through the slots' own setters."""
+    made = _new_object(uuid.UUID)
+    _put_int(made, value)
+    _put_safe(made, _UNKNOWN)
+    return made
 
 
 _RANDOM = (1 << 80) - 1 & ~(0xF << 76) & ~(0x3 << 62)  # all but the version and variant bits
 _VERSION_7 = 0x7 << 76 | 0x2 << 62  # version 7, RFC 4122 variant (binary 10)
+_new_object = object.__new__
+_put_int = vars(uuid.UUID)["int"].__set__
+_put_safe = vars(uuid.UUID)["is_safe"].__set__
+_UNKNOWN = uuid.SafeUUID.unknown
 
 
 def format_time(moment: datetime) -> str:

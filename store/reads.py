@@ -14,7 +14,7 @@ import msgspec
 from sqlalchemy import Connection, Engine
 
 from store.errors import translated
-from store.events import RecordedEvent, parse_time
+from store.events import RecordedEvent, parse_time, uuid_from_int
 from store.upcasting import Upcasters
 
 COLUMNS = (
@@ -161,9 +161,7 @@ def iter_events(rows: Iterable[tuple[Any, ...]], upcasters: Upcasters) -> Iterat
                 value = int(digits, 16)
             except ValueError:
                 value = uuid.UUID(event_id).int  # raises its own error
-            made = _new(uuid.UUID)
-            _put_int(made, value)
-            _put_safe(made, _UNKNOWN)
+            made = uuid_from_int(value)
         else:
             made = uuid.UUID(event_id)
         event = _new(RecordedEvent)
@@ -181,12 +179,9 @@ def iter_events(rows: Iterable[tuple[Any, ...]], upcasters: Upcasters) -> Iterat
 
 
 _new = object.__new__
-_UNKNOWN = uuid.SafeUUID.unknown
 # The slot setters of a frozen dataclass's fields (what its `__init__` calls through
-# `object.__setattr__`), in field order, and the two of `uuid.UUID`.
+# `object.__setattr__`), in field order.
 _EVENT_FIELDS = tuple(getattr(RecordedEvent, f.name).__set__ for f in fields(RecordedEvent))
-_put_int = vars(uuid.UUID)["int"].__set__
-_put_safe = vars(uuid.UUID)["is_safe"].__set__
 
 
 _decode = msgspec.json.Decoder().decode

@@ -161,14 +161,17 @@ def test_writer_processes_sharing_streams_keep_the_chain_and_versions(store_url:
         store.close()
 
 
-@pytest.mark.postgres
-def test_single_appends_in_one_statement_keep_keys_ids_and_the_chain(pg_url: str) -> None:
-    """One event to one stream goes through `newsledger_append_one` (one round trip): its
-    keys are claimed, a repeated key or id is settled by the checked path as before."""
-    store = EventStore.open(pg_url)
+def test_single_appends_on_their_short_path_keep_keys_ids_metadata_and_the_chain(
+    store_url: str,
+) -> None:
+    """One event to one stream takes its own short path (PostgreSQL: `newsledger_append_one`,
+    one round trip; SQLite: one row, no chain of dicts): its keys are claimed, its
+    metadata stored, a repeated key or id is settled by the checked path as before, and
+    the chain verifies."""
+    store = EventStore.open(store_url)
     try:
         assert store.append("s", [NewEvent("X", {"n": 0})]) == [1]  # learns the head
-        event = NewEvent("X", {"n": 1}, keys=("a", "b"))
+        event = NewEvent("X", {"n": 1, "t": "Hà Nội"}, {"by": "test"}, keys=("a", "b"))
         assert store.append("s", [event]) == [2]
         assert store.append("s", [event]) == [2]
         assert store.claimed(["a", "b"]) == {"a": 2, "b": 2}
@@ -177,7 +180,9 @@ def test_single_appends_in_one_statement_keep_keys_ids_and_the_chain(pg_url: str
         with pytest.raises(ConcurrencyError):
             store.append("s", [NewEvent("X", {})], expected_version=1)
         assert store.append("s", [NewEvent("X", {"n": 2})], expected_version=2) == [3]
-        assert [e.stream_version for e in store.read_stream("s")] == [1, 2, 3]
+        stored = store.read_stream("s")
+        assert [e.stream_version for e in stored] == [1, 2, 3]
+        assert (stored[1].data, stored[1].metadata) == ({"n": 1, "t": "Hà Nội"}, {"by": "test"})
         assert store.verify().ok
     finally:
         store.close()
