@@ -6,8 +6,7 @@ from __future__ import annotations
 from store.append import ROW_COLUMNS
 from store.sql import APPEND_LOCK, schema_lock
 
-_COLUMNS = ROW_COLUMNS
-_NAMES = ", ".join(f'"{c}"' for c in _COLUMNS)
+_NAMES = ", ".join(f'"{c}"' for c in ROW_COLUMNS)
 
 HEAD = 'SELECT "position", "hash" FROM events ORDER BY "position" DESC LIMIT 1'
 
@@ -23,7 +22,7 @@ SQLITE_VERSIONS = (
 # The JSON columns arrive as UTF-8 bytes (what was hashed): CAST makes them TEXT without
 # a conversion, where binding a str had the driver encode each ~5 KB document once more.
 _JSON = {"data", "metadata"}
-_MARKS = ", ".join("CAST(? AS TEXT)" if c in _JSON else "?" for c in _COLUMNS)
+_MARKS = ", ".join("CAST(? AS TEXT)" if c in _JSON else "?" for c in ROW_COLUMNS)
 SQLITE_EVENTS = f"INSERT INTO events ({_NAMES}) VALUES ({_MARKS})"
 SQLITE_KEYS = 'INSERT INTO event_keys ("key", "position") VALUES (?, ?)'
 
