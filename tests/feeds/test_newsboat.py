@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from feeds.config import parse_config
 from store import EventStore
 from tests.conftest import require_tool
 from tests.feeds.conftest import append_labelled, labelled
+from tests.feeds.newsboat import cached, reload
 
 
 def _free_port() -> int:
@@ -88,20 +88,8 @@ def test_newsboat_reads_every_topic_feed_with_vietnamese_titles_intact(tmp_path:
 def _reload(
     newsboat: str, tmp: Path, name: str, feed_urls: list[str], env: dict[str, str]
 ) -> tuple[set[str], list[tuple[str, str]]]:
-    """Subscribe through a URL file, `newsboat -x reload`, and read newsboat's cache."""
-    urls = tmp / f"urls-{name}"
-    urls.write_text("".join(f"{u}\n" for u in feed_urls), encoding="utf-8")
-    conf = tmp / "newsboat.conf"
-    conf.write_text("", encoding="utf-8")
-    cache = tmp / f"cache-{name}.db"
-    result = subprocess.run(
-        [newsboat, "-u", str(urls), "-c", str(cache), "-C", str(conf), "-x", "reload"],
-        env=env,
-        capture_output=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr.decode()
-    with sqlite3.connect(cache) as db:
-        feeds = {url for (url,) in db.execute("SELECT rssurl FROM rss_feed")}
-        items = [(u, t) for u, t in db.execute("SELECT feedurl, title FROM rss_item")]
+    """The feeds newsboat subscribed to, and each item's feed and title."""
+    cache = reload(newsboat, tmp, name, feed_urls, env)
+    feeds = {url for (url,) in cached(cache, "SELECT rssurl FROM rss_feed")}
+    items = [(u, t) for u, t in cached(cache, "SELECT feedurl, title FROM rss_item")]
     return feeds, items

@@ -3,6 +3,7 @@ listing every copy and sighting as "also reported by"; valid Atom throughout."""
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 from dataclasses import replace
@@ -24,6 +25,7 @@ from store import EventStore, ProjectionRunner
 from tests.conftest import require_tool
 from tests.feeds.conftest import ATOM_RNG, feeds_config
 from tests.feeds.copies import EDITS, Doc, load_meetings, overlapping_parts
+from tests.feeds.newsboat import cached, reload
 from tests.feeds.serving import bound_socket, serving
 from tests.support.articles import article_uuid, ingested, iso, sighted
 
@@ -73,6 +75,49 @@ def test_copies_are_one_entry_with_a_stable_id_and_updated_listing_every_copy(
         for edit in ("byline-and-caption", "dropped-lead", "truncated")
     } | {f"https://other.example.la/{first.key}"}
     assert "site2" in grouped.content[0].value
+
+
+def test_newsboat_holds_a_story_as_one_item_which_copies_joining_leave_read(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A real reader subscribed to the served feed: a report and its copy are one item,
+    which names the copy's source; copies that join later add no item, and leave the item
+    its reader has read as read (its id and `updated` stay), while its text names them."""
+    newsboat = require_tool("newsboat", "newsboat")
+    sock, port = bound_socket()
+    config = feeds_config(tmp_path, {"serve": {"port": port}})
+    first, other = [m for m in load_meetings() if m.language == "vi"][:2]
+    stories = {f"urn:uuid:{article_uuid(first.key)}", f"urn:uuid:{article_uuid(other.key)}"}
+    env = {**os.environ, "HOME": str(tmp_path)}
+    store = EventStore.open(sqlite_url)
+    try:
+        _append(store, first.key, first, 0, "vna")
+        _append(store, other.key, other, 1, "vna")
+        _append(store, "copy-0", EDITS["byline-and-caption"](first, random.Random(2)), 5, "site0")
+        _publish(store, config)
+        with serving(config, sock) as base:
+            feed = [f"{base}/feeds/all.atom"]
+            cache = reload(newsboat, tmp_path, "stories", feed, env)
+            before = cached(cache, "SELECT guid, title, content FROM rss_item")
+            cached(cache, "UPDATE rss_item SET unread = 0")  # its reader reads them all
+            rng = random.Random(3)
+            for n, edit in enumerate(("dropped-lead", "truncated"), 1):
+                _append(store, f"copy-{n}", EDITS[edit](first, rng), 5 + n, f"site{n}")
+            _publish(store, config)
+            reload(newsboat, tmp_path, "stories", feed, env)
+    finally:
+        store.close()
+    assert {guid for guid, _, _ in before} == stories and len(before) == 2
+    lead = {guid: (title, content) for guid, title, content in before}[
+        f"urn:uuid:{article_uuid(first.key)}"
+    ]
+    assert lead[0] == first.title
+    assert "site0" in lead[1]
+    after = cached(cache, "SELECT guid, unread, content FROM rss_item")
+    assert {guid for guid, _, _ in after} == stories and len(after) == 2
+    assert [unread for _, unread, _ in after] == [0, 0]
+    joined = {guid: content for guid, _, content in after}[f"urn:uuid:{article_uuid(first.key)}"]
+    assert all(f"site{n}" in joined for n in range(3))
 
 
 def test_feeds_with_stories_validate_with_jing(store: EventStore, config: FeedsConfig) -> None:
