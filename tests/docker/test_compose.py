@@ -22,6 +22,7 @@ from tests.docker.conftest import (
     http_get,
     wait_until,
 )
+from tests.support import railway
 from tests.support.network import free_port
 
 pytestmark = pytest.mark.timeout(TIMEOUT)
@@ -215,6 +216,37 @@ def test_kill_hup_makes_every_worker_reload_its_configuration(stack: Stack) -> N
 def test_exec_status_works_in_a_worker(stack: Stack) -> None:
     status = json.loads(stack.compose("exec", "-T", "worker", "newsledger", "status", "--json"))
     assert len(status["sources"]) == FOLDERS + 1, status
+
+
+def test_a_copy_from_a_second_source_is_one_story_entry_with_its_page_served(
+    stack: Stack,
+) -> None:
+    """A report in one folder and a second site's copy in another: the worker groups them,
+    the served feed has one entry for the story, linking its page, which the web
+    service serves with both reports."""
+    before = ingested(stack)
+    # One after the other: the report must be the story's first article, its lead.
+    (stack.directory / "examples" / "f1" / "railway.txt").write_text(railway.REPORT, "utf-8")
+    wait_until(lambda: ingested(stack) == before + 1, timeout=60)
+    (stack.directory / "examples" / "f2" / "railway-copy.txt").write_text(railway.COPY, "utf-8")
+    wait_until(lambda: ingested(stack) == before + 2, timeout=60)
+    local = f"http://127.0.0.1:{stack.port}"
+
+    def story() -> tuple[list[str], str] | None:
+        got = http_get(f"{local}/feeds/all.atom")
+        parsed = feedparser.parse(got[1]) if got and got[0] == 200 else None
+        entry = (
+            next((e for e in parsed.entries if e.title == railway.TITLE), None) if parsed else None
+        )
+        pages = [link.href for link in entry.links if "/stories/" in link.href] if entry else []
+        return ([e.title for e in parsed.entries], pages[0]) if parsed and pages else None
+
+    titles, page = wait_until(story, timeout=60)
+    assert railway.COPY_TITLE not in titles
+    assert page.startswith(f"{stack.base_url}/stories/")
+    got = http_get(page.replace(stack.base_url, local, 1))
+    assert got is not None and got[0] == 200, page
+    assert railway.TITLE in got[1].decode() and railway.COPY_TITLE in got[1].decode()
 
 
 def test_down_then_up_keeps_every_event(stack: Stack) -> None:

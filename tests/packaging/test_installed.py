@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import require_tool
 from tests.packaging.conftest import REPO, Installed, installed_env
+from tests.support import railway
 
 ATOM_RNG = REPO.parent / "shared" / "corpus" / "atom" / "atom.rng"
 
@@ -104,31 +105,14 @@ def test_the_installed_worker_ingests_a_folder_once_and_publishes_valid_feeds(
     assert (home / "public" / "index.html").is_file()
 
 
-TRANSPORT = (
-    "Vietnam and Laos sign deal on a railway to the coast\n\n"
-    "VIENTIANE - Transport ministers of Vietnam and Laos met in Vientiane on Tuesday and "
-    "signed an agreement to study a railway linking the Lao capital with a deep-water port "
-    "on the Vietnamese coast. The two ministers reviewed progress on road links across the "
-    "border, discussed customs procedures at the main crossings and asked their experts to "
-    "finish the feasibility report before the end of next year. Officials said the line "
-    "would cut the cost of moving Lao potash and farm goods to the sea and would carry "
-    "passengers as well as freight once it is built.\n"
-)
-
-
 def test_the_installed_worker_groups_a_copy_into_one_story_with_its_page(
     installed: Installed, home: Path
 ) -> None:
     """A second site's copy of a report (its own title, one sentence more) is not an entry
     of its own: the feed keeps one entry for the story, and the story has a page listing
     both reports."""
-    title, body = TRANSPORT.split("\n", 1)
-    copy_title = "Vietnam, Laos agree to study railway from Vientiane to the sea"
-    (home / "articles" / "transport.txt").write_text(TRANSPORT, encoding="utf-8")
-    (home / "articles" / "transport-copy.txt").write_text(
-        f"{copy_title}\n{body.rstrip()} Work could start within five years.\n",
-        encoding="utf-8",
-    )
+    (home / "articles" / "railway.txt").write_text(railway.REPORT, encoding="utf-8")
+    (home / "articles" / "railway-copy.txt").write_text(railway.COPY, encoding="utf-8")
     out = _newsledger(installed, home, "run", "--once")
     assert "local: ok (4 ArticleIngested" in out
     _newsledger(installed, home, "publish")
@@ -136,7 +120,7 @@ def test_the_installed_worker_groups_a_copy_into_one_story_with_its_page(
     assert len(entries) == 3  # the two articles of `home`, and the story once
     [page] = (home / "public" / "stories").glob("*.html")
     text = page.read_text(encoding="utf-8")
-    assert title in text and copy_title in text
+    assert railway.TITLE in text and railway.COPY_TITLE in text
 
 
 def test_the_installed_package_migrates_a_new_store_with_its_shipped_migrations(
