@@ -179,8 +179,22 @@ class _Chain:
             metadata_json,
             self.recorded_at,
         )
-        self.previous = row[-1]
-        self.rows.append(dict(zip(ROW_COLUMNS, row, strict=True)))
+        position, _, _, _, kind, schema_version, data_json, _, recorded_at, digest = row
+        self.previous = digest
+        self.rows.append(
+            {
+                "position": position,
+                "event_id": eid,
+                "stream_id": stream_id,
+                "stream_version": version,
+                "type": kind,
+                "schema_version": schema_version,
+                "data": data_json,
+                "metadata": metadata_json,
+                "recorded_at": recorded_at,
+                "hash": digest,
+            }
+        )
         self.key_rows.extend({"key": k, "position": self.position} for k in new.keys)
         return self.position
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from store.append import Row
 from store.engine import BUSY_TIMEOUT_MS, SQLITE_PAGE_SIZE, WAL_CHECKPOINT_BYTES
+
+if TYPE_CHECKING:
+    from store.append import Row
 
 #: WAL bytes (estimated) added by appends before the thread is woken.
 WAKE_BYTES = WAL_CHECKPOINT_BYTES // 8
@@ -77,7 +79,8 @@ class Checkpointer:
         """The writer committed `rows` on `conn`. What that wrote to the WAL, estimated:
         the rows and their overflow pages, and a page for each index, the table's interior
         and the header (7 frames for a single append, README)."""
-        written = sum(len(data) + len(metadata) + 200 for *_, data, metadata, _, _ in rows)
+        # The row's columns by name (`Row`, whose length mypy checks here).
+        written = sum(len(data) + len(meta) + 200 for _, _, _, _, _, _, data, meta, _, _ in rows)
         self.added(written * 5 // 4 + 6 * SQLITE_PAGE_SIZE, conn)
 
     def added(self, wal_bytes: int, conn: Any) -> None:

@@ -218,12 +218,13 @@ class DirectWriter:
                 conn.execute(q.SQLITE_EVENTS, row)
                 rows = [row]
                 keys = [(key, row[0]) for key in appends[0].events[0].keys]
-                result = [[row[0]]]
+                result, last = [[row[0]]], (row[0], row[-1])
             else:
                 chain, result = chain_rows(appends, head, versions, recorded_at)
                 rows = [tuple(r.values()) for r in chain.rows]
                 conn.executemany(q.SQLITE_EVENTS, rows)
                 keys = [(k["key"], k["position"]) for k in chain.key_rows]
+                last = (chain.position, chain.previous)
             if keys:
                 conn.executemany(q.SQLITE_KEYS, keys)
             conn.execute("COMMIT")
@@ -236,7 +237,7 @@ class DirectWriter:
             raise
         # Its own commits leave the connection's data_version as it was.
         self._data_version = data_version
-        self._remember((rows[-1][0], rows[-1][-1]), appends, versions)
+        self._remember(last, appends, versions)
         if self._checkpointer is not None:
             self._checkpointer.committed(rows, conn)
         return result

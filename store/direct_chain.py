@@ -36,10 +36,7 @@ def chain_rows(
     result = []
     start = 0
     for append in appends:
-        version = versions.get(append.stream_id, 0)
-        if append.expected_version is not None and version != append.expected_version:
-            # Stale, or a retry of an append already stored: the checked path knows which.
-            raise Refused
+        version = _version(append, versions)
         named = [(str(e.event_id), e) for e in append.events]
         positions: list[int] = []
         step = PIECE if send is not None else max(len(named), 1)
@@ -65,9 +62,7 @@ def one_row(
     """`chain_rows` for an append of one event, the commonest: its row, without the lists
     and per-row dicts a chain of many keeps. Refuses a stream not at its expected version,
     as `chain_rows` does."""
-    version = versions.get(append.stream_id, 0)
-    if append.expected_version is not None and version != append.expected_version:
-        raise Refused
+    version = _version(append, versions)
     position, previous = head if head is not None else (0, GENESIS_HASH)
     [event] = append.events
     metadata_json = canonical_bytes(event.metadata) if event.metadata else b"{}"
@@ -81,3 +76,12 @@ def one_row(
         metadata_json,
         recorded_at,
     )
+
+
+def _version(append: StreamAppend, versions: dict[str, int]) -> int:
+    """The stream's version, refused (`Refused`) when it is not the one the append expects:
+    stale, or a retry of an append already stored; the checked path knows which."""
+    version = versions.get(append.stream_id, 0)
+    if append.expected_version is not None and version != append.expected_version:
+        raise Refused
+    return version

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -156,6 +157,44 @@ def test_writer_processes_sharing_streams_keep_the_chain_and_versions(store_url:
         for stream in ("shared-0", "shared-1", "shared-2"):
             versions = [e.stream_version for e in store.read_stream(stream)]
             assert versions == list(range(1, len(versions) + 1))
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+def test_a_writers_own_appends_of_every_shape_go_in_without_the_checked_path(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each shape of append (one event, a batch, several streams, keys, expected
+    versions) the head and versions the writer remembers are the log's: its next append
+    goes in directly, never refused by the database and redone on the checked path."""
+    import store.eventstore as eventstore
+
+    redone: list[int] = []
+    checked = eventstore.append_locked
+
+    def counted(*args: Any, **kwargs: Any) -> list[list[int]]:
+        redone.append(1)
+        return checked(*args, **kwargs)
+
+    monkeypatch.setattr(eventstore, "append_locked", counted)
+    store = EventStore.open(store_url)
+    try:
+        assert store.append("a", [NewEvent("X", {"n": 0})]) == [1]
+        assert store.append("a", [NewEvent("X", {"n": n}) for n in (1, 2, 3)]) == [2, 3, 4]
+        assert store.append("b", [NewEvent("X", {"n": 4})]) == [5]
+        both = [
+            StreamAppend("a", [NewEvent("X", {}), NewEvent("X", {})]),
+            StreamAppend("c", [NewEvent("X", {})]),
+        ]
+        assert store.append_many(both) == [[6, 7], [8]]
+        assert store.append("a", [NewEvent("X", {}, keys=("k",))], expected_version=6) == [9]
+        assert store.append("c", [NewEvent("X", {}), NewEvent("X", {})], expected_version=1) == [
+            10,
+            11,
+        ]
+        assert store.append("b", [NewEvent("X", {})]) == [12]
+        assert redone == []
         assert store.verify().ok
     finally:
         store.close()
