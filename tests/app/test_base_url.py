@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from newsledger.app import App
 from newsledger.publishing import catch_up_and_publish
+from tests.support.network import free_port
 
 CONFIG = """
 [store]
@@ -29,18 +29,11 @@ output_dir = "public"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """`newsledger serve --port P` with no base_url in its configuration."""
     (tmp_path / "newsledger.toml").write_text(CONFIG, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     command = shutil.which("newsledger", path=str(Path(sys.executable).parent))
     assert command is not None
     env = {k: v for k, v in os.environ.items() if k != "NEWSLEDGER_BASE_URL"}

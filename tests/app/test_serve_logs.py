@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.app.test_environment import CONFIG
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.network import free_port
 
 
 def _answers(url: str) -> bool:
@@ -33,7 +27,7 @@ def _answers(url: str) -> bool:
 def test_serve_writes_only_json_lines_when_the_log_format_is_json(tmp_path: Path) -> None:
     (tmp_path / "articles").mkdir()
     (tmp_path / "newsledger.toml").write_text(CONFIG, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NEWSLEDGER_LOG_FORMAT": "json", "NEWSLEDGER_CONFIG": "newsledger.toml"}
     server = subprocess.Popen(
         [sys.executable, "-m", "newsledger.cli", "serve", "--port", str(port)],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,12 @@ from store import EventStore
 from tests.conftest import require_tool
 from tests.feeds.conftest import append_labelled, labelled
 from tests.feeds.newsboat import cached, reload
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.support.network import free_port
 
 
 def test_newsboat_reads_every_topic_feed_with_vietnamese_titles_intact(tmp_path: Path) -> None:
     newsboat = require_tool("newsboat", "newsboat")
-    port = _free_port()
+    port = free_port()
     config_file = tmp_path / "newsledger.toml"
     config_file.write_text(
         '[store]\nurl = "sqlite:///store.db"\n'
