@@ -8,7 +8,8 @@ refuse a repeated id or a claimed key, and the append is then redone on the chec
 (`store.append`), which finds the stored positions or raises the right error. The lock
 is as on the checked path (BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL),
 held from before the head is read to commit, and each row is chained as there
-(`chained_row`); a single event on SQLite without the `_Chain` of dicts a batch keeps.
+(`chained_row`); a single event, on either database, as one tuple without the `_Chain`
+of dicts a batch keeps.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from store import direct_sql as q
-from store.append import StreamAppend, _Chain
+from store.append import Row, StreamAppend
 from store.checkpoint import Checkpointer
 from store.direct_chain import Refused, chain_rows, one_row
 from store.direct_pg import pg_insert, pg_insert_one_row
@@ -112,18 +113,23 @@ class DirectWriter:
         assumed = self._assumed(appends)
         try:
             if assumed is not None:
-                if len(assumed) == 1 and sum(len(a.events) for a in appends) == 1:
-                    chain, result = chain_rows(appends, self._head, assumed, recorded_at)
+                last: tuple[int, str]
+                if len(appends) == 1 and len(appends[0].events) == 1:
+                    # One event: its row as a tuple (`one_row`), as on SQLite.
+                    row = one_row(appends[0], self._head, assumed, recorded_at)
+                    keys = list(appends[0].events[0].keys)
                     if self._one_statement:
-                        inserted = self._pg_append_one(conn, chain, assumed, dbapi)
+                        inserted = self._pg_append_one(conn, row, keys, assumed, dbapi)
                     else:  # the scalar form, as before the batches went in pieces
-                        inserted = pg_insert_one_row(conn, chain, assumed, self._head)
+                        inserted = pg_insert_one_row(conn, row, keys, assumed, self._head)
+                    result, last = [[row[0]]], (row[0], row[-1])
                 else:
                     chain, result, inserted = pg_insert(
                         conn, appends, self._head, assumed, recorded_at, checked=True
                     )
+                    last = (chain.position, chain.previous)
                 if inserted:
-                    self._remember((chain.position, chain.previous), appends, assumed)
+                    self._remember(last, appends, assumed)
                     return result
             with conn.pipeline(), conn.cursor() as lock, conn.cursor() as cursor:
                 lock.execute(q.PG_LOCK, prepare=True)
@@ -141,26 +147,28 @@ class DirectWriter:
         self._remember((chain.position, chain.previous), appends, versions)
         return result
 
-    def _pg_append_one(self, conn: Any, chain: _Chain, assumed: dict[str, int], dbapi: Any) -> bool:
-        """Insert the one chained row with `newsledger_append_one` (migration 0006): one
-        statement in autocommit, so one round trip with the commit; False when the head
-        or the stream's version has moved (nothing is inserted). A schema from before that
-        migration (a store opened with `migrate=False`) keeps the pipelined path."""
+    def _pg_append_one(
+        self, conn: Any, row: Row, keys: list[str], assumed: dict[str, int], dbapi: Any
+    ) -> bool:
+        """Insert the one chained `row` (and its `keys`) with `newsledger_append_one`
+        (migration 0006): one statement in autocommit, so one round trip with the commit;
+        False when the head or the stream's version has moved (nothing is inserted). A
+        schema from before that migration (a store opened with `migrate=False`) keeps the
+        pipelined path."""
         assert self._head is not None
-        keys = [k["key"] for k in chain.key_rows] or None
         conn.autocommit = True
         try:
-            row = conn.execute(
-                q.PG_APPEND_ONE, [*chain.rows[0].values(), self._head[1], keys], prepare=True
+            answer = conn.execute(
+                q.PG_APPEND_ONE, [*row, self._head[1], keys or None], prepare=True
             ).fetchone()
         except dbapi.errors.UndefinedFunction:
             self._one_statement = False
-            row = None
+            answer = None
         finally:
             conn.autocommit = False
-        if row is None:
-            return pg_insert_one_row(conn, chain, assumed, self._head)
-        return bool(row[0])
+        if answer is None:
+            return pg_insert_one_row(conn, row, keys, assumed, self._head)
+        return bool(answer[0])
 
     def _assumed(self, appends: Sequence[StreamAppend]) -> dict[str, int] | None:
         """Each stream's version as the writer expects it, or as remembered, or else 0: a

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from store import direct_sql as q
-from store.append import StreamAppend, _Chain
+from store.append import Row, StreamAppend, _Chain
 from store.direct_chain import chain_rows
 
 
@@ -81,19 +81,19 @@ def pg_insert(
 
 
 def pg_insert_one_row(
-    conn: Any, chain: _Chain, expect: dict[str, int], head: tuple[int, str] | None
+    conn: Any, row: Row, keys: list[str], expect: dict[str, int], head: tuple[int, str] | None
 ) -> bool:
-    """Insert one already chained row (a schema without `newsledger_append_one`) if the
-    log is still at `head` and its stream at its version in `expect`, and commit."""
-    row = chain.rows[0]
+    """Insert one already chained `row` and its `keys` (a schema without
+    `newsledger_append_one`) if the log is still at `head` and its stream at its version
+    in `expect`, and commit."""
     position, digest = head if head is not None else (0, None)
     ((stream, version),) = expect.items()
     one = [position, position, digest, stream, version]
     with conn.pipeline(), conn.cursor() as lock, conn.cursor() as events, conn.cursor() as more:
         lock.execute(q.PG_LOCK, prepare=True)
-        events.execute(q.PG_EVENT_IF, [*row.values(), *one], prepare=True)
-        if chain.key_rows:
-            more.execute(q.PG_KEYS_IF, [*_key_arrays(chain), row["position"], row["event_id"]])
+        events.execute(q.PG_EVENT_IF, [*row, *one], prepare=True)
+        if keys:
+            more.execute(q.PG_KEYS_IF, [keys, [row[0]] * len(keys), row[0], row[1]])
         conn.commit()
         return bool(events.rowcount == 1)
 

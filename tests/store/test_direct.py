@@ -234,9 +234,9 @@ def test_a_schema_without_the_one_statement_append_keeps_the_pipelined_path(pg_u
         conn.execute(text("DROP FUNCTION newsledger_append_one"))
     try:
         assert store.append("s", [NewEvent("X", {"n": 1})]) == [1]
-        assert store.append("s", [NewEvent("X", {"n": 2}, keys=("k",))]) == [2]
+        assert store.append("s", [NewEvent("X", {"n": 2}, keys=("k", "j"))]) == [2]
         assert store.append("s", [NewEvent("X", {"n": 3})]) == [3]
-        assert store.claimed(["k"]) == {"k": 2}
+        assert store.claimed(["k", "j"]) == {"k": 2, "j": 2}
         assert store.verify().ok
     finally:
         store.close()
